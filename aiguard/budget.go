@@ -190,6 +190,13 @@ func (d *BudgetDetector) applies(r *abuse.Request) bool {
 	return false
 }
 
+// charged reports whether Detect may have left a pending charge for r: the
+// same test Detect starts with, so that the requests a budget does not
+// cover (most of them) take no lock on the way out.
+func (d *BudgetDetector) charged(r *abuse.Request) bool {
+	return r.ID != "" && d.cfg.Enabled && len(r.Body) > 0 && d.applies(r)
+}
+
 func (d *BudgetDetector) price(model string) Price {
 	if p, ok := d.cfg.Prices[model]; ok {
 		return p
@@ -333,7 +340,7 @@ func (d *BudgetDetector) Spent(key string, now time.Time) (hour, day int64) {
 // The pipeline calls it before forwarding to the upstream and Observe
 // after the response ended.
 func (d *BudgetDetector) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.ResponseWriter {
-	if r.ID == "" {
+	if !d.charged(r) {
 		return w
 	}
 	d.mu.Lock()
@@ -353,7 +360,7 @@ func (d *BudgetDetector) WrapResponse(w http.ResponseWriter, r *abuse.Request) h
 // the request or the upstream failed (status >= 400), replaces the
 // estimate with the upstream's usage when WrapResponse saw it.
 func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
-	if r.ID == "" {
+	if !d.charged(r) {
 		return
 	}
 	d.mu.Lock()
