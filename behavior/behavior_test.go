@@ -279,6 +279,28 @@ func TestSensitivePaths(t *testing.T) {
 	}
 }
 
+// TestCustomContains checks configured substrings at every position,
+// the last byte included, past the byte-pair prefilter.
+func TestCustomContains(t *testing.T) {
+	c := DefaultConfig()
+	c.SensitivePaths = []string{"~", "/Internal-Only"}
+	m := newPathMatcher(c)
+	tests := []struct {
+		path, cat string
+	}{
+		{"/backup~", catCustom},
+		{"/~x", catCustom},
+		{"/a/internal-only/b", catCustom},
+		{"/a/internal-onl", ""},
+		{"/api/users/42", ""},
+	}
+	for _, tt := range tests {
+		if cat, _ := m.sensitive(normalizePath(tt.path), ""); cat != tt.cat {
+			t.Errorf("%s: category %q, want %q", tt.path, cat, tt.cat)
+		}
+	}
+}
+
 func TestShape(t *testing.T) {
 	s1, id1, ok1, _ := shapeOf("GET", "/users/7/orders", "")
 	s2, id2, ok2, _ := shapeOf("GET", "/users/8/orders", "")

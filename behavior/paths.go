@@ -94,6 +94,7 @@ type pathMatcher struct {
 	prefixes   [256][]pathRule     // segment prefix, indexed by first byte
 	suffixes   [256][]pathRule     // last segment suffix, indexed by last byte
 	contains   [256][]pathRule     // substring, indexed by first byte
+	pairs      [1 << 10]uint64     // bit a<<8|b: some contains rule starts with a, b (or is just a)
 	static     map[string]struct{}
 	ignoreSubs []string // site-specific exceptions
 	wordpress  bool     // the wordpress category is active
@@ -131,6 +132,13 @@ func newPathMatcher(c Config) pathMatcher {
 			m.suffixes[last] = append(m.suffixes[last], r)
 		case contains:
 			m.contains[r.pat[0]] = append(m.contains[r.pat[0]], r)
+			if len(r.pat) == 1 {
+				for b := range 256 {
+					m.setPair(r.pat[0], byte(b))
+				}
+			} else {
+				m.setPair(r.pat[0], r.pat[1])
+			}
 		}
 	}
 	for _, e := range c.StaticExtensions {
@@ -224,8 +232,24 @@ func (m *pathMatcher) sensitive(p, query string) (cat, pat string) {
 	return cat, pat
 }
 
+func (m *pathMatcher) setPair(a, b byte) {
+	k := uint(a)<<8 | uint(b)
+	m.pairs[k>>6] |= 1 << (k & 63)
+}
+
 func (m *pathMatcher) sensitivePath(p string) (cat, pat string) {
 	for i := 0; i < len(p); i++ {
+		// Most positions start no rule: one bit test on the byte pair
+		// saves walking the rules that begin with a common byte like '/'.
+		// At the last byte only a one-byte rule can match, and those set
+		// every pair of their byte, 0 included.
+		var next byte
+		if i+1 < len(p) {
+			next = p[i+1]
+		}
+		if k := uint(p[i])<<8 | uint(next); m.pairs[k>>6]&(1<<(k&63)) == 0 {
+			continue
+		}
 		for _, r := range m.contains[p[i]] {
 			if strings.HasPrefix(p[i:], r.pat) {
 				return r.cat, r.pat
