@@ -224,10 +224,20 @@ func (g *Guard) identify(req *abuse.Request, r *http.Request, now time.Time) {
 	req.Host = r.Host
 	req.Path = r.URL.EscapedPath()
 	req.RawQuery = r.URL.RawQuery
-	req.UserAgent = r.Header.Get("User-Agent")
+	req.UserAgent = firstValue(r.Header, "User-Agent")
 	req.Header = r.Header
-	req.ContentType = r.Header.Get("Content-Type")
+	req.ContentType = firstValue(r.Header, "Content-Type")
 	req.HTTP = r
+}
+
+// firstValue is Header.Get for a key already in canonical form, as net/http
+// stores them: it skips Get's canonicalisation, a measurable share of the
+// per-request cost.
+func firstValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func (g *Guard) nextID() string {

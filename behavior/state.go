@@ -1,6 +1,9 @@
 package behavior
 
-import "net/netip"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // clientKey identifies a client: the user when known, else the IP. It is a
 // comparable value, so lookups never allocate.
@@ -97,12 +100,14 @@ func distinctNonZero(r []uint32) int {
 }
 
 func ipHash(a netip.Addr) uint32 {
+	// Two multiply-xorshift rounds over the address's two halves: as
+	// well spread as FNV over 16 bytes at a fraction of the cost, which
+	// matters because every request hashes its client.
 	b := a.As16()
-	h := uint32(fnvOffset)
-	for _, c := range b {
-		h ^= uint32(c)
-		h *= fnvPrime
-	}
+	x := binary.BigEndian.Uint64(b[:8])*0x9e3779b97f4a7c15 ^ binary.BigEndian.Uint64(b[8:])
+	x ^= x >> 32
+	x *= 0xd6e8feb86659fd93
+	h := uint32(x ^ x>>32)
 	if h == 0 {
 		h = 1
 	}
