@@ -33,6 +33,7 @@ type Detector struct {
 	headers  []string // canonical extra header names
 	seed     maphash.Seed
 	pool     sync.Pool
+	memo     *cleanMemo // header values found clean (nil: scan every time)
 }
 
 var _ abuse.Detector = (*Detector)(nil)
@@ -42,7 +43,7 @@ func New(cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("payload config: %w", err)
 	}
-	d := &Detector{cfg: cfg, seed: maphash.MakeSeed()}
+	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo()}
 	for _, name := range cfg.Disable {
 		c, _ := classByName(name)
 		d.disabled[c] = true

@@ -57,14 +57,14 @@ func (s *scan) headers(r *abuse.Request) {
 	s.loc, s.name = "header", nil
 	if ua != "" {
 		s.name = unsafeBytes("User-Agent")
-		s.value(unsafeBytes(ua))
+		s.headerValue("User-Agent", ua)
 	}
 	if r.Header == nil {
 		return
 	}
 	for _, ref := range r.Header["Referer"] {
 		s.name = unsafeBytes("Referer")
-		s.value(unsafeBytes(ref))
+		s.headerValue("Referer", ref)
 	}
 	for _, c := range r.Header["Cookie"] {
 		s.pairs("cookie", c, ';')
@@ -76,7 +76,7 @@ func (s *scan) headers(r *abuse.Request) {
 		}
 		for _, v := range r.Header[h] {
 			s.name = unsafeBytes(h)
-			s.value(unsafeBytes(v))
+			s.headerValue(h, v)
 		}
 	}
 	if !s.d.cfg.OtherHeaders {
@@ -93,7 +93,7 @@ func (s *scan) headers(r *abuse.Request) {
 			if fileHeader {
 				s.uploadName(unsafeBytes(v))
 			}
-			s.value(unsafeBytes(v))
+			s.headerValue(h, v)
 		}
 	}
 }

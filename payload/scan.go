@@ -36,6 +36,7 @@ type scan struct {
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
+	signals int                  // calls to signal that counted, to tell a clean value
 	seenAt  [seenSlots / 2]uint8 // the slots in use, to clear only those
 	nseen   int
 }
@@ -47,13 +48,14 @@ type scan struct {
 const (
 	seenSlots    = 256
 	maxSeenValue = 256 // longer values are hashed no more
+	repeatAfter  = 8   // values inspected before repeats are looked for
 )
 
 // repeat reports whether v was already inspected at the same kind of
 // location in this request, and remembers it otherwise. The hash is
 // seeded per Detector, so a client cannot aim for a collision.
 func (s *scan) repeat(v []byte) bool {
-	if s.values <= 8 || len(v) > maxSeenValue || s.nseen >= seenSlots/2 {
+	if s.values <= repeatAfter || len(v) > maxSeenValue || s.nseen >= seenSlots/2 {
 		// Small requests repeat little: hashing would cost more than it
 		// saves.
 		return false
@@ -91,6 +93,7 @@ func (s *scan) reset() {
 	s.touched = s.touched[:0]
 	s.best = [numClasses]evidence{}
 	s.values = 0
+	s.signals = 0
 	s.loc, s.name = "", nil
 	for _, i := range s.seenAt[:s.nseen] {
 		s.seen[i] = 0
@@ -137,6 +140,7 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 	if w <= 0 || s.d.disabled[c] {
 		return
 	}
+	s.signals++
 	if c == cTraversal && s.loc == "path" {
 		// A request path that names a secret file is a probe.
 		w *= 1.35

