@@ -28,7 +28,7 @@ type memoEntry struct {
 
 const (
 	memoSlots    = 4096
-	memoMinValue = 16  // shorter values cost less to scan than to look up
+	memoMinValue = 4   // shorter values cost less to scan than to look up
 	memoMaxValue = 512 // longer ones are rarely repeated byte for byte
 )
 
@@ -55,15 +55,23 @@ func memoizable(v string) bool {
 	return len(v) >= memoMinValue && len(v) <= memoMaxValue
 }
 
-// headerValue inspects one header value unless it was found clean before,
-// and remembers it when this inspection finds it clean. A value is only
-// known clean when it was really inspected: not cut to MaxValueBytes, not
-// past MaxValues, and not skipped as a repeat of an earlier value of this
+// headerName inspects a header's name as OtherHeaders does, unless it
+// was found clean before. Names are remembered under the empty header
+// name, which no value has.
+func (s *scan) headerName(h string) { s.remembered("", h, (*scan).nameValue) }
+
+// headerValue inspects one header value unless it was found clean before.
+func (s *scan) headerValue(name, v string) { s.remembered(name, v, (*scan).value) }
+
+// remembered runs inspect on v unless name: v was found clean before, and
+// remembers it when this inspection finds it clean. A value is only known
+// clean when it was really inspected: not cut to MaxValueBytes, not past
+// MaxValues, and not skipped as a repeat of an earlier value of this
 // request (repeats are only looked for after repeatAfter values).
-func (s *scan) headerValue(name, v string) {
+func (s *scan) remembered(name, v string, inspect func(*scan, []byte)) {
 	m := s.d.memo
 	if m == nil || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
-		s.value(unsafeBytes(v))
+		inspect(s, unsafeBytes(v))
 		return
 	}
 	if m.has(name, v) {
@@ -72,7 +80,7 @@ func (s *scan) headerValue(name, v string) {
 	}
 	fresh := s.values < repeatAfter && s.values < s.d.cfg.MaxValues
 	before := s.signals
-	s.value(unsafeBytes(v))
+	inspect(s, unsafeBytes(v))
 	if fresh && s.signals == before {
 		m.add(name, v)
 	}

@@ -23,6 +23,9 @@ func TestCleanMemo(t *testing.T) {
 		{"one byte off", "/api/items/3", "User-Agent", browserUA[:40] + "<script>alert(1)</script>"},
 		{"referer", "/api/items/4", "Referer", "https://shop.example/catalogue?page=2&sort=price"},
 		{"referer attack", "/api/items/5", "Referer", "https://shop.example/?q=1 union select password from users--"},
+		{"other header", "/api/items/6", "X-Client-Note", "1' union select password from users--"},
+		{"other header name", "/api/items/7", "$where", "sleep(5000)"},
+		{"other header clean", "/api/items/8", "X-Client-Note", "checkout page, second visit"},
 	}
 	memo := newTestDetector(t)
 	plain := newTestDetector(t)
@@ -37,10 +40,13 @@ func TestCleanMemo(t *testing.T) {
 			}
 		}
 	}
-	if !memo.memo.has("User-Agent", browserUA) {
-		t.Error("clean user agent not remembered")
+	if !memo.memo.has("User-Agent", browserUA) || !memo.memo.has("X-Client-Note", "checkout page, second visit") {
+		t.Error("clean header value not remembered")
 	}
-	for _, tt := range reqs[1:5] {
+	if !memo.memo.has("", "X-Client-Note") || memo.memo.has("", "$where") {
+		t.Error("header names: clean one not remembered or one with a signal remembered")
+	}
+	for _, tt := range append(reqs[1:5:5], reqs[6:8]...) {
 		if memo.memo.has(tt.header, tt.value) {
 			t.Errorf("%s: value with a signal remembered as clean", tt.name)
 		}

@@ -87,7 +87,7 @@ func (s *scan) headers(r *abuse.Request) {
 			continue
 		}
 		s.name = unsafeBytes(h)
-		s.nameValue(s.name)
+		s.headerName(h)
 		fileHeader := indexFold(s.name, "file") >= 0
 		for _, v := range vs {
 			if fileHeader {
