@@ -5,7 +5,8 @@ package ac
 // a space; a run of whitespace in the text matches one space in a pattern.
 //
 // The automaton is a full DFA over byte classes (bytes that occur in no
-// pattern share one class), so Scan does one table lookup per byte, runs in
+// pattern share one class), with whitespace runs folded into its
+// transitions, so Scan does one table lookup per byte, runs in
 // time linear in the text plus the number of matches, and does not
 // allocate. A Matcher is immutable after New and safe for concurrent use.
 // The zero Matcher matches nothing.
@@ -18,7 +19,6 @@ type Matcher struct {
 	plen     []int32
 	start    int32 // row offset (state * nclass) of the root
 	firstOut int32 // row offsets >= firstOut belong to states with outputs
-	space    uint8 // class of whitespace bytes
 }
 
 func isSpace(c byte) bool {
@@ -61,9 +61,10 @@ func New(patterns []string) *Matcher {
 
 	// Trie.
 	type node struct {
-		next map[uint8]int32
-		out  []int32
-		fail int32
+		next     map[uint8]int32
+		out      []int32
+		fail     int32
+		viaSpace bool // the node's prefix ends in whitespace
 	}
 	nodes := []node{{next: map[uint8]int32{}}}
 	m.plen = make([]int32, len(patterns))
@@ -78,7 +79,7 @@ func New(patterns []string) *Matcher {
 			nx, ok := nodes[s].next[c]
 			if !ok {
 				nx = int32(len(nodes))
-				nodes = append(nodes, node{next: map[uint8]int32{}})
+				nodes = append(nodes, node{next: map[uint8]int32{}, viaSpace: c == m.class[' ']})
 				nodes[s].next[c] = nx
 			}
 			s = nx
@@ -110,6 +111,26 @@ func New(patterns []string) *Matcher {
 				m.delta[int(s)*n+c] = m.delta[int(f)*n+c]
 			}
 		}
+	}
+	// A run of whitespace matches one space: a state entered on a space
+	// stays put on the next one. (A space that leads to the root already
+	// loops there, since no pattern then starts with a space.) A state
+	// with outputs must not report them again, so it moves instead to a
+	// silent twin, which has its transitions and no outputs.
+	sp := int(m.class[' '])
+	for i, nn := 0, len(nodes); i < nn; i++ {
+		if !nodes[i].viaSpace {
+			continue
+		}
+		if len(nodes[i].out) == 0 {
+			m.delta[i*n+sp] = int32(i)
+			continue
+		}
+		t := int32(len(nodes))
+		nodes = append(nodes, node{viaSpace: true})
+		m.delta = append(m.delta, m.delta[i*n:(i+1)*n]...)
+		m.delta[int(t)*n+sp] = t
+		m.delta[i*n+sp] = t
 	}
 	// Renumber states so that those with outputs come last: Scan then
 	// needs one comparison per byte to know whether to report.
@@ -146,7 +167,6 @@ func New(patterns []string) *Matcher {
 		m.outIDs = append(m.outIDs, nodes[old].out...)
 	}
 	m.outOff[len(nodes)] = int32(len(m.outIDs))
-	m.space = m.class[' ']
 	return m
 }
 
@@ -159,16 +179,10 @@ func (m *Matcher) Scan(text []byte, fn func(id, end int) bool) {
 		return
 	}
 	n := int32(m.nclass)
-	delta, class, first, space := m.delta, &m.class, m.firstOut, m.space
+	delta, class, first := m.delta, &m.class, m.firstOut
 	s := m.start // row offset of the current state
-	prev := uint8(255)
 	for i, c := range text {
-		cl := class[c]
-		if cl == space && prev == space {
-			continue
-		}
-		prev = cl
-		s = delta[s+int32(cl)]
+		s = delta[s+int32(class[c])]
 		if s >= first {
 			st := s / n
 			for _, id := range m.outIDs[m.outOff[st]:m.outOff[st+1]] {

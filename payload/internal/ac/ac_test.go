@@ -72,6 +72,80 @@ func TestScanMatchesNaive(t *testing.T) {
 	}
 }
 
+// naive is the reference for Scan: it folds case and whitespace, drops
+// every whitespace byte that follows another, and compares each pattern
+// at each kept position.
+func naive(pats []string, text string) map[hit]int {
+	var kept []byte
+	var at []int // index in text of each kept byte
+	for i := 0; i < len(text); i++ {
+		c := fold(text[i])
+		if c == ' ' && i > 0 && isSpace(text[i-1]) {
+			continue
+		}
+		kept = append(kept, c)
+		at = append(at, i)
+	}
+	got := map[hit]int{}
+	for k := range kept {
+		for id, p := range pats {
+			if p == "" || len(p) > k+1 {
+				continue
+			}
+			fp := make([]byte, len(p))
+			for j := range p {
+				fp[j] = fold(p[j])
+			}
+			if string(kept[k+1-len(p):k+1]) == string(fp) {
+				got[hit{id, at[k] + 1}]++
+			}
+		}
+	}
+	return got
+}
+
+// checkAgainstNaive fails when Scan's matches differ from naive's, or are
+// not in order of end position.
+func checkAgainstNaive(t *testing.T, m *Matcher, pats []string, text string) {
+	t.Helper()
+	want := naive(pats, text)
+	got := map[hit]int{}
+	last := 0
+	m.Scan([]byte(text), func(id, end int) bool {
+		if end < last {
+			t.Errorf("%q: match ending at %d reported after one ending at %d", text, end, last)
+		}
+		last = end
+		got[hit{id, end}]++
+		return true
+	})
+	if len(got) != len(want) {
+		t.Errorf("%q: got %v, want %v", text, got, want)
+		return
+	}
+	for h, n := range want {
+		if got[h] != n {
+			t.Errorf("%q: got %v, want %v", text, got, want)
+			return
+		}
+	}
+}
+
+var wsPatterns = []string{"if ", " or ", "union select", "a b", "b", " ", "x  y", "sleep(", "order by"}
+
+// TestScanWhitespaceRuns checks that a run of whitespace matches one space
+// in a pattern, and that a pattern ending in a space is reported once
+// however long the run after it.
+func TestScanWhitespaceRuns(t *testing.T) {
+	m := New(wsPatterns)
+	for _, text := range []string{
+		"if   x", "IF\t\n\r x", "1  or  1", "1\tOR\n1", "UNION \t\n SELECT", "a    b", "ab", "a b b  b",
+		"   ", " ", "x  y", "x y", "order\n\nby", "if if  if   ", "\v\fif\f\vor ", "",
+	} {
+		checkAgainstNaive(t, m, wsPatterns, text)
+	}
+}
+
 func TestScanStops(t *testing.T) {
 	m := New([]string{"a"})
 	n := 0
@@ -103,14 +177,17 @@ func TestScanNoAllocs(t *testing.T) {
 func FuzzScan(f *testing.F) {
 	f.Add("ushers")
 	f.Add("1 UNION \t SELECT")
-	m := New([]string{"he", "she", "his", "hers", "union select"})
+	f.Add("if  x or\t\ty")
+	pats := append([]string{"he", "she", "his", "hers"}, wsPatterns...)
+	m := New(pats)
 	f.Fuzz(func(t *testing.T, s string) {
 		m.Scan([]byte(s), func(id, end int) bool {
-			if end < 1 || end > len(s) || id < 0 || id > 4 {
+			if end < 1 || end > len(s) || id < 0 || id >= len(pats) {
 				t.Fatalf("bad match id=%d end=%d len=%d", id, end, len(s))
 			}
 			return true
 		})
+		checkAgainstNaive(t, m, pats, s)
 	})
 }
 
