@@ -252,26 +252,26 @@ func TestIgnoreSensitive(t *testing.T) {
 func TestSensitivePaths(t *testing.T) {
 	m := newPathMatcher(DefaultConfig())
 	tests := []struct {
-		path, query, cat string
+		path, cat string
 	}{
-		{"/.env", "", catConfig},
-		{"/.git/HEAD", "", catVCS},
-		{"/.bash_history", "", catDotfile},
-		{"/.well-known/security.txt", "", ""},
-		{"/site.tar.gz", "", catBackup},
-		{"/phpMyAdmin2017/index.php", "", catAdmin},
-		{"/wp-content/plugins/x.php", "", catWordPress},
-		{"/actuator/env", "", catActuator},
-		{"/Worse_Linux_Shell.php", "", catWebshell},
-		{"/%2Fetc%2Fpasswd", "", catTraversal},
-		{"/unauth/%252e%252e/php/x", "", catTraversal},
-		{"/api/users/42", "", ""},
-		{"/static/app.js", "", ""},
-		{"/administrators", "", ""},
+		{"/.env", catConfig},
+		{"/.git/HEAD", catVCS},
+		{"/.bash_history", catDotfile},
+		{"/.well-known/security.txt", ""},
+		{"/site.tar.gz", catBackup},
+		{"/phpMyAdmin2017/index.php", catAdmin},
+		{"/wp-content/plugins/x.php", catWordPress},
+		{"/actuator/env", catActuator},
+		{"/Worse_Linux_Shell.php", catWebshell},
+		{"/%2Fetc%2Fpasswd", catTraversal},
+		{"/unauth/%252e%252e/php/x", catTraversal},
+		{"/api/users/42", ""},
+		{"/static/app.js", ""},
+		{"/administrators", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			cat, _ := m.sensitive(normalizePath(tt.path), tt.query)
+			cat, _ := m.sensitive(normalizePath(tt.path))
 			if cat != tt.cat {
 				t.Fatalf("category %q, want %q", cat, tt.cat)
 			}
@@ -295,8 +295,29 @@ func TestCustomContains(t *testing.T) {
 		{"/api/users/42", ""},
 	}
 	for _, tt := range tests {
-		if cat, _ := m.sensitive(normalizePath(tt.path), ""); cat != tt.cat {
+		if cat, _ := m.sensitive(normalizePath(tt.path)); cat != tt.cat {
 			t.Errorf("%s: category %q, want %q", tt.path, cat, tt.cat)
+		}
+	}
+}
+
+// TestPathMemo forces paths into one memo slot: a hit needs the same
+// path, so a clean path never inherits a probe's class or the reverse.
+func TestPathMemo(t *testing.T) {
+	d := newDet(t, nil)
+	for _, tt := range []struct {
+		path, cat string
+		static    bool
+	}{
+		{"/.env", catConfig, false},
+		{"/api/users", "", false},
+		{"/.env", catConfig, false},
+		{"/static/app.js", "", true},
+		{"/.git/config", catVCS, false},
+	} {
+		pc := d.pathClass(tt.path, 7)
+		if pc.cat != tt.cat || pc.static != tt.static {
+			t.Fatalf("%s: class %q static %v, want %q %v", tt.path, pc.cat, pc.static, tt.cat, tt.static)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -32,6 +33,7 @@ type Finding struct {
 type Detector struct {
 	cfg        Config
 	paths      pathMatcher
+	pathMemo   [pathMemoSlots]atomic.Pointer[pathClass] // recent paths' classes, by hash
 	loginClass map[string]bool
 	failStatus [600]bool
 	payloadDet map[string]bool
@@ -145,14 +147,16 @@ func (d *Detector) classify(r *abuse.Request) reqInfo {
 	ri := reqInfo{t: r.Time.UnixNano()}
 	ri.sec = uint32(r.Time.Unix())
 	norm := normalizePath(r.Path)
-	ri.static = d.paths.isStatic(norm)
+	nh := maphash.String(d.seed, norm)
+	pc := d.pathClass(norm, nh)
+	ri.static = pc.static
 	if d.w[SensitivePath] > 0 {
-		ri.sensCat, ri.sensPat = d.paths.sensitive(norm, r.RawQuery)
+		ri.sensCat, ri.sensPat = pc.cat, pc.pat
 	}
 	var param string
 	ri.shape, ri.id, ri.hasID, param = shapeOf(r.Method, r.Path, r.RawQuery)
 	ri.userEnum = param != "" && d.userParams[param]
-	ri.pathHash = uint32(maphash.String(d.seed, norm)) ^ hashString(fnvOffset, r.Method) | 1
+	ri.pathHash = uint32(nh) ^ hashString(fnvOffset, r.Method) | 1
 	ri.uaHash = uint32(maphash.String(d.seed, r.UserAgent)) | 1
 	ri.login = d.loginClass[r.Class]
 	if ri.login {

@@ -220,7 +220,7 @@ func unescapeInPlace(b []byte) []byte {
 
 // sensitive returns the category and the matched pattern, or "" when p
 // (already normalised) is not sensitive.
-func (m *pathMatcher) sensitive(p, query string) (cat, pat string) {
+func (m *pathMatcher) sensitive(p string) (cat, pat string) {
 	cat, pat = m.sensitivePath(p)
 	if cat != "" {
 		for _, s := range m.ignoreSubs {
@@ -400,4 +400,31 @@ func parseID(s string) (uint64, bool) {
 		n = n*10 + uint64(c-'0')
 	}
 	return n, true
+}
+
+// pathClass is what the path rules say about one normalised path.
+type pathClass struct {
+	path     string
+	cat, pat string // sensitive category and the rule that matched; "" if none
+	static   bool
+}
+
+// pathMemoSlots is the size of the direct-mapped table of recently
+// classified paths. A site's traffic goes to a few hundred paths again and
+// again; classifying one costs a walk over the rules, a lookup here a hash
+// the detector computes anyway and one string compare.
+const pathMemoSlots = 2048
+
+// pathClass classifies norm, whose hash under d.seed is h, through the
+// memo. Entries are immutable and replaced whole, so requests on any shard
+// share the table without a lock; a hit needs the exact path.
+func (d *Detector) pathClass(norm string, h uint64) *pathClass {
+	slot := &d.pathMemo[h%pathMemoSlots]
+	if pc := slot.Load(); pc != nil && pc.path == norm {
+		return pc
+	}
+	pc := &pathClass{path: strings.Clone(norm), static: d.paths.isStatic(norm)}
+	pc.cat, pc.pat = d.paths.sensitive(norm)
+	slot.Store(pc)
+	return pc
 }
