@@ -43,6 +43,7 @@ const (
 // for library users only.
 type Config struct {
 	Upstream       string              `yaml:"upstream"`
+	ForwardAuth    bool                `yaml:"forward_auth"`
 	Listen         string              `yaml:"listen"`
 	Mode           Mode                `yaml:"mode"`
 	DataDir        string              `yaml:"data_dir"`
@@ -270,6 +271,12 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("upstream", "must be an http:// or https:// URL with a host, got %q", bounded(c.Upstream))
 		}
+	}
+	if c.ForwardAuth && c.Upstream != "" {
+		add("forward_auth", "Warden is either a reverse proxy (upstream) or a forward-auth service, not both")
+	}
+	if c.ForwardAuth && len(c.TrustedProxies) == 0 {
+		add("forward_auth", "needs trusted_proxies: only the front proxy that calls Warden may name the original request and client")
 	}
 	if c.Listen != "" && !validHostPort(c.Listen) {
 		add("listen", "must be host:port, got %q", bounded(c.Listen))

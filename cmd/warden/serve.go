@@ -18,6 +18,7 @@ import (
 
 type serveFlags struct {
 	upstream, listen, admin, data, config string
+	forwardAuth                           bool
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -29,6 +30,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&f.admin, "admin", "", "admin listener address (default 127.0.0.1:9090)")
 	fs.StringVar(&f.data, "data", "", "data directory (default ./warden-data)")
 	fs.StringVar(&f.config, "config", "", "YAML config file (env vars override it)")
+	fs.BoolVar(&f.forwardAuth, "forward-auth", false, "answer forward-auth checks (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth) instead of proxying")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -41,8 +43,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 		printConfigError(e, err)
 		return 2
 	}
-	if cfg.Upstream == "" {
-		fmt.Fprintln(e.stderr, "config error: upstream: required (--upstream URL, the config file, or WARDEN_UPSTREAM)")
+	if cfg.Upstream == "" && !cfg.ForwardAuth {
+		fmt.Fprintln(e.stderr, "config error: upstream: required (--upstream URL, the config file, or WARDEN_UPSTREAM), unless forward_auth is on")
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
@@ -51,7 +53,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "serve: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "warden %s: proxy http://%s → %s (mode %s)\n", version, inst.proxyAddr, cfg.Upstream, cfg.Mode)
+	if cfg.ForwardAuth {
+		fmt.Fprintf(e.stdout, "warden %s: forward-auth http://%s (mode %s)\n", version, inst.proxyAddr, cfg.Mode)
+	} else {
+		fmt.Fprintf(e.stdout, "warden %s: proxy http://%s → %s (mode %s)\n", version, inst.proxyAddr, cfg.Upstream, cfg.Mode)
+	}
 	fmt.Fprintf(e.stdout, "admin:  http://%s  (token in %s)\n", inst.adminAddr, inst.tokenSource)
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "shutting down")
@@ -77,6 +83,9 @@ func loadServeConfig(f serveFlags, e env) (config.Config, error) {
 	if f.upstream != "" {
 		cfg.Upstream = f.upstream
 	}
+	if f.forwardAuth {
+		cfg.ForwardAuth = true
+	}
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
@@ -100,17 +109,23 @@ type instance struct {
 
 // start opens the guard, binds both listeners and serves in the background.
 func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance, error) {
-	up, err := url.Parse(cfg.Upstream)
-	if err != nil {
-		return nil, fmt.Errorf("upstream: %w", err)
-	}
 	g, err := warden.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	inst := &instance{guard: g, errc: make(chan error, 2)}
-	rp := proxy.New(up, cfg.Proxy, g.TrustedProxy, log)
-	inst.proxySrv = proxy.Server(cfg.Listen, g.Handler(rp), cfg.Proxy, log)
+	var h http.Handler
+	if cfg.ForwardAuth {
+		h = g.ForwardAuth()
+	} else {
+		up, err := url.Parse(cfg.Upstream)
+		if err != nil {
+			_ = g.Close(ctx)
+			return nil, fmt.Errorf("upstream: %w", err)
+		}
+		h = g.Handler(proxy.New(up, cfg.Proxy, g.TrustedProxy, log))
+	}
+	inst.proxySrv = proxy.Server(cfg.Listen, h, cfg.Proxy, log)
 	adminHandler, source, err := g.AdminHandler()
 	if err != nil {
 		_ = g.Close(ctx)

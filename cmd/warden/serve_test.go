@@ -46,7 +46,7 @@ type running struct {
 	stdout, stderr          *syncBuffer
 }
 
-var addrLine = regexp.MustCompile(`proxy http://(\S+) .*\nadmin:  http://(\S+)  \(token in (.+)\)`)
+var addrLine = regexp.MustCompile(`(?:proxy|forward-auth) http://(\S+) .*\nadmin:  http://(\S+)  \(token in (.+)\)`)
 
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
@@ -210,6 +210,56 @@ func TestServeBadInput(t *testing.T) {
 	defer conn.Close()
 	if resp, err := http.Get("http://" + s.proxy + "/"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("proxy unusable while a slow client waits: %v %v", resp, err)
+	}
+}
+
+// TestServeForwardAuth runs serve as a forward-auth service, called the
+// way nginx's auth_request and Traefik's ForwardAuth call it.
+func TestServeForwardAuth(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	if err := os.WriteFile(conf, []byte("forward_auth: true\ntrusted_proxies: [127.0.0.1/32]\ndata_dir: "+dir+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf)
+	tests := []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{"traefik benign", map[string]string{"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/api/items?page=2", "X-Forwarded-For": "198.51.100.4"}, 200},
+		{"traefik sqli", map[string]string{"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/api/items?id=1%27%20union%20select%20password%20from%20users--", "X-Forwarded-For": "198.51.100.5"}, 403},
+		{"nginx traversal", map[string]string{"X-Original-Method": "GET", "X-Original-URI": "/download?file=../../../../etc/passwd", "X-Forwarded-For": "198.51.100.6"}, 403},
+		{"no original uri", map[string]string{"X-Forwarded-For": "198.51.100.7"}, 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", "http://"+s.proxy+"/auth", nil)
+			req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0")
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if resp.StatusCode != 200 && resp.Header.Get("X-Request-Id") == "" {
+				t.Error("refusal without X-Request-Id")
+			}
+		})
+	}
+}
+
+func TestServeForwardAuthNeedsTrustedProxies(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--forward-auth", "--data", t.TempDir()}, env{strings.NewReader(""), &out, &errb, noEnv})
+	if code != 2 || !strings.Contains(errb.String(), "forward_auth: needs trusted_proxies") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }
 
