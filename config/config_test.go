@@ -65,6 +65,8 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"section not a mapping", "proxy: 5", []string{"proxy: must be a mapping"}},
 		{"list where mapping", "routes: [1, 2]", []string{"routes:"}},
 		{"bad upstream", "upstream: ftp://x", []string{"upstream: must be an http"}},
+		{"forward auth and upstream", "forward_auth: true\nupstream: http://x\ntrusted_proxies: [10.0.0.0/8]", []string{"forward_auth: Warden is either"}},
+		{"forward auth untrusted", "forward_auth: true", []string{"forward_auth: needs trusted_proxies"}},
 		{"bad redis url", "store: {redis: 'localhost:6379'}", []string{"store.redis"}},
 		{"several errors at once", "mode: x\nlisten: nope", []string{"mode:", "listen:"}},
 		{"duplicate key", "mode: enforce\nmode: monitor", []string{"mode"}},
