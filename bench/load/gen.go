@@ -63,10 +63,11 @@ type client struct {
 	base    string
 	body    []byte
 	clients []string      // X-Forwarded-For values
+	every   int           // every every-th request is the POST; 0: GETs only
 	next    atomic.Uint64 // the next address to use, shared by all senders
 }
 
-func newClient(base string, conns, nclients int) *client {
+func newClient(base string, conns, nclients, postEvery int) *client {
 	ips := make([]string, nclients)
 	for i := range ips {
 		ips[i] = fmt.Sprintf("10.%d.%d.%d", 1+i>>16&0xff, i>>8&0xff, i&0xff)
@@ -82,6 +83,7 @@ func newClient(base string, conns, nclients int) *client {
 		base:    base,
 		body:    jsonBody(bodySize),
 		clients: ips,
+		every:   postEvery,
 	}
 }
 
@@ -90,7 +92,7 @@ func newClient(base string, conns, nclients int) *client {
 func (c *client) do(ctx context.Context, i int) int {
 	var req *http.Request
 	var err error
-	if i%2 == 0 {
+	if c.every == 0 || i%c.every != c.every-1 {
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, c.base+getPath, nil)
 	} else {
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, c.base+postPath, bytes.NewReader(c.body))

@@ -44,6 +44,7 @@ type options struct {
 	config           string
 	inprocess        bool
 	cpuprofile       string
+	postEvery        int
 }
 
 func main() {
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&o.wrkThreads, "wrk-threads", 2, "wrk threads")
 	flag.StringVar(&o.config, "config", "", "Warden YAML config (default: Warden's defaults, 127.0.0.1 trusted)")
 	flag.BoolVar(&o.inprocess, "inprocess", false, "run the servers in this process instead of a child")
+	flag.IntVar(&o.postEvery, "post-every", 2, "every N-th request is the 8 KB JSON POST, the others the GET (2: alternate; 0: GETs only)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the servers' CPU profile (both proxies and the upstream) to this file")
 	flag.BoolVar(&serve, "serve", false, "internal: run the servers and print their addresses")
 	flag.Parse()
@@ -103,6 +105,8 @@ func (o options) validate() error {
 		return errors.New("-duration: must be >= 100ms")
 	case o.warmup < 0:
 		return errors.New("-warmup: must be >= 0")
+	case o.postEvery < 0:
+		return errors.New("-post-every: must be >= 0")
 	case o.rounds < 1:
 		return errors.New("-rounds: must be >= 1")
 	case o.conns < 1 || o.conns > 4096:
@@ -186,7 +190,7 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	}
 	clients := map[string]*client{}
 	for _, t := range targets {
-		c := newClient(t.base, max(o.conns, o.workers), o.clients)
+		c := newClient(t.base, max(o.conns, o.workers), o.clients, o.postEvery)
 		clients[t.name] = c
 		for i := range 2 {
 			if code := c.do(ctx, i); code/100 != 2 {
@@ -283,7 +287,7 @@ func runWrk(ctx context.Context, o options, rep *report, order func(int) []targe
 		fmt.Fprintln(log, "wrk:", rep.wrkNote)
 		return nil
 	}
-	w, cleanup, err := newWrkRunner(bin, o.wrkThreads, o.conns, o.clients)
+	w, cleanup, err := newWrkRunner(bin, o.wrkThreads, o.conns, o.clients, o.postEvery)
 	if err != nil {
 		return err
 	}
@@ -427,10 +431,23 @@ func mean(xs []float64) float64 {
 	return s / float64(max(1, len(xs)))
 }
 
+// mixName describes the traffic of -post-every n.
+func mixName(n int) string {
+	switch n {
+	case 0:
+		return "GETs with a query only"
+	case 1:
+		return "8 KB JSON POSTs only"
+	case 2:
+		return "GETs with a query and 8 KB JSON POSTs, alternating"
+	}
+	return fmt.Sprintf("GETs with a query, every %d-th request an 8 KB JSON POST", n)
+}
+
 func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s. Loopback, load generator and servers on the same machine.\n", rep.env)
-	fmt.Fprintf(&b, "Warden variant: %s. Whole run: %s.\n\n", rep.variant, rep.elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "Warden variant: %s. Traffic: %s. Whole run: %s.\n\n", rep.variant, mixName(o.postEvery), rep.elapsed.Round(time.Second))
 
 	bare, wd := mean(rep.rps["bare"]), mean(rep.rps["warden"])
 	fmt.Fprintf(&b, "Throughput, closed loop, %d connections, %d × %s per proxy (Go generator):\n\n", o.conns, o.rounds, o.duration)
@@ -445,8 +462,8 @@ func (rep *report) markdown(o options) string {
 	fmt.Fprintf(&b, "\nRatio Warden / bare: **%.2f×** (target ≥ 0.90×).\n\n", wd/max(bare, 1))
 	if len(rep.cpu["bare"]) > 0 && len(rep.cpu["warden"]) > 0 {
 		cb, cw := meanDur(rep.cpu["bare"]), meanDur(rep.cpu["warden"])
-		fmt.Fprintf(&b, "CPU of the server process (upstream + the proxy under test) per request, from /proc, during the same runs: bare %s, Warden %s; **Warden adds %s of CPU per request** (mix of the GET and the 8 KB POST). Less sensitive to the neighbours' load than req/s.\n\n",
-			us(cb), us(cw), us(cw-cb))
+		fmt.Fprintf(&b, "CPU of the server process (upstream + the proxy under test) per request, from /proc, during the same runs: bare %s, Warden %s; **Warden adds %s of CPU per request** (%s). Less sensitive to the neighbours' load than req/s.\n\n",
+			us(cb), us(cw), us(cw-cb), mixName(o.postEvery))
 	}
 
 	for _, lr := range rep.latRuns {

@@ -123,7 +123,7 @@ func TestClientSpreadsAddresses(t *testing.T) {
 	}))
 	defer srv.Close()
 	const nclients, senders = 300, 4
-	c := newClient(srv.URL, senders, nclients)
+	c := newClient(srv.URL, senders, nclients, 2)
 	var wg sync.WaitGroup
 	for w := range senders {
 		wg.Go(func() {

@@ -29,15 +29,16 @@ type wrkRunner struct {
 	bin, script, body string
 	threads, conns    int
 	clients           int // client addresses the script sends as X-Forwarded-For
+	postEvery         int // every N-th request is the POST; 0: GETs only
 }
 
-func newWrkRunner(bin string, threads, conns, clients int) (*wrkRunner, func(), error) {
+func newWrkRunner(bin string, threads, conns, clients, postEvery int) (*wrkRunner, func(), error) {
 	dir, err := os.MkdirTemp("", "warden-wrk-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("wrk files: %w", err)
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	w := &wrkRunner{bin: bin, script: filepath.Join(dir, "mix.lua"), body: filepath.Join(dir, "body.json"), threads: threads, conns: conns, clients: clients}
+	w := &wrkRunner{bin: bin, script: filepath.Join(dir, "mix.lua"), body: filepath.Join(dir, "body.json"), threads: threads, conns: conns, clients: clients, postEvery: postEvery}
 	if err := os.WriteFile(w.script, mixLua, 0o600); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("wrk script: %w", err)
@@ -52,7 +53,7 @@ func newWrkRunner(bin string, threads, conns, clients int) (*wrkRunner, func(), 
 // args are wrk's arguments for one run against base.
 func (w *wrkRunner) args(base string, d time.Duration) []string {
 	return []string{"-t" + strconv.Itoa(w.threads), "-c" + strconv.Itoa(w.conns),
-		"-d" + strconv.Itoa(max(1, int(d.Seconds()))) + "s", "--latency", "-s", w.script, base, "--", w.body, strconv.Itoa(w.clients)}
+		"-d" + strconv.Itoa(max(1, int(d.Seconds()))) + "s", "--latency", "-s", w.script, base, "--", w.body, strconv.Itoa(w.clients), strconv.Itoa(w.postEvery)}
 }
 
 func (w *wrkRunner) run(ctx context.Context, base string, d time.Duration) (wrkResult, error) {
