@@ -70,12 +70,12 @@ func (w *jsonWalker) value() bool {
 		return ok
 	case '"':
 		start := w.i
-		v, ok := w.strView(&w.s.tbuf)
+		v, cm, ok := w.strView(&w.s.tbuf)
 		if !ok {
 			w.i = start
 			return false
 		}
-		w.s.value(v)
+		w.s.valueMask(v, cm)
 		return true
 	default:
 		start := w.i
@@ -102,12 +102,12 @@ func (w *jsonWalker) object() bool {
 		if w.i >= len(w.b) || w.b[w.i] != '"' {
 			return false
 		}
-		key, ok := w.strView(&w.s.nbuf)
+		key, cm, ok := w.strView(&w.s.nbuf)
 		if !ok {
 			return false
 		}
 		w.s.name = key
-		w.s.nameValue(key)
+		w.s.nameValueMask(key, cm)
 		w.ws()
 		if w.i >= len(w.b) || w.b[w.i] != ':' {
 			return false
@@ -160,22 +160,25 @@ func (w *jsonWalker) array() bool {
 	}
 }
 
-// strView returns the JSON string at w.i (which is '"'): a view of the
-// body when it holds no escapes (the common case, no copy), else its
-// decoded form in *buf.
-func (w *jsonWalker) strView(buf *[]byte) ([]byte, bool) {
+// strView returns the JSON string at w.i (which is '"') and its
+// character classes (charMask): a view of the body when it holds no
+// escapes (the common case, no copy), else its decoded form in *buf. The
+// classes of a view come from the same bytes the end was searched in;
+// an escape shows as cmEnd among them.
+func (w *jsonWalker) strView(buf *[]byte) ([]byte, uint16, bool) {
 	b := w.b[w.i+1:]
 	q := bytes.IndexByte(b, '"')
-	if q >= 0 && bytes.IndexByte(b[:q], '\\') < 0 {
+	if q < 0 {
+		if bytes.IndexByte(b, '\\') < 0 {
+			return nil, 0, false
+		}
+	} else if m := classes(b[:q]); m&cmEnd == 0 {
 		w.i += q + 2
-		return b[:q], true
-	}
-	if q < 0 && bytes.IndexByte(b, '\\') < 0 {
-		return nil, false
+		return b[:q], finishMask(m), true
 	}
 	var ok bool
 	*buf, ok = w.str((*buf)[:0])
-	return *buf, ok
+	return *buf, charMask(*buf), ok
 }
 
 // str decodes the JSON string at w.i (which is '"') into dst.

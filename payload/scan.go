@@ -194,11 +194,33 @@ func (s *scan) value(v []byte) {
 	if len(v) == 0 || s.values >= s.d.cfg.MaxValues {
 		return
 	}
-	s.values++
 	if len(v) > s.d.cfg.MaxValueBytes {
 		v = v[:s.d.cfg.MaxValueBytes]
 	}
-	cm := charMask(v)
+	s.inspect(v, charMask(v))
+}
+
+// valueMask is value for a caller that already knows v's character
+// classes (cm == charMask(v)): the JSON walker gathers them in the pass
+// that finds the string's end, so the value is not read twice.
+func (s *scan) valueMask(v []byte, cm uint16) {
+	if len(v) == 0 || s.values >= s.d.cfg.MaxValues {
+		return
+	}
+	if len(v) > s.d.cfg.MaxValueBytes {
+		v = v[:s.d.cfg.MaxValueBytes]
+		cm = charMask(v)
+	}
+	s.inspect(v, cm)
+}
+
+// inspect runs the checks on one value of at most MaxValueBytes, not
+// empty, whose character classes are cm. Every check is behind a gate
+// that only lets through values that could make it signal: the classes
+// (no '(' means no call, no '$' no variable, no lower-case letter no
+// base64), the length, and the table of values already inspected.
+func (s *scan) inspect(v []byte, cm uint16) {
+	s.values++
 	if cm&cmSpecial == 0 && len(v) < 8 {
 		// Too short for a whole-word signal or base64: nothing to do.
 		return
@@ -216,7 +238,7 @@ func (s *scan) value(v []byte) {
 		return
 	}
 	s.analyze(v, 1, allClasses)
-	if !s.d.disabled[cCode] {
+	if cm&cmParen != 0 && !s.d.disabled[cCode] {
 		s.checkBareCall(v)
 	}
 	if cm&cmShell != 0 && !s.d.disabled[cCommand] {
@@ -254,13 +276,24 @@ func (s *scan) value(v []byte) {
 	}
 	if cm&cmShell != 0 && (cm&cmQuote != 0 || indexByte(n, '$') >= 0) {
 		s.shbuf = shellUnquote(s.shbuf[:0], n)
-		s.analyze(s.shbuf, 0.9, 1<<cCommand|1<<cTraversal)
+		if len(s.shbuf) != len(n) {
+			// Unquoting that removed nothing would only repeat the
+			// analysis of n at a lower weight.
+			s.analyze(s.shbuf, 0.9, 1<<cCommand|1<<cTraversal)
+		}
 	}
 }
 
 // base64 inspects the decoded form of v when v looks like base64 text.
 func (s *scan) base64(v []byte, cm uint16) {
-	if !s.d.cfg.Base64 || len(v) < decode.MinBase64Fragment || cm&cmNotBase64 != 0 {
+	if !s.d.cfg.Base64 || len(v) < decode.MinBase64Fragment || cm&cmNotBase64 != 0 ||
+		cm&(cmUpper|cmLower) != cmUpper|cmLower {
+		// Both decoders want upper- and lower-case letters.
+		return
+	}
+	if cm&cmSpace != 0 && len(v) < decode.MinBase64 {
+		// With spaces (a form's '+') only a whole value of MinBase64
+		// bytes can decode; a fragment has none.
 		return
 	}
 	src := v
@@ -308,6 +341,8 @@ const (
 	cmColon
 	cmUpper // an ASCII upper-case letter
 	cmLower // an ASCII lower-case letter
+	cmParen // '('
+	cmEnd   // '"' or '\\': where the JSON walker stops (no check reads it)
 )
 
 var charClass = func() (t [256]uint16) {
@@ -336,6 +371,9 @@ var charClass = func() (t [256]uint16) {
 	t['\r'] |= cmCtlSpace
 	t[':'] |= cmColon
 	t['*'] |= cmStar
+	t['('] |= cmParen
+	t['"'] |= cmEnd
+	t['\\'] |= cmEnd
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] |= cmUpper
 		t[c+'a'-'A'] |= cmLower
@@ -345,10 +383,29 @@ var charClass = func() (t [256]uint16) {
 
 // charMask returns the character classes present in v.
 func charMask(v []byte) uint16 {
-	var m uint16
-	for _, c := range v {
-		m |= charClass[c]
+	return finishMask(classes(v))
+}
+
+// classes returns the union of the charClass entries of v's bytes. Four
+// accumulators let the lookups of eight bytes run side by side.
+func classes(v []byte) uint16 {
+	var a, b, c, d uint16
+	for len(v) >= 8 {
+		a |= charClass[v[0]] | charClass[v[4]]
+		b |= charClass[v[1]] | charClass[v[5]]
+		c |= charClass[v[2]] | charClass[v[6]]
+		d |= charClass[v[3]] | charClass[v[7]]
+		v = v[8:]
 	}
+	for _, x := range v {
+		a |= charClass[x]
+	}
+	return a | b | c | d
+}
+
+// finishMask adds the classes that depend on two others to m, the union
+// of the charClass entries of a value's bytes.
+func finishMask(m uint16) uint16 {
 	if m&(cmSlash|cmStar) == cmSlash|cmStar {
 		m |= cmComment
 	}
@@ -939,6 +996,18 @@ func (s *scan) nameValue(n []byte) {
 	}
 	s.checkOperator(n)
 	s.value(n)
+}
+
+// nameValueMask is nameValue for a name whose character classes cm are
+// known. An operator needs a '$', which is in cmShell.
+func (s *scan) nameValueMask(n []byte, cm uint16) {
+	if len(n) == 0 {
+		return
+	}
+	if cm&cmShell != 0 {
+		s.checkOperator(n)
+	}
+	s.valueMask(n, cm)
 }
 
 var mongoOps = [...]struct {

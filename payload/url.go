@@ -11,6 +11,14 @@ var dangerousSchemes = [...]string{
 	"gopher", "dict", "file", "ldap", "ldaps", "tftp", "sftp", "netdoc", "jar", "smb", "rmi", "iiop",
 }
 
+// authorityEnd marks the bytes that end a URL's authority.
+var authorityEnd = func() (t [256]bool) {
+	for _, c := range []byte("/?#\\\"'<> \t\n\r\v\f") {
+		t[c] = true
+	}
+	return t
+}()
+
 func isSchemeChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-'
 }
@@ -48,7 +56,7 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 			continue
 		}
 		for _, d := range dangerousSchemes {
-			if len(scheme) == len(d) && indexFold(scheme, d) == 0 {
+			if equalFoldStr(scheme, d) {
 				w := 0.75
 				if d == "gopher" || d == "dict" {
 					w = 0.85
@@ -56,26 +64,30 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 				s.signal(len(rules)+sigSSRFScheme, cSSRF, w*factor, v, st)
 			}
 		}
-		// Authority: up to the first '/', '?', '#', '\', whitespace.
+		// Authority: up to the first '/', '?', '#', '\\', whitespace; the
+		// host follows its last '@' and ends at a last ':' (the port).
 		end := authStart
+		hostStart, colon := authStart, -1
 		for end < len(v) && end-authStart < 256 {
 			c := v[end]
-			if c == '/' || c == '?' || c == '#' || c == '\\' || isSpace(c) || c == '"' || c == '\'' || c == '<' || c == '>' {
+			if authorityEnd[c] {
 				break
+			}
+			switch c {
+			case '@':
+				hostStart, colon = end+1, -1
+			case ':':
+				colon = end
 			}
 			end++
 		}
-		auth := v[authStart:end]
-		if at := lastIndexByte(auth, '@'); at >= 0 {
-			auth = auth[at+1:]
-		}
-		host := auth
+		host := v[hostStart:end]
 		if len(host) > 0 && host[0] == '[' {
 			if k := indexByte(host, ']'); k > 0 {
 				host = host[:k+1]
 			}
-		} else if k := lastIndexByte(host, ':'); k >= 0 {
-			host = host[:k]
+		} else if colon >= 0 {
+			host = v[hostStart:colon]
 		}
 		kind := hostKind(host)
 		switch kind {
@@ -167,10 +179,26 @@ func hostKind(h []byte) hostClass {
 	return hostName
 }
 
-func equalFoldStr(b []byte, s string) bool { return len(b) == len(s) && indexFold(b, s) == 0 }
+// equalFoldStr reports whether b is the lower-case s, folding ASCII case
+// in b. It is small enough to inline: most calls fail on the length.
+func equalFoldStr(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
 
 func hasSuffixFold(b []byte, s string) bool {
-	return len(b) >= len(s) && indexFold(b[len(b)-len(s):], s) == 0
+	return len(b) >= len(s) && equalFoldStr(b[len(b)-len(s):], s)
 }
 
 func ipv4Kind(ip [4]byte) hostClass {
