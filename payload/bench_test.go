@@ -3,7 +3,8 @@ package payload
 import (
 	"context"
 	"fmt"
-	"sort"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,63 +68,74 @@ func BenchmarkDetect(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
+			start := cpuTime()
 			for b.Loop() {
 				d.Detect(ctx, c.req)
+			}
+			reportCPU(b, start)
+		})
+	}
+}
+
+// latencies returns the sorted wall and thread CPU times of n Detect
+// calls on r, after a warm-up. The goroutine keeps its thread, so the CPU
+// time is this call's alone (zero where the platform does not tell it): a
+// preemption by another process stretches the wall time, not the CPU
+// time.
+func latencies(d *Detector, r *abuse.Request, n int) (wall, cpu []time.Duration) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		d.Detect(ctx, r)
+	}
+	wall, cpu = make([]time.Duration, n), make([]time.Duration, n)
+	for i := range wall {
+		c := threadCPU()
+		st := time.Now()
+		d.Detect(ctx, r)
+		wall[i] = time.Since(st)
+		cpu[i] = threadCPU() - c
+	}
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	return wall, cpu
+}
+
+// BenchmarkJSON8KLatency reports the median and p99 latency of Detect on
+// 8 KB JSON bodies (issue 4's budget: p99 <= 100µs), over 5,000 single
+// calls after the timed loop: wall time (p50-ns, p99-ns) and the
+// calling thread's CPU time (p50-cpu-ns, p99-cpu-ns), which other
+// processes on a shared machine do not stretch. "urls" is the catalogue
+// of BenchmarkDetect's 8KB_JSON (a URL and a name per item), "prose" the
+// load harness's document.
+func BenchmarkJSON8KLatency(b *testing.B) {
+	d := newTestDetector(b)
+	for _, c := range []struct{ name, body string }{{"urls", jsonBody8K()}, {"prose", jsonProse8K()}} {
+		b.Run(c.name, func(b *testing.B) {
+			r := post("application/json", c.body)
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				d.Detect(context.Background(), r)
+			}
+			b.StopTimer()
+			reportCPU(b, start)
+			wall, cpu := latencies(d, r, 5000)
+			b.ReportMetric(float64(wall[len(wall)/2].Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(wall[len(wall)*99/100].Nanoseconds()), "p99-ns")
+			if cpu[len(cpu)-1] > 0 {
+				b.ReportMetric(float64(cpu[len(cpu)/2].Nanoseconds()), "p50-cpu-ns")
+				b.ReportMetric(float64(cpu[len(cpu)*99/100].Nanoseconds()), "p99-cpu-ns")
 			}
 		})
 	}
 }
 
-// latencies returns sorted per-call latencies of n Detect calls on r.
-func latencies(d *Detector, r *abuse.Request, n int) []time.Duration {
-	ctx := context.Background()
-	for i := 0; i < 200; i++ {
-		d.Detect(ctx, r)
-	}
-	lat := make([]time.Duration, n)
-	for i := range lat {
-		st := time.Now()
-		d.Detect(ctx, r)
-		lat[i] = time.Since(st)
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return lat
-}
-
-// BenchmarkJSON8KLatency reports the median and p99 latency of Detect on
-// an 8 KB JSON body (budget: p99 <= 100µs on an idle core).
-func BenchmarkJSON8KLatency(b *testing.B) {
-	d := newTestDetector(b)
-	r := post("application/json", jsonBody8K())
-	b.ReportAllocs()
-	for b.Loop() {
-		d.Detect(context.Background(), r)
-	}
-	b.StopTimer()
-	lat := latencies(d, r, 5000)
-	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
-}
-
-// TestJSON8KLatency checks the median latency for an 8 KB JSON body stays
-// under the 100µs p99 budget. The median is asserted rather than the p99
-// because shared test machines preempt; BenchmarkJSON8KLatency reports
-// both.
-func TestJSON8KLatency(t *testing.T) {
-	if testing.Short() {
-		t.Skip("latency test skipped in -short mode")
-	}
-	d := newTestDetector(t)
-	// The best of three rounds, so that one burst of load from other
-	// processes does not fail the test.
-	p50 := time.Hour
-	for round := 0; round < 3; round++ {
-		lat := latencies(d, post("application/json", jsonBody8K()), 1000)
-		t.Logf("8KB JSON round %d: p50 %v, p99 %v", round, lat[len(lat)/2], lat[len(lat)*99/100])
-		p50 = min(p50, lat[len(lat)/2])
-	}
-	if p50 > 100*time.Microsecond {
-		t.Errorf("median %v above the 100µs budget", p50)
+// reportCPU reports the process's CPU time per operation since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	if d := cpuTime() - start; d > 0 && b.N > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -12,188 +12,197 @@ import (
 // the rest of the body is then inspected as text.
 func (s *scan) json(b []byte) {
 	s.loc, s.name = "json", nil
-	w := jsonWalker{s: s, b: b, max: s.d.cfg.MaxDepth}
+	i := 0
 	for {
-		w.ws()
-		if w.i >= len(b) || s.values >= s.d.cfg.MaxValues {
+		i = skipJSONSpace(b, i)
+		if i >= len(b) || s.values >= s.d.cfg.MaxValues {
 			return
 		}
-		if !w.value() {
+		var ok bool
+		if i, ok = s.jsonValue(b, i); !ok {
 			break
 		}
 	}
-	if w.i < len(b) {
+	if i < len(b) {
 		s.loc, s.name = "json", nil
-		s.value(b[w.i:])
+		s.value(b[i:])
 	}
 }
 
-type jsonWalker struct {
-	s     *scan
-	b     []byte
-	i     int
-	depth int
-	max   int
-}
-
-func (w *jsonWalker) ws() {
-	for w.i < len(w.b) {
-		switch w.b[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
+// jsonValue walks the value at b[i:], nested values included, and returns
+// where it ends. On a syntax error (or at MaxValues, or nesting deeper than
+// MaxDepth) it reports false with the index of the offending byte.
+//
+// It is one loop over local state, with a bit per level for whether the
+// container there is an array, rather than a recursive descent: the index
+// stays in a register and the common case (a short key, a number, a
+// string without escapes) is a handful of comparisons. Each key sets
+// s.name, which stays for the values that follow until the next key.
+func (s *scan) jsonValue(b []byte, i int) (int, bool) {
+	var inArray [(maxMaxDepth + 63) / 64]uint64
+	depth, maxDepth, maxValues := 0, s.d.cfg.MaxDepth, s.d.cfg.MaxValues
+value:
+	if i >= len(b) || s.values >= maxValues {
+		return i, false
 	}
-}
-
-// value parses one value at w.i; it reports false on a syntax error,
-// leaving w.i where the error is.
-func (w *jsonWalker) value() bool {
-	if w.i >= len(w.b) || w.s.values >= w.s.d.cfg.MaxValues {
-		return false
-	}
-	switch c := w.b[w.i]; c {
+	switch c := b[i]; c {
 	case '{', '[':
-		if w.depth >= w.max {
-			return false
+		if depth >= maxDepth {
+			return i, false
 		}
-		w.depth++
-		w.i++
-		ok := false
-		if c == '{' {
-			ok = w.object()
+		if c == '[' {
+			inArray[depth/64] |= 1 << (depth % 64)
 		} else {
-			ok = w.array()
+			inArray[depth/64] &^= 1 << (depth % 64)
 		}
-		w.depth--
-		return ok
-	case '"':
-		start := w.i
-		v, cm, ok := w.strView(&w.s.tbuf)
-		if !ok {
-			w.i = start
-			return false
-		}
-		w.s.valueMask(v, cm)
-		return true
-	default:
-		start := w.i
-		for w.i < len(w.b) {
-			c := w.b[w.i]
-			if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '+' || c == '.' || c == 'E' {
-				w.i++
-				continue
+		depth++
+		i = skipJSONSpace(b, i+1)
+		if c == '[' {
+			if i < len(b) && b[i] == ']' {
+				i++
+				goto closed
 			}
-			break
+			goto value
 		}
-		return w.i > start
-	}
-}
-
-func (w *jsonWalker) object() bool {
-	w.ws()
-	if w.i < len(w.b) && w.b[w.i] == '}' {
-		w.i++
-		return true
-	}
-	for {
-		w.ws()
-		if w.i >= len(w.b) || w.b[w.i] != '"' {
-			return false
+		if i < len(b) && b[i] == '}' {
+			i++
+			goto closed
 		}
-		key, cm, ok := w.strView(&w.s.nbuf)
+		goto key
+	case '"':
+		v, cm, next, ok := jsonString(b, i, &s.tbuf)
 		if !ok {
-			return false
+			return i, false
 		}
-		w.s.name = key
-		w.s.nameValueMask(key, cm)
-		w.ws()
-		if w.i >= len(w.b) || w.b[w.i] != ':' {
-			return false
+		i = next
+		s.valueMask(v, cm)
+	default:
+		// A number, true, false or null: nothing to inspect.
+		st := i
+		for i < len(b) && jsonScalar[b[i]] {
+			i++
 		}
-		w.i++
-		w.ws()
-		if !w.value() {
-			return false
-		}
-		w.ws()
-		if w.i >= len(w.b) {
-			return false
-		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case '}':
-			w.i++
-			return true
-		default:
-			return false
+		if i == st {
+			return i, false
 		}
 	}
-}
-
-func (w *jsonWalker) array() bool {
-	w.ws()
-	if w.i < len(w.b) && w.b[w.i] == ']' {
-		w.i++
-		return true
+	// A value ended at i.
+after:
+	if depth == 0 {
+		return i, true
 	}
-	for {
-		w.ws()
-		if !w.value() {
-			return false
-		}
-		w.ws()
-		if w.i >= len(w.b) {
-			return false
-		}
-		switch w.b[w.i] {
+	i = skipJSONSpace(b, i)
+	if i >= len(b) {
+		return i, false
+	}
+	if inArray[(depth-1)/64]&(1<<((depth-1)%64)) != 0 {
+		switch b[i] {
 		case ',':
-			w.i++
+			i = skipJSONSpace(b, i+1)
+			goto value
 		case ']':
-			w.i++
-			return true
-		default:
-			return false
+			i++
+			goto closed
 		}
+		return i, false
 	}
+	switch b[i] {
+	case ',':
+		i++
+		goto key
+	case '}':
+		i++
+		goto closed
+	}
+	return i, false
+key:
+	i = skipJSONSpace(b, i)
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	{
+		k, cm, next, ok := jsonString(b, i, &s.nbuf)
+		if !ok {
+			return i, false
+		}
+		i = next
+		s.name = k
+		s.nameValueMask(k, cm)
+	}
+	i = skipJSONSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return i, false
+	}
+	i = skipJSONSpace(b, i+1)
+	goto value
+closed:
+	depth--
+	goto after
 }
 
-// strView returns the JSON string at w.i (which is '"') and its
-// character classes (charMask): a view of the body when it holds no
-// escapes (the common case, no copy), else its decoded form in *buf. The
-// classes of a view come from the same bytes the end was searched in;
-// an escape shows as cmEnd among them.
-func (w *jsonWalker) strView(buf *[]byte) ([]byte, uint16, bool) {
-	b := w.b[w.i+1:]
-	q := bytes.IndexByte(b, '"')
+// maxMaxDepth is the largest MaxDepth Config.Validate accepts.
+const maxMaxDepth = 1000
+
+// jsonScalar marks the bytes of numbers and of true, false and null (and
+// of the bare words a lenient parser would take for them).
+var jsonScalar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-+.E" {
+		t[c] = true
+	}
+	return t
+}()
+
+// skipJSONSpace returns the index of the first byte at or after i that is
+// not JSON whitespace.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// jsonString returns the JSON string at b[i] (which is '"'), its
+// character classes (charMask) and the index past its closing quote: a
+// view of b when it holds no escapes (the common case, no copy), else its
+// decoded form in *buf. The classes of a view come from the same bytes
+// the end was searched in; an escape shows as cmEnd among them. It
+// reports false for an unterminated string or a bad escape.
+func jsonString(b []byte, i int, buf *[]byte) ([]byte, uint16, int, bool) {
+	rest := b[i+1:]
+	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
-		if bytes.IndexByte(b, '\\') < 0 {
-			return nil, 0, false
+		if bytes.IndexByte(rest, '\\') < 0 {
+			return nil, 0, i, false
 		}
-	} else if m := classes(b[:q]); m&cmEnd == 0 {
-		w.i += q + 2
-		return b[:q], finishMask(m), true
+	} else if m := classes(rest[:q]); m&cmEnd == 0 {
+		return rest[:q], finishMask(m), i + q + 2, true
 	}
-	var ok bool
-	*buf, ok = w.str((*buf)[:0])
-	return *buf, charMask(*buf), ok
+	d, next, ok := jsonUnquote((*buf)[:0], b, i)
+	*buf = d
+	if !ok {
+		return nil, 0, i, false
+	}
+	return d, charMask(d), next, true
 }
 
-// str decodes the JSON string at w.i (which is '"') into dst.
-func (w *jsonWalker) str(dst []byte) ([]byte, bool) {
-	b := w.b
-	i := w.i + 1
+// jsonUnquote decodes the JSON string at b[i] (which is '"') into dst and
+// returns the index past its closing quote.
+func jsonUnquote(dst, b []byte, i int) ([]byte, int, bool) {
+	i++
 	for i < len(b) {
 		c := b[i]
 		switch {
 		case c == '"':
-			w.i = i + 1
-			return dst, true
+			return dst, i + 1, true
 		case c == '\\':
 			if i+1 >= len(b) {
-				return dst, false
+				return dst, i, false
 			}
 			switch e := b[i+1]; e {
 			case '"', '\\', '/':
@@ -217,7 +226,7 @@ func (w *jsonWalker) str(dst []byte) ([]byte, bool) {
 			case 'u':
 				r, ok := hex4(b, i+2)
 				if !ok {
-					return dst, false
+					return dst, i, false
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -230,14 +239,14 @@ func (w *jsonWalker) str(dst []byte) ([]byte, bool) {
 				}
 				dst = utf8.AppendRune(dst, r)
 			default:
-				return dst, false
+				return dst, i, false
 			}
 		default:
 			dst = append(dst, c)
 			i++
 		}
 	}
-	return dst, false
+	return dst, i, false
 }
 
 func hex4(b []byte, i int) (rune, bool) {
