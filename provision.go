@@ -20,6 +20,7 @@ import (
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/ratelimit"
+	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/redis"
 	"github.com/warden-dev/warden/store/sqlite"
 )
@@ -52,8 +53,20 @@ func (g *Guard) provision(ctx context.Context) error {
 	}
 	g.bans = bans
 
+	g.eventStore = db
+	if cfg.Store.Postgres != "" {
+		pc := postgres.DefaultConfig()
+		pc.DSN = cfg.Store.Postgres
+		ps, err := postgres.Open(ctx, pc, postgres.Options{Fallback: db,
+			OnFailure: func() { g.metrics.StoreFallback("postgres") }})
+		if err != nil {
+			return err // names the server, never the password
+		}
+		g.onClose(func(context.Context) error { return ps.Close() })
+		g.eventStore = ps
+	}
 	opts := eventlog.Options{
-		Store:  db,
+		Store:  g.eventStore,
 		Mode:   string(cfg.Mode),
 		Now:    g.now,
 		OnDrop: g.metrics.DroppedEvent,
@@ -204,7 +217,7 @@ func (g *Guard) AdminHandler() (*admin.Server, string, error) {
 	opts := admin.Options{
 		Token:      token,
 		Bans:       g.bans,
-		Events:     g.db,
+		Events:     g.eventStore,
 		Metrics:    nil,
 		Now:        g.now,
 		OnBanAdded: func(b ban.Ban) { g.metrics.BanIssued(b.Target.Kind) },

@@ -51,6 +51,7 @@ type Guard struct {
 	violations admin.Violations // nil until enforcement is configured
 	db         *sqlite.DB
 	events     *eventlog.Writer
+	eventStore eventlog.Store // where events are kept and read: db, or PostgreSQL falling back to db
 	metrics    *metrics.Metrics
 
 	mu      sync.Mutex // serialises registration; readers use routes

@@ -24,6 +24,7 @@ import (
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/ratelimit"
+	"github.com/warden-dev/warden/store/postgres"
 )
 
 // Mode says whether Warden acts on its decisions.
@@ -358,7 +359,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Store.Postgres != "" {
-		add("store.postgres", "the PostgreSQL event store is not in this build yet; events go to SQLite in data_dir")
+		if _, err := postgres.ParseDSN(c.Store.Postgres); err != nil {
+			add("store.postgres", "%v", err) // the error never holds the password
+		}
 	}
 	if c.Store.Redis != "" {
 		if u, err := url.Parse(c.Store.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {

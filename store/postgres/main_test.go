@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warden-dev/warden/internal/pgtest"
+	"github.com/warden-dev/warden/store/sqlite"
+)
+
+// pg is one PostgreSQL cluster for the package's tests (a cluster takes
+// a couple of seconds to create); each test gets its own database.
+var pg pgtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pg.Close()
+	os.Exit(code)
+}
+
+// newDB returns a fresh database on the shared cluster and the cluster.
+func newDB(t *testing.T) (string, *pgtest.Server) {
+	t.Helper()
+	srv := pg.Server(t)
+	return srv.NewDatabase(t), srv
+}
+
+// logBuffer collects log lines from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
+
+// open opens a Store on dsn with the test's defaults (short retry) and
+// closes it when the test ends.
+func open(t *testing.T, dsn string, opt Options) *Store {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DSN = dsn
+	cfg.RetryAfter = 50 * time.Millisecond
+	if opt.Logger == nil {
+		opt.Logger = (&logBuffer{}).logger()
+	}
+	s, err := Open(context.Background(), cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openSQLite(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// eventually polls cond until it holds or 10s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, not timing a result
+	}
+}
