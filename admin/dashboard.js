@@ -9,9 +9,16 @@
   // A token may be handed over in the fragment (#token=…), which browsers
   // never send to the server; it is moved to sessionStorage at once.
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  let badLink = false;
   if (m) {
-    token = decodeURIComponent(m[1]);
-    sessionStorage.setItem(KEY, token);
+    // A link cut short can end inside an escape, which decodeURIComponent
+    // throws on: refuse it rather than stop the whole page.
+    try {
+      token = decodeURIComponent(m[1]);
+      sessionStorage.setItem(KEY, token);
+    } catch {
+      badLink = true;
+    }
     history.replaceState(null, "", location.pathname);
   }
 
@@ -21,13 +28,16 @@
     if (cls) e.className = cls;
     return e;
   }
-  function row(cells) {
+  // row builds a table row; the cells whose indexes are in short never
+  // wrap (times, actions, buttons), so the long ones (paths, user ids,
+  // messages) take the breaks.
+  function row(cells, short) {
     const tr = el("tr");
-    for (const c of cells) {
-      const td = el("td");
+    cells.forEach((c, i) => {
+      const td = el("td", null, short && short.includes(i) ? "short" : null);
       if (c instanceof Node) td.appendChild(c); else td.textContent = c === undefined || c === null ? "" : String(c);
       tr.appendChild(td);
-    }
+    });
     return tr;
   }
 
@@ -53,6 +63,17 @@
     $("status").textContent = "not signed in";
   }
 
+  function refuseToken() {
+    sessionStorage.removeItem(KEY);
+    token = "";
+    showLogin("That token was not accepted.");
+  }
+
+  // A token is printable ASCII without spaces (the Bearer syntax is a
+  // subset). fetch cannot even send a header with other characters: it
+  // throws, and the page would open on its error messages.
+  const tokenSyntax = /^[\x21-\x7e]+$/;
+
   function fmtLeft(s) {
     if (s >= 86400) return Math.floor(s / 86400) + "d" + Math.floor((s % 86400) / 3600) + "h";
     if (s >= 3600) return Math.floor(s / 3600) + "h" + Math.floor((s % 3600) / 60) + "m";
@@ -67,10 +88,11 @@
     for (const b of data.bans) {
       const lift = el("button", "lift");
       lift.addEventListener("click", async () => {
+        $("ban-error").textContent = "";
         try { await api("DELETE", "/api/v1/bans/" + encodeURIComponent(b.target)); refresh(); }
         catch (e) { $("ban-error").textContent = e.message; }
       });
-      tb.appendChild(row([b.target, b.reason, b.violation || "", new Date(b.until).toLocaleString(), fmtLeft(b.seconds_left), lift]));
+      tb.appendChild(row([b.target, b.reason, b.violation || "", new Date(b.until).toLocaleString(), fmtLeft(b.seconds_left), lift], [3, 4, 5]));
     }
   }
 
@@ -81,11 +103,12 @@
     for (const e of data.events) {
       counts[e.action] = (counts[e.action] || 0) + 1;
       const client = (e.client.ip || "") + (e.client.user ? " user:" + e.client.user : "");
-      const dets = e.abuse ? e.abuse.detectors.map((d) =>
+      // The log line's JSON writes empty lists as null.
+      const dets = (e.abuse && e.abuse.detectors || []).map((d) =>
         d.name + " " + d.confidence.toFixed(2) + (d.violation ? " [" + d.violation + "]" : "") +
-        (d.messages && d.messages.length ? ": " + d.messages.join("; ") : "")).join(" | ") : "";
+        (d.messages && d.messages.length ? ": " + d.messages.join("; ") : "")).join(" | ");
       tb.appendChild(row([new Date(e.time).toLocaleTimeString(), e.action, e.status, client,
-        e.method + " " + e.path + (e.route ? "  (" + e.route + ")" : ""), dets]));
+        e.method + " " + e.path + (e.route ? "  (" + e.route + ")" : ""), dets], [0, 1, 2]));
     }
     const box = $("counts");
     box.replaceChildren();
@@ -100,7 +123,12 @@
   }
 
   async function refresh() {
-    if (!token) { showLogin(); return; }
+    if (!token) {
+      // The periodic refresh must not wipe the sign-in message.
+      if ($("login").hidden) showLogin();
+      return;
+    }
+    if (!tokenSyntax.test(token)) { refuseToken(); return; }
     try {
       const [bans, events] = await Promise.allSettled([api("GET", "/api/v1/bans"), api("GET", "/api/v1/events?limit=100")]);
       for (const r of [bans, events]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
@@ -112,9 +140,7 @@
       $("status").textContent = "updated " + new Date().toLocaleTimeString();
     } catch (e) {
       if (e instanceof AuthError) {
-        sessionStorage.removeItem(KEY);
-        token = "";
-        showLogin("That token was not accepted.");
+        refuseToken();
       } else {
         $("status").textContent = "error: " + e.message;
       }
@@ -146,6 +172,6 @@
     }
   });
 
-  refresh();
+  if (badLink) refuseToken(); else refresh();
   setInterval(refresh, 5000);
 })();
