@@ -113,6 +113,7 @@ func TestConfig(t *testing.T) {
 		{"bad listen", Config{Listen: "9090"}, nil, "listen:"},
 		{"short token", Config{Listen: "127.0.0.1:9090", Token: "short"}, nil, "token:"},
 		{"token with space", Config{Token: "0123456789 abcdef0123"}, nil, "token:"},
+		{"token not ASCII", Config{Token: "0123456789abcdef0123456789abcdеf"}, nil, "token:"}, // Cyrillic е
 		{"env token", DefaultConfig(), map[string]string{EnvToken: testToken}, ""},
 		{"bad env token", DefaultConfig(), map[string]string{EnvToken: "short"}, EnvToken + ":"},
 	}
