@@ -33,14 +33,16 @@ func (s *scan) json(b []byte) {
 // where it ends. On a syntax error (or at MaxValues, or nesting deeper than
 // MaxDepth) it reports false with the index of the offending byte.
 //
-// It is one loop over local state, with a bit per level for whether the
-// container there is an array, rather than a recursive descent: the index
-// stays in a register and the common case (a short key, a number, a
+// It is one loop over local state rather than a recursive descent: arr
+// says whether the innermost container is an array, and outer holds that
+// bit for each enclosing level. The common case (a short key, a number, a
 // string without escapes) is a handful of comparisons. Each key sets
 // s.name, which stays for the values that follow until the next key.
 func (s *scan) jsonValue(b []byte, i int) (int, bool) {
-	var inArray [(maxMaxDepth + 63) / 64]uint64
-	depth, maxDepth, maxValues := 0, s.d.cfg.MaxDepth, s.d.cfg.MaxValues
+	var outer [(maxMaxDepth + 63) / 64]uint64
+	var depth uint
+	arr := false
+	maxDepth, maxValues := uint(s.d.cfg.MaxDepth), s.d.cfg.MaxValues
 value:
 	if i >= len(b) || s.values >= maxValues {
 		return i, false
@@ -50,14 +52,15 @@ value:
 		if depth >= maxDepth {
 			return i, false
 		}
-		if c == '[' {
-			inArray[depth/64] |= 1 << (depth % 64)
+		if arr {
+			outer[depth/64] |= 1 << (depth % 64)
 		} else {
-			inArray[depth/64] &^= 1 << (depth % 64)
+			outer[depth/64] &^= 1 << (depth % 64)
 		}
 		depth++
+		arr = c == '['
 		i = skipJSONSpace(b, i+1)
-		if c == '[' {
+		if arr {
 			if i < len(b) && b[i] == ']' {
 				i++
 				goto closed
@@ -75,7 +78,15 @@ value:
 			return i, false
 		}
 		i = next
-		s.valueMask(v, cm)
+		if len(v) < minPlain && cm&cmSpecial == 0 {
+			// Short and plain: counted, nothing to inspect (see
+			// inspect), and no call. s.values < maxValues here.
+			if len(v) > 0 {
+				s.values++
+			}
+		} else {
+			s.valueMask(v, cm)
+		}
 	default:
 		// A number, true, false or null: nothing to inspect.
 		st := i
@@ -95,7 +106,7 @@ after:
 	if i >= len(b) {
 		return i, false
 	}
-	if inArray[(depth-1)/64]&(1<<((depth-1)%64)) != 0 {
+	if arr {
 		switch b[i] {
 		case ',':
 			i = skipJSONSpace(b, i+1)
@@ -127,7 +138,14 @@ key:
 		}
 		i = next
 		s.name = k
-		s.nameValueMask(k, cm)
+		if len(k) < minPlain && cm&cmSpecial == 0 {
+			// As for values; no '$', so no operator either.
+			if len(k) > 0 && s.values < maxValues {
+				s.values++
+			}
+		} else {
+			s.nameValueMask(k, cm)
+		}
 	}
 	i = skipJSONSpace(b, i)
 	if i >= len(b) || b[i] != ':' {
@@ -137,6 +155,7 @@ key:
 	goto value
 closed:
 	depth--
+	arr = outer[depth/64]&(1<<(depth%64)) != 0
 	goto after
 }
 

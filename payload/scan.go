@@ -214,6 +214,11 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 	s.inspect(v, cm)
 }
 
+// minPlain is the length from which a value of letters, digits and - , :
+// @ + (no cmSpecial byte) is inspected: a shorter one holds no
+// whole-word signal and no base64.
+const minPlain = 8
+
 // inspect runs the checks on one value of at most MaxValueBytes, not
 // empty, whose character classes are cm. Every check is behind a gate
 // that only lets through values that could make it signal: the classes
@@ -221,7 +226,7 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 // base64), the length, and the table of values already inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
-	if cm&cmSpecial == 0 && len(v) < 8 {
+	if cm&cmSpecial == 0 && len(v) < minPlain {
 		// Too short for a whole-word signal or base64: nothing to do.
 		return
 	}
@@ -231,9 +236,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	if cm&cmSpecial == 0 {
 		// Letters, digits and a few separators: only whole-word signals
 		// (information_schema, xp_cmdshell, processbuilder) can be here.
-		if len(v) >= 8 {
-			s.analyze(v, 1, allClasses)
-		}
+		s.analyze(v, 1, allClasses)
 		s.base64(v, cm)
 		return
 	}
