@@ -272,7 +272,15 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-func check(t testing.TB, err error) {
+// tb is the part of testing.TB that check uses (a fake can stand in).
+type tb interface {
+	Helper()
+	Skip(args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func check(t tb, err error) {
 	t.Helper()
 	switch {
 	case errors.Is(err, ErrNotInstalled) && os.Getenv("CI") == "true":

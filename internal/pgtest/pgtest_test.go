@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -47,5 +48,37 @@ func TestServerLifecycle(t *testing.T) {
 	}
 	if err := s.Restart(); err == nil {
 		t.Error("Restart of a running server succeeded")
+	}
+}
+
+// fakeTB records how check ended a test.
+type fakeTB struct{ skipped, failed bool }
+
+func (f *fakeTB) Helper()               {}
+func (f *fakeTB) Skip(...any)           { f.skipped = true }
+func (f *fakeTB) Fatal(...any)          { f.failed = true }
+func (f *fakeTB) Fatalf(string, ...any) { f.failed = true }
+
+// Missing binaries skip a test locally and fail it in CI; any other
+// start failure fails it.
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		ci           string
+		err          error
+		skip, failed bool
+	}{
+		{"", nil, false, false},
+		{"", ErrNotInstalled, true, false},
+		{"true", ErrNotInstalled, false, true},
+		{"", errors.New("initdb: exit status 1"), false, true},
+		{"true", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Setenv("CI", tt.ci)
+		var f fakeTB
+		check(&f, tt.err)
+		if f.skipped != tt.skip || f.failed != tt.failed {
+			t.Errorf("CI=%q err=%v: skipped %v failed %v, want %v %v", tt.ci, tt.err, f.skipped, f.failed, tt.skip, tt.failed)
+		}
 	}
 }
