@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // newDB returns a fresh database on the shared cluster and the cluster.
-func newDB(t *testing.T) (string, *pgtest.Server) {
+func newDB(t testing.TB) (string, *pgtest.Server) {
 	t.Helper()
 	srv := pg.Server(t)
 	return srv.NewDatabase(t), srv
@@ -53,7 +53,7 @@ func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 
 // open opens a Store on dsn with the test's defaults (short retry) and
 // closes it when the test ends.
-func open(t *testing.T, dsn string, opt Options) *Store {
+func open(t testing.TB, dsn string, opt Options) *Store {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DSN = dsn

@@ -392,3 +392,22 @@ func TestOpenRefused(t *testing.T) {
 		t.Errorf("error = %v; want it to name the database and not the password", err)
 	}
 }
+
+// BenchmarkWriteEvents is the peer of store/sqlite's: one batch of 256
+// events (the Writer's default batch) per op, over loopback TCP.
+func BenchmarkWriteEvents(b *testing.B) {
+	dsn, _ := newDB(b)
+	s := open(b, dsn, Options{})
+	ctx := context.Background()
+	batch := make([]eventlog.Event, 256)
+	for i := range batch {
+		batch[i] = event(fmt.Sprint(i), time.Now(), abuse.Block)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.WriteEvents(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
+}
