@@ -73,7 +73,7 @@ value:
 		}
 		goto key
 	case '"':
-		v, cm, next, ok := jsonString(b, i, &s.tbuf)
+		v, cm, next, ok := jsonString(b, i, &s.tbuf, true)
 		if !ok {
 			return i, false
 		}
@@ -132,7 +132,7 @@ key:
 		return i, false
 	}
 	{
-		k, cm, next, ok := jsonString(b, i, &s.nbuf)
+		k, cm, next, ok := jsonString(b, i, &s.nbuf, false)
 		if !ok {
 			return i, false
 		}
@@ -189,18 +189,28 @@ func skipJSONSpace(b []byte, i int) int {
 // jsonString returns the JSON string at b[i] (which is '"'), its
 // character classes (charMask) and the index past its closing quote: a
 // view of b when it holds no escapes (the common case, no copy), else its
-// decoded form in *buf. The classes of a view come from the same bytes
-// the end was searched in; an escape shows as cmEnd among them. It
-// reports false for an unterminated string or a bad escape.
-func jsonString(b []byte, i int, buf *[]byte) ([]byte, uint16, int, bool) {
+// decoded form in *buf. The classes of a short view come from the same
+// bytes the end was searched in (an escape shows as cmEnd among them);
+// with lazy, a view of minPlain bytes or more gets cmUnknown instead, for
+// inspect to read them only if the value is not a repeat (a description
+// in every element of an array). It reports false for an unterminated
+// string or a bad escape.
+func jsonString(b []byte, i int, buf *[]byte, lazy bool) ([]byte, uint16, int, bool) {
 	rest := b[i+1:]
 	q := bytes.IndexByte(rest, '"')
-	if q < 0 {
+	switch {
+	case q < 0:
 		if bytes.IndexByte(rest, '\\') < 0 {
 			return nil, 0, i, false
 		}
-	} else if m := classes(rest[:q]); m&cmEnd == 0 {
-		return rest[:q], finishMask(m), i + q + 2, true
+	case lazy && q >= minPlain:
+		if bytes.IndexByte(rest[:q], '\\') < 0 {
+			return rest[:q], cmUnknown, i + q + 2, true
+		}
+	default:
+		if m := classes(rest[:q]); m&cmEnd == 0 {
+			return rest[:q], finishMask(m), i + q + 2, true
+		}
 	}
 	d, next, ok := jsonUnquote((*buf)[:0], b, i)
 	*buf = d

@@ -220,7 +220,7 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 const minPlain = 8
 
 // inspect runs the checks on one value of at most MaxValueBytes, not
-// empty, whose character classes are cm. Every check is behind a gate
+// empty, whose character classes are cm (or cmUnknown). Every check is behind a gate
 // that only lets through values that could make it signal: the classes
 // (no '(' means no call, no '$' no variable, no lower-case letter no
 // base64), the length, and the table of values already inspected.
@@ -232,6 +232,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if s.repeat(v) {
 		return
+	}
+	if cm&cmUnknown != 0 {
+		cm = charMask(v)
 	}
 	if cm&cmSpecial == 0 {
 		// Letters, digits and a few separators: only whole-word signals
@@ -346,6 +349,11 @@ const (
 	cmLower // an ASCII lower-case letter
 	cmParen // '('
 	cmEnd   // '"' or '\\': where the JSON walker stops (no check reads it)
+
+	// cmUnknown stands for the classes of a value of at least minPlain
+	// bytes that the JSON walker did not read: inspect reads them only
+	// when the value is not a repeat.
+	cmUnknown = 1 << 15
 )
 
 var charClass = func() (t [256]uint16) {
