@@ -1,0 +1,38 @@
+package protocol
+
+import "unsafe"
+
+// body checks a buffered request body by its media type: form fields as
+// arguments, multipart framing and fields, and, in any other body, a
+// request line at the start of a line (a smuggled second request).
+func (s *scan) body() {
+	b := s.r.Body
+	if len(b) == 0 {
+		return
+	}
+	body := bytesView(b)
+	var ct string
+	if cts := s.r.Header["Content-Type"]; len(cts) > 0 {
+		ct = cts[0]
+	} else {
+		ct = s.r.ContentType
+	}
+	mt, ok := parseMediaType(ct)
+	switch {
+	case ok && equalFold(mt.typ, "multipart"):
+		s.multipart(body, mt, ct)
+		return
+	case ok && equalFold(mt.typ, "application") && equalFold(mt.sub, "x-www-form-urlencoded"):
+		s.args(body, srcForm)
+	}
+	if i, ok := bodyRequestLine(b); ok {
+		s.add(chkSmuggled, body[i:])
+	}
+}
+
+// bytesView views b as a string without copying. The body is read-only
+// while detectors run, and nothing the scan keeps outlives Detect: the
+// messages are built by string concatenation, which copies.
+func bytesView(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
