@@ -19,6 +19,7 @@ import (
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
+	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
 	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/redis"
@@ -133,6 +134,13 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 		return enf.Violations(ctx, t, g.now())
 	})
 
+	if cfg.Protocol.Enabled {
+		d, err := protocol.New(cfg.Protocol)
+		if err != nil {
+			return fmt.Errorf("protocol: %w", err)
+		}
+		g.Use(d)
+	}
 	if cfg.Bot.Enabled {
 		d, err := bot.New(cfg.Bot)
 		if err != nil {

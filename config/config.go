@@ -23,6 +23,7 @@ import (
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
+	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
 	"github.com/warden-dev/warden/store/postgres"
 )
@@ -63,6 +64,7 @@ type Config struct {
 	LLM            llm.Config          `yaml:"llm"`
 	RateLimit      ratelimit.Config    `yaml:"ratelimit"`
 	Enforce        enforce.Config      `yaml:"enforce"`
+	Protocol       protocol.Config     `yaml:"protocol"`
 	Payload        payload.Config      `yaml:"payload"`
 	Behavior       behavior.Config     `yaml:"behavior"`
 	Bot            bot.Config          `yaml:"bot"`
@@ -177,6 +179,7 @@ func Default() Config {
 		LLM:       llm.DefaultConfig(),
 		RateLimit: ratelimit.DefaultConfig(),
 		Enforce:   enforce.DefaultConfig(),
+		Protocol:  protocol.DefaultConfig(),
 		Payload:   payload.DefaultConfig(),
 		Behavior:  behavior.DefaultConfig(),
 		Bot:       bot.DefaultConfig(),
@@ -394,6 +397,7 @@ func (c *Config) sections() map[string]validator {
 		"llm":       c.LLM,
 		"ratelimit": c.RateLimit,
 		"enforce":   c.Enforce,
+		"protocol":  c.Protocol,
 		"payload":   c.Payload,
 		"behavior":  c.Behavior,
 		"bot":       c.Bot,
