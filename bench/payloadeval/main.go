@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,8 +42,6 @@ import (
 	"github.com/corazawaf/coraza/v3"
 
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/inspect"
-	"github.com/warden-dev/warden/payload"
 )
 
 type row struct {
@@ -57,6 +56,13 @@ type row struct {
 	Body     string            `json:"body"`
 	Expect   string            `json:"expect"`
 	PL       *int              `json:"paranoia_level"`
+	// The wire form (CRS only): HTTP version as sent ("" for an HTTP/0.9
+	// request line), headers in order, the raw request of encoded_request
+	// stages, and "latin-1" when each character of the body is one byte.
+	Version      *string    `json:"version"`
+	WireHeaders  [][]string `json:"wire_headers"`
+	RawRequest   string     `json:"raw_request"`
+	BodyEncoding string     `json:"body_encoding"`
 }
 
 // sample is one labelled request.
@@ -66,7 +72,8 @@ type sample struct {
 	attack bool
 	id     string
 	r      row
-	req    *abuse.Request
+	req    *abuse.Request // the detectors' view, built in-process
+	wire   []byte         // the request as sent over TCP
 }
 
 var fpDesc = regexp.MustCompile(`(?i)false.?positive|legitimate|\bFP\b`)
@@ -107,16 +114,8 @@ func load(path, set string, every int, crs bool) ([]sample, int, error) {
 		if r.Split != "" {
 			s.set = set + "/" + r.Split
 		}
-		h := http.Header{}
-		for k, v := range r.Headers {
-			h.Set(k, v)
-		}
-		req, err := inspect.BuildRequest(r.Method, r.URI, h, []byte(r.Body), inspect.DefaultMaxBodyBytes, time.Time{})
-		if err != nil {
-			skipped++
-			continue
-		}
-		s.req = req
+		s.wire = wireBytes(&s.r)
+		s.req = inProcess(s.wire, &s.r)
 		out = append(out, s)
 	}
 	return out, skipped, sc.Err()
@@ -155,14 +154,8 @@ func loadTexts(path string, every int) ([]sample, error) {
 			s.attack, s.class, r.Expect = true, "prompt_injection", "attack"
 			s.r = r
 		}
-		h := http.Header{}
-		for k, v := range r.Headers {
-			h.Set(k, v)
-		}
-		s.req, err = inspect.BuildRequest(r.Method, r.URI, h, []byte(r.Body), inspect.DefaultMaxBodyBytes, time.Time{})
-		if err != nil {
-			return nil, err
-		}
+		s.wire = wireBytes(&s.r)
+		s.req = inProcess(s.wire, &s.r)
 		out = append(out, s)
 	}
 	return out, sc.Err()
@@ -173,6 +166,7 @@ type engine struct {
 	name  string
 	check func(s *sample) (block, flag bool)
 	dur   time.Duration
+	n     int // requests dur covers; 0 means all
 }
 
 func newCoraza(pl int) (*engine, error) {
@@ -220,16 +214,51 @@ Include @owasp_crs/*.conf`, pl)))
 	}}, nil
 }
 
-func newWarden(d *payload.Detector, verbose io.Writer) *engine {
-	ctx := context.Background()
-	return &engine{name: "Warden payload", check: func(s *sample) (bool, bool) {
-		v := d.Detect(ctx, s.req)
-		a := inspect.DefaultDecide([]abuse.Verdict{v})
-		if verbose != nil && ((s.attack && a != abuse.Block) || (!s.attack && a != abuse.Allow)) {
-			fmt.Fprintf(verbose, "%s\t%s\t%s\t%.2f\t%s\t%q\t%q\t%v\n", map[bool]string{true: "MISS", false: "FP"}[s.attack], s.id, s.class, v.Confidence, v.Violation, trunc(s.r.URI, 160), trunc(s.r.Body, 160), v.Messages)
+func newWarden(h *wireHarness, verbose io.Writer) *engine {
+	return &engine{name: "Warden", check: func(s *sample) (bool, bool) {
+		res, err := h.send(s.wire)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "payloadeval: %s: %v\n", s.id, err)
 		}
-		return a == abuse.Block, a >= abuse.Log
+		// Blocked: Warden answered 403, or the HTTP server refused the
+		// request before any handler ran (it never reaches the upstream).
+		block := res.rejected || res.status == http.StatusForbidden
+		flag := block || res.conf > 0.5
+		if verbose != nil && ((s.attack && !block) || (!s.attack && flag)) {
+			var msgs []string
+			viol := ""
+			for _, v := range res.verdicts {
+				msgs = append(msgs, v.Messages...)
+				if viol == "" {
+					viol = v.Violation
+				}
+			}
+			if res.rejected {
+				viol = fmt.Sprintf("server:%d", res.status)
+			}
+			fmt.Fprintf(verbose, "%s\t%s\t%s\t%.2f\t%s\t%q\t%q\t%v\n", map[bool]string{true: "MISS", false: "FP"}[s.attack], s.id, s.class, res.conf, viol, trunc(s.r.URI, 160), trunc(s.r.Body, 160), msgs)
+		}
+		return block, flag
 	}}
+}
+
+// timeInProcess runs the detectors on every request's in-process view and
+// returns the time taken and how many requests it covered.
+func timeInProcess(dets []abuse.Detector, samples []sample) (time.Duration, int) {
+	ctx := context.Background()
+	n := 0
+	start := time.Now()
+	for i := range samples {
+		r := samples[i].req
+		if r == nil {
+			continue
+		}
+		n++
+		for _, d := range dets {
+			d.Detect(ctx, r)
+		}
+	}
+	return time.Since(start), n
 }
 
 func trunc(s string, n int) string {
@@ -259,6 +288,8 @@ func main() {
 	diff := flag.String("diff", "", "write the attacks the first peer blocks and Warden does not to this file")
 	cache := flag.String("peer-cache", "", "reuse (or write) the peers' decisions from this JSON file while tuning; throughput figures then cover Warden only")
 	flag.Parse()
+	// The Guard's enforcement logs each would-be ban; nothing here is news.
+	slog.SetDefault(slog.New(slog.DiscardHandler))
 	if *crsPath == "" {
 		*crsPath = filepath.Join(*corpus, "crs", "requests.jsonl")
 	}
@@ -303,11 +334,17 @@ func main() {
 		samples = append(samples, got...)
 	}
 
-	det, err := payload.New(payload.DefaultConfig())
+	dets, err := detectors()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "payloadeval:", err)
 		os.Exit(1)
 	}
+	harness, err := newWireHarness(dets...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "payloadeval:", err)
+		os.Exit(1)
+	}
+	defer harness.close()
 	var vw io.Writer
 	if *verbose != "" {
 		f, err := os.Create(*verbose)
@@ -318,7 +355,7 @@ func main() {
 		defer f.Close()
 		vw = f
 	}
-	engines := []*engine{newWarden(det, vw)}
+	engines := []*engine{newWarden(harness, vw)}
 	if *withCoraza {
 		for _, p := range strings.Split(*pls, ",") {
 			pl, err := strconv.Atoi(strings.TrimSpace(p))
@@ -416,7 +453,13 @@ func main() {
 		}
 		f.Close()
 	}
+	wireDur := engines[0].dur
+	engines[0].dur, engines[0].n = timeInProcess(dets, samples)
 	report(os.Stdout, table, engines, len(samples))
+	fmt.Printf("\nWarden over loopback TCP (serialise, net/http server parse, Guard, one connection per request): %s for %d requests.\n", wireDur.Round(time.Millisecond), len(samples))
+	if len(engines) > 1 {
+		splitReport(os.Stdout, samples, all)
+	}
 }
 
 func pct(a, n int) string {
@@ -494,20 +537,93 @@ func report(w io.Writer, table map[key]*counts, engines []*engine, total int) {
 	fmt.Fprintln(w, "| engine | time | requests/s | vs Coraza+CRS PL1 |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- |")
 	var base float64
+	count := func(e *engine) int {
+		if e.n > 0 {
+			return e.n
+		}
+		return total
+	}
 	for _, e := range engines {
 		if strings.HasSuffix(e.name, "PL1") && e.dur > 0 {
-			base = float64(total) / e.dur.Seconds()
+			base = float64(count(e)) / e.dur.Seconds()
 		}
 	}
 	for _, e := range engines {
 		if e.dur == 0 {
 			continue
 		}
-		rps := float64(total) / e.dur.Seconds()
+		rps := float64(count(e)) / e.dur.Seconds()
 		ratio := "-"
 		if base > 0 {
 			ratio = fmt.Sprintf("%.1fx", rps/base)
 		}
-		fmt.Fprintf(w, "| %s | %s | %.0f | %s |\n", e.name, e.dur.Round(time.Millisecond), rps, ratio)
+		name := e.name
+		if e.n > 0 {
+			name += " (detectors in-process)"
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f | %s |\n", name, e.dur.Round(time.Millisecond), rps, ratio)
 	}
+}
+
+// splitReport prints recall on the CRS attack stages split by test number
+// (the number after the rule id): even tests are the half Warden's checks
+// were tuned on, odd tests the held-out half.
+func splitReport(w io.Writer, samples []sample, all [][][2]bool) {
+	groups := []struct {
+		name string
+		in   func(class string) bool
+	}{
+		{"all CRS attacks", func(string) bool { return true }},
+		{"protocol groups (method, scanner, protocol, protocol-attack, multipart, session-fixation)", func(c string) bool {
+			switch c {
+			case "method", "scanner", "protocol", "protocol-attack", "multipart", "session-fixation":
+				return true
+			}
+			return false
+		}},
+	}
+	for _, c := range []string{"protocol", "protocol-attack", "multipart", "session-fixation"} {
+		groups = append(groups, struct {
+			name string
+			in   func(class string) bool
+		}{c, func(class string) bool { return class == c }})
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CRS attack stages by test number: even = looked at while writing the checks, odd = held out.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| stages | half | n | Warden blocked | Coraza+CRS PL1 |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	for _, g := range groups {
+		for _, odd := range []bool{false, true} {
+			n, wb, pb := 0, 0, 0
+			for i, s := range samples {
+				if s.set != "crs" || !s.attack || !g.in(s.class) || testOdd(s.id) != odd {
+					continue
+				}
+				n++
+				if all[0][i][0] {
+					wb++
+				}
+				if all[1][i][0] {
+					pb++
+				}
+			}
+			half := "even (tuned)"
+			if odd {
+				half = "odd (held out)"
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %s |\n", g.name, half, n, pct(wb, n), pct(pb, n))
+		}
+	}
+}
+
+// testOdd reports whether a CRS stage id ("942100-13", "934120-43-s2")
+// has an odd test number.
+func testOdd(id string) bool {
+	parts := strings.Split(id, "-")
+	if len(parts) < 2 {
+		return false
+	}
+	n, err := strconv.Atoi(parts[1])
+	return err == nil && n%2 == 1
 }
