@@ -49,7 +49,7 @@ value:
 	}
 	switch c := b[i]; c {
 	case '{', '[':
-		if depth >= maxDepth {
+		if depth >= maxDepth || depth >= maxMaxDepth {
 			return i, false
 		}
 		if arr {
@@ -159,7 +159,8 @@ closed:
 	goto after
 }
 
-// maxMaxDepth is the largest MaxDepth Config.Validate accepts.
+// maxMaxDepth is the largest MaxDepth Config.Validate accepts; the JSON
+// walker's stack of container kinds is sized for it.
 const maxMaxDepth = 1000
 
 // jsonScalar marks the bytes of numbers and of true, false and null (and

@@ -56,8 +56,8 @@ func DefaultConfig() Config {
 // in the section (for example "max_depth: …").
 func (c Config) Validate() error {
 	var errs []error
-	if c.MaxDepth < 1 || c.MaxDepth > 1000 {
-		errs = append(errs, fmt.Errorf("max_depth: must be between 1 and 1000, got %d", c.MaxDepth))
+	if c.MaxDepth < 1 || c.MaxDepth > maxMaxDepth {
+		errs = append(errs, fmt.Errorf("max_depth: must be between 1 and %d, got %d", maxMaxDepth, c.MaxDepth))
 	}
 	if c.MaxValues < 1 {
 		errs = append(errs, fmt.Errorf("max_values: must be > 0, got %d", c.MaxValues))

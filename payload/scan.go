@@ -220,10 +220,11 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 const minPlain = 8
 
 // inspect runs the checks on one value of at most MaxValueBytes, not
-// empty, whose character classes are cm (or cmUnknown). Every check is behind a gate
-// that only lets through values that could make it signal: the classes
-// (no '(' means no call, no '$' no variable, no lower-case letter no
-// base64), the length, and the table of values already inspected.
+// empty, whose character classes are cm (or cmUnknown). Every check is
+// behind a gate that only lets through values that could make it signal:
+// the classes (no '(' means no call, no '$' no variable, no lower-case
+// letter no base64), the length, and the table of values already
+// inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
 	if cm&cmSpecial == 0 && len(v) < minPlain {

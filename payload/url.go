@@ -64,7 +64,7 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 				s.signal(len(rules)+sigSSRFScheme, cSSRF, w*factor, v, st)
 			}
 		}
-		// Authority: up to the first '/', '?', '#', '\\', whitespace; the
+		// Authority: up to the first '/', '?', '#', '\', whitespace; the
 		// host follows its last '@' and ends at a last ':' (the port).
 		end := authStart
 		hostStart, colon := authStart, -1
