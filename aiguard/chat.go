@@ -183,8 +183,10 @@ func ParseChat(body []byte, lim ChatLimits) (c Chat, ok bool) {
 
 // parseChat is ParseChat; it also returns the string copy of the body
 // (plus what closes it when truncated) the segments point into.
-// quick=false skips the chat-key bail-out (tests check the bail-out never
-// changes a result).
+// Well-formed bodies take the strict path (chatjson.go); the rest, and
+// every body when quick is false, the lenient gjson reader. quick=false
+// also skips the chat-key bail-out: tests check that neither shortcut
+// ever changes a result.
 func parseChat(body []byte, lim ChatLimits, quick bool) (c Chat, raw string, ok bool) {
 	lim = lim.withDefaults()
 	if len(body) == 0 || len(body) > lim.MaxBodyBytes {
@@ -194,6 +196,17 @@ func parseChat(body []byte, lim ChatLimits, quick bool) (c Chat, raw string, ok 
 	if i >= len(body) || body[i] != '{' {
 		return c, "", false
 	}
+	if quick {
+		if c, raw, ok, done := parseStrict(body, lim); done {
+			return c, raw, ok
+		}
+	}
+	return parseLenient(body, lim, quick)
+}
+
+// parseLenient reads body, an object that may be malformed or truncated,
+// with gjson.
+func parseLenient(body []byte, lim ChatLimits, quick bool) (c Chat, raw string, ok bool) {
 	// No full validation pass: gjson reads leniently, so a body the
 	// pipeline truncated to its inspection limit is still scanned (else
 	// padding a body past the limit would hide an injection at its
@@ -212,19 +225,19 @@ func parseChat(body []byte, lim ChatLimits, quick bool) (c Chat, raw string, ok 
 	}
 	raw = string(body)
 	root := gjson.Parse(raw)
-	p := parser{lim: lim, c: &c}
+	p := &parser{lim: lim, c: c, raw: raw}
 	// One pass over the top-level keys instead of one Get per key.
 	var msgs, system, input, instructions, text, prompt gjson.Result
 	anthropic := false
 	root.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
-			c.Model = v.String()
+			p.c.Model = v.String()
 		case "stream":
-			c.Stream = v.Bool()
+			p.c.Stream = v.Bool()
 		case "max_tokens", "max_completion_tokens", "max_output_tokens":
-			if v.Type == gjson.Number && v.Num > 0 && c.MaxOutput == 0 {
-				c.MaxOutput = int(min(v.Num, 1<<30))
+			if v.Type == gjson.Number && v.Num > 0 && p.c.MaxOutput == 0 {
+				p.c.MaxOutput = int(min(v.Num, 1<<30))
 			}
 		case "messages":
 			msgs = v
@@ -246,56 +259,74 @@ func parseChat(body []byte, lim ChatLimits, quick bool) (c Chat, raw string, ok 
 
 	switch {
 	case msgs.IsArray():
-		c.Format = FormatOpenAIChat
+		p.c.Format = FormatOpenAIChat
 		if system.Exists() || anthropic {
-			c.Format = FormatAnthropic
+			p.c.Format = FormatAnthropic
 			p.content(system, SourceSystem)
 		}
 		p.items(msgs)
 	case input.Exists():
-		c.Format = FormatResponses
+		p.c.Format = FormatResponses
 		if instructions.Type == gjson.String {
 			p.add(SourceSystem, instructions.String())
 		}
 		if input.Type == gjson.String {
-			c.Messages = 1
+			p.c.Messages = 1
 			p.add(SourceUser, input.String())
 		} else if input.IsArray() {
 			p.items(input)
 		} else {
-			c.Format = FormatUnknown
+			p.c.Format = FormatUnknown
 		}
 	case text.Type == gjson.String:
-		c.Format = FormatLibreChat
-		c.Messages = 1
+		p.c.Format = FormatLibreChat
+		p.c.Messages = 1
 		p.add(SourceUser, text.String())
 	case prompt.Exists():
-		c.Format = FormatCompletion
+		p.c.Format = FormatCompletion
 		if prompt.Type == gjson.String {
-			c.Messages = 1
+			p.c.Messages = 1
 			p.add(SourceUser, prompt.String())
 		} else if prompt.IsArray() {
 			p.items(prompt)
 		}
 	}
-	for _, ps := range lim.Paths {
+	p.paths()
+	return p.c, raw, p.c.Format != FormatUnknown
+}
+
+// paths adds the text found through the configured paths.
+func (p *parser) paths() {
+	if len(p.lim.Paths) == 0 {
+		return
+	}
+	root := gjson.Parse(p.raw)
+	for _, ps := range p.lim.Paths {
 		src, err := ParseSource(ps.Source)
 		if ps.Source == "" || err != nil {
 			src = SourceUser
 		}
-		before := len(c.Segments)
+		before := len(p.c.Segments)
 		p.strings(root.Get(ps.Path), src, 0)
-		if len(c.Segments) > before && c.Format == FormatUnknown {
-			c.Format = FormatCustom
+		if len(p.c.Segments) > before && p.c.Format == FormatUnknown {
+			p.c.Format = FormatCustom
 		}
 	}
-	return c, raw, c.Format != FormatUnknown
 }
 
+// parser collects the segments of one chat body within the limits.
 type parser struct {
 	lim  ChatLimits
-	c    *Chat
-	used int
+	c    Chat
+	raw  string // the body the segments point into
+	used int    // text bytes kept so far
+
+	// The strict path (chatjson.go): text with escapes is unescaped into
+	// arena, which settle turns into one string for all of it; bail asks
+	// for the lenient reader.
+	arena  []byte
+	fixups []fixup
+	bail   bool
 }
 
 // add appends text of the given source within the text budget.
@@ -638,7 +669,10 @@ func scanNesting(b []byte, max int, keys *chatKeys) (closer []byte, ok bool) {
 	inStr := false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
-		if keys != nil && (depth <= 1 || depth == 2 && (c == '}' || c == ']')) && !keys.shape(c, depth) {
+		// gjson skips nested values by brackets, parentheses included
+		// (a stray ')' can end one early and surface a key): any
+		// parenthesis outside strings sends the body to the full parse.
+		if keys != nil && ((depth <= 1 || depth == 2 && (c == '}' || c == ']')) && !keys.shape(c, depth) || c == '(' || c == ')') {
 			keys.found = true
 			keys = nil
 		}

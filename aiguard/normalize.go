@@ -1,41 +1,68 @@
 package aiguard
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
 
-// span is a word of the normalised text: norm[start:end].
+// span is a word of the normalised text, norm[start:end] (or a stretch
+// of the original text, for blobs and spaced runs: see textScan).
 type span struct {
 	start, end int32
 	leet       bool // the word was rewritten from leetspeak or homoglyphs
 }
 
-// textScan is the normalised form of one text, built in one pass. It is
-// reused through a sync.Pool, so its slices keep their capacity.
+// textScan is what one pass over a text yields: the normalised words for
+// the phrase rules, the words that may start a phrase, invisible-character
+// counts, smuggled tag text, spaced-out letter runs and the stretches that
+// may be base64 or hex blobs. It is reused through a sync.Pool, so its
+// slices keep their capacity.
 type textScan struct {
-	low   []byte // lower-cased text, invisible characters removed
 	norm  []byte // words: lower-cased, folded, leet mapped, single-space separated
 	words []span
 	runes []rune // scratch for the current word
 
+	// filter holds the first words of the phrase rules; cands are the
+	// indexes of the words it lets through, the only places a phrase
+	// can start.
+	filter *wordFilter
+	cands  []int32
+
 	tagText    []byte // ASCII smuggled in Unicode tag characters
 	tags       int
-	zeroWidth  int // zero-width characters between two ASCII letters
-	bidi       int // bidi override / isolate controls
-	spacedRuns []span
-	nonASCII   bool // the text holds non-ASCII runes
+	zeroWidth  int    // zero-width characters between two ASCII letters
+	bidi       int    // bidi override / isolate controls
+	spacedRuns []span // runs of four or more one-letter words (word indexes)
+	single     int    // one-letter words just seen
+	nonASCII   bool   // the text holds non-ASCII runes
+
+	// blobs are the runs of the base64 / hex alphabet, at least minBlob
+	// bytes long (offsets in the text), that may decode to text.
+	blobs []span
+
+	low []byte // lower-cased text without invisible characters, see lower
+
+	generalOnly bool // tests: no fast path, every byte takes the general one
 }
 
-func (s *textScan) reset() {
-	s.low = s.low[:0]
+// minBlob is the shortest base64 / hex run worth decoding.
+const minBlob = 24
+
+func (s *textScan) reset(filter *wordFilter) {
 	s.norm = s.norm[:0]
 	s.words = s.words[:0]
 	s.runes = s.runes[:0]
+	s.filter = filter
+	s.cands = s.cands[:0]
 	s.tagText = s.tagText[:0]
 	s.tags, s.zeroWidth, s.bidi = 0, 0, 0
 	s.spacedRuns = s.spacedRuns[:0]
+	s.single = 0
 	s.nonASCII = false
+	s.blobs = s.blobs[:0]
+	s.low = s.low[:0]
 }
 
 func isZeroWidth(r rune) bool {
@@ -52,73 +79,32 @@ func isBidi(r rune) bool {
 
 func isASCIILetter(r rune) bool { return (r|0x20) >= 'a' && (r|0x20) <= 'z' }
 
-// scanText fills s from text.
-func (s *textScan) scanText(text string) {
-	s.reset()
+// scanText fills s from text in one pass. filter (may be nil: every word
+// is a candidate) selects the words that can start a phrase.
+func (s *textScan) scanText(text string, filter *wordFilter) {
+	s.reset(filter)
+	if cap(s.norm) < len(text)+16 {
+		s.norm = make([]byte, 0, len(text)+16)
+	}
 	var prev rune
 	pendingZW := 0
+	run := -1 // start of the current base64 / hex alphabet run, -1 outside one
 	for i := 0; i < len(text); {
-		if c := text[i]; c < utf8.RuneSelf && len(s.runes) == 0 && pendingZW == 0 && asciiClass[c] == classWord {
-			// Fastest path: whole ASCII words of letters (and joiners)
-			// and the ASCII separators after them go straight to low and
-			// norm in one pass, kept in locals until the run ends. A word
-			// with anything else rolls back and takes the general path.
-			low, norm, words := s.low, s.norm, s.words
-			general := false
-			for {
-				lowLen, normLen := len(low), len(norm)
-				if len(norm) > 0 {
-					norm = append(norm, ' ')
-				}
-				start, n := len(norm), 0
-				j, letters := i, true
-				for j < len(text) {
-					b := text[j]
-					if b >= utf8.RuneSelf {
-						letters = false
-						break
-					}
-					cl := asciiClass[b]
-					if cl == classSep {
-						break
-					}
-					lb := asciiLower[b]
-					low = append(low, lb)
-					if cl == classWord {
-						if lb < 'a' || lb > 'z' {
-							letters = false
-							break
-						}
-						if n < 64 {
-							norm = append(norm, lb)
-							n++
-						}
-					}
-					j++
-				}
-				if !letters {
-					low, norm = low[:lowLen], norm[:normLen]
-					general = true
-					break
-				}
-				words = append(words, span{start: int32(start), end: int32(len(norm))})
-				prev = rune(text[j-1])
-				i = j
-				for i < len(text) && text[i] < utf8.RuneSelf && asciiClass[text[i]] == classSep {
-					low = append(low, asciiLower[text[i]])
-					prev = rune(text[i])
-					i++
-				}
-				if i == len(text) || text[i] >= utf8.RuneSelf || asciiClass[text[i]] != classWord {
-					break
-				}
-			}
-			s.low, s.norm, s.words = low, norm, words
-			if !general {
+		c := text[i]
+		if c < utf8.RuneSelf && len(s.runes) == 0 && pendingZW == 0 && scanBits[c]&bLetter != 0 && !s.generalOnly {
+			var done bool
+			if i, run, prev, done = s.letterWords(text, i, run, prev); done {
 				continue
 			}
 		}
-		if c := text[i]; c < utf8.RuneSelf { // ASCII fast path
+		if c := text[i]; c < utf8.RuneSelf { // ASCII
+			if t := scanBits[c]; t&bB64 != 0 {
+				if run < 0 {
+					run = i
+				}
+			} else if c != '=' || run < 0 {
+				run = s.endBlob(run, i)
+			}
 			i++
 			if pendingZW > 0 {
 				if isASCIILetter(rune(c)) {
@@ -128,7 +114,6 @@ func (s *textScan) scanText(text string) {
 			}
 			prev = rune(c)
 			c = asciiLower[c]
-			s.low = append(s.low, c)
 			switch asciiClass[c] {
 			case classWord:
 				s.runes = append(s.runes, rune(c))
@@ -138,6 +123,7 @@ func (s *textScan) scanText(text string) {
 			}
 			continue
 		}
+		run = s.endBlob(run, i)
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		s.nonASCII = true
@@ -165,7 +151,6 @@ func (s *textScan) scanText(text string) {
 		}
 		prev = r
 		lr := unicode.ToLower(r)
-		s.low = utf8.AppendRune(s.low, lr)
 		switch {
 		case unicode.IsLetter(r):
 			s.runes = append(s.runes, lr)
@@ -180,7 +165,189 @@ func (s *textScan) scanText(text string) {
 		}
 	}
 	s.endWord()
-	s.findSpacedRuns()
+	s.endBlob(run, len(text))
+	s.endSingles()
+}
+
+// letterWords is the fast path of scanText: whole ASCII words of letters
+// and the ASCII separators after them, from text[i] (a letter), eight
+// bytes at a time where it can. It returns done=false, having consumed
+// nothing, when the word at the returned index goes on with anything else
+// (a digit, an apostrophe, a non-ASCII rune): the general path takes that
+// word.
+//
+// It writes norm and words by index into room made for the whole rest of
+// the text (one word and its space per two bytes at most, plus eight
+// bytes of slack for the wide stores), which keeps its state in registers.
+func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ rune, done bool) {
+	rest := len(text) - i
+	if cap(s.norm)-len(s.norm) < rest+9 {
+		s.norm = append(make([]byte, 0, 2*cap(s.norm)+rest+9), s.norm...)
+	}
+	if cap(s.words)-len(s.words) < rest/2+2 {
+		s.words = append(make([]span, 0, 2*cap(s.words)+rest/2+2), s.words...)
+	}
+	norm, nn := s.norm[:cap(s.norm)], len(s.norm)
+	words, nw := s.words[:cap(s.words)], len(s.words)
+	single := s.single
+	for {
+		j := letterEnd(text, i)
+		if j < len(text) && scanBits[text[j]]&bSep == 0 {
+			break
+		}
+		done = true
+		if run < 0 {
+			run = i
+		}
+		if nn > 0 {
+			norm[nn] = ' '
+			nn++
+		}
+		// Copy the word lower-cased (OR 0x20 lower-cases a letter) eight
+		// bytes at a time; the bytes stored past its end are overwritten
+		// by what follows or left past len. No trigger word is longer
+		// than 64 letters.
+		n := min(j-i, 64)
+		for k := 0; k < n; k += 8 {
+			if i+k+8 <= len(text) {
+				binary.LittleEndian.PutUint64(norm[nn+k:], load8(text, i+k)|0x2020202020202020)
+				continue
+			}
+			for ; k < n; k++ {
+				norm[nn+k] = text[i+k] | 0x20
+			}
+		}
+		words[nw] = span{start: int32(nn), end: int32(nn + n)}
+		if f := s.filter; f != nil {
+			if k := wordKey(norm[nn : nn+n]); f[k/64]&(1<<(k%64)) != 0 {
+				s.cands = append(s.cands, int32(nw))
+			}
+		}
+		nn += n
+		nw++
+		if n == 1 {
+			single++
+		} else if single > 0 {
+			if single >= 4 {
+				s.spacedRuns = append(s.spacedRuns, span{start: int32(nw - 1 - single), end: int32(nw - 1)})
+			}
+			single = 0
+		}
+		// The separators after the word; most often one space.
+		for i = j; i < len(text); i++ {
+			c := text[i]
+			t := scanBits[c]
+			if t&bSep == 0 {
+				break
+			}
+			if t&bB64 != 0 {
+				if run < 0 {
+					run = i
+				}
+			} else if run >= 0 && c != '=' {
+				if i-run >= minBlob {
+					s.blobs = append(s.blobs, span{start: int32(run), end: int32(i)})
+				}
+				run = -1
+			}
+		}
+		if i == len(text) || scanBits[text[i]]&bLetter == 0 {
+			break
+		}
+	}
+	if done {
+		prev = rune(text[i-1])
+	}
+	s.norm, s.words, s.single = norm[:nn], words[:nw], single
+	return i, run, prev, done
+}
+
+// load8 reads text[i:i+8] as a little-endian word (one load).
+func load8(text string, i int) uint64 {
+	w := text[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// letterEnd returns the index of the first byte from j on that is not an
+// ASCII letter, testing eight bytes at a time.
+func letterEnd(text string, j int) int {
+	const ones = 0x0101010101010101
+	for j+8 <= len(text) {
+		x := load8(text, j)
+		// Per byte, for ASCII (no carry crosses a byte below the first
+		// non-ASCII one): bit 7 of ge is set from 'a' on, of gt above 'z'.
+		y := x | 0x20*ones
+		ge := y + (0x80-'a')*ones
+		gt := y + (0x80-'z'-1)*ones
+		if bad := (^ge | gt | x) & (0x80 * ones); bad != 0 {
+			return j + bits.TrailingZeros64(bad)>>3
+		}
+		j += 8
+	}
+	for j < len(text) && scanBits[text[j]]&bLetter != 0 {
+		j++
+	}
+	return j
+}
+
+// endBlob closes the base64 / hex run starting at run (when >= 0) at
+// end, and returns -1.
+func (s *textScan) endBlob(run, end int) int {
+	if run >= 0 && end-run >= minBlob {
+		s.blobs = append(s.blobs, span{start: int32(run), end: int32(end)})
+	}
+	return -1
+}
+
+// addWord records norm[start:] as the next word.
+func (s *textScan) addWord(start int, leet bool) {
+	n := int32(len(s.words))
+	s.words = append(s.words, span{start: int32(start), end: int32(len(s.norm)), leet: leet})
+	if s.filter != nil && s.filter.has(s.norm[start:]) {
+		s.cands = append(s.cands, n)
+	}
+	if len(s.norm)-start == 1 {
+		s.single++
+		return
+	}
+	s.endSingles()
+}
+
+// endSingles records the one-letter words just seen as a spaced-out run
+// ("i g n o r e", the spacing obfuscation) when there are four or more.
+func (s *textScan) endSingles() {
+	if s.single >= 4 {
+		n := int32(len(s.words))
+		if len(s.words) > 0 && s.words[n-1].end-s.words[n-1].start != 1 {
+			n-- // ended by the word just added
+		}
+		s.spacedRuns = append(s.spacedRuns, span{start: n - int32(s.single), end: n})
+	}
+	s.single = 0
+}
+
+// lower returns the text lower-cased with the invisible characters
+// scanText drops removed, for the substring rules. ASCII text needs no
+// copy (see containsLower); the rest is built on first use.
+func (s *textScan) lower(text string) []byte {
+	if len(s.low) > 0 || text == "" {
+		return s.low
+	}
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf {
+			s.low = append(s.low, asciiLower[c])
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		if r >= 0xE0000 && r <= 0xE007F || isZeroWidth(r) || isBidi(r) {
+			continue
+		}
+		s.low = utf8.AppendRune(s.low, unicode.ToLower(r))
+	}
+	return s.low
 }
 
 // endWord normalises the runes of the current word and appends it to norm.
@@ -198,7 +365,7 @@ func (s *textScan) endWord() {
 		for _, r := range w[:min(len(w), 64)] {
 			s.norm = append(s.norm, byte(r))
 		}
-		s.words = append(s.words, span{start: int32(start), end: int32(len(s.norm))})
+		s.addWord(start, false)
 		return
 	}
 	if len(w) > 64 { // no trigger word is that long; keep a bounded prefix
@@ -255,7 +422,7 @@ func (s *textScan) endWord() {
 	for _, r := range w {
 		s.norm = appendFolded(s.norm, r)
 	}
-	s.words = append(s.words, span{start: int32(start), end: int32(len(s.norm)), leet: leet})
+	s.addWord(start, leet)
 }
 
 func asciiLetters(w []rune) bool {
@@ -265,22 +432,6 @@ func asciiLetters(w []rune) bool {
 		}
 	}
 	return true
-}
-
-// findSpacedRuns records runs of three or more single-letter words ("i g n
-// o r e"), the spacing obfuscation.
-func (s *textScan) findSpacedRuns() {
-	run := 0
-	for i := 0; i <= len(s.words); i++ {
-		if i < len(s.words) && s.words[i].end-s.words[i].start == 1 {
-			run++
-			continue
-		}
-		if run >= 4 {
-			s.spacedRuns = append(s.spacedRuns, span{start: int32(i - run), end: int32(i)})
-		}
-		run = 0
-	}
 }
 
 func leetMap(r rune) rune {
@@ -390,6 +541,35 @@ const (
 	classWord        // letter, digit, '@', '$': part of a word
 	classJoin        // apostrophe, backtick: dropped, joins ("don't" → "dont")
 )
+
+// Bits of scanBits, the byte classes of scanText's fast path.
+const (
+	bLetter = 1 << iota // ASCII letter
+	bUpper              // upper-case ASCII letter
+	bSep                // ASCII separator: ends a word (classSep)
+	bB64                // base64 / hex alphabet (standard and URL)
+)
+
+// scanBits is an immutable lookup table: the bits above for each byte
+// (none for bytes of non-ASCII runes).
+var scanBits = func() (t [256]uint8) {
+	for c := range 128 {
+		b := byte(c)
+		switch {
+		case b >= 'a' && b <= 'z':
+			t[c] = bLetter
+		case b >= 'A' && b <= 'Z':
+			t[c] = bLetter | bUpper
+		}
+		if asciiClass[asciiLower[c]] == classSep {
+			t[c] |= bSep
+		}
+		if b64Table[c] {
+			t[c] |= bB64
+		}
+	}
+	return t
+}()
 
 // asciiLower and asciiClass are immutable lookup tables for the ASCII
 // fast path of scanText.

@@ -27,11 +27,32 @@ type phrase struct {
 	rule  int
 }
 
+// wordFilter is a one-hash Bloom filter over words, keyed on their
+// length and first, middle and last bytes (wordKey).
+type wordFilter [1 << 16 / 64]uint64
+
+func (f *wordFilter) add(w []byte) {
+	k := wordKey(w)
+	f[k/64] |= 1 << (k % 64)
+}
+
+// has reports whether w may have been added; w is not empty.
+func (f *wordFilter) has(w []byte) bool {
+	k := wordKey(w)
+	return f[k/64]&(1<<(k%64)) != 0
+}
+
+// union adds every word of g.
+func (f *wordFilter) union(g *wordFilter) {
+	for i := range f {
+		f[i] |= g[i]
+	}
+}
+
 type phraseSet struct {
-	// maybeFirst is a one-hash Bloom filter over the first words, keyed
-	// on their length and first and last two bytes (wordKey): most words
-	// of ordinary text ("the", "please") skip the map lookup.
-	maybeFirst [1 << 16 / 64]uint64
+	// maybeFirst holds the first words: most words of ordinary text
+	// ("the", "please") skip the map lookup.
+	maybeFirst wordFilter
 	byFirst    map[string][]int // first word of a first-slot alternative → phrases
 	prefixed   []int            // phrases whose first slot has prefix alternatives
 	phrases    []phrase
@@ -97,8 +118,7 @@ func (ps *phraseSet) add(src string, rule int) error {
 		first, _, _ := strings.Cut(w, " ")
 		if !seen[first] {
 			seen[first] = true
-			k := wordKey([]byte(first))
-			ps.maybeFirst[k/64] |= 1 << (k % 64)
+			ps.maybeFirst.add([]byte(first))
 			ps.byFirst[first] = append(ps.byFirst[first], id)
 		}
 	}
@@ -170,8 +190,10 @@ func matchFrom(norm []byte, words []span, slots []slot, k, i int) int {
 }
 
 // match calls hit for every phrase matching at some word, at most once per
-// phrase, with the word range [from, to).
-func (ps *phraseSet) match(norm []byte, words []span, hit func(rule, from, to int)) {
+// phrase, with the word range [from, to). cands, when all is false, are
+// the indexes of the only words a phrase may start at (in order): the
+// words scanText let through a filter holding maybeFirst.
+func (ps *phraseSet) match(norm []byte, words []span, cands []int32, all bool, hit func(rule, from, to int)) {
 	var done []bool
 	try := func(id, i int) {
 		if done != nil && done[id] {
@@ -186,8 +208,21 @@ func (ps *phraseSet) match(norm []byte, words []span, hit func(rule, from, to in
 			hit(p.rule, i, end)
 		}
 	}
+	if !all && len(ps.prefixed) == 0 {
+		for _, i := range cands {
+			sp := words[i]
+			w := norm[sp.start:sp.end]
+			if !ps.maybeFirst.has(w) {
+				continue
+			}
+			for _, id := range ps.byFirst[string(w)] {
+				try(id, int(i))
+			}
+		}
+		return
+	}
 	for i, sp := range words {
-		if k := wordKey(norm[sp.start:sp.end]); ps.maybeFirst[k/64]&(1<<(k%64)) == 0 {
+		if !ps.maybeFirst.has(norm[sp.start:sp.end]) {
 			if len(ps.prefixed) == 0 {
 				continue
 			}

@@ -101,8 +101,9 @@ type Analysis struct {
 type PromptDetector struct {
 	cfg      PromptConfig
 	sources  [8]bool
-	phrases  phraseSet // rules for any text
-	indirect phraseSet // rules for third-party text only
+	phrases  phraseSet  // rules for any text
+	indirect phraseSet  // rules for third-party text only
+	firstAll wordFilter // first words of both sets, for third-party text
 	subs     []subRule
 	pool     sync.Pool
 	chats    *chatCache // shared parses within a Set, nil alone
@@ -137,6 +138,8 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 			d.subs = append(d.subs, subRule{pat: []byte(s), rule: i})
 		}
 	}
+	d.firstAll = d.phrases.maybeFirst
+	d.firstAll.union(&d.indirect.maybeFirst)
 	d.pool.New = func() any { return new(textScan) }
 	return d, nil
 }
@@ -231,7 +234,12 @@ func (d *PromptDetector) AnalyzeSource(text string, src Source) Analysis {
 func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, suffix bool) []Finding {
 	s := d.pool.Get().(*textScan)
 	defer d.pool.Put(s)
-	s.scanText(text)
+	third := src == SourceTool || src == SourceDocument
+	filter := &d.phrases.maybeFirst
+	if third {
+		filter = &d.firstAll
+	}
+	s.scanText(text, filter)
 
 	hit := func(ri, from, to int) {
 		r := &promptRules[ri]
@@ -245,10 +253,12 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 		}
 		fs = append(fs, f)
 	}
-	d.phrases.match(s.norm, s.words, hit)
-	if src == SourceTool || src == SourceDocument {
-		d.indirect.match(s.norm, s.words, hit)
+	d.phrases.match(s.norm, s.words, s.cands, false, hit)
+	if third {
+		d.indirect.match(s.norm, s.words, s.cands, false, hit)
 	}
+	// Substring rules match the lower-cased text: ASCII text is compared
+	// folding case as it stands, other text through its lower-cased copy.
 	var present [128]int8 // per ASCII first byte: 0 unknown, 1 in text, -1 not
 	for _, sr := range d.subs {
 		c := sr.pat[0]
@@ -259,7 +269,7 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 		} else {
 			if present[c] == 0 {
 				present[c] = -1
-				if bytes.IndexByte(s.low, c) >= 0 {
+				if indexLower(text, c) >= 0 || s.nonASCII && isASCIILetter(rune(c)) && bytes.IndexByte(s.lower(text), c) >= 0 {
 					present[c] = 1
 				}
 			}
@@ -267,7 +277,13 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 				continue
 			}
 		}
-		if bytes.Contains(s.low, sr.pat) {
+		var found bool
+		if s.nonASCII {
+			found = bytes.Contains(s.lower(text), sr.pat)
+		} else {
+			found = containsLower(text, sr.pat)
+		}
+		if found {
 			r := &promptRules[sr.rule]
 			fs = append(fs, Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(sr.pat)})
 		}
@@ -303,7 +319,16 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 				fs = append(fs, Finding{Family: famSuffix, Weight: sc, What: "adversarial gibberish suffix", Source: src, Excerpt: tailExcerpt(text)})
 			}
 		}
-		encodedBlobs(text, 4, func(kind, dec string) {
+		found := 0
+		for _, b := range s.blobs {
+			if found == 4 {
+				break
+			}
+			kind, dec, ok := decodeBlob(text[b.start:b.end])
+			if !ok {
+				continue
+			}
+			found++
 			inner := d.scan(nil, dec, src, depth+1, false)
 			best := 0.0
 			for _, f := range inner {
@@ -312,7 +337,7 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 			if best >= 0.5 {
 				fs = append(fs, Finding{Family: famEncoded, Weight: min(best+0.05, 0.97), What: kind + "-encoded instruction", Source: src, Excerpt: excerpt([]byte(dec))})
 			}
-		})
+		}
 	}
 	return fs
 }
@@ -357,6 +382,42 @@ func combine(fs []Finding) float64 {
 func sortFindings(fs []Finding) []Finding {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Weight > fs[j].Weight })
 	return fs
+}
+
+// indexLower is the index of the lower-case ASCII byte c in text, of
+// either case for a letter, -1 when absent.
+func indexLower(text string, c byte) int {
+	i := strings.IndexByte(text, c)
+	if !isASCIILetter(rune(c)) {
+		return i
+	}
+	if j := strings.IndexByte(text, c&^0x20); j >= 0 && (i < 0 || j < i) {
+		return j
+	}
+	return i
+}
+
+// containsLower reports whether the ASCII text, lower-cased, holds pat
+// (lower-case).
+func containsLower(text string, pat []byte) bool {
+	for i := 0; len(text)-i >= len(pat); i++ {
+		k := indexLower(text[i:], pat[0])
+		if k < 0 {
+			return false
+		}
+		i += k
+		if len(text)-i < len(pat) {
+			return false
+		}
+		j := 1
+		for j < len(pat) && asciiLower[text[i+j]] == pat[j] {
+			j++
+		}
+		if j == len(pat) {
+			return true
+		}
+	}
+	return false
 }
 
 // excerpt bounds evidence to 48 bytes on a rune boundary.

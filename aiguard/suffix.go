@@ -254,43 +254,20 @@ func looksLikeCode(text string) bool {
 	return codey >= 3
 }
 
-// encodedBlobs finds base64 and hex runs in text that decode to readable
-// text and calls fn with each decoded string (at most max blobs, each at
-// most 4 KiB).
-func encodedBlobs(text string, max int, fn func(kind, decoded string)) {
-	found := 0
-	i := 0
-	for i < len(text) && found < max {
-		c := text[i]
-		if !isB64(c) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && (isB64(text[j]) || text[j] == '=') {
-			j++
-		}
-		run := text[i:j]
-		i = j
-		if len(run) < 24 {
-			continue
-		}
-		if len(run) > 8192 {
-			run = run[:8192]
-		}
-		if dec, ok := decodeHex(run); ok {
-			found++
-			fn("hex", dec)
-			continue
-		}
-		if dec, ok := decodeB64(run); ok {
-			found++
-			fn("base64", dec)
-		}
+// decodeBlob decodes a base64 or hex run (one of textScan.blobs, cut to
+// 8 KiB) when it reads as text.
+func decodeBlob(run string) (kind, decoded string, ok bool) {
+	if len(run) > 8192 {
+		run = run[:8192]
 	}
+	if dec, ok := decodeHex(run); ok {
+		return "hex", dec, true
+	}
+	if dec, ok := decodeB64(run); ok {
+		return "base64", dec, true
+	}
+	return "", "", false
 }
-
-func isB64(c byte) bool { return b64Table[c] }
 
 // b64Table marks the bytes of the standard and URL base64 alphabets.
 var b64Table = func() (t [256]bool) {

@@ -5,7 +5,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench/prompteval [-corpus ../shared/corpus/prompt-injection] [-format md|text] [-misses N]
+//	go run ./bench/prompteval [-corpus ../shared/corpus/prompt-injection] [-misses N] [-dump FILE]
 //
 // It prints precision, recall and false-positive rate per source at the
 // log (0.5) and block (0.8) thresholds.
@@ -60,6 +60,7 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("prompteval", flag.ContinueOnError)
 	dir := fs.String("corpus", filepath.Join("..", "shared", "corpus", "prompt-injection"), "prompt-injection corpus directory")
 	misses := fs.Int("misses", 0, "print up to N misses and false positives per group (for tuning)")
+	dumpTo := fs.String("dump", "", "write every text's findings and chat verdicts to this file (compare two builds)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +71,19 @@ func run(args []string, out io.Writer) error {
 	det, err := aiguard.NewPromptDetector(aiguard.DefaultPromptConfig())
 	if err != nil {
 		return err
+	}
+	if *dumpTo != "" {
+		f, err := os.Create(*dumpTo)
+		if err != nil {
+			return fmt.Errorf("dump: %w", err)
+		}
+		err = dump(f, det, recs)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("dump: %w", err)
+		}
 	}
 	fmt.Fprintln(out, "### Direct: every text scanned as the user's message")
 	fmt.Fprintln(out)
