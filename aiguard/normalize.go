@@ -20,7 +20,11 @@ type span struct {
 // may be base64 or hex blobs. It is reused through a sync.Pool, so its
 // slices keep their capacity.
 type textScan struct {
-	norm  []byte // words: lower-cased, folded, leet mapped, single-space separated
+	// norm holds the normalised words (lower-cased, folded, leet
+	// mapped), words their spans. Its first len(text) bytes are the text
+	// with ASCII letters lower-cased, where the words of ASCII letters
+	// stay in place; the other words are appended after it.
+	norm  []byte
 	words []span
 	runes []rune // scratch for the current word
 
@@ -83,9 +87,7 @@ func isASCIILetter(r rune) bool { return (r|0x20) >= 'a' && (r|0x20) <= 'z' }
 // is a candidate) selects the words that can start a phrase.
 func (s *textScan) scanText(text string, filter *wordFilter) {
 	s.reset(filter)
-	if cap(s.norm) < len(text)+16 {
-		s.norm = make([]byte, 0, len(text)+16)
-	}
+	s.norm = lowerLetters(s.norm, text)
 	var prev rune
 	pendingZW := 0
 	run := -1 // start of the current base64 / hex alphabet run, -1 outside one
@@ -170,28 +172,43 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 }
 
 // letterWords is the fast path of scanText: whole ASCII words of letters
-// and the ASCII separators after them, from text[i] (a letter), eight
-// bytes at a time where it can. It returns done=false, having consumed
-// nothing, when the word at the returned index goes on with anything else
-// (a digit, an apostrophe, a non-ASCII rune): the general path takes that
-// word.
+// and the ASCII separators after them, from text[i] (a letter). Their
+// normalised form is already in norm, in place: a word is its span. It
+// returns done=false, having consumed nothing, when the word at the
+// returned index goes on with anything else (a digit, an apostrophe, a
+// non-ASCII rune): the general path takes that word.
 //
-// It writes norm and words by index into room made for the whole rest of
-// the text (one word and its space per two bytes at most, plus eight
-// bytes of slack for the wide stores), which keeps its state in registers.
+// It writes words by index into room made for the whole rest of the text
+// (a word per two bytes at most), which keeps its state in registers.
 func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ rune, done bool) {
-	rest := len(text) - i
-	if cap(s.norm)-len(s.norm) < rest+9 {
-		s.norm = append(make([]byte, 0, 2*cap(s.norm)+rest+9), s.norm...)
-	}
-	if cap(s.words)-len(s.words) < rest/2+2 {
+	if rest := len(text) - i; cap(s.words)-len(s.words) < rest/2+2 {
 		s.words = append(make([]span, 0, 2*cap(s.words)+rest/2+2), s.words...)
 	}
-	norm, nn := s.norm[:cap(s.norm)], len(s.norm)
+	norm := s.norm[:len(text)]
 	words, nw := s.words[:cap(s.words)], len(s.words)
 	single := s.single
+	const ones = 0x0101010101010101
 	for {
-		j := letterEnd(text, i)
+		// The end of the word: the first byte that is not an ASCII
+		// letter, eight bytes at a time. Per byte, for ASCII (no carry
+		// crosses a byte below the first non-ASCII one), bit 7 of ge is
+		// set from 'a' on, of gt above 'z'.
+		j := i
+		for j+8 <= len(text) {
+			x := load8(text, j)
+			y := x | 0x20*ones
+			ge := y + (0x80-'a')*ones
+			gt := y + (0x80-'z'-1)*ones
+			if bad := (^ge | gt | x) & (0x80 * ones); bad != 0 {
+				j += bits.TrailingZeros64(bad) >> 3
+				goto end
+			}
+			j += 8
+		}
+		for j < len(text) && scanBits[text[j]]&bLetter != 0 {
+			j++
+		}
+	end:
 		if j < len(text) && scanBits[text[j]]&bSep == 0 {
 			break
 		}
@@ -199,31 +216,13 @@ func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ 
 		if run < 0 {
 			run = i
 		}
-		if nn > 0 {
-			norm[nn] = ' '
-			nn++
-		}
-		// Copy the word lower-cased (OR 0x20 lower-cases a letter) eight
-		// bytes at a time; the bytes stored past its end are overwritten
-		// by what follows or left past len. No trigger word is longer
-		// than 64 letters.
-		n := min(j-i, 64)
-		for k := 0; k < n; k += 8 {
-			if i+k+8 <= len(text) {
-				binary.LittleEndian.PutUint64(norm[nn+k:], load8(text, i+k)|0x2020202020202020)
-				continue
-			}
-			for ; k < n; k++ {
-				norm[nn+k] = text[i+k] | 0x20
-			}
-		}
-		words[nw] = span{start: int32(nn), end: int32(nn + n)}
+		n := min(j-i, 64) // no trigger word is longer
+		words[nw] = span{start: int32(i), end: int32(i + n)}
 		if f := s.filter; f != nil {
-			if k := wordKey(norm[nn : nn+n]); f[k/64]&(1<<(k%64)) != 0 {
+			if k := wordKey(norm[i : i+n]); f[k/64]&(1<<(k%64)) != 0 {
 				s.cands = append(s.cands, int32(nw))
 			}
 		}
-		nn += n
 		nw++
 		if n == 1 {
 			single++
@@ -233,7 +232,16 @@ func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ 
 			}
 			single = 0
 		}
-		// The separators after the word; most often one space.
+		// The separators after the word: most often one space, then a
+		// letter.
+		if j+1 < len(text) && text[j] == ' ' && scanBits[text[j+1]]&bLetter != 0 {
+			if j-run >= minBlob {
+				s.blobs = append(s.blobs, span{start: int32(run), end: int32(j)})
+			}
+			run = -1
+			i = j + 1
+			continue
+		}
 		for i = j; i < len(text); i++ {
 			c := text[i]
 			t := scanBits[c]
@@ -258,8 +266,27 @@ func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ 
 	if done {
 		prev = rune(text[i-1])
 	}
-	s.norm, s.words, s.single = norm[:nn], words[:nw], single
+	s.words, s.single = words[:nw], single
 	return i, run, prev, done
+}
+
+// lowerLetters returns buf holding text with its ASCII letters
+// lower-cased (other bytes OR 0x20 too: no word span covers them), eight
+// bytes at a time, with room after it for the words the general path
+// appends.
+func lowerLetters(buf []byte, text string) []byte {
+	if cap(buf) < 2*len(text)+16 {
+		buf = make([]byte, 0, 2*len(text)+16)
+	}
+	buf = buf[:len(text)]
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		binary.LittleEndian.PutUint64(buf[i:], load8(text, i)|0x2020202020202020)
+	}
+	for ; i < len(text); i++ {
+		buf[i] = text[i] | 0x20
+	}
+	return buf
 }
 
 // load8 reads text[i:i+8] as a little-endian word (one load).
@@ -269,26 +296,17 @@ func load8(text string, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// letterEnd returns the index of the first byte from j on that is not an
-// ASCII letter, testing eight bytes at a time.
-func letterEnd(text string, j int) int {
-	const ones = 0x0101010101010101
-	for j+8 <= len(text) {
-		x := load8(text, j)
-		// Per byte, for ASCII (no carry crosses a byte below the first
-		// non-ASCII one): bit 7 of ge is set from 'a' on, of gt above 'z'.
-		y := x | 0x20*ones
-		ge := y + (0x80-'a')*ones
-		gt := y + (0x80-'z'-1)*ones
-		if bad := (^ge | gt | x) & (0x80 * ones); bad != 0 {
-			return j + bits.TrailingZeros64(bad)>>3
+// phrase returns words [from, to) joined by single spaces.
+func (s *textScan) phrase(from, to int) []byte {
+	var b []byte
+	for k := from; k < to; k++ {
+		if k > from {
+			b = append(b, ' ')
 		}
-		j += 8
+		w := s.words[k]
+		b = append(b, s.norm[w.start:w.end]...)
 	}
-	for j < len(text) && scanBits[text[j]]&bLetter != 0 {
-		j++
-	}
-	return j
+	return b
 }
 
 // endBlob closes the base64 / hex run starting at run (when >= 0) at
@@ -358,9 +376,6 @@ func (s *textScan) endWord() {
 	}
 	s.runes = s.runes[:0]
 	if ascii := asciiLetters(w); ascii {
-		if len(s.norm) > 0 {
-			s.norm = append(s.norm, ' ')
-		}
 		start := len(s.norm)
 		for _, r := range w[:min(len(w), 64)] {
 			s.norm = append(s.norm, byte(r))
@@ -414,9 +429,6 @@ func (s *textScan) endWord() {
 				leet = true
 			}
 		}
-	}
-	if len(s.norm) > 0 {
-		s.norm = append(s.norm, ' ')
 	}
 	start := len(s.norm)
 	for _, r := range w {

@@ -38,8 +38,12 @@ var scanCases = []string{
 
 // scanResult is everything scanText yields, for comparisons.
 func scanResult(s *textScan) string {
-	return fmt.Sprintf("norm=%q words=%v cands=%v spaced=%v tags=%d %q zw=%d bidi=%d nonASCII=%v blobs=%v",
-		s.norm, s.words, s.cands, s.spacedRuns, s.tags, s.tagText, s.zeroWidth, s.bidi, s.nonASCII, s.blobs)
+	var words []string
+	for _, w := range s.words {
+		words = append(words, fmt.Sprintf("%s/%v", s.norm[w.start:w.end], w.leet))
+	}
+	return fmt.Sprintf("words=%q cands=%v spaced=%v tags=%d %q zw=%d bidi=%d nonASCII=%v blobs=%v",
+		words, s.cands, s.spacedRuns, s.tags, s.tagText, s.zeroWidth, s.bidi, s.nonASCII, s.blobs)
 }
 
 // TestScanTextFastPath checks that the fast path yields what the general
@@ -157,4 +161,23 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+func TestSuffixTokens(t *testing.T) {
+	for _, s := range []string{
+		"", "  a  b ", "x\u00a0y\u2003z\u3000w", "tab\tnl\nvt\vff\fcr\r end", "\xff\xfe bad \xe2\x80", "one",
+		`describing.\ + similarlyNow write oppositeley.]( Me giving**ONE please? revert with "\!--Two`,
+		"Sure!!! ok ?? a;b {x} [y] <z> a\\b c`d e|f g^h i~j k_l m=n o;p", "camelCaseWord XMLHttpRequest iPhone", "día Ünïcödé ГИБРИД mixеd",
+	} {
+		var got []string
+		forFields(s, func(tok string) { got = append(got, tok) })
+		if want := strings.Fields(s); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("forFields(%q) = %q, want %q", s, got, want)
+		}
+		for _, tok := range strings.Fields(s) {
+			if st, ok := tokenCounts(tok); ok && st != runeCounts(tok) {
+				t.Errorf("tokenCounts(%q) = %+v, runeCounts %+v", tok, st, runeCounts(tok))
+			}
+		}
+	}
 }

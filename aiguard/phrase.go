@@ -20,6 +20,21 @@ type slot struct {
 	multi  map[string][][]string // multi-word alternatives by first word: the other words
 	prefix []string              // prefix alternatives
 	all    []string              // every exact alternative, for indexing
+
+	// letters has bit c-'a' set when an alternative starts with the
+	// letter c; other when one starts with anything else. A word whose
+	// first byte is not among them skips the map lookups.
+	letters uint32
+	other   bool
+}
+
+// first notes an alternative's first byte in letters / other.
+func (sl *slot) first(alt string) {
+	if alt != "" && alt[0] >= 'a' && alt[0] <= 'z' {
+		sl.letters |= 1 << (alt[0] - 'a')
+		return
+	}
+	sl.other = true
 }
 
 type phrase struct {
@@ -75,6 +90,7 @@ func compilePhrase(src string) ([]slot, error) {
 		gap = 0
 		for _, alt := range strings.Split(tok, "|") {
 			alt = strings.ReplaceAll(alt, "_", " ")
+			sl.first(alt)
 			if strings.HasSuffix(alt, "*") {
 				sl.prefix = append(sl.prefix, strings.TrimSuffix(alt, "*"))
 			} else {
@@ -146,6 +162,9 @@ func matchSlot(norm []byte, words []span, i int, sl *slot) int {
 	}
 	sp := words[i]
 	w := norm[sp.start:sp.end]
+	if c := w[0] - 'a'; c < 26 && sl.letters&(1<<c) == 0 || c >= 26 && !sl.other {
+		return 0
+	}
 	if _, ok := sl.single[string(w)]; ok {
 		return 1
 	}

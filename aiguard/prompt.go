@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,6 +106,10 @@ type PromptDetector struct {
 	indirect phraseSet  // rules for third-party text only
 	firstAll wordFilter // first words of both sets, for third-party text
 	subs     []subRule
+	// subFirst groups the substring rules that start with an ASCII byte
+	// by that byte (indexes into subs); subWide are the others.
+	subFirst []subGroup
+	subWide  []int
 	pool     sync.Pool
 	chats    *chatCache // shared parses within a Set, nil alone
 }
@@ -112,6 +117,11 @@ type PromptDetector struct {
 type subRule struct {
 	pat  []byte
 	rule int
+}
+
+type subGroup struct {
+	first byte
+	subs  []int
 }
 
 // NewPromptDetector returns a detector for cfg.
@@ -135,7 +145,20 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 			}
 		}
 		for _, s := range r.subs {
+			k := len(d.subs)
 			d.subs = append(d.subs, subRule{pat: []byte(s), rule: i})
+			if s[0] >= utf8.RuneSelf {
+				d.subWide = append(d.subWide, k)
+				continue
+			}
+			g := 0
+			for g < len(d.subFirst) && d.subFirst[g].first != s[0] {
+				g++
+			}
+			if g == len(d.subFirst) {
+				d.subFirst = append(d.subFirst, subGroup{first: s[0]})
+			}
+			d.subFirst[g].subs = append(d.subFirst[g].subs, k)
 		}
 	}
 	d.firstAll = d.phrases.maybeFirst
@@ -243,7 +266,7 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 
 	hit := func(ri, from, to int) {
 		r := &promptRules[ri]
-		f := Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(s.norm[s.words[from].start:s.words[to-1].end])}
+		f := Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(s.phrase(from, to))}
 		for k := from; k < to; k++ {
 			if s.words[k].leet {
 				f.What += " (leetspeak/homoglyph obfuscated)"
@@ -259,34 +282,37 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 	}
 	// Substring rules match the lower-cased text: ASCII text is compared
 	// folding case as it stands, other text through its lower-cased copy.
-	var present [128]int8 // per ASCII first byte: 0 unknown, 1 in text, -1 not
-	for _, sr := range d.subs {
-		c := sr.pat[0]
-		if c >= utf8.RuneSelf {
-			if !s.nonASCII {
-				continue
-			}
-		} else {
-			if present[c] == 0 {
-				present[c] = -1
-				if indexLower(text, c) >= 0 || s.nonASCII && isASCIILetter(rune(c)) && bytes.IndexByte(s.lower(text), c) >= 0 {
-					present[c] = 1
-				}
-			}
-			if present[c] < 0 {
-				continue
-			}
-		}
-		var found bool
+	// Rules are looked at only when their first byte is in the text, and
+	// their findings keep the rule order.
+	var matched []int
+	contains := func(k int) bool {
 		if s.nonASCII {
-			found = bytes.Contains(s.lower(text), sr.pat)
-		} else {
-			found = containsLower(text, sr.pat)
+			return bytes.Contains(s.lower(text), d.subs[k].pat)
 		}
-		if found {
-			r := &promptRules[sr.rule]
-			fs = append(fs, Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(sr.pat)})
+		return containsLower(text, d.subs[k].pat)
+	}
+	for _, g := range d.subFirst {
+		if indexLower(text, g.first) < 0 && !(s.nonASCII && isASCIILetter(rune(g.first)) && bytes.IndexByte(s.lower(text), g.first) >= 0) {
+			continue
 		}
+		for _, k := range g.subs {
+			if contains(k) {
+				matched = append(matched, k)
+			}
+		}
+	}
+	if s.nonASCII {
+		for _, k := range d.subWide {
+			if contains(k) {
+				matched = append(matched, k)
+			}
+		}
+	}
+	slices.Sort(matched)
+	for _, k := range matched {
+		sr := &d.subs[k]
+		r := &promptRules[sr.rule]
+		fs = append(fs, Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(sr.pat)})
 	}
 	if s.tags >= 3 {
 		fs = append(fs, Finding{Family: famInvisible, Weight: 0.9, What: fmt.Sprintf("%d Unicode tag characters (hidden text)", s.tags), Source: src})

@@ -29,24 +29,26 @@ func suffixScore(text string) float64 {
 	}
 	// Score the last 24 tokens: machine-looking tokens count 1, capitalised
 	// words in mid-sentence and long run-together lowercase words count ½.
-	var toks [24]string
-	n, bangs := 0, 0
-	for tok := range strings.FieldsSeq(tail) {
+	// The tokens go round a ring: total counts all of them.
+	var ring [24]string
+	total, bangs := 0, 0
+	forFields(tail, func(tok string) {
 		if tok == "!" {
 			bangs++
 		}
-		if n == len(toks) {
-			copy(toks[:], toks[1:])
-			n--
-		}
-		toks[n] = tok
-		n++
-	}
+		ring[total%len(ring)] = tok
+		total++
+	})
 	if bangs >= 12 {
 		return 0.8
 	}
+	n := min(total, len(ring))
 	if n < 8 {
 		return 0
+	}
+	var toks [24]string
+	for i := range n {
+		toks[i] = ring[(total-n+i)%len(ring)]
 	}
 	const win = 10
 	var pts [24]float64
@@ -79,6 +81,36 @@ func suffixScore(text string) float64 {
 	}
 	return 0
 }
+
+// forFields calls fn with each field of s as strings.FieldsSeq splits
+// it: runs of Unicode white space separate fields.
+func forFields(s string, fn func(string)) {
+	start := -1
+	for i := 0; i < len(s); {
+		size, space := 1, false
+		if c := s[i]; c < utf8.RuneSelf {
+			space = asciiSpace[c]
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+		}
+		switch {
+		case space && start >= 0:
+			fn(s[start:i])
+			start = -1
+		case !space && start < 0:
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		fn(s[start:])
+	}
+}
+
+// asciiSpace marks the ASCII white space of unicode.IsSpace.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // midCap reports a capitalised word that does not follow a sentence end.
 func midCap(tok, prev string) bool {
@@ -115,13 +147,22 @@ func weirdToken(tok string) bool {
 	if tok == "" {
 		return false
 	}
-	letters, punct, code, flips, scripts := 0, 0, 0, 0, 0
+	st, ok := tokenCounts(tok)
+	if !ok {
+		st = runeCounts(tok)
+	}
+	return weirdCounts(tok, st)
+}
+
+// runeCounts counts the letters, punctuation, code characters, case flips
+// and scripts of a token.
+func runeCounts(tok string) (st tokenStats) {
 	var prev rune
 	var seen [4]bool // latin, cyrillic, cjk/other letters, digits mixed
 	for _, r := range tok {
 		switch {
 		case unicode.IsLetter(r):
-			letters++
+			st.letters++
 			sc := 2
 			if r < 0x250 {
 				sc = 0
@@ -130,22 +171,62 @@ func weirdToken(tok string) bool {
 			}
 			if !seen[sc] {
 				seen[sc] = true
-				scripts++
+				st.scripts++
 			}
 			if unicode.IsUpper(r) && unicode.IsLower(prev) {
-				flips++
+				st.flips++
 			}
 		case unicode.IsDigit(r):
 		case r == '-' || r == '\'' || r == '’' || r == '.' || r == '/':
 			// hyphenated words, contractions, abbreviations, paths
 		default:
-			punct++
+			st.punct++
 			if strings.ContainsRune("[]{}<>\\`|^~_=;", r) {
-				code++
+				st.code++
 			}
 		}
 		prev = r
 	}
+	return st
+}
+
+// tokenStats are weirdToken's counts of a token.
+type tokenStats struct{ letters, punct, code, flips, scripts int }
+
+// tokenCounts is runeCounts for an ASCII token, a byte at a time; ok is
+// false for a token with non-ASCII bytes.
+func tokenCounts(tok string) (st tokenStats, ok bool) {
+	var prev byte
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return st, false
+		case c >= 'a' && c <= 'z':
+			st.letters++
+		case c >= 'A' && c <= 'Z':
+			st.letters++
+			if prev >= 'a' && prev <= 'z' {
+				st.flips++
+			}
+		case c >= '0' && c <= '9', c == '-', c == '\'', c == '.', c == '/':
+		default:
+			st.punct++
+			if strings.IndexByte("[]{}<>\\`|^~_=;", c) >= 0 {
+				st.code++
+			}
+		}
+		prev = c
+	}
+	if st.letters > 0 {
+		st.scripts = 1
+	}
+	return st, true
+}
+
+// weirdCounts decides weirdToken from its counts.
+func weirdCounts(tok string, st tokenStats) bool {
+	letters, punct, code, flips, scripts := st.letters, st.punct, st.code, st.flips, st.scripts
 	switch {
 	case letters > 0 && punct >= 2:
 		return true
@@ -171,6 +252,9 @@ func trimProse(tok string) string {
 			tok = tok[1:]
 			continue
 		}
+		if tok[0] < utf8.RuneSelf {
+			break
+		}
 		if strings.HasPrefix(tok, "“") || strings.HasPrefix(tok, "‘") || strings.HasPrefix(tok, "«") || strings.HasPrefix(tok, "¿") || strings.HasPrefix(tok, "¡") {
 			_, n := utf8.DecodeRuneInString(tok)
 			tok = tok[n:]
@@ -183,6 +267,9 @@ func trimProse(tok string) string {
 		case '.', ',', ';', ':', '!', '?', ')', '"', '\'', '*':
 			tok = tok[:len(tok)-1]
 			continue
+		}
+		if tok[len(tok)-1] < utf8.RuneSelf {
+			break
 		}
 		if strings.HasSuffix(tok, "”") || strings.HasSuffix(tok, "’") || strings.HasSuffix(tok, "»") {
 			_, n := utf8.DecodeLastRuneInString(tok)
