@@ -25,6 +25,11 @@ func (s *scan) path() {
 		}
 		rest = rest[i+1:]
 	}
+	// ASP.NET cookieless sessions carry the session id in the path,
+	// "/(S(id))/page.aspx": a link with one plants the session.
+	if i := strings.Index(p, "/(S("); i >= 0 {
+		s.session(p[i+1:])
+	}
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if i := strings.IndexByte(seg, ';'); i >= 0 {
 		seg = seg[:i] // path parameters (";jsessionid=…") are not the file name

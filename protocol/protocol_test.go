@@ -297,6 +297,7 @@ func TestDetect(t *testing.T) {
 		// Session fixation.
 		{name: "session id with off-site Referer", raw: get("/login?PHPSESSID=attacker", "Referer: https://evil.example.net/"), want: block, violation: SessionFixation},
 		{name: "session id from a mail link", raw: get("/login?JSESSIONID=attacker"), want: block, violation: SessionFixation},
+		{name: "ASP.NET cookieless session in the path", raw: get("/(S(lit3py55t21z5v55vlm25s55))/orderform.aspx"), want: block, violation: SessionFixation},
 		{name: "ASP session prefix in a form", raw: post("/login", "application/x-www-form-urlencoded", "ASPSESSIONIDQQGGTDAD=x&user=a", "Referer: https://evil.example.net/"), want: block},
 		{name: "cookie set through a parameter", raw: get("/?q=%3Cscript%3Edocument.cookie%3D%22sid%3Dx%3B%20expires%3DFri%2C%2001%20Jan%202038%22%3C%2Fscript%3E"), want: block, violation: SessionFixation},
 		{name: "meta set-cookie", raw: get("/?q=%3Cmeta%20http-equiv%3D%22Set-Cookie%22%20content%3D%22sid%3Dx%22%3E"), want: block},
