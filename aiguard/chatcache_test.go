@@ -121,3 +121,24 @@ func BenchmarkSetChat4KB(b *testing.B) {
 		})
 	}
 }
+
+// TestJudgeSharesChatParse checks that the judge reads the parse of the
+// prompt detector it wraps instead of parsing the body again.
+func TestJudgeSharesChatParse(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Judge.Enabled = true
+	s, err := NewSet(cfg, &fakeJudge{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := s.Judge.inner.(*PromptDetector)
+	if s.Judge.chats == nil || s.Judge.chats != p.chats {
+		t.Fatalf("judge cache %p, prompt cache %p: want one shared cache", s.Judge.chats, p.chats)
+	}
+	r := &abuse.Request{ID: "j1", Body: []byte(`{"messages":[{"role":"user","content":"hi there"}]}`), ContentType: "application/json"}
+	p.Detect(context.Background(), r)
+	if got := s.Judge.content(r); got != "[user] hi there\n" {
+		t.Fatalf("judge content %q", got)
+	}
+}

@@ -137,9 +137,11 @@ func NewSet(cfg Config, judge Judge) (*Set, error) {
 	return s, nil
 }
 
-// shareChats gives the prompt, budget and moderation detectors one chat
-// cache when they parse with the same limits, so a chat body on their
-// routes is parsed once per request instead of up to three times.
+// shareChats gives the prompt, budget and moderation detectors and the
+// judge one chat cache when they parse with the same limits, so a chat
+// body on their routes is parsed once per request instead of up to four
+// times (the judge reads the body the prompt detector it wraps has just
+// parsed).
 func (s *Set) shareChats() {
 	var lims []ChatLimits
 	var slots []**chatCache
@@ -155,6 +157,9 @@ func (s *Set) shareChats() {
 	}
 	if s.Moderation != nil {
 		lims, slots = append(lims, s.Moderation.cfg.Chat), append(slots, &s.Moderation.chats)
+	}
+	if s.Judge != nil {
+		lims, slots = append(lims, s.Judge.chat), append(slots, &s.Judge.chats)
 	}
 	for i := range lims {
 		if *slots[i] != nil {

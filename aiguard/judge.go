@@ -105,6 +105,7 @@ type JudgeDetector struct {
 	kind  string
 	wait  []routePattern
 	chat  ChatLimits
+	chats *chatCache // the Set's shared parses (the wrapped detector's), nil alone
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -288,7 +289,7 @@ func (d *JudgeDetector) remember(key string, j llm.Judgement, at time.Time) {
 // Headers are never included.
 func (d *JudgeDetector) content(r *abuse.Request) string {
 	if len(r.Body) > 0 && IsJSONContentType(r.ContentType) {
-		if c, ok := ParseChat(r.Body, d.chat); ok {
+		if c, ok := parseChatFor(d.chats, r, d.chat); ok {
 			var b strings.Builder
 			for _, s := range c.Segments {
 				if s.Source == SourceSystem || s.Source == SourceAssistant {
