@@ -661,6 +661,10 @@ func (s *scan) ruleHolds(v []byte, r *rule, start, end int) float64 {
 		if j >= len(v) || v[j] != '(' {
 			return 0
 		}
+		if j > end+1 && spacedCall(v, end, j) {
+			// "gzuncompress/*x*/(", "exec\n(": hidden from "name(".
+			m = 1.6
+		}
 		if f&numArg != 0 {
 			if k := skipCodeSpace(v, j+1); k < len(v) && v[k] >= '0' && v[k] <= '9' {
 				// sleep(5), benchmark(5000000,…): a timing probe.
@@ -1211,7 +1215,7 @@ func (s *scan) checkVarCall(v []byte, factor float64) {
 		default:
 			continue
 		}
-		// Subscripts: $a['f'], $a[0]{1}.
+		// Subscripts: $a['f'], $a[0]{1}, $__[$_[1]].
 		for sub := 0; sub < 4; sub++ {
 			k := skipCodeSpace(v, j)
 			if k >= len(v) || (v[k] != '[' && v[k] != '{') {
@@ -1221,16 +1225,21 @@ func (s *scan) checkVarCall(v []byte, factor float64) {
 			if v[k] == '{' {
 				closer = '}'
 			}
-			e := indexByte(v[k:], closer)
-			if e < 0 || e > 64 {
+			e := matchFwd(v, k, v[k], closer)
+			if e < 0 {
 				break
 			}
-			j = k + e + 1
+			j = e + 1
 			if w < 0.8 {
 				w = 0.8
 			}
 		}
 		if k := skipCodeSpace(v, j); k < len(v) && v[k] == '(' {
+			if w < 0.8 && (k == j && !(v[i+1] >= 'A' && v[i+1] <= 'Z') && !prose(v[k+1:min(len(v), k+65)]) || spacedCall(v, j, k) || i >= 2 && v[i-1] == ':' && v[i-2] == ':') {
+				// "$f(101)", "$a //x\n()", "Foo::$m()": a call, not
+				// "$USD (approx)".
+				w = 0.8
+			}
 			s.signal(len(rules)+sigPHPVarCall, cCode, w*factor, v, i)
 			return
 		}
@@ -1296,8 +1305,12 @@ func (s *scan) checkDynCall(v []byte, factor float64) {
 		}
 		// Only a statement end makes it code: "(a)(b)" and "[text](url)"
 		// at the end of a value are math and Markdown; they corroborate.
+		// A callee that names a dangerous function is code anywhere:
+		// ("system")(…), return"exec"(…).
 		w := 0.0
-		if k := skipCodeSpace(v, e+1); k < len(v) && v[k] == ';' {
+		if (c0 == ')' || c0 == '"' || c0 == '\'') && (q == p-1 || spacedCall(v, q+1, p)) && calleeDangerous(v[open+1:q]) {
+			w = 0.85
+		} else if k := skipCodeSpace(v, e+1); k < len(v) && v[k] == ';' {
 			w = 0.8
 		} else if k >= len(v) && q == p-1 && c0 != ']' && c0 != '}' {
 			w = 0.5
@@ -1308,6 +1321,24 @@ func (s *scan) checkDynCall(v []byte, factor float64) {
 		s.signal(len(rules)+sigDynCall, cCode, w*factor, v, open)
 		return
 	}
+}
+
+// matchFwd returns the index of the close bracket matching the open one
+// at i, looking ahead at most 64 bytes, or -1.
+func matchFwd(v []byte, i int, open, close byte) int {
+	depth := 0
+	for k := i; k < len(v) && k-i < 64; k++ {
+		switch v[k] {
+		case open:
+			depth++
+		case close:
+			depth--
+			if depth == 0 {
+				return k
+			}
+		}
+	}
+	return -1
 }
 
 // skipCodeSpaceBack returns the index of the last byte at or before i
@@ -1358,6 +1389,36 @@ func lastIndexByteWithin(v []byte, i int, c byte, max int) int {
 		}
 	}
 	return -1
+}
+
+// calleeDangerous reports whether a callee expression is a dangerous
+// function's name, bare or quoted: system, "system", ('exec').
+func calleeDangerous(b []byte) bool {
+	b = trimCode(b)
+	for len(b) >= 2 && (b[0] == '"' || b[0] == '\'' || b[0] == '(' || b[0] == '[') {
+		last := b[len(b)-1]
+		if !(last == b[0] || b[0] == '(' && last == ')' || b[0] == '[' && last == ']') {
+			break
+		}
+		b = trimCode(b[1 : len(b)-1])
+	}
+	for _, c := range b {
+		if !isWordChar(c) {
+			return false
+		}
+	}
+	return dangerousFunc(b)
+}
+
+// trimCode trims spaces around b.
+func trimCode(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // calleeName reports whether a string literal's content reads as a
@@ -1452,12 +1513,20 @@ func (s *scan) checkBareCall(v []byte) {
 	if k < len(v) && v[k] != ';' && v[k] != '[' && v[k] != '.' {
 		return
 	}
+	// A function that runs code, reads files or discloses the
+	// environment, called without a space ("copy(2)", not the file
+	// name "Copy (2)") or on code arguments, or any name cut from its
+	// '(' by a comment or a line break, makes the call code.
+	strong := spacedCall(v, i, p) || dangerousFunc(v[st:i]) && (p == i || under || code)
 	w := 0.5
-	if code && under {
+	switch {
+	case strong:
+		w = 0.85
+	case code && under:
 		// "posix_getpwuid('root')", "call_user_func($f)": a library
 		// name called on code arguments.
 		w = 0.8
-	} else if code || under {
+	case code || under:
 		w = 0.6
 	}
 	s.signal(len(rules)+sigBareCall, cCode, w, v, st)
@@ -1512,6 +1581,13 @@ func (s *scan) checkPHPTag(v []byte, factor float64) {
 				}
 				attr = e < len(v) && v[e] == '='
 			}
+			if !attr && j == i+2 && k > j && k < len(v) && phpStatement(v[k:]) {
+				// "<?  echo x", "<? $a=…": a short open tag and a
+				// statement; an XML processing instruction names its
+				// target right after "<?".
+				s.signal(len(rules)+sigPHPTag, cCode, 0.85*factor, v, i)
+				return
+			}
 			if !attr {
 				rest := v[j:]
 				if len(rest) > 512 {
@@ -1529,6 +1605,21 @@ func (s *scan) checkPHPTag(v []byte, factor float64) {
 		}
 		i += 1 + k
 	}
+}
+
+// phpStatement reports whether b starts with a PHP statement that
+// outputs or runs something: a variable, '@', echo, print, or a
+// dangerous function.
+func phpStatement(b []byte) bool {
+	if b[0] == '$' || b[0] == '@' {
+		return true
+	}
+	e := 0
+	for e < len(b) && e < 32 && isWordChar(b[e]) {
+		e++
+	}
+	w := b[:e]
+	return equalFoldStr(w, "echo") || equalFoldStr(w, "print") || dangerousFunc(w)
 }
 
 // checkShellCmd flags a command line after a shell separator (";",
