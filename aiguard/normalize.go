@@ -46,7 +46,8 @@ type textScan struct {
 	// bytes long (offsets in the text), that may decode to text.
 	blobs []span
 
-	low []byte // lower-cased text without invisible characters, see lower
+	low    []byte // lower-cased text without invisible characters, see lower
+	joined []byte // scratch for phrase
 
 	generalOnly bool // tests: no fast path, every byte takes the general one
 }
@@ -296,9 +297,10 @@ func load8(text string, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// phrase returns words [from, to) joined by single spaces.
+// phrase returns words [from, to) joined by single spaces, in a buffer
+// the next call reuses.
 func (s *textScan) phrase(from, to int) []byte {
-	var b []byte
+	b := s.joined[:0]
 	for k := from; k < to; k++ {
 		if k > from {
 			b = append(b, ' ')
@@ -306,6 +308,7 @@ func (s *textScan) phrase(from, to int) []byte {
 		w := s.words[k]
 		b = append(b, s.norm[w.start:w.end]...)
 	}
+	s.joined = b
 	return b
 }
 
