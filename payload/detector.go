@@ -164,7 +164,7 @@ func signalClass(id int) class {
 		return cTraversal
 	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag:
 		return cCode
-	case sigBatch, sigShellCmd:
+	case sigBatch, sigShellCmd, sigQuotedCmd, sigBraceCmd, sigShellFunc, sigShellVars, sigMailCmd:
 		return cCommand
 	}
 	return cNone

@@ -34,6 +34,23 @@ var familyBlock = []struct {
 	{"php stream wrapper", get("/p?file=phar%3A%2F%2Fuploads%2Favatar.jpg%2Fx")},
 	{"php data wrapper", get("/p?file=data%3A%2F%2Ftext%2Fplain%3Bbase64%2CPD9waHA%3D")},
 	{"js sink call", get("/p?v=setInterval%28x%2C9%29")},
+
+	// Shell: command words hidden by quoting, expansions or syntax.
+	{"shell quoted command", get("/p?h=x%3Bw%27ho%27ami")},
+	{"shell empty expansion in word", get("/p?h=wg%24%40et+x")},
+	{"shell empty backticks", get("/p?h=uname%60%60+-a")},
+	{"shell brace expansion", get("/p?h=%7Bcat%2C%2Fetc%2Fhosts%7D")},
+	{"shell process substitution", get("/p?h=diff+%3C%28ls+%2Froot%29")},
+	{"shell glob path", get("/p?h=cat+%2Fe%3Fc%2Fsh%2A")},
+	{"shell function bomb", post("application/x-www-form-urlencoded", "c=b%28%29%7B+b%7Cb%26+%7D%3Bb")},
+	{"shell variables assembled", get("/p?c=x%3Dca%3By%3Dt%3B%24x%24y+%2Fetc%2Fhostname")},
+	{"program path with arguments", post("application/x-www-form-urlencoded", "c=%2Fusr%2Fbin%2Fpython3+-c+%27import+os%27")},
+	{"find exec", post("application/x-www-form-urlencoded", "c=find+%2Fhome+-name+%2A.key+-exec+cat+%7B%7D+%5C%3B")},
+	{"batch for with glued do", get("/p?c=%26+for+%25i+in+%28x%29do+call+y")},
+	{"batch if with block", get("/p?c=if+exist+c%3A%5Cboot.ini+%28type+c%3A%5Cboot.ini%29")},
+	{"command chained at start", get("/p?c=uname%3B%24%28id%29")},
+	{"package manager after separator", get("/p?c=x%26%26apt-get+install+-y+nmap")},
+	{"smtp recipient injection", post("application/x-www-form-urlencoded", "msg=hi%0D%0ARCPT+TO%3A%3Cvictim%40example.org%3E")},
 }
 
 var familyGrey = []struct {
@@ -43,8 +60,18 @@ var familyGrey = []struct {
 	{"generic function call", get("/p?v=printf%28name%29")},
 	{"word include in parentheses", get("/p?q=Include+%28optional%29")},
 	{"php prose", post("application/json", `{"t":"php is a language; <? starts a tag in it"}`)},
+	{"contractions", post("application/json", `{"t":"I'd say it's fine, let's go; we'll see what's next"}`)},
+	{"markdown code span", post("application/json", `{"t":"Use `+"`cat`"+` to print a file and `+"`ls`"+` to list a folder."}`)},
+	{"pipe separated list", get("/p?ref=hp%7Cgen%7Ctop%7Cwomen")},
+	{"field list with id first", get("/api/users?fields=id%3Bname%3Bemail")},
+	{"json object text", post("application/json", `{"t":"{a,b} and {x: 1, y: 2} are sets"}`)},
+	{"windows path", post("application/json", `{"t":"Open C:\\Program Files\\App\\dir and edit config.ini"}`)},
+	{"email header words", post("application/json", `{"t":"Subject: hi\nmail from: Bob, rcpt to: Ann"}`)},
 	{"xml declaration", post("application/json", `{"doc":"<?xml version=\"1.0\" encoding=\"UTF-8\"?><a/>"}`)},
 	{"variable before a parenthesis", post("application/json", `{"v":"$total (approx)"}`)},
+	{"bare command line", get("/p?q=ls+-la")},
+	{"program path alone", get("/p?interpreter=%2Fusr%2Fbin%2Fpython3")},
+	{"shell command in prose", post("application/json", `{"t":"run ls -la to list files; then cd /tmp"}`)},
 }
 
 var familyBenign = []struct {

@@ -74,6 +74,9 @@ const (
 	trigDynCall                  // run the dynamic-callee check: (f)(…), "f"(…), [f][0](…)
 	trigPHPTag                   // run the PHP open-tag check
 	trigPerl                     // run the Perl @{[ … ]} interpolation check
+	trigBrace                    // run the bash brace-expansion check
+	trigShFunc                   // run the shell function-definition check
+	binCmd                       // starts the value and names a program: /usr/bin/x args
 )
 
 const word = wordL | wordR
@@ -122,6 +125,11 @@ const (
 	sigBareCall
 	sigPHPTag
 	sigShellCmd
+	sigQuotedCmd
+	sigBraceCmd
+	sigShellFunc
+	sigShellVars
+	sigMailCmd
 	numComputed
 )
 
@@ -133,6 +141,8 @@ var computedNames = [numComputed]string{
 	"nul byte", "php serialized object", "sql boolean condition", "sql breakout",
 	"sql trailing comment", "sql stacked query", "windows batch command", "php variable function call", "script file upload", "sql statement", "hidden file in path", "header line after CR/LF", "ldap filter",
 	"dynamic function call", "value is a function call", "php open tag with a statement", "command after a shell separator",
+	"command word written with shell quoting", "command in a brace expansion", "shell function defined and called",
+	"command assembled from shell variables", "smtp command after CR/LF",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data
@@ -548,6 +558,14 @@ var rules = []rule{
 	{"/bin/bash", cCommand, 0.65, wordR},
 	{"/bin/", cCommand, 0.25, 0},
 	{"/usr/bin/", cCommand, 0.3, 0},
+	{"/bin/", cCommand, 0.55, binCmd},
+	{"/sbin/", cCommand, 0.55, binCmd},
+	{"/usr/bin/", cCommand, 0.55, binCmd},
+	{"/usr/sbin/", cCommand, 0.55, binCmd},
+	{"/usr/local/bin/", cCommand, 0.55, binCmd},
+	{"-exec", cCommand, 0.35, wordL | wordR},
+	{"{} +", cCommand, 0.45, 0},
+	{"{} \\;", cCommand, 0.55, 0},
 	{"/dev/tcp/", cCommand, 0.8, 0},
 	{"/dev/udp/", cCommand, 0.75, 0},
 	{"${ifs}", cCommand, 0.75, 0},
@@ -578,6 +596,7 @@ var rules = []rule{
 	{"%~", cCommand, 0.3, 0},
 	{"for ", cCommand, 0, wordL | cmdStart | trigBatch},
 	{"if ", cCommand, 0, wordL | cmdStart | trigBatch},
+	{"if/", cCommand, 0, wordL | cmdStart | trigBatch},
 	{"%%", cCommand, 0.15, 0},
 	{"sh -c", cCommand, 0.65, wordL},
 	{"bash -c", cCommand, 0.7, wordL},
@@ -597,6 +616,86 @@ var rules = []rule{
 	{"trap ", cCommand, 0.2, wordL},
 	{"chef-shell", cCommand, 0.5, wordL},
 	{"gunzip", cCommand, 0.35, word | shell},
+	// More command words, by family: package managers, monitoring and
+	// administration, archives, remote copy, configuration management,
+	// Windows tools, and text filters used to hide a command (| rev | sh).
+	// Words that are also common English weigh less.
+	{"apt-get", cCommand, 0.5, word | shell},
+	{"aptitude", cCommand, 0.5, word | shell},
+	{"yum", cCommand, 0.5, word | shell},
+	{"dnf", cCommand, 0.5, word | shell},
+	{"dpkg", cCommand, 0.5, word | shell},
+	{"apk", cCommand, 0.5, word | shell},
+	{"pip3", cCommand, 0.5, word | shell},
+	{"npm", cCommand, 0.5, word | shell},
+	{"apt", cCommand, 0.35, word | shell},
+	{"rpm", cCommand, 0.35, word | shell},
+	{"pip", cCommand, 0.35, word | shell},
+	{"gem", cCommand, 0.35, word | shell},
+	{"brew", cCommand, 0.35, word | shell},
+	{"snap", cCommand, 0.35, word | shell},
+	{"htop", cCommand, 0.45, word | shell},
+	{"lsof", cCommand, 0.45, word | shell},
+	{"netstat", cCommand, 0.45, word | shell},
+	{"dmesg", cCommand, 0.45, word | shell},
+	{"journalctl", cCommand, 0.45, word | shell},
+	{"systemctl", cCommand, 0.45, word | shell},
+	{"iptables", cCommand, 0.45, word | shell},
+	{"visudo", cCommand, 0.45, word | shell},
+	{"usermod", cCommand, 0.45, word | shell},
+	{"userdel", cCommand, 0.45, word | shell},
+	{"chpasswd", cCommand, 0.45, word | shell},
+	{"adduser", cCommand, 0.45, word | shell},
+	{"groupadd", cCommand, 0.45, word | shell},
+	{"setfacl", cCommand, 0.45, word | shell},
+	{"chattr", cCommand, 0.45, word | shell},
+	{"passwd", cCommand, 0.3, word | shell},
+	{"zcat", cCommand, 0.45, word | shell},
+	{"zstdcat", cCommand, 0.45, word | shell},
+	{"xzcat", cCommand, 0.45, word | shell},
+	{"bzcat", cCommand, 0.45, word | shell},
+	{"unxz", cCommand, 0.45, word | shell},
+	{"unzstd", cCommand, 0.45, word | shell},
+	{"bsdtar", cCommand, 0.45, word | shell},
+	{"bzip2", cCommand, 0.45, word | shell},
+	{"unrar", cCommand, 0.45, word | shell},
+	{"xxd", cCommand, 0.45, word | shell},
+	{"scp", cCommand, 0.5, word | shell},
+	{"rsync", cCommand, 0.5, word | shell},
+	{"sftp", cCommand, 0.5, word | shell},
+	{"ssh-copy-id", cCommand, 0.5, word | shell},
+	{"ssh-keygen", cCommand, 0.5, word | shell},
+	{"ssh-keyscan", cCommand, 0.5, word | shell},
+	{"ansible-playbook", cCommand, 0.4, word | shell},
+	{"ansible-galaxy", cCommand, 0.4, word | shell},
+	{"ansible-doc", cCommand, 0.4, word | shell},
+	{"ansible-pull", cCommand, 0.4, word | shell},
+	{"ansible-vault", cCommand, 0.4, word | shell},
+	{"chef-client", cCommand, 0.4, word | shell},
+	{"chef-solo", cCommand, 0.4, word | shell},
+	{"salt-call", cCommand, 0.4, word | shell},
+	{"puppet", cCommand, 0.4, word | shell},
+	{"bcdboot", cCommand, 0.5, word | shell},
+	{"bcdedit", cCommand, 0.5, word | shell},
+	{"regedit", cCommand, 0.5, word | shell},
+	{"schtasks", cCommand, 0.5, word | shell},
+	{"netsh", cCommand, 0.5, word | shell},
+	{"wevtutil", cCommand, 0.5, word | shell},
+	{"vssadmin", cCommand, 0.5, word | shell},
+	{"icacls", cCommand, 0.5, word | shell},
+	{"takeown", cCommand, 0.5, word | shell},
+	{"cscript", cCommand, 0.5, word | shell},
+	{"wscript", cCommand, 0.5, word | shell},
+	{"msiexec", cCommand, 0.5, word | shell},
+	{"forfiles", cCommand, 0.5, word | shell},
+	{"findstr", cCommand, 0.5, word | shell},
+	{"rev", cCommand, 0.4, word | shell},
+	{"tac", cCommand, 0.4, word | shell},
+	{"base32", cCommand, 0.4, word | shell},
+	{"gzip", cCommand, 0.4, word | shell},
+	{"{", cNone, 0, trigBrace},
+	{"(){", cNone, 0, trigShFunc},
+	{"() {", cNone, 0, trigShFunc},
 	{"ansible", cCommand, 0.3, word | shell},
 
 	// Code injection: PHP, Java, Node.js gadgets.

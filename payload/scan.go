@@ -244,7 +244,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		s.base64(v, cm)
 		return
 	}
-	s.analyze(v, 1, allClasses)
+	trig := s.analyze(v, 1, allClasses)
 	if cm&cmParen != 0 && !s.d.disabled[cCode] {
 		s.checkBareCall(v)
 	}
@@ -263,9 +263,12 @@ func (s *scan) inspect(v []byte, cm uint16) {
 			// Signals that appear only after further decoding weigh a
 			// little less: decoding must not turn a product code into an
 			// attack.
-			s.analyze(n, 0.9, allClasses)
+			trig |= s.analyze(n, 0.9, allClasses)
 			cm = charMask(n)
 		}
+	}
+	if !s.d.disabled[cCommand] {
+		s.shellEvasions(n, cm, trig)
 	}
 	if cm&cmComment != 0 && hasComment(n) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
@@ -559,7 +562,21 @@ func shellContext(v []byte, start, end int) float64 {
 			return 0
 		}
 		switch v[j] {
-		case '/', '-', '$', '~', '\'', '"', '|', ';', '&', '<', '>', '`':
+		case '/':
+			if globPath(v, j) {
+				// "cat /etc/pa[s]swd": a file named by a glob.
+				return strongShell
+			}
+			return 0.9
+		case ';', '|':
+			if j == end && (j+1 == len(v) || v[j+1] != v[j] && !isLetter(v[j+1])) {
+				// "whoami;…", "id|$x": a command glued to the
+				// separator that chains the next one ("id;name" is a
+				// list of fields).
+				return strongShell
+			}
+			return 0.9
+		case '-', '$', '~', '\'', '"', '&', '<', '>', '`':
 			return 0.9
 		}
 		return 0
@@ -576,7 +593,8 @@ func shellContext(v []byte, start, end int) float64 {
 	if m == '/' && !(i >= 3 && string(v[i-3:i+1]) == "bin/") {
 		return 0
 	}
-	if m == '(' && !(i > 0 && v[i-1] == '$') {
+	if m == '(' && !(i > 0 && (v[i-1] == '$' || v[i-1] == '<' || v[i-1] == '>')) {
+		// $(cmd), and process substitution <(cmd), >(cmd).
 		return 0
 	}
 	j := skipSpaceFwd(v, end)
@@ -588,10 +606,18 @@ func shellContext(v []byte, start, end int) float64 {
 			k++
 		}
 		if k > j && (k == len(v) || isSpace(v[k]) || v[k] == ',' || v[k] == '.' && (k+1 == len(v) || isSpace(v[k+1]))) {
-			return 0.5
+			// ... unless an option follows the word: "; apt-get
+			// install -y x".
+			if o := skipSpaceFwd(v, k); !(o > k && o+1 < len(v) && v[o] == '-' && (isLetter(v[o+1]) || v[o+1] == '-')) {
+				return 0.5
+			}
 		}
 	}
-	glued := i == 0 || !isSpace(v[i-1]) || m == '`' || m == '(' || m == '\n'
+	// A backtick after a space that closes right after the word is a
+	// Markdown code span ("use `ls` to list"), not a substitution
+	// glued to the text it extends ("x`id`").
+	codeSpan := m == '`' && i > 0 && isSpace(v[i-1]) && end < len(v) && v[end] == '`'
+	glued := i == 0 || !isSpace(v[i-1]) || m == '`' && !codeSpan || m == '(' || m == '\n'
 	if glued && m != '/' && m != '{' && m != '>' {
 		if (m == ';' || m == '&') && end-start <= 3 && (j >= len(v) || v[j] == ',') && i > 0 {
 			if p := v[i-1]; p >= 'a' && p <= 'z' || p >= 'A' && p <= 'Z' {
@@ -714,15 +740,49 @@ func (s *scan) ruleHolds(v []byte, r *rule, start, end int) float64 {
 			return 0.15
 		}
 	}
+	if f&binCmd != 0 {
+		return binCommand(v, start, end)
+	}
 	if f&shell != 0 {
 		return shellContext(v, start, end)
 	}
 	return m
 }
 
+// binCommand weighs a program path that starts the value
+// ("/usr/bin/perl -e …", "/bin/unxz -c /var/log/x"): 1 for the path
+// alone, 1.5 when arguments follow (a command line), 0 when the path is
+// not at the start or names no program.
+func binCommand(v []byte, start, end int) float64 {
+	i := 0
+	for i < start && (isSpace(v[i]) || v[i] == '\'' || v[i] == '"') {
+		i++
+	}
+	if i != start {
+		return 0
+	}
+	j := end
+	for j < len(v) && j-end < 32 && (isWordChar(v[j]) || v[j] == '-' || v[j] == '.') {
+		j++
+	}
+	if j-end < 2 {
+		return 0
+	}
+	if j == len(v) || v[j] == '\n' {
+		return 1
+	}
+	if k := skipSpaceFwd(v, j); k > j && k < len(v) {
+		switch v[k] {
+		case '-', '/', '$', '\'', '"', '~', '.':
+			return 1.5
+		}
+	}
+	return 0
+}
+
 // analyze matches one view of a value. factor scales the weights of what
 // it finds; only classes in mask are recorded.
-func (s *scan) analyze(v []byte, factor float64, mask classMask) {
+func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 	var trig flag
 	sqlHit := false
 	matcher.Scan(v, func(id, end int) bool {
@@ -804,6 +864,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) {
 	if mask&(1<<cCode) != 0 && phpSerialized(v) {
 		s.signal(len(rules)+sigPHPSerial, cCode, 0.8*factor, v, 0)
 	}
+	return trig
 }
 
 // sqliWeight maps a libinjection fingerprint to a signal weight.
@@ -1108,24 +1169,37 @@ func (s *scan) checkBatch(v []byte, factor float64) {
 		if len(rest) > 512 {
 			rest = rest[:512]
 		}
-		if len(rest) > 3 && (indexFold(rest[:3], "if ") == 0 || len(rest) > 4 && indexFold(rest[:4], "for ") == 0) {
+		isIf := len(rest) > 3 && (indexFold(rest[:3], "if ") == 0 || indexFold(rest[:3], "if/") == 0)
+		isFor := len(rest) > 4 && indexFold(rest[:4], "for ") == 0
+		if isIf || isFor {
 			tries++
 		}
 		switch {
-		case len(rest) > 4 && indexFold(rest[:4], "for ") == 0:
-			in := indexFold(rest, " in (")
-			if in > 0 && indexFold(rest[in:], ") do") > 0 {
+		case isFor:
+			in := indexFold(rest, " in ")
+			if in > 0 {
+				if k := skipSpaceFwd(rest, in+4); k >= len(rest) || rest[k] != '(' {
+					in = -1
+				}
+			}
+			if in > 0 && (indexFold(rest[in:], ") do") > 0 || indexFold(rest[in:], ")do") > 0) {
 				s.signal(len(rules)+sigBatch, cCommand, 0.85*factor, v, i)
 				return
 			}
-		case len(rest) > 3 && indexFold(rest[:3], "if ") == 0:
+		case isIf:
 			n := 0
-			for _, k := range [...]string{" exist ", " defined ", " errorlevel ", "==", " equ ", " neq ", " lss ", " gtr ", " /i ", " not "} {
+			for _, k := range [...]string{" exist ", " defined ", " errorlevel ", "==", " equ ", " neq ", " lss ", " leq ", " gtr ", " geq ", "/i ", " not ", " cmdextversion "} {
 				if indexFold(rest, k) > 0 {
 					n++
 				}
 			}
-			if n > 0 && (indexByte(rest, '%') >= 0 || indexFold(rest, "echo") > 0 || indexFold(rest, "set ") > 0 || indexFold(rest, "exit") > 0 || indexFold(rest, "goto") > 0 || indexFold(rest, "call ") > 0 || n > 1) {
+			// The condition's command: a variable, a batch keyword, or
+			// a parenthesised block ("IF EXIST x (CMD)").
+			block := false
+			if p := indexByte(rest, '('); p > 0 && rest[p-1] == ' ' {
+				block = true
+			}
+			if n > 0 && (block || indexByte(rest, '%') >= 0 || indexFold(rest, "echo") > 0 || indexFold(rest, "set ") > 0 || indexFold(rest, "exit") > 0 || indexFold(rest, "goto") > 0 || indexFold(rest, "call ") > 0 || n > 1) {
 				s.signal(len(rules)+sigBatch, cCommand, 0.8*factor, v, i)
 				return
 			}
@@ -1718,8 +1792,10 @@ func (s *scan) checkCRLF(v []byte) {
 	switch s.loc {
 	case "path", "query", "header", "cookie":
 	default:
+		s.checkMailCmd(v)
 		return
 	}
+	s.checkMailCmd(v)
 	for i, n := 0, 0; i < len(v) && n < 8; i++ {
 		if v[i] != '\r' && v[i] != '\n' {
 			continue
@@ -1743,6 +1819,32 @@ func (s *scan) checkCRLF(v []byte) {
 		if header || line {
 			s.signal(len(rules)+sigCRLF, cHeader, 0.85, v, i)
 			return
+		}
+		i = j - 1
+	}
+}
+
+// checkMailCmd flags an SMTP envelope command on a line of its own
+// ("\r\nMAIL FROM:<x@y>", "\nRCPT TO:<…>"): a value that ends up in a
+// mail conversation can add recipients or messages that way, and text
+// does not put an address in angle brackets right after those words.
+func (s *scan) checkMailCmd(v []byte) {
+	for i, n := 0, 0; i < len(v) && n < 8; i++ {
+		if v[i] != '\r' && v[i] != '\n' {
+			continue
+		}
+		n++
+		j := i
+		for j < len(v) && (v[j] == '\r' || v[j] == '\n' || v[j] == ' ') {
+			j++
+		}
+		for _, c := range [...]string{"mail from:", "rcpt to:"} {
+			if j+len(c) < len(v) && equalFoldStr(v[j:j+len(c)], c) {
+				if k := skipSpaceFwd(v, j+len(c)); k < len(v) && v[k] == '<' {
+					s.signal(len(rules)+sigMailCmd, cCommand, 0.85, v, i)
+					return
+				}
+			}
 		}
 		i = j - 1
 	}
