@@ -142,7 +142,7 @@ func signalClass(id int) class {
 	switch id - len(rules) {
 	case sigLibSQLi, sigSQLBool, sigSQLBreakout, sigSQLComment, sigSQLStacked, sigSQLStatement:
 		return cSQLi
-	case sigLibXSS:
+	case sigLibXSS, sigJSFuck, sigTagged:
 		return cXSS
 	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme:
 		return cSSRF

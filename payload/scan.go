@@ -720,9 +720,25 @@ func (s *scan) ruleHolds(v []byte, r *rule, start, end int) float64 {
 			return 0
 		}
 		// Only inside markup-like text: after whitespace, a quote or '/'.
-		if c := v[start-1]; c != ' ' && c != '"' && c != '\'' && c != '/' && c != '\t' && c != '\n' {
+		switch v[start-1] {
+		case ' ', '\t', '\n':
+		case '"', '\'', '/':
+			// "\"onzoom=", "<svg/onload=": a handler glued to the quote
+			// that closed an attribute or to a tag name.
+			if start >= 2 && isWordChar(v[start-2]) && v[start-1] == '/' {
+				// "and/onwards=": a path or a word list, not a tag.
+				return 0
+			}
+			return 0.8 / r.w
+		default:
 			return 0
 		}
+	}
+	if f&jsSub != 0 {
+		if !jsSubscript(v, end) {
+			return 1
+		}
+		return 0.9 / r.w
 	}
 	if f&cmdStart != 0 {
 		j := start - 1
@@ -738,6 +754,21 @@ func (s *scan) ruleHolds(v []byte, r *rule, start, end int) float64 {
 		if j == len(v) || v[j] == ';' || v[j] == '"' || v[j] == '\'' || indexFold(v[j:], "void") == 0 {
 			// "javascript:;" and "javascript:void(0)" are inert links.
 			return 0.15
+		}
+		if j == end && (start == 0 || v[start-1] == '=' || v[start-1] == '"' || v[start-1] == '\'' || v[start-1] == '(') {
+			// A URL that starts the value or an attribute and runs
+			// code right after the colon; "JavaScript: the good
+			// parts" is a title.
+			return 0.85 / r.w
+		}
+	}
+	if f&call != 0 && r.class == cXSS && start > 1 {
+		// A sink called right after a quote and ';' that close the
+		// application's string: x";setTimeout(…), ';alert(1).
+		if i := skipSpaceBack(v, start-1); i >= 1 && v[i] == ';' {
+			if q := skipSpaceBack(v, i-1); q >= 0 && (v[q] == '"' || v[q] == '\'') {
+				m = 0.85 / r.w
+			}
 		}
 	}
 	if f&binCmd != 0 {
@@ -857,6 +888,12 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 	}
 	if trig&trigDynCall != 0 && mask&(1<<cCode) != 0 {
 		s.checkDynCall(v, factor)
+	}
+	if trig&trigJSF != 0 && mask&(1<<cXSS) != 0 {
+		s.checkJSFuck(v, factor)
+	}
+	if trig&trigTagged != 0 && mask&(1<<cXSS) != 0 {
+		s.checkTagged(v, factor)
 	}
 	if trig&trigBatch != 0 && mask&(1<<cCommand) != 0 {
 		s.checkBatch(v, factor)
@@ -1395,6 +1432,15 @@ func (s *scan) checkDynCall(v []byte, factor float64) {
 		s.signal(len(rules)+sigDynCall, cCode, w*factor, v, open)
 		return
 	}
+}
+
+// skipSpaceBack returns the index of the last byte at or before i that
+// is not a space, or -1.
+func skipSpaceBack(v []byte, i int) int {
+	for i >= 0 && isSpace(v[i]) {
+		i--
+	}
+	return i
 }
 
 // matchFwd returns the index of the close bracket matching the open one

@@ -1,0 +1,98 @@
+package payload
+
+// JavaScript obfuscation: shapes that reach a sink without writing its
+// name as a call, so the word lists and libinjection do not see them.
+
+// jsSubscript weighs a global object subscripted by a string literal
+// (v[end-1] is the '['): self["alert"](…), top['document']['cookie'],
+// window[`eval`](…), with spaces or stripped comments around. Code that
+// is not an exploit reads properties with a dot; a string subscript
+// that is then called or subscripted again is how payloads hide names.
+func jsSubscript(v []byte, end int) bool {
+	e := skipSpaceFwd(v, end)
+	// One string literal or several joined with '+': ['ev'+'al'].
+	for n := 0; ; n++ {
+		if n == 4 || e >= len(v) || (v[e] != '"' && v[e] != '\'' && v[e] != '`') {
+			return false
+		}
+		q, k := v[e], e
+		e++
+		for e < len(v) && e-k < 64 && v[e] != q {
+			e++
+		}
+		if e >= len(v) {
+			return false
+		}
+		e = skipSpaceFwd(v, e+1)
+		if e < len(v) && v[e] == '+' {
+			e = skipSpaceFwd(v, e+1)
+			continue
+		}
+		break
+	}
+	if e >= len(v) || v[e] != ']' {
+		return false
+	}
+	e = skipSpaceFwd(v, e+1)
+	return e < len(v) && (v[e] == '(' || v[e] == '[' || v[e] == '`')
+}
+
+// checkJSFuck flags JSFuck: a run of at least 12 bytes made only of
+// []()!+ (and spaces), with ![] or +[] in it, which evaluates to any
+// string or function without letters. Arithmetic and Markdown do not
+// write "![]" or "+[]" in such runs.
+func (s *scan) checkJSFuck(v []byte, factor float64) {
+	run, best, at := 0, 0, 0
+	for i, c := range v {
+		switch c {
+		case '[', ']', '(', ')', '!', '+', ' ':
+			run++
+			if run > best {
+				best, at = run, i-run+1
+			}
+		default:
+			run = 0
+		}
+	}
+	if best >= 12 {
+		s.signal(len(rules)+sigJSFuck, cXSS, 0.85*factor, v, at)
+	}
+}
+
+// taggedSinks are names that, used as the tag of a template literal,
+// call a function with attacker text: [].sort.call`${alert}`,
+// alert`1`, Function`x`.
+var taggedSinks = [...]string{"call", "apply", "bind", "alert", "eval", "prompt", "confirm", "function",
+	"settimeout", "setinterval", "navigate", "write", "writeln", "fromcharcode", "constructor", "import"}
+
+// checkTagged flags a tagged template literal whose tag is a call
+// helper or a sink and whose body interpolates: "call`${alert}1`",
+// "[].map.call ` ${eval} `". Template literals in prose and Markdown
+// have no identifier glued to the opening backtick.
+func (s *scan) checkTagged(v []byte, factor float64) {
+	for i, n := 0, 0; i+1 < len(v) && n < 8; i++ {
+		if v[i] != '`' {
+			continue
+		}
+		k := skipSpaceFwd(v, i+1)
+		if k+1 >= len(v) || v[k] != '$' || v[k+1] != '{' {
+			continue
+		}
+		n++
+		e := i - 1
+		for e >= 0 && isSpace(v[e]) {
+			e--
+		}
+		st := e
+		for st >= 0 && isWordChar(v[st]) {
+			st--
+		}
+		w := v[st+1 : e+1]
+		for _, t := range taggedSinks {
+			if equalFoldStr(w, t) {
+				s.signal(len(rules)+sigTagged, cXSS, 0.85*factor, v, st+1)
+				return
+			}
+		}
+	}
+}
