@@ -146,7 +146,7 @@ func signalClass(id int) class {
 		return cXSS
 	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme:
 		return cSSRF
-	case sigRFIIP, sigRFIQuery:
+	case sigRFIIP, sigRFIQuery, sigRFICode, sigRFIParam:
 		return cRFI
 	case sigJNDI, sigJNDIObf:
 		return cLog4Shell
@@ -160,7 +160,7 @@ func signalClass(id int) class {
 		return cHeader
 	case sigLDAP:
 		return cLDAP
-	case sigNUL, sigHiddenPath:
+	case sigNUL, sigHiddenPath, sigSysPath:
 		return cTraversal
 	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag:
 		return cCode

@@ -135,6 +135,9 @@ const (
 	sigMailCmd
 	sigJSFuck
 	sigTagged
+	sigRFICode
+	sigRFIParam
+	sigSysPath
 	numComputed
 )
 
@@ -149,6 +152,7 @@ var computedNames = [numComputed]string{
 	"command word written with shell quoting", "command in a brace expansion", "shell function defined and called",
 	"command assembled from shell variables", "smtp command after CR/LF",
 	"jsfuck obfuscation", "tagged template call",
+	"remote script include", "remote url in a path parameter", "system file path",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data
@@ -493,7 +497,8 @@ var rules = []rule{
 	{"..\\", cTraversal, 0.4, 0},
 	{"../../", cTraversal, 0.4, 0},
 	{"..\\..\\", cTraversal, 0.4, 0},
-	{"../../../", cTraversal, 0.3, 0},
+	{"../../../", cTraversal, 0.6, 0},
+	{"..\\..\\..\\", cTraversal, 0.6, 0},
 	{"..;/", cTraversal, 0.5, 0},
 	{"....//", cTraversal, 0.5, 0},
 	{"/etc/passwd", cTraversal, 0.85, wordR},
@@ -542,12 +547,28 @@ var rules = []rule{
 	{".bash_history", cTraversal, 0.55, wordR},
 	{"/.aws/credentials", cTraversal, 0.7, 0},
 	{"/.env", cTraversal, 0.6, wordR},
-	{".ssh/", cTraversal, 0.45, wordL},
+	{".ssh/", cTraversal, 0.6, wordL},
 	{"/.windsurf/", cTraversal, 0.5, 0},
 	{"/.plandex/", cTraversal, 0.5, 0},
 	{"/.continue/", cTraversal, 0.5, 0},
 	{".history", cTraversal, 0.3, wordR},
 	{"wp-config.php", cTraversal, 0.45, wordR},
+	{"web-inf/web.xml", cTraversal, 0.85, wordL},
+	{"web-inf\\web.xml", cTraversal, 0.85, wordL},
+	{"web-inf/classes", cTraversal, 0.6, wordL},
+	{"meta-inf/", cTraversal, 0.4, wordL},
+	{"\\config\\sam", cTraversal, 0.8, wordR},
+	{"\\repair\\sam", cTraversal, 0.8, wordR},
+	{"system32\\drivers\\etc", cTraversal, 0.7, 0},
+	{"system32/drivers/etc", cTraversal, 0.7, 0},
+	{"/inetpub/", cTraversal, 0.45, 0},
+	{"\\inetpub\\", cTraversal, 0.45, 0},
+	{"c:/windows", cTraversal, 0.45, wordL},
+	{"id_dsa", cTraversal, 0.55, word},
+	{"id_ecdsa", cTraversal, 0.55, word},
+	{"id_ed25519", cTraversal, 0.55, word},
+	{"authorized_keys", cTraversal, 0.5, word},
+	{"known_hosts", cTraversal, 0.4, word},
 
 	// Remote file inclusion and stream wrappers.
 	{"php://", cRFI, 0.8, wordL},

@@ -270,6 +270,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	if !s.d.disabled[cCommand] {
 		s.shellEvasions(n, cm, trig)
 	}
+	if cm&(cmSlash|cmQuote) != 0 && !s.d.disabled[cTraversal] {
+		s.checkSysPath(n)
+	}
 	if cm&cmComment != 0 && hasComment(n) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
 		s.analyze(s.cbuf, 0.9, 1<<cSQLi|1<<cXSS|1<<cCommand)

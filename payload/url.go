@@ -58,7 +58,12 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 		for _, d := range dangerousSchemes {
 			if equalFoldStr(scheme, d) {
 				w := 0.75
-				if d == "gopher" || d == "dict" {
+				switch {
+				case d == "gopher" || d == "dict":
+					w = 0.85
+				case d == "file" && localFile(v[authStart:]):
+					// file:///etc/x, file://c:/x, file://localhost/x:
+					// a local file read.
 					w = 0.85
 				}
 				s.signal(len(rules)+sigSSRFScheme, cSSRF, w*factor, v, st)
@@ -90,6 +95,16 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 			host = v[hostStart:colon]
 		}
 		kind := hostKind(host)
+		if kind == hostName && end-hostStart <= 45 && bytes.Count(v[hostStart:end], []byte(":")) >= 2 {
+			// An IPv6 literal written without brackets.
+			var b [47]byte
+			b[0] = '['
+			n := copy(b[1:], v[hostStart:end])
+			b[n+1] = ']'
+			if hostKind(b[:n+2]) != hostName {
+				kind = hostPublicIP
+			}
+		}
 		switch kind {
 		case hostMetadata:
 			s.signal(len(rules)+sigSSRFMetadata, cSSRF, 0.9*factor, v, st)
@@ -104,10 +119,87 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 		for j < len(v) && !isSpace(v[j]) && j-end < 1024 {
 			j++
 		}
-		if j > end && v[j-1] == '?' && (j == len(v) || isSpace(v[j])) {
+		cut := j > end && v[j-1] == '?' && (j == len(v) || isSpace(v[j]))
+		if cut {
 			s.signal(len(rules)+sigRFIQuery, cRFI, 0.5*factor, v, st)
 		}
+		// A script fetched from an IP literal, or with the app's suffix
+		// cut off ('?', NUL): a remote include.
+		code, nul := codeFile(v[end:j])
+		remote := isRemoteScheme(scheme)
+		if remote && code && (kind == hostPublicIP || cut || nul) {
+			s.signal(len(rules)+sigRFICode, cRFI, 0.85*factor, v, st)
+		}
+		if remote && st == skipSpaceFwd(v, 0) && includeParam(s.name) {
+			// include($_GET['mosConfig_absolute_path'] . '/x.php'):
+			// a remote URL in a parameter named for a local path. Real
+			// traffic has "full_path=https://…" links too, so this only
+			// corroborates.
+			s.signal(len(rules)+sigRFIParam, cRFI, 0.45*factor, v, st)
+		}
 	}
+}
+
+// isRemoteScheme reports whether scheme fetches from another host.
+func isRemoteScheme(scheme []byte) bool {
+	return equalFoldStr(scheme, "http") || equalFoldStr(scheme, "https") || equalFoldStr(scheme, "ftp") ||
+		equalFoldStr(scheme, "ftps") || equalFoldStr(scheme, "smb")
+}
+
+// codeFile reports whether the URL path p (from the end of the
+// authority) ends in a server-side or shell script name, and whether a
+// NUL byte cuts it off.
+func codeFile(p []byte) (code, nul bool) {
+	e := 0
+	for e < len(p) && p[e] != '?' && p[e] != '#' && p[e] != 0 && !isSpace(p[e]) {
+		e++
+	}
+	nul = e < len(p) && p[e] == 0
+	dot := lastIndexByte(p[:e], '.')
+	if dot < 0 || lastIndexByte(p[:e], '/') > dot {
+		return false, nul
+	}
+	ext := p[dot+1 : e]
+	for _, x := range [...]string{"php", "php3", "php4", "php5", "phtml", "phar", "inc", "txt", "sh", "pl", "py", "rb", "cgi", "asp", "aspx", "jsp", "ps1", "bat", "exe"} {
+		if equalFoldStr(ext, x) {
+			return true, nul
+		}
+	}
+	return false, nul
+}
+
+// includeParam reports whether a parameter name says it holds a local
+// path to include: path, *_path, dir, *_dir, root, include, inc.
+func includeParam(name []byte) bool {
+	if len(name) < 3 || len(name) > 64 {
+		return false
+	}
+	for _, suf := range [...]string{"path", "_dir", "dir", "root", "include", "inc"} {
+		if hasSuffixFold(name, suf) {
+			if len(name) == len(suf) || suf[0] == '_' || !isLetter(name[len(name)-len(suf)-1]) || isUpperAt(name, len(name)-len(suf)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isUpperAt reports whether name[i] is an upper-case letter: the start
+// of a camel-case word ("absolutePath").
+func isUpperAt(name []byte, i int) bool {
+	return name[i] >= 'A' && name[i] <= 'Z'
+}
+
+// localFile reports whether the part of a file: URL after "//" names a
+// local file: an absolute path, a drive letter or localhost.
+func localFile(b []byte) bool {
+	if len(b) > 0 && (b[0] == '/' || b[0] == '\\') {
+		return true
+	}
+	if len(b) > 1 && isLetter(b[0]) && (b[1] == ':' || b[1] == '|') {
+		return true
+	}
+	return len(b) >= 10 && equalFoldStr(b[:10], "localhost/")
 }
 
 func indexByte(b []byte, c byte) int {

@@ -1,0 +1,42 @@
+package payload
+
+// systemDirs are the directories whose files a web parameter has no
+// business naming: Unix configuration, process and device trees, logs
+// and the administrator's home. (Windows system files have their own
+// rules: a path into C:\Windows alone is common in help requests.)
+var systemDirs = [...]string{
+	"/etc/", "/proc/", "/sys/", "/dev/", "/boot/", "/root/", "/var/log/", "/var/run/",
+	"/var/lib/", "/usr/local/etc/",
+}
+
+// checkSysPath flags a value that is nothing but a path into a system
+// directory ("/proc/interrupts", "file:///etc/x", "../../etc/x"): a
+// file parameter pointed at the server's own files. On its own it stays
+// in the grey zone (a file manager shows such paths); with a sensitive
+// file name, traversal or a command word it blocks.
+func (s *scan) checkSysPath(v []byte) {
+	i := skipSpaceFwd(v, 0)
+	if len(v)-i > 7 && equalFoldStr(v[i:i+7], "file://") {
+		i += 7
+	}
+	// Leading traversal: ../../etc/x.
+	for i+2 < len(v) && v[i] == '.' && v[i+1] == '.' && (v[i+2] == '/' || v[i+2] == '\\') {
+		i += 3
+	}
+	if i > 0 && i < len(v) && (v[i-1] == '/' || v[i-1] == '\\') {
+		i--
+	}
+	rest := v[i:]
+	for _, c := range rest {
+		if isSpace(c) {
+			// A sentence that mentions a path.
+			return
+		}
+	}
+	for _, d := range systemDirs {
+		if len(rest) > len(d) && equalFoldStr(rest[:len(d)], d) && isWordChar(rest[len(d)]) {
+			s.signal(len(rules)+sigSysPath, cTraversal, 0.6, v, i)
+			return
+		}
+	}
+}
