@@ -53,6 +53,7 @@ type actionCounters [numActions + 1]prometheus.Counter
 //	warden_events_dropped_total                   decision-log events dropped (queue full)
 //	warden_panics_recovered_total                 panics turned into 500 answers
 //	warden_store_fallbacks_total{store}           operations that fell back to local state because a store failed
+//	warden_store_backfilled_total{store}          events kept locally during an outage, copied to the store once it was back
 //	warden_bans_issued_total{kind}                bans added (ip, user)
 //	warden_bans_active                            bans in force (when WatchBans is called)
 type Metrics struct {
@@ -72,6 +73,7 @@ type Metrics struct {
 
 	fallbacks     *prometheus.CounterVec
 	fallbackCache sync.Map // store name → prometheus.Counter
+	backfilled    *prometheus.CounterVec
 
 	bansIssued [3]prometheus.Counter // by ban.Kind; [0] unused
 	bansActive atomic.Bool           // WatchBans was called
@@ -111,11 +113,15 @@ func New(cfg Config) *Metrics {
 		Name: "warden_store_fallbacks_total",
 		Help: "Operations that fell back to local state because a shared store failed, by store.",
 	}, []string{"store"})
+	m.backfilled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "warden_store_backfilled_total",
+		Help: "Events kept in local state while a shared store was unreachable, copied to it once it was back, by store.",
+	}, []string{"store"})
 	bans := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "warden_bans_issued_total",
 		Help: "Bans added, by target kind.",
 	}, []string{"kind"})
-	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, bans)
+	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, m.backfilled, bans)
 	if cfg.RuntimeMetrics {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -210,6 +216,15 @@ func (m *Metrics) StoreFallback(store string) {
 	}
 	c, _ := m.fallbackCache.LoadOrStore(store, m.fallbacks.WithLabelValues(store))
 	c.(prometheus.Counter).Inc()
+}
+
+// StoreBackfilled counts n events copied from local state into the named
+// store after an outage (store/postgres's Options.OnBackfill). It runs
+// per batch in the background, not on the request path.
+func (m *Metrics) StoreBackfilled(store string, n int) {
+	if n > 0 {
+		m.backfilled.WithLabelValues(store).Add(float64(n))
+	}
 }
 
 // BanIssued counts one ban added on a target of kind k.

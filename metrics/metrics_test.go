@@ -53,6 +53,9 @@ func TestObserveCounts(t *testing.T) {
 	m.PanicRecovered()
 	m.StoreFallback("redis")
 	m.StoreFallback("redis")
+	m.StoreBackfilled("postgres", 20)
+	m.StoreBackfilled("postgres", 3)
+	m.StoreBackfilled("postgres", 0)
 	m.BanIssued(ban.KindUser)
 	m.BanIssued(ban.Kind(9)) // ignored
 
@@ -69,6 +72,7 @@ func TestObserveCounts(t *testing.T) {
 		`warden_events_dropped_total 1`,
 		`warden_panics_recovered_total 1`,
 		`warden_store_fallbacks_total{store="redis"} 2`,
+		`warden_store_backfilled_total{store="postgres"} 23`,
 		`warden_bans_issued_total{kind="user"} 1`,
 	} {
 		if !strings.Contains(out, want+"\n") {

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -111,25 +113,59 @@ func FuzzParseDSNHidesPassword(f *testing.F) {
 }
 
 func TestMergeNewest(t *testing.T) {
-	at := func(id string, sec int) eventlog.Event {
-		return eventlog.Event{RequestID: id, Time: time.Unix(int64(sec), 0)}
+	// at is an event as a store lists it; its line stands for the JSON
+	// line, which is what tells two copies of one event apart.
+	at := func(id string, sec int, line string) listed {
+		return listed{ns: int64(sec) * 1e9, data: line, ev: eventlog.Event{RequestID: id, Time: time.Unix(int64(sec), 0)}}
 	}
-	a := []eventlog.Event{at("a9", 9), at("a5", 5), at("a5b", 5), at("a1", 1)}
-	b := []eventlog.Event{at("b7", 7), at("b5", 5), at("b0", 0)}
+	a := []listed{at("a9", 9, "a9"), at("a5", 5, "a5"), at("a5b", 5, "a5b"), at("a1", 1, "a1")}
+	b := []listed{at("b7", 7, "b7"), at("b5", 5, "b5"), at("b0", 0, "b0")}
+	// c holds copies of a's events (lost replies, a backfill in flight),
+	// and events that only look like them.
+	c := []listed{at("a9-copy", 9, "a9"), at("c7", 7, "c7"), at("a5b-copy", 5, "a5b"), at("a5-other-time", 4, "a5"),
+		at("unknown-line", 1, ""), at("a1-copy", 1, "a1")}
 	tests := []struct {
+		name  string
+		a, b  []listed
 		limit int
 		want  []string
 	}{
-		{100, []string{"a9", "b7", "a5", "a5b", "b5", "a1", "b0"}},
-		{3, []string{"a9", "b7", "a5"}},
+		{"interleaved", a, b, 100, []string{"a9", "b7", "a5", "a5b", "b5", "a1", "b0"}},
+		{"limit", a, b, 3, []string{"a9", "b7", "a5"}},
+		{"nothing from PostgreSQL", nil, b, 2, []string{"b7", "b5"}},
+		{"nothing local", a, nil, 100, []string{"a9", "a5", "a5b", "a1"}},
+		{"copies dropped", a, c, 100, []string{"a9", "c7", "a5", "a5b", "a5-other-time", "a1", "unknown-line"}},
+		{"copies dropped, limit", a, c, 5, []string{"a9", "c7", "a5", "a5b", "a5-other-time"}},
+		{"copies of each other", c, c, 100, []string{"a9-copy", "c7", "a5b-copy", "a5-other-time", "unknown-line", "a1-copy", "unknown-line"}},
 	}
 	for _, tt := range tests {
-		if got := ids(mergeNewest(a, b, tt.limit)); !slices.Equal(got, tt.want) {
-			t.Errorf("limit %d: %v, want %v", tt.limit, got, tt.want)
+		if got := ids(mergeNewest(tt.a, tt.b, tt.limit)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	if got := ids(mergeNewest(nil, b, 2)); len(got) != 3 {
-		t.Errorf("merge with nothing from PostgreSQL = %v, want the fallback's list as is", got)
+}
+
+func TestEventID(t *testing.T) {
+	line := []byte(`{"time":"2026-11-01T00:00:00Z","request_id":"x"}`)
+	id := eventID(5, line)
+	if id != eventID(5, slices.Clone(line)) {
+		t.Error("the same event got two keys")
+	}
+	for name, other := range map[string][16]byte{
+		"other time": eventID(6, line),
+		"other line": eventID(5, append(slices.Clone(line), ' ')),
+	} {
+		if other == id {
+			t.Errorf("%s: same key", name)
+		}
+	}
+	// Keys sort by time, negative times included.
+	times := []int64{math.MinInt64, -1, 0, 1, math.MaxInt64}
+	for i := 1; i < len(times); i++ {
+		lo, hi := eventID(times[i-1], line), eventID(times[i], line)
+		if bytes.Compare(lo[:], hi[:]) >= 0 {
+			t.Errorf("key of %d does not sort before key of %d", times[i-1], times[i])
+		}
 	}
 }
 
@@ -151,5 +187,18 @@ func TestWriteNothing(t *testing.T) {
 	var s Store
 	if err := s.WriteEvents(context.Background(), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkEventID is the key's share of a write: one per event.
+func BenchmarkEventID(b *testing.B) {
+	e := eventlog.Event{Time: time.Now(), RequestID: "wd7f3a-1k2j", Action: "block", Mode: "enforce", Status: 403,
+		Route: "POST /api/search", Path: "/api/search", Method: "POST",
+		Abuse: &eventlog.Abuse{Confidence: 0.95, Detectors: []eventlog.Detector{{Name: "payload", Confidence: 0.95, Violation: "sqli", Messages: []string{"sql injection in q"}}}}}
+	line := e.AppendJSON(nil)
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = eventID(5, line)
 	}
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/warden-dev/warden/eventlog"
 )
@@ -19,10 +23,16 @@ import (
 // may be shared with other applications.
 const table = "warden_events"
 
-// schema creates the table and its index when missing. It mirrors
-// store/sqlite's events table; time_ns is Unix nanoseconds, so since and
-// ordering behave exactly as there. data is TEXT, not JSONB: JSONB refuses
-// the \u0000 escape, which a client can get into an event.
+// schema creates the table and its indexes when missing, and upgrades a
+// table made before event_id existed in place. It mirrors store/sqlite's
+// events table; time_ns is Unix nanoseconds, so since and ordering behave
+// exactly as there. data is TEXT, not JSONB: JSONB refuses the \u0000
+// escape, which a client can get into an event. event_id is the event's
+// key (see eventID), unique so that copying an event twice (a backfill
+// after a write whose reply was lost, a backfill resumed after a crash)
+// stores it once; it is NULL only in rows written before it existed,
+// which adding it leaves as they are (a nullable column without a default
+// rewrites nothing).
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS ` + table + ` (
 		id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -34,21 +44,31 @@ var schema = []string{
 		route       TEXT NOT NULL,
 		status      INTEGER NOT NULL,
 		confidence  DOUBLE PRECISION NOT NULL, -- abuse.confidence, 0 when absent
-		data        TEXT NOT NULL              -- the event as its JSON log line
+		data        TEXT NOT NULL,             -- the event as its JSON log line
+		event_id    UUID                       -- eventID; NULL in rows older than it
 	)`,
+	`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS event_id UUID`,
 	// (time_ns, id) serves since, the newest-first order with its id
 	// tie-break, and retention.
 	`CREATE INDEX IF NOT EXISTS ` + table + `_time ON ` + table + ` (time_ns, id)`,
+	// Last: ensureSchema takes its presence for a current schema.
+	`CREATE UNIQUE INDEX IF NOT EXISTS ` + lastIndex + ` ON ` + table + ` (event_id)`,
 }
+
+// lastIndex is the index the last schema statement creates.
+const lastIndex = table + `_event_id`
 
 // schemaLock is the advisory lock key held while creating the schema:
 // concurrent CREATE ... IF NOT EXISTS can still collide in the catalog
 // when several instances start at once.
 const schemaLock int64 = 0x77617264656e // "warden"
 
-var columns = []string{"time_ns", "request_id", "action", "client_ip", "client_user", "route", "status", "confidence", "data"}
+var columns = []string{"event_id", "time_ns", "request_id", "action", "client_ip", "client_user", "route", "status", "confidence", "data"}
 
-// ensureSchema creates the schema once per Store.
+// ensureSchema creates or upgrades the schema once per Store. A current
+// schema is recognised without a lock: ALTER TABLE takes an exclusive
+// lock even when it has nothing to do, which would queue every instance's
+// writes behind any long query on the table.
 func (s *Store) ensureSchema(ctx context.Context) error {
 	if s.schemaReady.Load() {
 		return nil
@@ -58,17 +78,21 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 	if s.schemaReady.Load() {
 		return nil
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
-			return err
-		}
-		for _, q := range schema {
-			if _, err := tx.Exec(ctx, q); err != nil {
+	var current bool
+	err := s.pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, lastIndex).Scan(&current)
+	if err == nil && !current {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 				return err
 			}
-		}
-		return nil
-	})
+			for _, q := range schema {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: create schema: %w", err)
 	}
@@ -76,8 +100,28 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 	return nil
 }
 
+// eventID is an event's key: its time (sign bit flipped, big-endian, so
+// keys sort by time and a busy table's unique index grows at its end),
+// then the first 8 bytes of the SHA-256 of its JSON line. It is computed
+// from what both stores keep, not assigned, so the same event gets the
+// same key wherever and whenever it is computed: in the write whose reply
+// was lost and in the backfill of its fallback copy, in a batch the
+// eventlog Writer retries, and for rows the fallback kept before keys
+// existed. Two events share a key only if their lines are identical
+// (Warden's request ids are unique per instance) or collide in 64 bits
+// of SHA-256 at the same nanosecond.
+func eventID(ns int64, data []byte) [16]byte {
+	var id [16]byte
+	binary.BigEndian.PutUint64(id[:8], uint64(ns)^(1<<63))
+	sum := sha256.Sum256(data)
+	copy(id[8:], sum[:8])
+	return id
+}
+
 // copyEvents writes a batch in one COPY, which PostgreSQL applies all or
-// nothing.
+// nothing. A batch PostgreSQL already holds some of (the eventlog Writer
+// retries a batch whose write failed after PostgreSQL committed it) fails
+// the COPY on the unique key, and is written again skipping those.
 func (s *Store) copyEvents(ctx context.Context, events []eventlog.Event) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -85,10 +129,83 @@ func (s *Store) copyEvents(ctx context.Context, events []eventlog.Event) error {
 		return err
 	}
 	src := &eventRows{events: events, i: -1, values: make([]any, len(columns)), buf: make([]byte, 0, 1024)}
-	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{table}, columns, src); err != nil {
-		return fmt.Errorf("postgres: write events: copy: %w", err)
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+	if isUniqueViolation(err) {
+		rows := make([]row, len(events))
+		for i := range events {
+			rows[i] = rowOf(&events[i], events[i].AppendJSON(nil))
+		}
+		_, err = s.insertRows(ctx, rows)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: write events: %w", err)
 	}
 	return nil
+}
+
+// isUniqueViolation reports whether err is PostgreSQL refusing a
+// duplicate key.
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// row is an event as warden_events stores it.
+type row struct {
+	id         [16]byte
+	ns         int64
+	requestID  string
+	action     string
+	clientIP   string
+	clientUser string
+	route      string
+	status     int32
+	confidence float64
+	data       string
+}
+
+// rowOf is e's row; line is e's JSON line (e.AppendJSON).
+func rowOf(e *eventlog.Event, line []byte) row {
+	var conf float64
+	if e.Abuse != nil {
+		conf = e.Abuse.Confidence
+	}
+	ns := nanos(e.Time)
+	return row{id: eventID(ns, line), ns: ns, requestID: text(e.RequestID), action: text(e.Action),
+		clientIP: text(e.Client.IP), clientUser: text(e.Client.User), route: text(e.Route),
+		status: int32(e.Status), confidence: conf, data: string(line)}
+}
+
+// insertSQL inserts rows given as one array per column, skipping events
+// already stored: by key, and, for rows written before keys existed, by
+// time and line (the time index finds those).
+var insertSQL = `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `)
+	SELECT u.* FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+		$7::text[], $8::integer[], $9::double precision[], $10::text[]) AS u(` + strings.Join(columns, ", ") + `)
+	WHERE NOT EXISTS (SELECT 1 FROM ` + table + ` o
+		WHERE o.event_id IS NULL AND o.time_ns = u.time_ns AND o.data = u.data)
+	ON CONFLICT (event_id) DO NOTHING`
+
+// insertRows writes rows in one statement, all or nothing, skipping those
+// PostgreSQL already holds, and returns how many it added. ctx bounds it.
+func (s *Store) insertRows(ctx context.Context, rows []row) (int64, error) {
+	var (
+		ids                                     = make([][16]byte, len(rows))
+		ns                                      = make([]int64, len(rows))
+		reqIDs, actions, ips, users, routes, ds = make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+		statuses                                = make([]int32, len(rows))
+		confs                                   = make([]float64, len(rows))
+	)
+	for i := range rows {
+		r := &rows[i]
+		ids[i], ns[i], reqIDs[i], actions[i], ips[i] = r.id, r.ns, r.requestID, r.action, r.clientIP
+		users[i], routes[i], statuses[i], confs[i], ds[i] = r.clientUser, r.route, r.status, r.confidence, r.data
+	}
+	tag, err := s.pool.Exec(ctx, insertSQL, ids, ns, reqIDs, actions, ips, users, routes, statuses, confs, ds)
+	if err != nil {
+		return 0, fmt.Errorf("insert: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // eventRows feeds a batch to CopyFrom, which encodes each row before
@@ -98,6 +215,8 @@ type eventRows struct {
 	i      int
 	values []any
 	buf    []byte
+	row    row         // the current row
+	id     pgtype.UUID // its key, which values points to: pgx encodes it without allocating
 }
 
 func (r *eventRows) Next() bool {
@@ -108,13 +227,11 @@ func (r *eventRows) Next() bool {
 func (r *eventRows) Values() ([]any, error) {
 	e := &r.events[r.i]
 	r.buf = e.AppendJSON(r.buf[:0])
-	var conf float64
-	if e.Abuse != nil {
-		conf = e.Abuse.Confidence
-	}
-	v := r.values
-	v[0], v[1], v[2], v[3], v[4] = nanos(e.Time), text(e.RequestID), text(e.Action), text(e.Client.IP), text(e.Client.User)
-	v[5], v[6], v[7], v[8] = text(e.Route), int32(e.Status), conf, string(r.buf)
+	r.row = rowOf(e, r.buf)
+	r.id = pgtype.UUID{Bytes: r.row.id, Valid: true}
+	w, v := &r.row, r.values
+	v[0], v[1], v[2], v[3], v[4] = &r.id, w.ns, w.requestID, w.action, w.clientIP
+	v[5], v[6], v[7], v[8], v[9] = w.clientUser, w.route, w.status, w.confidence, w.data
 	return v, nil
 }
 
@@ -135,31 +252,39 @@ func text(s string) string {
 // so it is no sign of an outage.
 var errDecode = errors.New("decode stored event")
 
+// listed is an event read for a listing, with its time and JSON line as
+// stored: an event kept in both stores has the same two in each (its key
+// is made of them), which is how a listing merging them drops the copy.
+type listed struct {
+	ns   int64
+	data string
+	ev   eventlog.Event
+}
+
 // queryEvents returns the newest events at or after since, newest first.
-func (s *Store) queryEvents(ctx context.Context, since time.Time, limit int) ([]eventlog.Event, error) {
+func (s *Store) queryEvents(ctx context.Context, since time.Time, limit int) ([]listed, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ensureSchema(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx,
-		`SELECT data FROM `+table+` WHERE time_ns >= $1 ORDER BY time_ns DESC, id DESC LIMIT $2`,
+		`SELECT time_ns, data FROM `+table+` WHERE time_ns >= $1 ORDER BY time_ns DESC, id DESC LIMIT $2`,
 		nanos(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: query events: %w", err)
 	}
 	defer rows.Close()
-	out := make([]eventlog.Event, 0, min(limit, 64))
+	out := make([]listed, 0, min(limit, 64))
 	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
+		var l listed
+		if err := rows.Scan(&l.ns, &l.data); err != nil {
 			return nil, fmt.Errorf("postgres: query events: %w", err)
 		}
-		var e eventlog.Event
-		if err := json.Unmarshal(data, &e); err != nil {
+		if err := json.Unmarshal([]byte(l.data), &l.ev); err != nil {
 			return nil, fmt.Errorf("postgres: query events: %w: %w", errDecode, err)
 		}
-		out = append(out, e)
+		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: query events: %w", err)

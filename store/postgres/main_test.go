@@ -55,13 +55,20 @@ func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 // closes it when the test ends.
 func open(t testing.TB, dsn string, opt Options) *Store {
 	t.Helper()
+	return openTuned(t, dsn, opt, nil)
+}
+
+// openTuned is open with tune applied to the Store before it runs
+// (backfill batch size, hooks).
+func openTuned(t testing.TB, dsn string, opt Options, tune func(*Store)) *Store {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DSN = dsn
 	cfg.RetryAfter = 50 * time.Millisecond
 	if opt.Logger == nil {
 		opt.Logger = (&logBuffer{}).logger()
 	}
-	s, err := Open(context.Background(), cfg, opt)
+	s, err := openStore(context.Background(), cfg, opt, tune)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +78,14 @@ func open(t testing.TB, dsn string, opt Options) *Store {
 
 func openSQLite(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "warden.db"))
+	return openSQLiteAt(t, filepath.Join(t.TempDir(), "warden.db"))
+}
+
+// openSQLiteAt opens the SQLite database at path, as a restarted Warden
+// opens its data dir's, and closes it when the test ends.
+func openSQLiteAt(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

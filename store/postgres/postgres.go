@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -136,13 +137,19 @@ type Options struct {
 	// or failed because PostgreSQL is down (e.g.
 	// metrics.StoreFallback("postgres")).
 	OnFailure func()
+	// OnBackfill, when set, is called with the number of events each
+	// backfill batch copied from the fallback into PostgreSQL (e.g.
+	// metrics.StoreBackfilled("postgres", n)).
+	OnBackfill func(n int)
 }
 
 // Stats are a Store's counters.
 type Stats struct {
-	Down      bool   // PostgreSQL is currently treated as unreachable
-	Fallbacks uint64 // operations that fell back or failed because it was down
-	Outages   uint64 // transitions from up to down
+	Down       bool   // PostgreSQL is currently treated as unreachable
+	Fallbacks  uint64 // operations that fell back or failed because it was down
+	Outages    uint64 // transitions from up to down
+	Backfilled uint64 // events copied from the fallback into PostgreSQL
+	Duplicates uint64 // events in the fallback that PostgreSQL already held, dropped there
 }
 
 // ErrUnavailable is the cause of a failure while the Store treats
@@ -157,26 +164,42 @@ var ErrUnavailable = errors.New("postgres unavailable")
 // connections are dropped (they died with the server, or will), and a
 // goroutine pings PostgreSQL every RetryAfter until it answers, so the
 // event writer never waits on a dead server.
+//
+// When the fallback is a *sqlite.DB (any spool), a background goroutine
+// backfills: whenever PostgreSQL is up (at Open, when an outage ends,
+// after an event went to the fallback while it was up) it copies the
+// events in the fallback into PostgreSQL in batches and deletes each
+// batch from the fallback once PostgreSQL has committed it (see
+// backfill.go).
 type Store struct {
-	pool     *pgxpool.Pool
-	where    string // host:port/database, for logs: never the DSN
-	timeout  time.Duration
-	retry    time.Duration
-	fallback eventlog.Store
-	log      *slog.Logger
-	onFail   func()
+	pool       *pgxpool.Pool
+	where      string // host:port/database, for logs: never the DSN
+	timeout    time.Duration
+	retry      time.Duration
+	fallback   eventlog.Store
+	spool      spool // the fallback, when it can be backfilled from; else nil
+	log        *slog.Logger
+	onFail     func()
+	onBackfill func(int)
 
 	schemaMu    sync.Mutex // serialises schema creation
 	schemaReady atomic.Bool
 
-	down      atomic.Bool
-	outages   atomic.Uint64
-	fallbacks atomic.Uint64
+	down       atomic.Bool
+	outages    atomic.Uint64
+	fallbacks  atomic.Uint64
+	backfilled atomic.Uint64
+	duplicates atomic.Uint64
 
-	mu      sync.Mutex    // guards closed against a probe starting during Close
-	closed  bool          //
-	closing chan struct{} // closed by Close: stops the probe
-	probes  sync.WaitGroup
+	batch       int                   // events per backfill batch
+	afterCommit func(batch int) error // test hook: see backfill
+	kick        chan struct{}         // asks the backfiller for a run; buffered, 1
+
+	mu     sync.Mutex         // guards closed against a probe starting during Close
+	closed bool               //
+	life   context.Context    // ended by Close: stops the probe and the backfiller
+	stop   context.CancelFunc //
+	bg     sync.WaitGroup     // the probe and the backfiller
 }
 
 // Open creates the pool and the schema. A DSN that does not parse, and a
@@ -185,6 +208,12 @@ type Store struct {
 // answer fails it only without a fallback; with one, the Store starts
 // down and events go to the fallback until PostgreSQL answers.
 func Open(ctx context.Context, cfg Config, opt Options) (*Store, error) {
+	return openStore(ctx, cfg, opt, nil)
+}
+
+// openStore is Open; tune, if not nil, adjusts the Store before anything runs
+// (tests shrink the backfill batch and hook into it).
+func openStore(ctx context.Context, cfg Config, opt Options, tune func(*Store)) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -203,26 +232,42 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)
 	}
 	s := &Store{
-		pool:     pool,
-		where:    cc.Host + ":" + strconv.Itoa(int(cc.Port)) + "/" + cc.Database,
-		timeout:  cfg.Timeout,
-		retry:    cfg.RetryAfter,
-		fallback: opt.Fallback,
-		log:      opt.Logger,
-		onFail:   opt.OnFailure,
-		closing:  make(chan struct{}),
+		pool:       pool,
+		where:      cc.Host + ":" + strconv.Itoa(int(cc.Port)) + "/" + cc.Database,
+		timeout:    cfg.Timeout,
+		retry:      cfg.RetryAfter,
+		fallback:   opt.Fallback,
+		log:        opt.Logger,
+		onFail:     opt.OnFailure,
+		onBackfill: opt.OnBackfill,
+		batch:      backfillBatch,
+		kick:       make(chan struct{}, 1),
 	}
+	s.spool, _ = opt.Fallback.(spool)
+	s.life, s.stop = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if tune != nil {
+		tune(s)
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ensureSchema(sctx); err != nil {
 		if s.fallback == nil || refused(err) || ctx.Err() != nil {
+			s.stop()
 			pool.Close()
 			return nil, fmt.Errorf("%w (server %s)", err, s.where)
 		}
 		s.failed(ctx, err)
+	}
+	if s.spool != nil {
+		s.bg.Add(1)
+		go s.backfiller()
+		if s.usable() {
+			// A backlog left by an outage before a restart.
+			s.kickBackfill()
+		}
 	}
 	return s, nil
 }
@@ -242,7 +287,9 @@ func refused(err error) bool {
 	return false
 }
 
-// Close stops the probe and closes the pool. The fallback is the
+// Close stops the probe and the backfill and closes the pool. A backfill
+// batch in flight is abandoned: what PostgreSQL committed of it is
+// skipped when the next run copies it again. The fallback is the
 // caller's to close.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -251,25 +298,28 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	close(s.closing)
+	s.stop()
 	s.mu.Unlock()
-	s.probes.Wait()
+	s.bg.Wait()
 	s.pool.Close()
 	return nil
 }
 
 // Stats returns the Store's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Down: s.down.Load(), Fallbacks: s.fallbacks.Load(), Outages: s.outages.Load()}
+	return Stats{Down: s.down.Load(), Fallbacks: s.fallbacks.Load(), Outages: s.outages.Load(),
+		Backfilled: s.backfilled.Load(), Duplicates: s.duplicates.Load()}
 }
 
 // usable reports whether to try PostgreSQL: it is not marked down.
 func (s *Store) usable() bool { return !s.down.Load() }
 
-// succeeded records that PostgreSQL answered, ending an outage.
+// succeeded records that PostgreSQL answered, ending an outage; the
+// events kept in the fallback meanwhile are then backfilled.
 func (s *Store) succeeded() {
 	if s.down.Load() && s.down.CompareAndSwap(true, false) {
 		s.log.Info("postgres is back; events go to it again", "server", s.where)
+		s.kickBackfill()
 	}
 }
 
@@ -295,7 +345,7 @@ func (s *Store) failed(ctx context.Context, err error) bool {
 		// Idle connections are dead or about to be: a restarted server
 		// does not know them. New ones are dialed after the outage.
 		s.pool.Reset()
-		s.probes.Add(1)
+		s.bg.Add(1)
 		go s.probe()
 	}
 	s.mu.Unlock()
@@ -303,18 +353,21 @@ func (s *Store) failed(ctx context.Context, err error) bool {
 }
 
 // probe pings PostgreSQL every RetryAfter until it answers (and has the
-// schema), then marks it up. One probe runs per outage.
+// schema), then marks it up. One probe runs per outage. It gives the
+// schema more time than a write has: upgrading a large table from before
+// event_id builds an index over it, and meanwhile events go to the
+// fallback.
 func (s *Store) probe() {
-	defer s.probes.Done()
+	defer s.bg.Done()
 	tick := time.NewTicker(s.retry)
 	defer tick.Stop()
 	for {
 		select {
-		case <-s.closing:
+		case <-s.life.Done():
 			return
 		case <-tick.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		ctx, cancel := context.WithTimeout(s.life, max(s.timeout, schemaTimeout))
 		err := s.ensureSchema(ctx)
 		if err == nil {
 			err = s.pool.Ping(ctx)
@@ -360,6 +413,11 @@ func (s *Store) WriteEvents(ctx context.Context, events []eventlog.Event) error 
 	if err := s.fallback.WriteEvents(ctx, events); err != nil {
 		return fmt.Errorf("postgres: write events: %v; fallback store: %w", pgErr, err)
 	}
+	if s.usable() {
+		// PostgreSQL came back while this batch was on its way to the
+		// fallback, perhaps after the backfill for that outage ended.
+		s.kickBackfill()
+	}
 	return nil
 }
 
@@ -370,7 +428,7 @@ func (s *Store) WriteEvents(ctx context.Context, events []eventlog.Event) error 
 // alone.
 func (s *Store) Events(ctx context.Context, since time.Time, limit int) ([]eventlog.Event, error) {
 	limit = eventlog.ClampLimit(limit)
-	var remote []eventlog.Event
+	var remote []listed
 	pgErr := fmt.Errorf("postgres: query events: %w", ErrUnavailable)
 	if s.usable() {
 		remote, pgErr = s.queryEvents(ctx, since, limit)
@@ -390,9 +448,9 @@ func (s *Store) Events(ctx context.Context, since time.Time, limit int) ([]event
 		}
 	}
 	if s.fallback == nil {
-		return remote, nil
+		return mergeNewest(remote, nil, limit), nil
 	}
-	local, err := s.fallback.Events(ctx, since, limit)
+	local, err := s.localEvents(ctx, since, limit)
 	if err != nil {
 		if pgErr != nil {
 			return nil, fmt.Errorf("postgres: query events: %v; fallback store: %w", pgErr, err)
@@ -400,29 +458,76 @@ func (s *Store) Events(ctx context.Context, since time.Time, limit int) ([]event
 		// PostgreSQL holds what every instance wrote; what this one kept
 		// locally during an outage is missing from the answer this time.
 		s.log.Warn("postgres: reading the fallback event store failed", "err", err)
-		return remote, nil
+		return mergeNewest(remote, nil, limit), nil
 	}
 	return mergeNewest(remote, local, limit), nil
 }
 
-// mergeNewest merges two newest-first lists into one of at most limit
-// events; on equal times a's come first.
-func mergeNewest(a, b []eventlog.Event, limit int) []eventlog.Event {
-	if len(b) == 0 {
-		return a
+// localEvents reads the fallback for Events: a spool's rows as stored, so
+// that copies of events PostgreSQL holds can be told apart, else the
+// events alone (data left empty: nothing is dropped).
+func (s *Store) localEvents(ctx context.Context, since time.Time, limit int) ([]listed, error) {
+	if s.spool == nil {
+		evs, err := s.fallback.Events(ctx, since, limit)
+		out := make([]listed, len(evs))
+		for i, e := range evs {
+			out[i] = listed{ns: nanos(e.Time), ev: e}
+		}
+		return out, err
 	}
-	if len(a) == 0 {
-		return b
+	rows, err := s.spool.StoredEvents(ctx, since, limit)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]eventlog.Event, 0, min(len(a)+len(b), limit))
-	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
-		if len(b) == 0 || (len(a) > 0 && !a[0].Time.Before(b[0].Time)) {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
+	out := make([]listed, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		out[i] = listed{ns: r.TimeNS, data: r.Data}
+		if err := json.Unmarshal([]byte(r.Data), &out[i].ev); err != nil {
+			return nil, fmt.Errorf("decode stored event: %w", err)
 		}
 	}
+	return out, nil
+}
+
+// mergeNewest merges two newest-first lists into one of at most limit
+// events; on equal times a's come first. An event of b that a holds too
+// (same time and line: a write whose reply was lost, or a backfill in
+// flight) is dropped.
+func mergeNewest(a, b []listed, limit int) []eventlog.Event {
+	out := make([]eventlog.Event, 0, min(len(a)+len(b), limit))
+	i, j := 0, 0
+	tie := 0 // a's first event not newer than b[j]
+	for len(out) < limit && (i < len(a) || j < len(b)) {
+		if j == len(b) || (i < len(a) && a[i].ns >= b[j].ns) {
+			out = append(out, a[i].ev)
+			i++
+			continue
+		}
+		// a[i] is older than b[j]: a's events of b[j]'s time, where its
+		// twin would be, are all in a[tie:i].
+		for tie < i && a[tie].ns > b[j].ns {
+			tie++
+		}
+		if !hasTwin(a[tie:i], b[j]) {
+			out = append(out, b[j].ev)
+		}
+		j++
+	}
 	return out
+}
+
+// hasTwin reports whether same, events of e's time, holds e's line.
+func hasTwin(same []listed, e listed) bool {
+	if e.data == "" { // not known: keep e
+		return false
+	}
+	for k := range same {
+		if same[k].ns == e.ns && same[k].data == e.data {
+			return true
+		}
+	}
+	return false
 }
 
 // DeleteEventsBefore implements eventlog.Pruner: it deletes events older

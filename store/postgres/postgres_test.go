@@ -237,8 +237,9 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Restart() }) // the next test needs it, also if this one fails half-way
 	lite := openSQLite(t)
 	logs := &logBuffer{}
-	var failures atomic.Int64
-	s := open(t, dsn, Options{Fallback: lite, Logger: logs.logger(), OnFailure: func() { failures.Add(1) }})
+	var failures, backfilled atomic.Int64
+	s := open(t, dsn, Options{Fallback: lite, Logger: logs.logger(), OnFailure: func() { failures.Add(1) },
+		OnBackfill: func(n int) { backfilled.Add(int64(n)) }})
 	direct := open(t, dsn, Options{}) // PostgreSQL alone, to check where events went
 
 	cfg := eventlog.DefaultConfig()
@@ -316,7 +317,27 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	if w.Dropped() != 0 || storeErrs.Load() != 0 {
 		t.Errorf("the writer dropped %d events and saw %d store errors; want none", w.Dropped(), storeErrs.Load())
 	}
+	// The backlog is backfilled: PostgreSQL, and so a second instance,
+	// gets each event kept locally exactly once, and the local store
+	// lets go of them.
+	eventually(t, "the local backlog to empty", func() bool { return count(lite, "") == 0 })
+	if rows := pgRequestIDs(t, dsn); len(rows) != 30 || countPrefix(rows, "down-") != 20 {
+		t.Errorf("PostgreSQL holds %d events, %d of the 20 from the outage: %v", len(rows), countPrefix(rows, "down-"), rows)
+	}
+	if n := count(direct, "down-"); n != 20 {
+		t.Errorf("a second instance sees %d of the 20 events kept locally during the outage", n)
+	}
+	if st := s.Stats(); st.Backfilled != 20 || st.Duplicates != 0 || backfilled.Load() != 20 {
+		t.Errorf("after the backfill Stats = %+v and OnBackfill counted %d, want 20 backfilled, no duplicates", st, backfilled.Load())
+	}
+	got, err = s.Events(ctx, t0, 100)
+	if err != nil || len(got) != 30 {
+		t.Errorf("read after the backfill: %d events, %v; want 30", len(got), err)
+	}
 	out := logs.String()
+	if n := strings.Count(out, "backfilled events"); n != 1 || !strings.Contains(out, "copied=20 already_there=0") {
+		t.Errorf("backfill logged %d times, want once with its counts:\n%s", n, out)
+	}
 	if n := strings.Count(out, "postgres unavailable"); n != 1 {
 		t.Errorf("outage logged %d times, want once:\n%s", n, out)
 	}
@@ -394,17 +415,25 @@ func TestOpenRefused(t *testing.T) {
 }
 
 // BenchmarkWriteEvents is the peer of store/sqlite's: one batch of 256
-// events (the Writer's default batch) per op, over loopback TCP.
+// events (the Writer's default batch) per op, over loopback TCP. Each op's
+// events are new ones (their times move on): a batch PostgreSQL already
+// holds takes the slower path that skips duplicates.
 func BenchmarkWriteEvents(b *testing.B) {
 	dsn, _ := newDB(b)
 	s := open(b, dsn, Options{})
 	ctx := context.Background()
 	batch := make([]eventlog.Event, 256)
+	start := time.Now()
 	for i := range batch {
-		batch[i] = event(fmt.Sprint(i), time.Now(), abuse.Block)
+		batch[i] = event(fmt.Sprint(i), start, abuse.Block)
 	}
 	b.ReportAllocs()
+	op := 0
 	for b.Loop() {
+		for i := range batch {
+			batch[i].Time = start.Add(time.Duration(op*len(batch) + i))
+		}
+		op++
 		if err := s.WriteEvents(ctx, batch); err != nil {
 			b.Fatal(err)
 		}

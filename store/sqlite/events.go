@@ -163,3 +163,111 @@ func (d *DB) ScanEvents(ctx context.Context, from, to time.Time, fn func(eventlo
 	}
 	return nil
 }
+
+// StoredEvent is an event row as stored: the filter columns and the JSON
+// line exactly as written. It is for a store that copies events elsewhere
+// and must tell copies apart (store/postgres copies the events it kept
+// here during an outage into PostgreSQL once it is back, then deletes
+// them here).
+type StoredEvent struct {
+	Row        int64 // the row's id in this database
+	TimeNS     int64 // the event's time in Unix nanoseconds
+	RequestID  string
+	Action     string
+	ClientIP   string
+	ClientUser string
+	Route      string
+	Status     int
+	Confidence float64
+	Data       string // the event as its JSON log line
+}
+
+// MaxStoredEvents bounds one StoredEventsAfter answer.
+const MaxStoredEvents = 10000
+
+const storedEventCols = `id, time_ns, request_id, action, client_ip, client_user, route, status, confidence, data`
+
+// StoredEventsAfter returns up to limit rows (at most MaxStoredEvents)
+// whose id is above after, in id order, which is the order they were
+// written in: a copier reads a backlog in bounded batches, passing the
+// last row it saw.
+func (d *DB) StoredEventsAfter(ctx context.Context, after int64, limit int) ([]StoredEvent, error) {
+	limit = min(max(limit, 1), MaxStoredEvents)
+	rows, err := d.db.QueryContext(ctx,
+		`SELECT `+storedEventCols+` FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read stored events: %w", err)
+	}
+	out, err := scanStored(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read stored events: %w", err)
+	}
+	return out, nil
+}
+
+// StoredEvents is Events with the rows as stored: the newest at or after
+// since, newest first, at most eventlog.ClampLimit(limit) of them.
+func (d *DB) StoredEvents(ctx context.Context, since time.Time, limit int) ([]StoredEvent, error) {
+	limit = eventlog.ClampLimit(limit)
+	rows, err := d.db.QueryContext(ctx,
+		`SELECT `+storedEventCols+` FROM events WHERE time_ns >= ? ORDER BY time_ns DESC, id DESC LIMIT ?`,
+		nanos(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: query stored events: %w", err)
+	}
+	out, err := scanStored(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: query stored events: %w", err)
+	}
+	return out, nil
+}
+
+func scanStored(rows *sql.Rows, limit int) ([]StoredEvent, error) {
+	defer rows.Close()
+	out := make([]StoredEvent, 0, min(limit, 64))
+	for rows.Next() {
+		var e StoredEvent
+		if err := rows.Scan(&e.Row, &e.TimeNS, &e.RequestID, &e.Action, &e.ClientIP, &e.ClientUser,
+			&e.Route, &e.Status, &e.Confidence, &e.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DeleteStoredEvents deletes the given rows in one transaction and returns
+// how many it deleted. A row is deleted only while it still holds an event
+// of the same time: a row id is reused when the newest row was deleted
+// (say, by retention) in the meantime, and that newer event must stay.
+func (d *DB) DeleteStoredEvents(ctx context.Context, events []StoredEvent) (n int64, err error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete stored events: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, `DELETE FROM events WHERE id = ? AND time_ns = ?`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete stored events: prepare: %w", err)
+	}
+	defer stmt.Close()
+	for i := range events {
+		res, err := stmt.ExecContext(ctx, events[i].Row, events[i].TimeNS)
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: delete stored events: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: delete stored events: commit: %w", err)
+	}
+	return n, nil
+}
