@@ -1,8 +1,17 @@
-// Command payloadeval measures Warden's payload detector against Coraza v3
-// with the OWASP Core Rule Set v4 (paranoia levels 1 and 2) on labelled
-// JSON Lines requests, in one run: per-class recall on attacks, the
-// false-positive rate on benign requests, and requests per second for each
-// engine (one goroutine each).
+// Command payloadeval measures Warden's request detectors (protocol
+// enforcement, bot and payload) against Coraza v3 with the OWASP Core Rule
+// Set v4 (paranoia levels 1 and 2) on labelled JSON Lines requests, in one
+// run: per-class recall on attacks, the false-positive rate on benign
+// requests, and requests per second for each engine (one goroutine each).
+//
+// Warden is judged as `warden serve` runs: each request is serialised to
+// the bytes its test runner sent (request line, headers in wire order,
+// body; the raw request of encoded stages) and sent over loopback TCP to a
+// net/http server whose handler is a Guard running the detectors. A
+// request the server refuses before the handler runs (400, 431, 501, 505,
+// or a closed connection) never reaches an upstream and counts as blocked.
+// The throughput figure times the detectors in-process on the same
+// requests. Coraza gets each request's fields in-process, as before.
 //
 // Inputs (same shape as `warden inspect` input plus "expect" and
 // "category"), read from the corpus directory given with -corpus (by
@@ -18,7 +27,7 @@
 //
 // Usage:
 //
-//	go run ./bench/payloadeval [-crs FILE] [-modsec FILE] [-extra F1,F2] [-pl 1,2] [-coraza=false] [-every N]
+//	go run ./bench/payloadeval [-crs FILE] [-modsec FILE] [-extra F1,F2] [-pl 1,2] [-coraza=false] [-protocol=false] [-every N]
 package main
 
 import (
@@ -214,11 +223,16 @@ Include @owasp_crs/*.conf`, pl)))
 	}}, nil
 }
 
-func newWarden(h *wireHarness, verbose io.Writer) *engine {
+// newWarden sends each sample through the harness; refused counts, per
+// set and class, the requests net/http refused before any handler ran.
+func newWarden(h *wireHarness, verbose io.Writer, refused map[key]int) *engine {
 	return &engine{name: "Warden", check: func(s *sample) (bool, bool) {
 		res, err := h.send(s.wire)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "payloadeval: %s: %v\n", s.id, err)
+		}
+		if res.rejected {
+			refused[key{s.set, s.class}]++
 		}
 		// Blocked: Warden answered 403, or the HTTP server refused the
 		// request before any handler ran (it never reaches the upstream).
@@ -286,6 +300,7 @@ func main() {
 	every := flag.Int("every", 1, "use every Nth line only (quick runs)")
 	verbose := flag.String("misses", "", "write Warden's misses and false positives to this file")
 	diff := flag.String("diff", "", "write the attacks the first peer blocks and Warden does not to this file")
+	withProtocol := flag.Bool("protocol", true, "run the protocol detector in Warden's column (false: payload and bot only, to see what protocol enforcement adds)")
 	cache := flag.String("peer-cache", "", "reuse (or write) the peers' decisions from this JSON file while tuning; throughput figures then cover Warden only")
 	flag.Parse()
 	// The Guard's enforcement logs each would-be ban; nothing here is news.
@@ -334,7 +349,7 @@ func main() {
 		samples = append(samples, got...)
 	}
 
-	dets, err := detectors()
+	dets, err := detectors(*withProtocol)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "payloadeval:", err)
 		os.Exit(1)
@@ -355,7 +370,8 @@ func main() {
 		defer f.Close()
 		vw = f
 	}
-	engines := []*engine{newWarden(harness, vw)}
+	refused := map[key]int{}
+	engines := []*engine{newWarden(harness, vw, refused)}
 	if *withCoraza {
 		for _, p := range strings.Split(*pls, ",") {
 			pl, err := strconv.Atoi(strings.TrimSpace(p))
@@ -457,6 +473,16 @@ func main() {
 	engines[0].dur, engines[0].n = timeInProcess(dets, samples)
 	report(os.Stdout, table, engines, len(samples))
 	fmt.Printf("\nWarden over loopback TCP (serialise, net/http server parse, Guard, one connection per request): %s for %d requests.\n", wireDur.Round(time.Millisecond), len(samples))
+	var rk []key
+	for k := range refused {
+		rk = append(rk, k)
+	}
+	sort.Slice(rk, func(i, j int) bool { return rk[i].set+rk[i].class < rk[j].set+rk[j].class })
+	fmt.Print("Refused by net/http before Warden's handler (counted as blocked):")
+	for _, k := range rk {
+		fmt.Printf(" %s/%s %d;", k.set, k.class, refused[k])
+	}
+	fmt.Println()
 	if len(engines) > 1 {
 		splitReport(os.Stdout, samples, all)
 	}

@@ -295,9 +295,9 @@ func inProcess(raw []byte, r *row) *abuse.Request {
 }
 
 // detectors are the detectors of Warden's column, each with its default
-// configuration: payload and protocol, and bot, whose attack-tool list is
-// Warden's scanner user-agent check.
-func detectors() ([]abuse.Detector, error) {
+// configuration: protocol (unless withProtocol is false) and payload, and
+// bot, whose attack-tool list is Warden's scanner user-agent check.
+func detectors(withProtocol bool) ([]abuse.Detector, error) {
 	p, err := payload.New(payload.DefaultConfig())
 	if err != nil {
 		return nil, err
@@ -309,6 +309,9 @@ func detectors() ([]abuse.Detector, error) {
 	b, err := bot.New(bot.DefaultConfig())
 	if err != nil {
 		return nil, err
+	}
+	if !withProtocol {
+		return []abuse.Detector{b, p}, nil
 	}
 	return []abuse.Detector{pr, b, p}, nil
 }
