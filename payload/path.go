@@ -27,14 +27,23 @@ func (s *scan) checkSysPath(v []byte) {
 		i--
 	}
 	rest := v[i:]
-	for _, c := range rest {
-		if isSpace(c) {
-			// A sentence that mentions a path.
-			return
-		}
+	if len(rest) < 6 || rest[0] != '/' {
+		return
+	}
+	switch rest[1] | 0x20 {
+	case 'e', 'p', 's', 'd', 'b', 'r', 'v', 'u':
+	default:
+		// "/api/…", "/images/…": no system directory starts so.
+		return
 	}
 	for _, d := range systemDirs {
 		if len(rest) > len(d) && equalFoldStr(rest[:len(d)], d) && isWordChar(rest[len(d)]) {
+			for _, c := range rest {
+				if isSpace(c) {
+					// A sentence that mentions a path.
+					return
+				}
+			}
 			s.signal(len(rules)+sigSysPath, cTraversal, 0.6, v, i)
 			return
 		}

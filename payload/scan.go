@@ -270,7 +270,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	if !s.d.disabled[cCommand] {
 		s.shellEvasions(n, cm, trig)
 	}
-	if cm&(cmSlash|cmQuote) != 0 && !s.d.disabled[cTraversal] {
+	if cm&cmSlash != 0 && s.loc != "path" && !s.d.disabled[cTraversal] {
+		// The request path has its own checks (hiddenPath, and the
+		// traversal weight for paths).
 		s.checkSysPath(n)
 	}
 	if cm&cmComment != 0 && hasComment(n) {

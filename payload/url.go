@@ -95,7 +95,7 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 			host = v[hostStart:colon]
 		}
 		kind := hostKind(host)
-		if kind == hostName && end-hostStart <= 45 && bytes.Count(v[hostStart:end], []byte(":")) >= 2 {
+		if kind == hostName && colon >= 0 && end-hostStart <= 45 && bytes.Count(v[hostStart:end], []byte(":")) >= 2 {
 			// An IPv6 literal written without brackets.
 			var b [47]byte
 			b[0] = '['
@@ -123,19 +123,19 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 		if cut {
 			s.signal(len(rules)+sigRFIQuery, cRFI, 0.5*factor, v, st)
 		}
-		// A script fetched from an IP literal, or with the app's suffix
-		// cut off ('?', NUL): a remote include.
-		code, nul := codeFile(v[end:j])
-		remote := isRemoteScheme(scheme)
-		if remote && code && (kind == hostPublicIP || cut || nul) {
-			s.signal(len(rules)+sigRFICode, cRFI, 0.85*factor, v, st)
-		}
-		if remote && st == skipSpaceFwd(v, 0) && includeParam(s.name) {
-			// include($_GET['mosConfig_absolute_path'] . '/x.php'):
-			// a remote URL in a parameter named for a local path. Real
-			// traffic has "full_path=https://…" links too, so this only
-			// corroborates.
-			s.signal(len(rules)+sigRFIParam, cRFI, 0.45*factor, v, st)
+		if (kind == hostPublicIP || cut || bytes.IndexByte(v[end:j], 0) >= 0) && isRemoteScheme(scheme) {
+			// A script fetched from an IP literal, or with the app's
+			// suffix cut off ('?', NUL): a remote include.
+			if codeFile(v[end:j]) {
+				s.signal(len(rules)+sigRFICode, cRFI, 0.85*factor, v, st)
+			}
+			if st == skipSpaceFwd(v, 0) && includeParam(s.name) {
+				// include($_GET['mosConfig_absolute_path'] . '/x.php'):
+				// a parameter named for a local path. Real traffic has
+				// "full_path=https://…" links, so the name only
+				// corroborates.
+				s.signal(len(rules)+sigRFIParam, cRFI, 0.45*factor, v, st)
+			}
 		}
 	}
 }
@@ -147,25 +147,23 @@ func isRemoteScheme(scheme []byte) bool {
 }
 
 // codeFile reports whether the URL path p (from the end of the
-// authority) ends in a server-side or shell script name, and whether a
-// NUL byte cuts it off.
-func codeFile(p []byte) (code, nul bool) {
+// authority) ends in a server-side or shell script name.
+func codeFile(p []byte) bool {
 	e := 0
 	for e < len(p) && p[e] != '?' && p[e] != '#' && p[e] != 0 && !isSpace(p[e]) {
 		e++
 	}
-	nul = e < len(p) && p[e] == 0
 	dot := lastIndexByte(p[:e], '.')
 	if dot < 0 || lastIndexByte(p[:e], '/') > dot {
-		return false, nul
+		return false
 	}
 	ext := p[dot+1 : e]
 	for _, x := range [...]string{"php", "php3", "php4", "php5", "phtml", "phar", "inc", "txt", "sh", "pl", "py", "rb", "cgi", "asp", "aspx", "jsp", "ps1", "bat", "exe"} {
 		if equalFoldStr(ext, x) {
-			return true, nul
+			return true
 		}
 	}
-	return false, nul
+	return false
 }
 
 // includeParam reports whether a parameter name says it holds a local
