@@ -59,7 +59,8 @@ func (g *Guard) provision(ctx context.Context) error {
 		pc := postgres.DefaultConfig()
 		pc.DSN = cfg.Store.Postgres
 		ps, err := postgres.Open(ctx, pc, postgres.Options{Fallback: db,
-			OnFailure: func() { g.metrics.StoreFallback("postgres") }})
+			OnFailure:  func() { g.metrics.StoreFallback("postgres") },
+			OnBackfill: func(n int) { g.metrics.StoreBackfilled("postgres", n) }})
 		if err != nil {
 			return err // names the server, never the password
 		}
