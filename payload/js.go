@@ -96,3 +96,64 @@ func (s *scan) checkTagged(v []byte, factor float64) {
 		}
 	}
 }
+
+// truthyJS reports whether a JavaScript condition is a constant that is
+// always true: true, a non-zero number, Infinity, an object, array or
+// constructor, or the negation of a falsy constant ("!false", "!!{}",
+// "-1", "String", "new Date"). while(…) on one never ends.
+func truthyJS(b []byte) bool {
+	b = trimCode(b)
+	for len(b) >= 2 && b[0] == '(' && b[len(b)-1] == ')' {
+		b = trimCode(b[1 : len(b)-1])
+	}
+	neg := false
+	for len(b) > 0 && b[0] == '!' {
+		neg = !neg
+		b = trimCode(b[1:])
+	}
+	if len(b) == 0 || len(b) > 32 {
+		return false
+	}
+	var t bool
+	switch {
+	case equalFoldStr(b, "true"), equalFoldStr(b, "infinity"), equalFoldStr(b, "-infinity"),
+		string(b) == "{}", string(b) == "[]":
+		t = true
+	case equalFoldStr(b, "false"), equalFoldStr(b, "null"), equalFoldStr(b, "undefined"), equalFoldStr(b, "nan"),
+		string(b) == "``", string(b) == `""`, string(b) == "''":
+		t = false
+	case b[0] == '-' || b[0] == '+' || b[0] >= '0' && b[0] <= '9':
+		k := 0
+		if b[0] == '-' || b[0] == '+' {
+			k = 1
+		}
+		if k == len(b) {
+			return false
+		}
+		zero := true
+		for ; k < len(b); k++ {
+			c := b[k]
+			if c == '.' {
+				continue
+			}
+			if c < '0' || c > '9' {
+				return false
+			}
+			if c != '0' {
+				zero = false
+			}
+		}
+		t = !zero
+	case b[0] >= 'A' && b[0] <= 'Z' || len(b) > 4 && equalFoldStr(b[:4], "new "):
+		// A constructor or a new object: String, Date, new Date.
+		for _, c := range b {
+			if !isWordChar(c) && c != ' ' && c != '.' {
+				return false
+			}
+		}
+		t = true
+	default:
+		return false
+	}
+	return t != neg
+}

@@ -1641,8 +1641,10 @@ func (s *scan) checkBareCall(v []byte) {
 	// A function that runs code, reads files or discloses the
 	// environment, called without a space ("copy(2)", not the file
 	// name "Copy (2)") or on code arguments, or any name cut from its
-	// '(' by a comment or a line break, makes the call code.
-	strong := spacedCall(v, i, p) || dangerousFunc(v[st:i]) && (p == i || under || code)
+	// '(' by a comment or a line break, makes the call code; so does a
+	// loop whose condition is always true (a denial of service).
+	strong := spacedCall(v, i, p) || dangerousFunc(v[st:i]) && (p == i || under || code) ||
+		equalFoldStr(v[st:i], "while") && truthyJS(v[p+1:e])
 	w := 0.5
 	switch {
 	case strong:

@@ -263,6 +263,8 @@ func hostKind(h []byte) hostClass {
 		equalFoldStr(h, "metadata.platformequinix.com"):
 		return hostMetadata
 	case equalFoldStr(h, "localhost"), hasSuffixFold(h, ".localhost"), hasSuffixFold(h, ".internal"),
+		hasSuffixFold(h, ".localdomain"), hasSuffixFold(h, ".localdomain4"), hasSuffixFold(h, ".localdomain6"),
+		equalFoldStr(h, "ip6-localhost"), equalFoldStr(h, "ip6-loopback"),
 		hasSuffixFold(h, ".local"), equalFoldStr(h, "localtest.me"), hasSuffixFold(h, ".nip.io"):
 		return hostInternal
 	}
