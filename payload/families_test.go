@@ -54,6 +54,11 @@ var familyBlock = []struct {
 	{"js infinite loop constant", get("/p?x=while%28Infinity%29")},
 	{"ssrf container host", get("/p?url=host.containers.internal%3A2375%2Fcontainers")},
 
+	// SQL: server file access and select lists cut at a call.
+	{"sql server file read", get("/p?id=1+and+pg_ls_dir%28%27.%27%29+is+not+null")},
+	{"sql large object", get("/p?id=lo_import%28%27%2Fetc%2Fhostname%27%29")},
+	{"sql select cut at call", post("application/x-www-form-urlencoded", "q=SELECT+substring%28")},
+
 	// Shell: command words hidden by quoting, expansions or syntax.
 	{"shell quoted command", get("/p?h=x%3Bw%27ho%27ami")},
 	{"shell empty expansion in word", get("/p?h=wg%24%40et+x")},

@@ -1588,6 +1588,13 @@ func (s *scan) checkBareCall(v []byte) {
 	if i >= len(v) || !isIdentStart(v[i]) {
 		return
 	}
+	if len(v)-i > 7 && equalFoldStr(v[i:i+7], "select ") {
+		// "SELECT GROUP_CONCAT(": a select list cut at a call.
+		i = skipSpaceFwd(v, i+7)
+		if i >= len(v) || !isIdentStart(v[i]) {
+			return
+		}
+	}
 	st := i
 	under := false
 	for i < len(v) && (isWordChar(v[i]) || v[i] == '.' || v[i] == ':' && i+1 < len(v) && v[i+1] == ':') {
