@@ -45,9 +45,81 @@ type chatTop struct {
 // literals by the grammar, nesting within max, strings up to their
 // closing quote.
 type jsonCheck struct {
-	b   []byte
-	max int // deepest nesting accepted, the top-level object being 1
-	n   int // element count of the array value() read last
+	b     []byte
+	max   int       // deepest nesting accepted, the top-level object being 1
+	n     int       // element count of the array value() read last
+	items *itemRing // where the first message / input / prompt array goes
+}
+
+// chatItem is one element of a message / input / prompt array as the
+// validating pass reads it, for parser.item: so the extraction does not
+// walk the array again.
+type chatItem struct {
+	kind            uint8 // itemOther, itemString, itemObject
+	typ             uint8 // itemPlain, itemToolOutput, itemSkip
+	role            Source
+	v               jsonSpan // the element
+	content, output jsonSpan // of an object: its last "content" / "output"
+}
+
+// Kinds and types of chatItem.
+const (
+	itemOther = iota
+	itemString
+	itemObject
+)
+
+const (
+	itemPlain      = iota
+	itemToolOutput // type function_call_output and the like: output is tool text
+	itemSkip       // type function_call and the like: produced by the model
+)
+
+// itemRing keeps the most recent items of one array (MaxMessages of
+// them): the first array a format reads items from, which is the one
+// used unless the body has several (then the extraction walks the
+// winner). The first 16 slots are in the ring itself (no allocation for
+// the usual body; chatItem holds no pointer, so storing one does not make
+// the ring escape), the rest in more.
+type itemRing struct {
+	arr   jsonSpan // the array, end == 0 before one is read
+	n     int      // elements seen
+	max   int
+	fixed [16]chatItem
+	more  []chatItem
+}
+
+// slot returns ring slot k.
+func (r *itemRing) slot(k int) *chatItem {
+	if k < len(r.fixed) {
+		return &r.fixed[k]
+	}
+	return &r.more[k-len(r.fixed)]
+}
+
+// size is the number of items kept.
+func (r *itemRing) size() int { return min(r.n, r.max) }
+
+func (r *itemRing) push(it chatItem) {
+	k := r.n % r.max
+	if k >= len(r.fixed) && k-len(r.fixed) == len(r.more) {
+		r.more = append(r.more, chatItem{})
+	}
+	*r.slot(k) = it
+	r.n++
+}
+
+// each calls fn with the kept items, oldest first, until it returns false.
+func (r *itemRing) each(fn func(chatItem) bool) {
+	size, start := r.size(), 0
+	if r.n > r.max {
+		start = r.n % r.max
+	}
+	for k := range size {
+		if !fn(*r.slot((start + k) % size)) {
+			return
+		}
+	}
 }
 
 // ws skips whitespace from i; compact JSON has none, which is decided
@@ -267,10 +339,17 @@ func (j *jsonCheck) top(t *chatTop) bool {
 			return false
 		}
 		vs := j.ws(i + 1)
-		if i = j.value(vs, 1); i < 0 {
+		key := b[ks+1 : ke-1]
+		if vs < len(b) && b[vs] == '[' && j.items != nil && !j.items.arr.exists() && isItemsKey(key) {
+			i = j.itemArray(vs)
+			j.items.arr = jsonSpan{vs, i}
+		} else {
+			i = j.value(vs, 1)
+		}
+		if i < 0 {
 			return false
 		}
-		t.member(b, b[ks+1:ke-1], jsonSpan{vs, i}, j.n)
+		t.member(b, key, jsonSpan{vs, i}, j.n)
 		if i = j.ws(i); i >= len(b) {
 			return false
 		}
@@ -283,6 +362,139 @@ func (j *jsonCheck) top(t *chatTop) bool {
 			return false
 		}
 	}
+}
+
+// isItemsKey reports whether a top-level key (raw) holds an item array.
+func isItemsKey(key []byte) bool {
+	switch string(key) {
+	case "messages", "input", "prompt":
+		return true
+	}
+	return false // an escaped one goes through the extraction walk
+}
+
+// itemArray reads an array at depth 2 into j.items.
+func (j *jsonCheck) itemArray(i int) int {
+	if j.max < 2 {
+		return -1
+	}
+	b := j.b
+	r := j.items
+	i = j.ws(i + 1)
+	if i < len(b) && b[i] == ']' {
+		j.n = 0
+		return i + 1
+	}
+	n := 0
+	for {
+		var it chatItem
+		start := i
+		switch {
+		case i >= len(b):
+			return -1
+		case b[i] == '"':
+			it.kind = itemString
+			i = j.str(i)
+		case b[i] == '{':
+			it.kind = itemObject
+			i = j.item(i, &it)
+		default:
+			i = j.value(i, 2)
+		}
+		if i < 0 {
+			return -1
+		}
+		it.v = jsonSpan{start, i}
+		r.push(it)
+		n++
+		if i = j.ws(i); i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i = j.ws(i + 1)
+		case ']':
+			j.n = n
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// item reads a message / input item object at depth 3, keeping what
+// parser.item reads of it: the last role, type, content and output.
+func (j *jsonCheck) item(i int, it *chatItem) int {
+	if j.max < 3 {
+		return -1
+	}
+	b := j.b
+	i = j.ws(i + 1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return -1
+		}
+		ks := i
+		if i = j.str(i); i < 0 {
+			return -1
+		}
+		key := b[ks+1 : i-1]
+		if i = j.ws(i); i >= len(b) || b[i] != ':' {
+			return -1
+		}
+		vs := j.ws(i + 1)
+		if i = j.value(vs, 3); i < 0 {
+			return -1
+		}
+		if len(key) > 7 && bytes.IndexByte(key, '\\') >= 0 { // see jsonIter.name
+			var buf [32]byte
+			key = appendUnescaped(buf[:0], string(key), len(key))
+		}
+		switch string(key) {
+		case "role":
+			it.role = roleSource(string(j.strValue(vs, i)))
+		case "type":
+			switch string(j.strValue(vs, i)) {
+			case "function_call_output", "custom_tool_call_output", "mcp_call_output", "computer_call_output":
+				it.typ = itemToolOutput
+			case "function_call", "reasoning", "custom_tool_call":
+				it.typ = itemSkip
+			default:
+				it.typ = itemPlain
+			}
+		case "content":
+			it.content = jsonSpan{vs, i}
+		case "output":
+			it.output = jsonSpan{vs, i}
+		}
+		if i = j.ws(i); i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case ',':
+			i = j.ws(i + 1)
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// strValue is gjson's Result.Str of the value b[vs:ve] when it is short
+// (roles, types): the unescaped text of a string, nil for other values.
+func (j *jsonCheck) strValue(vs, ve int) []byte {
+	if j.b[vs] != '"' {
+		return nil
+	}
+	v := j.b[vs+1 : ve-1]
+	if bytes.IndexByte(v, '\\') >= 0 {
+		v = appendUnescaped(nil, string(v), len(v))
+	}
+	return v
 }
 
 // member records one top-level key (its raw, possibly escaped text) and
@@ -342,7 +554,8 @@ general:
 // body must go to the lenient reader instead.
 func parseStrict(body []byte, lim ChatLimits) (_ Chat, raw string, ok, done bool) {
 	var t chatTop
-	j := jsonCheck{b: body, max: min(lim.MaxDepth, 64)}
+	ring := itemRing{max: lim.MaxMessages}
+	j := jsonCheck{b: body, max: min(lim.MaxDepth, 64), items: &ring}
 	if !j.top(&t) {
 		return Chat{}, "", false, false
 	}
@@ -352,47 +565,46 @@ func parseStrict(body []byte, lim ChatLimits) (_ Chat, raw string, ok, done bool
 	}
 	raw = string(body)
 	p := parser{lim: lim, raw: raw}
-	c := &p.c
-	c.Model = p.stringOf(t.model)
-	c.Stream = p.boolOf(t.stream)
-	c.MaxOutput = t.maxOutput
+	p.c.Model = p.stringOf(t.model)
+	p.c.Stream = p.boolOf(t.stream)
+	p.c.MaxOutput = t.maxOutput
 	// One allocation for the segments of the usual body: one per message
 	// kept, and the system prompt.
-	c.Segments = make([]Segment, 0, min(max(t.messagesN, t.inputN, t.promptN), lim.MaxMessages)+2)
+	p.c.Segments = make([]Segment, 0, min(max(t.messagesN, t.inputN, t.promptN), lim.MaxMessages)+2)
 	switch {
 	case msgs:
-		c.Format = FormatOpenAIChat
+		p.c.Format = FormatOpenAIChat
 		if t.system.exists() || t.anthropic {
-			c.Format = FormatAnthropic
+			p.c.Format = FormatAnthropic
 			p.contentAt(t.system, SourceSystem)
 		}
-		p.itemsAt(t.messages, t.messagesN)
+		p.itemsAt(t.messages, t.messagesN, &ring)
 	case t.input.exists():
-		c.Format = FormatResponses
+		p.c.Format = FormatResponses
 		if t.instructions.exists() && raw[t.instructions.start] == '"' {
 			p.addString(SourceSystem, t.instructions)
 		}
 		switch raw[t.input.start] {
 		case '"':
-			c.Messages = 1
+			p.c.Messages = 1
 			p.addString(SourceUser, t.input)
 		case '[':
-			p.itemsAt(t.input, t.inputN)
+			p.itemsAt(t.input, t.inputN, &ring)
 		default:
-			c.Format = FormatUnknown
+			p.c.Format = FormatUnknown
 		}
 	case t.text.exists() && raw[t.text.start] == '"':
-		c.Format = FormatLibreChat
-		c.Messages = 1
+		p.c.Format = FormatLibreChat
+		p.c.Messages = 1
 		p.addString(SourceUser, t.text)
 	case t.prompt.exists():
-		c.Format = FormatCompletion
+		p.c.Format = FormatCompletion
 		switch raw[t.prompt.start] {
 		case '"':
-			c.Messages = 1
+			p.c.Messages = 1
 			p.addString(SourceUser, t.prompt)
 		case '[':
-			p.itemsAt(t.prompt, t.promptN)
+			p.itemsAt(t.prompt, t.promptN, &ring)
 		}
 	}
 	if p.bail {
@@ -626,9 +838,10 @@ func (p *parser) addValue(src Source, v jsonSpan) {
 	p.add(src, p.stringOf(v))
 }
 
-// itemsAt walks a messages / input array of n elements, keeping the most
-// recent MaxMessages, as parser.items does.
-func (p *parser) itemsAt(arr jsonSpan, n int) {
+// itemsAt handles a messages / input array of n elements, keeping the most
+// recent MaxMessages, as parser.items does: from the items the validating
+// pass kept when it is their array, else walking it.
+func (p *parser) itemsAt(arr jsonSpan, n int, r *itemRing) {
 	count, skip := -1, 0
 	if (arr.end-arr.start)/2 > p.lim.MaxMessages {
 		count = n
@@ -636,6 +849,31 @@ func (p *parser) itemsAt(arr jsonSpan, n int) {
 			skip = n - p.lim.MaxMessages
 			p.c.Truncated = true
 		}
+	}
+	if r != nil && r.arr == arr {
+		idx := skip // the ring holds the elements after the skipped ones
+		r.each(func(it chatItem) bool {
+			idx++
+			switch it.kind {
+			case itemString:
+				p.addString(SourceUser, it.v)
+			case itemObject:
+				switch it.typ {
+				case itemToolOutput:
+					p.contentAt(it.output, SourceTool)
+				case itemPlain:
+					if it.content.exists() {
+						p.contentAt(it.content, it.role)
+					}
+				}
+			}
+			return p.used < p.lim.MaxTextBytes && !p.bail
+		})
+		if count < 0 {
+			count = idx
+		}
+		p.c.Messages = count
+		return
 	}
 	idx := 0
 	it := iterate(p.raw, arr)

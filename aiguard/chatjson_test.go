@@ -35,6 +35,12 @@ var strictCases = []string{
 	` {"messages":[ { "role" : "user" , "content" : [ { "type" : "text" , "text" : "spaced" } ] } ] } `,
 	`{"messages":[]}`,
 	`{}`,
+	`{"input":[{"role":"user","content":"from input"}],"messages":[{"role":"user","content":"messages win"}]}`,
+	`{"prompt":["p1","p2"],"input":[{"role":"user","content":"input beats prompt"}]}`,
+	`{"messages":[{"role":"user","content":"first"}],"messages":[{"role":"user","content":"second array wins"},"x"]}`,
+	`{"mess\u0061ges":[{"role":"user","content":"escaped key"}]}`,
+	`{"messages":[{"role":"tool","type":"x","type":"function_call","content":"skipped"},{"role":7,"content":"role not a string"},{"ro\u006ce":"system","content":"escaped role key"}]}`,
+	`{"messages":[` + strings.Repeat(`{"role":"user","content":"m"},"s",3,`, 30) + `{"role":"assistant","content":"last"}]}`,
 	`{"messages":[{"role":"user","content":"` + strings.Repeat("é\\n", 3000) + `"}]}`,
 }
 
@@ -48,6 +54,8 @@ func TestParseStrictMatchesLenient(t *testing.T) {
 			}
 			compareParses(t, []byte(body), lim)
 			compareParses(t, []byte(body), ChatLimits{MaxTextBytes: 7, MaxMessages: 2})
+			compareParses(t, []byte(body), ChatLimits{MaxMessages: 17})
+			compareParses(t, []byte(body), ChatLimits{MaxMessages: 40})
 		})
 	}
 }

@@ -46,8 +46,14 @@ type textScan struct {
 	// bytes long (offsets in the text), that may decode to text.
 	blobs []span
 
-	low    []byte // lower-cased text without invisible characters, see lower
-	joined []byte // scratch for phrase
+	// low is the text lower-cased without the invisible characters, for
+	// the substring rules; only text with non-ASCII runes needs it (see
+	// containsLower), and from its first such rune scanText builds it on
+	// the way (lowOn).
+	low     []byte
+	lowOn   bool
+	lowDone bool   // low is complete
+	joined  []byte // scratch for phrase
 
 	generalOnly bool // tests: no fast path, every byte takes the general one
 }
@@ -67,7 +73,7 @@ func (s *textScan) reset(filter *wordFilter) {
 	s.single = 0
 	s.nonASCII = false
 	s.blobs = s.blobs[:0]
-	s.low = s.low[:0]
+	s.low, s.lowOn, s.lowDone = s.low[:0], false, false
 }
 
 func isZeroWidth(r rune) bool {
@@ -117,6 +123,9 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 			}
 			prev = rune(c)
 			c = asciiLower[c]
+			if s.lowOn {
+				s.low = append(s.low, c)
+			}
 			switch asciiClass[c] {
 			case classWord:
 				s.runes = append(s.runes, rune(c))
@@ -127,6 +136,10 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 			continue
 		}
 		run = s.endBlob(run, i)
+		if !s.lowOn {
+			s.low = appendLowerASCII(s.low[:0], text[:i])
+			s.lowOn = true
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		s.nonASCII = true
@@ -154,6 +167,7 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 		}
 		prev = r
 		lr := unicode.ToLower(r)
+		s.low = utf8.AppendRune(s.low, lr)
 		switch {
 		case unicode.IsLetter(r):
 			s.runes = append(s.runes, lr)
@@ -170,6 +184,15 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 	s.endWord()
 	s.endBlob(run, len(text))
 	s.endSingles()
+	s.lowDone = s.lowOn
+}
+
+// appendLowerASCII appends the ASCII text lower-cased.
+func appendLowerASCII(b []byte, text string) []byte {
+	for i := 0; i < len(text); i++ {
+		b = append(b, asciiLower[text[i]])
+	}
+	return b
 }
 
 // letterWords is the fast path of scanText: whole ASCII words of letters
@@ -185,6 +208,7 @@ func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ 
 	if rest := len(text) - i; cap(s.words)-len(s.words) < rest/2+2 {
 		s.words = append(make([]span, 0, 2*cap(s.words)+rest/2+2), s.words...)
 	}
+	i0 := i
 	norm := s.norm[:len(text)]
 	words, nw := s.words[:cap(s.words)], len(s.words)
 	single := s.single
@@ -266,6 +290,9 @@ func (s *textScan) letterWords(text string, i, run int, prev rune) (_, _ int, _ 
 	}
 	if done {
 		prev = rune(text[i-1])
+		if s.lowOn {
+			s.low = appendLowerASCII(s.low, text[i0:i])
+		}
 	}
 	s.words, s.single = words[:nw], single
 	return i, run, prev, done
@@ -349,12 +376,15 @@ func (s *textScan) endSingles() {
 }
 
 // lower returns the text lower-cased with the invisible characters
-// scanText drops removed, for the substring rules. ASCII text needs no
-// copy (see containsLower); the rest is built on first use.
+// scanText drops removed, for the substring rules: as scanText built it
+// for text with non-ASCII runes, else built now (tests; the detector
+// compares ASCII text in place, see containsLower).
 func (s *textScan) lower(text string) []byte {
-	if len(s.low) > 0 || text == "" {
+	if s.lowDone {
 		return s.low
 	}
+	s.lowDone = true
+	s.low = s.low[:0]
 	for i := 0; i < len(text); {
 		if c := text[i]; c < utf8.RuneSelf {
 			s.low = append(s.low, asciiLower[c])
