@@ -59,6 +59,13 @@ var familyBlock = []struct {
 	{"sql large object", get("/p?id=lo_import%28%27%2Fetc%2Fhostname%27%29")},
 	{"sql select cut at call", post("application/x-www-form-urlencoded", "q=SELECT+substring%28")},
 
+	{"php chr chain", get("/p?x=%24%7B%40print%28chr%28105%29.chr%28100%29%29%7D")},
+	{"sql char concatenation", get("/p?x=1+union+select+CHAR%2883%29%2BCHAR%2884%29")},
+	{"mssql dynamic exec", post("application/x-www-form-urlencoded", "q=1%3Bexec%28%40cmd%29")},
+	{"php ini directive", post("application/x-www-form-urlencoded", "v=auto_prepend_file%3Dphp%3A%2F%2Finput")},
+	{"php ini section directive", post("application/x-www-form-urlencoded", "v=session.save_handler%3Dfiles")},
+	{"command reading a system file", get("/p?c=head+%2Fetc%2Fsudoers")},
+
 	// Shell: command words hidden by quoting, expansions or syntax.
 	{"shell quoted command", get("/p?h=x%3Bw%27ho%27ami")},
 	{"shell empty expansion in word", get("/p?h=wg%24%40et+x")},
@@ -109,6 +116,8 @@ var familyGrey = []struct {
 	{"word list with slash", get("/p?q=and%2Fonwards%3Dx")},
 	{"js loop that never runs", get("/p?x=while%28%21true%29%3B")},
 	{"while in prose", get("/p?q=while+%28waiting%29")},
+	{"session word in prose", post("application/json", `{"t":"session.save worked = fine"}`)},
+	{"version number", get("/p?v=1.e5&w=2.5e-3")},
 	{"contractions", post("application/json", `{"t":"I'd say it's fine, let's go; we'll see what's next"}`)},
 	{"markdown code span", post("application/json", `{"t":"Use `+"`cat`"+` to print a file and `+"`ls`"+` to list a folder."}`)},
 	{"pipe separated list", get("/p?ref=hp%7Cgen%7Ctop%7Cwomen")},

@@ -83,7 +83,7 @@ func dangerousFunc(name []byte) bool {
 func spacedCall(v []byte, from, to int) bool {
 	for i := from; i < to; i++ {
 		switch v[i] {
-		case '\n', '\r', '#':
+		case '\n', '\r', '\t', '#':
 			return true
 		case '/':
 			if i+1 < to && (v[i+1] == '*' || v[i+1] == '/') {

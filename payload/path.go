@@ -27,25 +27,34 @@ func (s *scan) checkSysPath(v []byte) {
 		i--
 	}
 	rest := v[i:]
-	if len(rest) < 6 || rest[0] != '/' {
+	if !sysDirAt(rest) {
 		return
 	}
-	switch rest[1] | 0x20 {
-	case 'e', 'p', 's', 'd', 'b', 'r', 'v', 'u':
-	default:
-		// "/api/…", "/images/…": no system directory starts so.
-		return
-	}
-	for _, d := range systemDirs {
-		if len(rest) > len(d) && equalFoldStr(rest[:len(d)], d) && isWordChar(rest[len(d)]) {
-			for _, c := range rest {
-				if isSpace(c) {
-					// A sentence that mentions a path.
-					return
-				}
-			}
-			s.signal(len(rules)+sigSysPath, cTraversal, 0.6, v, i)
+	for _, c := range rest {
+		if isSpace(c) {
+			// A sentence that mentions a path.
 			return
 		}
 	}
+	s.signal(len(rules)+sigSysPath, cTraversal, 0.6, v, i)
+}
+
+// sysDirAt reports whether p starts with a path into one of the
+// systemDirs, a file or directory name following.
+func sysDirAt(p []byte) bool {
+	if len(p) < 6 || p[0] != '/' {
+		return false
+	}
+	switch p[1] | 0x20 {
+	case 'e', 'p', 's', 'd', 'b', 'r', 'v', 'u':
+	default:
+		// "/api/…", "/images/…": no system directory starts so.
+		return false
+	}
+	for _, d := range systemDirs {
+		if len(p) > len(d) && equalFoldStr(p[:len(d)], d) && isWordChar(p[len(d)]) {
+			return true
+		}
+	}
+	return false
 }

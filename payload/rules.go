@@ -46,7 +46,7 @@ func classByName(s string) (class, bool) {
 }
 
 // flag says what must hold around an automaton match for it to count.
-type flag uint32
+type flag uint64
 
 const (
 	wordL       flag = 1 << iota // byte before the match is not a letter or digit
@@ -80,6 +80,8 @@ const (
 	jsSub                        // a global subscripted by a string and called: self["alert"](
 	trigJSF                      // run the JSFuck check
 	trigTagged                   // run the tagged-template check
+	numBefore                    // preceded by a digit: 1.e(
+	iniKey                       // starts the value as section.key= : a php.ini directive
 )
 
 const word = wordL | wordR
@@ -289,6 +291,41 @@ var rules = []rule{
 	{"sys_eval", cSQLi, 0.85, word | call | trigSQL},
 	{"sys_exec", cSQLi, 0.85, word | call | trigSQL},
 	{"utl_file", cSQLi, 0.6, wordL | trigSQL},
+	// Strings built from character codes, the way payloads spell a word
+	// no list may see: chr(115).chr(121), CHAR(65)+CHAR(66).
+	{").chr(", cCode, 0.8, 0},
+	{"). chr(", cCode, 0.8, 0},
+	{")+chr(", cSQLi, 0.75, 0},
+	{")||chr(", cSQLi, 0.75, 0},
+	{")+char(", cSQLi, 0.75, 0},
+	{")||char(", cSQLi, 0.75, 0},
+	{") + char(", cSQLi, 0.75, 0},
+	{") || chr(", cSQLi, 0.75, 0},
+	// Dynamic SQL on a variable (MSSQL), and MySQL's "1.e(" number
+	// glued to a call.
+	{"exec(@", cSQLi, 0.8, wordL | trigSQL},
+	{"exec (@", cSQLi, 0.8, wordL | trigSQL},
+	{"execute(@", cSQLi, 0.8, wordL | trigSQL},
+	{"execute (@", cSQLi, 0.8, wordL | trigSQL},
+	{".e(", cSQLi, 0.7, numBefore | trigSQL},
+	// PHP configuration directives set from a value (ini_set, .user.ini
+	// or php_value injection).
+	{"allow_url_include", cCode, 0.85, word | assign},
+	{"allow_url_fopen", cCode, 0.8, word | assign},
+	{"auto_prepend_file", cCode, 0.85, word | assign},
+	{"auto_append_file", cCode, 0.85, word | assign},
+	{"disable_functions", cCode, 0.8, word | assign},
+	{"open_basedir", cCode, 0.8, word | assign},
+	{"extension_dir", cCode, 0.8, word | assign},
+	{"include_path", cCode, 0.6, word | assign},
+	{"sendmail_path", cCode, 0.8, word | assign},
+	{"upload_tmp_dir", cCode, 0.7, word | assign},
+	{"register_globals", cCode, 0.7, word | assign},
+	{"session.", cCode, 0.8, wordL | iniKey},
+	{"mbstring.", cCode, 0.8, wordL | iniKey},
+	{"opcache.", cCode, 0.8, wordL | iniKey},
+	{"zend.", cCode, 0.7, wordL | iniKey},
+	{"pcre.", cCode, 0.7, wordL | iniKey},
 	{"::bigint", cSQLi, 0.3, wordR},
 	{"::varchar", cSQLi, 0.3, wordR},
 	{"::bytea", cSQLi, 0.35, wordR},

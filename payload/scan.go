@@ -568,8 +568,9 @@ func shellContext(v []byte, start, end int) float64 {
 		}
 		switch v[j] {
 		case '/':
-			if globPath(v, j) {
-				// "cat /etc/pa[s]swd": a file named by a glob.
+			if globPath(v, j) || sysDirAt(v[j:]) {
+				// "cat /etc/pa[s]swd": a file named by a glob;
+				// "cat /etc/x": a command line reading system files.
 				return strongShell
 			}
 			return 0.9
@@ -778,6 +779,23 @@ func (s *scan) ruleHolds(v []byte, r *rule, start, end int) float64 {
 	}
 	if f&binCmd != 0 {
 		return binCommand(v, start, end)
+	}
+	if f&numBefore != 0 && (start == 0 || v[start-1] < '0' || v[start-1] > '9') {
+		return 0
+	}
+	if f&iniKey != 0 {
+		// session.save_path=…, mbstring.func_overload=…: the value
+		// starts with the directive and assigns it.
+		if skipSpaceFwd(v, 0) != start {
+			return 0
+		}
+		j := end
+		for j < len(v) && j-end < 40 && (isWordChar(v[j]) || v[j] == '.') {
+			j++
+		}
+		if j == end || skipSpaceFwd(v, j) >= len(v) || v[skipSpaceFwd(v, j)] != '=' {
+			return 0
+		}
 	}
 	if f&shell != 0 {
 		return shellContext(v, start, end)
