@@ -257,16 +257,47 @@ func hostKind(h []byte) hostClass {
 	if ip, ok := parseIPv4Any(h); ok {
 		return ipv4Kind(ip)
 	}
-	switch {
-	case equalFoldStr(h, "metadata.google.internal"), equalFoldStr(h, "metadata"),
-		equalFoldStr(h, "instance-data"), equalFoldStr(h, "metadata.azure.com"), equalFoldStr(h, "metadata.packet.net"),
-		equalFoldStr(h, "metadata.platformequinix.com"):
-		return hostMetadata
-	case equalFoldStr(h, "localhost"), hasSuffixFold(h, ".localhost"), hasSuffixFold(h, ".internal"),
-		hasSuffixFold(h, ".localdomain"), hasSuffixFold(h, ".localdomain4"), hasSuffixFold(h, ".localdomain6"),
-		equalFoldStr(h, "ip6-localhost"), equalFoldStr(h, "ip6-loopback"),
-		hasSuffixFold(h, ".local"), equalFoldStr(h, "localtest.me"), hasSuffixFold(h, ".nip.io"):
-		return hostInternal
+	// Dispatch on the last byte: most hosts (".com", ".org") end in a
+	// byte no special name ends in, and pay one comparison.
+	switch h[len(h)-1] | 0x20 {
+	case 'm':
+		if equalFoldStr(h, "metadata.azure.com") || equalFoldStr(h, "metadata.platformequinix.com") {
+			return hostMetadata
+		}
+	case 't':
+		if equalFoldStr(h, "metadata.packet.net") {
+			return hostMetadata
+		}
+		if equalFoldStr(h, "localhost") || hasSuffixFold(h, ".localhost") || equalFoldStr(h, "ip6-localhost") {
+			return hostInternal
+		}
+	case 'l':
+		if equalFoldStr(h, "metadata.google.internal") {
+			return hostMetadata
+		}
+		if hasSuffixFold(h, ".internal") || hasSuffixFold(h, ".local") {
+			return hostInternal
+		}
+	case 'a':
+		if equalFoldStr(h, "metadata") || equalFoldStr(h, "instance-data") {
+			return hostMetadata
+		}
+	case 'e':
+		if equalFoldStr(h, "localtest.me") {
+			return hostInternal
+		}
+	case 'o':
+		if hasSuffixFold(h, ".nip.io") {
+			return hostInternal
+		}
+	case 'n', '4', '6':
+		if hasSuffixFold(h, ".localdomain") || hasSuffixFold(h, ".localdomain4") || hasSuffixFold(h, ".localdomain6") {
+			return hostInternal
+		}
+	case 'k':
+		if equalFoldStr(h, "ip6-loopback") {
+			return hostInternal
+		}
 	}
 	return hostName
 }
