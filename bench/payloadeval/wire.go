@@ -161,6 +161,7 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 	cfg.Enforce.Ban = false
 	cfg.Bot.Enabled = false
 	cfg.Payload.Enabled = false
+	cfg.Protocol.Enabled = false
 	cfg.Behavior.Enabled = false
 	cfg.AI.Prompt.Enabled = false
 	cfg.AI.Budget.Enabled = false
