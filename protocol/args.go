@@ -204,18 +204,18 @@ func arrayBase(name string) bool {
 // unixSocket returns where mod_proxy's "unix:" socket syntax (also with
 // the colon escaped) starts in s when a '|' follows it, else -1.
 func unixSocket(s string) int {
-	for off := 0; ; {
-		i := indexFold(s[off:], "unix")
-		if i < 0 {
-			return -1
-		}
-		i += off
-		rest := s[i+4:]
-		if (strings.HasPrefix(rest, ":") || hasPrefixFold(rest, "%3a")) && strings.IndexByte(rest, '|') >= 0 {
+	bar := strings.LastIndexByte(s, '|')
+	if bar < 0 {
+		return -1
+	}
+	s = s[:bar]
+	for i := 0; i+4 < len(s); i++ {
+		if (s[i] == 'u' || s[i] == 'U') && hasPrefixFold(s[i:], "unix") &&
+			(s[i+4] == ':' || hasPrefixFold(s[i+4:], "%3a")) {
 			return i
 		}
-		off = i + 4
 	}
+	return -1
 }
 
 // safeMethod reports a GET or HEAD request. Frameworks honour method

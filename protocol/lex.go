@@ -66,7 +66,8 @@ func hasPrefixFold(s, prefix string) bool {
 
 // indexFold returns the first index of sub in s, ASCII case-insensitively,
 // or -1; sub must be lower case and not empty. It jumps between
-// occurrences of sub's first byte (either case) with IndexByte.
+// occurrences of sub's first byte in either case with IndexByte, each
+// case's search only moving forward, so the cost stays linear in s.
 func indexFold(s, sub string) int {
 	n := len(sub)
 	if n > len(s) {
@@ -76,22 +77,36 @@ func indexFold(s, sub string) int {
 	if 'a' <= lo && lo <= 'z' {
 		up = lo - 'a' + 'A'
 	}
-	for i := 0; i <= len(s)-n; {
-		rest := s[i : len(s)-n+1]
-		j := strings.IndexByte(rest, lo)
-		if up != lo {
-			if k := strings.IndexByte(rest, up); k >= 0 && (j < 0 || k < j) {
-				j = k
-			}
+	hay := s[:len(s)-n+1]
+	nl, nu := -2, -2 // next occurrence of lo / up at or after i; -1 when none
+	if up == lo {
+		nu = -1
+	}
+	for i := 0; i < len(hay); {
+		if nl != -1 && nl < i {
+			nl = indexByteFrom(hay, lo, i)
+		}
+		if nu != -1 && nu < i {
+			nu = indexByteFrom(hay, up, i)
+		}
+		j := nl
+		if nu >= 0 && (j < 0 || nu < j) {
+			j = nu
 		}
 		if j < 0 {
 			return -1
 		}
-		i += j
-		if hasPrefixFold(s[i:], sub) {
-			return i
+		if hasPrefixFold(s[j:], sub) {
+			return j
 		}
-		i++
+		i = j + 1
+	}
+	return -1
+}
+
+func indexByteFrom(s string, c byte, from int) int {
+	if k := strings.IndexByte(s[from:], c); k >= 0 {
+		return from + k
 	}
 	return -1
 }

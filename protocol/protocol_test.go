@@ -615,3 +615,32 @@ func TestScanEncoded(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileInputBounded feeds requests built to make the scanners work
+// hard; each must finish (the test binary's timeout is the bound) with
+// at most maxFindings messages.
+func TestHostileInputBounded(t *testing.T) {
+	d := newDetector(t)
+	big := func(s string, n int) string { return strings.Repeat(s, n) }
+	h := http.Header{"Host": {"a.example"}, "Accept": {"*/*"}}
+	form := http.Header{"Host": {"a.example"}, "Accept": {"*/*"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	mp := http.Header{"Host": {"a.example"}, "Accept": {"*/*"}, "Content-Type": {"multipart/form-data; boundary=b"}}
+	cases := []*abuse.Request{
+		offline("POST", "/", form, big("a=%0aGET%20"+big("x", 100)+"%20HTTP/1.1%0aX:%20y&", 20000)),
+		offline("POST", "/", h, big("\nGET "+big("a", 9000)+" HTTP/1.1\r\nX: y", 100)),
+		offline("GET", "/?"+big("a=1&", 100000), h, ""),
+		offline("GET", "/?q="+big("%", 1<<20), h, ""),
+		offline("GET", "/?q="+big("unix", 200000)+"|", h, ""),
+		offline("GET", "/?q="+big("u", 800000)+"|", h, ""),
+		offline("POST", "/", form, "q="+big("cookie;", 100000)),
+		offline("POST", "/", mp, big("--b\r\nContent-Disposition: form-data; name=\"a;\"; filename=\"x\\\"\"\r\n\r\nv\r\n", 5000)+"--b--"),
+		offline("GET", "/", http.Header{"Host": {"a.example"}, "Accept": {big("text/html;charset=utf-7,", 20000)}, "Range": {"bytes=" + big("0-1,", 100000)},
+			"Cookie": {big("a=%0d%0aSet-Cookie:%20x=1;", 20000)}, "Connection": {big("x-forwarded-for,", 10000)}}, ""),
+	}
+	for i, r := range cases {
+		v := d.Detect(t.Context(), r)
+		if !v.Found() || len(v.Messages) > maxFindings {
+			t.Errorf("case %d: %.2f, %d messages", i, v.Confidence, len(v.Messages))
+		}
+	}
+}
