@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/logreplay"
 	"github.com/warden-dev/warden/payload"
+	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
 )
 
@@ -44,6 +46,25 @@ func openInput(args []string, e env) (io.Reader, func(), error) {
 // `warden inspect` runs.
 func statelessDetectors(cfg config.Config) ([]abuse.Detector, error) {
 	var ds []abuse.Detector
+	if cfg.Protocol.Enabled {
+		// A JSON Lines request carries the headers its writer chose to
+		// write: a missing Host or Accept says nothing about the client.
+		pc := cfg.Protocol
+		pc.Weights = maps.Clone(pc.Weights)
+		if pc.Weights == nil {
+			pc.Weights = map[string]float64{}
+		}
+		for _, k := range []string{"host_missing", "accept_missing"} {
+			if _, set := pc.Weights[k]; !set {
+				pc.Weights[k] = 0
+			}
+		}
+		d, err := protocol.New(pc)
+		if err != nil {
+			return nil, fmt.Errorf("protocol: %w", err)
+		}
+		ds = append(ds, d)
+	}
 	if cfg.Payload.Enabled {
 		d, err := payload.New(cfg.Payload)
 		if err != nil {
