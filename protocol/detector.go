@@ -35,8 +35,9 @@ type Detector struct {
 	types      []string
 	charsets   []string
 	extensions map[string]bool
-	headers    []string // canonical restricted header names
-	sessions   []string // lower-case; a trailing '*' means prefix
+	headers    []string   // canonical restricted header names
+	sessExact  [][]string // lower-case session parameter names, indexed by length
+	sessPrefix []string   // lower-case prefixes of session parameter names
 	pool       sync.Pool
 }
 
@@ -69,7 +70,15 @@ func New(cfg Config) (*Detector, error) {
 		d.headers = append(d.headers, http.CanonicalHeaderKey(h))
 	}
 	for _, p := range cfg.SessionParams {
-		d.sessions = append(d.sessions, strings.ToLower(p))
+		p = strings.ToLower(p)
+		if p[len(p)-1] == '*' {
+			d.sessPrefix = append(d.sessPrefix, p[:len(p)-1])
+			continue
+		}
+		if len(p) >= len(d.sessExact) {
+			d.sessExact = append(d.sessExact, make([][]string, len(p)+1-len(d.sessExact))...)
+		}
+		d.sessExact[len(p)] = append(d.sessExact[len(p)], p)
 	}
 	d.pool.New = func() any { return &scan{d: d} }
 	return d, nil

@@ -231,19 +231,18 @@ func (s *scan) headerFields() {
 	// net/http's server refused invalid field names and values (CR, LF,
 	// NUL and other controls) before any handler ran; only requests built
 	// without it need the scan.
-	for name, vals := range h {
-		if s.hr != nil {
-			break
-		}
-		if !isToken(name) {
-			s.add(chkHeaderInjection, name)
-		}
-		for _, v := range vals {
-			switch f := scanRaw(v); {
-			case f&(encCRLF|encNUL) != 0:
-				s.add(chkHeaderInjection, name+": "+v)
-			case f&encCtl != 0:
-				s.add(chkControl, name)
+	if s.hr == nil {
+		for name, vals := range h {
+			if !isToken(name) {
+				s.add(chkHeaderInjection, name)
+			}
+			for _, v := range vals {
+				switch f := scanRaw(v); {
+				case f&(encCRLF|encNUL) != 0:
+					s.add(chkHeaderInjection, name+": "+v)
+				case f&encCtl != 0:
+					s.add(chkControl, name)
+				}
 			}
 		}
 	}
@@ -295,6 +294,9 @@ func (s *scan) accept(h http.Header) {
 		return
 	}
 	for _, v := range acc {
+		if indexFold(v, "charset") < 0 {
+			continue // the usual Accept: no item to parse
+		}
 		for rest := v; rest != ""; {
 			var item string
 			item, rest = nextItem(rest)

@@ -4,12 +4,17 @@ import "strings"
 
 // sessionName reports whether name is a configured session parameter.
 func (s *scan) sessionName(name string) bool {
-	for _, p := range s.d.sessions {
-		if p[len(p)-1] == '*' {
-			if hasPrefixFold(name, p[:len(p)-1]) {
+	// Every parameter of every request comes here: the names are
+	// grouped by length so that most parameters compare with none.
+	if len(name) < len(s.d.sessExact) {
+		for _, p := range s.d.sessExact[len(name)] {
+			if equalFold(name, p) {
 				return true
 			}
-		} else if equalFold(name, p) {
+		}
+	}
+	for _, p := range s.d.sessPrefix {
+		if hasPrefixFold(name, p) {
 			return true
 		}
 	}
