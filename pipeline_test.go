@@ -35,6 +35,7 @@ func bare(cfg *warden.Config) {
 	cfg.Behavior.Enabled = false
 	cfg.AI.Prompt.Enabled = false
 	cfg.AI.Budget.Enabled = false
+	cfg.Protocol.Enabled = false
 }
 
 func newGuard(t *testing.T, cfg warden.Config) *warden.Guard {
