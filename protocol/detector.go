@@ -35,9 +35,10 @@ type Detector struct {
 	types      []string
 	charsets   []string
 	extensions map[string]bool
-	headers    []string   // canonical restricted header names
-	sessExact  [][]string // lower-case session parameter names, indexed by length
-	sessPrefix []string   // lower-case prefixes of session parameter names
+	headers    []string         // canonical restricted header names
+	sessExact  [][]string       // lower-case session parameter names, indexed by length
+	sessPrefix []string         // lower-case prefixes of session parameter names
+	watch      map[string]uint8 // canonical header name → its hdr bit
 	pool       sync.Pool
 }
 
@@ -66,8 +67,15 @@ func New(cfg Config) (*Detector, error) {
 	for _, e := range cfg.RestrictedExtensions {
 		d.extensions[strings.ToLower(e)] = true
 	}
+	d.watch = map[string]uint8{"Request-Range": hdrRequestRange, "Range": hdrRange,
+		"Connection": hdrConnection, "Cookie": hdrCookie, "X-Up-Devcap-Post-Charset": hdrCharset}
+	for _, h := range methodOverride {
+		d.watch[h] = hdrMethodOverride
+	}
 	for _, h := range cfg.RestrictedHeaders {
-		d.headers = append(d.headers, http.CanonicalHeaderKey(h))
+		h = http.CanonicalHeaderKey(h)
+		d.headers = append(d.headers, h)
+		d.watch[h] |= hdrRestricted
 	}
 	for _, p := range cfg.SessionParams {
 		p = strings.ToLower(p)

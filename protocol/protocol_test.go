@@ -217,6 +217,10 @@ func TestDetect(t *testing.T) {
 		{name: "multipart Windows path file name", raw: mp("Content-Disposition: form-data; name=\"f\"; filename=\"C:\\Users\\ann\\a.txt\"\r\n\r\nx"), want: grey},
 
 		// Methods and request line.
+		// Past maxHeaderWalk fields the watched headers are looked up
+		// one by one: the same findings either way.
+		{name: "restricted header among many", raw: strings.Replace(browserGET, "Connection: keep-alive\r\n", "Connection: keep-alive\r\nTranslate: f\r\n", 1), want: block, msg: "Translate"},
+		{name: "restricted header among few", raw: "GET / HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\nTranslate: f\r\n\r\n", want: block, msg: "Translate"},
 		{name: "TRACE", raw: "TRACE / HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\n\r\n", want: block, violation: MethodNotAllowed, msg: "TRACE"},
 		{name: "lower-case method is another method", raw: "get / HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\n\r\n", want: block, violation: MethodNotAllowed},
 		{name: "HTTP/1.2", raw: "GET / HTTP/1.2\r\nHost: a.example\r\nAccept: */*\r\n\r\n", want: block, msg: "HTTP version"},

@@ -218,6 +218,39 @@ var endToEnd = [...]string{
 // methodOverride lists the headers frameworks read to replace the method.
 var methodOverride = [...]string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
+// Bits of the headers headerFields looks for beyond Accept and
+// Content-Type, which it always reads.
+const (
+	hdrRestricted uint8 = 1 << iota // any of the configured restricted headers
+	hdrRequestRange
+	hdrMethodOverride
+	hdrRange
+	hdrConnection
+	hdrCookie
+	hdrCharset
+	hdrAll = 1<<iota - 1
+)
+
+// maxHeaderWalk is the most header fields presentHeaders walks: walking a
+// map costs about as much per field as a lookup, so past a few fields
+// (a browser sends fifteen) each watched header is looked up instead.
+const maxHeaderWalk = 8
+
+// presentHeaders returns the bits of the watched headers present in h, or
+// all bits when h has too many fields to be worth walking. An API client
+// sends a handful of fields and the rules watch over a dozen names, so one
+// pass over its fields beats a lookup per name.
+func (d *Detector) presentHeaders(h http.Header) uint8 {
+	if len(h) > maxHeaderWalk {
+		return hdrAll
+	}
+	var present uint8
+	for name := range h {
+		present |= d.watch[name]
+	}
+	return present
+}
+
 // headerFields checks the header section.
 func (s *scan) headerFields() {
 	h := s.r.Header
@@ -246,15 +279,23 @@ func (s *scan) headerFields() {
 			}
 		}
 	}
-	for _, name := range s.d.headers {
-		if _, ok := h[name]; ok {
-			s.add(chkHeader, name)
+	present := s.d.presentHeaders(h)
+	if present&hdrRestricted != 0 {
+		for _, name := range s.d.headers {
+			if _, ok := h[name]; ok {
+				s.add(chkHeader, name)
+			}
 		}
 	}
-	if _, ok := h["Request-Range"]; ok {
-		s.add(chkRequestRange, "")
+	if present&hdrRequestRange != 0 {
+		if _, ok := h["Request-Range"]; ok {
+			s.add(chkRequestRange, "")
+		}
 	}
 	for _, name := range methodOverride {
+		if present&hdrMethodOverride == 0 {
+			break
+		}
 		for _, v := range h[name] {
 			// Frameworks upper-case the value before they use it.
 			if v = trimOWS(v); !containsFold(s.d.methods, v) || s.safeMethod() {
@@ -264,15 +305,24 @@ func (s *scan) headerFields() {
 	}
 	s.accept(h)
 	s.contentType(h)
-	if rs := h["Range"]; len(rs) > 0 {
-		s.rangeHeader(rs)
-	}
-	s.connection(h["Connection"])
-	for _, c := range h["Cookie"] {
-		if strings.IndexByte(c, '$') >= 0 && indexFold(c, "$version") >= 0 {
-			s.add(chkCookieV1, c)
+	if present&hdrRange != 0 {
+		if rs := h["Range"]; len(rs) > 0 {
+			s.rangeHeader(rs)
 		}
-		s.cookie(c)
+	}
+	if present&hdrConnection != 0 {
+		s.connection(h["Connection"])
+	}
+	if present&hdrCookie != 0 {
+		for _, c := range h["Cookie"] {
+			if strings.IndexByte(c, '$') >= 0 && indexFold(c, "$version") >= 0 {
+				s.add(chkCookieV1, c)
+			}
+			s.cookie(c)
+		}
+	}
+	if present&hdrCharset == 0 {
+		return
 	}
 	for _, v := range h["X-Up-Devcap-Post-Charset"] {
 		// Old WAP gateways name the body's charset here, and ASP.NET
