@@ -142,6 +142,53 @@ func TestStreamingAndLargeBodies(t *testing.T) {
 	}
 }
 
+// TestLargeResponsesThroughPooledBuffers sends responses larger than the
+// pooled copy buffer, concurrently, so that buffers are reused while others
+// are in use: every byte must come through unchanged.
+func TestLargeResponsesThroughPooledBuffers(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.URL.Query().Get("n")) * 40000
+		io.WriteString(w, strings.Repeat(r.URL.Query().Get("n"), n/len(r.URL.Query().Get("n"))))
+	}))
+	defer up.Close()
+	p := newProxy(t, up.URL)
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			tag := strings.Repeat(string(rune('a'+i)), i+1)
+			resp, err := http.Get(p.URL + "/big?n=" + tag)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			switch {
+			case err != nil:
+				errs <- err
+			case string(b) != strings.Repeat(tag, 40000):
+				errs <- fmt.Errorf("response %d: %d bytes, corrupted or cut", i, len(b))
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pool bufferPool
+	b := pool.Get()
+	if len(b) != copyBufferSize {
+		t.Fatalf("buffer of %d bytes", len(b))
+	}
+	pool.Put(b[:10]) // a shortened buffer comes back whole
+	if got := pool.Get(); len(got) != copyBufferSize {
+		t.Fatalf("reused buffer of %d bytes", len(got))
+	}
+}
+
 func TestUpgradePassThrough(t *testing.T) {
 	// A minimal upgrade handshake and echo, as WebSocket does.
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
