@@ -178,7 +178,7 @@ func TestLargeResponsesThroughPooledBuffers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var pool bufferPool
+	var pool BufferPool
 	b := pool.Get()
 	if len(b) != copyBufferSize {
 		t.Fatalf("buffer of %d bytes", len(b))

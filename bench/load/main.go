@@ -45,6 +45,7 @@ type options struct {
 	inprocess        bool
 	cpuprofile       string
 	postEvery        int
+	peerPool         bool
 }
 
 func main() {
@@ -63,12 +64,13 @@ func main() {
 	flag.StringVar(&o.config, "config", "", "Warden YAML config (default: Warden's defaults, 127.0.0.1 trusted)")
 	flag.BoolVar(&o.inprocess, "inprocess", false, "run the servers in this process instead of a child")
 	flag.IntVar(&o.postEvery, "post-every", 2, "every N-th request is the 8 KB JSON POST, the others the GET (2: alternate; 0: GETs only)")
+	flag.BoolVar(&o.peerPool, "peer-pool", false, "give the bare peer Warden's copy-buffer pool, so that the ratio isolates the guard")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write the servers' CPU profile (both proxies and the upstream) to this file")
 	flag.BoolVar(&serve, "serve", false, "internal: run the servers and print their addresses")
 	flag.Parse()
 
 	if serve {
-		if err := serveChild(o.config, o.cpuprofile, os.Stdin, os.Stdout); err != nil {
+		if err := serveChild(o.config, o.cpuprofile, o.peerPool, os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "load -serve:", err)
 			os.Exit(1)
 		}
@@ -174,9 +176,9 @@ func run(ctx context.Context, o options, log io.Writer) (*report, error) {
 	var s *servers
 	var err error
 	if o.inprocess {
-		s, err = startServers(o.config)
+		s, err = startServers(o.config, o.peerPool)
 	} else {
-		s, err = startChild(o.config, o.cpuprofile)
+		s, err = startChild(o.config, o.cpuprofile, o.peerPool)
 	}
 	if err != nil {
 		return nil, err
@@ -310,7 +312,7 @@ func runWrk(ctx context.Context, o options, rep *report, order func(int) []targe
 }
 
 // startChild runs this binary with -serve and reads the servers' addresses.
-func startChild(configPath, cpuprofile string) (*servers, error) {
+func startChild(configPath, cpuprofile string, peerPool bool) (*servers, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own binary: %w", err)
@@ -321,6 +323,9 @@ func startChild(configPath, cpuprofile string) (*servers, error) {
 	}
 	if cpuprofile != "" {
 		args = append(args, "-cpuprofile", cpuprofile)
+	}
+	if peerPool {
+		args = append(args, "-peer-pool")
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
@@ -447,7 +452,11 @@ func mixName(n int) string {
 func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s. Loopback, load generator and servers on the same machine.\n", rep.env)
-	fmt.Fprintf(&b, "Warden variant: %s. Traffic: %s. Whole run: %s.\n\n", rep.variant, mixName(o.postEvery), rep.elapsed.Round(time.Second))
+	peer := "a bare httputil.ReverseProxy"
+	if o.peerPool {
+		peer += " with Warden's copy-buffer pool (-peer-pool)"
+	}
+	fmt.Fprintf(&b, "Warden variant: %s. Peer: %s. Traffic: %s. Whole run: %s.\n\n", rep.variant, peer, mixName(o.postEvery), rep.elapsed.Round(time.Second))
 
 	bare, wd := mean(rep.rps["bare"]), mean(rep.rps["warden"])
 	fmt.Fprintf(&b, "Throughput, closed loop, %d connections, %d × %s per proxy (Go generator):\n\n", o.conns, o.rounds, o.duration)

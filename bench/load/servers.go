@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/warden-dev/warden/proxy"
 	"io"
 	"log"
 	"net"
@@ -44,8 +45,12 @@ func upstreamHandler() http.Handler {
 // bareProxy is the peer: an httputil.ReverseProxy with the usual Rewrite
 // (SetURL, SetXForwarded) and a transport sized like Warden's, so the
 // comparison is about what Warden adds, not about connection pooling.
-func bareProxy(up *url.URL) http.Handler {
-	return &httputil.ReverseProxy{
+//
+// With pooled set it gets the same copy-buffer pool as Warden's proxy, so
+// that the comparison isolates the guard from the garbage ReverseProxy
+// makes without one (-peer-pool).
+func bareProxy(up *url.URL, pooled bool) http.Handler {
+	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(up)
 			pr.SetXForwarded()
@@ -60,11 +65,15 @@ func bareProxy(up *url.URL) http.Handler {
 		// as "proxy error: context canceled"; failures show up as 502s.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
+	if pooled {
+		rp.BufferPool = &proxy.BufferPool{}
+	}
+	return rp
 }
 
 // startServers starts the upstream, the bare proxy and Warden's proxy on
 // free loopback ports. configPath, when set, is a Warden YAML config.
-func startServers(configPath string) (*servers, error) {
+func startServers(configPath string, peerPool bool) (*servers, error) {
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -87,7 +96,7 @@ func startServers(configPath string) (*servers, error) {
 		return nil, err
 	}
 	up, _ := url.Parse(s.Upstream)
-	if s.Bare, err = listen(bareProxy(up)); err != nil {
+	if s.Bare, err = listen(bareProxy(up, peerPool)); err != nil {
 		closeAll()
 		return nil, err
 	}
@@ -111,8 +120,8 @@ func startServers(configPath string) (*servers, error) {
 
 // serveChild runs the servers for a parent harness: it writes their
 // addresses as one JSON line to out and serves until in is closed.
-func serveChild(configPath, cpuprofile string, in io.Reader, out io.Writer) error {
-	s, err := startServers(configPath)
+func serveChild(configPath, cpuprofile string, peerPool bool, in io.Reader, out io.Writer) error {
+	s, err := startServers(configPath, peerPool)
 	if err != nil {
 		return err
 	}

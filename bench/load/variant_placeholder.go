@@ -19,7 +19,7 @@ type wardenProxy struct {
 const wardenVariant = "PLACEHOLDER pass-through wrapper (built with -tags nowarden)"
 
 func newWardenProxy(up *url.URL, _ string) (*wardenProxy, error) {
-	next := bareProxy(up)
+	next := bareProxy(up, false)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, r) })
 	return &wardenProxy{
 		srv:   &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
