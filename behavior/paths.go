@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"strings"
+	"sync/atomic"
 )
 
 // Sensitive-path categories (the first word of a sensitive_path message).
@@ -413,18 +414,30 @@ type pathClass struct {
 // classified paths. A site's traffic goes to a few hundred paths again and
 // again; classifying one costs a walk over the rules, a lookup here a hash
 // the detector computes anyway and one string compare.
-const pathMemoSlots = 2048
+const pathMemoSlots = 4096
 
 // pathClass classifies norm, whose hash under d.seed is h, through the
 // memo. Entries are immutable and replaced whole, so requests on any shard
 // share the table without a lock; a hit needs the exact path.
 func (d *Detector) pathClass(norm string, h uint64) *pathClass {
-	slot := &d.pathMemo[h%pathMemoSlots]
-	if pc := slot.Load(); pc != nil && pc.path == norm {
-		return pc
+	// Two-way: a path may sit in either slot of its pair, so two hot
+	// paths that hash to the same pair do not keep evicting each other.
+	i := h % pathMemoSlots
+	pair := [2]*atomic.Pointer[pathClass]{&d.pathMemo[i], &d.pathMemo[i^1]}
+	for _, slot := range pair {
+		if pc := slot.Load(); pc != nil && pc.path == norm {
+			return pc
+		}
 	}
 	pc := &pathClass{path: strings.Clone(norm), static: d.paths.isStatic(norm)}
 	pc.cat, pc.pat = d.paths.sensitive(norm)
-	slot.Store(pc)
+	// Replace an empty slot, else one of the two by another bit of h.
+	victim := pair[(h>>32)&1]
+	if pair[0].Load() == nil {
+		victim = pair[0]
+	} else if pair[1].Load() == nil {
+		victim = pair[1]
+	}
+	victim.Store(pc)
 	return pc
 }
