@@ -50,6 +50,12 @@ func (m *cleanMemo) index(name, value string) uint64 {
 	return (maphash.String(m.seed, value) ^ maphash.String(m.seed, name)*0x9e3779b97f4a7c15) % memoSlots
 }
 
+// perClient names headers whose values differ from client to client:
+// remembering them would fill the table with values never seen again,
+// pushing out the ones that repeat, and allocate on every request.
+var perClient = map[string]bool{"X-Forwarded-For": true, "Forwarded": true, "X-Real-Ip": true,
+	"True-Client-Ip": true, "Cf-Connecting-Ip": true, "X-Client-Ip": true}
+
 // memoizable reports whether a value of this length is worth remembering.
 func memoizable(v string) bool {
 	return len(v) >= memoMinValue && len(v) <= memoMaxValue
@@ -66,8 +72,8 @@ func (s *scan) headerValue(name, v string) { s.remembered(name, v, (*scan).value
 // remembered runs inspect on v unless name: v was found clean before, and
 // remembers it when this inspection finds it clean. A value is only known
 // clean when it was really inspected: not cut to MaxValueBytes, not past
-// MaxValues, and not skipped as a repeat of an earlier value of this
-// request (repeats are only looked for after repeatAfter values).
+// MaxValues (the count did not move), and not skipped as a repeat of an
+// earlier value of this request (the repeat count moved).
 func (s *scan) remembered(name, v string, inspect func(*scan, []byte)) {
 	m := s.d.memo
 	if m == nil || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
@@ -78,10 +84,9 @@ func (s *scan) remembered(name, v string, inspect func(*scan, []byte)) {
 		s.values++ // counts towards MaxValues as an inspected value would
 		return
 	}
-	fresh := s.values < repeatAfter && s.values < s.d.cfg.MaxValues
-	before := s.signals
+	signals, repeats, values := s.signals, s.repeats, s.values
 	inspect(s, unsafeBytes(v))
-	if fresh && s.signals == before {
+	if s.signals == signals && s.repeats == repeats && s.values > values && !perClient[name] {
 		m.add(name, v)
 	}
 }

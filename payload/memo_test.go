@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"testing"
+
+	"github.com/warden-dev/warden/abuse"
 )
 
 // TestCleanMemo checks that remembering clean header values never changes
@@ -27,6 +29,11 @@ func TestCleanMemo(t *testing.T) {
 		{"other header name", "/api/items/7", "$where", "sleep(5000)"},
 		{"other header clean", "/api/items/8", "X-Client-Note", "checkout page, second visit"},
 	}
+	// Many query values first: repeats are looked for, and a header whose
+	// value repeats an earlier header's is skipped, not inspected.
+	const many = "/q?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9"
+	const attack = "1' union select password from users--"
+	repeated := withHeader(withHeader(get(many), "X-Note-A", attack), "X-Note-B", attack)
 	memo := newTestDetector(t)
 	plain := newTestDetector(t)
 	plain.memo = nil
@@ -39,6 +46,26 @@ func TestCleanMemo(t *testing.T) {
 				t.Fatalf("round %d, %s: verdict with memo %+v, without %+v", round, tt.name, got, want)
 			}
 		}
+	}
+	for range 2 {
+		for _, r := range []*abuse.Request{repeated, withHeader(get("/a"), "X-Note-B", attack),
+			withHeader(get(many), "X-Client-Note", "quiet afternoon reading")} {
+			// Headers are walked in map order, so which of two equal
+			// headers names the evidence varies: compare the judgement.
+			got, want := memo.Detect(ctx, r), plain.Detect(ctx, r)
+			if got.Confidence != want.Confidence || got.Violation != want.Violation {
+				t.Fatalf("%s %v: verdict with memo %+v, without %+v", r.RawQuery, r.Header, got, want)
+			}
+		}
+	}
+	if memo.memo.has("X-Note-B", attack) {
+		t.Error("a value skipped as a repeat was remembered as clean")
+	}
+	if !memo.memo.has("X-Client-Note", "quiet afternoon reading") {
+		t.Error("clean header after many query values not remembered")
+	}
+	if memo.Detect(ctx, withHeader(get("/a"), "X-Forwarded-For", "198.51.100.23")); memo.memo.has("X-Forwarded-For", "198.51.100.23") {
+		t.Error("per-client header value remembered")
 	}
 	if !memo.memo.has("User-Agent", browserUA) || !memo.memo.has("X-Client-Note", "checkout page, second visit") {
 		t.Error("clean header value not remembered")

@@ -37,6 +37,7 @@ type scan struct {
 	name    []byte               // its name, when it has one
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
+	repeats int                  // values skipped as repeats, to tell an inspected value
 	seenAt  [seenSlots / 2]uint8 // the slots in use, to clear only those
 	nseen   int
 }
@@ -66,6 +67,7 @@ func (s *scan) repeat(v []byte) bool {
 	for i, n := int(h%seenSlots), 0; n < 8; i, n = (i+1)%seenSlots, n+1 {
 		switch s.seen[i] {
 		case h:
+			s.repeats++
 			return true
 		case 0:
 			s.seen[i] = h
@@ -94,6 +96,7 @@ func (s *scan) reset() {
 	s.best = [numClasses]evidence{}
 	s.values = 0
 	s.signals = 0
+	s.repeats = 0
 	s.loc, s.name = "", nil
 	for _, i := range s.seenAt[:s.nseen] {
 		s.seen[i] = 0
