@@ -149,3 +149,19 @@ func typeAllowed(list []string, mt mediaType) bool {
 	}
 	return false
 }
+
+// charsetRefused reports whether a charset parameter of mt names a charset
+// outside the allow-list, and whether its parameter list was malformed.
+func (s *scan) charsetRefused(mt mediaType) (refused, malformed bool) {
+	it := mt.params()
+	for {
+		name, value, _, ok := it.next()
+		if !ok {
+			break
+		}
+		if equalFold(name, "charset") && !containsFold(s.d.charsets, value) {
+			refused = true
+		}
+	}
+	return refused, it.bad
+}

@@ -296,17 +296,11 @@ func (s *scan) partType(v string, p *part) {
 		s.add(chkPartHeader, v)
 		return
 	}
-	it := mt.params()
-	for {
-		name, value, _, ok := it.next()
-		if !ok {
-			break
-		}
-		if equalFold(name, "charset") && !containsFold(s.d.charsets, value) {
-			s.add(chkCharset, v)
-		}
+	refused, malformed := s.charsetRefused(mt)
+	if refused {
+		s.add(chkCharset, v)
 	}
-	if it.bad {
+	if malformed {
 		s.add(chkPartHeader, v)
 	}
 }

@@ -353,17 +353,8 @@ func (s *scan) accept(h http.Header) {
 			if strings.IndexByte(item, ';') < 0 || indexFold(item, "charset") < 0 {
 				continue
 			}
-			mt, ok := parseMediaType(item)
-			if !ok {
-				continue
-			}
-			it := mt.params()
-			for {
-				name, value, _, ok := it.next()
-				if !ok {
-					break
-				}
-				if equalFold(name, "charset") && !containsFold(s.d.charsets, value) {
+			if mt, ok := parseMediaType(item); ok {
+				if refused, _ := s.charsetRefused(mt); refused {
 					s.add(chkAcceptCharset, item)
 				}
 			}
