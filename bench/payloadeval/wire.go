@@ -268,21 +268,11 @@ func inProcess(raw []byte, r *row) *abuse.Request {
 	hr, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
 	if err == nil {
 		body, _ := io.ReadAll(io.LimitReader(hr.Body, inspect.DefaultMaxBodyBytes))
-		req := &abuse.Request{
-			Method:      hr.Method,
-			Host:        hr.Host,
-			Path:        hr.URL.EscapedPath(),
-			RawQuery:    hr.URL.RawQuery,
-			UserAgent:   hr.Header.Get("User-Agent"),
-			Header:      hr.Header,
-			ContentType: hr.Header.Get("Content-Type"),
-			HTTP:        hr,
-		}
-		if len(body) > 0 {
-			req.Body = body
+		if req, err := inspect.BuildRequest(hr.Method, hr.RequestURI, hr.Header, body, inspect.DefaultMaxBodyBytes, time.Time{}); err == nil {
+			req.Host, req.HTTP = hr.Host, hr // net/http moved Host out of the header
 			hr.Body = io.NopCloser(bytes.NewReader(body))
+			return req
 		}
-		return req
 	}
 	h := http.Header{}
 	for k, v := range r.Headers {
