@@ -190,11 +190,16 @@ func (d *BudgetDetector) applies(r *abuse.Request) bool {
 	return false
 }
 
-// charged reports whether Detect may have left a pending charge for r: the
-// same test Detect starts with, so that the requests a budget does not
-// cover (most of them) take no lock on the way out.
+// covers reports whether the budget charges r at all.
+func (d *BudgetDetector) covers(r *abuse.Request) bool {
+	return d.cfg.Enabled && len(r.Body) > 0 && d.applies(r)
+}
+
+// charged reports whether Detect may have left a pending charge for r, so
+// that the requests a budget does not cover (most of them) take no lock on
+// the way out.
 func (d *BudgetDetector) charged(r *abuse.Request) bool {
-	return r.ID != "" && d.cfg.Enabled && len(r.Body) > 0 && d.applies(r)
+	return r.ID != "" && d.covers(r)
 }
 
 func (d *BudgetDetector) price(model string) Price {
@@ -224,7 +229,7 @@ func (d *BudgetDetector) estimate(c *Chat, ok bool) (model string, in, out int64
 
 // Detect charges the request's estimate or throttles when a budget is spent.
 func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
-	if !d.cfg.Enabled || len(r.Body) == 0 || !d.applies(r) {
+	if !d.covers(r) {
 		return abuse.Verdict{}
 	}
 	c, ok := parseChatFor(d.chats, r, d.cfg.Chat)
