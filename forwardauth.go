@@ -70,7 +70,9 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 	if strings.ContainsAny(method, " \t\r\n") {
 		return nil, errors.New("X-Forwarded-Method / X-Original-Method is malformed")
 	}
-	o := r.Clone(r.Context())
+	// A shallow copy: the subrequest is this handler's own, so its header
+	// map can lose the forward-auth fields without a deep clone.
+	o := r.WithContext(r.Context())
 	o.Method = method
 	o.URL = u
 	o.RequestURI = uri
