@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/testbin"
 )
 
 // xssExcerpt is what a payload detector quotes from an attack: the
@@ -30,19 +29,11 @@ import (
 const xssExcerpt = `excerpt: <img src=x onerror="document.title='pwned'">`
 
 // findChromium returns the browser the dashboard test drives. Like the
-// Redis tests, it skips when none is installed, unless CI=true.
+// Redis and PostgreSQL tests, it skips when none is installed, unless
+// CI=true.
 func findChromium(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (CI=true): apt-get install chromium")
-	}
-	t.Skip("chromium is not installed; apt-get install chromium to run the dashboard browser test")
-	return ""
+	return testbin.Find(t, "chromium", "chromium", "chromium-browser")
 }
 
 // pageProblems collects what the page reports as broken: uncaught

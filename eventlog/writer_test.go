@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/syncbuf"
 )
 
 // recStore records what it was given and can be told to fail.
@@ -184,7 +185,7 @@ func TestWriterRetriesFailedStore(t *testing.T) {
 	cfg.BatchSize = 2
 	st := &recStore{fail: true}
 	var storeErrs atomic.Int64
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	w, err := NewWriter(cfg, Options{
 		Store:        st,
 		OnStoreError: func(error) { storeErrs.Add(1) },
@@ -232,7 +233,7 @@ func TestWriterObserve(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.Requests = tt.requestLog
-			var line syncBuffer
+			var line syncbuf.Buffer
 			st := &recStore{}
 			w, err := NewWriter(cfg, Options{Store: st, Line: NewJSONHandler(&line), Mode: "monitor"})
 			if err != nil {
@@ -317,23 +318,6 @@ func ids(es []Event) []string {
 		out = append(out, e.RequestID)
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
 }
 
 func BenchmarkEnqueue(b *testing.B) {

@@ -14,28 +14,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/warden-dev/warden/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func noEnv(string) (string, bool) { return "", false }
 
@@ -43,7 +26,7 @@ func noEnv(string) (string, bool) { return "", false }
 type running struct {
 	proxy, admin, tokenPath string
 	stop                    func() int
-	stdout, stderr          *syncBuffer
+	stdout, stderr          *syncbuf.Buffer
 }
 
 var addrLine = regexp.MustCompile(`(?:proxy|forward-auth) http://(\S+) .*\nadmin:  http://(\S+)  \(token in (.+)\)`)
@@ -51,7 +34,7 @@ var addrLine = regexp.MustCompile(`(?:proxy|forward-auth) http://(\S+) .*\nadmin
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"}, args...),
@@ -313,7 +296,7 @@ func TestCheckConfig(t *testing.T) {
 func TestDemoCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
-	out, errb := &syncBuffer{}, &syncBuffer{}
+	out, errb := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	code := run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--every", "1s"}, env{strings.NewReader(""), out, errb, noEnv})
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, errb.String())

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/warden-dev/warden/internal/testbin"
 )
 
 // ErrNotInstalled is returned by Start when the PostgreSQL server binaries
@@ -272,21 +274,13 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// tb is the part of testing.TB that check uses (a fake can stand in).
-type tb interface {
-	Helper()
-	Skip(args ...any)
-	Fatal(args ...any)
-	Fatalf(format string, args ...any)
-}
-
-func check(t tb, err error) {
+// check ends t when the server did not start: missing binaries skip it
+// (fail it when CI=true), any other error fails it.
+func check(t testing.TB, err error) {
 	t.Helper()
 	switch {
-	case errors.Is(err, ErrNotInstalled) && os.Getenv("CI") == "true":
-		t.Fatalf("%v (CI=true: the binaries must be installed)", err)
 	case errors.Is(err, ErrNotInstalled):
-		t.Skip(err)
+		testbin.Missing(t, err.Error())
 	case err != nil:
 		t.Fatal(err)
 	}

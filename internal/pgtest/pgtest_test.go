@@ -51,13 +51,16 @@ func TestServerLifecycle(t *testing.T) {
 	}
 }
 
-// fakeTB records how check ended a test.
-type fakeTB struct{ skipped, failed bool }
+// fakeTB records how check ended a test; Skip and Fatal return instead
+// of ending the calling goroutine.
+type fakeTB struct {
+	testing.TB
+	skipped, failed bool
+}
 
-func (f *fakeTB) Helper()               {}
-func (f *fakeTB) Skip(...any)           { f.skipped = true }
-func (f *fakeTB) Fatal(...any)          { f.failed = true }
-func (f *fakeTB) Fatalf(string, ...any) { f.failed = true }
+func (f *fakeTB) Helper()      {}
+func (f *fakeTB) Skip(...any)  { f.skipped = true }
+func (f *fakeTB) Fatal(...any) { f.failed = true }
 
 // Missing binaries skip a test locally and fail it in CI; any other
 // start failure fails it.
@@ -75,8 +78,8 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Setenv("CI", tt.ci)
-		var f fakeTB
-		check(&f, tt.err)
+		f := &fakeTB{TB: t}
+		check(f, tt.err)
 		if f.skipped != tt.skip || f.failed != tt.failed {
 			t.Errorf("CI=%q err=%v: skipped %v failed %v, want %v %v", tt.ci, tt.err, f.skipped, f.failed, tt.skip, tt.failed)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/syncbuf"
 )
 
 // pgRequestIDs returns the request id of every row in dsn's events table,
@@ -103,9 +104,9 @@ func TestBackfillResumesAfterCrash(t *testing.T) {
 	const n, batch, crashAt = 50, 8, 3
 	backlog(t, lite, "e", n)
 
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	held := make(chan struct{})
-	first := openTuned(t, dsn, Options{Fallback: lite, Logger: logs.logger()}, func(s *Store) {
+	first := openTuned(t, dsn, Options{Fallback: lite, Logger: textLogger(logs)}, func(s *Store) {
 		s.batch = batch
 		s.afterCommit = func(b int) error {
 			if b == crashAt {
@@ -132,8 +133,8 @@ func TestBackfillResumesAfterCrash(t *testing.T) {
 	// Restart: the same data dir, a new Store.
 	lite.Close()
 	lite = openSQLiteAt(t, path)
-	logs = &logBuffer{}
-	second := openTuned(t, dsn, Options{Fallback: lite, Logger: logs.logger()}, func(s *Store) { s.batch = batch })
+	logs = &syncbuf.Buffer{}
+	second := openTuned(t, dsn, Options{Fallback: lite, Logger: textLogger(logs)}, func(s *Store) { s.batch = batch })
 	eventually(t, "the backlog to be backfilled", func() bool { return localCount(t, lite) == 0 })
 	got := pgRequestIDs(t, dsn)
 	if len(got) != n || !distinct(got) {
@@ -230,10 +231,10 @@ func TestLostReplyStoredOnce(t *testing.T) {
 	proxy := newLossyProxy(t, srv.Port())
 	viaProxy := strings.Replace(dsn, ":"+strconv.Itoa(srv.Port())+"/", ":"+strconv.Itoa(proxy.port())+"/", 1)
 	lite := openSQLite(t)
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	atCommit := make(chan struct{})
 	release := make(chan struct{})
-	s := openTuned(t, viaProxy, Options{Fallback: lite, Logger: logs.logger()}, func(s *Store) {
+	s := openTuned(t, viaProxy, Options{Fallback: lite, Logger: textLogger(logs)}, func(s *Store) {
 		s.afterCommit = func(int) error {
 			select {
 			case atCommit <- struct{}{}:
@@ -409,14 +410,14 @@ func TestBackfillRefusedBatchStays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	logs := &logBuffer{}
-	s := open(t, dsn, Options{Logger: logs.logger()}) // creates the schema
+	logs := &syncbuf.Buffer{}
+	s := open(t, dsn, Options{Logger: textLogger(logs)}) // creates the schema
 	s.Close()
 	if _, err := conn.Exec(ctx, `ALTER TABLE `+table+` ADD CONSTRAINT no_refused CHECK (request_id NOT LIKE 'refused%')`); err != nil {
 		t.Fatal(err)
 	}
 	backlog(t, lite, "refused-", 2)
-	s = open(t, dsn, Options{Fallback: lite, Logger: logs.logger()})
+	s = open(t, dsn, Options{Fallback: lite, Logger: textLogger(logs)})
 	eventually(t, "the refusal to be logged", func() bool { return strings.Contains(logs.String(), "backfill from the local event store stopped") })
 	if st := s.Stats(); st.Down || st.Outages != 0 {
 		t.Errorf("a refused batch counted as an outage: %+v", st)

@@ -1,16 +1,15 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/warden-dev/warden/internal/pgtest"
+	"github.com/warden-dev/warden/internal/syncbuf"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
@@ -31,25 +30,11 @@ func newDB(t testing.TB) (string, *pgtest.Server) {
 	return srv.NewDatabase(t), srv
 }
 
-// logBuffer collects log lines from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// textLogger returns a logger writing text lines to logs, which a test
+// reads while the Store's goroutines still log.
+func textLogger(logs *syncbuf.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(logs, nil))
 }
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // open opens a Store on dsn with the test's defaults (short retry) and
 // closes it when the test ends.
@@ -66,7 +51,7 @@ func openTuned(t testing.TB, dsn string, opt Options, tune func(*Store)) *Store 
 	cfg.DSN = dsn
 	cfg.RetryAfter = 50 * time.Millisecond
 	if opt.Logger == nil {
-		opt.Logger = (&logBuffer{}).logger()
+		opt.Logger = textLogger(&syncbuf.Buffer{})
 	}
 	s, err := openStore(context.Background(), cfg, opt, tune)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/syncbuf"
 )
 
 // event builds an event as the pipeline does.
@@ -236,9 +237,9 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	dsn, srv := newDB(t)
 	t.Cleanup(func() { _ = srv.Restart() }) // the next test needs it, also if this one fails half-way
 	lite := openSQLite(t)
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	var failures, backfilled atomic.Int64
-	s := open(t, dsn, Options{Fallback: lite, Logger: logs.logger(), OnFailure: func() { failures.Add(1) },
+	s := open(t, dsn, Options{Fallback: lite, Logger: textLogger(logs), OnFailure: func() { failures.Add(1) },
 		OnBackfill: func(n int) { backfilled.Add(int64(n)) }})
 	direct := open(t, dsn, Options{}) // PostgreSQL alone, to check where events went
 
@@ -367,8 +368,8 @@ func TestOpenWhileDown(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DSN = fmt.Sprintf("postgres://warden:%s@127.0.0.1:%d/events?sslmode=disable", secret, closedPort(t))
 	cfg.RetryAfter = time.Hour
-	logs := &logBuffer{}
-	if s, err := Open(ctx, cfg, Options{Logger: logs.logger()}); err == nil {
+	logs := &syncbuf.Buffer{}
+	if s, err := Open(ctx, cfg, Options{Logger: textLogger(logs)}); err == nil {
 		s.Close()
 		t.Fatal("Open without a fallback succeeded with PostgreSQL down")
 	} else if strings.Contains(err.Error(), secret) {
@@ -376,7 +377,7 @@ func TestOpenWhileDown(t *testing.T) {
 	}
 
 	lite := openSQLite(t)
-	s, err := Open(ctx, cfg, Options{Fallback: lite, Logger: logs.logger()})
+	s, err := Open(ctx, cfg, Options{Fallback: lite, Logger: textLogger(logs)})
 	if err != nil {
 		t.Fatalf("Open with a fallback: %v", err)
 	}

@@ -1,24 +1,25 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/warden-dev/warden/internal/syncbuf"
+	"github.com/warden-dev/warden/internal/testbin"
 )
 
 // server is a redis-server process the test owns, on a free port.
 type server struct {
 	t    testing.TB
+	bin  string // path of redis-server
 	port int
 	cmd  *exec.Cmd
 }
@@ -27,17 +28,12 @@ type server struct {
 // when redis-server is not installed, unless CI=true.
 func startRedis(t testing.TB) *server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not installed (CI=true): apt-get install redis-server")
-		}
-		t.Skip("redis-server is not installed; apt-get install redis-server to run this test")
-	}
+	bin := testbin.Find(t, "redis-server", "redis-server")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, port: l.Addr().(*net.TCPAddr).Port}
+	s := &server{t: t, bin: bin, port: l.Addr().(*net.TCPAddr).Port}
 	l.Close()
 	s.start()
 	t.Cleanup(s.stop)
@@ -48,7 +44,7 @@ func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 func (s *server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
@@ -113,36 +109,18 @@ func (cc countingConn) Write(p []byte) (int, error) {
 	return cc.Conn.Write(p)
 }
 
-// logBuffer collects log lines from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type instance struct {
 	store  *Store
 	count  *counter
 	client *goredis.Client
-	logs   *logBuffer
+	logs   *syncbuf.Buffer
 }
 
 // newInstance returns a Store on srv with its own client, as another
 // Warden process would have.
 func newInstance(t testing.TB, srv *server, retry time.Duration) *instance {
 	t.Helper()
-	in := &instance{count: &counter{}, logs: &logBuffer{}}
+	in := &instance{count: &counter{}, logs: &syncbuf.Buffer{}}
 	in.client = goredis.NewClient(&goredis.Options{Addr: srv.addr(), MaxRetries: 1,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { in.client.Close() })

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/warden-dev/warden"
@@ -19,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/admin"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/syncbuf"
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/store/sqlite"
 )
@@ -43,14 +42,6 @@ var union = abuse.DetectorFunc{ID: "union_select", Fn: func(_ context.Context, r
 	}
 	return abuse.Verdict{}
 }}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 const token = "e2e-token-0123456789abcdef"
 
@@ -78,7 +69,7 @@ func TestGuardLogsBlocksAndHonoursAdminBans(t *testing.T) {
 	defer g.Close(ctx)
 
 	m := metrics.New(metrics.Config{})
-	var lines syncBuf
+	var lines syncbuf.Buffer
 	w, err := eventlog.NewWriter(eventlog.DefaultConfig(), eventlog.Options{
 		Line: eventlog.NewJSONHandler(&lines), Store: db, Mode: "enforce", OnDrop: m.DroppedEvent,
 	})
