@@ -38,7 +38,7 @@ type Detector struct {
 	failStatus [600]bool
 	payloadDet map[string]bool
 	userParams map[string]bool
-	w          map[string]float64 // effective weights
+	w          [numScenarios]float64 // effective weights, by scenario index
 
 	shard [shards]struct {
 		mu sync.Mutex
@@ -51,6 +51,8 @@ type Detector struct {
 		lastLen  int
 		lastInfo reqInfo
 		lastNode *node[clientKey, client] // the client found by Findings, nil if none
+
+		_ [64]byte // keeps each shard's mutex and memo off its neighbours' cache lines
 	}
 	umu   sync.Mutex
 	users *lru[uint32, userRecord]
@@ -72,11 +74,10 @@ func New(cfg Config) (*Detector, error) {
 		paths:      newPathMatcher(cfg),
 		loginClass: make(map[string]bool),
 		payloadDet: make(map[string]bool),
-		w:          make(map[string]float64, len(defaultWeights)),
 		seed:       maphash.MakeSeed(),
 	}
-	for k := range defaultWeights {
-		d.w[k] = cfg.weight(k)
+	for i, k := range scenarioNames {
+		d.w[i] = cfg.weight(k)
 	}
 	for _, c := range cfg.Login.Classes {
 		d.loginClass[c] = true
@@ -150,7 +151,7 @@ func (d *Detector) classify(r *abuse.Request) reqInfo {
 	nh := maphash.String(d.seed, norm)
 	pc := d.pathClass(norm, nh)
 	ri.static = pc.static
-	if d.w[SensitivePath] > 0 {
+	if d.w[sSensitivePath] > 0 {
 		ri.sensCat, ri.sensPat = pc.cat, pc.pat
 	}
 	var param string
@@ -215,6 +216,32 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	return d.Verdict(d.unreported(r, fs))
 }
 
+// scenario indexes the violation types: weights are kept in an array,
+// not looked up by name on every request.
+type scenario uint8
+
+const (
+	sFlood scenario = iota
+	sElevatedRate
+	sErrorStorm
+	sSensitivePath
+	sContentDiscovery
+	sEndpointScan
+	sIDEnumeration
+	sCredentialStuffing
+	sBruteForce
+	sBurstAfterIdle
+	sPayloadProbing
+	sUARotation
+	sProtocolProbe
+	numScenarios
+)
+
+var scenarioNames = [numScenarios]string{
+	Flood, ElevatedRate, ErrorStorm, SensitivePath, ContentDiscovery, EndpointScan, IDEnumeration,
+	CredentialStuffing, BruteForce, BurstAfterIdle, PayloadProbing, UARotation, ProtocolProbe,
+}
+
 // scenarioBits numbers the violation types for Detector.unreported.
 var scenarioBits = map[string]uint16{
 	Flood: 1 << 0, ElevatedRate: 1 << 1, ErrorStorm: 1 << 2, SensitivePath: 1 << 3, ContentDiscovery: 1 << 4,
@@ -266,13 +293,13 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	}
 	dst = d.evaluate(c, &ri, r, dst)
 	sh.mu.Unlock()
-	if ri.login && ri.userHash != 0 && d.w[BruteForce] > 0 {
+	if ri.login && ri.userHash != 0 && d.w[sBruteForce] > 0 {
 		d.umu.Lock()
 		if u := d.users.peek(ri.userHash); u != nil {
 			n := u.fails.count(ri.t, d.cfg.Login.PerUser.Window)
 			ips := distinctNonZero(u.ips[:])
 			if n >= float64(d.cfg.Login.PerUser.Max) && ips >= d.cfg.Login.PerUserIPs {
-				dst = append(dst, Finding{BruteForce, math.Min(d.w[BruteForce], 0.75),
+				dst = append(dst, Finding{BruteForce, math.Min(d.w[sBruteForce], 0.75),
 					fmt.Sprintf("%.0f failed logins for this username from %d IPs in %s", n, ips, d.cfg.Login.PerUser.Window)})
 			}
 		}
@@ -281,11 +308,11 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	return dst
 }
 
-func (d *Detector) add(dst []Finding, scenario string, conf float64, format string, args ...any) []Finding {
-	if d.w[scenario] <= 0 || conf <= 0 {
+func (d *Detector) add(dst []Finding, s scenario, conf float64, format string, args ...any) []Finding {
+	if d.w[s] <= 0 || conf <= 0 {
 		return dst
 	}
-	return append(dst, Finding{Scenario: scenario, Confidence: conf, Message: fmt.Sprintf(format, args...)})
+	return append(dst, Finding{Scenario: scenarioNames[s], Confidence: conf, Message: fmt.Sprintf(format, args...)})
 }
 
 // evaluate runs every scenario over c plus the pending request.
@@ -295,64 +322,79 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 	grace := c.n < uint32(cfg.GraceRequests)
 	black := math.Max(d.cfg.BlackConfidence, 0.95)
 
+	// Each check below first compares the window's upper bound (see
+	// window.atMost) with its threshold: on ordinary traffic that integer
+	// test settles it, without estimating the count.
 	if !ri.static {
-		if n := c.flood.count(t, cfg.Flood.Window) + 1; n >= float64(cfg.Flood.Max) {
-			dst = d.add(dst, Flood, d.w[Flood], "%.0f requests in %s (limit %d)", n, cfg.Flood.Window, cfg.Flood.Max)
-		} else if n := c.elevated.count(t, cfg.Elevated.Window) + 1; !grace && n >= float64(cfg.Elevated.Max) {
-			dst = d.add(dst, ElevatedRate, d.w[ElevatedRate], "%.0f requests in %s (limit %d)", n, cfg.Elevated.Window, cfg.Elevated.Max)
+		flood := false
+		if c.flood.atMost()+1 >= uint64(cfg.Flood.Max) {
+			if n := c.flood.count(t, cfg.Flood.Window) + 1; n >= float64(cfg.Flood.Max) {
+				dst = d.add(dst, sFlood, d.w[sFlood], "%.0f requests in %s (limit %d)", n, cfg.Flood.Window, cfg.Flood.Max)
+				flood = true
+			}
+		}
+		if !flood && !grace && c.elevated.atMost()+1 >= uint64(cfg.Elevated.Max) {
+			if n := c.elevated.count(t, cfg.Elevated.Window) + 1; n >= float64(cfg.Elevated.Max) {
+				dst = d.add(dst, sElevatedRate, d.w[sElevatedRate], "%.0f requests in %s (limit %d)", n, cfg.Elevated.Window, cfg.Elevated.Max)
+			}
 		}
 	}
-	if !grace {
+	// errs/tot >= Ratio > 0 needs an error
+	if !grace && c.errs.atMost() > 0 && c.total.atMost() >= uint64(cfg.ErrorStorm.MinRequests) {
 		tot := c.total.count(t, cfg.ErrorStorm.Window)
 		errs := c.errs.count(t, cfg.ErrorStorm.Window)
 		if tot >= float64(cfg.ErrorStorm.MinRequests) && errs/tot >= cfg.ErrorStorm.Ratio {
-			dst = d.add(dst, ErrorStorm, d.w[ErrorStorm], "%.0f of %.0f responses were errors in %s", errs, tot, cfg.ErrorStorm.Window)
+			dst = d.add(dst, sErrorStorm, d.w[sErrorStorm], "%.0f of %.0f responses were errors in %s", errs, tot, cfg.ErrorStorm.Window)
 		}
 	}
-	if nf := c.notFound.count(t, cfg.Discovery.Window); nf >= float64(3*cfg.Discovery.Max) {
-		dst = d.add(dst, ContentDiscovery, black, "%.0f not-found answers on non-static paths in %s", nf, cfg.Discovery.Window)
-	} else if nf >= float64(cfg.Discovery.Max) && !grace {
-		dst = d.add(dst, ContentDiscovery, d.w[ContentDiscovery], "%.0f not-found answers on non-static paths in %s", nf, cfg.Discovery.Window)
+	if c.notFound.atMost() >= uint64(cfg.Discovery.Max) {
+		if nf := c.notFound.count(t, cfg.Discovery.Window); nf >= float64(3*cfg.Discovery.Max) {
+			dst = d.add(dst, sContentDiscovery, black, "%.0f not-found answers on non-static paths in %s", nf, cfg.Discovery.Window)
+		} else if nf >= float64(cfg.Discovery.Max) && !grace {
+			dst = d.add(dst, sContentDiscovery, d.w[sContentDiscovery], "%.0f not-found answers on non-static paths in %s", nf, cfg.Discovery.Window)
+		}
 	}
-	if !ri.static {
+	if !ri.static && c.distinct.atMost()+1 >= uint64(cfg.Scanning.Max) {
 		n := c.distinct.count(t, cfg.Scanning.Window)
 		if !ringHas(c.paths[:], ri.pathHash) {
 			n++
 		}
 		if n >= float64(2*cfg.Scanning.Max) {
-			dst = d.add(dst, EndpointScan, black, "%.0f distinct paths in %s", n, cfg.Scanning.Window)
+			dst = d.add(dst, sEndpointScan, black, "%.0f distinct paths in %s", n, cfg.Scanning.Window)
 		} else if n >= float64(cfg.Scanning.Max) && !grace {
-			dst = d.add(dst, EndpointScan, d.w[EndpointScan], "%.0f distinct paths in %s", n, cfg.Scanning.Window)
+			dst = d.add(dst, sEndpointScan, d.w[sEndpointScan], "%.0f distinct paths in %s", n, cfg.Scanning.Window)
 		}
 	}
 	if ri.sensCat != "" {
 		n := c.sensitive.count(t, cfg.Sensitive.Window) + 1
-		conf := d.w[SensitivePath]
+		conf := d.w[sSensitivePath]
 		if n >= float64(cfg.Sensitive.Max) {
 			conf = black
 		}
-		dst = d.add(dst, SensitivePath, conf, "%s path %q (%.0f sensitive hits in %s)", ri.sensCat, abuse.Excerpt(r.Path), n, cfg.Sensitive.Window)
+		dst = d.add(dst, sSensitivePath, conf, "%s path %q (%.0f sensitive hits in %s)", ri.sensCat, abuse.Excerpt(r.Path), n, cfg.Sensitive.Window)
 	}
-	if !grace {
+	if !grace && c.uaNew.atMost()+1 >= uint64(cfg.UARotation.Max) {
 		n := c.uaNew.count(t, cfg.UARotation.Window)
 		if !ringHas(c.uas[:], ri.uaHash) {
 			n++
 		}
 		if n >= float64(cfg.UARotation.Max) {
-			dst = d.add(dst, UARotation, d.w[UARotation], "%.0f different user agents in %s", n, cfg.UARotation.Window)
+			dst = d.add(dst, sUARotation, d.w[sUARotation], "%.0f different user agents in %s", n, cfg.UARotation.Window)
 		}
 	}
-	if n := c.payload.count(t, cfg.PayloadProbing.Window); n >= float64(cfg.PayloadProbing.Max) {
-		dst = d.add(dst, PayloadProbing, d.w[PayloadProbing], "%.0f payload detections in %s", n, cfg.PayloadProbing.Window)
+	if c.payload.atMost() >= uint64(cfg.PayloadProbing.Max) {
+		if n := c.payload.count(t, cfg.PayloadProbing.Window); n >= float64(cfg.PayloadProbing.Max) {
+			dst = d.add(dst, sPayloadProbing, d.w[sPayloadProbing], "%.0f payload detections in %s", n, cfg.PayloadProbing.Window)
+		}
 	}
 	if ri.login {
 		fails := c.loginFail.count(t, cfg.Login.Failures.Window)
 		if fails >= float64(cfg.Login.Failures.Max) {
-			dst = d.add(dst, BruteForce, d.w[BruteForce], "%.0f failed logins in %s", fails, cfg.Login.Failures.Window)
+			dst = d.add(dst, sBruteForce, d.w[sBruteForce], "%.0f failed logins in %s", fails, cfg.Login.Failures.Window)
 		} else if ok := c.loginOK.count(t, cfg.Login.Failures.Window); fails >= math.Ceil(0.5*float64(cfg.Login.Failures.Max)) && fails > 3*ok {
 			// GREY only when failures far outweigh successes: an office behind
 			// one NAT address fails now and then but mostly logs in
-			dst = d.add(dst, BruteForce, 0.6, "%.0f failed and %.0f successful logins in %s", fails, ok, cfg.Login.Failures.Window)
+			dst = d.add(dst, sBruteForce, 0.6, "%.0f failed and %.0f successful logins in %s", fails, ok, cfg.Login.Failures.Window)
 		}
 		if fails > 0 {
 			users := distinctNonZero(c.users[:])
@@ -360,26 +402,35 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 				users++
 			}
 			if users >= cfg.Login.Usernames {
-				dst = d.add(dst, CredentialStuffing, d.w[CredentialStuffing], "failed logins for %d different usernames in %s", users, cfg.Login.Failures.Window)
+				dst = d.add(dst, sCredentialStuffing, d.w[sCredentialStuffing], "failed logins for %d different usernames in %s", users, cfg.Login.Failures.Window)
 			}
 		}
 	}
-	if ri.hasID && d.w[IDEnumeration] > 0 {
+	if ri.hasID && d.w[sIDEnumeration] > 0 {
 		if tr, ok := c.track(ri.shape); ok {
 			dst = d.enumeration(tr, ri, r, dst)
 		}
 	}
 	if !grace && c.burstShape == ri.shape && c.burstN > 0 && t-c.burstStart <= int64(cfg.Burst.Window) && int(c.burstN)+1 >= cfg.Burst.Max {
-		dst = d.add(dst, BurstAfterIdle, d.w[BurstAfterIdle], "%d requests to one endpoint within %s after %s idle", c.burstN+1, cfg.Burst.Window, cfg.Burst.Idle)
+		dst = d.add(dst, sBurstAfterIdle, d.w[sBurstAfterIdle], "%d requests to one endpoint within %s after %s idle", c.burstN+1, cfg.Burst.Window, cfg.Burst.Idle)
 	}
 	if ri.badProto {
-		dst = d.add(dst, ProtocolProbe, d.w[ProtocolProbe], "request line %q %q is not an origin-form HTTP request", abuse.Excerpt(r.Method), abuse.Excerpt(r.Path))
+		dst = d.add(dst, sProtocolProbe, d.w[sProtocolProbe], "request line %q %q is not an origin-form HTTP request", abuse.Excerpt(r.Method), abuse.Excerpt(r.Path))
 	}
 	return dst
 }
 
 func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
 	e := &d.cfg.Enumeration
+	if !ri.userEnum && tr.n >= 2 {
+		// A client asking for the same ID a third time in a row (polling
+		// one resource) walks nothing: the two zero steps leave the
+		// sequential walk two short, the two repeats the dense one.
+		// Sequential and Dense are at least 3, so both windows hold them.
+		if id := uint32(ri.id); tr.newest(0).id == id && tr.newest(1).id == id {
+			return dst
+		}
+	}
 	var ids, secs [idRing + 1]uint32
 	k := max(e.Sequential, e.Dense) - 1
 	n := tr.last(k, ids[:], secs[:])
@@ -401,7 +452,7 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 			}
 		}
 		if distinct >= e.UserDistinct {
-			return d.add(dst, IDEnumeration, math.Min(d.w[IDEnumeration], 0.75), "user enumeration: %d distinct user numbers on %s within %s", distinct, routeName(r), e.SequentialWindow)
+			return d.add(dst, sIDEnumeration, math.Min(d.w[sIDEnumeration], 0.75), "user enumeration: %d distinct user numbers on %s within %s", distinct, routeName(r), e.SequentialWindow)
 		}
 	}
 	if n >= e.Sequential {
@@ -419,7 +470,7 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 				}
 			}
 			if max(up, down) >= len(w)-2 {
-				return d.add(dst, IDEnumeration, d.w[IDEnumeration], "sequential walk over ids %d..%d on %s (%d requests in %ds)", w[0], w[len(w)-1], routeName(r), len(w), span)
+				return d.add(dst, sIDEnumeration, d.w[sIDEnumeration], "sequential walk over ids %d..%d on %s (%d requests in %ds)", w[0], w[len(w)-1], routeName(r), len(w), span)
 			}
 		}
 	}
@@ -428,7 +479,7 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 		w := sorted[:e.Dense]
 		copy(w, ids[n-e.Dense:n])
 		s := secs[n-e.Dense : n]
-		if span := int64(s[len(s)-1]) - int64(s[0]); span <= int64(e.DenseWindow/time.Second) {
+		if span := int64(s[len(s)-1]) - int64(s[0]); span <= int64(e.DenseWindow/time.Second) && denseCandidate(w, e.Dense, e.Coverage) {
 			slices.Sort(w)
 			distinct := 1
 			for i := 1; i < len(w); i++ {
@@ -438,11 +489,27 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 			}
 			rng := float64(w[len(w)-1]-w[0]) + 1
 			if distinct >= e.Dense-1 && float64(distinct)/rng >= e.Coverage {
-				return d.add(dst, IDEnumeration, d.w[IDEnumeration], "dense walk: %d distinct ids within %d..%d on %s in %ds", distinct, w[0], w[len(w)-1], routeName(r), span)
+				return d.add(dst, sIDEnumeration, d.w[sIDEnumeration], "dense walk: %d distinct ids within %d..%d on %s in %ds", distinct, w[0], w[len(w)-1], routeName(r), span)
 			}
 		}
 	}
 	return dst
+}
+
+// denseCandidate reports whether w, ids in request order, may be a dense
+// walk: sorting them is needed to be sure. Each ID equal to its
+// predecessor is one fewer distinct, and the distinct IDs are at most
+// len(w) over the range from the smallest to the largest.
+func denseCandidate(w []uint32, dense int, coverage float64) bool {
+	dups := 0
+	lo, hi := w[0], w[0]
+	for i := 1; i < len(w); i++ {
+		if w[i] == w[i-1] {
+			dups++
+		}
+		lo, hi = min(lo, w[i]), max(hi, w[i])
+	}
+	return dups < 2 && float64(dense)/(float64(hi-lo)+1) >= coverage
 }
 
 // Verdict combines findings into one verdict: the confidence is the

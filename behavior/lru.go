@@ -1,38 +1,51 @@
 package behavior
 
-// lru is a capped map with least-recently-used eviction. Once full, an
-// insertion reuses the evicted node, so the steady state does not
-// allocate. It is not safe for concurrent use; callers hold a lock.
+// lru is a capped map with approximate least-recently-used eviction (the
+// CLOCK algorithm). Entries live in fixed slots; each slot has a "used"
+// bit, set when the entry is used again after the get that created it.
+// When the table is full, a hand sweeps the slots, clearing set bits, and
+// evicts the first entry whose bit is already clear: one not used since
+// the hand last passed it. So an entry used since the hand last passed is
+// not evicted before the hand comes round again, and an entry seen once
+// (a one-off client, a spoofed address) goes before one seen again; but
+// among the others the order is not exact.
+//
+// Exact LRU would move an entry to the front of a list on every use,
+// writing two neighbours' pointers: cache misses on cold state for every
+// request. Here a use sets one bit in a small, dense bitmap.
+//
+// Slots are allocated in chunks as the table grows; once full, an
+// insertion reuses the evicted slot, so the steady state does not
+// allocate. Node addresses are stable. It is not safe for concurrent use;
+// callers hold a lock.
 type lru[K comparable, V any] struct {
-	max   int
-	m     map[K]*node[K, V]
-	head  node[K, V] // sentinel: head.next is the most recent
-	evict int        // evictions so far
+	max    int
+	m      map[K]*node[K, V]
+	chunks [][]node[K, V]
+	used   []uint64 // bit i: slot i was used since the hand last passed
+	n      int      // slots handed out
+	hand   int      // next slot the sweep looks at
+	evict  int      // evictions so far
 }
 
 type node[K comparable, V any] struct {
-	key        K
-	val        V
-	prev, next *node[K, V]
+	key  K
+	slot int32
+	val  V
 }
+
+// chunkSlots is the number of slots allocated at a time.
+const chunkSlots = 64
 
 func newLRU[K comparable, V any](max int) *lru[K, V] {
-	l := &lru[K, V]{max: max, m: make(map[K]*node[K, V])}
-	l.head.prev, l.head.next = &l.head, &l.head
-	return l
+	return &lru[K, V]{max: max, m: make(map[K]*node[K, V]), used: make([]uint64, (max+63)/64)}
 }
 
-func (l *lru[K, V]) unlink(n *node[K, V]) {
-	n.prev.next, n.next.prev = n.next, n.prev
+func (l *lru[K, V]) at(i int) *node[K, V] {
+	return &l.chunks[i/chunkSlots][i%chunkSlots]
 }
 
-func (l *lru[K, V]) pushFront(n *node[K, V]) {
-	n.prev, n.next = &l.head, l.head.next
-	l.head.next.prev = n
-	l.head.next = n
-}
-
-// peek returns the value for k without changing recency, or nil.
+// peek returns the value for k without marking it used, or nil.
 func (l *lru[K, V]) peek(k K) *V {
 	if n, ok := l.m[k]; ok {
 		return &n.val
@@ -40,40 +53,61 @@ func (l *lru[K, V]) peek(k K) *V {
 	return nil
 }
 
-// peekNode returns the node for k without changing recency, or nil.
+// peekNode returns the node for k without marking it used, or nil.
 func (l *lru[K, V]) peekNode(k K) *node[K, V] {
 	return l.m[k]
 }
 
-// touch marks n, a node of l, as the most recent.
+// touch marks n, a node of l, as used.
 func (l *lru[K, V]) touch(n *node[K, V]) {
-	l.unlink(n)
-	l.pushFront(n)
+	w, b := n.slot/64, uint64(1)<<(n.slot%64)
+	if l.used[w]&b == 0 { // do not dirty the line when already set
+		l.used[w] |= b
+	}
 }
 
-// get returns the value for k, creating a zero one (and evicting the least
-// recent entry when full). created reports a new entry.
+// get returns the value for k, creating a zero one (and evicting an entry
+// not used lately when full). created reports a new entry.
 func (l *lru[K, V]) get(k K) (v *V, created bool) {
 	if n, ok := l.m[k]; ok {
-		l.unlink(n)
-		l.pushFront(n)
+		l.touch(n)
 		return &n.val, false
 	}
 	var n *node[K, V]
-	if len(l.m) >= l.max && l.head.prev != &l.head {
-		n = l.head.prev
-		l.unlink(n)
+	if l.n < l.max {
+		if l.n%chunkSlots == 0 {
+			l.chunks = append(l.chunks, make([]node[K, V], min(chunkSlots, l.max-l.n)))
+		}
+		n = l.at(l.n)
+		n.slot = int32(l.n)
+		l.n++
+	} else {
+		n = l.at(l.victim())
 		delete(l.m, n.key)
 		l.evict++
 		var zero V
 		n.val = zero
-	} else {
-		n = new(node[K, V])
 	}
 	n.key = k
-	l.m[k] = n
-	l.pushFront(n)
+	l.m[k] = n // its used bit is clear: a reused slot's was, a new one's is
 	return &n.val, true
+}
+
+// victim advances the hand to a slot not used since it last passed,
+// clearing the used bits on the way, and returns that slot.
+func (l *lru[K, V]) victim() int {
+	for {
+		i := l.hand
+		l.hand++
+		if l.hand == l.n {
+			l.hand = 0
+		}
+		w, b := i/64, uint64(1)<<(i%64)
+		if l.used[w]&b == 0 {
+			return i
+		}
+		l.used[w] &^= b
+	}
 }
 
 func (l *lru[K, V]) len() int { return len(l.m) }

@@ -24,41 +24,51 @@ const (
 // idTrack is the recent IDs a client asked for on one route shape.
 type idTrack struct {
 	shape uint32
-	n     uint8 // filled entries
-	pos   uint8 // next slot
-	ids   [idRing]uint32
-	secs  [idRing]uint32 // unix seconds (truncated) of each ID
-	used  uint32         // unix seconds of last use, for replacement
+	n     uint8  // filled entries
+	pos   uint8  // next slot
+	used  uint32 // unix seconds of last use, for replacement
+	ring  [idRing]idEntry
+}
+
+// idEntry is one ID and when it was asked for; the two side by side, so
+// that the newest entries, which every request reads, share a cache line.
+type idEntry struct {
+	id  uint32
+	sec uint32 // unix seconds (truncated)
 }
 
 // client is the fixed-size record kept per client. See TestClientMemory
-// for its measured cost.
+// for its measured cost. The fields every request reads and writes come
+// first, so that an ordinary request touches a few cache lines of the
+// record, not all of them: state is cold when there are many clients.
 type client struct {
-	last int64 // unix nanoseconds of the latest request
-	n    uint32
+	last    int64 // unix nanoseconds of the latest request
+	n       uint32
+	greyMin uint32 // unix minute of greyMask
 
 	flood, elevated window
 	total, errs     window
 	notFound        window
 	distinct        window
-	sensitive       window
-	loginFail       window
-	loginOK         window
-	payload         window
 	uaNew           window
+	payload         window
 
 	burstStart int64
 	burstShape uint32
 	burstN     uint32
-	greyMin    uint32 // unix minute of greyMask
 	greyMask   uint16 // GREY scenarios reported in greyMin
+	pathPos    uint8
+	uaPos      uint8
+	userPos    uint8
 
-	paths   [pathRing]uint32
-	uas     [uaRing]uint32
-	users   [userRing]uint32
-	pathPos uint8
-	uaPos   uint8
-	userPos uint8
+	uas   [uaRing]uint32
+	paths [pathRing]uint32
+
+	// Read only for login attempts and sensitive paths.
+	sensitive window
+	loginFail window
+	loginOK   window
+	users     [userRing]uint32
 
 	ids [idTracks]idTrack
 }
@@ -144,8 +154,7 @@ func (c *client) trackForUpdate(shape uint32) *idTrack {
 }
 
 func (t *idTrack) add(id uint32, sec uint32) {
-	t.ids[t.pos] = id
-	t.secs[t.pos] = sec
+	t.ring[t.pos] = idEntry{id, sec}
 	t.pos = (t.pos + 1) % idRing
 	if t.n < idRing {
 		t.n++
@@ -153,16 +162,29 @@ func (t *idTrack) add(id uint32, sec uint32) {
 	t.used = sec
 }
 
-// last copies the last k (id, sec) pairs, oldest first, into ids/secs and
-// appends the pending (id, sec) when pending is set. It returns the count.
+// newest returns the i-th newest entry (0 is the newest); i < t.n.
+func (t *idTrack) newest(i int) idEntry {
+	j := int(t.pos) - 1 - i
+	if j < 0 {
+		j += idRing
+	}
+	return t.ring[j]
+}
+
+// last copies the last k (id, sec) pairs, oldest first, into ids/secs.
+// It returns the count.
 func (t *idTrack) last(k int, ids, secs []uint32) int {
-	n := int(t.n)
-	if n > k {
-		n = k
+	n := min(int(t.n), k)
+	j := int(t.pos) - n
+	if j < 0 {
+		j += idRing
 	}
 	for i := 0; i < n; i++ {
-		j := (int(t.pos) - n + i + idRing) % idRing
-		ids[i], secs[i] = t.ids[j], t.secs[j]
+		e := t.ring[j]
+		ids[i], secs[i] = e.id, e.sec
+		if j++; j == idRing {
+			j = 0
+		}
 	}
 	return n
 }

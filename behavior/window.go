@@ -63,3 +63,8 @@ func (w window) count(t int64, length time.Duration) float64 {
 	}
 	return float64(c.cur) + float64(c.prev)*frac
 }
+
+// atMost is an upper bound of count at any time: rolling only moves or
+// drops events, and the previous bucket is weighted by at most 1 (the
+// float sum is monotone, so count never exceeds it after rounding).
+func (w *window) atMost() uint64 { return uint64(w.cur) + uint64(w.prev) }
