@@ -53,6 +53,24 @@ func jsonProse8K() string {
 	return b.String()
 }
 
+// guardGET is the request of the root package's BenchmarkGuardDecision as
+// the Guard hands it to Detect.
+func guardGET() *abuse.Request {
+	r := withHeader(get("/api/products/42?fields=name"), "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+	r.Header.Set("Accept", "text/html")
+	return r
+}
+
+// loadGET is the load harness's GET (bench/load): a five-parameter query
+// and an X-Forwarded-For header, which the clean-value memo never keeps.
+func loadGET() *abuse.Request {
+	r := withHeader(get("/api/v1/items?page=3&per_page=20&sort=name&q=blue+running+shoes"), "User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+	r.Header.Set("Accept", "application/json")
+	r.Header.Set("Accept-Language", "en-GB,en;q=0.8")
+	r.Header.Set("X-Forwarded-For", "10.1.2.3")
+	return r
+}
+
 func BenchmarkDetect(b *testing.B) {
 	d := newTestDetector(b)
 	cases := []struct {
@@ -63,6 +81,8 @@ func BenchmarkDetect(b *testing.B) {
 		{"8KB JSON", post("application/json", jsonBody8K())},
 		{"8KB JSON prose", post("application/json", jsonProse8K())},
 		{"attack", get("/items?id=-1+UNION+ALL+SELECT+username,password+FROM+users--&q=<script>alert(1)</script>")},
+		{"guard GET", guardGET()},
+		{"load GET", loadGET()},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -46,15 +46,18 @@ func (m *cleanMemo) add(name, value string) {
 	m.slots[m.index(name, value)].Store(&memoEntry{name: strings.Clone(name), value: strings.Clone(value)})
 }
 
+// index picks the slot of name: value. Only the value is hashed with the
+// seed: header names are few and come from a small set, and mixing in
+// their length and two of their bytes keeps the same value under two
+// names apart as well as hashing them would. (A hit still needs both
+// strings equal.)
 func (m *cleanMemo) index(name, value string) uint64 {
-	return (maphash.String(m.seed, value) ^ maphash.String(m.seed, name)*0x9e3779b97f4a7c15) % memoSlots
+	h := maphash.String(m.seed, value)
+	if name != "" {
+		h ^= (uint64(len(name))<<16 | uint64(name[0])<<8 | uint64(name[len(name)-1])) * 0x9e3779b97f4a7c15
+	}
+	return h % memoSlots
 }
-
-// perClient names headers whose values differ from client to client:
-// remembering them would fill the table with values never seen again,
-// pushing out the ones that repeat, and allocate on every request.
-var perClient = map[string]bool{"X-Forwarded-For": true, "Forwarded": true, "X-Real-Ip": true,
-	"True-Client-Ip": true, "Cf-Connecting-Ip": true, "X-Client-Ip": true}
 
 // memoizable reports whether a value of this length is worth remembering.
 func memoizable(v string) bool {
@@ -64,19 +67,23 @@ func memoizable(v string) bool {
 // headerName inspects a header's name as OtherHeaders does, unless it
 // was found clean before. Names are remembered under the empty header
 // name, which no value has.
-func (s *scan) headerName(h string) { s.remembered("", h, (*scan).nameValue) }
+func (s *scan) headerName(h string) { s.remembered("", h, (*scan).nameValue, false) }
 
 // headerValue inspects one header value unless it was found clean before.
-func (s *scan) headerValue(name, v string) { s.remembered(name, v, (*scan).value) }
+func (s *scan) headerValue(name, v string) {
+	s.remembered(name, v, (*scan).value, kindOf(name) == hdrPerClient)
+}
 
 // remembered runs inspect on v unless name: v was found clean before, and
 // remembers it when this inspection finds it clean. A value is only known
 // clean when it was really inspected: not cut to MaxValueBytes, not past
 // MaxValues (the count did not move), and not skipped as a repeat of an
-// earlier value of this request (the repeat count moved).
-func (s *scan) remembered(name, v string, inspect func(*scan, []byte)) {
+// earlier value of this request (the repeat count moved). Values of
+// per-client headers (perClientHeaders) are neither remembered nor, so,
+// looked up.
+func (s *scan) remembered(name, v string, inspect func(*scan, []byte), perClient bool) {
 	m := s.d.memo
-	if m == nil || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
+	if m == nil || perClient || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
 		inspect(s, unsafeBytes(v))
 		return
 	}
@@ -86,7 +93,7 @@ func (s *scan) remembered(name, v string, inspect func(*scan, []byte)) {
 	}
 	signals, repeats, values := s.signals, s.repeats, s.values
 	inspect(s, unsafeBytes(v))
-	if s.signals == signals && s.repeats == repeats && s.values > values && !perClient[name] {
+	if s.signals == signals && s.repeats == repeats && s.values > values {
 		m.add(name, v)
 	}
 }

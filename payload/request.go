@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"strings"
 	"unicode/utf8"
@@ -13,30 +14,109 @@ import (
 )
 
 // skippedHeaders are not inspected by OtherHeaders: they are structural,
-// carry credentials, or are set by browsers and proxies.
-var skippedHeaders = map[string]bool{
-	"Accept": true, "Accept-Encoding": true, "Accept-Language": true, "Accept-Charset": true,
-	"Authorization": true, "Proxy-Authorization": true, "Cache-Control": true, "Connection": true,
-	"Content-Length": true, "Content-Type": true, "Content-Encoding": true, "Host": true,
-	"If-Modified-Since": true, "If-None-Match": true, "If-Match": true, "If-Unmodified-Since": true,
-	"If-Range": true, "Origin": true, "Pragma": true, "Te": true, "Trailer": true,
-	"Transfer-Encoding": true, "Upgrade": true, "Upgrade-Insecure-Requests": true, "Dnt": true,
-	"Priority": true, "Keep-Alive": true, "Proxy-Connection": true, "Range": true,
-	"Cookie": true, "Referer": true, "User-Agent": true, "Traceparent": true, "Tracestate": true,
-	"X-Request-Id": true, "X-Correlation-Id": true, "X-Csrf-Token": true, "X-Xsrf-Token": true,
-	"Expect": true, "Date": true, "Max-Forwards": true, "Content-Md5": true, "Via": true,
-	"X-Forwarded-Proto": true, "X-Forwarded-Port": true, "X-Amzn-Trace-Id": true, "Sec-Ch-Ua": true,
-	"Sec-Ch-Ua-Mobile": true, "Sec-Ch-Ua-Platform": true, "Sec-Fetch-Dest": true,
-	"Sec-Fetch-Mode": true, "Sec-Fetch-Site": true, "Sec-Fetch-User": true, "Sec-Gpc": true,
-	"Sec-Websocket-Key": true, "Sec-Websocket-Version": true, "Sec-Websocket-Extensions": true,
+// carry credentials, or are set by browsers and proxies. (User-Agent,
+// Referer and Cookie are inspected on their own, before the others.)
+var skippedHeaders = [...]string{
+	"Accept", "Accept-Encoding", "Accept-Language", "Accept-Charset",
+	"Authorization", "Proxy-Authorization", "Cache-Control", "Connection",
+	"Content-Length", "Content-Type", "Content-Encoding", "Host",
+	"If-Modified-Since", "If-None-Match", "If-Match", "If-Unmodified-Since",
+	"If-Range", "Origin", "Pragma", "Te", "Trailer",
+	"Transfer-Encoding", "Upgrade", "Upgrade-Insecure-Requests", "Dnt",
+	"Priority", "Keep-Alive", "Proxy-Connection", "Range",
+	"Cookie", "Referer", "User-Agent", "Traceparent", "Tracestate",
+	"X-Request-Id", "X-Correlation-Id", "X-Csrf-Token", "X-Xsrf-Token",
+	"Expect", "Date", "Max-Forwards", "Content-Md5", "Via",
+	"X-Forwarded-Proto", "X-Forwarded-Port", "X-Amzn-Trace-Id", "Sec-Ch-Ua",
+	"Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest",
+	"Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Sec-Gpc",
+	"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions",
+}
+
+// perClientHeaders name headers whose values differ from client to
+// client: remembering them would fill the clean-value memo with values
+// never seen again, pushing out the ones that repeat, and allocate on
+// every request.
+var perClientHeaders = [...]string{"X-Forwarded-For", "Forwarded", "X-Real-Ip",
+	"True-Client-Ip", "Cf-Connecting-Ip", "X-Client-Ip"}
+
+// headerKind is what the header walk does with a header, by its exact
+// (canonical) name.
+type headerKind uint8
+
+const (
+	hdrOther     headerKind = iota // inspected by OtherHeaders, memoised
+	hdrSkipped                     // in skippedHeaders, not User-Agent, Referer or Cookie
+	hdrUserAgent                   // inspected first, from Request.UserAgent
+	hdrReferer
+	hdrCookie
+	hdrPerClient // inspected by OtherHeaders, never memoised
+)
+
+// headerKinds is an open-addressed table of the names of skippedHeaders
+// and perClientHeaders: the header walk classifies every header of every
+// request, and this costs a few byte reads and one string comparison
+// where a map lookup hashes the name.
+var headerKinds = func() (t [headerSlots]struct {
+	name string
+	kind headerKind
+}) {
+	add := func(name string, k headerKind) {
+		i := headerHash(name)
+		for t[i].name != "" {
+			i = (i + 1) % headerSlots
+		}
+		t[i].name, t[i].kind = name, k
+	}
+	for _, h := range skippedHeaders {
+		switch h {
+		case "User-Agent":
+			add(h, hdrUserAgent)
+		case "Referer":
+			add(h, hdrReferer)
+		case "Cookie":
+			add(h, hdrCookie)
+		default:
+			add(h, hdrSkipped)
+		}
+	}
+	for _, h := range perClientHeaders {
+		add(h, hdrPerClient)
+	}
+	return t
+}()
+
+const headerSlots = 256 // a power of two, over three times the names
+
+// headerHash picks a name's first slot in headerKinds from its length and
+// three of its bytes, which set the known names well apart.
+func headerHash(h string) uint {
+	if h == "" {
+		return 0
+	}
+	n := uint(len(h))
+	return (n*29 + uint(h[n-1])*7 + uint(h[n/2])*3 + uint(h[n/3]) + uint(h[1%n])*11) % headerSlots
+}
+
+// kindOf classifies header name h (exactly, as a map lookup would).
+func kindOf(h string) headerKind {
+	for i := headerHash(h); ; i = (i + 1) % headerSlots {
+		e := &headerKinds[i]
+		if e.name == "" {
+			return hdrOther
+		}
+		if e.name == h {
+			return e.kind
+		}
+	}
 }
 
 // request walks every inspected part of r.
 func (s *scan) request(ctx context.Context, r *abuse.Request) {
 	s.loc, s.name = "path", nil
-	s.tbuf = percentUnescape(s.tbuf[:0], r.Path, false)
-	s.hiddenPath(s.tbuf)
-	s.value(s.tbuf)
+	p, cm := unescape(&s.tbuf, r.Path, false)
+	s.hiddenPath(p)
+	s.valueMask(p, cm)
 
 	s.pairs("query", r.RawQuery, '&')
 
@@ -57,16 +137,43 @@ func (s *scan) headers(r *abuse.Request) {
 	s.loc, s.name = "header", nil
 	if ua != "" {
 		s.name = unsafeBytes("User-Agent")
-		s.headerValue("User-Agent", ua)
+		s.remembered("User-Agent", ua, (*scan).value, false)
 	}
 	if r.Header == nil {
 		return
 	}
-	for _, ref := range r.Header["Referer"] {
-		s.name = unsafeBytes("Referer")
-		s.headerValue("Referer", ref)
+	var referer, cookie []string
+	var others []headerEntry
+	switch {
+	case !s.d.cfg.OtherHeaders:
+		referer, cookie = r.Header["Referer"], r.Header["Cookie"]
+	case s.commonHeaders(r.Header):
+		// Neither Referer nor Cookie is there.
+		others = s.others
+	default:
+		// Every header is visited anyway: one walk of the map finds
+		// Referer and Cookie too and sets the others aside, in the map's
+		// order, for after them.
+		others = s.others[:0]
+		for h, vs := range r.Header {
+			switch k := kindOf(h); k {
+			case hdrReferer:
+				referer = vs
+			case hdrCookie:
+				cookie = vs
+			case hdrOther, hdrPerClient:
+				if !s.isExtraHeader(h) {
+					others = append(others, headerEntry{h, vs, k == hdrPerClient})
+				}
+			}
+		}
+		s.others = others
 	}
-	for _, c := range r.Header["Cookie"] {
+	for _, ref := range referer {
+		s.name = unsafeBytes("Referer")
+		s.remembered("Referer", ref, (*scan).value, false)
+	}
+	for _, c := range cookie {
 		s.pairs("cookie", c, ';')
 	}
 	s.loc = "header"
@@ -79,23 +186,75 @@ func (s *scan) headers(r *abuse.Request) {
 			s.headerValue(h, v)
 		}
 	}
-	if !s.d.cfg.OtherHeaders {
-		return
-	}
-	for h, vs := range r.Header {
-		if skippedHeaders[h] || s.isExtraHeader(h) {
-			continue
-		}
+	for _, e := range others {
+		h := e.name
 		s.name = unsafeBytes(h)
 		s.headerName(h)
 		fileHeader := indexFold(s.name, "file") >= 0
-		for _, v := range vs {
+		for _, v := range e.values {
 			if fileHeader {
 				s.uploadName(unsafeBytes(v))
 			}
-			s.headerValue(h, v)
+			s.remembered(h, v, (*scan).value, e.perClient)
 		}
 	}
+}
+
+// commonHeaders sets s.others to the headers of h that OtherHeaders
+// inspects and reports true when h holds at most maxProbed headers, all
+// among probedHeaders (neither Referer nor Cookie, which it does not look
+// for). Walking a map costs more than a few lookups in a small one, and
+// many clients send only a few of these headers. When it reports false,
+// h must be walked.
+func (s *scan) commonHeaders(h http.Header) bool {
+	n := len(h)
+	if n > maxProbed {
+		return false
+	}
+	found, misses := 0, 0
+	s.others = s.others[:0]
+	for i := 0; found < n; i++ {
+		if i == len(probedHeaders) {
+			return false
+		}
+		name := probedHeaders[i]
+		vs, ok := h[name]
+		if !ok {
+			if misses++; misses == maxProbeMisses {
+				return false
+			}
+			continue
+		}
+		found++
+		if probedKinds[i] == hdrPerClient && !s.isExtraHeader(name) {
+			s.others = append(s.others, headerEntry{name, vs, true})
+		}
+	}
+	return true
+}
+
+// probedHeaders are the headers commonHeaders looks for, the most common
+// first. Each is in skippedHeaders or perClientHeaders.
+var probedHeaders = [...]string{"User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+	"X-Forwarded-For", "Connection", "Content-Type", "Authorization"}
+
+var probedKinds = func() (k [len(probedHeaders)]headerKind) {
+	for i, h := range probedHeaders {
+		k[i] = kindOf(h)
+	}
+	return k
+}()
+
+const (
+	maxProbed      = 4 // more headers are cheaper to walk
+	maxProbeMisses = 3 // names looked for in vain before walking the map instead
+)
+
+// headerEntry is a header the OtherHeaders walk inspects.
+type headerEntry struct {
+	name      string
+	values    []string
+	perClient bool
 }
 
 func (s *scan) isExtraHeader(h string) bool {
@@ -128,30 +287,83 @@ func (s *scan) pairs(loc, raw string, sep byte) {
 			continue
 		}
 		k, v, _ := strings.Cut(kv, "=")
-		s.nbuf = percentUnescape(s.nbuf[:0], k, plus)
-		s.name = s.nbuf
-		s.nameValue(s.nbuf)
-		s.tbuf = percentUnescape(s.tbuf[:0], v, plus)
-		s.value(s.tbuf)
+		n, cm := unescape(&s.nbuf, k, plus)
+		s.name = n
+		s.nameValueMask(n, cm)
+		v2, cm := unescape(&s.tbuf, v, plus)
+		s.valueMask(v2, cm)
 	}
 }
 
+// unescape returns src decoded as percentUnescape decodes it and the
+// character classes of the result (charMask). Most names and values have
+// nothing to decode: then the result is src itself, not a copy, and its
+// classes come from the pass that found so; otherwise src is decoded into
+// *buf. The result is only read, like every value the scanner is given.
+func unescape(buf *[]byte, src string, plus bool) ([]byte, uint16) {
+	m := rawClasses(src)
+	esc := uint16(cmDecode) // '%' is a cmDecode byte
+	if plus {
+		esc |= rawPlus
+	}
+	if m&esc == 0 {
+		return unsafeBytes(src), finishMask(m &^ rawPlus)
+	}
+	*buf = percentUnescape((*buf)[:0], src, plus)
+	return *buf, charMask(*buf)
+}
+
+// rawPlus marks '+' in rawClass. It is cmUnknown's bit, which no
+// charClass entry has, and never leaves unescape.
+const rawPlus = cmUnknown
+
+// rawClass is charClass with '+' marked, for unescape to learn in one
+// pass whether a form value has anything to decode.
+var rawClass = func() [256]uint16 {
+	t := charClass
+	t['+'] |= rawPlus
+	return t
+}()
+
+// rawClasses is classes over a string, with rawClass.
+func rawClasses(v string) uint16 {
+	var a, b, c, d uint16
+	for len(v) >= 8 {
+		a |= rawClass[v[0]] | rawClass[v[4]]
+		b |= rawClass[v[1]] | rawClass[v[5]]
+		c |= rawClass[v[2]] | rawClass[v[6]]
+		d |= rawClass[v[3]] | rawClass[v[7]]
+		v = v[8:]
+	}
+	for i := 0; i < len(v); i++ {
+		a |= rawClass[v[i]]
+	}
+	return a | b | c | d
+}
+
 // percentUnescape appends src with %XX escapes decoded (and '+' as a space
-// when plus is set) to dst. Invalid escapes are kept literally.
+// when plus is set) to dst. Invalid escapes are kept literally. Runs of
+// bytes without an escape are copied whole.
 func percentUnescape(dst []byte, src string, plus bool) []byte {
+	last := 0 // start of the run not yet copied
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if c != '%' && (c != '+' || !plus) {
+			continue
+		}
+		dst = append(dst, src[last:i]...)
 		switch {
-		case c == '%' && i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]):
+		case c == '+':
+			dst = append(dst, ' ')
+		case i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]):
 			dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
 			i += 2
-		case c == '+' && plus:
-			dst = append(dst, ' ')
 		default:
 			dst = append(dst, c)
 		}
+		last = i + 1
 	}
-	return dst
+	return append(dst, src[last:]...)
 }
 
 func isHex(c byte) bool {
@@ -297,10 +509,19 @@ func textPart(h textproto.MIMEHeader) bool {
 // segment (/.env, /.git/config, /.claude/settings.json): applications
 // rarely serve them and scanners look for them. /.well-known/ is exempt.
 func (s *scan) hiddenPath(p []byte) {
-	for i := 0; i+2 < len(p); i++ {
-		if p[i] != '/' || p[i+1] != '.' {
+	// Visit the dots, each at least one byte from either end, that follow
+	// a '/'; most paths have none.
+	for from := 1; from < len(p)-1; {
+		k := bytes.IndexByte(p[from:len(p)-1], '.')
+		if k < 0 {
+			return
+		}
+		k += from
+		from = k + 1
+		if p[k-1] != '/' {
 			continue
 		}
+		i := k - 1
 		c := p[i+2]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
 			continue

@@ -22,12 +22,13 @@ const maxExcerpt = 48
 type scan struct {
 	d       *Detector
 	dec     decode.Decoder
-	tbuf    []byte // transport-decoded value
-	cbuf    []byte // SQL comments stripped
-	bbuf    []byte // base64 decoded
-	b64in   []byte // base64 candidate with '+' restored
-	shbuf   []byte // shell quoting removed
-	nbuf    []byte // decoded name
+	tbuf    []byte        // transport-decoded value
+	cbuf    []byte        // SQL comments stripped
+	bbuf    []byte        // base64 decoded
+	b64in   []byte        // base64 candidate with '+' restored
+	shbuf   []byte        // shell quoting removed
+	nbuf    []byte        // decoded name
+	others  []headerEntry // headers set aside by the OtherHeaders walk
 	toks    []token
 	sigW    []float32
 	touched []int32
@@ -89,11 +90,14 @@ type evidence struct {
 }
 
 func (s *scan) reset() {
-	for _, id := range s.touched {
-		s.sigW[id] = 0
+	if len(s.touched) > 0 {
+		// best only changes with a signal, which touches one.
+		for _, id := range s.touched {
+			s.sigW[id] = 0
+		}
+		s.touched = s.touched[:0]
+		s.best = [numClasses]evidence{}
 	}
-	s.touched = s.touched[:0]
-	s.best = [numClasses]evidence{}
 	s.values = 0
 	s.signals = 0
 	s.repeats = 0
@@ -102,14 +106,32 @@ func (s *scan) reset() {
 		s.seen[i] = 0
 	}
 	s.nseen = 0
-	// Do not keep a huge buffer from one large request in the pool.
-	for _, b := range []*[]byte{&s.tbuf, &s.cbuf, &s.bbuf, &s.b64in, &s.shbuf, &s.nbuf} {
-		if cap(*b) > maxPooledBuf {
-			*b = nil
-		}
+	// Do not keep a huge buffer from one large request in the pool, nor
+	// the header values the walk set aside.
+	trimBuf(&s.tbuf)
+	trimBuf(&s.cbuf)
+	trimBuf(&s.bbuf)
+	trimBuf(&s.b64in)
+	trimBuf(&s.shbuf)
+	trimBuf(&s.nbuf)
+	if cap(s.others) > maxPooledHeaders {
+		s.others = nil
+	} else {
+		clear(s.others) // the walk set s.others to what it used
+		s.others = s.others[:0]
 	}
 	s.dec.Trim(maxPooledBuf)
 }
+
+func trimBuf(b *[]byte) {
+	if cap(*b) > maxPooledBuf {
+		*b = nil
+	}
+}
+
+// maxPooledHeaders is the most entries of scan.others kept between
+// requests.
+const maxPooledHeaders = 64
 
 // maxPooledBuf is the largest scratch buffer kept between requests.
 const maxPooledBuf = 64 << 10
