@@ -58,8 +58,8 @@ func (s *scan) arg(name, value string, src argSource, pair bool) {
 	}
 	s.encoding(nf|vf, name)
 	dname := name
-	var nb [128]byte
-	if src != srcPart && nf&encEscaped != 0 && len(name) <= len(nb) {
+	if src != srcPart && nf&encEscaped != 0 && len(name) <= 128 {
+		var nb [128]byte // zeroed only when needed
 		dname = string(decode(nb[:0], name, true))
 	}
 	if nf&encCRLF != 0 && (pair || innerBreak(s.decoded(name, src))) {
@@ -204,10 +204,12 @@ func arrayBase(name string) bool {
 // unixSocket returns where mod_proxy's "unix:" socket syntax (also with
 // the colon escaped) starts in s when a '|' follows it, else -1.
 func unixSocket(s string) int {
-	bar := strings.LastIndexByte(s, '|')
-	if bar < 0 {
+	// IndexByte is vectorised, LastIndexByte is not: rule out the usual
+	// value without a '|' with the first.
+	if strings.IndexByte(s, '|') < 0 {
 		return -1
 	}
+	bar := strings.LastIndexByte(s, '|')
 	s = s[:bar]
 	for i := 0; i+4 < len(s); i++ {
 		if (s[i] == 'u' || s[i] == 'U') && hasPrefixFold(s[i:], "unix") &&

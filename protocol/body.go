@@ -12,7 +12,7 @@ func (s *scan) body() {
 	}
 	body := bytesView(b)
 	var ct string
-	if cts := s.r.Header["Content-Type"]; len(cts) > 0 {
+	if cts := s.hdr.vals[fContentType]; len(cts) > 0 {
 		ct = cts[0]
 	} else {
 		ct = s.r.ContentType

@@ -35,10 +35,10 @@ type Detector struct {
 	types      []string
 	charsets   []string
 	extensions map[string]bool
-	headers    []string         // canonical restricted header names
-	sessExact  [][]string       // lower-case session parameter names, indexed by length
-	sessPrefix []string         // lower-case prefixes of session parameter names
-	watch      map[string]uint8 // canonical header name → its hdr bit
+	headers    []string   // canonical restricted header names
+	sessExact  [][]string // lower-case session parameter names, indexed by length
+	sessPrefix []string   // lower-case prefixes of session parameter names
+	watch      watchTable // the header names the checks read
 	pool       sync.Pool
 }
 
@@ -67,16 +67,10 @@ func New(cfg Config) (*Detector, error) {
 	for _, e := range cfg.RestrictedExtensions {
 		d.extensions[strings.ToLower(e)] = true
 	}
-	d.watch = map[string]uint8{"Request-Range": hdrRequestRange, "Range": hdrRange,
-		"Connection": hdrConnection, "Cookie": hdrCookie, "X-Up-Devcap-Post-Charset": hdrCharset}
-	for _, h := range methodOverride {
-		d.watch[h] = hdrMethodOverride
-	}
 	for _, h := range cfg.RestrictedHeaders {
-		h = http.CanonicalHeaderKey(h)
-		d.headers = append(d.headers, h)
-		d.watch[h] |= hdrRestricted
+		d.headers = append(d.headers, http.CanonicalHeaderKey(h))
 	}
+	d.watch = newWatchTable(d.headers)
 	for _, p := range cfg.SessionParams {
 		p = strings.ToLower(p)
 		if p[len(p)-1] == '*' {
@@ -123,6 +117,7 @@ type scan struct {
 	d     *Detector
 	r     *abuse.Request
 	hr    *http.Request
+	hdr   headers
 	seen  [(numChecks + 63) / 64]uint64
 	found [maxFindings]finding
 	n     int
@@ -134,8 +129,9 @@ type scan struct {
 
 func (s *scan) reset() {
 	s.r, s.hr = nil, nil
+	s.hdr.reset()
 	s.seen = [len(s.seen)]uint64{}
-	s.found = [maxFindings]finding{}
+	clear(s.found[:s.n]) // the rest was never written
 	s.n, s.nargs, s.argBytes = 0, 0, 0
 	clear(s.names)
 	s.names = s.names[:0]
@@ -163,6 +159,7 @@ func (s *scan) add(c check, detail string) {
 
 // run performs every check.
 func (s *scan) run() {
+	s.gatherHeaders()
 	s.requestLine()
 	s.framing()
 	s.headerFields()

@@ -82,14 +82,31 @@ func byteFlags(b byte) enc {
 	return 0
 }
 
+// plainByte marks the bytes that scanEncoded has nothing to say about
+// and passes unchanged: printable ASCII but '%' and '+'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '%' && c != '+'
+	}
+	return t
+}()
+
 // scanEncoded reports the findings about s, a percent-encoded URI
 // component or form field (plus: '+' is a space). It decodes on the fly
 // and allocates nothing. A UTF-8 sequence cut by the end of s is not
 // reported: values may be bounded prefixes.
 func scanEncoded(s string, plus bool) enc {
+	// Most paths, names and values are plain ASCII from end to end: skip
+	// that prefix with a table before the decoding loop. The loop starts
+	// where it would have stood after it: no findings, no UTF-8 sequence
+	// open.
+	i := 0
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
 	var f enc
 	var u utf8State
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		b := s[i]
 		switch {
 		case b == '%':

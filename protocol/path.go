@@ -34,8 +34,8 @@ func (s *scan) path() {
 	if i := strings.IndexByte(seg, ';'); i >= 0 {
 		seg = seg[:i] // path parameters (";jsessionid=…") are not the file name
 	}
-	var buf [256]byte
-	if f&encEscaped != 0 && len(seg) <= len(buf) {
+	if f&encEscaped != 0 && len(seg) <= 256 {
+		var buf [256]byte // zeroed only when needed
 		seg = string(decode(buf[:0], seg, false))
 	}
 	s.fileName(seg)
@@ -45,7 +45,9 @@ func (s *scan) path() {
 // extensions. Trailing dots and spaces are dropped first, as Windows does
 // when it opens the file ("web.config.").
 func (s *scan) fileName(seg string) {
-	seg = strings.TrimRight(seg, ". ")
+	for len(seg) > 0 && (seg[len(seg)-1] == '.' || seg[len(seg)-1] == ' ') {
+		seg = seg[:len(seg)-1]
+	}
 	if seg == "" {
 		return
 	}

@@ -69,9 +69,9 @@ func (s *scan) target(method, t string) {
 
 // framing checks how the body is delimited (RFC 9112 §6).
 func (s *scan) framing() {
-	r, h := s.r, s.r.Header
-	cl := h["Content-Length"]
-	te := h["Transfer-Encoding"]
+	r := s.r
+	cl := s.hdr.vals[fContentLength]
+	te := s.hdr.vals[fTransferEncoding]
 	chunked := false
 	if s.hr != nil && len(s.hr.TransferEncoding) > 0 {
 		chunked = true // net/http moved the header here
@@ -124,7 +124,7 @@ func (s *scan) framing() {
 		// empty POST; HTTP/2 frames bodies itself.
 		s.add(chkNoLength, m)
 	}
-	if hasBody && len(h["Content-Type"]) == 0 {
+	if hasBody && len(s.hdr.vals[fContentType]) == 0 {
 		s.add(chkTypeMissing, "")
 	}
 }
@@ -146,7 +146,7 @@ func digits(s string) bool {
 // HTTP/1.x requests are checked for a missing or empty Host.
 func (s *scan) hostFields() {
 	r := s.r
-	hosts, present := r.Header["Host"]
+	hosts, present := s.hdr.vals[fHost], s.hdr.present(fHost)
 	if len(hosts) > 1 {
 		s.add(chkHostMultiple, hosts[1])
 	}
@@ -189,6 +189,9 @@ func (s *scan) hostFields() {
 // numericHost reports whether host ("a.b.c.d", "[v6]", with or without
 // port) is an IP literal.
 func numericHost(host string) bool {
+	if c := host[0]; c != '[' && (c < '0' || c > '9') {
+		return false // a name, the usual case: no need to find the port
+	}
 	if host[0] == '[' {
 		if i := strings.IndexByte(host, ']'); i > 0 {
 			_, err := netip.ParseAddr(host[1:i])
@@ -218,39 +221,6 @@ var endToEnd = [...]string{
 // methodOverride lists the headers frameworks read to replace the method.
 var methodOverride = [...]string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
-// Bits of the headers headerFields looks for beyond Accept and
-// Content-Type, which it always reads.
-const (
-	hdrRestricted uint8 = 1 << iota // any of the configured restricted headers
-	hdrRequestRange
-	hdrMethodOverride
-	hdrRange
-	hdrConnection
-	hdrCookie
-	hdrCharset
-	hdrAll = 1<<iota - 1
-)
-
-// maxHeaderWalk is the most header fields presentHeaders walks: walking a
-// map costs about as much per field as a lookup, so past a few fields
-// (a browser sends fifteen) each watched header is looked up instead.
-const maxHeaderWalk = 8
-
-// presentHeaders returns the bits of the watched headers present in h, or
-// all bits when h has too many fields to be worth walking. An API client
-// sends a handful of fields and the rules watch over a dozen names, so one
-// pass over its fields beats a lookup per name.
-func (d *Detector) presentHeaders(h http.Header) uint8 {
-	if len(h) > maxHeaderWalk {
-		return hdrAll
-	}
-	var present uint8
-	for name := range h {
-		present |= d.watch[name]
-	}
-	return present
-}
-
 // headerFields checks the header section.
 func (s *scan) headerFields() {
 	h := s.r.Header
@@ -279,21 +249,19 @@ func (s *scan) headerFields() {
 			}
 		}
 	}
-	present := s.d.presentHeaders(h)
-	if present&hdrRestricted != 0 {
+	// The rare headers are only marked present; their checks look them up.
+	if s.hdr.has&hdrRestricted != 0 {
 		for _, name := range s.d.headers {
 			if _, ok := h[name]; ok {
 				s.add(chkHeader, name)
 			}
 		}
 	}
-	if present&hdrRequestRange != 0 {
-		if _, ok := h["Request-Range"]; ok {
-			s.add(chkRequestRange, "")
-		}
+	if s.hdr.has&hdrRequestRange != 0 {
+		s.add(chkRequestRange, "")
 	}
 	for _, name := range methodOverride {
-		if present&hdrMethodOverride == 0 {
+		if s.hdr.has&hdrMethodOverride == 0 {
 			break
 		}
 		for _, v := range h[name] {
@@ -303,28 +271,21 @@ func (s *scan) headerFields() {
 			}
 		}
 	}
-	s.accept(h)
-	s.contentType(h)
-	if present&hdrRange != 0 {
-		if rs := h["Range"]; len(rs) > 0 {
-			s.rangeHeader(rs)
+	s.accept()
+	s.contentType()
+	if rs := s.hdr.vals[fRange]; len(rs) > 0 {
+		s.rangeHeader(rs)
+	}
+	if cs := s.hdr.vals[fConnection]; len(cs) > 0 {
+		s.connection(cs)
+	}
+	for _, c := range s.hdr.vals[fCookie] {
+		if strings.IndexByte(c, '$') >= 0 && indexFold(c, "$version") >= 0 {
+			s.add(chkCookieV1, c)
 		}
+		s.cookie(c)
 	}
-	if present&hdrConnection != 0 {
-		s.connection(h["Connection"])
-	}
-	if present&hdrCookie != 0 {
-		for _, c := range h["Cookie"] {
-			if strings.IndexByte(c, '$') >= 0 && indexFold(c, "$version") >= 0 {
-				s.add(chkCookieV1, c)
-			}
-			s.cookie(c)
-		}
-	}
-	if present&hdrCharset == 0 {
-		return
-	}
-	for _, v := range h["X-Up-Devcap-Post-Charset"] {
+	for _, v := range s.hdr.vals[fCharset] {
 		// Old WAP gateways name the body's charset here, and ASP.NET
 		// believes it.
 		if !containsFold(s.d.charsets, trimOWS(v)) {
@@ -333,8 +294,8 @@ func (s *scan) headerFields() {
 	}
 }
 
-func (s *scan) accept(h http.Header) {
-	acc, ok := h["Accept"]
+func (s *scan) accept() {
+	acc, ok := s.hdr.vals[fAccept], s.hdr.present(fAccept)
 	switch {
 	case !ok:
 		s.add(chkAcceptMissing, "")
@@ -344,7 +305,8 @@ func (s *scan) accept(h http.Header) {
 		return
 	}
 	for _, v := range acc {
-		if indexFold(v, "charset") < 0 {
+		// Only an item with parameters can name a charset.
+		if strings.IndexByte(v, ';') < 0 || indexFold(v, "charset") < 0 {
 			continue // the usual Accept: no item to parse
 		}
 		for rest := v; rest != ""; {
@@ -360,7 +322,7 @@ func (s *scan) accept(h http.Header) {
 			}
 		}
 	}
-	for _, v := range h["Accept-Encoding"] {
+	for _, v := range s.hdr.vals[fAcceptEncoding] {
 		if len(v) > 100 {
 			s.add(chkAcceptEncoding, v)
 		}
@@ -370,8 +332,8 @@ func (s *scan) accept(h http.Header) {
 // contentType checks the Content-Type header: one, well-formed, allowed,
 // with an allowed charset, and nothing that looks like a second media
 // type in its parameters.
-func (s *scan) contentType(h http.Header) {
-	cts := h["Content-Type"]
+func (s *scan) contentType() {
+	cts := s.hdr.vals[fContentType]
 	if len(cts) == 0 {
 		return
 	}
