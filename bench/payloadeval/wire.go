@@ -112,6 +112,13 @@ type wireResult struct {
 // test, in front of an upstream that answers 200. Requests are sent one
 // at a time as raw bytes; the harness tells apart the server's own
 // rejections (the handler never ran), Warden's answers and the upstream's.
+//
+// The client half-closes its connection after the request (see send),
+// which a test runner waiting for its answer does not do. net/http
+// cancels a request's context as soon as it reads that EOF, racing the
+// detectors (the payload detector skips the body of a cancelled
+// request), so the handler gives the Guard a context that only a failed
+// body read cancels, as a waiting client's read timeout would.
 type wireHarness struct {
 	ln    net.Listener
 	srv   *http.Server
@@ -119,6 +126,7 @@ type wireHarness struct {
 	dir   string
 
 	mu       sync.Mutex
+	client   string // local address of the connection send is judging
 	reached  bool
 	verdicts []abuse.Verdict
 }
@@ -184,13 +192,22 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 	h.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.mu.Lock()
-			first := !h.reached
-			h.reached = true
-			h.mu.Unlock()
+			// Only the first request on the connection send opened is the
+			// sample: bytes after its end are a smuggled second request,
+			// and a previous sample's connection may still be serving one.
+			first := !h.reached && r.RemoteAddr == h.client
 			if first {
-				// Only the first request on the connection is the sample;
-				// bytes after its end are a smuggled second request.
-				r = r.WithContext(context.WithValue(r.Context(), firstKey{}, true))
+				h.reached = true
+			}
+			h.mu.Unlock()
+			ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+			defer cancel()
+			if first {
+				ctx = context.WithValue(ctx, firstKey{}, true)
+			}
+			r = r.WithContext(ctx)
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = cancelOnError{r.Body, cancel}
 			}
 			guarded.ServeHTTP(w, r)
 		}),
@@ -208,6 +225,25 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 	return h, nil
 }
 
+// cancelOnError cancels the request's context when the body ends early:
+// a body shorter than its Content-Length (or a chunked body without its
+// last chunk) ends in the EOF of the half-close here, and in a read
+// timeout for a client that waits, which net/http answers by cancelling
+// the context. A malformed body is not a failed read and cancels nothing.
+type cancelOnError struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnError) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	var ne net.Error
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) {
+		c.cancel()
+	}
+	return n, err
+}
+
 func (h *wireHarness) close() {
 	if h.srv != nil {
 		_ = h.srv.Close()
@@ -222,14 +258,14 @@ func (h *wireHarness) close() {
 // than its Content-Length ends instead of waiting for a timeout) and reads
 // the answer.
 func (h *wireHarness) send(raw []byte) (wireResult, error) {
-	h.mu.Lock()
-	h.reached, h.verdicts = false, nil
-	h.mu.Unlock()
 	c, err := net.Dial("tcp", h.ln.Addr().String())
 	if err != nil {
 		return wireResult{}, err
 	}
 	defer c.Close()
+	h.mu.Lock()
+	h.client, h.reached, h.verdicts = c.LocalAddr().String(), false, nil
+	h.mu.Unlock()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Write(raw); err != nil {
 		return wireResult{}, fmt.Errorf("write: %w", err)

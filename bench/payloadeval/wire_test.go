@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warden-dev/warden/abuse"
+)
+
+// ctxProbe is a detector that reports whether its context was cancelled
+// while it ran: it waits up to wait for a cancellation, the time a slow
+// detector under load might take.
+type ctxProbe struct {
+	wait time.Duration
+
+	mu        sync.Mutex
+	cancelled []bool
+}
+
+func (p *ctxProbe) Name() string { return "ctxprobe" }
+
+func (p *ctxProbe) Detect(ctx context.Context, r *abuse.Request) abuse.Verdict {
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	cancelled := false
+	select {
+	case <-ctx.Done():
+		cancelled = true
+	case <-t.C:
+	}
+	p.mu.Lock()
+	p.cancelled = append(p.cancelled, cancelled)
+	p.mu.Unlock()
+	return abuse.Verdict{Confidence: 0.1, Violation: "probe", Messages: []string{"body " + strconv.Quote(string(r.Body))}}
+}
+
+func (p *ctxProbe) take() []bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.cancelled
+	p.cancelled = nil
+	return out
+}
+
+// The harness must not cancel a request's context while the detectors
+// judge it, as a client that waits for its answer does not: net/http
+// cancels it when it reads EOF from the client, and detectors give up
+// (the payload detector skips the body), so the verdict would depend on
+// goroutine timing. A body shorter than its Content-Length still ends
+// in a cancelled context, as it does when such a client times out.
+func TestContextCancelledOnlyForShortBodies(t *testing.T) {
+	probe := &ctxProbe{wait: 300 * time.Millisecond}
+	h, err := newWireHarness(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	full := "a=1&b=2"
+	tests := []struct {
+		name       string
+		raw        string
+		cancelled  bool
+		bodyInView string
+	}{
+		{"no body", "GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", false, ""},
+		{"full body", "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+			strconv.Itoa(len(full)) + "\r\nConnection: close\r\n\r\n" + full, false, full},
+		{"full body, keep-alive", "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+			strconv.Itoa(len(full)) + "\r\n\r\n" + full, false, full},
+		{"short body", "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\nConnection: close\r\n\r\n" + full, true, full},
+		{"chunked", "POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+			"7\r\n" + full + "\r\n0\r\n\r\n", false, full},
+		{"chunked, last chunk missing", "POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+			"7\r\n" + full + "\r\n", true, full},
+		{"chunked, malformed", "POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+			"7\r\n" + full + "\r\nzz\r\n", false, full},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := h.send([]byte(tt.raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := probe.take()
+			if res.rejected || len(got) != 1 {
+				t.Fatalf("rejected %v, detector ran %d times; want it run once", res.rejected, len(got))
+			}
+			if got[0] != tt.cancelled {
+				t.Errorf("context cancelled while judging: %v, want %v", got[0], tt.cancelled)
+			}
+			if len(res.verdicts) != 1 || res.verdicts[0].Messages[0] != "body "+strconv.Quote(tt.bodyInView) {
+				t.Errorf("verdicts %+v, want the probe's on body %q", res.verdicts, tt.bodyInView)
+			}
+		})
+	}
+}
+
+// A request on another connection than the one send is judging (a
+// smuggled request a previous sample's connection still serves) is not
+// taken for the sample: it neither marks the sample as having reached
+// the handler nor adds verdicts to it.
+func TestOtherConnectionsAreNotTheSample(t *testing.T) {
+	probe := &ctxProbe{}
+	h, err := newWireHarness(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	// As send leaves things just before its own request arrives.
+	h.mu.Lock()
+	h.client, h.reached, h.verdicts = "127.0.0.1:1", false, nil
+	h.mu.Unlock()
+	resp, err := http.Get("http://" + h.ln.Addr().String() + "/stray")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := probe.take(); len(got) != 1 {
+		t.Fatalf("the Guard judged the stray request %d times, want once", len(got))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.reached || len(h.verdicts) != 0 {
+		t.Errorf("stray request taken for the sample: reached %v, %d verdicts", h.reached, len(h.verdicts))
+	}
+}
