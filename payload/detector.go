@@ -34,6 +34,7 @@ type Detector struct {
 	seed     maphash.Seed
 	pool     sync.Pool
 	memo     *cleanMemo // header values found clean (nil: scan every time)
+	urls     *urlMemo   // request targets found clean (nil: scan every time)
 }
 
 var _ abuse.Detector = (*Detector)(nil)
@@ -43,7 +44,7 @@ func New(cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("payload config: %w", err)
 	}
-	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo()}
+	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo(), urls: newURLMemo()}
 	for _, name := range cfg.Disable {
 		c, _ := classByName(name)
 		d.disabled[c] = true

@@ -36,7 +36,7 @@ func TestCleanMemo(t *testing.T) {
 	repeated := withHeader(withHeader(get(many), "X-Note-A", attack), "X-Note-B", attack)
 	memo := newTestDetector(t)
 	plain := newTestDetector(t)
-	plain.memo = nil
+	plain.memo, plain.urls = nil, nil
 	ctx := context.Background()
 	for round := range 3 {
 		for _, tt := range reqs {

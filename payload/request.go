@@ -113,13 +113,7 @@ func kindOf(h string) headerKind {
 
 // request walks every inspected part of r.
 func (s *scan) request(ctx context.Context, r *abuse.Request) {
-	s.loc, s.name = "path", nil
-	p, cm := unescape(&s.tbuf, r.Path, false)
-	s.hiddenPath(p)
-	s.valueMask(p, cm)
-
-	s.pairs("query", r.RawQuery, '&')
-
+	s.target(r.Path, r.RawQuery)
 	s.headers(r)
 	if ctx.Err() != nil {
 		return
@@ -286,7 +280,10 @@ func (s *scan) pairs(loc, raw string, sep byte) {
 		if kv == "" {
 			continue
 		}
-		k, v, _ := strings.Cut(kv, "=")
+		k, v := kv, ""
+		if i := strings.IndexByte(kv, '='); i >= 0 {
+			k, v = kv[:i], kv[i+1:]
+		}
 		n, cm := unescape(&s.nbuf, k, plus)
 		s.name = n
 		s.nameValueMask(n, cm)
@@ -306,8 +303,20 @@ func unescape(buf *[]byte, src string, plus bool) ([]byte, uint16) {
 	if plus {
 		esc |= rawPlus
 	}
-	if m&esc == 0 {
+	switch {
+	case m&esc == 0:
 		return unsafeBytes(src), finishMask(m &^ rawPlus)
+	case m&cmDecode == 0:
+		// Only '+' to turn into spaces ("blue+running+shoes"): the
+		// classes are src's with a space for the '+'.
+		b := append((*buf)[:0], src...)
+		for i, c := range b {
+			if c == '+' {
+				b[i] = ' '
+			}
+		}
+		*buf = b
+		return b, finishMask(m&^rawPlus | charClass[' '])
 	}
 	*buf = percentUnescape((*buf)[:0], src, plus)
 	return *buf, charMask(*buf)

