@@ -71,14 +71,18 @@ func (s *scan) arg(name, value string, src argSource, pair bool) {
 			s.add(chkCRLFArg, name)
 		}
 	}
-	s.argName(dname, value, src)
+	// A ']' in the (decoded) name or a '|' in the value is a rare byte,
+	// or decodes from one (see encRare).
+	s.argName(dname, value, src, nf&encRare != 0)
 	// The cookie markers are letters: a value holds them raw unless the
 	// letters themselves were escaped, which browsers never do.
 	if indexFold(value, "cookie") >= 0 && cookieInValue(s.decoded(value, src)) {
 		s.add(chkCookieInValue, value)
 	}
-	if i := unixSocket(value); i >= 0 {
-		s.add(chkModProxy, value[i:])
+	if vf&encRare != 0 {
+		if i := unixSocket(value); i >= 0 {
+			s.add(chkModProxy, value[i:])
+		}
 	}
 }
 
@@ -94,7 +98,7 @@ func (s *scan) decoded(value string, src argSource) string {
 
 // encoding turns encoding findings into checks.
 func (s *scan) encoding(f enc, detail string) {
-	if f == 0 {
+	if f&^encRare == 0 {
 		return
 	}
 	if f&encNUL != 0 {
@@ -119,8 +123,9 @@ func (s *scan) encoding(f enc, detail string) {
 	}
 }
 
-// argName checks what an argument's (decoded) name means.
-func (s *scan) argName(name, value string, src argSource) {
+// argName checks what an argument's (decoded) name means; rare says
+// whether it may hold a ']'.
+func (s *scan) argName(name, value string, src argSource, rare bool) {
 	if name == "" {
 		return
 	}
@@ -150,6 +155,9 @@ func (s *scan) argName(name, value string, src argSource) {
 	}
 	// PHP-style array names: "a[b][c]". Text after a closing bracket is
 	// dropped by some parsers and kept by others.
+	if !rare {
+		return // no ']'
+	}
 	if i := strings.IndexByte(name, ']'); i >= 0 && arrayBase(name) {
 		for ; i < len(name); i++ {
 			if name[i] == ']' && i+1 < len(name) && name[i+1] != '[' {

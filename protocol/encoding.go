@@ -1,5 +1,7 @@
 package protocol
 
+import "strings"
+
 // enc is a set of findings about how a value is encoded.
 type enc uint16
 
@@ -13,6 +15,10 @@ const (
 	encOverlong                  // overlong UTF-8 or an encoded surrogate
 	encUTF8                      // other invalid UTF-8
 	encEscaped                   // holds a %XX escape or '+': decode before matching text
+	// encRare: holds a byte outside plainByte. A check that searches a
+	// value for one of the rarer bytes (| ~ ; ( ], or a '%' or '+' that
+	// decodes to one) may skip a value without it; it is no finding.
+	encRare
 )
 
 // utf8State validates a UTF-8 byte stream one byte at a time.
@@ -82,29 +88,49 @@ func byteFlags(b byte) enc {
 	return 0
 }
 
-// plainByte marks the bytes that scanEncoded has nothing to say about
-// and passes unchanged: printable ASCII but '%' and '+'.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '%' && c != '+'
+// plainByte marks the bytes that scanEncoded and scanRaw have nothing to
+// say about, which most paths, names and values are made of: printable
+// ASCII but '%' and '+', which decode, and | ~ ; ( ], which some checks
+// search for (see encRare). It is 1 or 0 so that tests can be combined.
+var plainByte = func() (t [256]uint8) {
+	for c := byte(0x20); c < 0x7f; c++ {
+		if !strings.ContainsRune("%+|~;(]", rune(c)) {
+			t[c] = 1
+		}
 	}
 	return t
 }()
+
+// plainPrefix returns the length of the run of plain bytes that s starts
+// with, eight bytes to a step while it can.
+func plainPrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		if plainByte[w[0]]&plainByte[w[1]]&plainByte[w[2]]&plainByte[w[3]]&
+			plainByte[w[4]]&plainByte[w[5]]&plainByte[w[6]]&plainByte[w[7]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && plainByte[s[i]] != 0 {
+		i++
+	}
+	return i
+}
 
 // scanEncoded reports the findings about s, a percent-encoded URI
 // component or form field (plus: '+' is a space). It decodes on the fly
 // and allocates nothing. A UTF-8 sequence cut by the end of s is not
 // reported: values may be bounded prefixes.
 func scanEncoded(s string, plus bool) enc {
-	// Most paths, names and values are plain ASCII from end to end: skip
-	// that prefix with a table before the decoding loop. The loop starts
-	// where it would have stood after it: no findings, no UTF-8 sequence
-	// open.
-	i := 0
-	for i < len(s) && plainByte[s[i]] {
-		i++
+	// Skip the plain prefix, most often the whole value: the loop starts
+	// where it would have stood after it, with no findings and no UTF-8
+	// sequence open.
+	i := plainPrefix(s)
+	if i == len(s) {
+		return 0
 	}
-	var f enc
+	f := encRare
 	var u utf8State
 	for ; i < len(s); i++ {
 		b := s[i]
@@ -143,9 +169,13 @@ func scanEncoded(s string, plus bool) enc {
 // scanRaw reports the findings about raw bytes (header values, multipart
 // field values): control bytes and UTF-8 validity, no decoding.
 func scanRaw(s string) enc {
-	var f enc
+	i := plainPrefix(s) // as in scanEncoded
+	if i == len(s) {
+		return 0
+	}
+	f := encRare
 	var u utf8State
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		b := s[i]
 		f |= byteFlags(b)
 		if b >= 0x80 || u.need > 0 {

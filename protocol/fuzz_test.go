@@ -117,7 +117,17 @@ func FuzzScanEncoded(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		n := 0
+		for n < len(s) && plainByte[s[n]] != 0 {
+			n++
+		}
+		if p := plainPrefix(s); p != n {
+			t.Fatalf("plainPrefix(%q) = %d, want %d", s, p, n)
+		}
 		flags := scanEncoded(s, true)
+		if rare := flags&encRare != 0; rare != (n < len(s)) {
+			t.Fatalf("scanEncoded(%q) = %b: rare %v, but the plain prefix is %d of %d bytes", s, flags, rare, n, len(s))
+		}
 		if strings.Contains(strings.ToLower(s), "%u") {
 			return // %uXXXX is not fed to the UTF-8 check
 		}

@@ -11,9 +11,12 @@ func (s *scan) path() {
 		s.add(chkCRLFPath, p)
 	}
 	s.encoding(f&^encCRLF, p)
+	// The searches for '~', '(' and ';' are for bytes a plain path does
+	// not have (see encRare).
+	rare := f&encRare != 0
 	// A backup file may also sit in the middle, with path info after it
 	// ("/index.php~/x").
-	for rest := p; ; {
+	for rest := p; rare; {
 		i := strings.IndexByte(rest, '~')
 		if i < 0 {
 			break
@@ -27,12 +30,16 @@ func (s *scan) path() {
 	}
 	// ASP.NET cookieless sessions carry the session id in the path,
 	// "/(S(id))/page.aspx": a link with one plants the session.
-	if i := strings.Index(p, "/(S("); i >= 0 {
-		s.session(p[i+1:])
+	if rare {
+		if i := strings.Index(p, "/(S("); i >= 0 {
+			s.session(p[i+1:])
+		}
 	}
 	seg := p[strings.LastIndexByte(p, '/')+1:]
-	if i := strings.IndexByte(seg, ';'); i >= 0 {
-		seg = seg[:i] // path parameters (";jsessionid=…") are not the file name
+	if rare {
+		if i := strings.IndexByte(seg, ';'); i >= 0 {
+			seg = seg[:i] // path parameters (";jsessionid=…") are not the file name
+		}
 	}
 	if f&encEscaped != 0 && len(seg) <= 256 {
 		var buf [256]byte // zeroed only when needed

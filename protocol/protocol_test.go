@@ -589,33 +589,69 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestScanEncoded(t *testing.T) {
+	const r = encRare
 	tests := []struct {
 		s    string
 		want enc
 	}{
 		{"plain", 0},
-		{"a+b", encEscaped},
-		{"%41", encEscaped},
-		{"%00", encNUL | encEscaped},
-		{"%0d%0a", encCRLF | encEscaped},
-		{"%01", encCtl | encEscaped},
-		{"%zz", encBadPct},
-		{"100%", encBadPct},
-		{"%u0041", encPctU | encEscaped},
-		{"%uff0e", encPctU | encFullwidth | encEscaped},
-		{"%c0%af", encOverlong | encEscaped},
-		{"%e0%80%af", encOverlong | encEscaped},
-		{"%ed%a0%80", encOverlong | encEscaped},
-		{"%c3%a9", encEscaped},
-		{"é", 0},
-		{"%e9x", encUTF8 | encEscaped},
-		{"%80", encUTF8 | encEscaped},
-		{"%f4%90%80%80", encUTF8 | encEscaped},
-		{"%E2%A3", encEscaped}, // cut at the end: a bounded prefix may cut a character
+		{"a+b", encEscaped | r},
+		{"%41", encEscaped | r},
+		{"%00", encNUL | encEscaped | r},
+		{"%0d%0a", encCRLF | encEscaped | r},
+		{"%01", encCtl | encEscaped | r},
+		{"%zz", encBadPct | r},
+		{"100%", encBadPct | r},
+		{"%u0041", encPctU | encEscaped | r},
+		{"%uff0e", encPctU | encFullwidth | encEscaped | r},
+		{"%c0%af", encOverlong | encEscaped | r},
+		{"%e0%80%af", encOverlong | encEscaped | r},
+		{"%ed%a0%80", encOverlong | encEscaped | r},
+		{"%c3%a9", encEscaped | r},
+		{"é", r},
+		{"%e9x", encUTF8 | encEscaped | r},
+		{"%80", encUTF8 | encEscaped | r},
+		{"%f4%90%80%80", encUTF8 | encEscaped | r},
+		{"%E2%A3", encEscaped | r}, // cut at the end: a bounded prefix may cut a character
+		// past the eight-byte steps of the plain prefix
+		{"/products/shoes/42", 0},
+		{"/products/%0d%0aSet-Cookie", encCRLF | encEscaped | r},
+		{"abcdefghijklmnop+q", encEscaped | r},
+		{"abcdefgh\x7f", encCtl | r},
+		{"abcdefghijklmno\x00", encNUL | r},
+		{"abcdefgh\tij", r},
+		{"abcdefgh\xc3\xa9", r},
+		{"abcdefghijklmnop\xc0\xaf", encOverlong | r},
+		// the bytes some checks search for
+		{"/index.php~", r},
+		{"/(S(x))/a.aspx", r},
+		{"/a.jsp;jsessionid=1", r},
+		{"a[b]c", r},
+		{"unix:/run/a.sock|http://b/", r},
+		{"a[b", 0},
+		{"-._:/=,@!$*')[ ", 0},
 	}
 	for _, tc := range tests {
 		if got := scanEncoded(tc.s, true); got != tc.want {
 			t.Errorf("scanEncoded(%q) = %b, want %b", tc.s, got, tc.want)
+		}
+	}
+}
+
+// TestPlainPrefix checks the eight-byte steps against the byte loop for
+// every byte value at every position of a 17-byte value.
+func TestPlainPrefix(t *testing.T) {
+	const base = "abcdefghijklmnopq"
+	for c := range 256 {
+		for pos := range len(base) {
+			v := base[:pos] + string([]byte{byte(c)}) + base[pos+1:]
+			want := len(base)
+			if plainByte[c] == 0 {
+				want = pos
+			}
+			if got := plainPrefix(v); got != want {
+				t.Fatalf("plainPrefix(%q) = %d, want %d", v, got, want)
+			}
 		}
 	}
 }

@@ -260,14 +260,13 @@ func (s *scan) headerFields() {
 	if s.hdr.has&hdrRequestRange != 0 {
 		s.add(chkRequestRange, "")
 	}
-	for _, name := range methodOverride {
-		if s.hdr.has&hdrMethodOverride == 0 {
-			break
-		}
-		for _, v := range h[name] {
-			// Frameworks upper-case the value before they use it.
-			if v = trimOWS(v); !containsFold(s.d.methods, v) || s.safeMethod() {
-				s.add(chkMethodOverride, name+": "+v)
+	if s.hdr.has&hdrMethodOverride != 0 {
+		for _, name := range methodOverride {
+			for _, v := range h[name] {
+				// Frameworks upper-case the value before they use it.
+				if v = trimOWS(v); !containsFold(s.d.methods, v) || s.safeMethod() {
+					s.add(chkMethodOverride, name+": "+v)
+				}
 			}
 		}
 	}
