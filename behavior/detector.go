@@ -34,7 +34,8 @@ type Detector struct {
 	cfg        Config
 	paths      pathMatcher
 	pathMemo   [pathMemoSlots]atomic.Pointer[pathClass] // recent paths' classes, by hash
-	loginClass map[string]bool
+	loginClass []string // a slice: one or two classes compare faster than a map hashes
+	black      float64  // the confidence of BLACK findings
 	failStatus [600]bool
 	payloadDet map[string]bool
 	userParams map[string]bool
@@ -72,7 +73,7 @@ func New(cfg Config) (*Detector, error) {
 	d := &Detector{
 		cfg:        cfg,
 		paths:      newPathMatcher(cfg),
-		loginClass: make(map[string]bool),
+		black:      math.Max(cfg.BlackConfidence, 0.95),
 		payloadDet: make(map[string]bool),
 		seed:       maphash.MakeSeed(),
 	}
@@ -80,7 +81,9 @@ func New(cfg Config) (*Detector, error) {
 		d.w[i] = cfg.weight(k)
 	}
 	for _, c := range cfg.Login.Classes {
-		d.loginClass[c] = true
+		if !slices.Contains(d.loginClass, c) {
+			d.loginClass = append(d.loginClass, c)
+		}
 	}
 	for _, s := range cfg.Login.FailureStatuses {
 		d.failStatus[s] = true
@@ -159,7 +162,7 @@ func (d *Detector) classify(r *abuse.Request) reqInfo {
 	ri.userEnum = param != "" && d.userParams[param]
 	ri.pathHash = uint32(nh) ^ hashString(fnvOffset, r.Method) | 1
 	ri.uaHash = uint32(maphash.String(d.seed, r.UserAgent)) | 1
-	ri.login = d.loginClass[r.Class]
+	ri.login = slices.Contains(d.loginClass, r.Class)
 	if ri.login {
 		ri.userHash = usernameHash(r.Body, r.ContentType, d.cfg.Login.UsernameFields)
 		if ri.userHash == 0 && r.Header != nil {
@@ -286,10 +289,11 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	sh.lastReq, sh.lastTime, sh.lastLen, sh.lastInfo = uintptr(unsafe.Pointer(r)), ri.t, len(r.Path), ri
 	n := sh.m.peekNode(k)
 	sh.lastNode = n
-	var zero client
-	c := &zero
+	var c *client
 	if n != nil {
 		c = &n.val
+	} else {
+		c = new(client) // a new client; declared here so that a known one does not zero 750 bytes
 	}
 	dst = d.evaluate(c, &ri, r, dst)
 	sh.mu.Unlock()
@@ -320,7 +324,7 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 	cfg := &d.cfg
 	t := ri.t
 	grace := c.n < uint32(cfg.GraceRequests)
-	black := math.Max(d.cfg.BlackConfidence, 0.95)
+	black := d.black
 
 	// Each check below first compares the window's upper bound (see
 	// window.atMost) with its threshold: on ordinary traffic that integer

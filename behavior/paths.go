@@ -153,6 +153,17 @@ func newPathMatcher(c Config) pathMatcher {
 // maxPathScan bounds how much of a path is classified.
 const maxPathScan = 1024
 
+// normBytes marks the bytes normalizePath may change: '%', '+' and upper
+// case. A table lookup per byte is the cheapest test on the common path,
+// which has none of them. It is never written after initialisation.
+var normBytes = func() (t [256]bool) {
+	t['%'], t['+'] = true, true
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // normalizePath lower-cases and percent-decodes p (twice, for double
 // encoding). It returns p itself when there is nothing to change.
 func normalizePath(p string) string {
@@ -161,8 +172,7 @@ func normalizePath(p string) string {
 	}
 	need := false
 	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c == '%' || c == '+' || ('A' <= c && c <= 'Z') {
+		if normBytes[p[i]] {
 			need = true
 			break
 		}
@@ -355,7 +365,15 @@ func shapeOf(method, path, query string) (shape uint32, id uint64, hasID bool, p
 	if len(path) > maxPathScan {
 		path = path[:maxPathScan]
 	}
-	for seg := range strings.SplitSeq(path, "/") {
+	// The segments as strings.Split(path, "/") gives them, with a plain
+	// loop: this runs on every request.
+	for more := true; more; {
+		seg := path
+		if j := strings.IndexByte(path, '/'); j >= 0 {
+			seg, path = path[:j], path[j+1:]
+		} else {
+			more = false
+		}
 		h = hashString(h, "/")
 		if n, ok := parseID(seg); ok {
 			h = hashString(h, "{id}")
