@@ -34,8 +34,8 @@ type Detector struct {
 	cfg        Config
 	paths      pathMatcher
 	pathMemo   [pathMemoSlots]atomic.Pointer[pathClass] // recent paths' classes, by hash
-	loginClass []string // a slice: one or two classes compare faster than a map hashes
-	black      float64  // the confidence of BLACK findings
+	loginClass []string                                 // a slice: one or two classes compare faster than a map hashes
+	black      float64                                  // the confidence of BLACK findings
 	failStatus [600]bool
 	payloadDet map[string]bool
 	userParams map[string]bool
