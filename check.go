@@ -22,7 +22,8 @@ func (g *Guard) Check(r *http.Request) Decision {
 		return Decision{Mode: g.cfg.Mode}
 	}
 	var d Decision
-	if b, ok := g.banned(r.Context(), req.Client, start); ok {
+	ctx := decisionContext(r)
+	if b, ok := g.banned(ctx, req.Client, start); ok {
 		d = banDecision(b, start)
 		if g.cfg.Mode == config.Monitor {
 			d.Action, d.Mode = abuse.Log, config.Monitor
@@ -39,10 +40,10 @@ func (g *Guard) Check(r *http.Request) Decision {
 	if a := g.readBody(discardHeaders{}, r, req); a != abuse.Allow {
 		return Decision{Action: a, Would: a, Mode: config.Enforce, Confidence: 1, Detector: "inspect"}
 	}
-	g.runAll(r, run, t, e)
+	g.runAll(ctx, r, run, t, e)
 	d = g.decide(run.verdicts, run.modes)
 	d.Verdicts = append([]abuse.Verdict(nil), run.verdicts...) // run is recycled
-	g.enforce(r.Context(), req, run)
+	g.enforce(ctx, req, run)
 	out := abuse.Outcome{Status: statusOf(d.Action), Action: d.Action, Verdicts: d.Verdicts}
 	for _, o := range run.observed {
 		o.Observe(req, out)

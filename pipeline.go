@@ -95,7 +95,8 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		}
 	}()
 
-	if b, ok := g.banned(r.Context(), req.Client, start); ok {
+	ctx := decisionContext(r)
+	if b, ok := g.banned(ctx, req.Client, start); ok {
 		d = banDecision(b, start)
 		run.verdicts = append(run.verdicts, d.Verdicts...)
 		run.modes = append(run.modes, g.cfg.Mode)
@@ -120,8 +121,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		return
 	}
 
-	ctx := r.Context()
-	g.runAll(r, run, t, e)
+	g.runAll(ctx, r, run, t, e)
 	if d.Action == abuse.Allow && d.Would == abuse.Allow { // not already decided by a monitored ban
 		d = g.decide(run.verdicts, run.modes)
 	} else {
@@ -141,8 +141,6 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	next.ServeHTTP(out, r)
 }
 
-// runAll runs the global detectors, then the route's own, or the default
-// set when no Detect pattern matched.
 // banDecision is the decision for a request from a banned client.
 func banDecision(b ban.Ban, now time.Time) Decision {
 	v := abuse.Verdict{Detector: "ban", Confidence: 1, Action: abuse.Ban, Violation: "",
@@ -152,8 +150,20 @@ func banDecision(b ban.Ban, now time.Time) Decision {
 		Verdicts: []abuse.Verdict{v}, Detector: "ban", Reason: v.Reason, RetryAfter: v.RetryAfter}
 }
 
-func (g *Guard) runAll(r *http.Request, run *run, t *routeTable, e *routeEntry) {
-	ctx := r.Context()
+// decisionContext is the context the decision runs under: r's values,
+// but not its cancellation. net/http cancels a request's context when the
+// client closes its side of the connection, which a client can do right
+// after sending a complete request and still read the answer; a ban lookup
+// or detector that stopped on that cancellation would let the request
+// through uninspected. Each store call and the LLM judge bound their own
+// time instead.
+func decisionContext(r *http.Request) context.Context {
+	return context.WithoutCancel(r.Context())
+}
+
+// runAll runs the global detectors, then the route's own, or the default
+// set when no Detect pattern matched.
+func (g *Guard) runAll(ctx context.Context, r *http.Request, run *run, t *routeTable, e *routeEntry) {
 	g.runStages(ctx, run, t.global)
 	switch {
 	case e != nil && e.hasCustom:
