@@ -425,16 +425,15 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 }
 
 func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
-	e := &d.cfg.Enumeration
-	if !ri.userEnum && tr.n >= 2 {
-		// A client asking for the same ID a third time in a row (polling
-		// one resource) walks nothing: the two zero steps leave the
-		// sequential walk two short, the two repeats the dense one.
-		// Sequential and Dense are at least 3, so both windows hold them.
-		if id := uint32(ri.id); tr.newest(0).id == id && tr.newest(1).id == id {
-			return dst
-		}
+	if !ri.userEnum && !d.mayWalk(tr, ri) {
+		return dst
 	}
+	return d.walks(tr, ri, r, dst)
+}
+
+// walks is enumeration's full check: it copies the track and sorts IDs.
+func (d *Detector) walks(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
+	e := &d.cfg.Enumeration
 	var ids, secs [idRing + 1]uint32
 	k := max(e.Sequential, e.Dense) - 1
 	n := tr.last(k, ids[:], secs[:])
@@ -498,6 +497,42 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 		}
 	}
 	return dst
+}
+
+// mayWalk reports whether the sequential or the dense check of
+// enumeration could fire for the pending ID, from the newest entries
+// only, without copying the track: false means neither can.
+func (d *Detector) mayWalk(tr *idTrack, ri *reqInfo) bool {
+	e := &d.cfg.Enumeration
+	n := min(int(tr.n), max(e.Sequential, e.Dense)-1) + 1 // with the pending ID
+	// Both windows end with the pending ID and, being at least 3 long,
+	// hold the two before it.
+	seq, dense := n >= e.Sequential, n >= e.Dense
+	if !seq && !dense {
+		return false
+	}
+	id, n0, n1 := uint32(ri.id), tr.newest(0).id, tr.newest(1).id
+	// A walk needs all steps but one to go the same way by at most
+	// MaxStep: two steps that go neither way leave it two short.
+	step := func(a, b uint32) bool {
+		diff := int64(b) - int64(a)
+		return diff != 0 && diff >= -int64(e.MaxStep) && diff <= int64(e.MaxStep)
+	}
+	if seq && !step(n0, id) && !step(n1, n0) {
+		seq = false
+	}
+	if seq && int64(ri.sec)-int64(tr.newest(e.Sequential-2).sec) > int64(e.SequentialWindow/time.Second) {
+		seq = false
+	}
+	// The same ID three times in a row is two fewer distinct IDs, one
+	// more than a dense walk allows.
+	if dense && id == n0 && n0 == n1 {
+		dense = false
+	}
+	if dense && int64(ri.sec)-int64(tr.newest(e.Dense-2).sec) > int64(e.DenseWindow/time.Second) {
+		dense = false
+	}
+	return seq || dense
 }
 
 // denseCandidate reports whether w, ids in request order, may be a dense

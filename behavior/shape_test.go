@@ -1,8 +1,11 @@
 package behavior
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/warden-dev/warden/abuse"
 )
 
 // shapeOfSplit is shapeOf's path part written with strings.Split, the
@@ -35,6 +38,45 @@ func FuzzShapeOf(f *testing.F) {
 		wh, wid, wok := shapeOfSplit(method, path)
 		if h != wh || id != wid || ok != wok {
 			t.Fatalf("shapeOf(%q, %q) = %x %d %v, want %x %d %v", method, path, h, id, ok, wh, wid, wok)
+		}
+	})
+}
+
+// FuzzMayWalk: whenever mayWalk rules a walk out, the full check finds none.
+func FuzzMayWalk(f *testing.F) {
+	f.Add(uint64(1), uint8(3), uint8(30), uint8(24))
+	f.Add(uint64(7), uint8(1), uint8(2), uint8(5))
+	d := newDet(f, nil)
+	f.Fuzz(func(t *testing.T, seed uint64, step, gap, fill uint8) {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		var tr idTrack
+		id, sec := uint32(rng.IntN(1000)), uint32(1_800_000_000)
+		next := func() {
+			switch rng.IntN(4) {
+			case 0: // repeat
+			case 1:
+				id += uint32(rng.IntN(int(step%8) + 1))
+			case 2:
+				id -= uint32(rng.IntN(int(step%8) + 1))
+			default:
+				id = uint32(rng.IntN(int(step)*4 + 1))
+			}
+			sec += uint32(rng.IntN(int(gap%64) + 1))
+		}
+		for range int(fill % (idRing + 4)) {
+			next()
+			tr.add(id, sec)
+		}
+		if tr.n < 2 {
+			return
+		}
+		next()
+		ri := &reqInfo{id: uint64(id), sec: sec, hasID: true}
+		r := &abuse.Request{Method: "GET", Path: "/x/1"}
+		if !d.mayWalk(&tr, ri) {
+			if fs := d.walks(&tr, ri, r, nil); len(fs) > 0 {
+				t.Fatalf("mayWalk ruled out %v; track %+v pending %d@%d", fs, tr, id, sec)
+			}
 		}
 	})
 }
