@@ -303,3 +303,57 @@ func FuzzURLMemo(f *testing.F) {
 		}
 	})
 }
+
+// TestPerClientNamesClean checks what the header walk takes for granted
+// instead of inspecting the names of perClientHeaders: with every check
+// on, each is one clean value.
+func TestPerClientNamesClean(t *testing.T) {
+	c := DefaultConfig()
+	c.Base64, c.Disable = true, nil
+	d, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range perClientHeaders {
+		s := d.pool.Get().(*scan)
+		s.loc, s.name = "header", []byte(h)
+		s.nameValue([]byte(h))
+		if s.signals != 0 || s.values != 1 || indexFold([]byte(h), "file") >= 0 {
+			t.Errorf("%s: %d signals, %d values", h, s.signals, s.values)
+		}
+		s.reset()
+		d.pool.Put(s)
+	}
+}
+
+// TestClasses checks classes and rawClasses, which read short values and
+// leftover bytes as overlapping groups, against a byte-by-byte union, at
+// every length around the group sizes.
+func TestClasses(t *testing.T) {
+	alphabet := []byte("aZ9-+%/*;'\\\t\x00\xc0 (:")
+	for n := 0; n <= 40; n++ {
+		for shift := range alphabet {
+			v := make([]byte, n)
+			for i := range v {
+				v[i] = alphabet[(i*7+shift)%len(alphabet)]
+			}
+			for one := -1; one < n; one++ {
+				w := append([]byte(nil), v...)
+				if one >= 0 {
+					w[one] = '$' // a class found at one position only
+				}
+				var want, wantRaw uint16
+				for _, c := range w {
+					want |= charClass[c]
+					wantRaw |= rawClass[c]
+				}
+				if got := classes(w); got != want {
+					t.Fatalf("classes(%q) = %#x, want %#x", w, got, want)
+				}
+				if got := rawClasses(string(w)); got != wantRaw {
+					t.Fatalf("rawClasses(%q) = %#x, want %#x", w, got, wantRaw)
+				}
+			}
+		}
+	}
+}

@@ -183,8 +183,18 @@ func (s *scan) headers(r *abuse.Request) {
 	for _, e := range others {
 		h := e.name
 		s.name = unsafeBytes(h)
-		s.headerName(h)
-		fileHeader := indexFold(s.name, "file") >= 0
+		fileHeader := false
+		if e.perClient {
+			// The names of perClientHeaders are clean whatever the
+			// configuration (TestPerClientNamesClean) and hold no "file":
+			// count the name as its inspection would.
+			if s.values < s.d.cfg.MaxValues {
+				s.values++
+			}
+		} else {
+			s.headerName(h)
+			fileHeader = indexFold(s.name, "file") >= 0
+		}
 		for _, v := range e.values {
 			if fileHeader {
 				s.uploadName(unsafeBytes(v))
@@ -336,16 +346,30 @@ var rawClass = func() [256]uint16 {
 
 // rawClasses is classes over a string, with rawClass.
 func rawClasses(v string) uint16 {
-	var a, b, c, d uint16
-	for len(v) >= 8 {
-		a |= rawClass[v[0]] | rawClass[v[4]]
-		b |= rawClass[v[1]] | rawClass[v[5]]
-		c |= rawClass[v[2]] | rawClass[v[6]]
-		d |= rawClass[v[3]] | rawClass[v[7]]
-		v = v[8:]
+	n := len(v)
+	switch {
+	case n >= 8:
+	case n >= 4:
+		return rawClass[v[0]] | rawClass[v[1]] | rawClass[v[2]] | rawClass[v[3]] |
+			rawClass[v[n-4]] | rawClass[v[n-3]] | rawClass[v[n-2]] | rawClass[v[n-1]]
+	case n > 0:
+		return rawClass[v[0]] | rawClass[v[n/2]] | rawClass[v[n-1]]
+	default:
+		return 0
 	}
-	for i := 0; i < len(v); i++ {
-		a |= rawClass[v[i]]
+	var a, b, c, d uint16
+	for w := v; len(w) >= 8; w = w[8:] {
+		a |= rawClass[w[0]] | rawClass[w[4]]
+		b |= rawClass[w[1]] | rawClass[w[5]]
+		c |= rawClass[w[2]] | rawClass[w[6]]
+		d |= rawClass[w[3]] | rawClass[w[7]]
+	}
+	if n%8 != 0 {
+		w := v[n-8:]
+		a |= rawClass[w[0]] | rawClass[w[4]]
+		b |= rawClass[w[1]] | rawClass[w[5]]
+		c |= rawClass[w[2]] | rawClass[w[6]]
+		d |= rawClass[w[3]] | rawClass[w[7]]
 	}
 	return a | b | c | d
 }

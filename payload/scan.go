@@ -432,18 +432,34 @@ func charMask(v []byte) uint16 {
 }
 
 // classes returns the union of the charClass entries of v's bytes. Four
-// accumulators let the lookups of eight bytes run side by side.
+// accumulators let the lookups of eight bytes run side by side. Bytes
+// left over, and short values, are read as overlapping groups (the last
+// eight, or the first and last four): a byte read twice adds nothing.
 func classes(v []byte) uint16 {
-	var a, b, c, d uint16
-	for len(v) >= 8 {
-		a |= charClass[v[0]] | charClass[v[4]]
-		b |= charClass[v[1]] | charClass[v[5]]
-		c |= charClass[v[2]] | charClass[v[6]]
-		d |= charClass[v[3]] | charClass[v[7]]
-		v = v[8:]
+	n := len(v)
+	switch {
+	case n >= 8:
+	case n >= 4:
+		return charClass[v[0]] | charClass[v[1]] | charClass[v[2]] | charClass[v[3]] |
+			charClass[v[n-4]] | charClass[v[n-3]] | charClass[v[n-2]] | charClass[v[n-1]]
+	case n > 0:
+		return charClass[v[0]] | charClass[v[n/2]] | charClass[v[n-1]]
+	default:
+		return 0
 	}
-	for _, x := range v {
-		a |= charClass[x]
+	var a, b, c, d uint16
+	for w := v; len(w) >= 8; w = w[8:] {
+		a |= charClass[w[0]] | charClass[w[4]]
+		b |= charClass[w[1]] | charClass[w[5]]
+		c |= charClass[w[2]] | charClass[w[6]]
+		d |= charClass[w[3]] | charClass[w[7]]
+	}
+	if n%8 != 0 {
+		w := v[n-8:]
+		a |= charClass[w[0]] | charClass[w[4]]
+		b |= charClass[w[1]] | charClass[w[5]]
+		c |= charClass[w[2]] | charClass[w[6]]
+		d |= charClass[w[3]] | charClass[w[7]]
 	}
 	return a | b | c | d
 }
