@@ -424,7 +424,7 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 	return dst
 }
 
-func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
+func (d *Detector) enumeration(tr trackRef, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
 	if !ri.userEnum && !d.mayWalk(tr, ri) {
 		return dst
 	}
@@ -432,7 +432,7 @@ func (d *Detector) enumeration(tr *idTrack, ri *reqInfo, r *abuse.Request, dst [
 }
 
 // walks is enumeration's full check: it copies the track and sorts IDs.
-func (d *Detector) walks(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
+func (d *Detector) walks(tr trackRef, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
 	e := &d.cfg.Enumeration
 	var ids, secs [idRing + 1]uint32
 	k := max(e.Sequential, e.Dense) - 1
@@ -502,7 +502,7 @@ func (d *Detector) walks(tr *idTrack, ri *reqInfo, r *abuse.Request, dst []Findi
 // mayWalk reports whether the sequential or the dense check of
 // enumeration could fire for the pending ID, from the newest entries
 // only, without copying the track: false means neither can.
-func (d *Detector) mayWalk(tr *idTrack, ri *reqInfo) bool {
+func (d *Detector) mayWalk(tr trackRef, ri *reqInfo) bool {
 	e := &d.cfg.Enumeration
 	n := min(int(tr.n), max(e.Sequential, e.Dense)-1) + 1 // with the pending ID
 	// Both windows end with the pending ID and, being at least 3 long,
@@ -511,7 +511,7 @@ func (d *Detector) mayWalk(tr *idTrack, ri *reqInfo) bool {
 	if !seq && !dense {
 		return false
 	}
-	id, n0, n1 := uint32(ri.id), tr.newest(0).id, tr.newest(1).id
+	id, n0, n1 := uint32(ri.id), tr.recent[0], tr.recent[1]
 	// A walk needs all steps but one to go the same way by at most
 	// MaxStep: two steps that go neither way leave it two short.
 	step := func(a, b uint32) bool {

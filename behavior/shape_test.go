@@ -49,7 +49,8 @@ func FuzzMayWalk(f *testing.F) {
 	d := newDet(f, nil)
 	f.Fuzz(func(t *testing.T, seed uint64, step, gap, fill uint8) {
 		rng := rand.New(rand.NewPCG(seed, 3))
-		var tr idTrack
+		var c client
+		tr := c.trackForUpdate(1)
 		id, sec := uint32(rng.IntN(1000)), uint32(1_800_000_000)
 		next := func() {
 			switch rng.IntN(4) {
@@ -73,9 +74,9 @@ func FuzzMayWalk(f *testing.F) {
 		next()
 		ri := &reqInfo{id: uint64(id), sec: sec, hasID: true}
 		r := &abuse.Request{Method: "GET", Path: "/x/1"}
-		if !d.mayWalk(&tr, ri) {
-			if fs := d.walks(&tr, ri, r, nil); len(fs) > 0 {
-				t.Fatalf("mayWalk ruled out %v; track %+v pending %d@%d", fs, tr, id, sec)
+		if !d.mayWalk(tr, ri) {
+			if fs := d.walks(tr, ri, r, nil); len(fs) > 0 {
+				t.Fatalf("mayWalk ruled out %v; track %+v %v pending %d@%d", fs, *tr.idTrack, *tr.ring, id, sec)
 			}
 		}
 	})
