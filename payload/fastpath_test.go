@@ -357,3 +357,63 @@ func TestClasses(t *testing.T) {
 		}
 	}
 }
+
+// checkNumericClean checks what inspect takes for granted when it skips a
+// value numericClean accepts: the automaton matches nothing in it, its
+// classes call for no other check, and a whole inspection finds nothing.
+func checkNumericClean(t *testing.T, d *Detector, v string) {
+	t.Helper()
+	if !numericClean([]byte(v)) {
+		return
+	}
+	matcher.Scan([]byte(v), func(id, _ int) bool {
+		t.Fatalf("%q: numericClean, yet the automaton finds %q", v, rules[id].pat)
+		return false
+	})
+	if cm := charMask([]byte(v)); cm&^(cmSpecial|cmNotBase64|cmSpace) != 0 || phpSerialized([]byte(v)) {
+		t.Fatalf("%q: numericClean, yet classes %#x", v, cm)
+	}
+	for _, loc := range []string{"query", "header", "path"} {
+		s := d.pool.Get().(*scan)
+		s.loc = loc
+		s.analyze([]byte(v), 1, allClasses)
+		s.base64([]byte(v), charMask([]byte(v)))
+		if s.signals != 0 {
+			t.Fatalf("%q at %s: numericClean, yet %d signals", v, loc, s.signals)
+		}
+		s.reset()
+		d.pool.Put(s)
+	}
+}
+
+func TestNumericClean(t *testing.T) {
+	if !numericFast || len(numericPats) == 0 {
+		t.Fatalf("numeric patterns %q, fast path %v: expected the metadata address alone", numericPats, numericFast)
+	}
+	d := newTestDetector(t)
+	for _, v := range []string{"10.1.2.3", "198.51.100.23, 10.0.0.1", "12.99", "1,234,567", "2026", "0", " ",
+		"169.254.169.254", "10.169.254.169.2540", "127.0.0.1", "0.0.0.0", "12345678901234567890"} {
+		checkNumericClean(t, d, v)
+	}
+	if numericClean([]byte("169.254.169.254")) || numericClean([]byte("1.2.3.4a")) || numericClean([]byte("1;2")) {
+		t.Error("numericClean accepts a value with a pattern or another byte")
+	}
+	if !numericClean([]byte("198.51.100.23, 10.0.0.1")) {
+		t.Error("numericClean refuses an address list")
+	}
+}
+
+func FuzzNumericClean(f *testing.F) {
+	f.Add("169.254.169.254")
+	f.Add("10.0.0.1, 192.168.1.1")
+	d := newTestDetector(f)
+	f.Fuzz(func(t *testing.T, v string) {
+		checkNumericClean(t, d, v)
+		// Mostly numeric inputs reach the interesting side.
+		var b []byte
+		for i := 0; i < len(v); i++ {
+			b = append(b, "0123456789., "[int(v[i])%13])
+		}
+		checkNumericClean(t, d, string(b))
+	})
+}

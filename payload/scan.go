@@ -256,6 +256,12 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// Too short for a whole-word signal or base64: nothing to do.
 		return
 	}
+	if cm&^(cmSpecial|cmNotBase64|cmSpace) == 0 && numericClean(v) {
+		// Addresses, numbers and lists of them (X-Forwarded-For, a
+		// price): no check but the automaton's reads them, and it
+		// matches nothing in them.
+		return
+	}
 	if s.repeat(v) {
 		return
 	}
@@ -322,6 +328,58 @@ func (s *scan) inspect(v []byte, cm uint16) {
 			s.analyze(s.shbuf, 0.9, 1<<cCommand|1<<cTraversal)
 		}
 	}
+}
+
+// numericByte holds the bytes of numericClean's values: digits, dots,
+// commas and spaces.
+var numericByte = func() (t [256]bool) {
+	for _, c := range []byte("0123456789., ") {
+		t[c] = true
+	}
+	return t
+}()
+
+// numericPats are the automaton patterns that a value of numericByte bytes
+// can hold ("169.254.169.254"); numericFast is false when one of them has
+// whitespace, which the automaton matches against a run of whitespace
+// rather than as a byte.
+var numericPats, numericFast = func() ([][]byte, bool) {
+	var pats [][]byte
+	for _, r := range rules {
+		within, space := true, false
+		for i := 0; i < len(r.pat); i++ {
+			c := r.pat[i]
+			within = within && (numericByte[c] || isSpace(c))
+			space = space || isSpace(c)
+		}
+		if within {
+			if space {
+				return nil, false
+			}
+			pats = append(pats, []byte(r.pat))
+		}
+	}
+	return pats, true
+}()
+
+// numericClean reports whether v is made of numericByte bytes and holds
+// none of the automaton's patterns: analyze finds nothing in it, and no
+// other check of inspect reads a value of those bytes.
+func numericClean(v []byte) bool {
+	if !numericFast {
+		return false
+	}
+	for _, c := range v {
+		if !numericByte[c] {
+			return false
+		}
+	}
+	for _, p := range numericPats {
+		if bytes.Contains(v, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // base64 inspects the decoded form of v when v looks like base64 text.
