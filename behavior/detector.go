@@ -282,10 +282,10 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	if !d.cfg.Enabled {
 		return dst
 	}
+	ri := d.classify(r) // reads no shard state: outside the lock
 	k := keyOf(r.Client)
 	sh := &d.shard[k.shard()]
 	sh.mu.Lock()
-	ri := d.classify(r)
 	sh.lastReq, sh.lastTime, sh.lastLen, sh.lastInfo = uintptr(unsafe.Pointer(r)), ri.t, len(r.Path), ri
 	n := sh.m.peekNode(k)
 	sh.lastNode = n
@@ -293,7 +293,7 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	if n != nil {
 		c = &n.val
 	} else {
-		c = new(client) // a new client; declared here so that a known one does not zero 750 bytes
+		c = new(client) // a new client; here, so that a known one does not zero a record
 	}
 	dst = d.evaluate(c, &ri, r, dst)
 	sh.mu.Unlock()

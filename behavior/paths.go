@@ -365,22 +365,42 @@ func shapeOf(method, path, query string) (shape uint32, id uint64, hasID bool, p
 	if len(path) > maxPathScan {
 		path = path[:maxPathScan]
 	}
-	// The segments as strings.Split(path, "/") gives them, with a plain
-	// loop: this runs on every request.
-	for more := true; more; {
-		seg := path
-		if j := strings.IndexByte(path, '/'); j >= 0 {
-			seg, path = path[:j], path[j+1:]
-		} else {
-			more = false
-		}
-		h = hashString(h, "/")
-		if n, ok := parseID(seg); ok {
-			h = hashString(h, "{id}")
-			id, hasID = n, true
+	// One pass over the bytes, which hashes each segment as if it were
+	// not an ID and parses it as if it were, then keeps the right hash:
+	// the same hash as hashing each segment of strings.Split(path, "/")
+	// (FuzzShapeOf), at a fraction of the cost on every request.
+	h = (h ^ '/') * fnvPrime
+	seg := h // h through the segment so far, case folded
+	var n uint64
+	digits := 0 // leading digits of the segment; -1 once it has another byte
+	for i := 0; ; i++ {
+		if i == len(path) || path[i] == '/' {
+			if digits > 0 && digits <= 18 {
+				h = hashString(h, "{id}")
+				id, hasID = n, true
+			} else {
+				h = seg
+			}
+			if i == len(path) {
+				break
+			}
+			h = (h ^ '/') * fnvPrime
+			seg, n, digits = h, 0, 0
 			continue
 		}
-		h = hashLower(h, seg)
+		c := path[i]
+		if digits >= 0 {
+			if d := c - '0'; d <= 9 {
+				n = n*10 + uint64(d)
+				digits++
+			} else {
+				digits = -1
+			}
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		seg = (seg ^ uint32(c)) * fnvPrime
 	}
 	if hasID || query == "" {
 		return h, id, hasID, ""
