@@ -184,6 +184,7 @@ func TestDetect(t *testing.T) {
 	}{
 		// Benign.
 		{name: "browser GET with many headers", raw: browserGET},
+		{name: "charset as a media type, not a parameter", raw: get("/", "Accept: application/charset;q=0.9, text/utf-7-charset")},
 		{name: "JSON POST", raw: jsonPOST},
 		{name: "CORS preflight", raw: "OPTIONS /api/items/7 HTTP/1.1\r\nHost: api.example.com\r\nOrigin: https://app.example.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-type,authorization\r\nAccept: */*\r\nUser-Agent: Mozilla/5.0 Firefox/140.0\r\nSec-Fetch-Mode: cors\r\n\r\n"},
 		{name: "OPTIONS *", raw: "OPTIONS * HTTP/1.1\r\nHost: api.example.com\r\nAccept: */*\r\n\r\n"},
@@ -251,6 +252,7 @@ func TestDetect(t *testing.T) {
 		{name: "RFC 2109 cookie", raw: get("/", "Cookie: $Version=1; session=abc; $Path=/"), want: block},
 		{name: "cookie splits the response", raw: get("/", "Cookie: lang=en%0d%0aSet-Cookie:%20admin=1"), want: block, msg: "response header"},
 		{name: "UTF-7 Accept charset", raw: get("/", "Accept: text/html;charset=utf-7"), want: block},
+		{name: "UTF-7 Accept charset in a later item", raw: get("/", "Accept: text/charset, text/plain;q=0.5, text/html;q=0.9;Charset=UTF-7"), want: block, msg: "UTF-7"},
 		{name: "Accept-Encoding flood", raw: get("/", "Accept-Encoding: "+strings.Repeat("gzip, ", 40)), want: block},
 		{name: "WAP charset header", raw: post("/", "application/x-www-form-urlencoded", "a=b", "X-Up-Devcap-Post-Charset: ibm037"), want: block, msg: "charset"},
 

@@ -304,8 +304,8 @@ func (s *scan) accept() {
 		return
 	}
 	for _, v := range acc {
-		// Only an item with parameters can name a charset.
-		if strings.IndexByte(v, ';') < 0 || indexFold(v, "charset") < 0 {
+		// A charset is a parameter: it comes after a ';'.
+		if i := strings.IndexByte(v, ';'); i < 0 || indexFold(v[i:], "charset") < 0 {
 			continue // the usual Accept: no item to parse
 		}
 		for rest := v; rest != ""; {
