@@ -17,7 +17,7 @@ func (g *Guard) Check(r *http.Request) Decision {
 	run := g.getRun()
 	defer g.putRun(run)
 	req := &run.req
-	g.identify(req, r, start)
+	g.identify(run, r, start)
 	if g.allowed(req.Client) {
 		return Decision{Mode: g.cfg.Mode}
 	}

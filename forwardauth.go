@@ -33,7 +33,7 @@ func (g *Guard) ForwardAuth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		peer, err := netip.ParseAddrPort(r.RemoteAddr)
 		if err != nil || !g.ident.Trusted(peer.Addr().Unmap()) {
-			id := g.nextID()
+			id := g.nextID()[0]
 			g.logger().Warn("forward-auth request from a caller that is not a trusted proxy", "request_id", id, "remote", boundedString(r.RemoteAddr))
 			writeJSON(w, http.StatusForbidden, id, errorBody{Error: "untrusted_caller",
 				Reason: "forward-auth callers must be listed in trusted_proxies", RequestID: id})
@@ -41,7 +41,7 @@ func (g *Guard) ForwardAuth() http.Handler {
 		}
 		orig, err := originalRequest(r)
 		if err != nil {
-			id := g.nextID()
+			id := g.nextID()[0]
 			writeJSON(w, http.StatusBadRequest, id, errorBody{Error: "invalid_input", Reason: err.Error(), RequestID: id})
 			return
 		}

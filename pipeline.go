@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
@@ -35,6 +36,7 @@ type run struct {
 	observed []abuse.Observer
 	wrappers []abuse.ResponseWrapper
 	rec      recorder
+	idHeader []string // X-Request-Id's value: req.ID
 }
 
 func (g *Guard) getRun() *run {
@@ -53,6 +55,7 @@ func (g *Guard) putRun(r *run) {
 	r.req = abuse.Request{}
 	r.verdicts, r.modes, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.observed[:0], r.wrappers[:0]
 	r.rec = recorder{}
+	r.idHeader = nil
 	g.reqPool.Put(r)
 }
 
@@ -60,7 +63,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	start := g.now()
 	run := g.getRun()
 	req := &run.req
-	g.identify(req, r, start)
+	g.identify(run, r, start)
 	if g.allowed(req.Client) {
 		g.putRun(run)
 		next.ServeHTTP(w, r)
@@ -68,7 +71,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	}
 	rec := &run.rec
 	rec.ResponseWriter = w
-	w.Header()["X-Request-Id"] = []string{req.ID}
+	w.Header()["X-Request-Id"] = run.idHeader
 	var d Decision
 	var decided time.Duration // time to decide; the rest is the upstream's
 	defer func() {
@@ -224,10 +227,12 @@ func (g *Guard) enforce(ctx context.Context, req *abuse.Request, run *run) {
 	}
 }
 
-func (g *Guard) identify(req *abuse.Request, r *http.Request, now time.Time) {
+func (g *Guard) identify(run *run, r *http.Request, now time.Time) {
+	req := &run.req
 	ip, viaTrusted := g.ident.ClientIP(r)
 	user, plan := g.ident.User(r, viaTrusted)
-	req.ID = g.nextID()
+	run.idHeader = g.nextID()
+	req.ID = run.idHeader[0]
 	req.Time = now
 	req.Client = abuse.Client{IP: ip, User: user, Plan: plan}
 	req.Method = r.Method
@@ -250,11 +255,24 @@ func firstValue(h http.Header, canonicalKey string) string {
 	return ""
 }
 
-func (g *Guard) nextID() string {
-	var b [24]byte
-	n := copy(b[:], g.idPrefix)
-	b[n] = '-'
-	return string(strconv.AppendUint(b[:n+1], g.seq.Add(1), 36))
+// requestID is a request's ID and the one-element header value that
+// carries it, in one allocation: every answer has an X-Request-Id, and the
+// ID's bytes and that slice used to be two allocations of each request.
+type requestID struct {
+	header [1]string
+	buf    [24]byte // prefix (8) + '-' + a uint64 in base 36 (≤ 13)
+}
+
+// nextID returns a new request ID as X-Request-Id's value: header[0] is
+// the ID.
+func (g *Guard) nextID() []string {
+	id := new(requestID)
+	n := copy(id.buf[:len(id.buf)-14], g.idPrefix)
+	id.buf[n] = '-'
+	b := strconv.AppendUint(id.buf[:n+1], g.seq.Add(1), 36)
+	// b lies in id.buf, which nothing writes again: the string may share it.
+	id.header[0] = unsafe.String(&b[0], len(b))
+	return id.header[:]
 }
 
 func (g *Guard) allowed(c abuse.Client) bool {
