@@ -21,7 +21,9 @@ const Name = "payload"
 // MaxDepth, MaxParts multipart parts. Every value costs one automaton pass
 // per decoded view; libinjection and the structural checks run only when
 // the automaton found something that calls for them. Detect allocates
-// nothing for a clean request apart from the multipart reader.
+// nothing for a clean request apart from the multipart reader and the
+// entries its memos make for clean header values and request targets
+// seen anew (cleanMemo, urlMemo).
 //
 // It returns one Verdict per request: Violation is the class with the
 // highest confidence, Messages has one line per class found (each quoting
