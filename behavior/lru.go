@@ -34,9 +34,9 @@ type node[K comparable, V any] struct {
 	val  V
 }
 
-// chunkSlots is the number of slots allocated at a time: 256 client
-// records (800 bytes) make whole 8 KB pages, 256 user records 16 KB.
-const chunkSlots = 256
+// chunkSlots is the number of slots allocated at a time: 128 client
+// records (832 bytes) make 13 whole 8 KB pages, 128 user records one.
+const chunkSlots = 128
 
 func newLRU[K comparable, V any](max int) *lru[K, V] {
 	return &lru[K, V]{max: max, m: make(map[K]*node[K, V]), used: make([]uint64, (max+63)/64)}
