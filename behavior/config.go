@@ -63,8 +63,9 @@ func (l Limit) validate(path string) error {
 // Config is the "behavior" section of Warden's configuration.
 type Config struct {
 	Enabled bool `yaml:"enabled"`
-	// MaxClients caps the tracked clients; the least recently seen is
-	// evicted first. Each tracked client costs under 1 KB.
+	// MaxClients caps the tracked clients; a client not seen lately is
+	// evicted first (approximately the least recently seen: see lru).
+	// Each tracked client costs under 1 KB.
 	MaxClients int `yaml:"max_clients"`
 	// MaxUsers caps the login usernames tracked across IPs.
 	MaxUsers int `yaml:"max_users"`

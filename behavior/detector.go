@@ -28,8 +28,8 @@ type Finding struct {
 
 // Detector is the behaviour detector. It implements abuse.Detector and
 // abuse.Observer and is safe for concurrent use: state is split over 16
-// shards, each a capped LRU under its own mutex, so memory is bounded by
-// Config.MaxClients whatever the traffic.
+// shards, each a capped table (approximate LRU) under its own mutex, so
+// memory is bounded by Config.MaxClients whatever the traffic.
 type Detector struct {
 	cfg        Config
 	paths      pathMatcher
