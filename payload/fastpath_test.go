@@ -417,3 +417,46 @@ func FuzzNumericClean(f *testing.F) {
 		checkNumericClean(t, d, string(b))
 	})
 }
+
+// TestMemosConcurrent has goroutines share one detector's memos while
+// its targets and header values are remembered and replaced, and checks
+// every verdict against a detector without memos (run with -race).
+func TestMemosConcurrent(t *testing.T) {
+	c := DefaultConfig()
+	memo, _ := New(c)
+	plain, _ := New(c)
+	plain.memo, plain.urls = nil, nil
+	var reqs []*abuse.Request
+	var want []abuse.Verdict
+	for i := range 40 {
+		target := "/api/items/" + strings.Repeat("1", i%7+1) + "?page=2&q=blue+shoes"
+		ua := "Mozilla/5.0 (X11; Linux x86_64) Firefox/128." + strings.Repeat("0", i%5)
+		if i%9 == 0 {
+			target += "&id=1'+or+'1'='1"
+		}
+		if i%11 == 0 {
+			ua = "${jndi:ldap://x/a}"
+		}
+		r := withHeader(withHeader(get(target), "User-Agent", ua), "X-Forwarded-For", "10.0.0.1")
+		reqs = append(reqs, r)
+		want = append(want, plain.Detect(context.Background(), r))
+	}
+	errs := make(chan string, 4)
+	for g := range 4 {
+		go func() {
+			for n := range 400 {
+				i := (n*7 + g) % len(reqs)
+				if got := memo.Detect(context.Background(), reqs[i]); !reflect.DeepEqual(got, want[i]) {
+					errs <- reqs[i].Path + "?" + reqs[i].RawQuery
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatalf("%s: verdict with shared memos differs from one without", e)
+		}
+	}
+}
