@@ -64,6 +64,9 @@ func New(cfg Config) (*Detector, error) {
 func (d *Detector) Name() string { return Name }
 
 // Detect inspects r and returns the zero Verdict when it finds nothing.
+// A context already cancelled when the headers are done skips the body: a
+// caller that cancels has given up on the answer. The Guard never hands
+// detectors a context the client can cancel.
 func (d *Detector) Detect(ctx context.Context, r *abuse.Request) abuse.Verdict {
 	if !d.cfg.Enabled || r == nil {
 		return abuse.Verdict{}
