@@ -496,3 +496,83 @@ func TestGreyReportedOncePerMinute(t *testing.T) {
 		t.Fatalf("verdicts %v, want %v", got, want)
 	}
 }
+
+// TestObserveLater: in a server, other requests are decided while one
+// waits for its upstream, so Observe comes after other Findings and its
+// remembered classification may have been pushed out. Every request still
+// lands on its own client with its own classification: after the same
+// traffic, a detector that observed in batches reports exactly what one
+// that observed each request at once reports.
+func TestObserveLater(t *testing.T) {
+	var evs []ev
+	for c := range 40 {
+		ip := fmt.Sprintf("198.51.100.%d", c+1)
+		for i := range 30 {
+			e := ev{ip: ip, at: time.Duration(i) * 200 * time.Millisecond}
+			switch c % 4 {
+			case 0:
+				e.path = fmt.Sprintf("/api/users/%d", i+1) // enumeration
+			case 1:
+				e.path, e.status = fmt.Sprintf("/wp-admin/%d.php", i), 404 // probing
+			case 2:
+				e.path = "/api/items/" + strings.Repeat("x", c%3+i%2) // same lengths, other paths
+			default:
+				e.path, e.ua = "/", fmt.Sprintf("agent-%d", i) // UA rotation
+			}
+			evs = append(evs, e)
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b ev) int { return int(a.at - b.at) })
+
+	run := func(batch int) []string {
+		d := newDet(t, nil)
+		var out []string
+		for i := 0; i < len(evs); i += batch {
+			part := evs[i:min(i+batch, len(evs))]
+			reqs := make([]*abuse.Request, len(part))
+			for j, e := range part {
+				reqs[j] = e.request()
+				for _, f := range d.Findings(reqs[j], nil) {
+					out = append(out, fmt.Sprintf("%d %s %s", i+j, part[j].ip, f.Scenario))
+				}
+			}
+			for j, e := range part {
+				st := e.status
+				if st == 0 {
+					st = 200
+				}
+				d.Observe(reqs[j], abuse.Outcome{Status: st})
+			}
+		}
+		// The end state, probed from every client.
+		for c := range 40 {
+			r := ev{ip: fmt.Sprintf("198.51.100.%d", c+1), at: 10 * time.Second, path: "/api/users/31"}.request()
+			for _, f := range d.Findings(r, nil) {
+				out = append(out, fmt.Sprintf("end %d %s", c, f.Scenario))
+			}
+		}
+		return out
+	}
+	want := run(1)
+	if len(want) == 0 {
+		t.Fatal("the traffic raised no findings: the test shows nothing")
+	}
+	for _, batch := range []int{1, 3, pendingSlots*shards + 7} {
+		got := run(batch)
+		// Findings inside a batch see fewer observed requests; the end
+		// state must be the same.
+		if !slices.Equal(endOf(got), endOf(want)) {
+			t.Errorf("batch %d: end state differs:\n got %v\nwant %v", batch, endOf(got), endOf(want))
+		}
+	}
+}
+
+func endOf(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "end ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -19,6 +19,21 @@ const Name = "behavior"
 
 const shards = 16
 
+// pendingSlots is how many decided requests per shard Observe can find
+// again; with 16 shards it covers a few hundred requests in flight.
+const pendingSlots = 4
+
+// pending is a request between Findings and Observe. The request is
+// remembered by address, time and path length only: it is not retained.
+type pending struct {
+	req  uintptr
+	t    int64
+	plen int
+	key  clientKey
+	info reqInfo
+	node *node[clientKey, client] // the client Findings found, nil if none
+}
+
 // Finding is one scenario that fired for a request.
 type Finding struct {
 	Scenario   string  // violation type, one of the constants
@@ -41,23 +56,35 @@ type Detector struct {
 	userParams map[string]bool
 	w          [numScenarios]float64 // effective weights, by scenario index
 
-	shard [shards]struct {
-		mu sync.Mutex
-		m  *lru[clientKey, client]
-		// last classification, so Observe right after Detect of the same
-		// request does not classify again. The request is remembered by
-		// address, time and path length only: it is not retained.
-		lastReq  uintptr
-		lastTime int64
-		lastLen  int
-		lastInfo reqInfo
-		lastNode *node[clientKey, client] // the client found by Findings, nil if none
-
-		_ [64]byte // keeps each shard's mutex and memo off its neighbours' cache lines
-	}
+	shard [shards]shard
 	umu   sync.Mutex
 	users *lru[uint32, userRecord]
 	seed  maphash.Seed // for path and user-agent hashes
+}
+
+// shard is one part of the client table, under its own mutex.
+type shard struct {
+	mu sync.Mutex
+	m  *lru[clientKey, client]
+	// requests decided but not yet observed, so Observe of the same
+	// request does not classify and look its client up again. Several,
+	// because in a server other requests reach the shard while one
+	// waits for its upstream.
+	pending [pendingSlots]pending
+	next    uint8 // the slot the next decided request takes
+
+	_ [64]byte // keeps each shard's mutex and memo off its neighbours' cache lines
+}
+
+// find returns the pending entry of r, or nil.
+func (sh *shard) find(r *abuse.Request, k clientKey) *pending {
+	ptr, t, plen := uintptr(unsafe.Pointer(r)), r.Time.UnixNano(), len(r.Path)
+	for i := range sh.pending {
+		if p := &sh.pending[i]; p.req == ptr && p.t == t && p.plen == plen && p.key == k {
+			return p
+		}
+	}
+	return nil
 }
 
 var (
@@ -286,9 +313,9 @@ func (d *Detector) Findings(r *abuse.Request, dst []Finding) []Finding {
 	k := keyOf(r.Client)
 	sh := &d.shard[k.shard()]
 	sh.mu.Lock()
-	sh.lastReq, sh.lastTime, sh.lastLen, sh.lastInfo = uintptr(unsafe.Pointer(r)), ri.t, len(r.Path), ri
 	n := sh.m.peekNode(k)
-	sh.lastNode = n
+	sh.pending[sh.next] = pending{req: uintptr(unsafe.Pointer(r)), t: ri.t, plen: len(r.Path), key: k, info: ri, node: n}
+	sh.next = (sh.next + 1) % pendingSlots
 	var c *client
 	if n != nil {
 		c = &n.val
@@ -597,16 +624,17 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	sh.mu.Lock()
 	var ri reqInfo
 	var c *client
-	if sh.lastReq == uintptr(unsafe.Pointer(r)) && sh.lastTime == r.Time.UnixNano() && sh.lastLen == len(r.Path) {
-		ri = sh.lastInfo
-		if n := sh.lastNode; n != nil && n.key == k {
+	p := sh.find(r, k)
+	if p != nil {
+		ri = p.info
+		if n := p.node; n != nil && n.key == k { // not evicted and reused since
 			sh.m.touch(n)
 			c = &n.val
 		}
+		*p = pending{}
 	} else {
 		ri = d.classify(r)
 	}
-	sh.lastReq, sh.lastNode = 0, nil
 	t := ri.t
 	if c == nil {
 		c, _ = sh.m.get(k)
