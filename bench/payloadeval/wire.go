@@ -200,14 +200,11 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 				h.reached = true
 			}
 			h.mu.Unlock()
-			ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-			defer cancel()
+			// send half-closes its connection, which cancels r's context;
+			// the Guard decides under a context that ignores that, as it
+			// does for any client.
 			if first {
-				ctx = context.WithValue(ctx, firstKey{}, true)
-			}
-			r = r.WithContext(ctx)
-			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = cancelOnError{r.Body, cancel}
+				r = r.WithContext(context.WithValue(r.Context(), firstKey{}, true))
 			}
 			guarded.ServeHTTP(w, r)
 		}),
@@ -223,25 +220,6 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 	}
 	go func() { _ = h.srv.Serve(h.ln) }()
 	return h, nil
-}
-
-// cancelOnError cancels the request's context when the body ends early:
-// a body shorter than its Content-Length (or a chunked body without its
-// last chunk) ends in the EOF of the half-close here, and in a read
-// timeout for a client that waits, which net/http answers by cancelling
-// the context. A malformed body is not a failed read and cancels nothing.
-type cancelOnError struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c cancelOnError) Read(p []byte) (int, error) {
-	n, err := c.ReadCloser.Read(p)
-	var ne net.Error
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) {
-		c.cancel()
-	}
-	return n, err
 }
 
 func (h *wireHarness) close() {
