@@ -345,34 +345,7 @@ var rawClass = func() [256]uint16 {
 }()
 
 // rawClasses is classes over a string, with rawClass.
-func rawClasses(v string) uint16 {
-	n := len(v)
-	switch {
-	case n >= 8:
-	case n >= 4:
-		return rawClass[v[0]] | rawClass[v[1]] | rawClass[v[2]] | rawClass[v[3]] |
-			rawClass[v[n-4]] | rawClass[v[n-3]] | rawClass[v[n-2]] | rawClass[v[n-1]]
-	case n > 0:
-		return rawClass[v[0]] | rawClass[v[n/2]] | rawClass[v[n-1]]
-	default:
-		return 0
-	}
-	var a, b, c, d uint16
-	for w := v; len(w) >= 8; w = w[8:] {
-		a |= rawClass[w[0]] | rawClass[w[4]]
-		b |= rawClass[w[1]] | rawClass[w[5]]
-		c |= rawClass[w[2]] | rawClass[w[6]]
-		d |= rawClass[w[3]] | rawClass[w[7]]
-	}
-	if n%8 != 0 {
-		w := v[n-8:]
-		a |= rawClass[w[0]] | rawClass[w[4]]
-		b |= rawClass[w[1]] | rawClass[w[5]]
-		c |= rawClass[w[2]] | rawClass[w[6]]
-		d |= rawClass[w[3]] | rawClass[w[7]]
-	}
-	return a | b | c | d
-}
+func rawClasses(v string) uint16 { return unionOf(v, &rawClass) }
 
 // percentUnescape appends src with %XX escapes decoded (and '+' as a space
 // when plus is set) to dst. Invalid escapes are kept literally. Runs of

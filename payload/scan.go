@@ -489,35 +489,38 @@ func charMask(v []byte) uint16 {
 	return finishMask(classes(v))
 }
 
-// classes returns the union of the charClass entries of v's bytes. Four
+// classes returns the union of the charClass entries of v's bytes.
+func classes(v []byte) uint16 { return unionOf(v, &charClass) }
+
+// unionOf returns the union of t's entries for v's bytes. Four
 // accumulators let the lookups of eight bytes run side by side. Bytes
 // left over, and short values, are read as overlapping groups (the last
 // eight, or the first and last four): a byte read twice adds nothing.
-func classes(v []byte) uint16 {
+func unionOf[T string | []byte](v T, t *[256]uint16) uint16 {
 	n := len(v)
 	switch {
 	case n >= 8:
 	case n >= 4:
-		return charClass[v[0]] | charClass[v[1]] | charClass[v[2]] | charClass[v[3]] |
-			charClass[v[n-4]] | charClass[v[n-3]] | charClass[v[n-2]] | charClass[v[n-1]]
+		return t[v[0]] | t[v[1]] | t[v[2]] | t[v[3]] |
+			t[v[n-4]] | t[v[n-3]] | t[v[n-2]] | t[v[n-1]]
 	case n > 0:
-		return charClass[v[0]] | charClass[v[n/2]] | charClass[v[n-1]]
+		return t[v[0]] | t[v[n/2]] | t[v[n-1]]
 	default:
 		return 0
 	}
 	var a, b, c, d uint16
 	for w := v; len(w) >= 8; w = w[8:] {
-		a |= charClass[w[0]] | charClass[w[4]]
-		b |= charClass[w[1]] | charClass[w[5]]
-		c |= charClass[w[2]] | charClass[w[6]]
-		d |= charClass[w[3]] | charClass[w[7]]
+		a |= t[w[0]] | t[w[4]]
+		b |= t[w[1]] | t[w[5]]
+		c |= t[w[2]] | t[w[6]]
+		d |= t[w[3]] | t[w[7]]
 	}
 	if n%8 != 0 {
 		w := v[n-8:]
-		a |= charClass[w[0]] | charClass[w[4]]
-		b |= charClass[w[1]] | charClass[w[5]]
-		c |= charClass[w[2]] | charClass[w[6]]
-		d |= charClass[w[3]] | charClass[w[7]]
+		a |= t[w[0]] | t[w[4]]
+		b |= t[w[1]] | t[w[5]]
+		c |= t[w[2]] | t[w[6]]
+		d |= t[w[3]] | t[w[7]]
 	}
 	return a | b | c | d
 }
