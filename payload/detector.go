@@ -23,20 +23,22 @@ const Name = "payload"
 // the automaton found something that calls for them. Detect allocates
 // nothing for a clean request apart from the multipart reader and the
 // entries its memos make for clean header values and request targets
-// seen anew (cleanMemo, urlMemo).
+// seen anew (cleanMemo, countMemo).
 //
 // It returns one Verdict per request: Violation is the class with the
 // highest confidence, Messages has one line per class found (each quoting
 // at most 48 bytes of the value), Confidence combines the classes so that
 // independent findings raise it. Action is left to policy.
 type Detector struct {
-	cfg      Config
-	disabled [numClasses]bool
-	headers  []string // canonical extra header names
-	seed     maphash.Seed
-	pool     sync.Pool
-	memo     *cleanMemo // header values found clean (nil: scan every time)
-	urls     *urlMemo   // request targets found clean (nil: scan every time)
+	cfg         Config
+	disabled    [numClasses]bool
+	headers     []string // canonical extra header names
+	seed        maphash.Seed
+	pool        sync.Pool
+	memo        *cleanMemo // header values found clean (nil: scan every time)
+	urls        *countMemo // request targets found clean (nil: scan every time)
+	cookies     *countMemo // Cookie headers found clean (nil: scan every time)
+	cookiePairs *countMemo // single cookies (name=value) found clean (nil: scan every time)
 }
 
 var _ abuse.Detector = (*Detector)(nil)
@@ -46,7 +48,7 @@ func New(cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("payload config: %w", err)
 	}
-	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo(), urls: newURLMemo()}
+	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo(), urls: newCountMemo(), cookies: newCountMemo(), cookiePairs: newCountMemo()}
 	for _, name := range cfg.Disable {
 		c, _ := classByName(name)
 		d.disabled[c] = true

@@ -191,7 +191,7 @@ func TestHeaderWalks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.memo, d.urls = nil, nil
+		d.memo, d.urls, d.cookies, d.cookiePairs = nil, nil, nil, nil
 		for _, h := range sets {
 			small := &abuse.Request{Method: "GET", Path: "/a", Header: h, UserAgent: h.Get("User-Agent")}
 			big := &abuse.Request{Method: "GET", Path: "/a", Header: padHeaders(h), UserAgent: h.Get("User-Agent")}
@@ -206,7 +206,7 @@ func FuzzHeaderWalks(f *testing.F) {
 	f.Add("X-Forwarded-For", "${jndi:ldap://x/a}", "Accept", "*/*")
 	f.Add("Referer", "' or 1=1--", "User-Agent", "curl")
 	d := newTestDetector(f)
-	d.memo, d.urls = nil, nil
+	d.memo, d.urls, d.cookies, d.cookiePairs = nil, nil, nil, nil
 	skipped := map[string]bool{}
 	for _, h := range append(skippedHeaders[:], perClientHeaders[:]...) {
 		skipped[h] = true
@@ -251,7 +251,7 @@ func TestURLMemo(t *testing.T) {
 		c.MaxValues = maxValues
 		memo, _ := New(c)
 		plain, _ := New(c)
-		plain.memo, plain.urls = nil, nil
+		plain.memo, plain.urls, plain.cookies, plain.cookiePairs = nil, nil, nil, nil
 		for round := range 3 {
 			for _, target := range targets {
 				// An attack in a header after the target: it is found
@@ -291,7 +291,7 @@ func FuzzURLMemo(f *testing.F) {
 	f.Add("/.env")
 	memo := newTestDetector(f)
 	plain := newTestDetector(f)
-	plain.memo, plain.urls = nil, nil
+	plain.memo, plain.urls, plain.cookies, plain.cookiePairs = nil, nil, nil, nil
 	f.Fuzz(func(t *testing.T, target string) {
 		path, q, _ := strings.Cut(target, "?")
 		r := &abuse.Request{Path: path, RawQuery: q}
@@ -299,6 +299,27 @@ func FuzzURLMemo(f *testing.F) {
 		for range 3 {
 			if got := memo.Detect(context.Background(), r); !reflect.DeepEqual(got, want) {
 				t.Fatalf("%q: verdict with memo %+v, without %+v", target, got, want)
+			}
+		}
+	})
+}
+
+// FuzzCookieMemo: a Cookie header's verdict is the same with the memo as
+// without, on its first sight and on the hits after, whatever the query
+// before it (values counted, repeats) holds.
+func FuzzCookieMemo(f *testing.F) {
+	f.Add("a=1&b=2", cleanCookie)
+	f.Add("a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9", "x=blue shoes (42); y=blue shoes (42)")
+	f.Add("q=1", "pref=1' union select password from users--")
+	memo := newTestDetector(f)
+	plain := newTestDetector(f)
+	plain.memo, plain.urls, plain.cookies, plain.cookiePairs = nil, nil, nil, nil
+	f.Fuzz(func(t *testing.T, query, cookie string) {
+		r := &abuse.Request{Path: "/p", RawQuery: query, Header: http.Header{"Cookie": {cookie}}}
+		want := plain.Detect(context.Background(), r)
+		for range 3 {
+			if got := memo.Detect(context.Background(), r); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q %q: verdict with memo %+v, without %+v", query, cookie, got, want)
 			}
 		}
 	})
@@ -425,7 +446,7 @@ func TestMemosConcurrent(t *testing.T) {
 	c := DefaultConfig()
 	memo, _ := New(c)
 	plain, _ := New(c)
-	plain.memo, plain.urls = nil, nil
+	plain.memo, plain.urls, plain.cookies, plain.cookiePairs = nil, nil, nil, nil
 	var reqs []*abuse.Request
 	var want []abuse.Verdict
 	for i := range 40 {

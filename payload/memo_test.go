@@ -2,6 +2,7 @@ package payload
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -11,6 +12,15 @@ import (
 // TestCleanMemo checks that remembering clean header values never changes
 // a verdict: every request gets the same verdict from a detector with a
 // warm memo as from one without, whatever came before it.
+const (
+	sqlAttack     = "1' union select password from users--"
+	repeatsCookie = "a=blue shoes (42); b=blue shoes (42); c=blue shoes (42); d=blue shoes (42); e=blue shoes (42); f=blue shoes (42); g=blue shoes (42); h=blue shoes (42); i=blue shoes (42); j=blue shoes (42)"
+)
+
+// cleanCookie is what a browser sends on a site with analytics and a
+// consent banner.
+const cleanCookie = "session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.sig; _ga=GA1.2.123.456; consent=%7B%22ads%22%3Afalse%7D"
+
 func TestCleanMemo(t *testing.T) {
 	const browserUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 	reqs := []struct {
@@ -28,6 +38,14 @@ func TestCleanMemo(t *testing.T) {
 		{"other header", "/api/items/6", "X-Client-Note", "1' union select password from users--"},
 		{"other header name", "/api/items/7", "$where", "sleep(5000)"},
 		{"other header clean", "/api/items/8", "X-Client-Note", "checkout page, second visit"},
+		{"cookie", "/api/items/9", "Cookie", cleanCookie},
+		{"cookie attack", "/api/items/9", "Cookie", "session=abc; pref=1' union select password from users--"},
+		{"cookie one byte off", "/api/items/9", "Cookie", cleanCookie[:len(cleanCookie)-1] + "<"},
+		// Past eight values, a value repeated in the request is skipped,
+		// not inspected: such a cookie is not known clean, so not
+		// remembered, even when it is.
+		{"cookie with repeats", "/api/items/9", "Cookie", repeatsCookie},
+		{"cookie attack, repeated", "/api/items/9", "Cookie", repeatsCookie + "; x=" + sqlAttack + "; y=" + sqlAttack},
 	}
 	// Many query values first: repeats are looked for, and a header whose
 	// value repeats an earlier header's is skipped, not inspected.
@@ -36,7 +54,7 @@ func TestCleanMemo(t *testing.T) {
 	repeated := withHeader(withHeader(get(many), "X-Note-A", attack), "X-Note-B", attack)
 	memo := newTestDetector(t)
 	plain := newTestDetector(t)
-	plain.memo, plain.urls = nil, nil
+	plain.memo, plain.urls, plain.cookies, plain.cookiePairs = nil, nil, nil, nil
 	ctx := context.Background()
 	for round := range 3 {
 		for _, tt := range reqs {
@@ -56,6 +74,30 @@ func TestCleanMemo(t *testing.T) {
 			if got.Confidence != want.Confidence || got.Violation != want.Violation {
 				t.Fatalf("%s %v: verdict with memo %+v, without %+v", r.RawQuery, r.Header, got, want)
 			}
+		}
+	}
+	// A cookie many visitors share is remembered on its own, whatever
+	// else their Cookie headers hold; a pair with an attack never is.
+	for i := range 3 {
+		for _, c := range []string{fmt.Sprintf("session=%d; consent=%%7B%%22ads%%22%%3Afalse%%7D", i), fmt.Sprintf("session=%d; pref=%s", i, sqlAttack)} {
+			r := withHeader(get("/api/items/10"), "Cookie", c)
+			if got, want := memo.Detect(ctx, r), plain.Detect(ctx, r); !reflect.DeepEqual(got, want) {
+				t.Fatalf("cookie %q: verdict with memo %+v, without %+v", c, got, want)
+			}
+		}
+	}
+	if _, _, ok := memo.cookiePairs.lookup("", "consent=%7B%22ads%22%3Afalse%7D"); !ok {
+		t.Error("a cookie shared by three Cookie headers not remembered")
+	}
+	if _, _, ok := memo.cookiePairs.lookup("", "pref="+sqlAttack); ok {
+		t.Error("a cookie with an attack remembered as clean")
+	}
+	if _, _, ok := memo.cookies.lookup("", cleanCookie); !ok {
+		t.Error("clean Cookie header seen three times not remembered")
+	}
+	for _, c := range []string{"session=abc; pref=1' union select password from users--", repeatsCookie} {
+		if _, _, ok := memo.cookies.lookup("", c); ok {
+			t.Errorf("Cookie %q remembered as clean", c)
 		}
 	}
 	if memo.memo.has("X-Note-B", attack) {

@@ -168,7 +168,7 @@ func (s *scan) headers(r *abuse.Request) {
 		s.remembered("Referer", ref, (*scan).value, false)
 	}
 	for _, c := range cookie {
-		s.pairs("cookie", c, ';')
+		s.cookie(c)
 	}
 	s.loc = "header"
 	for _, h := range s.d.headers {
@@ -290,16 +290,25 @@ func (s *scan) pairs(loc, raw string, sep byte) {
 		if kv == "" {
 			continue
 		}
-		k, v := kv, ""
-		if i := strings.IndexByte(kv, '='); i >= 0 {
-			k, v = kv[:i], kv[i+1:]
+		if sep == ';' && s.d.cookiePairs != nil && memoizable(kv) && len(kv) <= s.d.cfg.MaxValueBytes {
+			s.cookiePair(kv, plus)
+			continue
 		}
-		n, cm := unescape(&s.nbuf, k, plus)
-		s.name = n
-		s.nameValueMask(n, cm)
-		v2, cm := unescape(&s.tbuf, v, plus)
-		s.valueMask(v2, cm)
+		s.pair(kv, plus)
 	}
+}
+
+// pair inspects one name=value pair, form-unescaped.
+func (s *scan) pair(kv string, plus bool) {
+	k, v := kv, ""
+	if i := strings.IndexByte(kv, '='); i >= 0 {
+		k, v = kv[:i], kv[i+1:]
+	}
+	n, cm := unescape(&s.nbuf, k, plus)
+	s.name = n
+	s.nameValueMask(n, cm)
+	v2, cm := unescape(&s.tbuf, v, plus)
+	s.valueMask(v2, cm)
 }
 
 // unescape returns src decoded as percentUnescape decodes it and the
