@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/race"
 )
 
 func tagged(s string) string {
@@ -166,7 +167,7 @@ func TestPromptConfigValidate(t *testing.T) {
 }
 
 func TestPromptDetectorAllocs(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items: allocation counts are meaningless")
 	}
 	d, err := NewPromptDetector(DefaultPromptConfig())

@@ -1,5 +1,0 @@
-//go:build !race
-
-package aiguard
-
-const raceEnabled = false
