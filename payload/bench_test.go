@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/cputime"
 )
 
 func jsonBody8K() string {
@@ -88,11 +89,11 @@ func BenchmarkDetect(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
-			start := cpuTime()
+			start := cputime.Process()
 			for b.Loop() {
 				d.Detect(ctx, c.req)
 			}
-			reportCPU(b, start)
+			cputime.Report(b, start)
 		})
 	}
 }
@@ -111,11 +112,11 @@ func latencies(d *Detector, r *abuse.Request, n int) (wall, cpu []time.Duration)
 	}
 	wall, cpu = make([]time.Duration, n), make([]time.Duration, n)
 	for i := range wall {
-		c := threadCPU()
+		c := cputime.Thread()
 		st := time.Now()
 		d.Detect(ctx, r)
 		wall[i] = time.Since(st)
-		cpu[i] = threadCPU() - c
+		cpu[i] = cputime.Thread() - c
 	}
 	slices.Sort(wall)
 	slices.Sort(cpu)
@@ -135,12 +136,12 @@ func BenchmarkJSON8KLatency(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			r := post("application/json", c.body)
 			b.ReportAllocs()
-			start := cpuTime()
+			start := cputime.Process()
 			for b.Loop() {
 				d.Detect(context.Background(), r)
 			}
 			b.StopTimer()
-			reportCPU(b, start)
+			cputime.Report(b, start)
 			wall, cpu := latencies(d, r, 5000)
 			b.ReportMetric(float64(wall[len(wall)/2].Nanoseconds()), "p50-ns")
 			b.ReportMetric(float64(wall[len(wall)*99/100].Nanoseconds()), "p99-ns")
@@ -149,13 +150,6 @@ func BenchmarkJSON8KLatency(b *testing.B) {
 				b.ReportMetric(float64(cpu[len(cpu)*99/100].Nanoseconds()), "p99-cpu-ns")
 			}
 		})
-	}
-}
-
-// reportCPU reports the process's CPU time per operation since start.
-func reportCPU(b *testing.B, start time.Duration) {
-	if d := cpuTime() - start; d > 0 && b.N > 0 {
-		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/cputime"
 	"golang.org/x/time/rate"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkDecision(b *testing.B) {
 		r := &abuse.Request{Time: now}
 		ctx := context.Background()
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer cputime.Report(b, cputime.Process())
 		for i := 0; b.Loop(); i++ {
 			r.Client.IP = ips[i%len(ips)]
 			if v := l.Detect(ctx, r); v.Found() {
@@ -55,7 +56,7 @@ func BenchmarkDecision(b *testing.B) {
 	b.Run("x-time-rate-single", func(b *testing.B) {
 		lim := rate.NewLimiter(1_000_000, 1_000_000)
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer cputime.Report(b, cputime.Process())
 		for i := 0; b.Loop(); i++ {
 			if !lim.AllowN(now.Add(time.Duration(i)*time.Microsecond), 1) {
 				b.Fatal("throttled")
@@ -66,7 +67,7 @@ func BenchmarkDecision(b *testing.B) {
 		var mu sync.Mutex
 		m := map[netip.Addr]*rate.Limiter{}
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer cputime.Report(b, cputime.Process())
 		for i := 0; b.Loop(); i++ {
 			ip := ips[i%len(ips)]
 			mu.Lock()
@@ -91,7 +92,7 @@ func BenchmarkDecisionParallel(b *testing.B) {
 		l := benchLimiter(b)
 		ctx := context.Background()
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer cputime.Report(b, cputime.Process())
 		b.RunParallel(func(pb *testing.PB) {
 			r := &abuse.Request{Time: now}
 			for i := 0; pb.Next(); i++ {
@@ -104,7 +105,7 @@ func BenchmarkDecisionParallel(b *testing.B) {
 		var mu sync.Mutex
 		m := map[netip.Addr]*rate.Limiter{}
 		b.ReportAllocs()
-		defer reportCPU(b, cpuTime())
+		defer cputime.Report(b, cputime.Process())
 		b.RunParallel(func(pb *testing.PB) {
 			for i := 0; pb.Next(); i++ {
 				ip := ips[i%len(ips)]
@@ -138,7 +139,7 @@ func BenchmarkLibreChatMessage(b *testing.B) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer cputime.Report(b, cputime.Process())
 	for i := 0; b.Loop(); i++ {
 		r.Client.IP, r.Client.User = ips[i%len(ips)], users[i%len(ips)]
 		r.Time = now.Add(time.Duration(i) * time.Millisecond)
@@ -146,13 +147,6 @@ func BenchmarkLibreChatMessage(b *testing.B) {
 			b.Fatal("throttled")
 		}
 		l.Observe(r, abuse.Outcome{Status: 200})
-	}
-}
-
-// reportCPU reports the CPU time per operation since start.
-func reportCPU(b *testing.B, start time.Duration) {
-	if d := cpuTime() - start; d > 0 && b.N > 0 {
-		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 
