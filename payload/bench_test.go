@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/catalogue"
 	"github.com/warden-dev/warden/internal/cputime"
 )
 
@@ -26,33 +27,10 @@ func jsonBody8K() string {
 	return b.String()
 }
 
-// jsonProse8K returns an 8 KB catalogue document shaped like the load
-// harness's (bench/load): items with prose descriptions, SKUs and
-// booleans, then a long note.
-func jsonProse8K() string {
-	var b strings.Builder
-	b.WriteString(`{"title":"Spring catalogue update","author":"catalogue-team","tags":["shoes","spring","sale"],"items":[`)
-	descs := []string{
-		"Lightweight running shoes for daily training, with a breathable mesh upper.",
-		"A warm wool jumper knitted in Scotland, machine washable at thirty degrees.",
-		"Waterproof hiking jacket with taped seams and a packable hood.",
-		"Cotton t-shirt in navy blue, regular fit, available in five sizes.",
-	}
-	for i := 0; b.Len() < 8<<10-400; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":%d,"sku":"SKU-%05d","name":"Item number %d","description":%q,"price":%d.99,"in_stock":%t}`,
-			i+1, 1000+i, i+1, descs[i%len(descs)], 20+i%80, i%3 != 0)
-	}
-	b.WriteString(`],"note":"`)
-	pad := "Prices include tax. Delivery within three working days. "
-	for b.Len() < 8<<10-2 {
-		b.WriteByte(pad[b.Len()%len(pad)])
-	}
-	b.WriteString(`"}`)
-	return b.String()
-}
+// jsonProse8K returns the load harness's 8 KB catalogue document
+// (bench/load): items with prose descriptions, SKUs and booleans, then a
+// long note.
+func jsonProse8K() string { return string(catalogue.JSON(8 << 10)) }
 
 // guardGET is the request of the root package's BenchmarkGuardDecision as
 // the Guard hands it to Detect.

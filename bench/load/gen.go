@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/warden-dev/warden/internal/catalogue"
 )
 
 // The benign request mix: every other request is a GET with a query, the
@@ -29,33 +31,6 @@ const (
 	bodySize = 8 << 10
 	userAg   = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 )
-
-// jsonBody returns a benign JSON document of exactly n bytes: a list of
-// catalogue items with ordinary prose, padded in a note field.
-func jsonBody(n int) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"title":"Spring catalogue update","author":"catalogue-team","tags":["shoes","spring","sale"],"items":[`)
-	descs := []string{
-		"Lightweight running shoes for daily training, with a breathable mesh upper.",
-		"A warm wool jumper knitted in Scotland, machine washable at thirty degrees.",
-		"Waterproof hiking jacket with taped seams and a packable hood.",
-		"Cotton t-shirt in navy blue, regular fit, available in five sizes.",
-	}
-	for i := 0; b.Len() < n-400; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":%d,"sku":"SKU-%05d","name":"Item number %d","description":%q,"price":%d.99,"in_stock":%t}`,
-			i+1, 1000+i, i+1, descs[i%len(descs)], 20+i%80, i%3 != 0)
-	}
-	b.WriteString(`],"note":"`)
-	pad := "Prices include tax. Delivery within three working days. "
-	for b.Len() < n-2 {
-		b.WriteByte(pad[(b.Len())%len(pad)])
-	}
-	b.WriteString(`"}`)
-	return b.Bytes()[:n:n]
-}
 
 // client sends the mix to one base URL.
 type client struct {
@@ -81,7 +56,7 @@ func newClient(base string, conns, nclients, postEvery int) *client {
 			DisableCompression:  true,
 		}, Timeout: 10 * time.Second},
 		base:    base,
-		body:    jsonBody(bodySize),
+		body:    catalogue.JSON(bodySize),
 		clients: ips,
 		every:   postEvery,
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/internal/catalogue"
 )
 
 // BenchmarkGuardMix is the CPU Warden's pipeline spends on each request of
@@ -40,7 +41,7 @@ func BenchmarkGuardMix(b *testing.B) {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 	})
-	body := jsonBody(bodySize)
+	body := catalogue.JSON(bodySize)
 	ips := newClient("http://127.0.0.1", 1, 65536, 2).clients
 	for _, bc := range []struct {
 		name string

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,18 +10,6 @@ import (
 	"testing"
 	"time"
 )
-
-func TestJSONBody(t *testing.T) {
-	for _, n := range []int{1024, bodySize, 64 << 10} {
-		b := jsonBody(n)
-		if len(b) != n {
-			t.Errorf("jsonBody(%d) has %d bytes", n, len(b))
-		}
-		if !json.Valid(b) {
-			t.Errorf("jsonBody(%d) is not valid JSON: %.80s…", n, b)
-		}
-	}
-}
 
 func TestPercentile(t *testing.T) {
 	var ds []time.Duration

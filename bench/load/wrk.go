@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warden-dev/warden/internal/catalogue"
 )
 
 //go:embed mix.lua
@@ -43,7 +45,7 @@ func newWrkRunner(bin string, threads, conns, clients, postEvery int) (*wrkRunne
 		cleanup()
 		return nil, nil, fmt.Errorf("wrk script: %w", err)
 	}
-	if err := os.WriteFile(w.body, jsonBody(bodySize), 0o600); err != nil {
+	if err := os.WriteFile(w.body, catalogue.JSON(bodySize), 0o600); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("wrk body: %w", err)
 	}
