@@ -21,6 +21,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/syncbuf"
+	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // pgRequestIDs returns the request id of every row in dsn's events table,
@@ -358,7 +359,7 @@ func TestUpgradeFromSchemaWithoutEventID(t *testing.T) {
 	for _, e := range legacy {
 		if _, err := conn.Exec(ctx, `INSERT INTO warden_events (time_ns, request_id, action, client_ip, client_user, route, status, confidence, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			nanos(e.Time), e.RequestID, e.Action, e.Client.IP, e.Client.User, e.Route, e.Status, e.Abuse.Confidence, string(e.AppendJSON(nil))); err != nil {
+			sqlite.UnixNanos(e.Time), e.RequestID, e.Action, e.Client.IP, e.Client.User, e.Route, e.Status, e.Abuse.Confidence, string(e.AppendJSON(nil))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // table is where events go. The name is prefixed because the database
@@ -170,7 +170,7 @@ func rowOf(e *eventlog.Event, line []byte) row {
 	if e.Abuse != nil {
 		conf = e.Abuse.Confidence
 	}
-	ns := nanos(e.Time)
+	ns := sqlite.UnixNanos(e.Time)
 	return row{id: eventID(ns, line), ns: ns, requestID: text(e.RequestID), action: text(e.Action),
 		clientIP: text(e.Client.IP), clientUser: text(e.Client.User), route: text(e.Route),
 		status: int32(e.Status), confidence: conf, data: string(line)}
@@ -270,7 +270,7 @@ func (s *Store) queryEvents(ctx context.Context, since time.Time, limit int) ([]
 	}
 	rows, err := s.pool.Query(ctx,
 		`SELECT time_ns, data FROM `+table+` WHERE time_ns >= $1 ORDER BY time_ns DESC, id DESC LIMIT $2`,
-		nanos(since), limit)
+		sqlite.UnixNanos(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: query events: %w", err)
 	}
@@ -321,21 +321,9 @@ func (s *Store) deleteChunk(ctx context.Context, t time.Time) (int64, error) {
 	}
 	tag, err := s.pool.Exec(ctx,
 		`DELETE FROM `+table+` WHERE id IN (SELECT id FROM `+table+` WHERE time_ns < $1 LIMIT $2)`,
-		nanos(t), pruneChunk)
+		sqlite.UnixNanos(t), pruneChunk)
 	if err != nil {
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
-}
-
-// nanos is t in Unix nanoseconds, clamped to int64 (the zero Time is far
-// before 1678), as store/sqlite stores it.
-func nanos(t time.Time) int64 {
-	switch {
-	case t.Before(time.Unix(0, math.MinInt64)):
-		return math.MinInt64
-	case t.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
 }

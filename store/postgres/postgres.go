@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // Config is the PostgreSQL store's configuration. Warden's config key
@@ -471,7 +472,7 @@ func (s *Store) localEvents(ctx context.Context, since time.Time, limit int) ([]
 		evs, err := s.fallback.Events(ctx, since, limit)
 		out := make([]listed, len(evs))
 		for i, e := range evs {
-			out[i] = listed{ns: nanos(e.Time), ev: e}
+			out[i] = listed{ns: sqlite.UnixNanos(e.Time), ev: e}
 		}
 		return out, err
 	}

@@ -48,7 +48,7 @@ func (d *DB) Save(ctx context.Context, b ban.Ban) error {
 		ON CONFLICT (target) DO UPDATE SET
 			reason = excluded.reason, violation = excluded.violation,
 			created_ns = excluded.created_ns, until_ns = excluded.until_ns`,
-		b.Target.String(), b.Reason, b.Violation, nanos(b.Created), nanos(b.Until))
+		b.Target.String(), b.Reason, b.Violation, UnixNanos(b.Created), UnixNanos(b.Until))
 	if err != nil {
 		return fmt.Errorf("sqlite: save ban on %s: %w", b.Target, err)
 	}
@@ -65,7 +65,7 @@ func (d *DB) Delete(ctx context.Context, t ban.Target) error {
 
 // PruneBans deletes bans that ended at or before now and returns how many.
 func (d *DB) PruneBans(ctx context.Context, now time.Time) (int64, error) {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM bans WHERE until_ns <= ?`, nanos(now))
+	res, err := d.db.ExecContext(ctx, `DELETE FROM bans WHERE until_ns <= ?`, UnixNanos(now))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune bans: %w", err)
 	}

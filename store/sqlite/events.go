@@ -67,7 +67,7 @@ func (d *DB) WriteEvents(ctx context.Context, events []eventlog.Event) (err erro
 			if e.Abuse != nil {
 				conf = e.Abuse.Confidence
 			}
-			args = append(args, nanos(e.Time), e.RequestID, e.Action, e.Client.IP, e.Client.User,
+			args = append(args, UnixNanos(e.Time), e.RequestID, e.Action, e.Client.IP, e.Client.User,
 				e.Route, e.Status, conf, string(buf))
 		}
 		if len(chunk) == eventRowsPerInsert {
@@ -96,7 +96,7 @@ func (d *DB) Events(ctx context.Context, since time.Time, limit int) ([]eventlog
 	limit = eventlog.ClampLimit(limit)
 	rows, err := d.db.QueryContext(ctx,
 		`SELECT data FROM events WHERE time_ns >= ? ORDER BY time_ns DESC, id DESC LIMIT ?`,
-		nanos(since), limit)
+		UnixNanos(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: query events: %w", err)
 	}
@@ -122,7 +122,7 @@ func (d *DB) Events(ctx context.Context, since time.Time, limit int) ([]eventlog
 // DeleteEventsBefore implements eventlog.Pruner: it deletes events older
 // than t and returns how many.
 func (d *DB) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM events WHERE time_ns < ?`, nanos(t))
+	res, err := d.db.ExecContext(ctx, `DELETE FROM events WHERE time_ns < ?`, UnixNanos(t))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: delete events before %s: %w", t.Format(time.RFC3339), err)
 	}
@@ -140,7 +140,7 @@ var (
 // daily report). It stops at fn's first error and returns it.
 func (d *DB) ScanEvents(ctx context.Context, from, to time.Time, fn func(eventlog.Event) error) error {
 	rows, err := d.db.QueryContext(ctx,
-		`SELECT data FROM events WHERE time_ns >= ? AND time_ns < ? ORDER BY time_ns, id`, nanos(from), nanos(to))
+		`SELECT data FROM events WHERE time_ns >= ? AND time_ns < ? ORDER BY time_ns, id`, UnixNanos(from), UnixNanos(to))
 	if err != nil {
 		return fmt.Errorf("sqlite: scan events: %w", err)
 	}
@@ -211,7 +211,7 @@ func (d *DB) StoredEvents(ctx context.Context, since time.Time, limit int) ([]St
 	limit = eventlog.ClampLimit(limit)
 	rows, err := d.db.QueryContext(ctx,
 		`SELECT `+storedEventCols+` FROM events WHERE time_ns >= ? ORDER BY time_ns DESC, id DESC LIMIT ?`,
-		nanos(since), limit)
+		UnixNanos(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: query stored events: %w", err)
 	}

@@ -155,9 +155,11 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// nanos is t as Unix nanoseconds, clamped to the int64 range (the zero
-// time and far dates do not fit).
-func nanos(t time.Time) int64 {
+// UnixNanos is how the stored columns (*_ns) hold a time: Unix nanoseconds,
+// clamped to the int64 range (the zero time and far dates do not fit).
+// store/postgres stores times the same way, so that events copied from one
+// to the other keep their times and order.
+func UnixNanos(t time.Time) int64 {
 	switch {
 	case t.Before(time.Unix(0, math.MinInt64)):
 		return math.MinInt64
