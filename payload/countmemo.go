@@ -63,30 +63,41 @@ func (m *countMemo) add(h uint64, a, b string, values int) {
 	m.slots[i].Store(&countEntry{a: strings.Clone(a), b: strings.Clone(b), values: values})
 }
 
+// counted inspects the part (a, b) of the request with inspect, unless m
+// found it clean before, and remembers it when this inspection finds it
+// clean: no signal, nothing skipped as a repeat, not cut short by
+// MaxValues. A hit counts the values the inspection counted.
+func (s *scan) counted(m *countMemo, a, b string, inspect func(s *scan, a, b string)) {
+	h, values, ok := m.lookup(a, b)
+	if ok {
+		s.values = min(s.values+values, s.d.cfg.MaxValues)
+		return
+	}
+	signals, repeats, before := s.signals, s.repeats, s.values
+	inspect(s, a, b)
+	if s.signals == signals && s.repeats == repeats && s.values < s.d.cfg.MaxValues {
+		m.add(h, a, b, s.values-before)
+	}
+}
+
 // target inspects the request path and query, unless they were found
 // clean before.
 func (s *scan) target(path, query string) {
-	m := s.d.urls
 	n := len(path) + len(query)
 	// The memo stands for an inspection that starts the request's.
-	remember := m != nil && s.values == 0 && s.signals == 0 && n >= memoMinValue && n <= memoMaxValue
-	var h uint64
-	if remember {
-		var values int
-		var ok bool
-		if h, values, ok = m.lookup(path, query); ok {
-			s.values = min(s.values+values, s.d.cfg.MaxValues)
-			return
-		}
+	if m := s.d.urls; m != nil && s.values == 0 && s.signals == 0 && n >= memoMinValue && n <= memoMaxValue {
+		s.counted(m, path, query, (*scan).inspectTarget)
+		return
 	}
+	s.inspectTarget(path, query)
+}
+
+func (s *scan) inspectTarget(path, query string) {
 	s.loc, s.name = "path", nil
 	p, cm := unescape(&s.tbuf, path, false)
 	s.hiddenPath(p)
 	s.valueMask(p, cm)
 	s.pairs("query", query, '&')
-	if remember && s.signals == 0 && s.values < s.d.cfg.MaxValues {
-		m.add(h, path, query, s.values)
-	}
 }
 
 // cookie inspects a Cookie header's pairs, unless they were found clean
@@ -97,31 +108,12 @@ func (s *scan) cookie(c string) {
 		s.pairs("cookie", c, ';')
 		return
 	}
-	h, values, ok := m.lookup("", c)
-	if ok {
-		s.values = min(s.values+values, s.d.cfg.MaxValues)
-		return
-	}
-	signals, repeats, before := s.signals, s.repeats, s.values
-	s.pairs("cookie", c, ';')
-	if s.signals == signals && s.repeats == repeats && s.values < s.d.cfg.MaxValues {
-		m.add(h, "", c, s.values-before)
-	}
+	s.counted(m, "", c, func(s *scan, _, c string) { s.pairs("cookie", c, ';') })
 }
 
-// cookiePair inspects one cookie, unless it was found clean before: a
-// consent record or a preference is the same for many visitors, and each
-// visitor sends its own session and analytics ids with every request.
-func (s *scan) cookiePair(kv string, plus bool) {
-	m := s.d.cookiePairs
-	h, values, ok := m.lookup("", kv)
-	if ok {
-		s.values = min(s.values+values, s.d.cfg.MaxValues)
-		return
-	}
-	signals, repeats, before := s.signals, s.repeats, s.values
-	s.pair(kv, plus)
-	if s.signals == signals && s.repeats == repeats && s.values < s.d.cfg.MaxValues {
-		m.add(h, "", kv, s.values-before)
-	}
+// cookiePair inspects one cookie, unless it was found clean before: a consent record or a preference is
+// the same for many visitors, and each visitor sends its own session and
+// analytics ids with every request.
+func (s *scan) cookiePair(kv string) {
+	s.counted(s.d.cookiePairs, "", kv, func(s *scan, _, kv string) { s.pair(kv) })
 }

@@ -274,9 +274,6 @@ func (s *scan) isExtraHeader(h string) bool {
 // bodies, cookies), form-unescaped.
 func (s *scan) pairs(loc, raw string, sep byte) {
 	s.loc = loc
-	// '+' is a space in query strings and forms, and in cookies as PHP
-	// and other frameworks decode them.
-	plus := true
 	for raw != "" && s.values < s.d.cfg.MaxValues {
 		var kv string
 		if i := strings.IndexByte(raw, sep); i >= 0 {
@@ -291,23 +288,25 @@ func (s *scan) pairs(loc, raw string, sep byte) {
 			continue
 		}
 		if sep == ';' && s.d.cookiePairs != nil && memoizable(kv) && len(kv) <= s.d.cfg.MaxValueBytes {
-			s.cookiePair(kv, plus)
+			s.cookiePair(kv)
 			continue
 		}
-		s.pair(kv, plus)
+		s.pair(kv)
 	}
 }
 
-// pair inspects one name=value pair, form-unescaped.
-func (s *scan) pair(kv string, plus bool) {
+// pair inspects one name=value pair, form-unescaped: '+' is a space in
+// query strings and forms, and in cookies as PHP and other frameworks
+// decode them.
+func (s *scan) pair(kv string) {
 	k, v := kv, ""
 	if i := strings.IndexByte(kv, '='); i >= 0 {
 		k, v = kv[:i], kv[i+1:]
 	}
-	n, cm := unescape(&s.nbuf, k, plus)
+	n, cm := unescape(&s.nbuf, k, true)
 	s.name = n
 	s.nameValueMask(n, cm)
-	v2, cm := unescape(&s.tbuf, v, plus)
+	v2, cm := unescape(&s.tbuf, v, true)
 	s.valueMask(v2, cm)
 }
 
