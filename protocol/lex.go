@@ -50,9 +50,13 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
+// text is what the scanners read: header values and parameters as
+// strings, bodies as bytes, without converting one into the other.
+type text interface{ ~string | ~[]byte }
+
 // hasPrefixFold reports whether s starts with prefix, ASCII case-insensitively;
 // prefix must be lower case.
-func hasPrefixFold(s, prefix string) bool {
+func hasPrefixFold[T text](s T, prefix string) bool {
 	if len(s) < len(prefix) {
 		return false
 	}

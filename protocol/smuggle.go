@@ -2,27 +2,11 @@ package protocol
 
 import "bytes"
 
-// text is what the line scanners read: parameters as strings, bodies as
-// bytes, without converting one into the other.
-type text interface{ ~string | ~[]byte }
-
 // smuggleMethods are the methods whose request line inside a request
 // marks a smuggled second request.
 var smuggleMethods = [...]string{
 	"get", "post", "head", "put", "delete", "options", "patch", "trace", "track", "connect",
 	"propfind", "proppatch", "mkcol", "copy", "move", "lock", "unlock",
-}
-
-func prefixFold[T text](s T, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		if lowerASCII(s[i]) != prefix[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -39,7 +23,7 @@ func requestLineAt[T text](s T) bool {
 	}
 	known := false
 	for _, m := range smuggleMethods {
-		if len(m) == n && prefixFold(s, m) {
+		if len(m) == n && hasPrefixFold(s, m) {
 			known = true
 			break
 		}
@@ -61,7 +45,7 @@ func requestLineAt[T text](s T) bool {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
-	return prefixFold(s[i:], "http/") && i+5 < len(s) && isDigit(s[i+5])
+	return hasPrefixFold(s[i:], "http/") && i+5 < len(s) && isDigit(s[i+5])
 }
 
 // requestLineEnds reports whether line ends with an HTTP/1 request line
@@ -77,7 +61,7 @@ func requestLineEnds[T text](line T) bool {
 	for v > 0 && (isDigit(line[v-1]) || line[v-1] == '.') && n-v < 4 {
 		v--
 	}
-	if v == n || !isDigit(line[v]) || v < 5 || !prefixFold(line[v-5:], "http/") {
+	if v == n || !isDigit(line[v]) || v < 5 || !hasPrefixFold(line[v-5:], "http/") {
 		return false
 	}
 	i := v - 5
@@ -107,7 +91,7 @@ func requestLineEnds[T text](line T) bool {
 		word--
 	}
 	for _, m := range smuggleMethods {
-		if i-word >= len(m) && prefixFold(line[i-len(m):i], m) {
+		if i-word >= len(m) && hasPrefixFold(line[i-len(m):i], m) {
 			return true
 		}
 	}
@@ -144,7 +128,7 @@ var splitHeaders = [...]struct {
 // colon and a value.
 func headerLineAt[T text](s T, form bool) bool {
 	for _, h := range splitHeaders {
-		if form && !h.proseSafe || !prefixFold(s, h.name) {
+		if form && !h.proseSafe || !hasPrefixFold(s, h.name) {
 			continue
 		}
 		i := len(h.name)
@@ -200,7 +184,7 @@ func (s *scan) lineBreaks(t string, form bool) bool {
 		case requestLineAt(line):
 			s.add(chkSmuggled, line)
 			found = true
-		case prefixFold(line, "http/") && len(line) > 5 && isDigit(line[5]):
+		case hasPrefixFold(line, "http/") && len(line) > 5 && isDigit(line[5]):
 			s.add(chkSplitting, line)
 			found = true
 		case headerLineAt(line, form):
@@ -219,7 +203,7 @@ func (s *scan) lineBreaks(t string, form bool) bool {
 // after split headers.
 func markupAt(s string) bool {
 	for _, m := range [...]string{"<html", "<!doctype", "<meta", "<script", "<body", "<head"} {
-		if prefixFold(s, m) {
+		if hasPrefixFold(s, m) {
 			return true
 		}
 	}
