@@ -14,6 +14,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/pgtest"
+	"github.com/warden-dev/warden/internal/poll"
 	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
 )
@@ -94,11 +95,11 @@ func TestPostgresEventStore(t *testing.T) {
 	}
 
 	before := attacks(3)
-	waitUntil(t, "events in PostgreSQL", holds(pgOnly, before))
+	poll.Until(t, "events in PostgreSQL", holds(pgOnly, before))
 
 	srv.Stop()
 	during := attacks(4)
-	waitUntil(t, "events in the SQLite fallback", holds(local, during))
+	poll.Until(t, "events in the SQLite fallback", holds(local, during))
 	if n := fallbacks(t, g, "postgres"); n == 0 {
 		t.Error(`warden_store_fallbacks_total{store="postgres"} did not count the outage`)
 	}
@@ -109,14 +110,14 @@ func TestPostgresEventStore(t *testing.T) {
 	// The store probes PostgreSQL every second: until it notices, events
 	// still go to the fallback.
 	var after []string
-	waitUntil(t, "events in PostgreSQL again", func() bool {
+	poll.Until(t, "events in PostgreSQL again", func() bool {
 		after = append(after, attacks(1)...)
 		time.Sleep(50 * time.Millisecond) // let the writer flush it
 		return holds(pgOnly, after[len(after)-1:])()
 	})
 	recovered := attacks(2)
 	after = append(after, recovered...)
-	waitUntil(t, "new events in PostgreSQL", holds(pgOnly, recovered))
+	poll.Until(t, "new events in PostgreSQL", holds(pgOnly, recovered))
 	for _, id := range recovered {
 		if slices.Contains(stored(local), id) {
 			t.Errorf("event %s written after recovery went to the fallback", id)
@@ -163,16 +164,4 @@ func fallbacks(t *testing.T, g *warden.Guard, store string) float64 {
 		}
 	}
 	return 0
-}
-
-// waitUntil polls cond until it holds or 10s pass.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, not timing a result
-	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/poll"
 	"github.com/warden-dev/warden/internal/syncbuf"
 	"github.com/warden-dev/warden/store/sqlite"
 )
@@ -136,7 +137,7 @@ func TestBackfillResumesAfterCrash(t *testing.T) {
 	lite = openSQLiteAt(t, path)
 	logs = &syncbuf.Buffer{}
 	second := openTuned(t, dsn, Options{Fallback: lite, Logger: textLogger(logs)}, func(s *Store) { s.batch = batch })
-	eventually(t, "the backlog to be backfilled", func() bool { return localCount(t, lite) == 0 })
+	poll.Until(t, "the backlog to be backfilled", func() bool { return localCount(t, lite) == 0 })
 	got := pgRequestIDs(t, dsn)
 	if len(got) != n || !distinct(got) {
 		t.Errorf("after resuming PostgreSQL holds %d events (distinct: %v), want each of %d once", len(got), distinct(got), n)
@@ -283,7 +284,7 @@ func TestLostReplyStoredOnce(t *testing.T) {
 		t.Errorf("with the batch in both stores Events = %v, want each event once, newest first", ids(got))
 	}
 	close(release)
-	eventually(t, "the fallback to let go of the batch", func() bool { return localCount(t, lite) == 0 })
+	poll.Until(t, "the fallback to let go of the batch", func() bool { return localCount(t, lite) == 0 })
 	if got := pgRequestIDs(t, dsn); len(got) != len(batch) || !distinct(got) {
 		t.Errorf("after the backfill PostgreSQL holds %v, want each of the batch once", got)
 	}
@@ -369,7 +370,7 @@ func TestUpgradeFromSchemaWithoutEventID(t *testing.T) {
 	}
 
 	s := open(t, dsn, Options{Fallback: lite})
-	eventually(t, "the backlog to be backfilled", func() bool { return localCount(t, lite) == 0 })
+	poll.Until(t, "the backlog to be backfilled", func() bool { return localCount(t, lite) == 0 })
 	if got := pgRequestIDs(t, dsn); fmt.Sprint(got) != "[old-0 old-1 old-2]" {
 		t.Errorf("PostgreSQL holds %v, want [old-0 old-1 old-2]", got)
 	}
@@ -419,7 +420,7 @@ func TestBackfillRefusedBatchStays(t *testing.T) {
 	}
 	backlog(t, lite, "refused-", 2)
 	s = open(t, dsn, Options{Fallback: lite, Logger: textLogger(logs)})
-	eventually(t, "the refusal to be logged", func() bool { return strings.Contains(logs.String(), "backfill from the local event store stopped") })
+	poll.Until(t, "the refusal to be logged", func() bool { return strings.Contains(logs.String(), "backfill from the local event store stopped") })
 	if st := s.Stats(); st.Down || st.Outages != 0 {
 		t.Errorf("a refused batch counted as an outage: %+v", st)
 	}

@@ -77,15 +77,3 @@ func openSQLiteAt(t *testing.T, path string) *sqlite.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
-// eventually polls cond until it holds or 10s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, not timing a result
-	}
-}

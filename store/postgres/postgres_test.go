@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/poll"
 	"github.com/warden-dev/warden/internal/syncbuf"
 )
 
@@ -279,11 +280,11 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	}
 
 	enqueue("before-", 5)
-	eventually(t, "events in PostgreSQL", func() bool { return count(direct, "before-") == 5 })
+	poll.Until(t, "events in PostgreSQL", func() bool { return count(direct, "before-") == 5 })
 
 	srv.Stop()
 	enqueue("down-", 20)
-	eventually(t, "events in the SQLite fallback", func() bool { return count(lite, "down-") == 20 })
+	poll.Until(t, "events in the SQLite fallback", func() bool { return count(lite, "down-") == 20 })
 	if st := s.Stats(); !st.Down || st.Outages != 1 || st.Fallbacks == 0 {
 		t.Errorf("during the outage Stats = %+v, want down, 1 outage, fallbacks", st)
 	}
@@ -298,9 +299,9 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the probe to find PostgreSQL back", func() bool { return !s.Stats().Down })
+	poll.Until(t, "the probe to find PostgreSQL back", func() bool { return !s.Stats().Down })
 	enqueue("after-", 5)
-	eventually(t, "new events in PostgreSQL", func() bool { return count(direct, "after-") == 5 })
+	poll.Until(t, "new events in PostgreSQL", func() bool { return count(direct, "after-") == 5 })
 	if n := count(lite, "after-"); n != 0 {
 		t.Errorf("%d events written after recovery went to the fallback", n)
 	}
@@ -321,7 +322,7 @@ func TestOutageFallsBackToSQLite(t *testing.T) {
 	// The backlog is backfilled: PostgreSQL, and so a second instance,
 	// gets each event kept locally exactly once, and the local store
 	// lets go of them.
-	eventually(t, "the local backlog to empty", func() bool { return count(lite, "") == 0 })
+	poll.Until(t, "the local backlog to empty", func() bool { return count(lite, "") == 0 })
 	if rows := pgRequestIDs(t, dsn); len(rows) != 30 || countPrefix(rows, "down-") != 20 {
 		t.Errorf("PostgreSQL holds %d events, %d of the 20 from the outage: %v", len(rows), countPrefix(rows, "down-"), rows)
 	}
