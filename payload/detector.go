@@ -148,9 +148,9 @@ func signalClass(id int) class {
 		return rules[id].class
 	}
 	switch id - len(rules) {
-	case sigLibSQLi, sigSQLBool, sigSQLBreakout, sigSQLComment, sigSQLStacked, sigSQLStatement:
+	case sigLibSQLi, sigSQLBool, sigSQLBreakout, sigSQLComment, sigSQLStacked, sigSQLStatement, sigTextSQL:
 		return cSQLi
-	case sigLibXSS, sigJSFuck, sigTagged:
+	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML:
 		return cXSS
 	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme:
 		return cSSRF

@@ -57,7 +57,7 @@ var familyBlock = []struct {
 	// SQL: server file access and select lists cut at a call.
 	{"sql server file read", get("/p?id=1+and+pg_ls_dir%28%27.%27%29+is+not+null")},
 	{"sql large object", get("/p?id=lo_import%28%27%2Fetc%2Fhostname%27%29")},
-	{"sql select cut at call", post("application/x-www-form-urlencoded", "q=SELECT+substring%28")},
+	{"sql select cut at call", post("application/x-www-form-urlencoded", "id=SELECT+substring%28")},
 
 	{"php chr chain", get("/p?x=%24%7B%40print%28chr%28105%29.chr%28100%29%29%7D")},
 	{"sql char concatenation", get("/p?x=1+union+select+CHAR%2883%29%2BCHAR%2884%29")},
@@ -88,12 +88,12 @@ var familyBlock = []struct {
 	{"xss javascript uri with code", get("/p?next=javascript:top%5B%27al%27%2B%27ert%27%5D%281%29")},
 	{"xss css url", get("/p?style=background:url%28javascript:x%29")},
 	{"xss global subscript call", get("/p?q=window%5B%27ev%27%2B%27al%27%5D%28x%29")},
-	{"xss global subscript with comments", get("/p?q=top+%2F%2Ax%2A%2F+%5B+%22confirm%22+%5D%28%29")},
+	{"xss global subscript with comments", get("/p?v=top+%2F%2Ax%2A%2F+%5B+%22confirm%22+%5D%28%29")},
 	{"xss jsfuck", get("/p?q=%5B%5D%5B%28%21%5B%5D%2B%5B%5D%29%5B%2B%5B%5D%5D%5D")},
 	{"xss tagged template", get("/p?q=%5B1%5D.find.call%60%24%7Bprompt%7D%60")},
 	{"xss sink after breakout", get("/p?q=x%27%3Bconfirm%28document.domain%29%2F%2F")},
 	{"xss vml frame", get("/p?q=%3Cv%3Avmlframe+src%3D%22x%22%3E")},
-	{"js function constructor", get("/p?q=new+Function%28%22x%22%29")},
+	{"js function constructor", get("/p?v=new+Function%28%22x%22%29")},
 	{"smtp recipient injection", post("application/x-www-form-urlencoded", "msg=hi%0D%0ARCPT+TO%3A%3Cvictim%40example.org%3E")},
 }
 

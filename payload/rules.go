@@ -140,6 +140,8 @@ const (
 	sigRFICode
 	sigRFIParam
 	sigSysPath
+	sigTextSQL
+	sigTextHTML
 	numComputed
 )
 
@@ -155,6 +157,7 @@ var computedNames = [numComputed]string{
 	"command assembled from shell variables", "smtp command after CR/LF",
 	"jsfuck obfuscation", "tagged template call",
 	"remote script include", "remote url in a path parameter", "system file path",
+	"sql breakout from text", "html that runs script in text",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data

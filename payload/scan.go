@@ -27,6 +27,7 @@ type scan struct {
 	bbuf    []byte        // base64 decoded
 	b64in   []byte        // base64 candidate with '+' restored
 	shbuf   []byte        // shell quoting removed
+	xbuf    []byte        // text with its code blanked (maskCode)
 	nbuf    []byte        // decoded name
 	others  []headerEntry // headers set aside by the OtherHeaders walk
 	toks    []token
@@ -36,6 +37,7 @@ type scan struct {
 	values  int
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
+	kind    Kind                 // what the value being scanned looks like
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
 	repeats int                  // values skipped as repeats, to tell an inspected value
@@ -86,6 +88,7 @@ type evidence struct {
 	sig     int32
 	loc     string
 	name    string
+	kind    Kind
 	excerpt string
 }
 
@@ -113,6 +116,7 @@ func (s *scan) reset() {
 	trimBuf(&s.bbuf)
 	trimBuf(&s.b64in)
 	trimBuf(&s.shbuf)
+	trimBuf(&s.xbuf)
 	trimBuf(&s.nbuf)
 	if cap(s.others) > maxPooledHeaders {
 		s.others = nil
@@ -182,7 +186,7 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 	}
 	s.sigW[id] = fw
 	if fw > s.best[c].w {
-		s.best[c] = evidence{w: fw, sig: int32(id), loc: s.loc, name: excerpt(s.name, 0, 32), excerpt: excerpt(v, pos, maxExcerpt)}
+		s.best[c] = evidence{w: fw, sig: int32(id), loc: s.loc, kind: s.kind, name: excerpt(s.name, 0, 32), excerpt: excerpt(v, pos, maxExcerpt)}
 	}
 }
 
@@ -267,6 +271,12 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if cm&cmUnknown != 0 {
 		cm = charMask(v)
+	}
+	if cm&cmSpecial != 0 && (cm&(cmSpace|cmCtlSpace) != 0 || textField(s.name)) {
+		if k := classify(v, s.loc, s.name); k != KindStructured {
+			s.inspectText(v, k)
+			return
+		}
 	}
 	if cm&cmSpecial == 0 {
 		// Letters, digits and a few separators: only whole-word signals
@@ -1126,7 +1136,7 @@ func (s *scan) checkJNDI(v []byte, factor float64) {
 // probes (7*7) and object traversal.
 func (s *scan) checkTemplate(v []byte, factor float64) {
 	for i, budget := 0, 8; i+1 < len(v) && budget > 0; i++ {
-		if v[i+1] != '{' || (v[i] != '{' && v[i] != '$' && v[i] != '#') {
+		if v[i+1] != '{' || (v[i] != '{' && v[i] != '$' && v[i] != '#') || v[i] == '$' && s.kind == KindCode {
 			continue
 		}
 		budget--
@@ -1155,6 +1165,11 @@ func (s *scan) checkTemplate(v []byte, factor float64) {
 			w = 0.55
 		case v[i] == '{' || v[i] == '#':
 			w = 0.1
+		}
+		if w < 0.8 && s.kind != KindStructured {
+			// Text: {{ name }} and ${x} are what people write about
+			// templates; only an expression reaching for code counts.
+			w = 0
 		}
 		if w > 0 {
 			id := sigTmplExpr
@@ -1294,6 +1309,11 @@ func (e *evidence) format(c class, conf float64, signals int) string {
 	if e.name != "" {
 		b = append(b, ' ')
 		b = strconv.AppendQuote(b, e.name)
+	}
+	if e.kind != KindStructured {
+		b = append(b, " ("...)
+		b = append(b, e.kind.String()...)
+		b = append(b, ')')
 	}
 	if e.excerpt != "" {
 		b = append(b, ": "...)

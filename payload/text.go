@@ -1,0 +1,567 @@
+package payload
+
+// Checks for text a person wrote (KindText, KindProse, KindMarkdown,
+// KindCode). Such a value is stored through a parameterised or quoted
+// string, shown in a page, perhaps rendered by a template and written to
+// a log. An attack on it must break out of one of those places or run in
+// it:
+//
+//   - SQL: a quote that closes a string (or a number that ends a numeric
+//     literal) followed by SQL that continues the statement: a condition,
+//     UNION SELECT, a stacked statement, a comment cutting the rest off;
+//   - HTML: outside code spans and fences, a script element, an event
+//     handler or a javascript: URL that calls something an attacker
+//     wants (alert, eval, fetch, document.cookie, …);
+//   - templates: an expression that reaches for code or object internals;
+//   - logs: a JNDI lookup (a logger does not care about code spans);
+//   - shell: a value that starts with a command separator.
+//
+// Mentioning SELECT, <script>, /etc/passwd, `rm -rf ./build` or
+// <?php system(...) ?> in a sentence, a code block or a search does none
+// of these.
+
+const (
+	maxTextQuotes = 64  // quotes examined for a SQL breakout per value
+	maxTextTags   = 256 // tags examined per value
+	maxTagBytes   = 1024
+)
+
+// inspectText runs the checks for text of kind k on v.
+func (s *scan) inspectText(v []byte, k Kind) {
+	s.kind = k
+	defer func() { s.kind = KindStructured }()
+	if !s.d.disabled[cSQLi] {
+		s.textSQL(v)
+	}
+	shown := v
+	if k == KindProse || k == KindMarkdown {
+		s.xbuf = maskCode(s.xbuf[:0], v)
+		shown = s.xbuf
+	}
+	if !s.d.disabled[cXSS] {
+		if indexByte(shown, '<') >= 0 || indexFold(shown, "javascript") >= 0 {
+			s.textHTML(shown, 1, k == KindCode)
+		}
+		if n, flags := s.dec.Normalize(shown); flags != 0 {
+			s.textHTML(n, 0.95, k == KindCode)
+		}
+	}
+	// Short text is often reflected into the page that answers it ("you
+	// searched for …"), in an element or an attribute: it gets every XSS
+	// check. Prompt-injection phrases are meant for text: they run where
+	// text lands, in a model.
+	mask := classMask(1 << cPrompt)
+	if k == KindText {
+		mask |= 1 << cXSS
+	}
+	s.analyze(shown, 1, mask)
+	if !s.d.disabled[cTemplate] && hasTemplateOpen(shown, k != KindCode) {
+		s.checkTemplate(shown, 1)
+	}
+	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
+		s.checkJNDI(v, 1)
+	}
+	if !s.d.disabled[cCommand] {
+		s.textShell(shown)
+	}
+	if !s.d.disabled[cLDAP] && indexFold(v, ")(") >= 0 {
+		// A filter term after a closing parenthesis closes the
+		// application's LDAP filter: a search box is a query.
+		s.checkLDAP(v, 1)
+	}
+}
+
+// maskCode appends v to dst with the contents of fenced code blocks
+// (``` and ~~~) and inline code spans blanked: code shown as code does
+// not run in the page. Line breaks are kept.
+func maskCode(dst, v []byte) []byte {
+	start := len(dst)
+	dst = append(dst, v...)
+	b := dst[start:]
+	blank := func(from, to int) {
+		for j := from; j < to; j++ {
+			if b[j] != '\n' {
+				b[j] = ' '
+			}
+		}
+	}
+	lineStart := true
+	for i := 0; i < len(b); {
+		c := b[i]
+		if lineStart && (hasPrefixAt(b, i, "```") || hasPrefixAt(b, i, "~~~")) {
+			// A fence runs to the next line starting with the same
+			// marker, or to the end.
+			marker := string(b[i : i+3])
+			end := len(b)
+			for j := i + 3; j < len(b); j++ {
+				if b[j] == '\n' {
+					k := j + 1
+					for k < len(b) && (b[k] == ' ' || b[k] == '\t') {
+						k++
+					}
+					if hasPrefixAt(b, k, marker) {
+						end = k + 3
+						break
+					}
+				}
+			}
+			blank(i, end)
+			i = end
+			continue
+		}
+		switch {
+		case c == '\n':
+			lineStart = true
+			i++
+			continue
+		case c == ' ' || c == '\t':
+			i++
+			continue
+		}
+		lineStart = false
+		if c != '`' {
+			i++
+			continue
+		}
+		// A code span: a run of backticks closed by a run of the same
+		// length on the same paragraph (bounded to the line here).
+		n := 0
+		for i+n < len(b) && b[i+n] == '`' {
+			n++
+		}
+		closeAt := -1
+		for j := i + n; j < len(b) && b[j] != '\n'; j++ {
+			if b[j] != '`' {
+				continue
+			}
+			m := 0
+			for j+m < len(b) && b[j+m] == '`' {
+				m++
+			}
+			if m == n {
+				closeAt = j
+				break
+			}
+			j += m - 1
+		}
+		if closeAt < 0 {
+			i += n
+			continue
+		}
+		blank(i, closeAt+n)
+		i = closeAt + n
+	}
+	return dst
+}
+
+// textSQL signals SQL that breaks out of a string or numeric literal.
+func (s *scan) textSQL(v []byte) {
+	if len(v) > maxLibinjection {
+		v = v[:maxLibinjection]
+	}
+	// A value that goes on as if a literal had ended before it: "OR
+	// 1=1", "UNION SELECT …" (the application supplies the literal).
+	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
+		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+		return
+	}
+	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
+	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
+		i := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		if i < len(v) && (isSpace(v[i]) || v[i] == ')' || v[i] == ';') && s.sqlContinues(v[i:]) {
+			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+			return
+		}
+	}
+	// A quote that closes the application's string is one the value
+	// did not open: of each kind, an odd one out (apostrophes inside
+	// words, as in "don't", are not quotes). And it is glued to what it
+	// closes: "admin'", "1'", "x')"; an opening quote follows a space.
+	var open [2]bool // ' and " opened by the value and not yet closed
+	for i, n := 0, 0; i < len(v) && n < maxTextQuotes; i++ {
+		c := v[i]
+		if c != '\'' && c != '"' {
+			continue
+		}
+		n++
+		if c == '\'' && i > 0 && i+1 < len(v) && isLetter(v[i-1]) && isLetter(v[i+1]) {
+			continue
+		}
+		q := 0
+		if c == '"' {
+			q = 1
+		}
+		if open[q] {
+			open[q] = false
+			continue
+		}
+		glued := i == 0 || isWordChar(v[i-1]) || v[i-1] == ')' || v[i-1] == '%'
+		if glued && s.sqlContinues(v[i+1:]) {
+			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
+			return
+		}
+		open[q] = true
+	}
+}
+
+// sqlContinues reports whether rest, what follows a closed literal, goes
+// on as SQL: after closing parentheses, a condition after OR / AND, UNION
+// SELECT, a stacked statement, ORDER / GROUP BY, or a comment that cuts
+// the original statement off.
+func (s *scan) sqlContinues(rest []byte) bool {
+	if len(rest) > 160 {
+		rest = rest[:160]
+	}
+	j := 0
+	for j < len(rest) && (isSpace(rest[j]) || rest[j] == ')') {
+		j++
+	}
+	if commentEnds(rest, j) {
+		return true
+	}
+	s.toks = sqlTokens(s.toks[:0], rest)
+	t := s.toks
+	i := 0
+	for i < len(t) && t[i].kind == tClose {
+		i++
+	}
+	if i >= len(t) {
+		return false
+	}
+	switch {
+	case t[i].kind == tSemi:
+		return i+1 < len(t) && stackedWord(rest, t[i+1])
+	case tokIs(rest, t[i], "union"):
+		k := i + 1
+		if k < len(t) && (tokIs(rest, t[k], "all") || tokIs(rest, t[k], "distinct")) {
+			k++
+		}
+		return k < len(t) && tokIs(rest, t[k], "select")
+	case tokIs(rest, t[i], "order") || tokIs(rest, t[i], "group"):
+		return i+2 < len(t) && tokIs(rest, t[i+1], "by") && (t[i+2].kind == tNum || t[i+2].kind == tWord) && (i+3 == len(t) || t[i+3].kind == tComment || t[i+3].kind == tComma)
+	case isConj(rest, t[i]) && !tokIs(rest, t[i], "not") && !tokIs(rest, t[i], "when"):
+		return sqlCondition(rest, t, i+1)
+	}
+	return false
+}
+
+// commentEnds reports whether rest[j:] is a comment that cuts off the
+// rest of the statement ("admin'--", "admin'#", "x'/*"): nothing but
+// spaces after -- or #, no */ after /*. A comment followed by more text
+// is what code looks like: echo "$x" # prints it.
+func commentEnds(rest []byte, j int) bool {
+	switch {
+	case hasPrefixAt(rest, j, "/*"):
+		return indexFold(rest[j+2:], "*/") < 0
+	case hasPrefixAt(rest, j, "--"):
+		j += 2
+	case hasPrefixAt(rest, j, "#"):
+		j++
+	default:
+		return false
+	}
+	for j < len(rest) && isSpace(rest[j]) {
+		j++
+	}
+	return j == len(rest)
+}
+
+func stackedWord(v []byte, t token) bool {
+	for _, st := range stacked {
+		if tokIs(v, t, st) {
+			return true
+		}
+	}
+	return false
+}
+
+// sqlCondition reports whether the tokens from i are a condition an
+// injection would add: [(]* operand cmp operand (1=1, 'a'='a', x LIKE
+// '%'), a time or error function call, or a literal truth followed by a
+// comment or the end (OR 1--, OR true).
+func sqlCondition(v []byte, t []token, i int) bool {
+	for i < len(t) && t[i].kind == tOpen {
+		i++
+	}
+	operand := func(j int) (int, bool) {
+		q := j < len(t) && t[j].kind == tQuote
+		if q {
+			j++
+		}
+		if j >= len(t) || !isOperand(t[j]) {
+			return j, q && j < len(t) && t[j].kind == tQuote // '' is an operand
+		}
+		j++
+		if q && j < len(t) && t[j].kind == tQuote {
+			j++
+		}
+		return j, true
+	}
+	if i >= len(t) {
+		return false
+	}
+	if t[i].kind == tWord && i+1 < len(t) && t[i+1].kind == tOpen {
+		for _, f := range [...]string{"sleep", "benchmark", "pg_sleep", "extractvalue", "updatexml", "ascii", "substring", "substr", "exists", "if", "char", "length"} {
+			if tokIs(v, t[i], f) {
+				return true
+			}
+		}
+		return false
+	}
+	j, ok := operand(i)
+	if !ok {
+		return false
+	}
+	if j < len(t) && t[j].kind == tComment {
+		// "OR 1--", "OR true #": a literal truth, the rest cut off.
+		return t[i].kind == tNum || tokIs(v, t[i], "true")
+	}
+	if j >= len(t) || !isCmp(v, t[j]) {
+		return false
+	}
+	if t[j].kind != tOp {
+		// A comparison keyword reads as a word in a sentence ("or
+		// 'maps' in other languages") unless SQL follows it: IN (…),
+		// LIKE '…', IS NULL.
+		next := j + 1
+		switch {
+		case next >= len(t):
+			return false
+		case tokIs(v, t[j], "in"):
+			return t[next].kind == tOpen
+		case tokIs(v, t[j], "is"):
+			return tokIs(v, t[next], "null") || tokIs(v, t[next], "not") || tokIs(v, t[next], "true")
+		default:
+			return t[next].kind == tQuote || t[next].kind == tNum
+		}
+	}
+	_, ok = operand(j + 1)
+	return ok
+}
+
+// hasTemplateOpen reports whether v holds {{ or #{, or ${ when dollar is
+// set. In code, ${…} is a JavaScript, shell or Kotlin interpolation
+// (`${process.pid}`), not a server template.
+func hasTemplateOpen(v []byte, dollar bool) bool {
+	for i := 0; i+1 < len(v); i++ {
+		if v[i+1] == '{' && (v[i] == '{' || v[i] == '#' || dollar && v[i] == '$') {
+			return true
+		}
+	}
+	return false
+}
+
+// textShell signals a value that starts with a command separator (after
+// an optional closing quote) followed by a command: "; cat /etc/passwd",
+// "' && whoami", "$(id)", or with a Windows batch construct. Anywhere
+// else in text, a separator is punctuation or a pipeline someone is
+// writing about.
+func (s *scan) textShell(v []byte) {
+	i := 0
+	for i < len(v) && (isSpace(v[i]) || v[i] == '\'' || v[i] == '"') {
+		i++
+	}
+	if i >= len(v) {
+		return
+	}
+	head := v[i:]
+	if len(head) > 256 {
+		head = head[:256]
+	}
+	switch c := v[i]; {
+	case c == ';' || c == '|' || c == '&' || c == '`' || c == '$' && i+1 < len(v) && v[i+1] == '(':
+		s.checkShellCmd(head)
+	case (c == 'i' || c == 'I' || c == 'f' || c == 'F') && batchStart(head):
+		s.checkBatch(head, 1)
+	}
+}
+
+// batchStart reports whether v starts like a Windows batch command rather
+// than a sentence or code: IF [NOT] EXIST | DEFINED | ERRORLEVEL, IF
+// followed by %VAR% or a quoted string, FOR /… or FOR %%x.
+func batchStart(v []byte) bool {
+	word := func(i int) (int, int) { // the next word after spaces
+		for i < len(v) && v[i] == ' ' {
+			i++
+		}
+		st := i
+		for i < len(v) && v[i] != ' ' {
+			i++
+		}
+		return st, i
+	}
+	st, end := word(0)
+	first := v[st:end]
+	switch {
+	case len(first) == 3 && indexFold(first, "for") == 0:
+		n, _ := word(end)
+		return n < len(v) && (v[n] == '/' || v[n] == '%')
+	case len(first) == 2 && indexFold(first, "if") == 0:
+		n, e := word(end)
+		w := v[n:e]
+		if len(w) == 3 && indexFold(w, "not") == 0 {
+			n, e = word(e)
+			w = v[n:e]
+		}
+		if len(w) > 0 && (w[0] == '%' || w[0] == '"') {
+			return true
+		}
+		for _, k := range [...]string{"exist", "defined", "errorlevel"} {
+			if len(w) == len(k) && indexFold(w, k) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// textHTML signals HTML in v (text outside code) that runs script where
+// the page shows it: a script element, an event handler that calls a
+// sink, or a javascript: / vbscript: / data:text/html URL in a URL
+// attribute or a markdown link. In a block of code (code is true), which
+// is shown as code, a script element counts only when it calls a sink:
+// an HTML example loads its scripts, an attack calls something.
+func (s *scan) textHTML(v []byte, factor float64, code bool) {
+	for i, n := 0, 0; i < len(v) && n < maxTextTags; i++ {
+		switch v[i] {
+		case '<':
+			n++
+			if at, ok := tagRuns(v, i, code); ok {
+				s.signal(len(rules)+sigTextHTML, cXSS, 0.9*factor, v, at)
+				return
+			}
+		case ']':
+			if i+1 < len(v) && v[i+1] == '(' && scriptURL(v[i+2:]) {
+				s.signal(len(rules)+sigTextHTML, cXSS, 0.9*factor, v, i)
+				return
+			}
+		}
+	}
+}
+
+// tagRuns parses the tag at v[i] ('<') and reports whether it runs
+// script, with the position of the evidence (see textHTML for code).
+func tagRuns(v []byte, i int, code bool) (int, bool) {
+	j := i + 1
+	st := j
+	for j < len(v) && (isLetter(v[j]) || v[j] >= '0' && v[j] <= '9' || v[j] == '-' || v[j] == ':') {
+		j++
+	}
+	if j == st || !isLetter(v[st]) {
+		return 0, false
+	}
+	name := v[st:j]
+	end := min(len(v), i+maxTagBytes)
+	if k := lastIndexByte(name, ':'); k >= 0 {
+		name = name[k+1:] // <x:script xmlns:x="http://www.w3.org/1999/xhtml">
+	}
+	if len(name) == 6 && indexFold(name, "script") == 0 && j < len(v) && (v[j] == '>' || isSpace(v[j]) || v[j] == '/') {
+		if !code {
+			return i, true
+		}
+		body := v[j:min(len(v), j+maxTagBytes)]
+		if e := indexFold(body, "</script"); e >= 0 {
+			body = body[:e]
+		}
+		return i, callsSink(body)
+	}
+	// Attributes: name[=value], separated by space or '/'.
+	for j < end {
+		for j < end && (isSpace(v[j]) || v[j] == '/') {
+			j++
+		}
+		if j >= end || v[j] == '>' || v[j] == '<' {
+			return 0, false
+		}
+		an := j
+		for j < end && !isSpace(v[j]) && v[j] != '/' && v[j] != '>' && v[j] != '=' {
+			j++
+		}
+		attr := v[an:j]
+		for j < end && isSpace(v[j]) {
+			j++
+		}
+		var val []byte
+		if j < end && v[j] == '=' {
+			j++
+			for j < end && isSpace(v[j]) {
+				j++
+			}
+			if j < end && (v[j] == '"' || v[j] == '\'') {
+				q := v[j]
+				vs := j + 1
+				for j = vs; j < end && v[j] != q; j++ {
+				}
+				val = v[vs:j]
+				j++
+			} else {
+				vs := j
+				for j < end && !isSpace(v[j]) && v[j] != '>' {
+					j++
+				}
+				val = v[vs:j]
+			}
+		}
+		switch {
+		case len(attr) > 2 && (attr[0] == 'o' || attr[0] == 'O') && (attr[1] == 'n' || attr[1] == 'N') && callsSink(val):
+			return an, true
+		case urlAttr(attr) && scriptURL(val):
+			return an, true
+		}
+	}
+	return 0, false
+}
+
+// urlAttr reports whether attr takes a URL the browser loads or follows.
+func urlAttr(attr []byte) bool {
+	for _, a := range [...]string{"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "background", "poster", "lowsrc", "dynsrc"} {
+		if len(a) == len(attr) && indexFold(attr, a) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// scriptURL reports whether v starts (spaces and control bytes skipped,
+// as browsers do) with a scheme that runs script.
+func scriptURL(v []byte) bool {
+	var b [16]byte
+	n := 0
+	for _, c := range v {
+		if c <= ' ' {
+			continue
+		}
+		if n == len(b) {
+			break
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[n] = c
+		n++
+	}
+	s := string(b[:n])
+	return len(s) >= 11 && s[:11] == "javascript:" || len(s) >= 9 && s[:9] == "vbscript:" || len(s) >= 14 && s[:14] == "data:text/html"
+}
+
+// sinks are what handler code an attacker writes reaches for: a probe
+// that shows it ran, code from a string, the session, another origin.
+var sinks = [...]string{
+	"alert", "prompt(", "confirm", "eval", "fetch", "atob", "import(", "constructor",
+	"fromcharcode", "cookie", "document.domain", "document.write", "location", "localstorage",
+	"sessionstorage", "xmlhttprequest", "settimeout", "setinterval", "innerhtml",
+	"outerhtml", "window[", "top[", "self[", "parent[", "javascript:",
+}
+
+// callsSink reports whether handler code v mentions a sink.
+func callsSink(v []byte) bool {
+	for _, s := range sinks {
+		if indexFold(v, s) >= 0 {
+			return true
+		}
+	}
+	return false
+}
