@@ -15,7 +15,7 @@ import (
 // returns a score in 0..1. Code-like text (several indented or
 // brace-terminated lines) scores 0: code is legitimate chat content.
 func suffixScore(text string) float64 {
-	text = stripCodeBlocks(text)
+	text = dropCode(stripCodeBlocks(text))
 	if len(text) < 40 || looksLikeCode(text) {
 		return 0
 	}
@@ -318,6 +318,106 @@ func stripCodeBlocks(text string) string {
 		}
 		text = after
 	}
+}
+
+// dropCode blanks what reads as code inside prose: inline code spans
+// whose brackets and quotes balance (`onclick()`, `{ admin: true }`),
+// and lines that are one balanced statement ending as code does
+// ("SELECT … FROM t WHERE x IN ('a', 'b');", "a { color: red; }").
+// An optimiser's suffix is not built to balance its brackets and quotes,
+// so it stays.
+func dropCode(text string) string {
+	if !strings.ContainsAny(text, "`;{}()<>") {
+		return text
+	}
+	var b strings.Builder // written from the first change on
+	done := 0            // bytes of text accounted for in b
+	drop := func(from, to int) {
+		if b.Cap() == 0 {
+			b.Grow(len(text))
+		}
+		b.WriteString(text[done:from])
+		b.WriteByte(' ')
+		done = to
+	}
+	for start := 0; start < len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		line := text[start:end]
+		t := strings.TrimSpace(line)
+		if t != "" && strings.ContainsRune(";{})>", rune(t[len(t)-1])) && strings.ContainsAny(t, "(=;{") && balanced(t) {
+			drop(start, end)
+		} else {
+			for i := 0; i < len(line); {
+				o := strings.IndexByte(line[i:], '`')
+				if o < 0 {
+					break
+				}
+				o += i
+				c := strings.IndexByte(line[o+1:], '`')
+				if c < 0 {
+					break
+				}
+				c += o + 1
+				if balanced(line[o+1 : c]) {
+					drop(start+o, start+c+1)
+				}
+				i = c + 1
+			}
+		}
+		start = end + 1
+	}
+	if b.Cap() == 0 {
+		return text
+	}
+	b.WriteString(text[done:])
+	return b.String()
+}
+
+// balanced reports whether the brackets of s nest and its straight
+// quotes pair up (a doubled '' inside SQL strings pairs too).
+func balanced(s string) bool {
+	var stack [32]byte
+	n := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case '\'', '"':
+			if c == '\'' && i > 0 && i+1 < len(s) && isASCIILetter(rune(s[i-1])) && isASCIILetter(rune(s[i+1])) {
+				continue // an apostrophe: "don't"
+			}
+			quote = c
+		case '(', '[', '{':
+			if n == len(stack) {
+				return false
+			}
+			stack[n] = c
+			n++
+		case ')', ']', '}':
+			want := byte('(')
+			if c == ']' {
+				want = '['
+			} else if c == '}' {
+				want = '{'
+			}
+			if n == 0 || stack[n-1] != want {
+				return false
+			}
+			n--
+		}
+	}
+	return n == 0 && quote == 0
 }
 
 // looksLikeCode reports whether text has several lines that end or start
