@@ -331,7 +331,7 @@ func dropCode(text string) string {
 		return text
 	}
 	var b strings.Builder // written from the first change on
-	done := 0            // bytes of text accounted for in b
+	done := 0             // bytes of text accounted for in b
 	drop := func(from, to int) {
 		if b.Cap() == 0 {
 			b.Grow(len(text))
@@ -349,24 +349,34 @@ func dropCode(text string) string {
 		}
 		line := text[start:end]
 		t := strings.TrimSpace(line)
-		if t != "" && strings.ContainsRune(";{})>", rune(t[len(t)-1])) && strings.ContainsAny(t, "(=;{") && balanced(t) {
+		if codeLine(t) {
 			drop(start, end)
 		} else {
-			for i := 0; i < len(line); {
-				o := strings.IndexByte(line[i:], '`')
-				if o < 0 {
-					break
+			// Code spans whose brackets and quotes balance, and
+			// markdown link targets without spaces ("[text](../x.html)"),
+			// left to right.
+			for i := 0; i < len(line); i++ {
+				switch {
+				case line[i] == '`':
+					c := strings.IndexByte(line[i+1:], '`')
+					if c < 0 {
+						i = len(line)
+						break
+					}
+					c += i + 1
+					if balanced(line[i+1 : c]) {
+						drop(start+i, start+c+1)
+					}
+					i = c
+				case line[i] == ']' && i+1 < len(line) && line[i+1] == '(':
+					c := strings.IndexByte(line[i+2:], ')')
+					if c < 0 || strings.ContainsAny(line[i+2:i+2+c], " \t") {
+						continue
+					}
+					c += i + 2
+					drop(start+i+1, start+c+1)
+					i = c
 				}
-				o += i
-				c := strings.IndexByte(line[o+1:], '`')
-				if c < 0 {
-					break
-				}
-				c += o + 1
-				if balanced(line[o+1 : c]) {
-					drop(start+o, start+c+1)
-				}
-				i = c + 1
 			}
 		}
 		start = end + 1
@@ -378,8 +388,26 @@ func dropCode(text string) string {
 	return b.String()
 }
 
+// codeLine reports whether t, a trimmed line, is markup or one balanced
+// statement: an HTML tag line ("</div>", "<a id=\"x\"></a>"), a markdown
+// link reference ("[ch20]: ch20-05-macros.html"), or a line ending as code
+// does with balanced brackets and quotes.
+func codeLine(t string) bool {
+	if t == "" {
+		return false
+	}
+	last := t[len(t)-1]
+	switch {
+	case t[0] == '<' && last == '>':
+		return true
+	case t[0] == '[' && strings.Contains(t, "]: ") && !strings.Contains(t[strings.Index(t, "]: ")+3:], " "):
+		return true
+	}
+	return strings.ContainsRune(";{})>", rune(last)) && strings.ContainsAny(t, "(=;{") && balanced(t)
+}
+
 // balanced reports whether the brackets of s nest and its straight
-// quotes pair up (a doubled '' inside SQL strings pairs too).
+// quotes pair up (a doubled ” inside SQL strings pairs too).
 func balanced(s string) bool {
 	var stack [32]byte
 	n := 0
