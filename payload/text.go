@@ -239,7 +239,7 @@ func (s *scan) sqlContinues(rest []byte) bool {
 		if k < len(t) && (tokIs(rest, t[k], "all") || tokIs(rest, t[k], "distinct")) {
 			k++
 		}
-		return k < len(t) && tokIs(rest, t[k], "select")
+		return k < len(t) && tokIs(rest, t[k], "select") && selectList(rest, t[k+1:])
 	case tokIs(rest, t[i], "order") || tokIs(rest, t[i], "group"):
 		return i+2 < len(t) && tokIs(rest, t[i+1], "by") && (t[i+2].kind == tNum || t[i+2].kind == tWord) && (i+3 == len(t) || t[i+3].kind == tComment || t[i+3].kind == tComma)
 	case isConj(rest, t[i]) && !tokIs(rest, t[i], "not") && !tokIs(rest, t[i], "when"):
@@ -267,6 +267,27 @@ func commentEnds(rest []byte, j int) bool {
 		j++
 	}
 	return j == len(rest)
+}
+
+// selectList reports whether the tokens after SELECT read as SQL rather
+// than words ("union select committee"): a number, NULL, *, a call, a
+// list, a variable, a string, FROM, or a comment.
+func selectList(v []byte, t []token) bool {
+	for _, tk := range t[:min(len(t), 8)] {
+		switch tk.kind {
+		case tNum, tOpen, tComma, tQuote, tComment:
+			return true
+		case tOther:
+			if c := v[tk.start]; c == '*' || c == '@' {
+				return true
+			}
+		case tWord:
+			if tokIs(v, tk, "null") || tokIs(v, tk, "from") || v[tk.start] == '@' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func stackedWord(v []byte, t token) bool {
@@ -373,7 +394,14 @@ func (s *scan) textShell(v []byte) {
 	}
 	switch c := v[i]; {
 	case c == ';' || c == '|' || c == '&' || c == '`' || c == '$' && i+1 < len(v) && v[i+1] == '(':
+		id := len(rules) + sigShellCmd
+		before := s.sigW[id]
 		s.checkShellCmd(head)
+		if w := s.sigW[id]; w > before && w >= 0.5 {
+			// The separator starts the value: it ends the
+			// application's command, and the rest runs.
+			s.signal(id, cCommand, 0.9, head, 0)
+		}
 	case (c == 'i' || c == 'I' || c == 'f' || c == 'F') && batchStart(head):
 		s.checkBatch(head, 1)
 	}
