@@ -140,6 +140,7 @@ const (
 	sigRFICode
 	sigRFIParam
 	sigSysPath
+	sigSSRFWhole
 	numComputed
 )
 
@@ -155,6 +156,7 @@ var computedNames = [numComputed]string{
 	"command assembled from shell variables", "smtp command after CR/LF",
 	"jsfuck obfuscation", "tagged template call",
 	"remote script include", "remote url in a path parameter", "system file path",
+	"value is a url to an internal address",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data
