@@ -285,12 +285,9 @@ type headerEntry struct {
 // application that logs it through Log4j expands the lookup wherever it
 // sits: Log4Shell is the one class checked in every header.
 func (s *scan) lookupIn(vs []string) bool {
-	if s.d.disabled[cLog4Shell] {
-		return false
-	}
 	for _, v := range vs {
-		if strings.Contains(v, "${") {
-			return true
+		if i := strings.IndexByte(v, '$'); i >= 0 && strings.Contains(v[i:], "${") {
+			return !s.d.disabled[cLog4Shell]
 		}
 	}
 	return false
