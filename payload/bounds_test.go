@@ -97,6 +97,13 @@ func FuzzDetect(f *testing.F) {
 	for _, tc := range benignCases {
 		f.Add(tc.req.Path+"?"+tc.req.RawQuery, tc.req.ContentType, string(tc.req.Body))
 	}
+	for _, tc := range recallBlock {
+		f.Add(tc.req.Path+"?"+tc.req.RawQuery, tc.req.ContentType, string(tc.req.Body))
+	}
+	f.Add("/p?a=x'/*", "", "")
+	f.Add("/p?a=/*/*", "", "")
+	f.Add("/p?a=%27+%7C", "", "")
+	f.Add("/p?u=http://[::1", "", "")
 	f.Add("/", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--")
 	f.Add("/", "application/xml", "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///\">]><a b='c'>&x;</a>")
 	d := newTestDetector(f)

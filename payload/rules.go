@@ -140,6 +140,7 @@ const (
 	sigRFICode
 	sigRFIParam
 	sigSysPath
+	sigSSRFWhole
 	sigTextSQL
 	sigTextHTML
 	numComputed
@@ -157,6 +158,7 @@ var computedNames = [numComputed]string{
 	"command assembled from shell variables", "smtp command after CR/LF",
 	"jsfuck obfuscation", "tagged template call",
 	"remote script include", "remote url in a path parameter", "system file path",
+	"value is a url to an internal address",
 	"sql breakout from text", "html that runs script in text",
 }
 

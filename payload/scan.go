@@ -746,11 +746,56 @@ func shellContext(v []byte, start, end int) float64 {
 		}
 		return strongShell
 	}
+	if (m == ';' || m == '|' || m == '&') && separatorBreakout(v, i) {
+		return strongShell
+	}
 	if j >= len(v) {
 		// "Tom & Jerry & more": a spaced-out separator then a last word.
 		return 0.5
 	}
 	return 1
+}
+
+// separatorBreakout reports whether the shell separator ending at v[i]
+// (";", "|", "||", "&", "&&"), spaced from what precedes it, ends the
+// argument the application put the value in: it follows a quote left
+// open in a value's first token ("' & whoami", "x\" | id": the quote
+// closes the application's string), or a first token that is a host
+// name or address ("127.0.0.1 | whoami": the argument of a ping or
+// lookup form). "Tom & Jerry", "'a' | b" (balanced quotes) and "the
+// kids' & more" (more than one token) are not.
+func separatorBreakout(v []byte, i int) bool {
+	k := i
+	for k > 0 && k > i-2 && v[k-1] == v[i] {
+		k--
+	}
+	k = skipSpaceBack(v, k-1)
+	if k < 0 {
+		return false
+	}
+	// The whole text before the separator is one token: a string the
+	// quote closes, or a host.
+	for _, c := range v[:k+1] {
+		if isSpace(c) {
+			return false
+		}
+	}
+	if q := v[k]; q == '\'' || q == '"' {
+		return bytes.Count(v[:k+1], v[k:k+1])%2 == 1
+	}
+	dot, digit := false, false
+	for _, c := range v[:k+1] {
+		switch {
+		case c == '.':
+			dot = true
+		case c >= '0' && c <= '9':
+			digit = true
+		case isLetter(c) || c == '-' || c == ':' || c == '[' || c == ']':
+		default:
+			return false
+		}
+	}
+	return dot && digit
 }
 
 // strongShell multiplies a command word's weight in the shape of an
@@ -1159,7 +1204,7 @@ func (s *scan) checkTemplate(v []byte, factor float64) {
 			if v[i] == '{' {
 				w = 0.65
 			}
-		case dangerousExpr(body):
+		case dangerousExpr(body), sandboxEscape(v, body):
 			w = 0.85
 		case v[i] == '{' && (indexFold(body, "config") >= 0 || indexFold(body, "self") >= 0 || indexFold(body, "request.") >= 0 || indexFold(body, "|attr") >= 0 || indexFold(body, "popen") >= 0):
 			w = 0.55
@@ -1191,6 +1236,20 @@ func dangerousExpr(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// sandboxEscape reports whether the template expression body of the
+// one-line value v reaches JavaScript's Function constructor from an
+// object (constructor(…), constructor.prototype): how an expression
+// escapes the AngularJS sandbox, {{[].pop.constructor('code')()}}. A
+// value of several lines is a document or a code sample that shows the
+// expression; a one-line value of a few hundred bytes is where an
+// injected expression sits.
+func sandboxEscape(v, body []byte) bool {
+	if len(v) > 512 || indexByte(v, '\n') >= 0 {
+		return false
+	}
+	return indexFold(body, "constructor(") >= 0 || indexFold(body, "constructor.prototype") >= 0
 }
 
 // arithmetic reports whether b is a small arithmetic probe like 7*7,

@@ -72,7 +72,7 @@ func sqlTokens(dst []token, v []byte) []token {
 		case c == ',':
 			i++
 			dst = append(dst, token{tComma, int32(st), int32(i)})
-		case c == '#' || c == '-' && i+1 < len(v) && v[i+1] == '-':
+		case c == '#' || c == '-' && i+1 < len(v) && v[i+1] == '-' || c == '/' && unclosedComment(v, i):
 			dst = append(dst, token{tComment, int32(st), int32(len(v))})
 			i = len(v)
 		default:
@@ -82,6 +82,22 @@ func sqlTokens(dst []token, v []byte) []token {
 	}
 	return dst
 }
+
+// unclosedComment reports whether v[i:] opens a /* comment that no */
+// closes and that ends the value within a line of a few words: like --
+// and #, it comments out the rest of the statement ("admin'/*", "' or
+// 1=1/*"). A closed /* */ is only a separator and stays two tOther
+// tokens; an unclosed one followed by more lines is code or a glob
+// ("src/*", "https://*/*" in a manifest), not the end of an injection.
+func unclosedComment(v []byte, i int) bool {
+	if i+1 >= len(v) || v[i+1] != '*' || len(v)-i > maxTrailingComment {
+		return false
+	}
+	return indexByte(v[i+2:], '\n') < 0 && indexClose(v, i+2) < 0
+}
+
+// maxTrailingComment bounds an unclosed /* comment that ends a value.
+const maxTrailingComment = 34
 
 func tokIs(v []byte, t token, word string) bool {
 	return t.kind == tWord && int(t.end-t.start) == len(word) && indexFold(v[t.start:t.end], word) == 0

@@ -119,6 +119,12 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 		for j < len(v) && !isSpace(v[j]) && j-end < 1024 {
 			j++
 		}
+		if kind == hostInternal && st == skipSpaceFwd(v, 0) && skipSpaceFwd(v, j) == len(v) && s.fetchedURL(scheme) {
+			// The whole value is a URL to an internal host: a
+			// parameter the server fetches, pointed at itself or its
+			// network. A URL mentioned in prose is not the value.
+			s.signal(len(rules)+sigSSRFWhole, cSSRF, 0.6*factor, v, st)
+		}
 		cut := j > end && v[j-1] == '?' && (j == len(v) || isSpace(v[j]))
 		if cut {
 			s.signal(len(rules)+sigRFIQuery, cRFI, 0.5*factor, v, st)
@@ -138,6 +144,30 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 			}
 		}
 	}
+}
+
+// fetchedURL reports whether a value that is wholly a URL with this
+// scheme, at the current location, is one the server may fetch: an
+// http(s) or ftp URL in a query, form, JSON, XML or multipart value
+// whose name is not a browser navigation target. Headers (Referer,
+// Origin-like ones) name the page the client came from, and redirect,
+// return and next parameters send the browser, not the server, there:
+// native OAuth clients register loopback redirect URIs (RFC 8252).
+func (s *scan) fetchedURL(scheme []byte) bool {
+	switch s.loc {
+	case "query", "form", "json", "xml", "multipart":
+	default:
+		return false
+	}
+	if !isRemoteScheme(scheme) {
+		return false
+	}
+	for _, n := range [...]string{"redirect", "return", "next", "continue"} {
+		if indexFold(s.name, n) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // isRemoteScheme reports whether scheme fetches from another host.
