@@ -49,6 +49,10 @@ func classify(v []byte, loc string, name []byte) Kind {
 	if len(v) < 8 {
 		return KindStructured
 	}
+	if pathOrURL(v) {
+		// A path or a URL is what it looks like wherever it is sent.
+		return KindStructured
+	}
 	head := v
 	if len(head) > maxClassify {
 		head = head[:maxClassify]
@@ -247,6 +251,17 @@ func textField(name []byte) bool {
 		}
 	}
 	return false
+}
+
+// pathOrURL reports whether v is one token that reads as a file path or
+// a URL: an argument to open or fetch, not text.
+func pathOrURL(v []byte) bool {
+	for _, c := range v {
+		if isSpace(c) {
+			return false
+		}
+	}
+	return v[0] == '/' || v[0] == '~' || hasPrefixAt(v, 0, "./") || hasPrefixAt(v, 0, "../") || indexFold(v, "://") > 0
 }
 
 func hasPrefixAt(v []byte, i int, p string) bool {

@@ -165,6 +165,13 @@ func (s *scan) textSQL(v []byte) {
 		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
 		return
 	}
+	// Short text that starts with a quote, as a search may, closes the
+	// query's string right away: it is judged as SQL whole ("'{…}'::jsonb
+	// #- '{1,b}'"). Prose and code start with quotes for their own
+	// reasons ('use client'; """docstring""").
+	if j := skipSpaceFwd(v, 0); s.kind == KindText && j < len(v) && (v[j] == '\'' || v[j] == '"') {
+		s.analyze(v, 1, 1<<cSQLi)
+	}
 	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
 	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
 		i := 0

@@ -55,6 +55,10 @@ func (s *scan) checkURLs(v []byte, factor float64) {
 		if len(scheme) == 0 {
 			continue
 		}
+		if authStart >= len(v) || isSpace(v[authStart]) {
+			// "gopher://" alone names a scheme; it reaches nothing.
+			continue
+		}
 		for _, d := range dangerousSchemes {
 			if equalFoldStr(scheme, d) {
 				w := 0.75
