@@ -528,7 +528,7 @@ func judge(e *engine, samples []sample, cache map[string]bool) ([]decision, bool
 	judged := 0
 	start := time.Now()
 	for i := range samples {
-		if block, hit := cache[cacheKey(&samples[i])]; hit && cache != nil {
+		if block, hit := cache[cacheKey(&samples[i])]; hit {
 			res[i] = decision{block, block}
 			continue
 		}
