@@ -1,10 +1,13 @@
-// Command payloadeval measures Warden's request detectors (protocol
-// enforcement, bot and payload) against Coraza v3 with the OWASP Core Rule
-// Set v4 (paranoia levels 1 and 2) on labelled JSON Lines requests, in one
-// run: per-class recall on attacks, the false-positive rate on benign
-// requests, and requests per second for each engine (one goroutine each).
+// Command payloadeval measures Warden's stateless request detectors
+// (protocol enforcement, bot, payload and AI prompt injection) against
+// Coraza v3 with the OWASP Core Rule Set v4 (paranoia levels 1 and 2) on
+// labelled JSON Lines requests, in one run: per-class recall on attacks,
+// the false-positive rate on benign requests (per category on developer
+// text), and requests per second for each engine (one goroutine each).
 //
-// Warden is judged as `warden serve` runs: each request is serialised to
+// Warden is judged as `warden serve` runs with the default configuration
+// (its detectors and route classes; see detectors and newWireHarness):
+// each request is serialised to
 // the bytes its test runner sent (request line, headers in wire order,
 // body; the raw request of encoded stages) and sent over loopback TCP to a
 // net/http server whose handler is a Guard running the detectors. A
@@ -17,8 +20,10 @@
 // "category"), read from the corpus directory given with -corpus (by
 // default ../shared/corpus): crs/ (OWASP CRS regression stages),
 // modsec-learn/ (real benign traffic and real SQLi), prompt-injection/
-// (prose sent as chat bodies), and any extra labelled files given with
-// -extra.
+// (prose sent as chat bodies), devtext/ (legitimate requests carrying
+// code and security text: chat, posts, wiki pages, comments, searches,
+// snippets; every one benign, reported per category in a table of its
+// own) and any extra labelled files given with -extra.
 //
 // A CRS stage marked benign only says that one rule must stay silent, so
 // only the stages that say no rule may fire (rule 999999) or that
@@ -27,21 +32,24 @@
 //
 // Usage:
 //
-//	go run ./bench/payloadeval [-crs FILE] [-modsec FILE] [-extra F1,F2] [-pl 1,2] [-coraza=false] [-protocol=false] [-every N]
+//	go run ./bench/payloadeval [-crs FILE] [-modsec FILE] [-devtext FILE] [-extra F1,F2] [-only SETS] [-pl 1,2] [-coraza=false] [-protocol=false] [-every N]
 package main
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +59,7 @@ import (
 	"github.com/corazawaf/coraza/v3"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/config"
 )
 
 type row struct {
@@ -77,7 +86,7 @@ type row struct {
 // sample is one labelled request.
 type sample struct {
 	set    string // data set and split, e.g. "modsec-learn/legitimate_test"
-	class  string // category; "benign" for benign
+	class  string // category; "benign" for benign, except in sets read byCategory
 	attack bool
 	id     string
 	r      row
@@ -85,9 +94,24 @@ type sample struct {
 	wire   []byte         // the request as sent over TCP
 }
 
+// devtextSet is the set name of the developer-text requests.
+const devtextSet = "devtext"
+
+// source is one labelled JSONL file of requests.
+type source struct {
+	name      string // what -only selects it by
+	path, set string
+	crs       bool // OWASP CRS regression stages (see load)
+	// byCategory keeps each benign row's category as its class, so that a
+	// set of benign requests alone (devtext) is reported per category; the
+	// rows still count as benign in every total.
+	byCategory bool
+}
+
 var fpDesc = regexp.MustCompile(`(?i)false.?positive|legitimate|\bFP\b`)
 
-func load(path, set string, every int, crs bool) ([]sample, int, error) {
+func load(src source, every int) ([]sample, int, error) {
+	path, set, crs := src.path, src.set, src.crs
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", path, err)
@@ -117,7 +141,7 @@ func load(path, set string, every int, crs bool) ([]sample, int, error) {
 			// 999999-36: legitimate traffic CRS flags at PL3 (see README).
 			s.attack = false
 		}
-		if !s.attack {
+		if !s.attack && !src.byCategory {
 			s.class = "benign"
 		}
 		if r.Split != "" {
@@ -232,7 +256,7 @@ func newWarden(h *wireHarness, verbose io.Writer, refused map[key]int) *engine {
 			fmt.Fprintf(os.Stderr, "payloadeval: %s: %v\n", s.id, err)
 		}
 		if res.rejected {
-			refused[key{s.set, s.class}]++
+			refused[s.key()]++
 		}
 		// Blocked: Warden answered 403, or the HTTP server refused the
 		// request before any handler ran (it never reaches the upstream).
@@ -250,7 +274,7 @@ func newWarden(h *wireHarness, verbose io.Writer, refused map[key]int) *engine {
 			if res.rejected {
 				viol = fmt.Sprintf("server:%d", res.status)
 			}
-			fmt.Fprintf(verbose, "%s\t%s\t%s\t%.2f\t%s\t%q\t%q\t%v\n", map[bool]string{true: "MISS", false: "FP"}[s.attack], s.id, s.class, res.conf, viol, trunc(s.r.URI, 160), trunc(s.r.Body, 160), msgs)
+			fmt.Fprintf(verbose, "%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%q\t%q\t%v\n", map[bool]string{true: "MISS", false: "FP"}[s.attack], s.id, s.set, s.class, orDash(s.r.Category), res.conf, viol, trunc(s.r.URI, 160), trunc(s.r.Body, 160), msgs)
 		}
 		return block, flag
 	}}
@@ -275,6 +299,14 @@ func timeInProcess(dets []abuse.Detector, samples []sample) (time.Duration, int)
 	return time.Since(start), n
 }
 
+// orDash stands in "-" for an empty column.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 func trunc(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -282,210 +314,341 @@ func trunc(s string, n int) string {
 	return s
 }
 
-type key struct{ set, class string }
+// key is a row of the tables: the requests of one set and class, attacks
+// or benign. attack is part of the key, not read off the class name, so
+// that benign rows reported per category (devtext) count as benign.
+type key struct {
+	set, class string
+	attack     bool
+}
+
+func (s *sample) key() key { return key{s.set, s.class, s.attack} }
 
 type counts struct {
 	n            int
 	block, flagd []int // per engine
 }
 
-func main() {
-	corpus := flag.String("corpus", "../shared/corpus", "corpus directory holding crs/, modsec-learn/ and prompt-injection/")
-	crsPath := flag.String("crs", "", "OWASP CRS regression requests (JSONL); default <corpus>/crs/requests.jsonl")
-	modsecPath := flag.String("modsec", "", "ModSec-Learn requests (JSONL); default <corpus>/modsec-learn/requests.jsonl")
-	extra := flag.String("extra", "", "comma-separated extra labelled JSONL files")
-	prompts := flag.String("prompts", "default", `labelled texts ({"text","label"}) sent as JSON chat bodies: prose false positives and basic prompt-injection recall; default <corpus>/prompt-injection/injecguard.jsonl ("" to skip)`)
-	pls := flag.String("pl", "1,2", "CRS paranoia levels to compare")
-	withCoraza := flag.Bool("coraza", true, "run Coraza + CRS as the peer")
-	every := flag.Int("every", 1, "use every Nth line only (quick runs)")
-	verbose := flag.String("misses", "", "write Warden's misses and false positives to this file")
-	diff := flag.String("diff", "", "write the attacks the first peer blocks and Warden does not to this file")
-	withProtocol := flag.Bool("protocol", true, "run the protocol detector in Warden's column (false: payload and bot only, to see what protocol enforcement adds)")
-	cache := flag.String("peer-cache", "", "reuse (or write) the peers' decisions from this JSON file while tuning; throughput figures then cover Warden only")
-	flag.Parse()
-	// The Guard's enforcement logs each would-be ban; nothing here is news.
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	if *crsPath == "" {
-		*crsPath = filepath.Join(*corpus, "crs", "requests.jsonl")
+// add counts o into c.
+func (c *counts) add(o *counts) {
+	c.n += o.n
+	for i := range c.block {
+		c.block[i] += o.block[i]
+		c.flagd[i] += o.flagd[i]
 	}
-	if *modsecPath == "" {
-		*modsecPath = filepath.Join(*corpus, "modsec-learn", "requests.jsonl")
-	}
-	if *prompts == "default" {
-		*prompts = filepath.Join(*corpus, "prompt-injection", "injecguard.jsonl")
-	}
+}
 
-	var samples []sample
-	type src struct {
-		path, set string
-		crs       bool
+// decision is one engine's judgement of one sample.
+type decision struct{ block, flag bool }
+
+// tally counts the samples and each engine's decisions (all[engine][sample])
+// per row.
+func tally(samples []sample, all [][]decision) map[key]*counts {
+	table := map[key]*counts{}
+	for i := range samples {
+		k := samples[i].key()
+		c := table[k]
+		if c == nil {
+			c = &counts{block: make([]int, len(all)), flagd: make([]int, len(all))}
+			table[k] = c
+		}
+		c.n++
+		for ei := range all {
+			if all[ei][i].block {
+				c.block[ei]++
+			}
+			if all[ei][i].flag {
+				c.flagd[ei]++
+			}
+		}
 	}
-	srcs := []src{{*crsPath, "crs", true}, {*modsecPath, "modsec-learn", false}}
-	for _, e := range strings.Split(*extra, ",") {
+	return table
+}
+
+// sumRows adds up the rows in says to count, for engines engines.
+func sumRows(table map[key]*counts, engines int, in func(key) bool) *counts {
+	sum := &counts{block: make([]int, engines), flagd: make([]int, engines)}
+	for k, c := range table {
+		if in(k) {
+			sum.add(c)
+		}
+	}
+	return sum
+}
+
+// options are the command line's.
+type options struct {
+	corpus, crs, modsec, devtext, prompts, extra, only string
+	pls                                                string
+	withCoraza, withProtocol                           bool
+	every                                              int
+	misses, diff, cache                                string
+}
+
+func parseFlags() options {
+	var o options
+	flag.StringVar(&o.corpus, "corpus", "../shared/corpus", "corpus directory holding crs/, modsec-learn/, prompt-injection/ and devtext/")
+	flag.StringVar(&o.crs, "crs", "", "OWASP CRS regression requests (JSONL); default <corpus>/crs/requests.jsonl")
+	flag.StringVar(&o.modsec, "modsec", "", "ModSec-Learn requests (JSONL); default <corpus>/modsec-learn/requests.jsonl")
+	flag.StringVar(&o.devtext, "devtext", "default", `benign developer-text requests (JSONL), reported per category; default <corpus>/devtext/requests.jsonl ("" to skip)`)
+	flag.StringVar(&o.extra, "extra", "", "comma-separated extra labelled JSONL files")
+	flag.StringVar(&o.prompts, "prompts", "default", `labelled texts ({"text","label"}) sent as JSON chat bodies: prose false positives and basic prompt-injection recall; default <corpus>/prompt-injection/injecguard.jsonl ("" to skip)`)
+	flag.StringVar(&o.only, "only", "", "comma-separated sets to load, of crs, modsec-learn, prompts, devtext and extra (default: all)")
+	flag.StringVar(&o.pls, "pl", "1,2", "CRS paranoia levels to compare")
+	flag.BoolVar(&o.withCoraza, "coraza", true, "run Coraza + CRS as the peer")
+	flag.IntVar(&o.every, "every", 1, "use every Nth line only (quick runs)")
+	flag.StringVar(&o.misses, "misses", "", "write Warden's misses and false positives to this file")
+	flag.StringVar(&o.diff, "diff", "", "write the attacks the first peer blocks and Warden does not to this file")
+	flag.BoolVar(&o.withProtocol, "protocol", true, "run the protocol detector in Warden's column (false: leave it out, to see what protocol enforcement adds)")
+	flag.StringVar(&o.cache, "peer-cache", "", "reuse (or write) the peers' decisions from this JSON file while tuning; only requests missing from it go to the peers, and throughput figures then cover Warden only")
+	flag.Parse()
+	if o.crs == "" {
+		o.crs = filepath.Join(o.corpus, "crs", "requests.jsonl")
+	}
+	if o.modsec == "" {
+		o.modsec = filepath.Join(o.corpus, "modsec-learn", "requests.jsonl")
+	}
+	if o.devtext == "default" {
+		o.devtext = filepath.Join(o.corpus, devtextSet, "requests.jsonl")
+	}
+	if o.prompts == "default" {
+		o.prompts = filepath.Join(o.corpus, "prompt-injection", "injecguard.jsonl")
+	}
+	return o
+}
+
+// sources are the request files o names, those -only selects.
+func (o options) sources() []source {
+	srcs := []source{
+		{name: "crs", path: o.crs, set: "crs", crs: true},
+		{name: "modsec-learn", path: o.modsec, set: "modsec-learn"},
+		{name: devtextSet, path: o.devtext, set: devtextSet, byCategory: true},
+	}
+	for _, e := range strings.Split(o.extra, ",") {
 		if e = strings.TrimSpace(e); e != "" {
-			srcs = append(srcs, src{e, e, false})
+			srcs = append(srcs, source{name: "extra", path: e, set: e})
 		}
 	}
+	var out []source
 	for _, s := range srcs {
-		if s.path == "" {
-			continue
+		if s.path != "" && o.selects(s.name) {
+			out = append(out, s)
 		}
-		got, skipped, err := load(s.path, s.set, *every, s.crs)
+	}
+	return out
+}
+
+// selects reports whether -only lets set name be loaded.
+func (o options) selects(name string) bool {
+	if o.only == "" {
+		return true
+	}
+	for _, s := range strings.Split(o.only, ",") {
+		if strings.TrimSpace(s) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "payloadeval:", err)
+	os.Exit(1)
+}
+
+// loadAll reads every selected set.
+func loadAll(o options) ([]sample, error) {
+	var samples []sample
+	for _, s := range o.sources() {
+		got, skipped, err := load(s, o.every)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "payloadeval:", err)
-			os.Exit(1)
+			return nil, err
 		}
 		fmt.Printf("loaded %d requests from %s (%d per-rule benign stages skipped)\n", len(got), s.path, skipped)
 		samples = append(samples, got...)
 	}
-
-	if *prompts != "" {
-		got, err := loadTexts(*prompts, *every)
+	if o.prompts != "" && o.selects("prompts") {
+		got, err := loadTexts(o.prompts, o.every)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "payloadeval:", err)
-			os.Exit(1)
+			return nil, err
 		}
-		fmt.Printf("loaded %d texts from %s\n", len(got), *prompts)
+		fmt.Printf("loaded %d texts from %s\n", len(got), o.prompts)
 		samples = append(samples, got...)
 	}
+	return samples, nil
+}
 
-	dets, err := detectors(*withProtocol)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "payloadeval:", err)
-		os.Exit(1)
+// peers are the Coraza engines -pl asks for.
+func peers(pls string) ([]*engine, error) {
+	var out []*engine
+	for _, p := range strings.Split(pls, ",") {
+		pl, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || pl < 1 || pl > 4 {
+			return nil, fmt.Errorf("-pl: bad level %q", p)
+		}
+		e, err := newCoraza(pl)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
-	harness, err := newWireHarness(dets...)
+	return out, nil
+}
+
+// peerCache holds the peers' blocking decisions by engine name, then by
+// cacheKey.
+type peerCache map[string]map[string]bool
+
+func cacheKey(s *sample) string { return s.set + " " + s.id }
+
+func readCache(path string) (peerCache, error) {
+	c := peerCache{}
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "payloadeval:", err)
-		os.Exit(1)
+		return nil, fmt.Errorf("-peer-cache: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("-peer-cache: %w", err)
+	}
+	return c, nil
+}
+
+// judge runs e on every sample. With a cache (a peer's, never Warden's),
+// the decisions it holds are reused and only the other samples are judged,
+// then added to it; it reports whether any was. e.dur is set only when e
+// judged every sample, so that a throughput figure is never of a subset.
+func judge(e *engine, samples []sample, cache map[string]bool) ([]decision, bool) {
+	res := make([]decision, len(samples))
+	judged := 0
+	start := time.Now()
+	for i := range samples {
+		if block, hit := cache[cacheKey(&samples[i])]; hit {
+			res[i] = decision{block, block}
+			continue
+		}
+		b, f := e.check(&samples[i])
+		res[i] = decision{b, f}
+		judged++
+		if cache != nil {
+			cache[cacheKey(&samples[i])] = b
+		}
+	}
+	if judged == len(samples) {
+		e.dur = time.Since(start)
+	}
+	return res, judged > 0
+}
+
+func main() {
+	o := parseFlags()
+	// The Guard's enforcement logs each would-be ban; nothing here is news.
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	samples, err := loadAll(o)
+	if err != nil {
+		fatal(err)
+	}
+	// Warden's column: `warden serve` without --config (the environment
+	// aside, so that runs repeat).
+	cfg := config.Default()
+	dets, err := detectors(cfg, o.withProtocol)
+	if err != nil {
+		fatal(err)
+	}
+	harness, err := newWireHarness(cfg, dets...)
+	if err != nil {
+		fatal(err)
 	}
 	defer harness.close()
 	var vw io.Writer
-	if *verbose != "" {
-		f, err := os.Create(*verbose)
+	if o.misses != "" {
+		f, err := os.Create(o.misses)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "payloadeval:", err)
-			os.Exit(1)
+			fatal(err)
 		}
 		defer f.Close()
 		vw = f
 	}
 	refused := map[key]int{}
 	engines := []*engine{newWarden(harness, vw, refused)}
-	if *withCoraza {
-		for _, p := range strings.Split(*pls, ",") {
-			pl, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil || pl < 1 || pl > 4 {
-				fmt.Fprintf(os.Stderr, "payloadeval: -pl: bad level %q\n", p)
-				os.Exit(2)
-			}
-			e, err := newCoraza(pl)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "payloadeval:", err)
-				os.Exit(1)
-			}
-			engines = append(engines, e)
-		}
-	}
-
-	table := map[key]*counts{}
-	get := func(k key) *counts {
-		c := table[k]
-		if c == nil {
-			c = &counts{block: make([]int, len(engines)), flagd: make([]int, len(engines))}
-			table[k] = c
-		}
-		return c
-	}
-	for _, s := range samples {
-		get(key{s.set, s.class}).n++
-	}
-	cached := map[string]map[string]bool{}
-	if *cache != "" {
-		if b, err := os.ReadFile(*cache); err == nil {
-			if err := json.Unmarshal(b, &cached); err != nil {
-				fmt.Fprintln(os.Stderr, "payloadeval: -peer-cache:", err)
-				os.Exit(1)
-			}
-		}
-	}
-	all := make([][][2]bool, len(engines))
-	for ei, e := range engines {
-		res := make([][2]bool, len(samples))
-		all[ei] = res
-		c, ok := cached[e.name]
-		if ok {
-			for _, s := range samples {
-				if _, hit := c[s.set+" "+s.id]; !hit {
-					ok = false
-					break
-				}
-			}
-		}
-		if ok && ei > 0 {
-			for i, s := range samples {
-				res[i] = [2]bool{c[s.set+" "+s.id], c[s.set+" "+s.id]}
-			}
-		} else {
-			start := time.Now()
-			for i := range samples {
-				b, f := e.check(&samples[i])
-				res[i] = [2]bool{b, f}
-			}
-			e.dur = time.Since(start)
-		}
-		if *cache != "" && ei > 0 && e.dur > 0 {
-			m := map[string]bool{}
-			for i, s := range samples {
-				m[s.set+" "+s.id] = res[i][0]
-			}
-			cached[e.name] = m
-			b, _ := json.Marshal(cached)
-			if err := os.WriteFile(*cache, b, 0o644); err != nil {
-				fmt.Fprintln(os.Stderr, "payloadeval: -peer-cache:", err)
-				os.Exit(1)
-			}
-		}
-		for i, s := range samples {
-			c := get(key{s.set, s.class})
-			if res[i][0] {
-				c.block[ei]++
-			}
-			if res[i][1] {
-				c.flagd[ei]++
-			}
-		}
-	}
-	if *diff != "" && len(engines) > 1 {
-		f, err := os.Create(*diff)
+	if o.withCoraza {
+		ps, err := peers(o.pls)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "payloadeval:", err)
-			os.Exit(1)
+			os.Exit(2)
 		}
-		for i, s := range samples {
-			if s.attack && all[1][i][0] && !all[0][i][0] {
-				fmt.Fprintf(f, "%s\t%s\t%q\t%q\t%v\n", s.id, s.class, trunc(s.r.URI, 200), trunc(s.r.Body, 200), s.r.Headers)
+		engines = append(engines, ps...)
+	}
+	cached, err := readCache(o.cache)
+	if err != nil {
+		fatal(err)
+	}
+	all := make([][]decision, len(engines))
+	for ei, e := range engines {
+		var c map[string]bool
+		if ei > 0 && o.cache != "" {
+			if cached[e.name] == nil {
+				cached[e.name] = map[string]bool{}
+			}
+			c = cached[e.name]
+		}
+		var changed bool
+		all[ei], changed = judge(e, samples, c)
+		if changed && c != nil {
+			b, _ := json.Marshal(cached)
+			if err := os.WriteFile(o.cache, b, 0o644); err != nil {
+				fatal(fmt.Errorf("-peer-cache: %w", err))
 			}
 		}
-		f.Close()
+	}
+	if o.diff != "" && len(engines) > 1 {
+		if err := writeDiff(o.diff, samples, all); err != nil {
+			fatal(err)
+		}
 	}
 	wireDur := engines[0].dur
 	engines[0].dur, engines[0].n = timeInProcess(dets, samples)
+	table := tally(samples, all)
 	report(os.Stdout, table, engines, len(samples))
+	devtextReport(os.Stdout, table, engines)
 	fmt.Printf("\nWarden over loopback TCP (serialise, net/http server parse, Guard, one connection per request): %s for %d requests.\n", wireDur.Round(time.Millisecond), len(samples))
+	printRefused(os.Stdout, refused)
+	if len(engines) > 1 && sumRows(table, len(engines), func(k key) bool { return k.set == "crs" && k.attack }).n > 0 {
+		// (The splits are of CRS attack stages: none with -only leaving crs out.)
+		splitReport(os.Stdout, samples, all)
+	}
+}
+
+// writeDiff writes the attacks the first peer blocks and Warden does not.
+func writeDiff(path string, samples []sample, all [][]decision) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	for i, s := range samples {
+		if s.attack && all[1][i].block && !all[0][i].block {
+			fmt.Fprintf(f, "%s\t%s\t%q\t%q\t%v\n", s.id, s.class, trunc(s.r.URI, 200), trunc(s.r.Body, 200), s.r.Headers)
+		}
+	}
+	return f.Close()
+}
+
+func printRefused(w io.Writer, refused map[key]int) {
 	var rk []key
 	for k := range refused {
 		rk = append(rk, k)
 	}
 	sort.Slice(rk, func(i, j int) bool { return rk[i].set+rk[i].class < rk[j].set+rk[j].class })
-	fmt.Print("Refused by net/http before Warden's handler (counted as blocked):")
+	fmt.Fprint(w, "Refused by net/http before Warden's handler (counted as blocked):")
 	for _, k := range rk {
-		fmt.Printf(" %s/%s %d;", k.set, k.class, refused[k])
+		fmt.Fprintf(w, " %s/%s %d;", k.set, k.class, refused[k])
 	}
-	fmt.Println()
-	if len(engines) > 1 {
-		splitReport(os.Stdout, samples, all)
-	}
+	fmt.Fprintln(w)
 }
 
 func pct(a, n int) string {
@@ -494,6 +657,52 @@ func pct(a, n int) string {
 	}
 	return fmt.Sprintf("%d/%d (%.2f%%)", a, n, 100*float64(a)/float64(n))
 }
+
+// line prints one table row: its first cells, n, Warden's blocked and
+// flagged shares, and each peer's blocked share.
+func line(w io.Writer, first string, c *counts) {
+	out := fmt.Sprintf("| %s | %d | %s | %s", first, c.n, pct(c.block[0], c.n), pct(c.flagd[0], c.n))
+	for ei := 1; ei < len(c.block); ei++ {
+		out += " | " + pct(c.block[ei], c.n)
+	}
+	fmt.Fprintln(w, out+" |")
+}
+
+// header prints a table's header: the first columns, then n and one
+// column per engine as line fills them.
+func header(w io.Writer, first []string, engines []*engine) {
+	hdr := "| " + strings.Join(first, " | ") + " | n | Warden blocked | Warden flagged"
+	for _, e := range engines[1:] {
+		hdr += " | " + e.name
+	}
+	fmt.Fprintln(w, hdr+" |")
+	fmt.Fprintln(w, "|"+strings.Repeat(" --- |", len(first)+2+len(engines)))
+}
+
+// summary is a summary row: the sum of the rows in says to count.
+type summary struct {
+	name string
+	in   func(key) bool
+}
+
+// The summary rows. Whether a row is of attacks is the samples' label,
+// never its class name: devtext rows are named by category, all benign.
+var (
+	allAttacks     = summary{"all attacks", func(k key) bool { return k.attack }}
+	payloadAttacks = summary{"payload attacks", func(k key) bool {
+		return k.attack && (payloadCats[k.class] || strings.HasPrefix(k.set, "modsec-learn"))
+	}}
+	allBenign         = summary{"all benign", func(k key) bool { return !k.attack }}
+	benignButDevtext  = summary{"benign without devtext", func(k key) bool { return !k.attack && k.set != devtextSet }}
+	allDevtext        = summary{"all devtext", func(k key) bool { return !k.attack && k.set == devtextSet }}
+	devtextButCatalog = summary{"all but " + attackCatalog, func(k key) bool {
+		return !k.attack && k.set == devtextSet && k.class != attackCatalog
+	}}
+)
+
+// payloadCats are the CRS classes of payload attacks, as against protocol
+// and scanner checks.
+var payloadCats = map[string]bool{"sqli": true, "xss": true, "rce": true, "php": true, "lfi": true, "rfi": true, "java": true, "generic": true}
 
 func report(w io.Writer, table map[key]*counts, engines []*engine, total int) {
 	keys := make([]key, 0, len(table))
@@ -509,56 +718,24 @@ func report(w io.Writer, table map[key]*counts, engines []*engine, total int) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Blocked (Warden: confidence >= 0.8; Coraza: CRS inbound anomaly score >= 5). Attack rows are recall, benign rows are the false-positive rate; Warden's flagged column adds the log zone (> 0.5).")
 	fmt.Fprintln(w)
-	hdr := "| set | class | n | Warden blocked | Warden flagged"
-	for _, e := range engines[1:] {
-		hdr += " | " + e.name
-	}
-	fmt.Fprintln(w, hdr+" |")
-	fmt.Fprintln(w, "|"+strings.Repeat(" --- |", 4+len(engines)))
-	var attackN, benignN int
-	attackB := make([]int, len(engines))
-	benignB := make([]int, len(engines))
-	payloadCats := map[string]bool{"sqli": true, "xss": true, "rce": true, "php": true, "lfi": true, "rfi": true, "java": true, "generic": true}
-	var payN int
-	payB := make([]int, len(engines))
+	header(w, []string{"set", "class"}, engines)
 	for _, k := range keys {
-		c := table[k]
-		line := fmt.Sprintf("| %s | %s | %d | %s | %s", k.set, k.class, c.n, pct(c.block[0], c.n), pct(c.flagd[0], c.n))
-		for ei := range engines[1:] {
-			line += " | " + pct(c.block[ei+1], c.n)
-		}
-		fmt.Fprintln(w, line+" |")
-		if k.class == "benign" {
-			benignN += c.n
-			for ei := range engines {
-				benignB[ei] += c.block[ei]
-			}
-		} else {
-			attackN += c.n
-			for ei := range engines {
-				attackB[ei] += c.block[ei]
-			}
-			if payloadCats[k.class] || strings.HasPrefix(k.set, "modsec-learn") {
-				payN += c.n
-				for ei := range engines {
-					payB[ei] += c.block[ei]
-				}
-			}
-		}
+		line(w, k.set+" | "+k.class, table[k])
 	}
-	sum := func(name string, b []int, n int) {
-		line := fmt.Sprintf("| **%s** | | %d", name, n)
-		for ei := range engines {
-			line += " | " + pct(b[ei], n)
-			if ei == 0 {
-				line += " | "
-			}
-		}
-		fmt.Fprintln(w, line+" |")
+	n := len(engines)
+	for _, t := range []summary{allAttacks, payloadAttacks, allBenign} {
+		line(w, "**"+t.name+"** |", sumRows(table, n, t.in))
 	}
-	sum("all attacks", attackB, attackN)
-	sum("payload attacks", payB, payN)
-	sum("all benign", benignB, benignN)
+	// The benign figure of the other sets, as before devtext was added,
+	// when both are loaded.
+	if c := sumRows(table, n, benignButDevtext.in); c.n > 0 && c.n < sumRows(table, n, allBenign.in).n {
+		line(w, "**"+benignButDevtext.name+"** |", c)
+	}
+	throughput(w, engines, total)
+}
+
+// throughput prints each engine's requests per second.
+func throughput(w io.Writer, engines []*engine, total int) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| engine | time | requests/s | vs Coraza+CRS PL1 |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- |")
@@ -591,11 +768,56 @@ func report(w io.Writer, table map[key]*counts, engines []*engine, total int) {
 	}
 }
 
+// attackCatalog is the devtext category of payload-dense testing guides,
+// which no content inspector can tell from attacks by their text alone: it
+// is left out of the devtext total and shown on its own.
+const attackCatalog = "doc_attack_catalog"
+
+// devtextOrder is the order of the devtext categories in its README:
+// chat, posts and documentation, then short code.
+var devtextOrder = []string{"chat_code", "chat_question", "chat_security_question", "post_markdown", "doc_security", "comment_code", "search_code", "snippet_code"}
+
+// devtextReport prints the false-positive rate on the developer-text
+// requests per category, their total without doc_attack_catalog, that
+// category, and the total with it.
+func devtextReport(w io.Writer, table map[key]*counts, engines []*engine) {
+	rows := map[string]*counts{}
+	var extra []string
+	for k, c := range table {
+		if k.set != devtextSet || k.attack { // every devtext request is benign
+			continue
+		}
+		rows[k.class] = c
+		if !slices.Contains(devtextOrder, k.class) && k.class != attackCatalog {
+			extra = append(extra, k.class)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	sort.Strings(extra)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Developer text (devtext): legitimate requests carrying code and security text; every one is benign, so each share is a false-positive rate. Blocked and flagged as above.")
+	fmt.Fprintln(w)
+	header(w, []string{"category"}, engines)
+	for _, cat := range append(slices.Clone(devtextOrder), extra...) {
+		if c := rows[cat]; c != nil {
+			line(w, cat, c)
+		}
+	}
+	n := len(engines)
+	line(w, "**"+devtextButCatalog.name+"**", sumRows(table, n, devtextButCatalog.in))
+	if c := rows[attackCatalog]; c != nil {
+		line(w, attackCatalog, c)
+	}
+	line(w, "**"+allDevtext.name+"**", sumRows(table, n, allDevtext.in))
+}
+
 // splitReport prints recall on the CRS attack stages split by test number
 // (the number after the rule id): even tests are the half Warden's checks
 // were tuned on, odd tests the held-out half; and split by rule id, odd
 // rule ids held out.
-func splitReport(w io.Writer, samples []sample, all [][][2]bool) {
+func splitReport(w io.Writer, samples []sample, all [][]decision) {
 	groups := []struct {
 		name string
 		in   func(class string) bool
@@ -630,7 +852,7 @@ func splitReport(w io.Writer, samples []sample, all [][][2]bool) {
 
 // splitTable prints one table of splitReport: recall per group on the
 // stages that odd says are in each half.
-func splitTable(w io.Writer, samples []sample, all [][][2]bool, groups []struct {
+func splitTable(w io.Writer, samples []sample, all [][]decision, groups []struct {
 	name string
 	in   func(class string) bool
 }, title, evenName, oddName string, odd func(s *sample) bool) {
@@ -648,10 +870,10 @@ func splitTable(w io.Writer, samples []sample, all [][][2]bool, groups []struct 
 					continue
 				}
 				n++
-				if all[0][i][0] {
+				if all[0][i].block {
 					wb++
 				}
-				if all[1][i][0] {
+				if all[1][i].block {
 					pb++
 				}
 			}

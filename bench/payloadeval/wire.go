@@ -17,6 +17,7 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/aiguard"
 	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
@@ -153,15 +154,17 @@ func (r recorder) Detect(ctx context.Context, req *abuse.Request) abuse.Verdict 
 	return v
 }
 
-// newWireHarness starts the server. The Guard has every stateful part
-// off (rate limits, behaviour, bans) so each request is judged on its
-// own, and runs exactly detectors, each with its default configuration.
-func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
+// newWireHarness starts the server. The Guard runs under cfg with every
+// stateful part off (rate limits, behaviour, bans) so each request is
+// judged on its own, and with its own detectors off: it runs exactly
+// detectors. It keeps cfg's route classes, so the pipeline sets each
+// request's Route and Class as `warden serve` does, for the detectors
+// that treat some classes apart (the bot detector's browser-only routes).
+func newWireHarness(cfg config.Config, detectors ...abuse.Detector) (*wireHarness, error) {
 	dir, err := os.MkdirTemp("", "payloadeval-")
 	if err != nil {
 		return nil, err
 	}
-	cfg := config.Default()
 	cfg.DataDir = dir
 	cfg.Log.Stderr = false
 	cfg.Log.Store = false
@@ -173,6 +176,9 @@ func newWireHarness(detectors ...abuse.Detector) (*wireHarness, error) {
 	cfg.Behavior.Enabled = false
 	cfg.AI.Prompt.Enabled = false
 	cfg.AI.Budget.Enabled = false
+	cfg.AI.Moderation.Enabled = false
+	cfg.AI.Extraction.Enabled = false
+	cfg.AI.Input.Enabled = false
 	// Only the detectors registered below run; warnings about the
 	// violations recorded would flood stderr.
 	g, err := warden.New(cfg)
@@ -299,24 +305,45 @@ func inProcess(raw []byte, r *row) *abuse.Request {
 	return req
 }
 
-// detectors are the detectors of Warden's column, each with its default
-// configuration: protocol (unless withProtocol is false) and payload, and
-// bot, whose attack-tool list is Warden's scanner user-agent check.
-func detectors(withProtocol bool) ([]abuse.Detector, error) {
-	p, err := payload.New(payload.DefaultConfig())
-	if err != nil {
-		return nil, err
+// detectors are the detectors of Warden's column: the stateless request
+// detectors cfg enables, each built from its section of cfg as `warden
+// serve` builds it, in the order serve runs them: protocol (left out when
+// withProtocol is false), bot (whose attack-tool list is the scanner
+// user-agent check), payload, and the AI prompt-injection detector, which
+// judges JSON chat bodies (as aiguard.NewSet builds it when no LLM judge
+// is configured, as by default). Serve's stateful detectors (rate limits,
+// the token budget, model extraction, behaviour) are left out so that a
+// request's verdict never depends on the requests judged before it, and so
+// is moderation, which calls a remote API that is off by default.
+func detectors(cfg config.Config, withProtocol bool) ([]abuse.Detector, error) {
+	var ds []abuse.Detector
+	if withProtocol && cfg.Protocol.Enabled {
+		d, err := protocol.New(cfg.Protocol)
+		if err != nil {
+			return nil, fmt.Errorf("protocol: %w", err)
+		}
+		ds = append(ds, d)
 	}
-	pr, err := protocol.New(protocol.DefaultConfig())
-	if err != nil {
-		return nil, err
+	if cfg.Bot.Enabled {
+		d, err := bot.New(cfg.Bot)
+		if err != nil {
+			return nil, fmt.Errorf("bot: %w", err)
+		}
+		ds = append(ds, d)
 	}
-	b, err := bot.New(bot.DefaultConfig())
-	if err != nil {
-		return nil, err
+	if cfg.Payload.Enabled {
+		d, err := payload.New(cfg.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("payload: %w", err)
+		}
+		ds = append(ds, d)
 	}
-	if !withProtocol {
-		return []abuse.Detector{b, p}, nil
+	if cfg.AI.Prompt.Enabled {
+		d, err := aiguard.NewPromptDetector(cfg.AI.Prompt)
+		if err != nil {
+			return nil, fmt.Errorf("ai.prompt: %w", err)
+		}
+		ds = append(ds, d)
 	}
-	return []abuse.Detector{pr, b, p}, nil
+	return ds, nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/config"
 )
 
 // ctxProbe is a detector that reports whether its context was cancelled
@@ -53,7 +55,7 @@ func (p *ctxProbe) take() []bool {
 // decides under a context the client cannot cancel.
 func TestClientCancellationNeverReachesDetectors(t *testing.T) {
 	probe := &ctxProbe{wait: 300 * time.Millisecond}
-	h, err := newWireHarness(probe)
+	h, err := newWireHarness(config.Default(), probe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestClientCancellationNeverReachesDetectors(t *testing.T) {
 // the handler nor adds verdicts to it.
 func TestOtherConnectionsAreNotTheSample(t *testing.T) {
 	probe := &ctxProbe{}
-	h, err := newWireHarness(probe)
+	h, err := newWireHarness(config.Default(), probe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +126,80 @@ func TestOtherConnectionsAreNotTheSample(t *testing.T) {
 	defer h.mu.Unlock()
 	if h.reached || len(h.verdicts) != 0 {
 		t.Errorf("stray request taken for the sample: reached %v, %d verdicts", h.reached, len(h.verdicts))
+	}
+}
+
+// routeProbe records the route and class the pipeline gave each request.
+type routeProbe struct {
+	mu   sync.Mutex
+	seen [][2]string
+}
+
+func (p *routeProbe) Name() string { return "routeprobe" }
+
+func (p *routeProbe) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
+	p.mu.Lock()
+	p.seen = append(p.seen, [2]string{r.Route, r.Class})
+	p.mu.Unlock()
+	return abuse.Verdict{}
+}
+
+// The harness keeps the default configuration's route classes, so the
+// detectors see a LibreChat message as `warden serve` shows it to them.
+func TestDefaultRouteClasses(t *testing.T) {
+	probe := &routeProbe{}
+	h, err := newWireHarness(config.Default(), probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	tests := []struct {
+		method, uri  string
+		route, class string
+	}{
+		{"POST", "/api/ask/openAI", "POST /api/ask/{rest...}", "message"},
+		{"POST", "/api/auth/login", "POST /api/auth/login", "login"},
+		{"POST", "/v1/chat/completions", "", ""},
+		{"GET", "/api/ask/openAI", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.uri, func(t *testing.T) {
+			r := row{Method: tt.method, URI: tt.uri, Headers: map[string]string{"User-Agent": "Mozilla/5.0"}}
+			if _, err := h.send(wireBytes(&r)); err != nil {
+				t.Fatal(err)
+			}
+			probe.mu.Lock()
+			seen := probe.seen
+			probe.seen = nil
+			probe.mu.Unlock()
+			if len(seen) != 1 || seen[0] != [2]string{tt.route, tt.class} {
+				t.Errorf("route and class %q, want %q", seen, [2]string{tt.route, tt.class})
+			}
+		})
+	}
+}
+
+// Warden's column runs the default configuration's stateless request
+// detectors, as `warden serve` orders them; -protocol=false leaves the
+// protocol detector out and nothing else.
+func TestDetectorsOfTheDefaultConfig(t *testing.T) {
+	for _, tt := range []struct {
+		withProtocol bool
+		want         string
+	}{
+		{true, "protocol bot payload prompt_injection"},
+		{false, "bot payload prompt_injection"},
+	} {
+		ds, err := detectors(config.Default(), tt.withProtocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, d := range ds {
+			names = append(names, d.Name())
+		}
+		if got := strings.Join(names, " "); got != tt.want {
+			t.Errorf("withProtocol %v: detectors %q, want %q", tt.withProtocol, got, tt.want)
+		}
 	}
 }

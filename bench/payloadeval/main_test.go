@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeJSONL writes lines to a file in a test directory.
+func writeJSONL(t *testing.T, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "requests.jsonl")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A set read by category keeps each benign row's category as its class
+// and still marks it benign; other sets fold benign rows into "benign".
+func TestLoadKeepsDevtextCategories(t *testing.T) {
+	path := writeJSONL(t,
+		`{"id":"a","method":"POST","uri":"/v1/chat/completions","headers":{"Content-Type":"application/json"},"body":"{}","expect":"benign","category":"chat_code"}`,
+		`{"id":"b","method":"GET","uri":"/search?q=ls","expect":"benign","category":"search_code"}`,
+		`{"id":"c","method":"GET","uri":"/?id=1","expect":"attack","category":"sqli"}`,
+	)
+	tests := []struct {
+		name       string
+		byCategory bool
+		want       []key
+	}{
+		{"by category", true, []key{{"t", "chat_code", false}, {"t", "search_code", false}, {"t", "sqli", true}}},
+		{"benign folded", false, []key{{"t", "benign", false}, {"t", "benign", false}, {"t", "sqli", true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, err := load(source{path: path, set: "t", byCategory: tt.byCategory}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("loaded %d samples, want %d", len(got), len(tt.want))
+			}
+			for i := range got {
+				if k := got[i].key(); k != tt.want[i] {
+					t.Errorf("sample %s: key %+v, want %+v", got[i].id, k, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// Devtext rows are benign in every total and per category, whatever
+// their class name, and doc_attack_catalog is left out of the devtext
+// total without it.
+func TestDevtextAccounting(t *testing.T) {
+	s := func(set, class string, attack bool) sample { return sample{set: set, class: class, attack: attack} }
+	samples := []sample{
+		s("crs", "sqli", true),
+		s("crs", "benign", false),
+		s("modsec-learn/legitimate_test", "benign", false),
+		s(devtextSet, "chat_code", false),
+		s(devtextSet, "chat_code", false),
+		s(devtextSet, "search_code", false),
+		s(devtextSet, attackCatalog, false),
+		s("prompts", "prompt_injection", true),
+	}
+	// One engine: blocks samples 0, 3, 6 and 7, flags 4 too.
+	d := func(block, flag bool) decision { return decision{block, flag} }
+	all := [][]decision{{d(true, true), d(false, false), d(false, false), d(true, true), d(false, true), d(false, false), d(true, true), d(true, true)}}
+	table := tally(samples, all)
+	row := func(set, class string) summary {
+		return summary{set + "/" + class, func(k key) bool { return k == key{set, class, false} }}
+	}
+	tests := []struct {
+		sum                 summary
+		n, blocked, flagged int
+	}{
+		{allAttacks, 2, 2, 2},
+		{payloadAttacks, 1, 1, 1},
+		{allBenign, 6, 2, 3},
+		{benignButDevtext, 2, 0, 0},
+		{allDevtext, 4, 2, 3},
+		{devtextButCatalog, 3, 1, 2},
+		{row(devtextSet, "chat_code"), 2, 1, 2},
+		{row(devtextSet, "search_code"), 1, 0, 0},
+		{row(devtextSet, attackCatalog), 1, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sum.name, func(t *testing.T) {
+			c := sumRows(table, 1, tt.sum.in)
+			if c.n != tt.n || c.block[0] != tt.blocked || c.flagd[0] != tt.flagged {
+				t.Errorf("n %d blocked %d flagged %d, want %d %d %d", c.n, c.block[0], c.flagd[0], tt.n, tt.blocked, tt.flagged)
+			}
+		})
+	}
+}
