@@ -1,5 +1,7 @@
 package payload
 
+import "bytes"
+
 // Value kinds. A value is judged by what it is and where it goes: an id,
 // a sort key, a URL, a token or a short parameter is structured and gets
 // every check, because an application puts such values into queries,
@@ -31,10 +33,14 @@ func (k Kind) String() string {
 	return "structured"
 }
 
+// maxClassifyWords bounds the tokens read to classify a value: a few
+// dozen words tell sentences from a query or a block of code.
+const maxClassifyWords = 40
+
 // maxClassify bounds the bytes read to classify a value: the start of a
 // value tells what it is, and a 1 MB code block must not cost more than
-// a 4 KB one to classify.
-const maxClassify = 4 << 10
+// a 512-byte one to classify.
+const maxClassify = 512
 
 // classify returns the kind of v, a value at loc (the walker's location)
 // named name. Only values of query strings, forms, multipart text parts
@@ -57,6 +63,12 @@ func classify(v []byte, loc string, name []byte) Kind {
 	if len(head) > maxClassify {
 		head = head[:maxClassify]
 	}
+	tf := textField(name)
+	if !tf && bytes.IndexByte(head, '\n') < 0 && bytes.Count(head, space) < 4 {
+		// Prose needs five words, code and markdown two lines: this is
+		// a short value, such as a product name or a sort expression.
+		return KindStructured
+	}
 	var f textFeatures
 	f.read(head)
 	switch {
@@ -71,11 +83,13 @@ func classify(v []byte, loc string, name []byte) Kind {
 		return KindProse
 	case f.lines >= 2 && len(v) >= 40:
 		return KindCode
-	case textField(name):
+	case tf:
 		return KindText
 	}
 	return KindStructured
 }
+
+var space = []byte{' '}
 
 // textFeatures counts what tells prose, markdown and code apart.
 type textFeatures struct {
@@ -92,7 +106,7 @@ type textFeatures struct {
 
 func (f *textFeatures) read(v []byte) {
 	lineStart := true
-	for i := 0; i < len(v); {
+	for i := 0; i < len(v) && f.words < maxClassifyWords; {
 		c := v[i]
 		if c == '\n' {
 			f.lines++
@@ -103,7 +117,7 @@ func (f *textFeatures) read(v []byte) {
 			i++
 			continue
 		}
-		if isSpace(c) {
+		if c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' {
 			i++
 			continue
 		}
@@ -118,12 +132,7 @@ func (f *textFeatures) read(v []byte) {
 				f.markdown++
 			}
 		}
-		// One token.
-		st := i
-		for i < len(v) && !isSpace(v[i]) {
-			i++
-		}
-		f.word(v[st:i])
+		i = f.word(v, i)
 	}
 }
 
@@ -144,46 +153,75 @@ func (f *textFeatures) codeEnd(v []byte, nl int) bool {
 	return false
 }
 
-// word counts one whitespace-separated token.
-func (f *textFeatures) word(w []byte) {
+// word reads the whitespace-separated token that starts at v[i] and
+// returns where it ends. A token is a word when, past the quotes and
+// brackets that open it and the punctuation that ends it, it is made of
+// letters, apostrophes and hyphens; its letters are packed as they are
+// read, for the word sets.
+func (f *textFeatures) word(v []byte, i int) int {
 	f.words++
-	for j := 0; j+1 < len(w); j++ {
+	var x uint64
+	n := 0            // letters packed into x
+	word := true      // no other byte inside the word so far
+	trailing := false // punctuation seen after the word's letters
+	for ; i < len(v); i++ {
+		c := v[i]
+		if wordSep[c] {
+			break
+		}
+		if i+1 < len(v) {
+			switch {
+			case c == '`' && v[i+1] != '`':
+				f.spans++
+			case c == ']' && v[i+1] == '(':
+				f.markdown++
+			}
+		}
 		switch {
-		case w[j] == '`' && w[j+1] != '`':
-			f.spans++
-		case w[j] == ']' && w[j+1] == '(':
-			f.markdown++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '\'' && n > 0 || c == '-' && n > 0 || c >= 0x80:
+			if trailing {
+				word = false
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			x = x<<8 | uint64(c)
+			n++
+		case n == 0 && (c == '(' || c == '"' || c == '\'' || c == '*' || c == '_'):
+			// Opening quote or bracket.
+		case n > 0 && (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' || c == '"' || c == '*' || c == '_'):
+			trailing = true
+		default:
+			word = false
 		}
 	}
-	// Strip what surrounds a word in a sentence: quotes, brackets, and
-	// trailing punctuation.
-	for len(w) > 0 && (w[0] == '(' || w[0] == '"' || w[0] == '\'' || w[0] == '*' || w[0] == '_') {
-		w = w[1:]
+	if !word || n == 0 {
+		return i
 	}
-	for len(w) > 0 {
-		switch w[len(w)-1] {
-		case '.', ',', ';', ':', '!', '?', ')', '"', '\'', '*', '_':
-			w = w[:len(w)-1]
-			continue
-		}
-		break
-	}
-	if len(w) == 0 {
-		return
-	}
-	for _, c := range w {
-		if !isLetter(c) && c != '\'' && c != '-' && c < 0x80 {
-			return
-		}
+	// A trailing apostrophe was packed as a letter ("users'"): it is
+	// punctuation.
+	for n > 0 && x&0xff == '\'' {
+		x >>= 8
+		n--
 	}
 	f.letters++
-	if len(w) <= 7 && isStopword(w) {
-		f.stops++
+	if n <= 8 {
+		if stopwords.has(x) {
+			f.stops++
+		} else if sqlWords.has(x) {
+			f.sqlw++
+		}
 	}
-	if len(w) <= 6 && isSQLWord(w) {
-		f.sqlw++
-	}
+	return i
 }
+
+// wordSep marks the bytes that separate tokens (isSpace's).
+var wordSep = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r\v\f") {
+		t[c] = true
+	}
+	return t
+}()
 
 // prose reports whether the tokens read as sentences: mostly words, and
 // at least two English function words. SQL, shell and HTML keep their
@@ -193,62 +231,94 @@ func (f *textFeatures) prose() bool {
 	return f.words >= 5 && f.letters*10 >= f.words*6 && f.stops >= 2 && f.stops*2 > f.sqlw
 }
 
-// stopwords are function words of English that no query language,
-// shell or markup uses as a keyword (when, where and with are SQL's).
-var stopwords = [...]string{
-	"a", "about", "an", "are", "be", "because", "but", "can", "could", "does",
-	"how", "i", "i'm", "it", "it's", "its", "my", "of", "our", "should",
-	"that", "the", "their", "there", "these", "this", "those", "to", "was",
-	"we", "what", "which", "who", "why", "would", "you", "your",
+// Word sets for classify, as packed lower-case words (at most 8 bytes):
+// English function words that no query language, shell or markup uses as
+// a keyword (when, where and with are SQL's), and SQL keywords, since a
+// value dense with them is a query whatever function words it holds.
+var (
+	stopwords = newWordSet("a", "about", "an", "are", "be", "because", "but", "can", "could", "does",
+		"how", "i", "i'm", "it", "it's", "its", "my", "of", "our", "should",
+		"that", "the", "their", "there", "these", "this", "those", "to", "was",
+		"we", "what", "which", "who", "why", "would", "you", "your")
+	sqlWords = newWordSet("select", "from", "where", "union", "case", "when", "then", "else", "end",
+		"and", "or", "not", "null", "like", "insert", "update", "delete", "drop",
+		"table", "order", "group", "by", "having", "limit", "into", "values",
+		"join", "as", "exec", "sleep")
+)
+
+// wordSet is a set of words of at most 8 bytes, an open-addressing table
+// of their packed forms: a lookup is a multiply and a compare or two.
+type wordSet [128]uint64
+
+func newWordSet(words ...string) *wordSet {
+	var t wordSet
+	for _, w := range words {
+		x, _ := packWord([]byte(w))
+		i := wordSlot(x)
+		for t[i] != 0 {
+			i = (i + 1) % len(t)
+		}
+		t[i] = x
+	}
+	return &t
 }
 
-// sqlWords are SQL keywords: a value dense with them is a query, whatever
-// function words it holds.
-var sqlWords = [...]string{
-	"select", "from", "where", "union", "case", "when", "then", "else", "end",
-	"and", "or", "not", "null", "like", "insert", "update", "delete", "drop",
-	"table", "order", "group", "by", "having", "limit", "into", "values",
-	"join", "as", "exec", "sleep",
-}
-
-func isSQLWord(w []byte) bool {
-	for _, s := range sqlWords {
-		if len(s) == len(w) && indexFold(w, s) == 0 {
+func (t *wordSet) has(x uint64) bool {
+	for i := wordSlot(x); t[i] != 0; i = (i + 1) % len(t) {
+		if t[i] == x {
 			return true
 		}
 	}
 	return false
 }
 
-func isStopword(w []byte) bool {
-	for _, s := range stopwords {
-		if len(s) == len(w) && indexFold(w, s) == 0 {
-			return true
-		}
+func wordSlot(x uint64) int { return int((x * 0x9e3779b97f4a7c15) >> 57) }
+
+// packWord returns w in lower case packed into a uint64; ok is false for
+// an empty word or one longer than 8 bytes.
+func packWord(w []byte) (x uint64, ok bool) {
+	if len(w) == 0 || len(w) > 8 {
+		return 0, false
 	}
-	return false
+	for _, c := range w {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		x = x<<8 | uint64(c)
+	}
+	return x, true
 }
 
-// textFields are the names of fields that take free text (the last
-// segment of a JSON key path, or a form or query name), compared case-
-// insensitively: what an application stores and shows, or searches for.
-var textFields = [...]string{
-	"q", "s", "query", "search", "term", "keyword", "keywords",
-	"text", "body", "content", "comment", "message", "description", "title",
-	"summary", "note", "notes", "bio", "about", "review", "reply", "answer",
-	"question", "subject", "caption", "excerpt", "markdown", "feedback",
+// lower appends w in lower case to dst, which has room for it; ok is
+// false when it has not.
+func lower(dst, w []byte) ([]byte, bool) {
+	if len(w) > cap(dst) {
+		return nil, false
+	}
+	for _, c := range w {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }
 
-// textField reports whether name (a JSON key, form or query name) is one
-// of textFields.
+// textField reports whether name (a JSON key, form or query name) is
+// that of a field that takes free text, compared case-insensitively: what
+// an application stores and shows, or searches for.
 func textField(name []byte) bool {
-	if len(name) == 0 || len(name) > 16 {
+	var buf [12]byte
+	l, ok := lower(buf[:0], name)
+	if !ok || len(l) == 0 {
 		return false
 	}
-	for _, f := range textFields {
-		if len(f) == len(name) && indexFold(name, f) == 0 {
-			return true
-		}
+	switch string(l) {
+	case "q", "s", "query", "search", "term", "keyword", "keywords",
+		"text", "body", "content", "comment", "message", "description", "title",
+		"summary", "note", "notes", "bio", "about", "review", "reply", "answer",
+		"question", "subject", "caption", "excerpt", "markdown", "feedback":
+		return true
 	}
 	return false
 }

@@ -274,7 +274,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if cm&cmSpecial != 0 && (cm&(cmSpace|cmCtlSpace) != 0 || textField(s.name)) {
 		if k := classify(v, s.loc, s.name); k != KindStructured {
-			s.inspectText(v, k)
+			s.inspectText(v, cm, k)
 			return
 		}
 	}

@@ -26,24 +26,28 @@ const (
 	maxTagBytes   = 1024
 )
 
-// inspectText runs the checks for text of kind k on v.
-func (s *scan) inspectText(v []byte, k Kind) {
+// inspectText runs the checks for text of kind k on v, whose character
+// classes are cm.
+func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	s.kind = k
 	defer func() { s.kind = KindStructured }()
-	if !s.d.disabled[cSQLi] {
+	tb := textBytesOf(v)
+	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
 		s.textSQL(v)
 	}
 	shown := v
-	if k == KindProse || k == KindMarkdown {
+	if (k == KindProse || k == KindMarkdown) && tb&tbCode != 0 {
 		s.xbuf = maskCode(s.xbuf[:0], v)
 		shown = s.xbuf
 	}
 	if !s.d.disabled[cXSS] {
-		if indexByte(shown, '<') >= 0 || indexFold(shown, "javascript") >= 0 {
+		if tb&tbMarkup != 0 {
 			s.textHTML(shown, 1, k == KindCode)
 		}
-		if n, flags := s.dec.Normalize(shown); flags != 0 {
-			s.textHTML(n, 0.95, k == KindCode)
+		if cm&cmDecode != 0 {
+			if n, flags := s.dec.Normalize(shown); flags != 0 {
+				s.textHTML(n, 0.95, k == KindCode)
+			}
 		}
 	}
 	// Short text is often reflected into the page that answers it ("you
@@ -55,20 +59,49 @@ func (s *scan) inspectText(v []byte, k Kind) {
 		mask |= 1 << cXSS
 	}
 	s.analyze(shown, 1, mask)
-	if !s.d.disabled[cTemplate] && hasTemplateOpen(shown, k != KindCode) {
+	if !s.d.disabled[cTemplate] && tb&tbBrace != 0 && hasTemplateOpen(shown, k != KindCode) {
 		s.checkTemplate(shown, 1)
 	}
-	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
+	if !s.d.disabled[cLog4Shell] && tb&tbDollar != 0 && indexFold(v, "${") >= 0 {
 		s.checkJNDI(v, 1)
 	}
 	if !s.d.disabled[cCommand] {
 		s.textShell(shown)
 	}
-	if !s.d.disabled[cLDAP] && indexFold(v, ")(") >= 0 {
+	if !s.d.disabled[cLDAP] && tb&tbClose != 0 && indexFold(v, ")(") >= 0 {
 		// A filter term after a closing parenthesis closes the
 		// application's LDAP filter: a search box is a query.
 		s.checkLDAP(v, 1)
 	}
+}
+
+// Bytes the text checks look for, gathered in one pass so that each
+// check reads a value only when it can find something.
+const (
+	tbQuote  = 1 << iota // ' "
+	tbCode               // ` ~ (code spans and fences)
+	tbMarkup             // < ] (tags, markdown links)
+	tbBrace              // {
+	tbDollar             // $
+	tbClose              // )
+)
+
+var textByte = func() (t [256]uint8) {
+	t['\''], t['"'] = tbQuote, tbQuote
+	t['`'], t['~'] = tbCode, tbCode
+	t['<'], t[']'] = tbMarkup, tbMarkup
+	t['{'] = tbBrace
+	t['$'] = tbDollar
+	t[')'] = tbClose
+	return t
+}()
+
+func textBytesOf(v []byte) uint8 {
+	var m uint8
+	for _, c := range v {
+		m |= textByte[c]
+	}
+	return m
 }
 
 // maskCode appends v to dst with the contents of fenced code blocks
@@ -206,12 +239,30 @@ func (s *scan) textSQL(v []byte) {
 			continue
 		}
 		glued := i == 0 || isWordChar(v[i-1]) || v[i-1] == ')' || v[i-1] == '%'
-		if glued && s.sqlContinues(v[i+1:]) {
+		if glued && sqlMayContinue(v[i+1:]) && s.sqlContinues(v[i+1:]) {
 			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
 			return
 		}
 		open[q] = true
 	}
+}
+
+// sqlMayContinue is sqlContinues' cheap first look: after spaces and
+// closing parentheses, SQL that continues a statement starts with one of
+// these bytes (OR, AND, XOR, UNION, ORDER, GROUP, ;, ||, &&, --, #, /*).
+func sqlMayContinue(rest []byte) bool {
+	j := 0
+	for j < len(rest) && j < 32 && (isSpace(rest[j]) || rest[j] == ')') {
+		j++
+	}
+	if j >= len(rest) {
+		return false
+	}
+	switch rest[j] | 0x20 {
+	case 'o', 'a', 'x', 'u', 'g', ';', '|', '&', '-', '#', '/':
+		return true
+	}
+	return false
 }
 
 // sqlContinues reports whether rest, what follows a closed literal, goes

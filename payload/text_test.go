@@ -161,7 +161,7 @@ func FuzzText(f *testing.F) {
 		defer d.pool.Put(s)
 		defer s.reset()
 		for k := KindText; k <= KindCode; k++ {
-			s.inspectText([]byte(v), k)
+			s.inspectText([]byte(v), charMask([]byte(v)), k)
 		}
 	})
 }
