@@ -74,7 +74,7 @@ func classify(v []byte, loc string, name []byte) Kind {
 	switch {
 	case f.fences > 0 || f.lines >= 2 && f.markdown >= 2:
 		return KindMarkdown
-	case f.lines >= 2 && len(v) >= 40 && f.codeLines*3 >= f.lines+1:
+	case f.lines >= 2 && len(v) >= 40 && (f.codeLines+f.codeStarts)*3 >= f.lines+1:
 		return KindCode
 	case f.prose():
 		if f.spans > 0 || f.markdown >= 2 {
@@ -93,15 +93,16 @@ var space = []byte{' '}
 
 // textFeatures counts what tells prose, markdown and code apart.
 type textFeatures struct {
-	words     int // whitespace-separated tokens
-	letters   int // tokens made of letters (with a trailing punctuation mark)
-	stops     int // English function words that are not SQL or shell keywords
-	sqlw      int // SQL keywords
-	lines     int // line breaks
-	fences    int // ``` or ~~~ at the start of a line
-	spans     int // `code` spans
-	markdown  int // headings, list items, links, emphasis
-	codeLines int // lines that end as code does: ; { } ) > or start with <
+	words      int // whitespace-separated tokens
+	letters    int // tokens made of letters (with a trailing punctuation mark)
+	stops      int // English function words that are not SQL or shell keywords
+	sqlw       int // SQL keywords
+	lines      int // line breaks
+	fences     int // ``` or ~~~ at the start of a line
+	spans      int // `code` spans
+	markdown   int // headings, list items, links, emphasis
+	codeLines  int // lines that end as code does: ; { } ) > ,
+	codeStarts int // lines that start as code does: // /* or a tag
 }
 
 func (f *textFeatures) read(v []byte) {
@@ -130,6 +131,9 @@ func (f *textFeatures) read(v []byte) {
 				f.markdown++
 			case (c == '-' || c == '*' || c == '>') && i+1 < len(v) && v[i+1] == ' ':
 				f.markdown++
+			case hasPrefixAt(v, i, "//") || hasPrefixAt(v, i, "/*") || c == '<' && i+1 < len(v) && (isLetter(v[i+1]) || v[i+1] == '/' || v[i+1] == '!'):
+				// A comment line of C-like code, or a line of markup.
+				f.codeStarts++
 			}
 		}
 		i = f.word(v, i)
