@@ -10,8 +10,16 @@ import (
 // every key and string value is inspected, keys as names. Nesting deeper
 // than MaxDepth, a syntax error or a truncated body ends the walk, and
 // the rest of the body is then inspected as text.
+//
+// The walker tracks each value's field path only when the request has
+// field rules: the route's exclusions name fields, or the body is a
+// recognised chat body (Config.ChatContent).
 func (s *scan) json(b []byte) {
 	s.loc, s.name = "json", nil
+	if s.d.chat {
+		s.fields.chat = chatKinds(b, s.fields.message)
+	}
+	s.fields.track = s.fields.chat != 0 || s.ruled()
 	i := 0
 	for {
 		i = skipJSONSpace(b, i)
@@ -38,11 +46,17 @@ func (s *scan) json(b []byte) {
 // bit for each enclosing level. The common case (a short key, a number, a
 // string without escapes) is a handful of comparisons. Each key sets
 // s.name, which stays for the values that follow until the next key.
+// With track (s.fields.track), s.fields.fs follows the containers and
+// keys, and string values are inspected under their field's rules.
 func (s *scan) jsonValue(b []byte, i int) (int, bool) {
 	var outer [(maxMaxDepth + 63) / 64]uint64
 	var depth uint
 	arr := false
 	maxDepth, maxValues := uint(s.d.cfg.MaxDepth), s.d.cfg.MaxValues
+	track := s.fields.track
+	if track {
+		s.fields.fs.reset()
+	}
 value:
 	if i >= len(b) || s.values >= maxValues {
 		return i, false
@@ -59,6 +73,9 @@ value:
 		}
 		depth++
 		arr = c == '['
+		if track {
+			s.fields.fs.push(arr)
+		}
 		i = skipJSONSpace(b, i+1)
 		if arr {
 			if i < len(b) && b[i] == ']' {
@@ -84,6 +101,8 @@ value:
 			if len(v) > 0 {
 				s.values++
 			}
+		} else if track {
+			s.ruledValue(v, cm, s.pathMask())
 		} else {
 			s.valueMask(v, cm)
 		}
@@ -138,6 +157,9 @@ key:
 		}
 		i = next
 		s.name = k
+		if track {
+			s.fields.fs.key(k)
+		}
 		if len(k) < minPlain && cm&cmSpecial == 0 {
 			// As for values; no '$', so no operator either.
 			if len(k) > 0 && s.values < maxValues {
@@ -154,6 +176,9 @@ key:
 	i = skipJSONSpace(b, i+1)
 	goto value
 closed:
+	if track {
+		s.fields.fs.pop()
+	}
 	depth--
 	arr = outer[depth/64]&(1<<(depth%64)) != 0
 	goto after

@@ -41,6 +41,7 @@ type scan struct {
 	repeats int                  // values skipped as repeats, to tell an inspected value
 	seenAt  [seenSlots / 2]uint8 // the slots in use, to clear only those
 	nseen   int
+	fields  fieldState // field paths and exclusions (exclusions.go)
 }
 
 // seenSlots is the size of the table of short values already inspected
@@ -60,6 +61,11 @@ func (s *scan) repeat(v []byte) bool {
 	if s.values <= repeatAfter || len(v) > maxSeenValue || s.nseen >= seenSlots/2 {
 		// Small requests repeat little: hashing would cost more than it
 		// saves.
+		return false
+	}
+	if s.fields.skip != 0 {
+		// A value with classes excluded must not stand in for its
+		// repeats elsewhere in the request.
 		return false
 	}
 	// Locations are constant strings: their address tells them apart.
@@ -106,6 +112,7 @@ func (s *scan) reset() {
 		s.seen[i] = 0
 	}
 	s.nseen = 0
+	s.fields.reset()
 	// Do not keep a huge buffer from one large request in the pool, nor
 	// the header values the walk set aside.
 	trimBuf(&s.tbuf)
@@ -162,7 +169,7 @@ func isSpace(c byte) bool {
 
 // signal records signal id for class c with weight w found in v at pos.
 func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
-	if w <= 0 || s.d.disabled[c] {
+	if w <= 0 || s.d.disabled[c] || s.fields.skip&(1<<c) != 0 {
 		return
 	}
 	s.signals++
