@@ -4,8 +4,9 @@
 package suggest
 
 // Closest returns the word of known nearest to word by edit distance
-// (Levenshtein: insertions, deletions and substitutions, each costing
-// one), and whether it is near enough to be worth suggesting: at most one
+// (insertions, deletions, substitutions and swaps of two neighbouring
+// bytes, each costing one: the optimal string alignment distance), and
+// whether it is near enough to be worth suggesting: at most one
 // edit for words of up to four bytes, else at most a third of word's
 // length. Ties go to the word listed first. Comparison is by bytes and
 // case-sensitive, as configuration keys are.
@@ -36,8 +37,8 @@ func distance(a, b string, bound int) int {
 	if d := len(a) - len(b); d >= bound || -d >= bound || len(a) > maxWord || len(b) > maxWord {
 		return bound
 	}
-	var rows [2][maxWord + 1]int
-	prev, cur := &rows[0], &rows[1]
+	var rows [3][maxWord + 1]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
 	for j := 0; j <= len(b); j++ {
 		prev[j] = j
 	}
@@ -50,12 +51,15 @@ func distance(a, b string, bound int) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 			low = min(low, cur[j])
 		}
 		if low >= bound {
 			return bound
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

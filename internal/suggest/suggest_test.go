@@ -11,6 +11,8 @@ func TestClosest(t *testing.T) {
 		{"comand_injection", "command_injection"},
 		{"command-injection", "command_injection"},
 		{"xsss", "xss"},
+		{"sslf", "ssrf"},
+		{"sqil", "sqli"},
 		{"sqlx", "sqli"},
 		{"path_travesal", "path_traversal"},
 		{"code_injections", "code_injection"},
@@ -30,6 +32,9 @@ func TestClosest(t *testing.T) {
 }
 
 func TestHint(t *testing.T) {
+	if h := Hint("modle", []string{"model", "inspect"}); h != " (did you mean model?)" {
+		t.Errorf("Hint = %q", h)
+	}
 	if h := Hint("inspct", []string{"model", "inspect"}); h != " (did you mean inspect?)" {
 		t.Errorf("Hint = %q", h)
 	}
@@ -44,6 +49,7 @@ func TestDistance(t *testing.T) {
 		d    int
 	}{
 		{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"flaw", "lawn", 2}, {"abc", "abc", 0},
+		{"modle", "model", 1}, {"ab", "ba", 1}, {"ca", "abc", 3},
 	} {
 		if got := distance(tc.a, tc.b, 100); got != tc.d {
 			t.Errorf("distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
