@@ -2,10 +2,12 @@ package payload
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/cputime"
 )
 
 func TestParseFieldPath(t *testing.T) {
@@ -312,5 +314,45 @@ func TestExclusionNoAllocs(t *testing.T) {
 	d.Detect(t.Context(), r)
 	if allocs := testing.AllocsPerRun(200, func() { d.Detect(t.Context(), r) }); allocs > 0 {
 		t.Fatalf("request with field rules allocated %v times, want 0", allocs)
+	}
+}
+
+// BenchmarkFieldRules compares a request walked with field rules (a chat
+// body whose message text is left to the model; a route with an
+// exclusion naming a field) with the same request walked without them.
+func BenchmarkFieldRules(b *testing.B) {
+	var msgs []any
+	for i := range 12 {
+		msgs = append(msgs, map[string]any{"role": []string{"user", "assistant"}[i%2],
+			"content": fmt.Sprintf("Here is the stack trace from nightly job %d; the retry logic in worker.go looks wrong to me, can you explain line %d?", i, 40+i)})
+	}
+	chat := marshal(b, map[string]any{"model": "gpt-4o", "temperature": 0.3, "messages": msgs})
+	inspect := DefaultConfig()
+	inspect.ChatContent = ChatInspect
+	excl := DefaultConfig()
+	excl.Exclusions = []Exclusion{{Route: "POST /api", Fields: []string{"items[].description"}, Classes: []string{"xss"}}}
+	cases := []struct {
+		name string
+		cfg  Config
+		req  *abuse.Request
+	}{
+		{"chat model", DefaultConfig(), postTo("POST", "/v1/chat/completions", "", "application/json", chat)},
+		{"chat inspect", inspect, postTo("POST", "/v1/chat/completions", "", "application/json", chat)},
+		{"8KB JSON no rules", DefaultConfig(), post("application/json", jsonBody8K())},
+		{"8KB JSON field rule", excl, post("application/json", jsonBody8K())},
+	}
+	for _, c := range cases {
+		d, err := New(c.cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := cputime.Process()
+			for b.Loop() {
+				d.Detect(context.Background(), c.req)
+			}
+			cputime.Report(b, start)
+		})
 	}
 }

@@ -63,13 +63,11 @@ func (s *scan) repeat(v []byte) bool {
 		// saves.
 		return false
 	}
-	if s.fields.skip != 0 {
-		// A value with classes excluded must not stand in for its
-		// repeats elsewhere in the request.
-		return false
-	}
 	// Locations are constant strings: their address tells them apart.
 	h := maphash.Bytes(s.d.seed, v) ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(s.loc))))*0x9e3779b97f4a7c15
+	// A value with classes excluded stands in only for its repeats with
+	// the same classes excluded.
+	h ^= uint64(s.fields.skip) << 32
 	h |= 1 // 0 marks an empty slot
 	for i, n := int(h%seenSlots), 0; n < 8; i, n = (i+1)%seenSlots, n+1 {
 		switch s.seen[i] {
