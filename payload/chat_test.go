@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -202,4 +203,77 @@ func TestChatBodyNoAllocs(t *testing.T) {
 	if allocs := testing.AllocsPerRun(200, func() { d.Detect(t.Context(), r) }); allocs > 0 {
 		t.Fatalf("chat body allocated %v times per request, want 0", allocs)
 	}
+}
+
+// refChatKinds is chatKinds by encoding/json, for valid JSON: the
+// top-level keys (as written, escapes left undecoded) and the kind of
+// each one's value.
+func refChatKinds(b []byte, message bool) (chatKind, bool) {
+	if !json.Valid(b) {
+		return 0, false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(b, &top) != nil {
+		return 0, true // not an object
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil {
+		return 0, false
+	}
+	kinds := map[string]byte{}
+	for dec.More() {
+		off := dec.InputOffset()
+		if _, err := dec.Token(); err != nil {
+			return 0, false
+		}
+		raw := bytes.TrimLeft(b[off:dec.InputOffset()], " \t\r\n,")
+		key := string(raw[1 : len(raw)-1])
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return 0, false
+		}
+		kinds[key] = v[0] // a later duplicate wins, as in chatKinds' set of seen keys for the last
+	}
+	str := func(k string) bool { return kinds[k] == '"' }
+	arr := func(k string) bool { return kinds[k] == '[' }
+	var k chatKind
+	if str("model") {
+		if arr("messages") {
+			k |= chatMessages
+		}
+		if str("input") || arr("input") {
+			k |= chatResponses
+		}
+		if str("prompt") || arr("prompt") {
+			k |= chatPrompt
+		}
+	}
+	if message && str("text") {
+		k |= chatLibre
+	}
+	return k, true
+}
+
+func FuzzChatKinds(f *testing.F) {
+	for _, s := range []string{`{"model":"m","messages":[]}`, `{"model":"m","input":"x","prompt":["a"]}`, `{"text":"t"}`,
+		`{"model":"a\"b","messages":[{"c":"]}\\"}]}`, `{"model":"m","messages":[1 2]}`, `{}`, `[]`} {
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, message bool) {
+		got := chatKinds(b, message)
+		want, valid := refChatKinds(b, message)
+		if !valid {
+			return // any answer will do, as long as chatKinds returns
+		}
+		for _, k := range []string{`"model"`, `"messages"`, `"input"`, `"prompt"`, `"text"`} {
+			if bytes.Count(b, []byte(k)) > 1 {
+				// A repeated key: chatKinds takes any of its values,
+				// encoding/json the last.
+				return
+			}
+		}
+		if got != want {
+			t.Fatalf("chatKinds(%s, %v) = %b, encoding/json says %b", b, message, got, want)
+		}
+	})
 }
