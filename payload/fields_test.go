@@ -356,3 +356,15 @@ func BenchmarkFieldRules(b *testing.B) {
 		})
 	}
 }
+
+func FuzzTrackedWalk(f *testing.F) {
+	for _, c := range walkCases {
+		f.Add([]byte(c))
+	}
+	ds := walkDetectors(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, d := range ds {
+			checkTrackedAgrees(t, d, b)
+		}
+	})
+}
