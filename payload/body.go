@@ -13,13 +13,17 @@ import (
 //
 // The walker tracks each value's field path only when the request has
 // field rules: the route's exclusions name fields, or the body is a
-// recognised chat body (Config.ChatContent).
+// recognised chat body (Config.ChatContent). Whether it is one is asked
+// (chatKinds) when the walk first meets a value under a key that holds
+// message text in some chat format ("content", "text", …): most bodies
+// have none and pay nothing. If it is, and paths were not tracked, the
+// walk starts again with them; the values walked so far held no message
+// text, and their signals are raised again, which changes nothing.
 func (s *scan) json(b []byte) {
 	s.loc, s.name = "json", nil
-	if s.d.chat {
-		s.fields.chat = chatKinds(b, s.fields.message)
-	}
-	s.fields.track = s.fields.chat != 0 || s.ruled()
+	s.fields.track = s.ruled()
+	s.fields.pending = s.d.chat
+	values := s.values
 	i := 0
 	for {
 		i = skipJSONSpace(b, i)
@@ -28,6 +32,12 @@ func (s *scan) json(b []byte) {
 		}
 		var ok bool
 		if i, ok = s.jsonValue(b, i); !ok {
+			if s.fields.restart {
+				s.fields.restart, s.fields.track = false, true
+				s.values, s.name = values, nil
+				i = 0
+				continue
+			}
 			break
 		}
 	}
@@ -53,8 +63,7 @@ func (s *scan) jsonValue(b []byte, i int) (int, bool) {
 	var depth uint
 	arr := false
 	maxDepth, maxValues := uint(s.d.cfg.MaxDepth), s.d.cfg.MaxValues
-	track := s.fields.track
-	if track {
+	if s.fields.track {
 		s.fields.fs.reset()
 	}
 value:
@@ -73,7 +82,7 @@ value:
 		}
 		depth++
 		arr = c == '['
-		if track {
+		if s.fields.track {
 			s.fields.fs.push(arr)
 		}
 		i = skipJSONSpace(b, i+1)
@@ -101,7 +110,9 @@ value:
 			if len(v) > 0 {
 				s.values++
 			}
-		} else if track {
+		} else if s.fields.pending && chatKey(s.name) && s.chatBody(b) {
+			return i, false // walk again, tracking paths
+		} else if s.fields.track {
 			s.ruledValue(v, cm, s.pathMask())
 		} else {
 			s.valueMask(v, cm)
@@ -157,7 +168,7 @@ key:
 		}
 		i = next
 		s.name = k
-		if track {
+		if s.fields.track {
 			s.fields.fs.key(k)
 		}
 		if len(k) < minPlain && cm&cmSpecial == 0 {
@@ -176,7 +187,7 @@ key:
 	i = skipJSONSpace(b, i+1)
 	goto value
 closed:
-	if track {
+	if s.fields.track {
 		s.fields.fs.pop()
 	}
 	depth--

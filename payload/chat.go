@@ -46,6 +46,41 @@ var chatRules = func() []struct {
 
 var modelKey = []byte(`"model"`)
 
+// chatKey reports whether a value under key k may be message text in
+// some chat format: the JSON walker asks whether the body is a chat body
+// only on meeting such a value.
+func chatKey(k []byte) bool {
+	// By length first: the walker asks for every value it inspects, and
+	// this costs a comparison or two, where a switch on the string
+	// orders the keys by calling a comparison function.
+	switch len(k) {
+	case 4:
+		return string(k) == "text"
+	case 5:
+		return string(k) == "input"
+	case 6:
+		return string(k) == "prompt" || string(k) == "system"
+	case 7:
+		return string(k) == "content"
+	case 12:
+		return string(k) == "instructions"
+	}
+	return false
+}
+
+// chatBody asks, once per body, whether b is a chat body, and reports
+// whether the walk must start again to track paths: it is one, and they
+// were not tracked.
+func (s *scan) chatBody(b []byte) bool {
+	s.fields.pending = false
+	s.fields.chat = chatKinds(b, s.fields.message)
+	if s.fields.chat == 0 || s.fields.track {
+		return false
+	}
+	s.fields.restart = true
+	return true
+}
+
 // chatKinds recognises a chat request body from its top-level keys, in
 // any order: a "model" string with a "messages" array, an "input" string
 // or array, or a "prompt" string or array; or, on a route of the message

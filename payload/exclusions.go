@@ -168,6 +168,10 @@ type fieldState struct {
 	skip  classMask   // classes not reported for the value being inspected
 	chat  chatKind    // the kinds the JSON body was recognised as
 	track bool        // the JSON walker keeps fs: there are field rules
+	// pending says whether the JSON body may still be a chat body, not
+	// yet asked (chatKinds); restart, that the walk must start again,
+	// tracking paths, as it is one.
+	pending, restart bool
 	// message says the request is on a route of the message class, where
 	// LibreChat's {"text": …} bodies are chat bodies.
 	message bool
@@ -176,6 +180,7 @@ type fieldState struct {
 
 func (f *fieldState) reset() {
 	f.rules, f.skip, f.chat, f.track, f.message = nil, 0, 0, false, false
+	f.pending, f.restart = false, false
 	f.fs.reset()
 	trimBuf(&f.fs.keys)
 }
