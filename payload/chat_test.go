@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
@@ -274,6 +275,36 @@ func FuzzChatKinds(f *testing.F) {
 		}
 		if got != want {
 			t.Fatalf("chatKinds(%s, %v) = %b, encoding/json says %b", b, message, got, want)
+		}
+	})
+}
+
+// FuzzChatWalk checks that leaving chat text to the model only ever
+// drops findings: what the walk finds with chat_content model, it finds
+// with inspect too.
+func FuzzChatWalk(f *testing.F) {
+	f.Add([]byte(`{"messages":[{"role":"user","content":"a' OR 1=1--"}],"model":"m","user":"<script>alert(1)</script>"}`), false)
+	f.Add([]byte(`{"text":"<svg onload=alert(1)>","model":"m","input":[{"content":[{"text":"x"}]}],"id":"../../etc/passwd"}`), true)
+	f.Add([]byte(`{"model":"m","prompt":["$(id)","; ls"],"suffix":"$(id)"}`), false)
+	model := newTestDetector(f)
+	cfg := DefaultConfig()
+	cfg.ChatContent = ChatInspect
+	inspect, err := New(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, message bool) {
+		walk := func(d *Detector) []int32 {
+			s := d.pool.New().(*scan)
+			s.fields.message = message
+			s.json(b)
+			return s.touched
+		}
+		all := walk(inspect)
+		for _, id := range walk(model) {
+			if !slices.Contains(all, id) {
+				t.Fatalf("%s: signal %d found only with chat_content model", b, id)
+			}
 		}
 	})
 }
