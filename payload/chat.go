@@ -68,19 +68,6 @@ func chatKey(k []byte) bool {
 	return false
 }
 
-// chatBody asks, once per body, whether b is a chat body, and reports
-// whether the walk must start again to track paths: it is one, and they
-// were not tracked.
-func (s *scan) chatBody(b []byte) bool {
-	s.fields.pending = false
-	s.fields.chat = chatKinds(b, s.fields.message)
-	if s.fields.chat == 0 || s.fields.track {
-		return false
-	}
-	s.fields.restart = true
-	return true
-}
-
 // chatKinds recognises a chat request body from its top-level keys, in
 // any order: a "model" string with a "messages" array, an "input" string
 // or array, or a "prompt" string or array; or, on a route of the message
@@ -242,4 +229,28 @@ func skipJSONValue(b []byte, i int) (int, bool) {
 		}
 	}
 	return i, false
+}
+
+// jsonText inspects v, a JSON string value (not a key) with character
+// classes cm, under its field's rules: the walk tracks paths.
+func (s *scan) jsonText(v []byte, cm uint16) {
+	if s.fields.pending && chatKey(s.name) {
+		s.chatBegins() // paths are tracked already
+	}
+	s.ruledValue(v, cm, s.pathMask())
+}
+
+// chatBegins asks, once per JSON body, whether it is a chat body, on
+// meeting the first value under a key that may hold chat text. If it is,
+// and paths are not tracked, it ends the walk (as MaxValues ends it) for
+// json to start it again, tracking, and reports true.
+func (s *scan) chatBegins() bool {
+	s.fields.pending = false
+	s.fields.chat = chatKinds(s.fields.body, s.fields.message)
+	if s.fields.chat == 0 || s.fields.track {
+		return false
+	}
+	s.fields.restart = true
+	s.values = s.d.cfg.MaxValues
+	return true
 }

@@ -172,6 +172,7 @@ type fieldState struct {
 	// yet asked (chatKinds); restart, that the walk must start again,
 	// tracking paths, as it is one.
 	pending, restart bool
+	body             []byte // the JSON body being walked, for chatKinds
 	// message says the request is on a route of the message class, where
 	// LibreChat's {"text": …} bodies are chat bodies.
 	message bool
@@ -180,7 +181,7 @@ type fieldState struct {
 
 func (f *fieldState) reset() {
 	f.rules, f.skip, f.chat, f.track, f.message = nil, 0, 0, false, false
-	f.pending, f.restart = false, false
+	f.pending, f.restart, f.body = false, false, nil
 	f.fs.reset()
 	trimBuf(&f.fs.keys)
 }

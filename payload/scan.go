@@ -237,6 +237,9 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 	if len(v) == 0 || s.values >= s.d.cfg.MaxValues {
 		return
 	}
+	if s.fields.pending && chatKey(s.name) && s.chatBegins() {
+		return // the JSON walk starts again, tracking paths (chat.go)
+	}
 	if len(v) > s.d.cfg.MaxValueBytes {
 		v = v[:s.d.cfg.MaxValueBytes]
 		cm = charMask(v)
