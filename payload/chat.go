@@ -50,19 +50,18 @@ var modelKey = []byte(`"model"`)
 // some chat format: the JSON walker asks whether the body is a chat body
 // only on meeting such a value.
 func chatKey(k []byte) bool {
-	// By length first: the walker asks for every value it inspects, and
-	// this costs a comparison or two, where a switch on the string
-	// orders the keys by calling a comparison function.
-	switch len(k) {
-	case 4:
-		return string(k) == "text"
-	case 5:
-		return string(k) == "input"
-	case 6:
-		return string(k) == "prompt" || string(k) == "system"
-	case 7:
-		return string(k) == "content"
-	case 12:
+	// By the last byte first: valueMask asks for every value it inspects
+	// until the answer is yes, and most keys end in another byte.
+	n := len(k)
+	if n < 4 || n > 12 {
+		return false
+	}
+	switch k[n-1] {
+	case 't':
+		return string(k) == "text" || string(k) == "input" || string(k) == "prompt" || string(k) == "content"
+	case 'm':
+		return string(k) == "system"
+	case 's':
 		return string(k) == "instructions"
 	}
 	return false
