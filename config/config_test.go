@@ -53,7 +53,14 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		want []string
 	}{
 		{"unknown top-level key", "upstrem: http://x", []string{"upstrem: unknown field"}},
-		{"unknown nested key", "proxy:\n  read_timout: 5s", []string{"proxy.read_timout: unknown field"}},
+		{"unknown nested key", "proxy:\n  read_timout: 5s", []string{"proxy.read_timout: unknown field (did you mean read_timeout?)"}},
+		{"payload exclusions", "payload:\n  chat_content: inspct\n  exclusions:\n    - route: \"POST /api/{\"\n    - rout: /x\n    - route: /a\n      fields: [\"a[0]\"]\n      classes: [xss, comand_injection]", []string{
+			"payload.chat_content: unknown value \"inspct\" (did you mean inspect?)",
+			"payload.exclusions[0].route: not a valid route pattern",
+			"payload.exclusions[1].rout: unknown field (did you mean route?)",
+			"payload.exclusions[2].fields[0]: malformed field path \"a[0]\"",
+			"payload.exclusions[2].classes[1]: unknown class \"comand_injection\" (did you mean command_injection?)",
+		}},
 		{"wrong type", "proxy:\n  max_header_bytes: lots", []string{"proxy.max_header_bytes: want an integer"}},
 		{"bad duration", "proxy:\n  dial_timeout: soon", []string{"proxy.dial_timeout:"}},
 		{"bad mode", "mode: loud", []string{`mode: must be enforce or monitor, got "loud"`}},

@@ -3,11 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/warden-dev/warden/internal/suggest"
 )
 
 // FieldError is a configuration error tied to a field path such as
@@ -71,7 +75,11 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) []error {
 			seen[key] = true
 			idx, ok := fields[key]
 			if !ok {
-				errs = append(errs, fieldErr(p, "unknown field (check its spelling and section)"))
+				if k, near := suggest.Closest(key, slices.Sorted(maps.Keys(fields))); near {
+					errs = append(errs, fieldErr(p, "unknown field (did you mean %s?)", k))
+				} else {
+					errs = append(errs, fieldErr(p, "unknown field (check its spelling and section)"))
+				}
 				continue
 			}
 			errs = append(errs, decodeStrict(node.Content[i+1], v.FieldByIndex(idx), p)...)

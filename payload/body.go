@@ -10,22 +10,53 @@ import (
 // every key and string value is inspected, keys as names. Nesting deeper
 // than MaxDepth, a syntax error or a truncated body ends the walk, and
 // the rest of the body is then inspected as text.
+//
+// The walker tracks each value's field path only when the request has
+// field rules: the route's exclusions name fields, or the body is a
+// recognised chat body (Config.ChatContent). Whether it is one is asked
+// (chatKinds) when the walk first meets a value under a key that holds
+// message text in some chat format ("content", "text", …; chatBegins):
+// most bodies have none and pay a comparison or two per value. If it is, and paths were not
+// tracked, the walk starts again with them; the values walked so far
+// held no message text, and their signals are raised again, which
+// changes nothing.
 func (s *scan) json(b []byte) {
 	s.loc, s.name = "json", nil
+	s.fields.track = s.ruled()
+	s.fields.pending, s.fields.body = s.d.chat, b
+	values := s.values
+	i := s.jsonWalk(b)
+	if s.fields.restart {
+		s.fields.restart, s.fields.track = false, true
+		s.values, s.name = values, nil
+		i = s.jsonWalk(b)
+	}
+	s.fields.pending, s.fields.body = false, nil
+	if i < len(b) {
+		s.loc, s.name = "json", nil
+		s.value(b[i:])
+	}
+}
+
+// jsonWalk walks the JSON values of b and returns the index of the byte
+// that ended the walk (a syntax error, nesting past MaxDepth), or len(b)
+// when nothing of b is left to inspect.
+func (s *scan) jsonWalk(b []byte) int {
 	i := 0
 	for {
 		i = skipJSONSpace(b, i)
 		if i >= len(b) || s.values >= s.d.cfg.MaxValues {
-			return
+			return len(b)
 		}
 		var ok bool
-		if i, ok = s.jsonValue(b, i); !ok {
-			break
+		if s.fields.track {
+			i, ok = s.jsonValueTracked(b, i)
+		} else {
+			i, ok = s.jsonValue(b, i)
 		}
-	}
-	if i < len(b) {
-		s.loc, s.name = "json", nil
-		s.value(b[i:])
+		if !ok {
+			return i
+		}
 	}
 }
 
@@ -154,6 +185,136 @@ key:
 	i = skipJSONSpace(b, i+1)
 	goto value
 closed:
+	depth--
+	arr = outer[depth/64]&(1<<(depth%64)) != 0
+	goto after
+}
+
+// jsonValueTracked is jsonValue keeping s.fields.fs, the current field
+// path, for requests with field rules (s.fields.track). It is a copy
+// rather than a flag in jsonValue: the walk of every other JSON body
+// measurably slows with any branch added to that loop. FuzzTrackedWalk
+// keeps the two in step.
+func (s *scan) jsonValueTracked(b []byte, i int) (int, bool) {
+	var outer [(maxMaxDepth + 63) / 64]uint64
+	var depth uint
+	arr := false
+	maxDepth, maxValues := uint(s.d.cfg.MaxDepth), s.d.cfg.MaxValues
+	s.fields.fs.reset()
+value:
+	if i >= len(b) || s.values >= maxValues {
+		return i, false
+	}
+	switch c := b[i]; c {
+	case '{', '[':
+		if depth >= maxDepth || depth >= maxMaxDepth {
+			return i, false
+		}
+		if arr {
+			outer[depth/64] |= 1 << (depth % 64)
+		} else {
+			outer[depth/64] &^= 1 << (depth % 64)
+		}
+		depth++
+		arr = c == '['
+		s.fields.fs.push(arr)
+		i = skipJSONSpace(b, i+1)
+		if arr {
+			if i < len(b) && b[i] == ']' {
+				i++
+				goto closed
+			}
+			goto value
+		}
+		if i < len(b) && b[i] == '}' {
+			i++
+			goto closed
+		}
+		goto key
+	case '"':
+		v, cm, next, ok := jsonString(b, i, &s.tbuf, true)
+		if !ok {
+			return i, false
+		}
+		i = next
+		if len(v) < minPlain && cm&cmSpecial == 0 {
+			// Short and plain: counted, nothing to inspect (see
+			// inspect), and no call. s.values < maxValues here.
+			if len(v) > 0 {
+				s.values++
+			}
+		} else {
+			s.jsonText(v, cm)
+		}
+	default:
+		// A number, true, false or null: nothing to inspect.
+		st := i
+		for i < len(b) && jsonScalar[b[i]] {
+			i++
+		}
+		if i == st {
+			return i, false
+		}
+	}
+	// A value ended at i.
+after:
+	if depth == 0 {
+		return i, true
+	}
+	i = skipJSONSpace(b, i)
+	if i >= len(b) {
+		return i, false
+	}
+	if arr {
+		switch b[i] {
+		case ',':
+			i = skipJSONSpace(b, i+1)
+			goto value
+		case ']':
+			i++
+			goto closed
+		}
+		return i, false
+	}
+	switch b[i] {
+	case ',':
+		i++
+		goto key
+	case '}':
+		i++
+		goto closed
+	}
+	return i, false
+key:
+	i = skipJSONSpace(b, i)
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	{
+		k, cm, next, ok := jsonString(b, i, &s.nbuf, false)
+		if !ok {
+			return i, false
+		}
+		i = next
+		s.name = k
+		s.fields.fs.key(k)
+		if len(k) < minPlain && cm&cmSpecial == 0 {
+			// As for values; no '$', so no operator either.
+			if len(k) > 0 && s.values < maxValues {
+				s.values++
+			}
+		} else {
+			s.nameValueMask(k, cm)
+		}
+	}
+	i = skipJSONSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return i, false
+	}
+	i = skipJSONSpace(b, i+1)
+	goto value
+closed:
+	s.fields.fs.pop()
 	depth--
 	arr = outer[depth/64]&(1<<(depth%64)) != 0
 	goto after

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/suggest"
 )
 
 // Config is the `payload` section of Warden's configuration.
@@ -35,7 +37,62 @@ type Config struct {
 	MaxParts int `yaml:"max_parts"`
 	// Disable lists attack classes not reported (see Classes).
 	Disable []string `yaml:"disable"`
+	// ChatContent says what the detector does with the message text of a
+	// recognised chat request body: "model" (the default) leaves it to
+	// the AI detectors, "inspect" inspects it like any other value.
+	//
+	// The users of an AI chat paste SQL queries, shell sessions, stack
+	// traces and questions about exploits into their messages, and a
+	// model is meant to read them: a payload verdict there is the false
+	// positive that gets Warden removed, while the text cannot harm the
+	// application, which hands it to a model rather than to a database or
+	// a shell. The prompt-injection detector, moderation and the budgets
+	// judge that text instead. Only the text is exempt: the message text
+	// of OpenAI chat completions (messages[].content, as a string or as
+	// text parts), of OpenAI responses (input, input[].content,
+	// instructions), of Anthropic messages (system, messages[].content),
+	// the legacy completions prompt, and LibreChat's "text" on routes of
+	// the "message" class. The model name, ids, tool and function names
+	// and a tool call's arguments, URLs (image_url.url, files), metadata
+	// and every key the detector does not know stay inspected. A body is
+	// recognised from its top-level keys (a "model" string and
+	// "messages", "input" or "prompt"; LibreChat's "text" string on a
+	// message route); a body not recognised is inspected in full. To
+	// exempt message text on some routes only, set "inspect" and list
+	// the fields in Exclusions.
+	ChatContent string `yaml:"chat_content"`
+	// Exclusions stop some classes being reported for some fields of
+	// some routes: the findings a site has judged false positives (a
+	// blog's post body holds HTML, a code host's snippets hold shell).
+	// Each names a route (a net/http.ServeMux pattern, matched as
+	// ServeMux matches it), fields (field paths such as "body",
+	// "comments[].text", "items[].*"; none: every value of the request,
+	// path and headers included) and classes (none: every class). A
+	// value whose path a listed field names is not reported for the
+	// listed classes; everything else is inspected as before. When a
+	// request matches the patterns of several exclusions, only those of
+	// the most specific pattern apply, as ServeMux would pick one handler.
+	Exclusions []Exclusion `yaml:"exclusions"`
 }
+
+// Exclusion is one entry of Config.Exclusions.
+type Exclusion struct {
+	// Route is a net/http.ServeMux pattern ("POST /api/posts",
+	// "/api/posts/{id}"); the method is optional.
+	Route string `yaml:"route"`
+	// Fields are field paths: JSON keys joined by '.', "[]" for array
+	// elements, "*" for any one key or element; query, form and multipart
+	// names as they are. Empty: every value of the route.
+	Fields []string `yaml:"fields"`
+	// Classes are attack classes (see Classes). Empty: every class.
+	Classes []string `yaml:"classes"`
+}
+
+// Values of Config.ChatContent.
+const (
+	ChatModel   = "model"
+	ChatInspect = "inspect"
+)
 
 // DefaultConfig returns the configuration a demanding security user would
 // expect: every class on, bodies and non-standard headers inspected.
@@ -49,6 +106,7 @@ func DefaultConfig() Config {
 		MaxValues:     2048,
 		MaxValueBytes: 64 << 10,
 		MaxParts:      256,
+		ChatContent:   ChatModel,
 	}
 }
 
@@ -75,8 +133,25 @@ func (c Config) Validate() error {
 	}
 	for i, d := range c.Disable {
 		if _, ok := classByName(d); !ok {
-			errs = append(errs, fmt.Errorf("disable[%d]: unknown class %q (known: %s)", i, d, strings.Join(Classes(), ", ")))
+			errs = append(errs, unknownClass(fmt.Sprintf("disable[%d]", i), d))
 		}
 	}
+	switch c.ChatContent {
+	case "", ChatModel, ChatInspect:
+	default:
+		errs = append(errs, fmt.Errorf("chat_content: unknown value %q%s; want %s or %s",
+			c.ChatContent, suggest.Hint(c.ChatContent, []string{ChatModel, ChatInspect}), ChatModel, ChatInspect))
+	}
+	if _, err := compileExclusions(c.Exclusions); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// unknownClass is the error for a class name that is not one, at field.
+func unknownClass(field, name string) error {
+	if hint := suggest.Hint(name, classNames[1:]); hint != "" {
+		return fmt.Errorf("%s: unknown class %q%s", field, name, hint)
+	}
+	return fmt.Errorf("%s: unknown class %q (known: %s)", field, name, strings.Join(Classes(), ", "))
 }

@@ -17,7 +17,32 @@ func TestConfigValidate(t *testing.T) {
 		{"value bytes", func(c *Config) { c.MaxValueBytes = 10 }, "max_value_bytes:"},
 		{"parts", func(c *Config) { c.MaxParts = 0 }, "max_parts:"},
 		{"header", func(c *Config) { c.Headers = []string{"X-Ok", "bad header"} }, "headers[1]:"},
-		{"disable", func(c *Config) { c.Disable = []string{"xss", "sqlx"} }, "disable[1]: unknown class"},
+		{"disable", func(c *Config) { c.Disable = []string{"xss", "sqlx"} }, `disable[1]: unknown class "sqlx" (did you mean sqli?)`},
+		{"disable, nothing close", func(c *Config) { c.Disable = []string{"banana"} }, `disable[0]: unknown class "banana" (known: sqli, xss,`},
+		{"chat content", func(c *Config) { c.ChatContent = "inspct" }, `chat_content: unknown value "inspct" (did you mean inspect?); want model or inspect`},
+		{"chat content inspect", func(c *Config) { c.ChatContent = ChatInspect }, ""},
+		{"chat content unset", func(c *Config) { c.ChatContent = "" }, ""},
+		{"exclusions", func(c *Config) {
+			c.Exclusions = []Exclusion{
+				{Route: "POST /api/posts", Fields: []string{"body", "comments[].text"}, Classes: []string{"xss", "command_injection"}},
+				{Route: "POST /api/posts", Fields: []string{"meta.*"}},
+				{Route: "/api/snippets/{id}"},
+			}
+		}, ""},
+		{"exclusion route", func(c *Config) { c.Exclusions = []Exclusion{{Route: "POST /api/{"}} }, "exclusions[0].route: not a valid route pattern"},
+		{"exclusion route missing", func(c *Config) { c.Exclusions = []Exclusion{{Fields: []string{"a"}}} }, "exclusions[0].route: required"},
+		{"exclusion routes conflict", func(c *Config) {
+			c.Exclusions = []Exclusion{{Route: "GET /a/{x}/b"}, {Route: "GET /a/{y}/b"}}
+		}, "exclusions[1].route: not a valid route pattern, or one that conflicts"},
+		{"exclusion class", func(c *Config) {
+			c.Exclusions = []Exclusion{{Route: "/a"}, {Route: "/b", Classes: []string{"comand_injection"}}}
+		}, `exclusions[1].classes[0]: unknown class "comand_injection" (did you mean command_injection?)`},
+		{"exclusion field", func(c *Config) {
+			c.Exclusions = []Exclusion{{Route: "/a", Fields: []string{"ok", "comments[.text"}}}
+		}, `exclusions[0].fields[1]: malformed field path "comments[.text": '[' at byte 8 must be followed by ']'`},
+		{"exclusion empty segment", func(c *Config) {
+			c.Exclusions = []Exclusion{{Route: "/a", Fields: []string{"a..b"}}}
+		}, `exclusions[0].fields[0]: malformed field path "a..b": empty segment`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,7 +66,8 @@ func (m *countMemo) add(h uint64, a, b string, values int) {
 // counted inspects the part (a, b) of the request with inspect, unless m
 // found it clean before, and remembers it when this inspection finds it
 // clean: no signal, nothing skipped as a repeat, not cut short by
-// MaxValues. A hit counts the values the inspection counted.
+// MaxValues, no exclusions applied (they may have hidden what other
+// routes must see). A hit counts the values the inspection counted.
 func (s *scan) counted(m *countMemo, a, b string, inspect func(s *scan, a, b string)) {
 	h, values, ok := m.lookup(a, b)
 	if ok {
@@ -75,7 +76,7 @@ func (s *scan) counted(m *countMemo, a, b string, inspect func(s *scan, a, b str
 	}
 	signals, repeats, before := s.signals, s.repeats, s.values
 	inspect(s, a, b)
-	if s.signals == signals && s.repeats == repeats && s.values < s.d.cfg.MaxValues {
+	if s.signals == signals && s.repeats == repeats && s.values < s.d.cfg.MaxValues && s.fields.rules == nil {
 		m.add(h, a, b, s.values-before)
 	}
 }

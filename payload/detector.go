@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 // Name is the detector's name in verdicts and logs.
@@ -39,6 +40,9 @@ type Detector struct {
 	urls        *countMemo // request targets found clean (nil: scan every time)
 	cookies     *countMemo // Cookie headers found clean (nil: scan every time)
 	cookiePairs *countMemo // single cookies (name=value) found clean (nil: scan every time)
+
+	exclusions *route.Table[*fieldRules] // Config.Exclusions by route (nil: none)
+	chat       bool                      // chat message text is left to the AI detectors
 }
 
 var _ abuse.Detector = (*Detector)(nil)
@@ -49,6 +53,8 @@ func New(cfg Config) (*Detector, error) {
 		return nil, fmt.Errorf("payload config: %w", err)
 	}
 	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo(), urls: newCountMemo(), cookies: newCountMemo(), cookiePairs: newCountMemo()}
+	d.exclusions, _ = compileExclusions(cfg.Exclusions) // Validate checked them
+	d.chat = cfg.ChatContent != ChatInspect
 	for _, name := range cfg.Disable {
 		c, _ := classByName(name)
 		d.disabled[c] = true

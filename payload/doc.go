@@ -14,4 +14,12 @@
 // (1 − Π(1 − wᵢ)), and the request gets one Verdict naming the strongest
 // class. Any package may import it; the root package registers it with
 // g.Use.
+//
+// Values are judged by where they go. Config.Exclusions stop some classes
+// being reported for named fields of a route (field paths such as
+// "comments[].text", fields.go), and the message text of a recognised
+// chat request body is left to the AI detectors (Config.ChatContent,
+// chat.go): an AI chat's users paste SQL and shell into their questions.
+// The JSON walker tracks field paths only for requests that have such
+// rules.
 package payload

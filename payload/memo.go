@@ -80,7 +80,8 @@ func (s *scan) headerValue(name, v string) {
 // MaxValues (the count did not move), and not skipped as a repeat of an
 // earlier value of this request (the repeat count moved). Values of
 // per-client headers (perClientHeaders) are neither remembered nor, so,
-// looked up.
+// looked up. Nor is a value inspected under exclusions (Config.Exclusions),
+// which may have hidden what other routes must see.
 func (s *scan) remembered(name, v string, inspect func(*scan, []byte), perClient bool) {
 	m := s.d.memo
 	if m == nil || perClient || !memoizable(v) || len(v) > s.d.cfg.MaxValueBytes {
@@ -93,7 +94,7 @@ func (s *scan) remembered(name, v string, inspect func(*scan, []byte), perClient
 	}
 	signals, repeats, values := s.signals, s.repeats, s.values
 	inspect(s, unsafeBytes(v))
-	if s.signals == signals && s.repeats == repeats && s.values > values {
+	if s.signals == signals && s.repeats == repeats && s.values > values && s.fields.rules == nil {
 		m.add(name, v)
 	}
 }

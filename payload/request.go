@@ -113,6 +113,10 @@ func kindOf(h string) headerKind {
 
 // request walks every inspected part of r.
 func (s *scan) request(ctx context.Context, r *abuse.Request) {
+	s.setRules(r)
+	if s.fields.skip&everyClass == everyClass {
+		return // the route's exclusions leave nothing to report
+	}
 	s.target(r.Path, r.RawQuery)
 	s.headers(r)
 	if ctx.Err() != nil {
@@ -350,8 +354,12 @@ func (s *scan) pair(kv string) {
 	n, cm := unescape(&s.nbuf, k, true)
 	s.name = n
 	s.nameValueMask(n, cm)
+	var mask classMask
+	if s.fields.rules != nil && s.loc != "cookie" && s.ruled() {
+		mask = s.nameMask(n)
+	}
 	v2, cm := unescape(&s.tbuf, v, true)
-	s.valueMask(v2, cm)
+	s.ruledValue(v2, cm, mask)
 }
 
 // unescape returns src decoded as percentUnescape decodes it and the
@@ -549,7 +557,11 @@ func (s *scan) multipart(params string, b []byte) {
 		buf := bytes.NewBuffer(s.tbuf)
 		_, err = io.Copy(buf, io.LimitReader(p, int64(s.d.cfg.MaxValueBytes)))
 		s.tbuf = buf.Bytes()
-		s.value(s.tbuf)
+		if s.fields.rules != nil && s.ruled() {
+			s.ruledValue(s.tbuf, charMask(s.tbuf), s.nameMask(s.nbuf))
+		} else {
+			s.value(s.tbuf)
+		}
 		if err != nil {
 			return
 		}

@@ -43,6 +43,7 @@ type scan struct {
 	repeats int                  // values skipped as repeats, to tell an inspected value
 	seenAt  [seenSlots / 2]uint8 // the slots in use, to clear only those
 	nseen   int
+	fields  fieldState // field paths and exclusions (exclusions.go)
 }
 
 // seenSlots is the size of the table of short values already inspected
@@ -66,6 +67,9 @@ func (s *scan) repeat(v []byte) bool {
 	}
 	// Locations are constant strings: their address tells them apart.
 	h := maphash.Bytes(s.d.seed, v) ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(s.loc))))*0x9e3779b97f4a7c15
+	// A value with classes excluded stands in only for its repeats with
+	// the same classes excluded.
+	h ^= uint64(s.fields.skip) << 32
 	h |= 1 // 0 marks an empty slot
 	for i, n := int(h%seenSlots), 0; n < 8; i, n = (i+1)%seenSlots, n+1 {
 		switch s.seen[i] {
@@ -109,6 +113,7 @@ func (s *scan) reset() {
 		s.seen[i] = 0
 	}
 	s.nseen = 0
+	s.fields.reset()
 	// Do not keep a huge buffer from one large request in the pool, nor
 	// the header values the walk set aside.
 	trimBuf(&s.tbuf)
@@ -166,7 +171,7 @@ func isSpace(c byte) bool {
 
 // signal records signal id for class c with weight w found in v at pos.
 func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
-	if w <= 0 || s.d.disabled[c] {
+	if w <= 0 || s.d.disabled[c] || s.fields.skip&(1<<c) != 0 {
 		return
 	}
 	s.signals++
@@ -235,6 +240,9 @@ func (s *scan) value(v []byte) {
 func (s *scan) valueMask(v []byte, cm uint16) {
 	if len(v) == 0 || s.values >= s.d.cfg.MaxValues {
 		return
+	}
+	if s.fields.pending && chatKey(s.name) && s.chatBegins() {
+		return // the JSON walk starts again, tracking paths (chat.go)
 	}
 	if len(v) > s.d.cfg.MaxValueBytes {
 		v = v[:s.d.cfg.MaxValueBytes]

@@ -14,6 +14,7 @@ package route
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -83,7 +84,7 @@ func (t *Table[T]) Add(pattern string, v T) (err error) {
 		case strings.HasPrefix(s, "{"):
 			e.segs = append(e.segs, segment{kind: wildcard})
 		default:
-			e.segs = append(e.segs, segment{kind: literal, lit: s})
+			e.segs = append(e.segs, segment{kind: literal, lit: pathUnescape(s)})
 		}
 	}
 	for _, s := range e.segs {
@@ -111,6 +112,18 @@ func (t *Table[T]) Add(pattern string, v T) (err error) {
 // matches the request, given its method, host and URL path. Paths are
 // matched in cleaned form ("/a//b/../c" as "/a/c").
 func (t *Table[T]) Match(method, host, urlPath string) (v T, pattern string, ok bool) {
+	return t.match(method, host, urlPath, false)
+}
+
+// MatchEscaped is Match for a path in its escaped form (URL.EscapedPath,
+// the request line's path), matched as ServeMux matches it: split at its
+// slashes, each segment then unescaped, so that "/files/a%2Fb" is one
+// segment "a/b" under "/files/{name}".
+func (t *Table[T]) MatchEscaped(method, host, escapedPath string) (v T, pattern string, ok bool) {
+	return t.match(method, host, escapedPath, true)
+}
+
+func (t *Table[T]) match(method, host, urlPath string, escaped bool) (v T, pattern string, ok bool) {
 	if len(t.entries) == 0 {
 		return v, "", false
 	}
@@ -133,7 +146,7 @@ func (t *Table[T]) Match(method, host, urlPath string) (v T, pattern string, ok 
 		if e.host != "" && !strings.EqualFold(e.host, host) {
 			continue
 		}
-		if !matchPath(e.segs, urlPath) {
+		if !matchPath(e.segs, urlPath, escaped) {
 			continue
 		}
 		if best < 0 || e.score > t.entries[best].score {
@@ -146,7 +159,9 @@ func (t *Table[T]) Match(method, host, urlPath string) (v T, pattern string, ok 
 	return t.entries[best].value, t.entries[best].pattern, true
 }
 
-func matchPath(segs []segment, p string) bool {
+// matchPath reports whether the segments match path p; with escaped, p is
+// in escaped form and each of its segments is compared unescaped.
+func matchPath(segs []segment, p string, escaped bool) bool {
 	p = p[1:] // drop the leading slash
 	for i, s := range segs {
 		switch s.kind {
@@ -158,7 +173,7 @@ func matchPath(segs []segment, p string) bool {
 		seg, tail, more := strings.Cut(p, "/")
 		switch s.kind {
 		case literal:
-			if seg != s.lit {
+			if seg != s.lit && !(escaped && equalUnescaped(seg, s.lit)) {
 				return false
 			}
 		case wildcard:
@@ -175,6 +190,56 @@ func matchPath(segs []segment, p string) bool {
 		p = tail
 	}
 	return p == ""
+}
+
+// pathUnescape returns the unescaped form of a path segment, or the
+// segment itself when it holds an invalid escape (as ServeMux does).
+func pathUnescape(s string) string {
+	u, err := url.PathUnescape(s)
+	if err != nil {
+		return s
+	}
+	return u
+}
+
+// equalUnescaped reports whether pathUnescape(seg) == lit, without
+// allocating. A segment with an invalid escape stands for itself.
+func equalUnescaped(seg, lit string) bool {
+	if strings.IndexByte(seg, '%') < 0 {
+		return seg == lit
+	}
+	for i := 0; i < len(seg); i++ {
+		if seg[i] == '%' && (i+2 >= len(seg) || !ishex(seg[i+1]) || !ishex(seg[i+2])) {
+			return seg == lit
+		}
+	}
+	j := 0
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if c == '%' {
+			c = unhex(seg[i+1])<<4 | unhex(seg[i+2])
+			i += 2
+		}
+		if j >= len(lit) || lit[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(lit)
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // isClean reports whether p needs no cleaning: it starts with '/', and has

@@ -141,3 +141,56 @@ func BenchmarkMatch(b *testing.B) {
 		}
 	})
 }
+
+// TestEscapedMatchesServeMux cross-checks MatchEscaped against
+// ServeMux.Handler on escaped paths: ServeMux splits the escaped path at
+// its slashes and unescapes each segment, so "%2F" does not separate
+// segments and "%61" is an "a".
+func TestEscapedMatchesServeMux(t *testing.T) {
+	pats := append([]string{"GET /docs/a%2Fb", "GET /items/{id}", "GET /items/{id}/edit", "POST /caf%C3%A9/menu"}, patterns...)
+	tab := NewTable[string]()
+	mux := http.NewServeMux()
+	for _, p := range pats {
+		if err := tab.Add(p, p); err != nil {
+			t.Fatalf("Add(%q): %v", p, err)
+		}
+		mux.Handle(p, http.NotFoundHandler())
+	}
+	for _, rq := range []struct{ method, path string }{
+		{"GET", "/items/a%2Fb"},
+		{"GET", "/items/a%2Fb/edit"},
+		{"GET", "/items/a/b"},
+		{"GET", "/docs/a%2Fb"},
+		{"GET", "/docs/a%2fb"},
+		{"GET", "/docs/a/b"},
+		{"GET", "/%64ocs/a%2Fb"},
+		{"POST", "/api/auth/%6Cogin"},
+		{"POST", "/api/auth%2Flogin"},
+		{"GET", "/api/users/%31"},
+		{"GET", "/api/users/1%2F2/posts"},
+		{"POST", "/caf%C3%A9/menu"},
+		{"POST", "/caf%c3%a9/menu"},
+		{"GET", "/files/%2e%2e/x"},
+		{"POST", "/api/ask/a%2F..%2F..%2Fb"},
+	} {
+		r := httptest.NewRequest(rq.method, "http://a.test"+rq.path, nil)
+		_, want := mux.Handler(r)
+		if _, known := tab.index(want); !known {
+			want = ""
+		}
+		_, got, _ := tab.MatchEscaped(rq.method, "a.test", r.URL.EscapedPath())
+		if got != want {
+			t.Errorf("%s %s: matched %q, ServeMux %q", rq.method, rq.path, got, want)
+		}
+	}
+}
+
+func FuzzMatchEscaped(f *testing.F) {
+	for _, s := range []string{"/", "/items/a%2Fb", "/docs/a%2", "/%", "/api/users/%31"} {
+		f.Add("GET", s)
+	}
+	tab, _ := buildTable(f)
+	f.Fuzz(func(t *testing.T, method, path string) {
+		tab.MatchEscaped(method, "a.test", path) // must not panic
+	})
+}
