@@ -64,7 +64,10 @@ func suffixScore(text string) float64 {
 		}
 	}
 	best := 0.0
-	for i := 0; i+win <= n; i++ {
+	// The window must reach the last tokens: an optimiser's suffix ends
+	// the text; gibberish-looking code or markup followed by a sentence
+	// of the user's own ("Can you explain this?") is not a suffix.
+	for i := max(0, n-win-suffixSlack); i+win <= n; i++ {
 		sum := 0.0
 		for _, p := range pts[i : i+win] {
 			sum += p
@@ -81,6 +84,9 @@ func suffixScore(text string) float64 {
 	}
 	return 0
 }
+
+// suffixSlack is how many tokens may follow the weirdest window.
+const suffixSlack = 3
 
 // forFields calls fn with each field of s as strings.FieldsSeq splits
 // it: runs of Unicode white space separate fields.
