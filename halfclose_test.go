@@ -49,7 +49,7 @@ func TestHalfCloseIsStillInspected(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	body := "q=java.lang.Runtime.getRuntime().exec(%22id%22)"
+	body := "expr=java.lang.Runtime.getRuntime().exec(%22id%22)"
 	raw := "POST /api/search HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\n" +
 		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) +
 		"\r\nConnection: close\r\n\r\n" + body
