@@ -77,7 +77,7 @@ func chatKey(k []byte) bool {
 // then inspected in full.
 func chatKinds(b []byte, message bool) chatKind {
 	i := skipJSONSpace(b, 0)
-	if i >= len(b) || b[i] != '{' || !message && bytes.Index(b, modelKey) < 0 {
+	if i >= len(b) || b[i] != '{' || !message && !bytes.Contains(b, modelKey) {
 		return 0
 	}
 	const (
