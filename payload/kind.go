@@ -43,10 +43,11 @@ const maxClassifyWords = 40
 const maxClassify = 512
 
 // classify returns the kind of v, a value at loc (the walker's location)
-// named name. Only values of query strings, forms, multipart text parts
-// and JSON can be text; headers, cookies, paths, names and XML are
-// structured. A value whose kind cannot be told is structured.
-func classify(v []byte, loc string, name []byte) Kind {
+// named name, whose character classes are cm. Only values of query
+// strings, forms, multipart text parts and JSON can be text; headers,
+// cookies, paths, names and XML are structured, and so is a value whose
+// kind cannot be told.
+func classify(v []byte, cm uint16, loc string, name []byte) Kind {
 	switch loc {
 	case "query", "form", "multipart", "json":
 	default:
@@ -55,7 +56,13 @@ func classify(v []byte, loc string, name []byte) Kind {
 	if len(v) < 8 {
 		return KindStructured
 	}
-	if pathOrURL(v) {
+	spaced := cm&(cmSpace|cmCtlSpace) != 0
+	tf := textField(name)
+	if !spaced && !tf {
+		// One token in a field that does not take text.
+		return KindStructured
+	}
+	if !spaced && pathOrURL(v) {
 		// A path or a URL is what it looks like wherever it is sent.
 		return KindStructured
 	}
@@ -63,11 +70,16 @@ func classify(v []byte, loc string, name []byte) Kind {
 	if len(head) > maxClassify {
 		head = head[:maxClassify]
 	}
-	tf := textField(name)
-	if !tf && bytes.IndexByte(head, '\n') < 0 && bytes.Count(head, space) < 4 {
+	oneLine := cm&cmCtlSpace == 0 || bytes.IndexByte(head, '\n') < 0
+	switch {
+	case !tf && oneLine && bytes.Count(head, space) < 4:
 		// Prose needs five words, code and markdown two lines: this is
 		// a short value, such as a product name or a sort expression.
 		return KindStructured
+	case tf && oneLine && cm&(cmQuote|cmDecode) == 0 && bytes.IndexByte(v, '<') < 0 && bytes.IndexByte(v, '`') < 0:
+		// One line of a text field with no quote, tag, code span or
+		// encoding: whether it reads as prose changes no check.
+		return KindText
 	}
 	var f textFeatures
 	f.read(head)
@@ -308,33 +320,26 @@ func lower(dst, w []byte) ([]byte, bool) {
 	return dst, true
 }
 
+// textFields are the names of fields that take free text: what an
+// application stores and shows, or searches for. Besides these, the one
+// longer name is "description".
+var textFields = newWordSet("q", "s", "query", "search", "term", "keyword", "keywords",
+	"text", "body", "content", "comment", "message", "title",
+	"summary", "note", "notes", "bio", "about", "review", "reply", "answer",
+	"question", "subject", "caption", "excerpt", "markdown", "feedback")
+
 // textField reports whether name (a JSON key, form or query name) is
-// that of a field that takes free text, compared case-insensitively: what
-// an application stores and shows, or searches for.
+// that of a field that takes free text, compared case-insensitively.
 func textField(name []byte) bool {
-	var buf [12]byte
-	l, ok := lower(buf[:0], name)
-	if !ok || len(l) == 0 {
-		return false
+	if x, ok := packWord(name); ok {
+		return textFields.has(x)
 	}
-	switch string(l) {
-	case "q", "s", "query", "search", "term", "keyword", "keywords",
-		"text", "body", "content", "comment", "message", "description", "title",
-		"summary", "note", "notes", "bio", "about", "review", "reply", "answer",
-		"question", "subject", "caption", "excerpt", "markdown", "feedback":
-		return true
-	}
-	return false
+	return len(name) == 11 && indexFold(name, "description") == 0
 }
 
-// pathOrURL reports whether v is one token that reads as a file path or
-// a URL: an argument to open or fetch, not text.
+// pathOrURL reports whether v, one token, reads as a file path or a URL:
+// an argument to open or fetch, not text.
 func pathOrURL(v []byte) bool {
-	for _, c := range v {
-		if isSpace(c) {
-			return false
-		}
-	}
 	return v[0] == '/' || v[0] == '~' || hasPrefixAt(v, 0, "./") || hasPrefixAt(v, 0, "../") || indexFold(v, "://") > 0
 }
 

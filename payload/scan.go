@@ -280,8 +280,8 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	if cm&cmUnknown != 0 {
 		cm = charMask(v)
 	}
-	if cm&cmSpecial != 0 && (cm&(cmSpace|cmCtlSpace) != 0 || textField(s.name)) {
-		if k := classify(v, s.loc, s.name); k != KindStructured {
+	if cm&cmSpecial != 0 {
+		if k := classify(v, cm, s.loc, s.name); k != KindStructured {
 			s.inspectText(v, cm, k)
 			return
 		}
