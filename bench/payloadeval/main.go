@@ -379,6 +379,7 @@ func sumRows(table map[key]*counts, engines int, in func(key) bool) *counts {
 // options are the command line's.
 type options struct {
 	corpus, crs, modsec, devtext, prompts, extra, only string
+	markdown                                           string
 	pls                                                string
 	withCoraza, withProtocol                           bool
 	every                                              int
@@ -393,7 +394,8 @@ func parseFlags() options {
 	flag.StringVar(&o.devtext, "devtext", "default", `benign developer-text requests (JSONL), reported per category; default <corpus>/devtext/requests.jsonl ("" to skip)`)
 	flag.StringVar(&o.extra, "extra", "", "comma-separated extra labelled JSONL files")
 	flag.StringVar(&o.prompts, "prompts", "default", `labelled texts ({"text","label"}) sent as JSON chat bodies: prose false positives and basic prompt-injection recall; default <corpus>/prompt-injection/injecguard.jsonl ("" to skip)`)
-	flag.StringVar(&o.only, "only", "", "comma-separated sets to load, of crs, modsec-learn, prompts, devtext and extra (default: all)")
+	flag.StringVar(&o.markdown, "markdown", "", `also send, as benign posts, comments, chat messages and searches, sections of the markdown files under this directory (for example "$(go env GOMODCACHE)"): developer text nobody tuned on, reported per category as the "docs" set`)
+	flag.StringVar(&o.only, "only", "", "comma-separated sets to load, of crs, modsec-learn, prompts, devtext, docs and extra (default: all)")
 	flag.StringVar(&o.pls, "pl", "1,2", "CRS paranoia levels to compare")
 	flag.BoolVar(&o.withCoraza, "coraza", true, "run Coraza + CRS as the peer")
 	flag.IntVar(&o.every, "every", 1, "use every Nth line only (quick runs)")
@@ -465,6 +467,14 @@ func loadAll(o options) ([]sample, error) {
 			return nil, err
 		}
 		fmt.Printf("loaded %d requests from %s (%d per-rule benign stages skipped)\n", len(got), s.path, skipped)
+		samples = append(samples, got...)
+	}
+	if o.markdown != "" && o.selects(docsSet) {
+		got, err := loadDocs(o.markdown, o.every)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("loaded %d requests built from the markdown under %s\n", len(got), o.markdown)
 		samples = append(samples, got...)
 	}
 	if o.prompts != "" && o.selects("prompts") {
@@ -616,6 +626,7 @@ func main() {
 	table := tally(samples, all)
 	report(os.Stdout, table, engines, len(samples))
 	devtextReport(os.Stdout, table, engines)
+	docsReport(os.Stdout, table, engines)
 	fmt.Printf("\nWarden over loopback TCP (serialise, net/http server parse, Guard, one connection per request): %s for %d requests.\n", wireDur.Round(time.Millisecond), len(samples))
 	printRefused(os.Stdout, refused)
 	if len(engines) > 1 && sumRows(table, len(engines), func(k key) bool { return k.set == "crs" && k.attack }).n > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +95,47 @@ func TestDevtextAccounting(t *testing.T) {
 				t.Errorf("n %d blocked %d flagged %d, want %d %d %d", c.n, c.block[0], c.flagd[0], tt.n, tt.blocked, tt.flagged)
 			}
 		})
+	}
+}
+
+func TestDocsRequests(t *testing.T) {
+	dir := t.TempDir()
+	doc := "# Title\n\nIntro line one.\nUse `go test ./...` to run it.\n\n## Install\n\nRun `go get example.com/x` first.\nThen import it.\n\n## Tiny\nx\n"
+	doc += strings.Repeat("\nMore prose to pass the size floor of a document worth reading.", 30)
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A payload project's documentation is left out.
+	if err := os.MkdirAll(filepath.Join(dir, "coraza"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "coraza", "README.md"), []byte(strings.Repeat("# x\n<script>alert(1)</script>\n\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	n, err := writeDocsRequests(dir, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var r row
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Expect != "benign" || strings.Contains(r.Body, "alert(1)") {
+			t.Fatalf("bad row %+v", r)
+		}
+		cats[r.Category]++
+	}
+	// Three sections of 3+ lines (post, comment, chat) and two code spans.
+	want := map[string]int{"post_markdown": 1, "comment": 1, "chat": 1, "search_code": 2}
+	if n != 5 || len(cats) != len(want) {
+		t.Fatalf("got %d requests %v, want %v", n, cats, want)
+	}
+	for k, v := range want {
+		if cats[k] != v {
+			t.Errorf("%s: %d, want %d", k, cats[k], v)
+		}
 	}
 }
