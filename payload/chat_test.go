@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/race"
 )
 
 // Questions a chat's users ask, each holding an attack's text. found
@@ -208,6 +209,9 @@ func TestChatKinds(t *testing.T) {
 }
 
 func TestChatBodyNoAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector makes sync.Pool drop items: allocation counts are meaningless")
+	}
 	d := newTestDetector(t)
 	body := `{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant for a shop."},{"role":"user","content":[{"type":"text","text":"Which running shoes suit wide feet? Fix this query: SELECT name FROM shoes WHERE width = 'wide'"}]}]}`
 	r := postTo("POST", "/v1/chat/completions", "", "application/json", body)

@@ -305,21 +305,6 @@ func packWord(w []byte) (x uint64, ok bool) {
 	return x, true
 }
 
-// lower appends w in lower case to dst, which has room for it; ok is
-// false when it has not.
-func lower(dst, w []byte) ([]byte, bool) {
-	if len(w) > cap(dst) {
-		return nil, false
-	}
-	for _, c := range w {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst, true
-}
-
 // textFields are the names of fields that take free text: what an
 // application stores and shows, or searches for. Besides these, the one
 // longer name is "description".
