@@ -41,6 +41,12 @@ func TestHostileInputBounded(t *testing.T) {
 		{"shell words", get("/p?a=" + strings.Repeat(";cat+", 30000))},
 		{"sql tokens", get("/p?a=" + strings.Repeat("'or+1=1+", 30000))},
 		{"php vars", get("/p?a=" + strings.Repeat("${x}", 30000))},
+		// Text values: the text checks' own bounds.
+		{"text: backtick runs that never close", post("application/json", jsonField("comment", "see "+backtickRuns(400)))},
+		{"text: quotes and conditions", post("application/json", jsonField("comment", "it's "+strings.Repeat("a' or x ", 20000)))},
+		{"text: tags and handlers", post("application/json", jsonField("body", "hello there "+strings.Repeat("<a onclick=x ", 20000)))},
+		{"text: fences", post("application/json", jsonField("body", "# Title\n\n"+strings.Repeat("```\ncode\n", 20000)))},
+		{"text: 1 MB code block", post("application/json", jsonField("content", "```js\n"+strings.Repeat("let x = a[0] + f(`${y}`);\n", 40000)+"```\n"))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +62,17 @@ func TestHostileInputBounded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// backtickRuns returns runs of 1..n backticks, each once: none closes
+// another.
+func backtickRuns(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		b.WriteString(strings.Repeat("`", i))
+		b.WriteString(" x ")
+	}
+	return b.String()
 }
 
 func TestDeepJSONAttackStillFound(t *testing.T) {

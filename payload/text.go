@@ -24,6 +24,10 @@ const (
 	maxTextQuotes = 64  // quotes examined for a SQL breakout per value
 	maxTextTags   = 256 // tags examined per value
 	maxTagBytes   = 1024
+	// maxSpan bounds the search for the end of a code span: runs of
+	// backticks of lengths that never close would otherwise each cost a
+	// search to the end of the line.
+	maxSpan = 1024
 )
 
 // inspectText runs the checks for text of kind k on v, whose character
@@ -163,7 +167,7 @@ func maskCode(dst, v []byte) []byte {
 			n++
 		}
 		closeAt := -1
-		for j := i + n; j < len(b) && b[j] != '\n'; j++ {
+		for j := i + n; j < len(b) && j < i+maxSpan && b[j] != '\n'; j++ {
 			if b[j] != '`' {
 				continue
 			}
