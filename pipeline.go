@@ -179,6 +179,10 @@ func (g *Guard) runAll(ctx context.Context, r *http.Request, run *run, t *routeT
 func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
 	for i := range stages {
 		s := &stages[i]
+		mode := s.modeFor(&run.req)
+		if mode == config.Off {
+			continue
+		}
 		v := s.d.Detect(ctx, &run.req)
 		if s.obs != nil {
 			run.observed = append(run.observed, s.obs)
@@ -194,7 +198,7 @@ func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
 		}
 		v.Confidence = min(max(v.Confidence, 0), 1)
 		run.verdicts = append(run.verdicts, v)
-		run.modes = append(run.modes, s.mode)
+		run.modes = append(run.modes, mode)
 	}
 }
 

@@ -446,3 +446,46 @@ func TestOnlyActingVerdictsScore(t *testing.T) {
 		})
 	}
 }
+
+func TestRouteModes(t *testing.T) {
+	block := abuse.Verdict{Confidence: 1, Violation: "test"}
+	routes := map[string]config.Mode{
+		"POST /wiki/{page}": config.Monitor,
+		"GET /health":       config.Off,
+		"/admin/":           config.Enforce,
+	}
+	tests := []struct {
+		name     string
+		global   config.Mode
+		perDet   config.Mode
+		method   string
+		path     string
+		wantCode int
+		calls    int64
+	}{
+		{"unmatched route keeps the detector's mode", config.Enforce, "", "POST", "/api/posts", 403, 1},
+		{"monitored route logs", config.Enforce, "", "POST", "/wiki/Testing", 200, 1},
+		{"escaped slash matches as ServeMux does", config.Enforce, "", "POST", "/wiki/a%2Fb", 200, 1},
+		{"off route does not run the detector", config.Enforce, "", "GET", "/health", 200, 0},
+		{"detector off but enforced on a route", config.Enforce, config.Off, "GET", "/admin/users", 403, 1},
+		{"detector off elsewhere", config.Enforce, config.Off, "POST", "/api/posts", 200, 0},
+		{"global monitor wins over a route's enforce", config.Monitor, "", "GET", "/admin/users", 200, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Mode = tc.global
+			cfg.Detectors = map[string]config.Detector{"test": {Mode: tc.perDet, Routes: routes}}
+			g := newGuard(t, cfg)
+			var calls atomic.Int64
+			g.Use(abuse.DetectorFunc{ID: "test", Fn: func(context.Context, *abuse.Request) abuse.Verdict {
+				calls.Add(1)
+				return block
+			}})
+			w, _ := do(t, g.Handler(&upstream{}), httptest.NewRequest(tc.method, tc.path, nil))
+			if w.Code != tc.wantCode || calls.Load() != tc.calls {
+				t.Fatalf("code %d calls %d, want %d %d", w.Code, calls.Load(), tc.wantCode, tc.calls)
+			}
+		})
+	}
+}

@@ -28,9 +28,25 @@ type routeDetectors struct {
 type stage struct {
 	d    abuse.Detector
 	name string
-	mode config.Mode // enforce or monitor; Off detectors are left out
-	obs  abuse.Observer
-	wrap abuse.ResponseWrapper
+	// mode is enforce or monitor, or off for a detector that runs only on
+	// the routes of routeModes; detectors off everywhere are left out.
+	mode config.Mode
+	// routeModes, when set, overrides mode on the routes it holds
+	// (detectors.<name>.routes); off there does not run the detector.
+	routeModes *route.Table[config.Mode]
+	obs        abuse.Observer
+	wrap       abuse.ResponseWrapper
+}
+
+// modeFor returns the stage's mode for req.
+func (s *stage) modeFor(req *abuse.Request) config.Mode {
+	if s.routeModes == nil {
+		return s.mode
+	}
+	if m, _, ok := s.routeModes.MatchEscaped(req.Method, req.Host, req.Path); ok {
+		return m
+	}
+	return s.mode
 }
 
 type routeEntry struct {
@@ -53,16 +69,27 @@ func (g *Guard) stages(ds []abuse.Detector) []stage {
 	for _, d := range ds {
 		name := d.Name()
 		mode := g.cfg.Mode
-		if dc, ok := g.cfg.Detectors[name]; ok && dc.Mode != "" {
+		dc, ok := g.cfg.Detectors[name]
+		if ok && dc.Mode != "" {
 			mode = dc.Mode
 		}
-		if mode == config.Off {
+		if mode == config.Off && len(dc.Routes) == 0 {
 			continue
 		}
-		if g.cfg.Mode == config.Monitor {
+		if g.cfg.Mode == config.Monitor && mode != config.Off {
 			mode = config.Monitor // the global dry run wins over per-detector enforce
 		}
 		s := stage{d: d, name: name, mode: mode}
+		if len(dc.Routes) > 0 {
+			s.routeModes = route.NewTable[config.Mode]()
+			for p, m := range dc.Routes {
+				if g.cfg.Mode == config.Monitor && m == config.Enforce {
+					m = config.Monitor // as above
+				}
+				// Validate checked the patterns.
+				_ = s.routeModes.Add(p, m)
+			}
+		}
 		s.obs, _ = d.(abuse.Observer)
 		s.wrap, _ = d.(abuse.ResponseWrapper)
 		out = append(out, s)

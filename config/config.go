@@ -120,6 +120,12 @@ type Policy struct {
 // Detector holds per-detector settings, keyed by detector name.
 type Detector struct {
 	Mode Mode `yaml:"mode"` // enforce | monitor | off; empty means the global mode
+	// Routes sets the mode on some routes: ServeMux patterns to enforce,
+	// monitor or off (for example a wiki route that hosts payload
+	// documentation, monitored while the rest is enforced). The most
+	// specific matching pattern wins; a global monitor still wins over
+	// enforce.
+	Routes map[string]Mode `yaml:"routes"`
 }
 
 // Inspect bounds what Warden buffers of a request body.
@@ -321,6 +327,17 @@ func (c *Config) Validate() error {
 		case "", Enforce, Monitor, Off:
 		default:
 			add("detectors."+name+".mode", "must be enforce, monitor or off, got %q", bounded(string(d.Mode)))
+		}
+		for p, m := range d.Routes {
+			field := fmt.Sprintf("detectors.%s.routes[%q]", name, bounded(p))
+			if err := CheckPattern(p); err != nil {
+				add(field, "%v", err)
+			}
+			switch m {
+			case Enforce, Monitor, Off:
+			default:
+				add(field, "must be enforce, monitor or off, got %q", bounded(string(m)))
+			}
 		}
 	}
 	if p := c.Policy; p.BlockThreshold <= 0 || p.BlockThreshold > 1 {

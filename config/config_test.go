@@ -69,6 +69,8 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"conflicting patterns", `routes: {a: ["GET /x/{id}/y"], b: ["GET /x/{name}/y"]}`, []string{"routes: conflicting patterns"}},
 		{"per-detector mode", "detectors:\n  payload: {mode: sometimes}", []string{"detectors.payload.mode"}},
 		{"unknown key in detector", "detectors:\n  payload: {mood: monitor}", []string{"detectors.payload.mood: unknown field"}},
+		{"per-route detector mode", "detectors:\n  payload: {routes: {\"POST /wiki/{page}\": sometimes}}", []string{`detectors.payload.routes["POST /wiki/{page}"]: must be enforce, monitor or off`}},
+		{"per-route detector pattern", "detectors:\n  payload: {routes: {\"POST wiki\": monitor}}", []string{`detectors.payload.routes["POST wiki"]`}},
 		{"section not a mapping", "proxy: 5", []string{"proxy: must be a mapping"}},
 		{"list where mapping", "routes: [1, 2]", []string{"routes:"}},
 		{"bad upstream", "upstream: ftp://x", []string{"upstream: must be an http"}},
