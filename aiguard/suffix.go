@@ -359,8 +359,9 @@ func dropCode(text string) string {
 			drop(start, end)
 		} else {
 			// Code spans whose brackets and quotes balance, and
-			// markdown link targets without spaces ("[text](../x.html)"),
-			// left to right.
+			// markdown links whose target has no spaces
+			// ("[text](../x.html)"), left to right.
+			label := -1 // the last '[' of the line
 			for i := 0; i < len(line); i++ {
 				switch {
 				case line[i] == '`':
@@ -374,14 +375,22 @@ func dropCode(text string) string {
 						drop(start+i, start+c+1)
 					}
 					i = c
+				case line[i] == '[':
+					label = i
 				case line[i] == ']' && i+1 < len(line) && line[i+1] == '(':
 					c := strings.IndexByte(line[i+2:], ')')
 					if c < 0 || strings.ContainsAny(line[i+2:i+2+c], " \t") {
 						continue
 					}
 					c += i + 2
-					drop(start+i+1, start+c+1)
-					i = c
+					// The label goes too: it names a page ("the Cross-Site
+					// Request Forgery Prevention Cheat Sheet").
+					from := i + 1
+					if label >= 0 && start+label >= done {
+						from = label
+					}
+					drop(start+from, start+c+1)
+					i, label = c, -1
 				}
 			}
 		}
