@@ -17,12 +17,8 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/aiguard"
-	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
-	"github.com/warden-dev/warden/payload"
-	"github.com/warden-dev/warden/protocol"
 )
 
 // wireBytes serialises a sample the way its test runner put it on the
@@ -305,45 +301,12 @@ func inProcess(raw []byte, r *row) *abuse.Request {
 	return req
 }
 
-// detectors are the detectors of Warden's column: the stateless request
-// detectors cfg enables, each built from its section of cfg as `warden
-// serve` builds it, in the order serve runs them: protocol (left out when
-// withProtocol is false), bot (whose attack-tool list is the scanner
-// user-agent check), payload, and the AI prompt-injection detector, which
-// judges JSON chat bodies (as aiguard.NewSet builds it when no LLM judge
-// is configured, as by default). Serve's stateful detectors (rate limits,
-// the token budget, model extraction, behaviour) are left out so that a
-// request's verdict never depends on the requests judged before it, and so
-// is moderation, which calls a remote API that is off by default.
+// detectors are the detectors of Warden's column: inspect.Detectors, the
+// stateless request detectors `warden serve` runs with cfg, in serve's
+// order, with the protocol detector left out when withProtocol is false.
 func detectors(cfg config.Config, withProtocol bool) ([]abuse.Detector, error) {
-	var ds []abuse.Detector
-	if withProtocol && cfg.Protocol.Enabled {
-		d, err := protocol.New(cfg.Protocol)
-		if err != nil {
-			return nil, fmt.Errorf("protocol: %w", err)
-		}
-		ds = append(ds, d)
+	if !withProtocol {
+		cfg.Protocol.Enabled = false
 	}
-	if cfg.Bot.Enabled {
-		d, err := bot.New(cfg.Bot)
-		if err != nil {
-			return nil, fmt.Errorf("bot: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	if cfg.Payload.Enabled {
-		d, err := payload.New(cfg.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("payload: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	if cfg.AI.Prompt.Enabled {
-		d, err := aiguard.NewPromptDetector(cfg.AI.Prompt)
-		if err != nil {
-			return nil, fmt.Errorf("ai.prompt: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	return ds, nil
+	return inspect.Detectors(cfg)
 }

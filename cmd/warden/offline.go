@@ -11,13 +11,10 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/aiguard"
-	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/logreplay"
 	"github.com/warden-dev/warden/payload"
-	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
 )
 
@@ -42,14 +39,13 @@ func openInput(args []string, e env) (io.Reader, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
-// statelessDetectors are the request detectors that keep no state: what
-// `warden inspect` runs.
+// statelessDetectors are what `warden inspect` runs: inspect.Detectors,
+// with the protocol detector told that a JSON Lines request carries the
+// headers its writer chose to write, so a missing Host or Accept says
+// nothing about the client.
 func statelessDetectors(cfg config.Config) ([]abuse.Detector, error) {
-	var ds []abuse.Detector
 	if cfg.Protocol.Enabled {
-		// A JSON Lines request carries the headers its writer chose to
-		// write: a missing Host or Accept says nothing about the client.
-		pc := cfg.Protocol
+		pc := &cfg.Protocol
 		pc.Weights = maps.Clone(pc.Weights)
 		if pc.Weights == nil {
 			pc.Weights = map[string]float64{}
@@ -59,34 +55,8 @@ func statelessDetectors(cfg config.Config) ([]abuse.Detector, error) {
 				pc.Weights[k] = 0
 			}
 		}
-		d, err := protocol.New(pc)
-		if err != nil {
-			return nil, fmt.Errorf("protocol: %w", err)
-		}
-		ds = append(ds, d)
 	}
-	if cfg.Payload.Enabled {
-		d, err := payload.New(cfg.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("payload: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	if cfg.Bot.Enabled {
-		d, err := bot.New(cfg.Bot)
-		if err != nil {
-			return nil, fmt.Errorf("bot: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	if cfg.AI.Prompt.Enabled {
-		d, err := aiguard.NewPromptDetector(cfg.AI.Prompt)
-		if err != nil {
-			return nil, fmt.Errorf("ai.prompt: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	return ds, nil
+	return inspect.Detectors(cfg)
 }
 
 func runInspect(ctx context.Context, args []string, e env) int {
