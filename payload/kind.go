@@ -123,14 +123,14 @@ func (f *textFeatures) read(v []byte) {
 		c := v[i]
 		if c == '\n' {
 			f.lines++
-			if f.codeEnd(v, i) {
+			if codeEnd(v, i) {
 				f.codeLines++
 			}
 			lineStart = true
 			i++
 			continue
 		}
-		if c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' {
+		if isSpace(c) {
 			i++
 			continue
 		}
@@ -154,7 +154,7 @@ func (f *textFeatures) read(v []byte) {
 
 // codeEnd reports whether the line ending at v[nl] ('\n') ends as a line
 // of code does.
-func (f *textFeatures) codeEnd(v []byte, nl int) bool {
+func codeEnd(v []byte, nl int) bool {
 	j := nl - 1
 	for j >= 0 && (v[j] == ' ' || v[j] == '\t' || v[j] == '\r') {
 		j--
@@ -182,7 +182,7 @@ func (f *textFeatures) word(v []byte, i int) int {
 	trailing := false // punctuation seen after the word's letters
 	for ; i < len(v); i++ {
 		c := v[i]
-		if wordSep[c] {
+		if isSpace(c) {
 			break
 		}
 		if i+1 < len(v) {
@@ -230,14 +230,6 @@ func (f *textFeatures) word(v []byte, i int) int {
 	}
 	return i
 }
-
-// wordSep marks the bytes that separate tokens (isSpace's).
-var wordSep = func() (t [256]bool) {
-	for _, c := range []byte(" \t\n\r\v\f") {
-		t[c] = true
-	}
-	return t
-}()
 
 // prose reports whether the tokens read as sentences: mostly words, and
 // at least two English function words. SQL, shell and HTML keep their

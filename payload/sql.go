@@ -127,6 +127,17 @@ var sqlFollowers = [...]string{"or", "and", "xor", "union", "select", "order", "
 
 var stacked = [...]string{"select", "insert", "update", "delete", "drop", "exec", "execute", "declare", "waitfor", "shutdown", "call", "create", "alter", "truncate", "set", "if", "begin"}
 
+// stackedWord reports whether token t of v is a statement keyword that
+// can start a stacked query.
+func stackedWord(v []byte, t token) bool {
+	for _, st := range stacked {
+		if tokIs(v, t, st) {
+			return true
+		}
+	}
+	return false
+}
+
 // sqlChecks runs the grammar checks on v.
 func (s *scan) sqlChecks(v []byte, factor float64) {
 	s.toks = sqlTokens(s.toks[:0], v)
@@ -256,19 +267,16 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 		k++
 	}
 	if k < len(toks) {
-		for _, st := range stacked {
-			if tokIs(v, toks[k], st) {
-				punct := false
-				for _, t := range toks[k+1:] {
-					if t.kind == tOpen || t.kind == tOp || t.kind == tComment || t.kind == tSemi || t.kind == tOther && (v[t.start] == '*' || v[t.start] == '@') {
-						punct = true
-						break
-					}
+		if stackedWord(v, toks[k]) {
+			punct := false
+			for _, t := range toks[k+1:] {
+				if t.kind == tOpen || t.kind == tOp || t.kind == tComment || t.kind == tSemi || t.kind == tOther && (v[t.start] == '*' || v[t.start] == '@') {
+					punct = true
+					break
 				}
-				if punct && len(toks)-k >= 4 {
-					s.signal(len(rules)+sigSQLStatement, cSQLi, 0.45*factor, v, int(toks[k].start))
-				}
-				break
+			}
+			if punct && len(toks)-k >= 4 {
+				s.signal(len(rules)+sigSQLStatement, cSQLi, 0.45*factor, v, int(toks[k].start))
 			}
 		}
 	}
@@ -278,14 +286,12 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 		if toks[k].kind != tSemi {
 			continue
 		}
-		for _, st := range stacked {
-			if tokIs(v, toks[k+1], st) {
-				if k+2 < len(toks) {
-					s.signal(len(rules)+sigSQLStacked, cSQLi, 0.5*factor, v, int(toks[k].start))
-					stackedQ = true
-				}
-				return
+		if stackedWord(v, toks[k+1]) {
+			if k+2 < len(toks) {
+				s.signal(len(rules)+sigSQLStacked, cSQLi, 0.5*factor, v, int(toks[k].start))
+				stackedQ = true
 			}
+			return
 		}
 	}
 }

@@ -34,7 +34,6 @@ const (
 // classes are cm.
 func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	s.kind = k
-	defer func() { s.kind = KindStructured }()
 	tb := textBytesOf(v)
 	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
 		s.textSQL(v)
@@ -58,12 +57,21 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	// searched for …"), in an element or an attribute: it gets every XSS
 	// check. Prompt-injection phrases are meant for text: they run where
 	// text lands, in a model.
+	// Short text that starts with a quote, as a search may, closes the
+	// query's string right away: it is judged as SQL whole ("'{…}'::jsonb
+	// #- '{1,b}'"). Prose and code start with quotes for their own
+	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
 	if k == KindText {
 		mask |= 1 << cXSS
+		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
+			mask |= 1 << cSQLi
+		}
 	}
 	s.analyze(shown, 1, mask)
-	if !s.d.disabled[cTemplate] && tb&tbBrace != 0 && hasTemplateOpen(shown, k != KindCode) {
+	if !s.d.disabled[cTemplate] && tb&tbBrace != 0 {
+		// checkTemplate leaves ${…} in code alone: there it is an
+		// interpolation, not a server template.
 		s.checkTemplate(shown, 1)
 	}
 	if !s.d.disabled[cLog4Shell] && tb&tbDollar != 0 && indexFold(v, "${") >= 0 {
@@ -77,6 +85,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 		// application's LDAP filter: a search box is a query.
 		s.checkLDAP(v, 1)
 	}
+	s.kind = KindStructured
 }
 
 // Bytes the text checks look for, gathered in one pass so that each
@@ -201,13 +210,6 @@ func (s *scan) textSQL(v []byte) {
 	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
 		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
 		return
-	}
-	// Short text that starts with a quote, as a search may, closes the
-	// query's string right away: it is judged as SQL whole ("'{…}'::jsonb
-	// #- '{1,b}'"). Prose and code start with quotes for their own
-	// reasons ('use client'; """docstring""").
-	if j := skipSpaceFwd(v, 0); s.kind == KindText && j < len(v) && (v[j] == '\'' || v[j] == '"') {
-		s.analyze(v, 1, 1<<cSQLi)
 	}
 	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
 	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
@@ -352,15 +354,6 @@ func selectList(v []byte, t []token) bool {
 	return false
 }
 
-func stackedWord(v []byte, t token) bool {
-	for _, st := range stacked {
-		if tokIs(v, t, st) {
-			return true
-		}
-	}
-	return false
-}
-
 // sqlCondition reports whether the tokens from i are a condition an
 // injection would add: [(]* operand cmp operand (1=1, 'a'='a', x LIKE
 // '%'), a time or error function call, or a literal truth followed by a
@@ -423,18 +416,6 @@ func sqlCondition(v []byte, t []token, i int) bool {
 	}
 	_, ok = operand(j + 1)
 	return ok
-}
-
-// hasTemplateOpen reports whether v holds {{ or #{, or ${ when dollar is
-// set. In code, ${…} is a JavaScript, shell or Kotlin interpolation
-// (`${process.pid}`), not a server template.
-func hasTemplateOpen(v []byte, dollar bool) bool {
-	for i := 0; i+1 < len(v); i++ {
-		if v[i+1] == '{' && (v[i] == '{' || v[i] == '#' || dollar && v[i] == '$') {
-			return true
-		}
-	}
-	return false
 }
 
 // textShell signals a value that starts with a command separator (after
