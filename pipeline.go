@@ -10,13 +10,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/internal/sniff"
 )
 
 // Handler returns next wrapped in the Guard's pipeline. Requests that the
@@ -326,10 +326,6 @@ func (g *Guard) banned(ctx context.Context, c abuse.Client, now time.Time) (ban.
 	return ban.Ban{}, false
 }
 
-// noBodyTypes are content types Warden does not buffer: media and archives
-// hold no text an injection detector could read.
-var noBodyTypes = []string{"image/", "video/", "audio/", "font/", "application/zip", "application/gzip", "application/pdf"}
-
 // readBody buffers up to the inspection limit of the body into req.Body and
 // gives r a body that replays the buffered bytes before the rest, so the
 // upstream receives it untouched. It returns TooLarge when the body must be
@@ -348,12 +344,25 @@ func (g *Guard) readBody(w http.ResponseWriter, r *http.Request, req *abuse.Requ
 	if lim.BodyLimit == 0 {
 		return abuse.Allow
 	}
-	if ct := req.ContentType; ct != "" {
-		for _, p := range noBodyTypes {
-			if strings.HasPrefix(ct, p) {
-				return abuse.Allow
+	in := io.Reader(r.Body)
+	if mt, _ := sniff.MediaType(req.ContentType); sniff.Binary(mt) && !sniff.Protobuf(mt) {
+		// The declared type is a claim: a body is buffered and inspected
+		// unless its first bytes are binary (an image, an archive),
+		// which no detector reads and an upload can be large.
+		var peek [sniff.Peek]byte
+		n, err := io.ReadFull(r.Body, peek[:])
+		head := peek[:n]
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return abuse.TooLarge
 			}
 		}
+		if !sniff.Text(head) {
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(bytes.Clone(head)), r.Body), r.Body}
+			return abuse.Allow
+		}
+		in = io.MultiReader(bytes.NewReader(bytes.Clone(head)), r.Body)
 	}
 	// Read at most BodyLimit+1 bytes, to learn whether there is more,
 	// into one buffer sized from Content-Length when it is declared.
@@ -362,7 +371,7 @@ func (g *Guard) readBody(w http.ResponseWriter, r *http.Request, req *abuse.Requ
 		size = r.ContentLength + 1
 	}
 	body := make([]byte, 0, min(size, 64<<10))
-	src := io.LimitReader(r.Body, lim.BodyLimit+1)
+	src := io.LimitReader(in, lim.BodyLimit+1)
 	var err error
 	for {
 		if len(body) == cap(body) {

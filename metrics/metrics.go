@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
+	"github.com/warden-dev/warden/payload"
 )
 
 // numActions counts abuse's actions; index numActions is "unknown".
@@ -59,8 +60,9 @@ type actionCounters [numActions + 1]prometheus.Counter
 type Metrics struct {
 	reg *prometheus.Registry
 
-	requests  actionCounters
-	decisions *prometheus.CounterVec
+	requests   actionCounters
+	incomplete actionCounters // requests not inspected in full, by action
+	decisions  *prometheus.CounterVec
 	// detectors maps a detector name to its pre-resolved children; it is
 	// copied on write (rare: once per new name) and read without locks.
 	detectors atomic.Pointer[map[string]*actionCounters]
@@ -117,11 +119,15 @@ func New(cfg Config) *Metrics {
 		Name: "warden_store_backfilled_total",
 		Help: "Events kept in local state while a shared store was unreachable, copied to it once it was back, by store.",
 	}, []string{"store"})
+	incomplete := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "warden_inspection_incomplete_total",
+		Help: "Requests the payload detector could not inspect in full (past a limit), by the action taken.",
+	}, []string{"action"})
 	bans := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "warden_bans_issued_total",
 		Help: "Bans added, by target kind.",
 	}, []string{"kind"})
-	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, m.backfilled, bans)
+	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, m.backfilled, bans, incomplete)
 	if cfg.RuntimeMetrics {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -130,6 +136,10 @@ func New(cfg Config) *Metrics {
 		m.requests[a] = requests.WithLabelValues(abuse.Action(a).String())
 	}
 	m.requests[numActions] = requests.WithLabelValues("unknown")
+	for a := range numActions {
+		m.incomplete[a] = incomplete.WithLabelValues(abuse.Action(a).String())
+	}
+	m.incomplete[numActions] = incomplete.WithLabelValues("unknown")
 	m.bansIssued[ban.KindIP] = bans.WithLabelValues("ip")
 	m.bansIssued[ban.KindUser] = bans.WithLabelValues("user")
 	empty := map[string]*actionCounters{}
@@ -158,6 +168,9 @@ func (m *Metrics) Observe(_ *abuse.Request, o abuse.Outcome) {
 			continue
 		}
 		m.detector(v.Detector)[ai].Inc()
+		if payload.Incomplete(v) {
+			m.incomplete[ai].Inc()
+		}
 	}
 }
 

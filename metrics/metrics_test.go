@@ -58,17 +58,25 @@ func TestObserveCounts(t *testing.T) {
 	m.StoreBackfilled("postgres", 0)
 	m.BanIssued(ban.KindUser)
 	m.BanIssued(ban.Kind(9)) // ignored
+	m.Observe(r, abuse.Outcome{Action: abuse.Block, Verdicts: []abuse.Verdict{
+		{Detector: "payload", Confidence: 0.85, Violation: "inspection_incomplete"}}})
+	m.Observe(r, abuse.Outcome{Action: abuse.Block, Verdicts: []abuse.Verdict{
+		{Detector: "payload", Confidence: 0.9, Violation: "sqli", Messages: []string{"sqli: …", "inspection incomplete: body longer than inspect.body_limit"}}}})
+	m.Observe(r, abuse.Outcome{Action: abuse.Log, Verdicts: []abuse.Verdict{
+		{Detector: "payload", Confidence: 0.6, Violation: "inspection_incomplete"}}})
 
 	out := scrape(t, m)
 	for _, want := range []string{
-		`warden_requests_total{action="block"} 2`,
+		`warden_requests_total{action="block"} 4`,
+		`warden_inspection_incomplete_total{action="block"} 2`,
+		`warden_inspection_incomplete_total{action="log"} 1`,
 		`warden_requests_total{action="allow"} 1`,
 		`warden_requests_total{action="unknown"} 1`,
-		`warden_decisions_total{action="block",detector="payload"} 2`,
+		`warden_decisions_total{action="block",detector="payload"} 4`,
 		`warden_decisions_total{action="block",detector="bot"} 2`,
 		`warden_decision_duration_seconds_bucket{le="5e-06"} 1`,
 		`warden_decision_duration_seconds_count 1`,
-		`warden_request_duration_seconds_count 4`,
+		`warden_request_duration_seconds_count 7`,
 		`warden_events_dropped_total 1`,
 		`warden_panics_recovered_total 1`,
 		`warden_store_fallbacks_total{store="redis"} 2`,

@@ -81,6 +81,7 @@ value:
 	switch c := b[i]; c {
 	case '{', '[':
 		if depth >= maxDepth || depth >= maxMaxDepth {
+			s.incomplete |= incDepth
 			return i, false
 		}
 		if arr {
@@ -208,6 +209,7 @@ value:
 	switch c := b[i]; c {
 	case '{', '[':
 		if depth >= maxDepth || depth >= maxMaxDepth {
+			s.incomplete |= incDepth
 			return i, false
 		}
 		if arr {

@@ -29,12 +29,28 @@ type Config struct {
 	// MaxDepth bounds JSON and XML nesting that is walked.
 	MaxDepth int `yaml:"max_depth"`
 	// MaxValues bounds how many names and values are inspected per
-	// request; the rest are skipped.
+	// request. The default inspects every value a body of the default
+	// inspect.body_limit can hold; a request with more is reported as
+	// inspection_incomplete (see Incomplete).
 	MaxValues int `yaml:"max_values"`
-	// MaxValueBytes bounds how much of one value is inspected (its prefix).
+	// MaxValueBytes is the window a value is inspected in: a longer value
+	// is inspected whole, window by window, the windows overlapping so
+	// that nothing up to maxOverlap bytes long falls between two.
 	MaxValueBytes int `yaml:"max_value_bytes"`
-	// MaxParts bounds how many multipart parts are read.
+	// MaxParts bounds how many multipart parts are read; a body with
+	// more is reported as inspection_incomplete.
 	MaxParts int `yaml:"max_parts"`
+	// Incomplete says what a request Warden could not inspect in full
+	// is: "block" (the default) or "log". Past max_values, max_parts or
+	// max_depth, or with a body longer than inspect.body_limit (oversize:
+	// prefix), what was not inspected could hold the attack, so the
+	// request is reported with the violation type inspection_incomplete,
+	// at block confidence with "block" and log confidence with "log". A
+	// multipart upload cut by body_limit inside a file's content is
+	// logged either way: file contents are not inspected anyway, and
+	// refusing every large upload would stop the users of any site with
+	// a file field.
+	Incomplete string `yaml:"incomplete"`
 	// Disable lists attack classes not reported (see Classes).
 	Disable []string `yaml:"disable"`
 	// ChatContent says what the detector does with the message text of a
@@ -94,6 +110,20 @@ const (
 	ChatInspect = "inspect"
 )
 
+// Values of Config.Incomplete.
+const (
+	IncompleteBlock = "block"
+	IncompleteLog   = "log"
+)
+
+// defaultMaxValues is how many values the smallest JSON values ("a",)
+// fill the default 1 MiB inspect.body_limit with: every body Warden
+// buffers by default is inspected to its end. A value costs tens of
+// nanoseconds to count and more only when it could hold an attack, so
+// the whole of a 1 MiB body costs a few milliseconds at worst
+// (BenchmarkFullBody).
+const defaultMaxValues = 1 << 18
+
 // DefaultConfig returns the configuration a demanding security user would
 // expect: every class on, bodies and non-standard headers inspected.
 func DefaultConfig() Config {
@@ -103,10 +133,11 @@ func DefaultConfig() Config {
 		Body:          true,
 		Base64:        true,
 		MaxDepth:      32,
-		MaxValues:     2048,
+		MaxValues:     defaultMaxValues,
 		MaxValueBytes: 64 << 10,
 		MaxParts:      256,
 		ChatContent:   ChatModel,
+		Incomplete:    IncompleteBlock,
 	}
 }
 
@@ -141,6 +172,12 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("chat_content: unknown value %q%s; want %s or %s",
 			c.ChatContent, suggest.Hint(c.ChatContent, []string{ChatModel, ChatInspect}), ChatModel, ChatInspect))
+	}
+	switch c.Incomplete {
+	case "", IncompleteBlock, IncompleteLog:
+	default:
+		errs = append(errs, fmt.Errorf("incomplete: unknown value %q%s; want %s or %s",
+			c.Incomplete, suggest.Hint(c.Incomplete, []string{IncompleteBlock, IncompleteLog}), IncompleteBlock, IncompleteLog))
 	}
 	if _, err := compileExclusions(c.Exclusions); err != nil {
 		errs = append(errs, err)

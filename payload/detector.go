@@ -85,7 +85,7 @@ func (d *Detector) Detect(ctx context.Context, r *abuse.Request) abuse.Verdict {
 		d.pool.Put(s)
 	}()
 	s.request(ctx, r)
-	return s.verdict()
+	return s.incompleteVerdict(s.verdict())
 }
 
 // verdict turns the signals into one Verdict.

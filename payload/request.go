@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/sniff"
 )
 
 // skippedHeaders are not inspected by OtherHeaders: they are structural,
@@ -124,6 +125,12 @@ func (s *scan) request(ctx context.Context, r *abuse.Request) {
 	}
 	if s.d.cfg.Body && len(r.Body) > 0 {
 		s.body(r.ContentType, r.Body)
+		if r.BodyTruncated {
+			s.truncated()
+		}
+	}
+	if s.values >= s.d.cfg.MaxValues {
+		s.incomplete |= incValues
 	}
 }
 
@@ -448,15 +455,11 @@ func unhex(c byte) byte {
 
 // mediaType returns the lowercased type/subtype of a Content-Type value
 // and its parameters part.
-func mediaType(ct string) (string, string) {
-	t, params, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(t)), params
-}
 
 // body dispatches on the content type; bodies of unknown type are
 // inspected as text when they look like text.
 func (s *scan) body(contentType string, b []byte) {
-	mt, params := mediaType(contentType)
+	mt, params := sniff.MediaType(contentType)
 	switch {
 	case mt == "application/x-www-form-urlencoded":
 		s.pairs("form", unsafeString(b), '&')
@@ -466,10 +469,15 @@ func (s *scan) body(contentType string, b []byte) {
 		s.json(b)
 	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
 		s.xml(b)
-	case strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"),
-		mt == "application/octet-stream", mt == "application/grpc", mt == "application/protobuf",
-		mt == "application/x-protobuf", mt == "application/zip", mt == "application/gzip", mt == "application/pdf":
-		// Binary: not inspected.
+	case sniff.Binary(mt):
+		// The declared type is a claim, and many applications parse
+		// JSON whatever it says: a body that is text is inspected as
+		// what it is.
+		if sniff.Text(b) {
+			s.sniff(b)
+		} else if sniff.Protobuf(mt) {
+			s.protobuf(b)
+		}
 	default:
 		s.sniff(b)
 	}
@@ -536,9 +544,17 @@ func (s *scan) multipart(params string, b []byte) {
 		return
 	}
 	mr := multipart.NewReader(bytes.NewReader(b), boundary)
-	for parts := 0; parts < s.d.cfg.MaxParts && s.values < s.d.cfg.MaxValues; parts++ {
+	file := false // the part before holds a file's content, not read
+	for parts := 0; s.values < s.d.cfg.MaxValues; parts++ {
 		p, err := mr.NextRawPart()
 		if err != nil {
+			// A body cut inside a file's content ends here, as the walk
+			// looks for the next delimiter.
+			s.upload = file && err != io.EOF
+			return
+		}
+		if parts == s.d.cfg.MaxParts {
+			s.incomplete |= incParts
 			return
 		}
 		s.loc = "multipart"
@@ -546,16 +562,19 @@ func (s *scan) multipart(params string, b []byte) {
 		s.nbuf = append(s.nbuf[:0], name...)
 		s.name = s.nbuf
 		s.nameValue(s.nbuf)
+		file = false
 		if fn := p.FileName(); fn != "" {
 			s.uploadName(unsafeBytes(fn))
 			s.value(unsafeBytes(fn))
-			if !textPart(p.Header) {
+			if file = !textPart(p.Header); file {
 				continue
 			}
 		}
+		// The whole part: the body it is read from is bounded, and a
+		// value longer than a window is inspected window by window.
 		s.tbuf = s.tbuf[:0]
 		buf := bytes.NewBuffer(s.tbuf)
-		_, err = io.Copy(buf, io.LimitReader(p, int64(s.d.cfg.MaxValueBytes)))
+		_, err = io.Copy(buf, p)
 		s.tbuf = buf.Bytes()
 		if s.fields.rules != nil && s.ruled() {
 			s.ruledValue(s.tbuf, charMask(s.tbuf), s.nameMask(s.nbuf))
@@ -570,7 +589,7 @@ func (s *scan) multipart(params string, b []byte) {
 
 func textPart(h textproto.MIMEHeader) bool {
 	ct := h.Get("Content-Type")
-	mt, _ := mediaType(ct)
+	mt, _ := sniff.MediaType(ct)
 	return ct == "" || strings.HasPrefix(mt, "text/") || mt == "application/json" || mt == "application/xml" ||
 		mt == "application/x-php" || mt == "application/javascript"
 }

@@ -44,6 +44,9 @@ type scan struct {
 	seenAt  [seenSlots / 2]uint8 // the slots in use, to clear only those
 	nseen   int
 	fields  fieldState // field paths and exclusions (exclusions.go)
+
+	incomplete incompleteness // what the inspection could not reach (incomplete.go)
+	upload     bool           // the walk of a multipart body ended in a file's content
 }
 
 // seenSlots is the size of the table of short values already inspected
@@ -106,6 +109,7 @@ func (s *scan) reset() {
 		s.best = [numClasses]evidence{}
 	}
 	s.values = 0
+	s.incomplete, s.upload = 0, false
 	s.signals = 0
 	s.repeats = 0
 	s.loc, s.name = "", nil
@@ -229,7 +233,8 @@ func (s *scan) value(v []byte) {
 		return
 	}
 	if len(v) > s.d.cfg.MaxValueBytes {
-		v = v[:s.d.cfg.MaxValueBytes]
+		s.windows(v)
+		return
 	}
 	s.inspect(v, charMask(v))
 }
@@ -245,8 +250,8 @@ func (s *scan) valueMask(v []byte, cm uint16) {
 		return // the JSON walk starts again, tracking paths (chat.go)
 	}
 	if len(v) > s.d.cfg.MaxValueBytes {
-		v = v[:s.d.cfg.MaxValueBytes]
-		cm = charMask(v)
+		s.windows(v)
+		return
 	}
 	s.inspect(v, cm)
 }

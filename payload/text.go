@@ -20,8 +20,10 @@ package payload
 // <?php system(...) ?> in a sentence, a code block or a search does none
 // of these.
 
+import "bytes"
+
 const (
-	maxTextQuotes = 64  // quotes examined for a SQL breakout per value
+	maxTextQuotes = 64  // quotes read on from for a SQL breakout per value, and one per 64 bytes
 	maxTextTags   = 256 // tags examined per value
 	maxTagBytes   = 1024
 	// maxSpan bounds the search for the end of a code span: runs of
@@ -202,9 +204,6 @@ func maskCode(dst, v []byte) []byte {
 
 // textSQL signals SQL that breaks out of a string or numeric literal.
 func (s *scan) textSQL(v []byte) {
-	if len(v) > maxLibinjection {
-		v = v[:maxLibinjection]
-	}
 	// A value that goes on as if a literal had ended before it: "OR
 	// 1=1", "UNION SELECT …" (the application supplies the literal).
 	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
@@ -226,13 +225,20 @@ func (s *scan) textSQL(v []byte) {
 	// did not open: of each kind, an odd one out (apostrophes inside
 	// words, as in "don't", are not quotes). And it is glued to what it
 	// closes: "admin'", "1'", "x')"; an opening quote follows a space.
+	//
+	// Every quote is looked at, as padding put before the breakout
+	// would otherwise hide it; the checks that read on from a quote are
+	// bounded instead, and a value that exhausts them was not inspected
+	// in full.
 	var open [2]bool // ' and " opened by the value and not yet closed
-	for i, n := 0, 0; i < len(v) && n < maxTextQuotes; i++ {
-		c := v[i]
-		if c != '\'' && c != '"' {
-			continue
+	budget := maxTextQuotes + len(v)/64
+	for i := 0; i < len(v); i++ {
+		k := bytes.IndexAny(v[i:], `'"`)
+		if k < 0 {
+			return
 		}
-		n++
+		i += k
+		c := v[i]
 		if c == '\'' && i > 0 && i+1 < len(v) && isLetter(v[i-1]) && isLetter(v[i+1]) {
 			continue
 		}
@@ -245,9 +251,15 @@ func (s *scan) textSQL(v []byte) {
 			continue
 		}
 		glued := i == 0 || isWordChar(v[i-1]) || v[i-1] == ')' || v[i-1] == '%'
-		if glued && sqlMayContinue(v[i+1:]) && s.sqlContinues(v[i+1:]) {
-			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
-			return
+		if glued && sqlMayContinue(v[i+1:]) {
+			if budget--; budget < 0 {
+				s.incomplete |= incChecks
+				return
+			}
+			if s.sqlContinues(v[i+1:]) {
+				s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
+				return
+			}
 		}
 		open[q] = true
 	}
@@ -265,8 +277,20 @@ func sqlMayContinue(rest []byte) bool {
 		return false
 	}
 	switch rest[j] | 0x20 {
-	case 'o', 'a', 'x', 'u', 'g', ';', '|', '&', '-', '#', '/':
+	case ';', '|', '&', '-', '#', '/':
 		return true
+	case 'o', 'a', 'x', 'u', 'g':
+		// A whole word: "accounts" and "users" go on as prose.
+		k := j
+		for k < len(rest) && k-j < 6 && isLetter(rest[k]) {
+			k++
+		}
+		if k < len(rest) && isWordChar(rest[k]) {
+			return false
+		}
+		w := rest[j:k]
+		return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor") ||
+			equalFoldStr(w, "union") || equalFoldStr(w, "order") || equalFoldStr(w, "group")
 	}
 	return false
 }

@@ -1,6 +1,10 @@
 package protocol
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/warden-dev/warden/internal/sniff"
+)
 
 // body checks a buffered request body by its media type: form fields as
 // arguments, multipart framing and fields, and, in any other body, a
@@ -24,6 +28,15 @@ func (s *scan) body() {
 		return
 	case ok && equalFold(mt.typ, "application") && equalFold(mt.sub, "x-www-form-urlencoded"):
 		s.args(body, srcForm)
+	case ok:
+		// A body declared as media, an archive or a serialisation that
+		// is JSON, a form or markup was sent to be parsed as what it is
+		// (the payload detector inspects it so); application/
+		// octet-stream claims no particular format, so no text in it
+		// contradicts it.
+		if sniff.BinaryParts(mt.typ, mt.sub) && !equalFold(mt.sub, "octet-stream") && sniff.Text(b) {
+			s.add(chkTypeMismatch, mt.typ+"/"+mt.sub)
+		}
 	}
 	if i, ok := bodyRequestLine(b); ok {
 		s.add(chkSmuggled, body[i:])

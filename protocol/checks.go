@@ -87,6 +87,7 @@ const (
 	chkPartDuplicate
 	chkPartUnclosed
 	chkFieldType
+	chkTypeMismatch
 	chkSessionOffsite
 	chkSessionNoReferer
 	chkSessionSameSite
@@ -173,6 +174,7 @@ var checkInfo = [numChecks]struct {
 	chkPartDuplicate:    {"multipart_duplicate_param", ProtocolAttack, 0.85, "repeated name or filename in a multipart part"},
 	chkPartUnclosed:     {"multipart_unclosed", ProtocolAttack, 0.6, "multipart body without its closing delimiter"},
 	chkFieldType:        {"multipart_field_type", ProtocolViolation, 0.3, "form field part that is not text"},
+	chkTypeMismatch:     {"content_type_mismatch", ProtocolViolation, 0.6, "body of a binary media type is text"},
 	chkSessionOffsite:   {"session_param_offsite", SessionFixation, 0.9, "session id in a parameter or the path, off-site Referer"},
 	chkSessionNoReferer: {"session_param_no_referer", SessionFixation, 0.8, "session id in a parameter or the path, no Referer"},
 	chkSessionSameSite:  {"session_param", SessionFixation, 0.5, "session id in a parameter"},

@@ -212,6 +212,10 @@ func TestDetect(t *testing.T) {
 		{name: "charset in JSON Content-Type", raw: post("/api", "application/json; charset=UTF-8", `{"a":1}`)},
 
 		// Soft findings: logged, never blocked.
+		{name: "JSON declared as an image", raw: post("/api/items", "image/png", `{"id":"7"}`), want: grey, violation: ProtocolViolation, msg: "binary media type is text"},
+		{name: "form declared as gzip", raw: post("/api/items", "application/gzip", "id=7&name=x"), want: grey, msg: "binary media type is text"},
+		{name: "text sent as octet-stream", raw: post("/v1/files", "application/octet-stream", "name,price\nwidget,3\n")},
+		{name: "a real image", raw: post("/avatar", "image/png", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")},
 		{name: "body without Content-Type", raw: "POST /api HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\nContent-Length: 7\r\n\r\n{\"a\":1}", want: grey, violation: ProtocolViolation, msg: "without Content-Type"},
 		{name: "empty Accept", raw: "GET / HTTP/1.1\r\nHost: a.example\r\nAccept: \r\n\r\n", want: grey, msg: "empty Accept"},
 		{name: "POST without length on HTTP/1.1", raw: "POST /form HTTP/1.1\r\nHost: a.example\r\nAccept: */*\r\n\r\n", want: grey, msg: "without Content-Length"},
