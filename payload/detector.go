@@ -85,7 +85,10 @@ func (d *Detector) Detect(ctx context.Context, r *abuse.Request) abuse.Verdict {
 		d.pool.Put(s)
 	}()
 	s.request(ctx, r)
-	return s.incompleteVerdict(s.verdict())
+	if s.incomplete != 0 {
+		return s.incompleteVerdict(s.verdict())
+	}
+	return s.verdict()
 }
 
 // verdict turns the signals into one Verdict.

@@ -91,7 +91,7 @@ func (s *scan) truncated() {
 // gains a message; otherwise the request is reported as
 // ViolationIncomplete.
 func (s *scan) incompleteVerdict(v abuse.Verdict) abuse.Verdict {
-	if s.incomplete == 0 || !s.d.cfg.Body && s.incomplete&(incBody|incUpload) == s.incomplete {
+	if !s.d.cfg.Body && s.incomplete&(incBody|incUpload) == s.incomplete {
 		return v
 	}
 	msg := s.incompleteMessage()
