@@ -4,9 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/warden-dev/warden/identity"
 )
 
 // ForwardAuth returns a handler for the forward-auth protocol of nginx
@@ -31,8 +32,7 @@ func (g *Guard) ForwardAuth() http.Handler {
 		w.WriteHeader(http.StatusOK)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		peer, err := netip.ParseAddrPort(r.RemoteAddr)
-		if err != nil || !g.ident.Trusted(peer.Addr().Unmap()) {
+		if peer := identity.PeerAddr(r.RemoteAddr); !peer.IsValid() || !g.ident.Trusted(peer) {
 			id := g.nextID()[0]
 			g.logger().Warn("forward-auth request from a caller that is not a trusted proxy", "request_id", id, "remote", boundedString(r.RemoteAddr))
 			writeJSON(w, http.StatusForbidden, id, errorBody{Error: "untrusted_caller",

@@ -292,34 +292,53 @@ func (g *Guard) allowed(c abuse.Client) bool {
 	return false
 }
 
-// banned reports a ban in force on the client's user or IP. A store error
-// fails open: requests flow, the error is logged.
+// banned reports a ban in force on the client's user or IP. An IPv6
+// client is banned by its network (enforce.ipv6_prefix, a /64 by default)
+// or its own address. A store error fails open: requests flow, the error
+// is logged.
 func (g *Guard) banned(ctx context.Context, c abuse.Client, now time.Time) (ban.Ban, bool) {
 	if g.bans == nil {
 		return ban.Ban{}, false
 	}
-	if g.banLookup != nil && c.User != "" && c.IP.IsValid() {
-		b, ok, err := g.banLookup.LookupAny(ctx, []ban.Target{ban.UserTarget(c.User), ban.IPTarget(c.IP)}, now)
+	var network, addr ban.Target
+	var two bool
+	if c.IP.IsValid() {
+		network, addr, two = g.banScope.Lookups(c.IP)
+	}
+	if g.banLookup != nil && (c.User != "" && c.IP.IsValid() || two) {
+		targets := make([]ban.Target, 0, 3)
+		if c.User != "" {
+			targets = append(targets, ban.UserTarget(c.User))
+		}
+		targets = append(targets, network)
+		if two {
+			targets = append(targets, addr)
+		}
+		b, ok, err := g.banLookup.LookupAny(ctx, targets, now)
+		if err != nil {
+			g.logger().Warn("ban lookup failed", "err", err)
+		}
+		return b, ok
+	}
+	lookup := func(t ban.Target) (ban.Ban, bool) {
+		b, ok, err := g.bans.Lookup(ctx, t, now)
 		if err != nil {
 			g.logger().Warn("ban lookup failed", "err", err)
 		}
 		return b, ok
 	}
 	if c.User != "" {
-		b, ok, err := g.bans.Lookup(ctx, ban.UserTarget(c.User), now)
-		if err != nil {
-			g.logger().Warn("ban lookup failed", "err", err)
-		}
-		if ok {
+		if b, ok := lookup(ban.UserTarget(c.User)); ok {
 			return b, true
 		}
 	}
 	if c.IP.IsValid() {
-		b, ok, err := g.bans.Lookup(ctx, ban.IPTarget(c.IP), now)
-		if err != nil {
-			g.logger().Warn("ban lookup failed", "err", err)
+		if b, ok := lookup(network); ok {
+			return b, true
 		}
-		if ok {
+	}
+	if two {
+		if b, ok := lookup(addr); ok {
 			return b, true
 		}
 	}

@@ -3,9 +3,11 @@ package warden_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -374,6 +376,41 @@ func TestBans(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if w, _ = do(t, g.Handler(up), httptest.NewRequest("GET", "/", nil)); w.Code != 200 {
 		t.Fatalf("expired ban still refuses: %d", w.Code)
+	}
+}
+
+// TestIPv6BansCoverNetwork: a ban on an IPv6 address covers its /64 (by
+// default; enforce.ipv6_prefix), a ban on one address (/128) that address
+// only, and IPv4-mapped clients are their IPv4 address.
+func TestIPv6BansCoverNetwork(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, prefix := range []int{64, 128} {
+		t.Run(fmt.Sprint(prefix), func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Clock = func() time.Time { return now }
+			cfg.Enforce.IPv6Prefix = prefix
+			g := newGuard(t, cfg)
+			ctx := context.Background()
+			scope := ban.Scope{IPv6Prefix: prefix}
+			for _, tg := range []ban.Target{scope.IP(mustAddr("2001:db8:2::1")), ban.AddrTarget(mustAddr("2001:db8:4::1")),
+				ban.IPTarget(mustAddr("203.0.113.7"))} {
+				if err := g.Bans().Add(ctx, ban.Ban{Target: tg, Until: now.Add(time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h := g.Handler(&upstream{})
+			for ip, want := range map[string]int{
+				"2001:db8:2::1": 403, "2001:db8:2::2": map[int]int{64: 403, 128: 200}[prefix], "2001:db8:3::1": 200,
+				"2001:db8:4::1": 403, "2001:db8:4::2": 200,
+				"203.0.113.7": 403, "::ffff:203.0.113.7": 403, "203.0.113.8": 200,
+			} {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.RemoteAddr = netip.AddrPortFrom(mustAddr(ip), 4000).String()
+				if w, _ := do(t, h, r); w.Code != want {
+					t.Errorf("%s: %d, want %d", ip, w.Code, want)
+				}
+			}
+		})
 	}
 }
 

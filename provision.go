@@ -229,6 +229,7 @@ func (g *Guard) AdminHandler() (*admin.Server, string, error) {
 		Events:     g.eventStore,
 		Metrics:    nil,
 		Now:        g.now,
+		Scope:      g.banScope,
 		OnBanAdded: func(b ban.Ban) { g.metrics.BanIssued(b.Target.Kind) },
 		OnPanic:    g.metrics.PanicRecovered,
 	}

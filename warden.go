@@ -47,6 +47,7 @@ type Guard struct {
 
 	bans       ban.Store
 	banLookup  anyLookup // set when the ban store checks several targets in one round trip
+	banScope   ban.Scope // how much address space an IP ban covers (enforce.ipv6_prefix)
 	enforcer   Enforcer
 	violations admin.Violations // nil until enforcement is configured
 	db         *sqlite.DB
@@ -79,6 +80,7 @@ func New(cfg Config) (*Guard, error) {
 		now:        cfg.Clock,
 		ident:      ident,
 		allowUsers: map[string]struct{}{},
+		banScope:   cfg.Enforce.Scope(),
 		idPrefix:   newIDPrefix(),
 	}
 	if g.now == nil {

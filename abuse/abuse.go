@@ -72,14 +72,27 @@ type Client struct {
 	Plan string // the user's plan, empty when unknown
 }
 
+// KeyIPv6Prefix is the prefix length of the network Key names an IPv6
+// client by.
+const KeyIPv6Prefix = 64
+
 // Key identifies the client for per-client state: "user:<id>" when a user is
-// known, else "ip:<addr>". It allocates; hot paths that key on IP or user
-// separately should use those fields.
+// known, else "ip:<addr>" — for an IPv6 client its /64, as in
+// "ip:2001:db8:2::/64", the text of its ban target, so a client cannot
+// start afresh by moving to another address of its own network. An
+// IPv4-mapped address is unmapped and a zone dropped. It allocates; hot
+// paths that key on IP or user separately should use those fields.
 func (c Client) Key() string {
 	if c.User != "" {
 		return "user:" + c.User
 	}
-	return "ip:" + c.IP.String()
+	ip := c.IP.Unmap().WithZone("")
+	if ip.Is6() {
+		if p, err := ip.Prefix(KeyIPv6Prefix); err == nil {
+			return "ip:" + p.String()
+		}
+	}
+	return "ip:" + ip.String()
 }
 
 // Request is the view of one request that detectors read. The pipeline fills

@@ -1,9 +1,30 @@
 package abuse
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
+
+func TestClientKey(t *testing.T) {
+	tests := []struct {
+		c    Client
+		want string
+	}{
+		{Client{IP: netip.MustParseAddr("203.0.113.7")}, "ip:203.0.113.7"},
+		{Client{IP: netip.MustParseAddr("::ffff:203.0.113.7")}, "ip:203.0.113.7"},
+		{Client{IP: netip.MustParseAddr("2001:db8:2::1")}, "ip:2001:db8:2::/64"},
+		{Client{IP: netip.MustParseAddr("2001:db8:2::2")}, "ip:2001:db8:2::/64"},
+		{Client{IP: netip.MustParseAddr("2001:db8:3::1")}, "ip:2001:db8:3::/64"},
+		{Client{IP: netip.MustParseAddr("fe80::1%eth0")}, "ip:fe80::/64"},
+		{Client{IP: netip.MustParseAddr("2001:db8:2::1"), User: "42"}, "user:42"},
+	}
+	for _, tc := range tests {
+		if got := tc.c.Key(); got != tc.want {
+			t.Errorf("%+v.Key() = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
 
 func TestExcerpt(t *testing.T) {
 	tests := []struct{ in, want string }{

@@ -40,8 +40,11 @@ func writeError(w http.ResponseWriter, status int, code, field, msg string) {
 	writeJSON(w, status, apiError{Error: code, Field: field, Message: msg})
 }
 
+// badRequest answers 400. Client-supplied text in the message is bounded
+// by the caller (bounded, or the ban package's errors); the whole message
+// is bounded too.
 func badRequest(w http.ResponseWriter, field, format string, args ...any) {
-	writeError(w, http.StatusBadRequest, "bad_request", field, bounded(fmt.Sprintf(format, args...)))
+	writeError(w, http.StatusBadRequest, "bad_request", field, boundedN(fmt.Sprintf(format, args...), 256))
 }
 
 func notConfigured(w http.ResponseWriter, what string) {
@@ -54,8 +57,9 @@ func (s *Server) internal(w http.ResponseWriter, op string, err error) {
 }
 
 // bounded cuts client-supplied text echoed in messages to 64 bytes.
-func bounded(s string) string {
-	const n = 64
+func bounded(s string) string { return boundedN(s, 64) }
+
+func boundedN(s string, n int) string {
 	if len(s) <= n {
 		return strings.ToValidUTF8(s, "�")
 	}
@@ -109,7 +113,9 @@ func (s *Server) handleAddBan(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "target", `target: required, "ip:<address>" or "user:<id>"`)
 		return
 	}
-	t, err := ban.ParseTarget(req.Target)
+	// A plain IPv6 address stands for its network (enforce.ipv6_prefix):
+	// the ban, and the answer's target, cover the client's whole /64.
+	t, err := s.opts.Scope.Parse(req.Target)
 	if err != nil {
 		badRequest(w, "target", "target: %v", err)
 		return
@@ -156,7 +162,8 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		notConfigured(w, "the ban store")
 		return
 	}
-	t, err := ban.ParseTarget(r.PathValue("target"))
+	raw := r.PathValue("target")
+	t, err := s.opts.Scope.Parse(raw)
 	if err != nil {
 		badRequest(w, "target", "target: %v", err)
 		return
@@ -165,6 +172,18 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internal(w, "lifting the ban", err)
 		return
+	}
+	if exact, _ := ban.ParseTarget(raw); !removed && exact != t && exact.Kind == ban.KindIP {
+		// A plain IPv6 address names its network, and also the ban on
+		// that one address when there is one (placed with /128, or
+		// before IPv6 bans covered networks), as the listing shows it.
+		if removed, err = s.opts.Bans.Remove(r.Context(), exact); err != nil {
+			s.internal(w, "lifting the ban", err)
+			return
+		}
+		if removed {
+			t = exact
+		}
 	}
 	if !removed {
 		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+bounded(t.String()))
@@ -184,7 +203,7 @@ func (s *Server) handleViolations(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "target", `target: required, "ip:<address>" or "user:<id>"`)
 		return
 	}
-	t, err := ban.ParseTarget(raw)
+	t, err := s.opts.Scope.Parse(raw)
 	if err != nil {
 		badRequest(w, "target", "target: %v", err)
 		return

@@ -61,6 +61,11 @@ type Options struct {
 	Violations Violations  // GET /api/v1/violations
 	Reports    Reports     // GET /api/v1/reports/{date}
 	Metrics    http.Handler
+	// Scope is how much address space an IP ban covers, as enforcement
+	// keys it (enforce.Config.Scope): a ban added on an IPv6 address
+	// covers its network, and lifting it by the address or the network
+	// both work. The zero Scope bans an IPv6 /64.
+	Scope ban.Scope
 	// Now is the clock for ban times; nil means time.Now.
 	Now func() time.Time
 	// OnBanAdded is called after an admin added a ban (e.g. to count it).

@@ -537,3 +537,92 @@ func FuzzQueries(f *testing.F) {
 		}
 	})
 }
+
+// TestIPv6Bans: a ban added on an IPv6 address covers its /64 (the
+// answer and the listing say so); it is lifted by the address, any other
+// address of the /64 or the network; addresses with a zone and networks of
+// another size are refused with 400.
+func TestIPv6Bans(t *testing.T) {
+	ctx := context.Background()
+	banned := func(f *fixture, ip string) bool {
+		n, a, _ := ban.Scope{}.Lookups(netip.MustParseAddr(ip))
+		_, okN, _ := f.bans.Lookup(ctx, n, now)
+		_, okA, _ := f.bans.Lookup(ctx, a, now)
+		return okN || okA
+	}
+	for _, lift := range []string{"ip:2001:db8:2::1", "ip:2001:db8:2::2", "ip:2001:db8:2::/64", "ip:2001:db8:2::%2F64", "ip:2001:db8:2::1/64"} {
+		t.Run("lift "+lift, func(t *testing.T) {
+			f := newFixture(t, nil)
+			res, body := f.do(t, call{method: "POST", path: "/api/v1/bans", auth: bearer,
+				body: `{"target":"ip:2001:db8:2::1","duration":"2h","reason":"scanner"}`})
+			if res.StatusCode != 201 || decode(t, body)["target"] != "ip:2001:db8:2::/64" {
+				t.Fatalf("POST: %d %s", res.StatusCode, body)
+			}
+			if !banned(f, "2001:db8:2::1") || !banned(f, "2001:db8:2::2") || banned(f, "2001:db8:3::1") {
+				t.Fatal("the ban does not cover exactly the /64")
+			}
+			_, body = f.do(t, call{method: "GET", path: "/api/v1/bans", auth: bearer})
+			if !strings.Contains(string(body), `"target":"ip:2001:db8:2::/64"`) {
+				t.Fatalf("listing: %s", body)
+			}
+			res, body = f.do(t, call{method: "DELETE", path: "/api/v1/bans/" + lift, auth: bearer})
+			if res.StatusCode != 200 || decode(t, body)["target"] != "ip:2001:db8:2::/64" {
+				t.Fatalf("DELETE %s: %d %s", lift, res.StatusCode, body)
+			}
+			if banned(f, "2001:db8:2::2") {
+				t.Fatal("still banned")
+			}
+		})
+	}
+
+	t.Run("one address", func(t *testing.T) {
+		f := newFixture(t, nil)
+		// An explicit /128 bans one address, as bans placed before IPv6
+		// bans covered networks do; the plain address lifts it.
+		res, body := f.do(t, call{method: "POST", path: "/api/v1/bans", auth: bearer,
+			body: `{"target":"ip:2001:db8:2::1/128","duration":"2h"}`})
+		if res.StatusCode != 201 || decode(t, body)["target"] != "ip:2001:db8:2::1" {
+			t.Fatalf("POST: %d %s", res.StatusCode, body)
+		}
+		if !banned(f, "2001:db8:2::1") || banned(f, "2001:db8:2::2") {
+			t.Fatal("the ban does not cover exactly the address")
+		}
+		res, body = f.do(t, call{method: "DELETE", path: "/api/v1/bans/ip:2001:db8:2::1", auth: bearer})
+		if res.StatusCode != 200 || decode(t, body)["target"] != "ip:2001:db8:2::1" || banned(f, "2001:db8:2::1") {
+			t.Fatalf("DELETE: %d %s", res.StatusCode, body)
+		}
+	})
+
+	t.Run("configured scope", func(t *testing.T) {
+		f := newFixture(t, func(o *Options) { o.Scope = ban.Scope{IPv6Prefix: 48} })
+		res, body := f.do(t, call{method: "POST", path: "/api/v1/bans", auth: bearer,
+			body: `{"target":"ip:2001:db8:2:5::1","duration":"2h"}`})
+		if res.StatusCode != 201 || decode(t, body)["target"] != "ip:2001:db8:2::/48" {
+			t.Fatalf("POST: %d %s", res.StatusCode, body)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		f := newFixture(t, nil)
+		for _, tc := range []struct{ target, want string }{
+			{"ip:fe80::1%eth0", `an address with a zone (%eth0) cannot be banned`},
+			{"ip:fe80::1%eth0/64", `an address with a zone (%eth0) cannot be banned`},
+			{"ip:2001:db8::/48", "an IPv6 ban covers a /64 (enforce.ipv6_prefix) or one address (/128), not a /48"},
+			{"ip:203.0.113.0/24", "an IPv4 ban covers one address (/32)"},
+		} {
+			res, body := f.do(t, call{method: "POST", path: "/api/v1/bans", auth: bearer,
+				body: `{"target":"` + tc.target + `","duration":"2h"}`})
+			m := decode(t, body)
+			if res.StatusCode != 400 || m["field"] != "target" || !strings.Contains(m["message"].(string), tc.want) {
+				t.Errorf("POST %s: %d %s", tc.target, res.StatusCode, body)
+			}
+		}
+		res, body := f.do(t, call{method: "DELETE", path: "/api/v1/bans/ip:fe80::1%25eth0", auth: bearer})
+		if res.StatusCode != 400 || !strings.Contains(string(body), "zone") {
+			t.Errorf("DELETE zone: %d %s", res.StatusCode, body)
+		}
+		if l, _ := f.bans.List(ctx, now); len(l) != 0 || f.added.Load() != 0 {
+			t.Fatalf("refused targets banned: %+v", l)
+		}
+	})
+}

@@ -30,13 +30,13 @@ type Memory struct {
 	persist Persister // nil for memory only
 
 	mu    sync.RWMutex
-	ips   map[netip.Addr]Ban
+	ips   map[netip.Prefix]Ban // by Target.Prefix
 	users map[string]Ban
 }
 
 // NewMemory returns a memory store, loading bans from p when p is not nil.
 func NewMemory(ctx context.Context, p Persister) (*Memory, error) {
-	m := &Memory{persist: p, ips: map[netip.Addr]Ban{}, users: map[string]Ban{}}
+	m := &Memory{persist: p, ips: map[netip.Prefix]Ban{}, users: map[string]Ban{}}
 	if p == nil {
 		return m, nil
 	}
@@ -56,7 +56,7 @@ func NewMemory(ctx context.Context, p Persister) (*Memory, error) {
 func (m *Memory) putLocked(b Ban) {
 	switch b.Target.Kind {
 	case KindIP:
-		m.ips[b.Target.IP] = b
+		m.ips[b.Target.Prefix()] = b
 	case KindUser:
 		m.users[b.Target.User] = b
 	}
@@ -78,14 +78,47 @@ func (m *Memory) Add(ctx context.Context, b Ban) error {
 	return nil
 }
 
+// AddIfNone implements Claimer: it records b unless a ban on the same
+// target is in force at now, and returns the ban in force.
+func (m *Memory) AddIfNone(ctx context.Context, b Ban, now time.Time) (Ban, bool, error) {
+	if b.Target.Kind != KindIP && b.Target.Kind != KindUser {
+		return Ban{}, false, ErrBadTarget
+	}
+	m.mu.Lock()
+	if old, ok := m.getLocked(b.Target); ok && old.Active(now) {
+		m.mu.Unlock()
+		return old, false, nil
+	}
+	m.putLocked(b)
+	m.mu.Unlock()
+	if m.persist != nil {
+		if err := m.persist.Save(ctx, b); err != nil {
+			return b, true, fmt.Errorf("persist ban on %s: %w", b.Target, err)
+		}
+	}
+	return b, true, nil
+}
+
+func (m *Memory) getLocked(t Target) (Ban, bool) {
+	var b Ban
+	var ok bool
+	switch t.Kind {
+	case KindIP:
+		b, ok = m.ips[t.Prefix()]
+	case KindUser:
+		b, ok = m.users[t.User]
+	}
+	return b, ok
+}
+
 // Remove lifts the ban on t.
 func (m *Memory) Remove(ctx context.Context, t Target) (bool, error) {
 	m.mu.Lock()
 	var ok bool
 	switch t.Kind {
 	case KindIP:
-		_, ok = m.ips[t.IP]
-		delete(m.ips, t.IP)
+		_, ok = m.ips[t.Prefix()]
+		delete(m.ips, t.Prefix())
 	case KindUser:
 		_, ok = m.users[t.User]
 		delete(m.users, t.User)
@@ -102,14 +135,7 @@ func (m *Memory) Remove(ctx context.Context, t Target) (bool, error) {
 // Lookup returns the ban in force on t at now.
 func (m *Memory) Lookup(_ context.Context, t Target, now time.Time) (Ban, bool, error) {
 	m.mu.RLock()
-	var b Ban
-	var ok bool
-	switch t.Kind {
-	case KindIP:
-		b, ok = m.ips[t.IP]
-	case KindUser:
-		b, ok = m.users[t.User]
-	}
+	b, ok := m.getLocked(t)
 	m.mu.RUnlock()
 	if !ok || !b.Active(now) {
 		return Ban{}, false, nil
@@ -141,4 +167,7 @@ func (m *Memory) List(_ context.Context, now time.Time) ([]Ban, error) {
 	return out, nil
 }
 
-var _ Store = (*Memory)(nil)
+var (
+	_ Store   = (*Memory)(nil)
+	_ Claimer = (*Memory)(nil)
+)

@@ -82,6 +82,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"not YAML", "{{{", []string{"not valid YAML"}},
 		{"thresholds", "policy: {block_threshold: 1.5}", []string{"policy.block_threshold"}},
 		{"short JWT key", "identity: {jwt: {hs256_key: short}}", []string{"identity.jwt.hs256_key: must be at least 32 bytes"}},
+		{"IPv6 ban prefix", "enforce: {ipv6_prefix: 8}", []string{"enforce.ipv6_prefix: must be 32..128"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

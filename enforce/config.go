@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/internal/arith"
 )
 
@@ -29,6 +30,13 @@ type Config struct {
 	MaxClients int           `yaml:"max_clients"` // clients tracked in memory; least recently seen evicted
 	LogSize    int           `yaml:"log_size"`    // recent violations kept per client
 	Escalation Escalation    `yaml:"escalation"`
+	// IPv6Prefix is the prefix length IPv6 clients are scored and banned
+	// by: a ban on one address of a /64 covers the whole /64, so a client
+	// cannot escape it by moving to another address of its own network
+	// (rate limits group IPv6 clients the same way, ratelimit.ipv6_prefix).
+	// 128 scores and bans each address on its own. IPv4 clients are always
+	// one address.
+	IPv6Prefix int `yaml:"ipv6_prefix"`
 }
 
 // Escalation lengthens the bans of repeat offenders: the n-th ban of a
@@ -82,8 +90,12 @@ func DefaultConfig() Config {
 		MaxClients:   20_000,
 		LogSize:      10,
 		Escalation:   Escalation{Enabled: true, Factor: 2, Max: 7 * 24 * time.Hour},
+		IPv6Prefix:   ban.DefaultIPv6Prefix,
 	}
 }
+
+// Scope is how much address space the IP bans of c cover.
+func (c Config) Scope() ban.Scope { return ban.Scope{IPv6Prefix: c.IPv6Prefix} }
 
 var typeRE = regexp.MustCompile(`^[a-z0-9_.:-]{1,64}$`)
 
@@ -114,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogSize < 0 || c.LogSize > 1000 {
 		return errors.New("log_size: must be 0..1000")
+	}
+	if c.IPv6Prefix < ban.MinIPv6Prefix || c.IPv6Prefix > 128 {
+		return fmt.Errorf("ipv6_prefix: must be %d..128 (64 bans a client's whole /64), got %d", ban.MinIPv6Prefix, c.IPv6Prefix)
 	}
 	if c.Escalation.Enabled {
 		if c.Escalation.Factor < 1 || c.Escalation.Factor > 100 {

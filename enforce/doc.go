@@ -21,6 +21,12 @@
 //   - Repeat offenders may get longer bans (Config.Escalation).
 //   - A new ban never shortens one in force, so a clock that jumps
 //     backwards cannot unban.
+//   - An IPv6 client is scored and banned as its network
+//     (Config.IPv6Prefix, a /64 by default), so moving to another address
+//     of its own network escapes neither; IPv4 clients are one address.
+//   - A client already banned is not scored again: requests in flight when
+//     the ban was placed neither add to its score nor count further strikes,
+//     so one burst is one ban of the first ban's length.
 //   - BAN_DURATION accepts LibreChat's milliseconds with arithmetic
 //     ("1000 * 60 * 60 * 2", parsed by a bounded integer parser, never
 //     evaluated as code) or a Go duration ("2h").

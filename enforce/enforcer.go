@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,11 +52,15 @@ type Enforcer struct {
 	log    *slog.Logger
 	onBan  func(ban.Ban)
 	onFall func()
+	scope  ban.Scope
+	// claimMu makes claim atomic for ban stores that are not ban.Claimers.
+	claimMu sync.Mutex
 
-	outage    rate.Sometimes
-	recorded  atomic.Uint64
-	banned    atomic.Uint64
-	fallbacks atomic.Uint64
+	outage     rate.Sometimes
+	recorded   atomic.Uint64
+	banned     atomic.Uint64
+	fallbacks  atomic.Uint64
+	suppressed atomic.Uint64
 }
 
 // New returns an Enforcer that keeps bans in bans.
@@ -68,7 +73,7 @@ func New(cfg Config, bans ban.Store, opt Options) (*Enforcer, error) {
 	}
 	e := &Enforcer{
 		cfg: cfg, bans: bans, tally: opt.Tally, log: opt.Logger, onBan: opt.OnBan, onFall: opt.OnFallback,
-		local:  NewMemoryTally(cfg.MaxClients),
+		local: NewMemoryTally(cfg.MaxClients), scope: cfg.Scope(),
 		outage: rate.Sometimes{First: 1, Interval: time.Minute},
 	}
 	if e.tally == nil {
@@ -93,19 +98,33 @@ func (e *Enforcer) Score(violation string) int64 {
 // ban on the scored client (the user, or the IP when anonymous) and
 // banned=true when one was placed. With Config.Ban false it logs the ban
 // it would place and returns banned=false.
+//
+// A client already banned is not scored: its requests are refused at the
+// ban check, and those decided concurrently with the one that got it
+// banned (in flight when the ban was placed) must not score again and
+// escalate the ban they are part of. Record then returns the ban in force
+// and banned=false. The check and the ban are one step in the ban store
+// (ban.Claimer), so of a burst of concurrent violations crossing the
+// interval exactly one bans and counts a strike.
 func (e *Enforcer) Record(ctx context.Context, r *abuse.Request, violation string) (ban.Ban, bool, error) {
 	if violation == "" {
 		return ban.Ban{}, false, nil
 	}
 	e.recorded.Add(1)
-	subject := scoredTarget(r.Client)
+	subject := e.scoredTarget(r.Client)
 	if subject.Kind == 0 {
 		return ban.Ban{}, false, errors.New("enforce: request has neither user nor IP")
+	}
+	if e.cfg.Ban {
+		if b, ok, err := e.bans.Lookup(ctx, subject, r.Time); err == nil && ok {
+			e.suppressed.Add(1)
+			return b, false, nil
+		}
 	}
 	v := Violation{Time: r.Time, Type: violation, Score: e.Score(violation), Client: subject.String(),
 		User: r.Client.User, Route: r.Route}
 	if r.Client.IP.IsValid() {
-		v.IP = r.Client.IP.Unmap().String()
+		v.IP = r.Client.IP.Unmap().WithZone("").String()
 	}
 	tally := e.tally
 	prev, total, err := tally.AddViolation(ctx, v.Client, v, e.cfg.ScoreTTL, e.cfg.LogSize)
@@ -120,51 +139,104 @@ func (e *Enforcer) Record(ctx context.Context, r *abuse.Request, violation strin
 	if !crossed(prev, total, e.cfg.Interval) {
 		return ban.Ban{}, false, nil
 	}
-	strikes, err := tally.Strike(ctx, v.Client, e.cfg.ScoreTTL)
-	if err != nil {
-		e.fellBack(err)
-		strikes = 1
-	}
-	d := e.duration(strikes)
 	b := ban.Ban{
 		Target:    subject,
 		Reason:    fmt.Sprintf("violation score %d reached a multiple of %d", total, e.cfg.Interval),
 		Violation: violation,
 		Created:   r.Time,
-		Until:     r.Time.Add(d),
+		Until:     r.Time.Add(e.cfg.Duration),
 	}
 	if !e.cfg.Ban {
+		strikes := e.strike(ctx, tally, v.Client)
+		d := e.duration(strikes)
+		b.Until = r.Time.Add(d)
 		e.log.Info("would ban (BAN_VIOLATIONS off)", "target", subject.String(), "violation", violation,
 			"score", total, "duration", d.String())
 		return b, false, nil
 	}
-	targets := []ban.Target{subject}
-	if subject.Kind == ban.KindUser && r.Client.IP.IsValid() {
-		targets = append(targets, ban.IPTarget(r.Client.IP))
+	// Claim the ban first, for the first ban's duration: only the request
+	// whose claim placed it counts a strike, and then lengthens the ban
+	// when the client is a repeat offender.
+	placed, added, cerr := e.claim(ctx, b)
+	if cerr == nil && !added {
+		e.suppressed.Add(1)
+		return placed, false, nil
 	}
+	strikes := e.strike(ctx, tally, v.Client)
+	b.Until = r.Time.Add(e.duration(strikes))
 	var errs []error
-	for _, t := range targets {
-		tb := b
-		tb.Target = t
-		placed, err := e.place(ctx, tb)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	stored := 0
+	if cerr != nil {
+		errs = append(errs, cerr)
+		placed = b
+	} else {
+		if b.Until.After(placed.Until) {
+			if p, err := e.place(ctx, b); err != nil {
+				errs = append(errs, err)
+			} else {
+				placed = p
+			}
 		}
-		if t == subject {
-			b = placed
-		}
+		stored++
 		e.banned.Add(1)
-		e.log.Warn("banned", "target", t.String(), "violation", violation, "score", total,
-			"until", placed.Until.UTC().Format(time.RFC3339), "strike", strikes)
-		if e.onBan != nil {
-			e.onBan(placed)
+		e.logBan(placed, total, strikes)
+	}
+	if subject.Kind == ban.KindUser && r.Client.IP.IsValid() {
+		tb := b
+		tb.Target = e.scope.IP(r.Client.IP)
+		if p, err := e.place(ctx, tb); err != nil {
+			errs = append(errs, err)
+		} else {
+			stored++
+			e.banned.Add(1)
+			e.logBan(p, total, strikes)
 		}
 	}
-	if len(errs) == len(targets) {
+	if stored == 0 {
 		return ban.Ban{}, false, fmt.Errorf("store ban: %w", errors.Join(errs...))
 	}
-	return b, true, errors.Join(errs...)
+	return placed, true, errors.Join(errs...)
+}
+
+// strike counts one more ban of subject and returns how many it had.
+func (e *Enforcer) strike(ctx context.Context, tally Tally, subject string) int64 {
+	strikes, err := tally.Strike(ctx, subject, e.cfg.ScoreTTL)
+	if err != nil {
+		e.fellBack(err)
+		strikes = 1
+	}
+	return strikes
+}
+
+func (e *Enforcer) logBan(b ban.Ban, score, strikes int64) {
+	e.log.Warn("banned", "target", b.Target.String(), "violation", b.Violation, "score", score,
+		"until", b.Until.UTC().Format(time.RFC3339), "strike", strikes)
+	if e.onBan != nil {
+		e.onBan(b)
+	}
+}
+
+// claim places b unless a ban on its target is in force, in one step of
+// the ban store when it can (ban.Claimer), else under the Enforcer's lock
+// (atomic within this process). It returns the ban in force and whether
+// b was placed.
+func (e *Enforcer) claim(ctx context.Context, b ban.Ban) (ban.Ban, bool, error) {
+	if c, ok := e.bans.(ban.Claimer); ok {
+		got, added, err := c.AddIfNone(ctx, b, b.Created)
+		if err != nil {
+			return ban.Ban{}, false, fmt.Errorf("ban %s: %w", b.Target, err)
+		}
+		return got, added, nil
+	}
+	e.claimMu.Lock()
+	defer e.claimMu.Unlock()
+	if old, ok, err := e.bans.Lookup(ctx, b.Target, b.Created); err == nil && ok {
+		return old, false, nil
+	}
+	if err := e.bans.Add(ctx, b); err != nil {
+		return ban.Ban{}, false, fmt.Errorf("ban %s: %w", b.Target, err)
+	}
+	return b, true, nil
 }
 
 // place stores b unless a ban on the same target already lasts longer, and
@@ -210,21 +282,28 @@ func (e *Enforcer) duration(n int64) time.Duration {
 }
 
 // scoredTarget is the client a violation is scored against: the user when
-// known, else the IP.
-func scoredTarget(c abuse.Client) ban.Target {
+// known, else the IP (an IPv6 one as its network under the scope).
+func (e *Enforcer) scoredTarget(c abuse.Client) ban.Target {
 	if c.User != "" {
 		return ban.UserTarget(c.User)
 	}
 	if c.IP.IsValid() {
-		return ban.IPTarget(c.IP)
+		return e.scope.IP(c.IP)
 	}
 	return ban.Target{}
 }
 
+// Scope is how much address space the Enforcer's IP bans cover.
+func (e *Enforcer) Scope() ban.Scope { return e.scope }
+
 // Violations returns the scores, counts, recent violations and current ban
 // of target, for GET /api/v1/violations?target=. The admin API parses the
-// query with ban.ParseTarget.
+// query with ban.Scope.Parse. An IPv6 address is reported as its network,
+// which its violations are scored against.
 func (e *Enforcer) Violations(ctx context.Context, target ban.Target, now time.Time) (Report, error) {
+	if target.Kind == ban.KindIP && target.Prefix().Bits() == target.IP.BitLen() {
+		target = e.scope.IP(target.IP)
+	}
 	rep, err := e.tally.Report(ctx, target.String(), now)
 	if err != nil && e.tally != e.local {
 		e.fellBack(err)
@@ -251,9 +330,13 @@ type Stats struct {
 	Recorded  uint64 // violations recorded
 	Banned    uint64 // bans placed (user and IP count apart)
 	Fallbacks uint64 // shared tally failures answered from memory
+	// Suppressed counts violations of clients already banned, not scored
+	// (requests in flight when their client was banned).
+	Suppressed uint64
 }
 
 // Stats returns the Enforcer's counters.
 func (e *Enforcer) Stats() Stats {
-	return Stats{Recorded: e.recorded.Load(), Banned: e.banned.Load(), Fallbacks: e.fallbacks.Load()}
+	return Stats{Recorded: e.recorded.Load(), Banned: e.banned.Load(), Fallbacks: e.fallbacks.Load(),
+		Suppressed: e.suppressed.Load()}
 }

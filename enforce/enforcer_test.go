@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,16 +91,21 @@ func TestRecordBansUserAndIP(t *testing.T) {
 			t.Fatalf("%s: ban %+v ok=%v", target, got, ok)
 		}
 	}
-	if _, banned, _ := e.Record(ctx, request("203.0.113.7", "42", at), "login_limit"); banned {
-		t.Fatal("21st violation banned again")
+	// A violation while the ban is in force (a request in flight when it
+	// was placed) neither bans again nor scores.
+	if again, banned, err := e.Record(ctx, request("203.0.113.7", "42", at), "login_limit"); banned || err != nil || again != b {
+		t.Fatalf("21st violation: %+v banned=%v err=%v, want the ban in force", again, banned, err)
 	}
 	rep, err := e.Violations(ctx, ban.UserTarget("42"), at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Total != 21 || rep.Counts["login_limit"] != 21 || rep.Bans != 1 || len(rep.Recent) != 10 ||
+	if rep.Total != 20 || rep.Counts["login_limit"] != 20 || rep.Bans != 1 || len(rep.Recent) != 10 ||
 		rep.Ban == nil || rep.Ban.RetryAfter != 7200 || rep.Recent[0].IP != "203.0.113.7" || rep.Recent[0].Route == "" {
 		t.Fatalf("report = %+v", rep)
+	}
+	if st := e.Stats(); st.Suppressed != 1 {
+		t.Fatalf("stats = %+v, want 1 suppressed", st)
 	}
 }
 
@@ -170,8 +177,11 @@ func TestEscalation(t *testing.T) {
 	cfg.Escalation = Escalation{Enabled: true, Factor: 3, Max: 10 * time.Hour}
 	e, _ := newEnforcer(t, cfg, Options{})
 	want := []time.Duration{2 * time.Hour, 6 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+	at := t0
 	for i, w := range want {
-		at := t0.Add(time.Duration(i) * 24 * time.Hour / 10)
+		if i > 0 {
+			at = at.Add(want[i-1]) // the previous ban is over; scores are kept a day
+		}
 		b, banned, err := e.Record(context.Background(), request("192.0.2.1", "f", at), "non_browser")
 		if err != nil || !banned || b.Until.Sub(at) != w {
 			t.Fatalf("ban %d: %v banned=%v err=%v, want %v", i+1, b.Until.Sub(at), banned, err, w)
@@ -185,19 +195,167 @@ func TestClockBackwardsNeverShortensBan(t *testing.T) {
 	if _, banned, _ := e.Record(ctx, request("192.0.2.2", "g", t0), "non_browser"); !banned {
 		t.Fatal("not banned")
 	}
-	// The clock jumps back 3 hours and the client crosses the next multiple.
-	b, _, err := e.Record(ctx, request("192.0.2.2", "g", t0.Add(-3*time.Hour)), "non_browser")
-	if err != nil {
-		t.Fatal(err)
+	// The clock jumps back 3 hours and another user on the same IP is
+	// banned: that IP ban (2h from t0-3h) would end at t0-1h, so the 2h
+	// ban from t0 stays.
+	b, banned, err := e.Record(ctx, request("192.0.2.2", "h", t0.Add(-3*time.Hour)), "non_browser")
+	if err != nil || !banned || b.Target != ban.UserTarget("h") {
+		t.Fatalf("user h: %+v banned=%v err=%v", b, banned, err)
 	}
-	got, ok, _ := bans.Lookup(ctx, ban.UserTarget("g"), t0.Add(time.Hour))
-	// The second ban (4h from t0-3h) would end at t0+1h: the 2h ban from t0 stays.
-	if !ok || !got.Until.Equal(t0.Add(2*time.Hour)) || !b.Until.Equal(got.Until) {
-		t.Fatalf("ban after backwards clock = %+v ok=%v (returned %+v)", got, ok, b)
+	got, ok, _ := bans.Lookup(ctx, ban.IPTarget(netip.MustParseAddr("192.0.2.2")), t0.Add(time.Hour))
+	if !ok || !got.Until.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("IP ban after backwards clock = %+v ok=%v", got, ok)
+	}
+	// User g, banned on the jumped-back clock too, is neither scored nor
+	// banned again: no double count, and its ban stays.
+	if _, banned, err := e.Record(ctx, request("192.0.2.2", "g", t0.Add(-3*time.Hour)), "non_browser"); banned || err != nil {
+		t.Fatalf("user g banned again: %v %v", banned, err)
 	}
 	rep, _ := e.Violations(ctx, ban.UserTarget("g"), t0.Add(-3*time.Hour))
-	if rep.Total != 40 || rep.Counts["non_browser"] != 2 {
-		t.Fatalf("counted %d/%d, want 40/2 (no double count, no loss)", rep.Total, rep.Counts["non_browser"])
+	if rep.Total != 20 || rep.Counts["non_browser"] != 1 || rep.Bans != 1 || rep.Ban == nil || !rep.Ban.Until.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("user g: %+v", rep)
+	}
+}
+
+// TestIPv6ScoredPerNetwork: the violations of the addresses of one IPv6
+// /64 add up and ban the /64; another /64 is another client.
+func TestIPv6ScoredPerNetwork(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Interval = 3
+	e, bans := newEnforcer(t, cfg, Options{})
+	ctx := context.Background()
+	for i, ip := range []string{"2001:db8:2::1", "2001:db8:2::2", "2001:db8:3::1"} {
+		if _, banned, err := e.Record(ctx, request(ip, "", t0), "login_limit"); banned || err != nil {
+			t.Fatalf("violation %d: banned=%v err=%v", i+1, banned, err)
+		}
+	}
+	b, banned, err := e.Record(ctx, request("2001:db8:2:0:abcd::1", "", t0), "login_limit")
+	if !banned || err != nil || b.Target.String() != "ip:2001:db8:2::/64" {
+		t.Fatalf("third violation of the /64: %+v banned=%v err=%v", b, banned, err)
+	}
+	for ip, want := range map[string]bool{"2001:db8:2::1": true, "2001:db8:2::ffff": true, "2001:db8:3::1": false} {
+		if _, ok, _ := bans.Lookup(ctx, ban.IPTarget(netip.MustParseAddr(ip)), t0); ok != want {
+			t.Errorf("%s banned = %v, want %v", ip, ok, want)
+		}
+	}
+	// Asked about one address, the report is its network's.
+	rep, _ := e.Violations(ctx, ban.AddrTarget(netip.MustParseAddr("2001:db8:2::9")), t0)
+	if rep.Target != "ip:2001:db8:2::/64" || rep.Total != 3 || rep.Ban == nil || rep.Recent[0].IP != "2001:db8:2:0:abcd::1" {
+		t.Fatalf("report = %+v", rep)
+	}
+	// IPv4-mapped addresses are their IPv4 address.
+	e.Record(ctx, request("::ffff:198.51.100.9", "", t0), "login_limit")
+	if rep, _ := e.Violations(ctx, ban.IPTarget(netip.MustParseAddr("198.51.100.9")), t0); rep.Total != 1 {
+		t.Fatalf("mapped: %+v", rep)
+	}
+}
+
+func TestIPv6PrefixConfigured(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Interval = 2
+	cfg.IPv6Prefix = 128
+	e, _ := newEnforcer(t, cfg, Options{})
+	ctx := context.Background()
+	for _, ip := range []string{"2001:db8:2::1", "2001:db8:2::2"} {
+		if _, banned, _ := e.Record(ctx, request(ip, "", t0), "login_limit"); banned {
+			t.Fatalf("%s banned: /128 scores each address on its own", ip)
+		}
+	}
+	cfg.IPv6Prefix = 48
+	e, _ = newEnforcer(t, cfg, Options{})
+	e.Record(ctx, request("2001:db8:2:1::1", "", t0), "login_limit")
+	if b, banned, _ := e.Record(ctx, request("2001:db8:2:2::1", "", t0), "login_limit"); !banned || b.Target.String() != "ip:2001:db8:2::/48" {
+		t.Fatalf("/48: %+v %v", b, banned)
+	}
+}
+
+// plainStore is a ban store without ban.Claimer.
+type plainStore struct{ m *ban.Memory }
+
+func (p plainStore) Add(ctx context.Context, b ban.Ban) error { return p.m.Add(ctx, b) }
+func (p plainStore) Remove(ctx context.Context, t ban.Target) (bool, error) {
+	return p.m.Remove(ctx, t)
+}
+func (p plainStore) Lookup(ctx context.Context, t ban.Target, now time.Time) (ban.Ban, bool, error) {
+	return p.m.Lookup(ctx, t, now)
+}
+func (p plainStore) List(ctx context.Context, now time.Time) ([]ban.Ban, error) {
+	return p.m.List(ctx, now)
+}
+
+// TestBurstStrikesOnce: a burst of violations decided concurrently — the
+// requests were all in flight when the first of them got the client banned
+// — places one ban and counts one strike, however many of them cross the
+// ban interval (non_browser scores 20: each one would). Before, one burst
+// escalated a client to its 4th strike (16h) within a second.
+func TestBurstStrikesOnce(t *testing.T) {
+	const n = 64
+	for _, tc := range []struct {
+		name, user string
+		plain      bool
+	}{
+		{"anonymous IPv6", "", false},
+		{"user", "u", false},
+		{"store without AddIfNone", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bans, _ := ban.NewMemory(context.Background(), nil)
+			var store ban.Store = bans
+			if tc.plain {
+				store = plainStore{bans}
+			}
+			var onBan atomic.Int32
+			e, err := New(DefaultConfig(), store, Options{Logger: discard(), OnBan: func(ban.Ban) { onBan.Add(1) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			var banned atomic.Int32
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					// Each request from another address of the client's /64.
+					r := request(fmt.Sprintf("2001:db8:2::%x", i+1), tc.user, t0.Add(time.Duration(i)*time.Millisecond))
+					_, ok, err := e.Record(ctx, r, "non_browser")
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						banned.Add(1)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			subject := ban.IPTarget(netip.MustParseAddr("2001:db8:2::1"))
+			if tc.user != "" {
+				subject = ban.UserTarget(tc.user)
+			}
+			rep, _ := e.Violations(ctx, subject, t0)
+			if banned.Load() != 1 || rep.Bans != 1 {
+				t.Fatalf("%d requests banned, %d strikes; want 1 and 1", banned.Load(), rep.Bans)
+			}
+			l, _ := bans.List(ctx, t0)
+			wantBans := 1
+			if tc.user != "" {
+				wantBans = 2 // the user's and the IP's
+			}
+			if len(l) != wantBans || int(onBan.Load()) != wantBans {
+				t.Fatalf("bans %+v, OnBan called %d times, want %d", l, onBan.Load(), wantBans)
+			}
+			for _, b := range l {
+				if d := b.Until.Sub(b.Created); d != 2*time.Hour {
+					t.Errorf("%s banned for %v, want the first ban's 2h", b.Target, d)
+				}
+			}
+			if st := e.Stats(); st.Banned != uint64(wantBans) || st.Recorded != n {
+				t.Fatalf("stats = %+v", st)
+			}
+		})
 	}
 }
 
@@ -305,6 +463,9 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Escalation.Max = time.Minute }, "escalation.max:"},
 		{func(c *Config) { c.Escalation.Factor = 0.5 }, "escalation.factor:"},
 		{func(c *Config) { c.MaxClients = 0 }, "max_clients:"},
+		{func(c *Config) { c.IPv6Prefix = 0 }, "ipv6_prefix:"},
+		{func(c *Config) { c.IPv6Prefix = 16 }, "ipv6_prefix:"},
+		{func(c *Config) { c.IPv6Prefix = 129 }, "ipv6_prefix:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

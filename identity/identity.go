@@ -145,17 +145,38 @@ func (r *Resolver) rightmostUntrusted(values []string, parse func(string) netip.
 	return last, last.IsValid()
 }
 
+// remoteAddr is the address of the connection's peer, IPv4-mapped
+// addresses unmapped. The zone of a link-local peer ("fe80::1%eth0") is
+// dropped rather than the address refused: the zone names the interface
+// of this host the peer was reached through, not the client, and the
+// address itself comes from the TCP connection, so it is real. Refusing
+// it would leave the request without a client address, outside every
+// per-IP limit and ban. Without the zone the address also matches
+// trusted_proxies, which a zoned address never does.
 func remoteAddr(s string) netip.Addr {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.Addr().Unmap()
+		return ap.Addr().Unmap().WithZone("")
 	}
 	if a, err := netip.ParseAddr(s); err == nil {
-		return a.Unmap()
+		return a.Unmap().WithZone("")
 	}
 	return netip.Addr{}
 }
 
+// PeerAddr is the address of the peer of a connection, from
+// http.Request.RemoteAddr, as ClientIP reads it: IPv4-mapped addresses
+// unmapped, zones dropped; the zero Addr when RemoteAddr holds none.
+func PeerAddr(remote string) netip.Addr { return remoteAddr(remote) }
+
+// plainAddr parses one address of a forwarding header. An address with a
+// zone is not believed: a zone means something only on the host that
+// wrote it, no proxy forwards a client's that way, and a client that
+// could vary it ("fe80::1%a", "%b", …) would look like ever new clients.
+// It is malformed, so the walk stops there.
 func plainAddr(s string) netip.Addr {
+	if strings.IndexByte(s, '%') >= 0 {
+		return netip.Addr{}
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.Unmap()
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 func TestClientIP(t *testing.T) {
-	r, err := New(config.Identity{}, []string{"10.0.0.0/8", "2001:db8::/32", "192.168.1.1"}, nil)
+	r, err := New(config.Identity{}, []string{"10.0.0.0/8", "2001:db8::/32", "192.168.1.1", "fe80::/10"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +44,17 @@ func TestClientIP(t *testing.T) {
 		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:80", map[string][]string{"X-Forwarded-For": {"198.51.100.7"}}, "198.51.100.7", true},
 		{"XFF with port", "10.1.2.3:80", map[string][]string{"X-Forwarded-For": {"198.51.100.7:1234"}}, "198.51.100.7", true},
 		{"IPv6 trusted hop", "[2001:db8::5]:80", map[string][]string{"X-Forwarded-For": {"2001:db9::9"}}, "2001:db9::9", true},
+		// A zone in a forwarding header is not believed: the walk stops
+		// there as at any malformed entry.
+		{"XFF with a zone", "10.1.2.3:80", map[string][]string{"X-Forwarded-For": {"fe80::1%eth0"}}, "10.1.2.3", true},
+		{"XFF with a zone left of a client", "10.1.2.3:80", map[string][]string{"X-Forwarded-For": {"fe80::1%eth0, 198.51.100.7"}}, "198.51.100.7", true},
+		{"XFF with a zone and a port", "10.1.2.3:80", map[string][]string{"X-Forwarded-For": {"[fe80::1%eth0]:443, 10.0.0.5"}}, "10.0.0.5", true},
+		{"Forwarded with a zone", "10.1.2.3:80", map[string][]string{"Forwarded": {`for="[fe80::1%25eth0]"`}, "X-Forwarded-For": {"198.51.100.7"}}, "198.51.100.7", true},
+		// A link-local peer's zone names this host's interface: dropped,
+		// the address kept (and matched against trusted_proxies).
+		{"zoned peer", "[fe80::9%eth0]:5555", nil, "fe80::9", true},
+		{"zoned trusted peer forwards", "[fe80::9%eth0]:5555", map[string][]string{"X-Forwarded-For": {"198.51.100.7"}}, "198.51.100.7", true},
+		{"zoned untrusted peer", "[2001:db9::1%eth0]:5555", map[string][]string{"X-Forwarded-For": {"198.51.100.7"}}, "2001:db9::1", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +64,7 @@ func TestClientIP(t *testing.T) {
 				req.Header[k] = v
 			}
 			ip, via := r.ClientIP(req)
-			if ip != netip.MustParseAddr(tc.want) || via != tc.viaProxy {
+			if ip != netip.MustParseAddr(tc.want) || ip.Zone() != "" || via != tc.viaProxy {
 				t.Fatalf("got %v via=%v, want %s via=%v", ip, via, tc.want, tc.viaProxy)
 			}
 		})

@@ -96,9 +96,11 @@ func (b *BufferPool) Put(buf []byte) {
 	b.p.Put(&buf)
 }
 
+// peerAddr is the connection's peer as identity.PeerAddr reads it (the
+// zone of a link-local peer dropped), so both agree on who is trusted.
 func peerAddr(s string) netip.Addr {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.Addr().Unmap()
+		return ap.Addr().Unmap().WithZone("")
 	}
 	return netip.Addr{}
 }

@@ -34,8 +34,12 @@ func runBansLookup(ctx context.Context, args []string, stdout, stderr io.Writer,
   warden bans add    TARGET --duration 2h [--reason TEXT] [flags]
   warden bans remove TARGET [flags]
 
-TARGET is ip:<address> or user:<id>. The token comes from --token, else
-WARDEN_ADMIN_TOKEN, else the file <data dir>/admin.token.
+TARGET is ip:<address>, ip:<IPv6 network>/<bits> or user:<id>. A ban on an
+IPv6 address covers its network (a /64 unless enforce.ipv6_prefix says
+otherwise; the listing shows the network), and removing it by the address
+or the network both work. Addresses with a zone (fe80::1%<interface>) are
+refused. The token comes from --token, else WARDEN_ADMIN_TOKEN, else the
+file <data dir>/admin.token.
 `
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -85,7 +89,7 @@ WARDEN_ADMIN_TOKEN, else the file <data dir>/admin.token.
 		}
 	case "add", "remove":
 		if len(pos) != 1 {
-			return fail("needs exactly one TARGET (ip:<address> or user:<id>)")
+			return fail("needs exactly one TARGET (ip:<address>, ip:<IPv6 network>/<bits> or user:<id>)")
 		}
 		t, err := ban.ParseTarget(pos[0])
 		if err != nil {
@@ -147,7 +151,14 @@ WARDEN_ADMIN_TOKEN, else the file <data dir>/admin.token.
 		fmt.Fprintf(stdout, "banned %s until %s (%s): %s\n", b.Target, b.Until.UTC().Format(time.RFC3339),
 			time.Duration(b.SecondsLeft)*time.Second, b.Reason)
 	case "remove":
-		fmt.Fprintf(stdout, "lifted the ban on %s\n", target)
+		// The server names the ban it lifted: an IPv6 address's network.
+		var lifted struct {
+			Target string `json:"target"`
+		}
+		if json.Unmarshal(body, &lifted) != nil || lifted.Target == "" {
+			lifted.Target = target.String()
+		}
+		fmt.Fprintf(stdout, "lifted the ban on %s\n", lifted.Target)
 	}
 	return 0
 }

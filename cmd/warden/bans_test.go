@@ -74,6 +74,18 @@ func TestBansCommand(t *testing.T) {
 			}
 		}},
 		{"remove missing", []string{"remove", "user:42", "--admin", srv.URL}, env, 1, "", "no ban on user:42 (HTTP 404)", nil},
+		// A ban on an IPv6 address covers its /64, and is lifted by any
+		// address of it or the network.
+		{"add IPv6", []string{"add", "ip:2001:db8:2::1", "--admin", srv.URL, "--duration", "1h"}, env, 0, "banned ip:2001:db8:2::/64 until", "", func(t *testing.T) {
+			if _, ok, _ := bans.Lookup(context.Background(), ban.IPTarget(mustAddr("2001:db8:2::2")), now); !ok {
+				t.Fatal("2001:db8:2::2 not banned")
+			}
+		}},
+		{"list IPv6", []string{"list", "--admin", srv.URL}, env, 0, "ip:2001:db8:2::/64", "", nil},
+		{"remove IPv6 by another address", []string{"remove", "ip:2001:db8:2::9", "--admin", srv.URL}, env, 0, "lifted the ban on ip:2001:db8:2::/64", "", nil},
+		{"add IPv6 network", []string{"add", "ip:2001:db8:2::/64", "--admin", srv.URL, "--duration", "1h"}, env, 0, "banned ip:2001:db8:2::/64 until", "", nil},
+		{"remove IPv6 network", []string{"remove", "ip:2001:db8:2::/64", "--admin", srv.URL}, env, 0, "lifted the ban on ip:2001:db8:2::/64", "", nil},
+		{"zone refused", []string{"add", "ip:fe80::1%eth0", "--duration", "1h"}, env, 2, "", "zone (%eth0) cannot be banned", nil},
 		{"wrong token", []string{"list", "--admin", srv.URL, "--token", "nope"}, noEnv, 1, "", "unauthorized (HTTP 401)", nil},
 		{"no token", []string{"list", "--admin", srv.URL, "--data", t.TempDir()}, noEnv, 2, "", "no admin token", nil},
 		{"bad target", []string{"add", "host:x", "--duration", "1h"}, env, 2, "", "ban target must be", nil},

@@ -55,6 +55,46 @@ func (s *Store) addRemote(ctx context.Context, b ban.Ban) error {
 	return nil
 }
 
+// AddIfNone implements ban.Claimer: one script places b unless a ban on
+// its target is in force at now, so of several instances banning one
+// client at once only one places the ban. A ban placed is mirrored
+// locally, as Add's are; while Redis is away the local mirror decides.
+func (s *Store) AddIfNone(ctx context.Context, b ban.Ban, now time.Time) (ban.Ban, bool, error) {
+	if b.Target.Kind != ban.KindIP && b.Target.Kind != ban.KindUser {
+		return ban.Ban{}, false, ban.ErrBadTarget
+	}
+	ttl := time.Until(b.Until)
+	if ttl < time.Millisecond {
+		return s.local.AddIfNone(ctx, b, now) // already over on this machine's clock
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return ban.Ban{}, false, fmt.Errorf("redis: encode ban: %w", err)
+	}
+	rctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return s.local.AddIfNone(ctx, b, now)
+	}
+	defer cancel()
+	cur, err := claimScript.Run(rctx, s.c, []string{s.banKey(b.Target), s.banIndex()},
+		data, b.Target.String(), b.Until.UnixMilli(), ttl.Milliseconds(), now.UnixMilli()).Text()
+	if errors.Is(err, goredis.Nil) { // placed
+		s.end(rctx, err)
+		if err := s.local.Add(ctx, b); err != nil {
+			return b, true, err
+		}
+		return b, true, nil
+	}
+	if s.end(rctx, err) != nil {
+		return s.local.AddIfNone(ctx, b, now)
+	}
+	var old ban.Ban
+	if err := json.Unmarshal([]byte(cur), &old); err != nil {
+		return ban.Ban{}, false, fmt.Errorf("redis: decode ban on %s: %w", b.Target, err)
+	}
+	return old, false, nil
+}
+
 // Remove implements ban.Store.
 func (s *Store) Remove(ctx context.Context, t ban.Target) (bool, error) {
 	localRemoved, _ := s.local.Remove(ctx, t)

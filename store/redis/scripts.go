@@ -133,3 +133,25 @@ if last[2] then
 end
 return 1
 `)
+
+// claimScript is banScript unless a ban on the target is in force: it
+// returns the stored ban's JSON and writes nothing when the ban key
+// exists and its indexed end is after now, else stores the ban as
+// banScript does and returns false. KEYS and ARGV as banScript's.
+var claimScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local u = redis.call('ZSCORE', KEYS[2], ARGV[2])
+  if not u or tonumber(u) > tonumber(ARGV[5]) then
+    return cur
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if last[2] then
+  redis.call('PEXPIREAT', KEYS[2], tonumber(last[2]) + 1000)
+end
+return false
+`)

@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.local = mem
-	for _, sc := range []*goredis.Script{takeScript, tallyScript, banScript} {
+	for _, sc := range []*goredis.Script{takeScript, tallyScript, banScript, claimScript} {
 		if err := sc.Load(ctx, s.c).Err(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("redis: load script: %w", err)
@@ -218,4 +218,5 @@ var (
 	_ ratelimit.Backend = (*Store)(nil)
 	_ enforce.Tally     = (*Store)(nil)
 	_ ban.Store         = (*Store)(nil)
+	_ ban.Claimer       = (*Store)(nil)
 )

@@ -2,10 +2,12 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -301,5 +303,96 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want prefix %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBurstAcrossInstancesStrikesOnce: a burst of violations from one
+// IPv6 /64, decided concurrently by two instances, places one ban on the
+// /64 and counts one strike; the ban covers every address of the /64 and
+// no other.
+func TestBurstAcrossInstancesStrikesOnce(t *testing.T) {
+	srv := startRedis(t)
+	a, b := newInstance(t, srv, time.Second), newInstance(t, srv, time.Second)
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var es []*enforce.Enforcer
+	for _, s := range []*Store{a.store, b.store} {
+		e, err := enforce.New(enforce.DefaultConfig(), s, enforce.Options{Tally: s, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e)
+	}
+	const n = 32
+	var banned atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r := &abuse.Request{Time: t0, Client: abuse.Client{IP: netip.MustParseAddr(fmt.Sprintf("2001:db8:2::%x", i+1))}}
+			_, ok, err := es[i%2].Record(ctx, r, "non_browser") // scores 20: each crosses the interval
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				banned.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	rep, err := es[0].Violations(ctx, ban.AddrTarget(netip.MustParseAddr("2001:db8:2::1")), t0)
+	if err != nil || banned.Load() != 1 || rep.Bans != 1 || rep.Target != "ip:2001:db8:2::/64" || rep.Ban == nil {
+		t.Fatalf("%d banned; report %+v, %v", banned.Load(), rep, err)
+	}
+	if !rep.Ban.Until.Equal(t0.Add(2 * time.Hour)) {
+		t.Fatalf("ban until %v, want the first ban's 2h", rep.Ban.Until)
+	}
+	if in, err := a.client.Exists(ctx, a.store.banKey(ban.IPTarget(netip.MustParseAddr("2001:db8:2::9")))).Result(); in != 1 || err != nil {
+		t.Fatalf("no ban key for the /64: %v %v", in, err)
+	}
+	for ip, want := range map[string]bool{"2001:db8:2::1": true, "2001:db8:2::ffff": true, "2001:db8:3::1": false} {
+		network, addr, _ := ban.Scope{}.Lookups(netip.MustParseAddr(ip))
+		if _, ok, err := b.store.LookupAny(ctx, []ban.Target{network, addr}, t0); ok != want || err != nil {
+			t.Errorf("%s banned = %v (%v), want %v", ip, ok, err, want)
+		}
+	}
+	list, _ := a.store.List(ctx, t0)
+	if len(list) != 1 || list[0].Target.String() != "ip:2001:db8:2::/64" {
+		t.Fatalf("List = %+v", list)
+	}
+	if removed, err := b.store.Remove(ctx, list[0].Target); !removed || err != nil {
+		t.Fatalf("Remove = %v %v", removed, err)
+	}
+}
+
+func TestAddIfNone(t *testing.T) {
+	srv := startRedis(t)
+	a, b := newInstance(t, srv, 20*time.Millisecond), newInstance(t, srv, time.Second)
+	ctx := context.Background()
+	tg := ban.IPTarget(netip.MustParseAddr("2001:db8:5::1"))
+	first := ban.Ban{Target: tg, Reason: "first", Created: t0, Until: time.Now().Add(time.Hour)}
+	if got, added, err := a.store.AddIfNone(ctx, first, t0); !added || err != nil || got.Reason != "first" {
+		t.Fatalf("first claim: %+v %v %v", got, added, err)
+	}
+	second := first
+	second.Reason = "second"
+	if got, added, err := b.store.AddIfNone(ctx, second, t0); added || err != nil || got.Reason != "first" {
+		t.Fatalf("second claim: %+v %v %v, want the first ban", got, added, err)
+	}
+	// After the ban's end (on the caller's clock) the claim succeeds.
+	if _, added, err := b.store.AddIfNone(ctx, second, time.Now().Add(2*time.Hour)); !added || err != nil {
+		t.Fatalf("claim after the end: %v %v", added, err)
+	}
+	// While Redis is away, A's mirror decides.
+	srv.stop()
+	other := ban.Ban{Target: ban.UserTarget("7"), Created: t0, Until: time.Now().Add(time.Hour)}
+	for i, want := range []bool{true, false} {
+		if _, added, err := a.store.AddIfNone(ctx, other, t0); added != want || err != nil {
+			t.Fatalf("claim %d during the outage: %v %v", i+1, added, err)
+		}
 	}
 }

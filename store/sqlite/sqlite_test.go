@@ -104,6 +104,52 @@ func TestBansSurviveReopen(t *testing.T) {
 	}
 }
 
+// TestIPv6BansSurviveReopen: a ban on an IPv6 network is stored as
+// "ip:2001:db8:2::/64" and, loaded back, still covers every address of it;
+// a ban on one address (as stored before IPv6 bans covered networks)
+// still covers that address.
+func TestIPv6BansSurviveReopen(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	now := time.Now()
+	mem, err := ban.NewMemory(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range []ban.Target{ban.IPTarget(netip.MustParseAddr("2001:db8:2::1")), ban.AddrTarget(netip.MustParseAddr("2001:db8:4::1"))} {
+		if err := mem.Add(ctx, ban.Ban{Target: tg, Created: now, Until: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stored []string
+	rows, err := db.db.QueryContext(ctx, `SELECT target FROM bans ORDER BY target`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		stored = append(stored, s)
+	}
+	rows.Close()
+	if strings.Join(stored, " ") != "ip:2001:db8:2::/64 ip:2001:db8:4::1" {
+		t.Fatalf("stored targets %q", stored)
+	}
+	db = reopen(t, db, path)
+	mem2, err := ban.NewMemory(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[string]bool{"2001:db8:2::2": true, "2001:db8:3::1": false, "2001:db8:4::1": true, "2001:db8:4::2": false} {
+		network, addr, _ := ban.Scope{}.Lookups(netip.MustParseAddr(ip))
+		_, okN, _ := mem2.Lookup(ctx, network, now)
+		_, okA, _ := mem2.Lookup(ctx, addr, now)
+		if (okN || okA) != want {
+			t.Errorf("%s banned after reopen = %v, want %v", ip, okN || okA, want)
+		}
+	}
+}
+
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
