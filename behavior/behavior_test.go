@@ -396,6 +396,23 @@ func TestValidate(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatal(err)
 	}
+	for _, tt := range []struct {
+		edit func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.SlowScan.Window = 0 }, "slow_scan.window: must be > 0"},
+		{func(c *Config) { c.SlowScan.DistinctPaths = 2 }, "slow_scan.distinct_paths: must be in [5, 500]"},
+		{func(c *Config) { c.SlowScan.DistinctPaths = 1000 }, "slow_scan.distinct_paths: must be in [5, 500]"},
+		{func(c *Config) { c.SlowScan.BlockPaths = 30 }, "slow_scan.block_paths: must be in [distinct_paths (40), 500]"},
+		{func(c *Config) { c.SlowScan.MinShare = 1.5 }, "slow_scan.min_share: must be in [0, 1]"},
+		{func(c *Config) { c.Weights = map[string]float64{SlowScan: 2} }, "weights.slow_scan: must be in [0, 1]"},
+	} {
+		c := DefaultConfig()
+		tt.edit(&c)
+		if err := c.Validate(); err == nil || err.Error() != tt.want {
+			t.Errorf("Validate = %v, want %q", err, tt.want)
+		}
+	}
 }
 
 func TestDetectAllocs(t *testing.T) {

@@ -23,6 +23,7 @@ const (
 	PayloadProbing     = "payload_probing"
 	UARotation         = "ua_rotation"
 	ProtocolProbe      = "protocol_probe"
+	SlowScan           = "slow_scan"
 )
 
 // defaultWeights is the confidence each finding carries (the documented
@@ -42,6 +43,7 @@ var defaultWeights = map[string]float64{
 	PayloadProbing:     0.95,
 	UARotation:         0.7,
 	ProtocolProbe:      0.7,
+	SlowScan:           0.7,
 }
 
 // Limit is "Max events within Window".
@@ -85,8 +87,22 @@ type Config struct {
 		Ratio       float64       `yaml:"ratio"`
 		Window      time.Duration `yaml:"window"`
 	} `yaml:"error_storm"`
-	Discovery      Limit `yaml:"discovery"`       // 400/404/410 on non-static paths; GREY at max, BLACK at 3×max
-	Scanning       Limit `yaml:"scanning"`        // distinct non-static paths; GREY at max, BLACK at 2×max
+	Discovery Limit `yaml:"discovery"` // 400/404/410 on non-static paths; GREY at max, BLACK at 3×max
+	Scanning  Limit `yaml:"scanning"`  // distinct non-static paths; GREY at max, BLACK at 2×max
+	// SlowScan is content discovery over a long window, for scanners
+	// paced below the per-minute limits: distinct path shapes (ID-like
+	// segments folded, so records that are gone count once) the upstream
+	// answered 404, 405 or 410, on non-static paths.
+	SlowScan struct {
+		Window        time.Duration `yaml:"window"`
+		DistinctPaths int           `yaml:"distinct_paths"` // GREY (logged, not scored) at this many in the window
+		BlockPaths    int           `yaml:"block_paths"`    // BLACK at this many
+		// MinShare: either tier only while the missing paths are at least
+		// this share of the client's answered non-static requests, so that
+		// an address many people share, whose few typos each add up, is
+		// not taken for a scanner.
+		MinShare float64 `yaml:"min_share"`
+	} `yaml:"slow_scan"`
 	Sensitive      Limit `yaml:"sensitive"`       // one hit is GREY, max hits in window BLACK
 	UARotation     Limit `yaml:"ua_rotation"`     // distinct user agents from one client
 	PayloadProbing Limit `yaml:"payload_probing"` // verdicts of PayloadDetectors
@@ -151,6 +167,10 @@ func DefaultConfig() Config {
 	c.ErrorStorm.Window = time.Minute
 	c.Discovery = Limit{Max: 10, Window: time.Minute}
 	c.Scanning = Limit{Max: 90, Window: time.Minute}
+	c.SlowScan.Window = time.Hour
+	c.SlowScan.DistinctPaths = 40
+	c.SlowScan.BlockPaths = 50
+	c.SlowScan.MinShare = 0.25
 	c.Sensitive = Limit{Max: 3, Window: 10 * time.Minute}
 	c.UARotation = Limit{Max: 10, Window: time.Minute}
 	c.PayloadProbing = Limit{Max: 3, Window: 10 * time.Minute}
@@ -176,6 +196,10 @@ func DefaultConfig() Config {
 		"css", "js", "mjs", "map", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "wav", "ts"}
 	return c
 }
+
+// maxScanPaths bounds the slow-scan thresholds: past it the sketch's
+// bitmaps are too full to count well (see scanSketch).
+const maxScanPaths = 500
 
 // Validate checks c; errors start with the field path within the section.
 func (c Config) Validate() error {
@@ -217,6 +241,17 @@ func (c Config) Validate() error {
 	}
 	add(c.Discovery.validate("discovery"))
 	add(c.Scanning.validate("scanning"))
+	if s := c.SlowScan; s.Window <= 0 {
+		add(errors.New("slow_scan.window: must be > 0"))
+	}
+	if s := c.SlowScan; s.DistinctPaths < 5 || s.DistinctPaths > maxScanPaths {
+		add(fmt.Errorf("slow_scan.distinct_paths: must be in [5, %d]", maxScanPaths))
+	} else if s.BlockPaths < s.DistinctPaths || s.BlockPaths > maxScanPaths {
+		add(fmt.Errorf("slow_scan.block_paths: must be in [distinct_paths (%d), %d]", s.DistinctPaths, maxScanPaths))
+	}
+	if s := c.SlowScan; !(s.MinShare >= 0 && s.MinShare <= 1) {
+		add(errors.New("slow_scan.min_share: must be in [0, 1]"))
+	}
 	add(c.Sensitive.validate("sensitive"))
 	add(c.UARotation.validate("ua_rotation"))
 	add(c.PayloadProbing.validate("payload_probing"))

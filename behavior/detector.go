@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -55,6 +56,8 @@ type Detector struct {
 	payloadDet map[string]bool
 	userParams map[string]bool
 	w          [numScenarios]float64 // effective weights, by scenario index
+	scanGate   uint8                 // sketch bits below which no slow scan is possible
+	scanKey    uint64                // secret key of the sketch's bit choice
 
 	shard [shards]shard
 	umu   sync.Mutex
@@ -103,6 +106,8 @@ func New(cfg Config) (*Detector, error) {
 		black:      math.Max(cfg.BlackConfidence, 0.95),
 		payloadDet: make(map[string]bool),
 		seed:       maphash.MakeSeed(),
+		scanGate:   scanGateBits(cfg.SlowScan.DistinctPaths),
+		scanKey:    rand.Uint64(),
 	}
 	for i, k := range scenarioNames {
 		d.w[i] = cfg.weight(k)
@@ -264,12 +269,13 @@ const (
 	sPayloadProbing
 	sUARotation
 	sProtocolProbe
+	sSlowScan
 	numScenarios
 )
 
 var scenarioNames = [numScenarios]string{
 	Flood, ElevatedRate, ErrorStorm, SensitivePath, ContentDiscovery, EndpointScan, IDEnumeration,
-	CredentialStuffing, BruteForce, BurstAfterIdle, PayloadProbing, UARotation, ProtocolProbe,
+	CredentialStuffing, BruteForce, BurstAfterIdle, PayloadProbing, UARotation, ProtocolProbe, SlowScan,
 }
 
 // scenarioBits numbers the violation types for Detector.unreported.
@@ -277,6 +283,7 @@ var scenarioBits = map[string]uint16{
 	Flood: 1 << 0, ElevatedRate: 1 << 1, ErrorStorm: 1 << 2, SensitivePath: 1 << 3, ContentDiscovery: 1 << 4,
 	EndpointScan: 1 << 5, IDEnumeration: 1 << 6, CredentialStuffing: 1 << 7, BruteForce: 1 << 8,
 	BurstAfterIdle: 1 << 9, PayloadProbing: 1 << 10, UARotation: 1 << 11, ProtocolProbe: 1 << 12,
+	SlowScan: 1 << 13,
 }
 
 // unreported drops the GREY findings already reported for this client in
@@ -395,6 +402,11 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 		} else if n >= float64(cfg.Scanning.Max) && !grace {
 			dst = d.add(dst, sEndpointScan, d.w[sEndpointScan], "%.0f distinct paths in %s", n, cfg.Scanning.Window)
 		}
+	}
+	// c.scanBits, on a line every request reads, keeps the sketch's
+	// lines out of ordinary requests
+	if c.scanBits >= d.scanGate && d.w[sSlowScan] > 0 {
+		dst = d.slowScan(c, t, grace, dst)
 	}
 	if ri.sensCat != "" {
 		n := c.sensitive.count(t, cfg.Sensitive.Window) + 1
@@ -662,6 +674,9 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	if !ri.static && (o.Status == 400 || o.Status == 404 || o.Status == 410) {
 		c.notFound.add(t, cfg.Discovery.Window, 1)
+	}
+	if !ri.static && o.Action < abuse.Reject && d.w[sSlowScan] > 0 { // answered by the upstream
+		d.observeScan(c, r, t, o.Status)
 	}
 	if ri.sensCat != "" {
 		c.sensitive.add(t, cfg.Sensitive.Window, 1)

@@ -1,7 +1,8 @@
 // Package behavior detects abuse that no single request shows: floods,
-// error storms, sensitive-path probing, content discovery, endpoint
-// scanning, ID enumeration (BOLA), credential stuffing and brute force,
-// bursts after idle, user-agent rotation and repeated payload probing.
+// error storms, sensitive-path probing, content discovery (also paced
+// over an hour: slow scans), endpoint scanning, ID enumeration (BOLA),
+// credential stuffing and brute force, bursts after idle, user-agent
+// rotation and repeated payload probing.
 //
 // A Detector keeps a small fixed-size record per client (the user when one
 // is known, else the IP) in a sharded, capped table with least-recently-seen

@@ -70,6 +70,7 @@ type client struct {
 	pathPos    uint8
 	uaPos      uint8
 	userPos    uint8
+	scanBits   uint8 // scan.bits() as last observed: an upper bound of its bits now
 	ids        [idTracks]idTrack
 
 	uas   [uaRing]uint32
@@ -83,7 +84,10 @@ type client struct {
 
 	rings [idTracks][idRing]idEntry
 
-	_ [16]byte // rounds the table's node up to whole cache lines (TestClientLayout)
+	// Read only for clients that have asked for a missing path lately;
+	// its 80 bytes round the table's node up to whole cache lines
+	// (TestClientLayout).
+	scan scanSketch
 }
 
 // userRecord tracks failed logins against one username across IPs.

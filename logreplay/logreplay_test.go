@@ -564,3 +564,45 @@ func FuzzParseNginxError(f *testing.F) {
 		}
 	})
 }
+
+// TestSlowScanLog replays testdata/slowscan.log, an hour of a site's
+// access log (combined format, the log's own timestamps):
+//
+//   - 198.51.100.30 tries 100 words of a content-discovery list, one
+//     every 1.5 s, all 404;
+//   - 198.51.100.31 tries 100 more, one every 10 s: under every
+//     per-minute limit, so content discovery never sees it;
+//   - 198.51.100.32 reads articles for an hour, with their assets, a
+//     missing favicon and 20 missing pages (old bookmarks) spread over it;
+//   - 198.51.100.33's pages ask for 120 avatars never uploaded, all 404.
+//
+// Both scanners raise slow_scan; the slow one nothing else; the reader
+// and the avatars nothing at all.
+func TestSlowScanLog(t *testing.T) {
+	raw, err := os.ReadFile("testdata/slowscan.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, alerts := runLog(t, string(raw), nil)
+	got := map[string]map[string]bool{}
+	for _, a := range alerts {
+		if got[a.Client] == nil {
+			got[a.Client] = map[string]bool{}
+		}
+		got[a.Client][a.Scenario] = true
+	}
+	if !got["ip:198.51.100.30"]["slow_scan"] {
+		t.Errorf("scanner at 1.5 s: %v, want slow_scan", got["ip:198.51.100.30"])
+	}
+	if slow := got["ip:198.51.100.31"]; !slow["slow_scan"] || len(slow) != 1 {
+		t.Errorf("scanner at 10 s: %v, want slow_scan alone", slow)
+	}
+	for _, c := range []string{"ip:198.51.100.32", "ip:198.51.100.33"} {
+		if len(got[c]) > 0 {
+			t.Errorf("%s flagged %v", c, got[c])
+		}
+	}
+	if sum.Malformed != 0 || sum.Flagged["slow_scan"] != 2 {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,31 @@ func TestInspectCommand(t *testing.T) {
 	}
 	if !strings.Contains(lines[4], `"error"`) {
 		t.Errorf("malformed line not reported: %s", lines[4])
+	}
+}
+
+// TestReplaySlowScan: `warden replay` runs behaviour with the log's own
+// timestamps, so an hour of log shows what the long slow-scan window sees
+// in a second (see logreplay's TestSlowScanLog for the log).
+func TestReplaySlowScan(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"replay", "--format", "combined", "../../logreplay/testdata/slowscan.log"},
+		env{strings.NewReader(""), &out, &errb, noEnv})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{`"client":"ip:198.51.100.30","scenario":"slow_scan"`, `"client":"ip:198.51.100.31","scenario":"slow_scan"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s alert:\n%s", want, out.String())
+		}
+	}
+	for _, c := range []string{"198.51.100.32", "198.51.100.33"} {
+		if strings.Contains(out.String(), c) {
+			t.Errorf("%s flagged:\n%s", c, out.String())
+		}
+	}
+	if !regexp.MustCompile(`slow_scan\s+2\n`).MatchString(out.String()) {
+		t.Errorf("summary does not count two slow scanners:\n%s", out.String())
 	}
 }
 

@@ -132,6 +132,7 @@ func newInstance(t testing.TB, srv *server, retry time.Duration) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.settle = 20 * time.Millisecond // so that a test sees the recovery logged at once
 	in.store = s
 	// go-redis sends a one-time command before a client's first pipeline;
 	// get it out of the way so tests count steady-state round trips.

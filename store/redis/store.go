@@ -55,7 +55,9 @@ func (c Config) Validate() error {
 type Options struct {
 	Logger *slog.Logger // nil: slog.Default()
 	// Client, when set, is used instead of dialing Config.URL (tests add
-	// hooks to it). The Store does not close it.
+	// hooks to it). The Store does not close it. Either way New makes
+	// go-redis log through slog at debug level (redis.SetLogger is
+	// process-wide; see installLibLogger).
 	Client goredis.UniversalClient
 	// OnFailure, when set, is called for each call that failed or was
 	// refused while Redis is down (e.g. metrics.StoreFallback("redis")).
@@ -71,7 +73,9 @@ type Options struct {
 // waiting for a dial. Callers fall back to local state. Bans this instance
 // placed are mirrored in memory and answered from there while Redis is
 // away. The first failure of an outage is logged (and later ones at most
-// once a minute), the recovery is logged, and Stats counts both.
+// once a minute), the recovery is logged, and Stats counts both. go-redis'
+// own lines (its pool prints one per failed dial) are logged at debug
+// level only: see installLibLogger.
 type Store struct {
 	c       goredis.UniversalClient
 	owned   bool
@@ -84,7 +88,10 @@ type Store struct {
 
 	downUntil atomic.Int64 // unix ns; 0 when up
 	down      atomic.Bool
+	upAt      atomic.Int64 // unix ns of the latest recovery
+	settle    time.Duration
 	outageLog rate.Sometimes
+	backLog   atomic.Bool // the current outage was logged, its end not yet
 
 	failures atomic.Uint64 // calls answered with an error
 	outages  atomic.Uint64
@@ -99,11 +106,12 @@ var ErrUnavailable = errors.New("redis unavailable")
 func New(ctx context.Context, cfg Config, opt Options) (*Store, error) {
 	s := &Store{
 		c: opt.Client, prefix: cfg.Prefix, timeout: cfg.Timeout, retry: cfg.RetryAfter, log: opt.Logger, onFail: opt.OnFailure,
-		outageLog: rate.Sometimes{First: 1, Interval: time.Minute},
+		outageLog: rate.Sometimes{First: 1, Interval: time.Minute}, settle: settle,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	installLibLogger()
 	if s.c == nil {
 		if err := cfg.Validate(); err != nil {
 			return nil, err
@@ -153,14 +161,28 @@ func (s *Store) begin(ctx context.Context) (context.Context, context.CancelFunc,
 	return ctx, cancel, nil
 }
 
+// settle is how long Redis must answer after an outage before the
+// outage is over: a failure sooner marks the store down again but
+// belongs to the same outage, neither counted nor logged again, and the
+// recovery is logged once the store has been up this long. go-redis,
+// after PoolSize failed dials, fails the calls that need a new
+// connection with the last dial error until its background probe, once
+// a second, gets through; so for a second or so after Redis is back,
+// calls on pooled connections succeed while others fail.
+const settle = 3 * time.Second
+
 // end records the outcome of a call: an error (other than redis.Nil and
 // the caller's own cancellation) marks the store down; a success after an
-// outage marks it up.
+// outage marks it up (see settle).
 func (s *Store) end(ctx context.Context, err error) error {
 	if err == nil || errors.Is(err, goredis.Nil) {
 		if s.down.Load() && s.down.CompareAndSwap(true, false) {
-			s.log.Info("redis is back; sharing state again")
+			s.upAt.Store(time.Now().UnixNano())
 			go s.resync()
+		}
+		if s.backLog.Load() && !s.down.Load() && time.Now().UnixNano()-s.upAt.Load() >= int64(s.settle) &&
+			s.backLog.CompareAndSwap(true, false) {
+			s.log.Info("redis is back; sharing state again")
 		}
 		return err
 	}
@@ -169,9 +191,10 @@ func (s *Store) end(ctx context.Context, err error) error {
 	}
 	s.failed()
 	s.downUntil.Store(time.Now().Add(s.retry).UnixNano())
-	if s.down.CompareAndSwap(false, true) {
+	if s.down.CompareAndSwap(false, true) && time.Now().UnixNano()-s.upAt.Load() >= int64(s.settle) {
 		s.outages.Add(1)
 		s.outageLog.Do(func() {
+			s.backLog.Store(true)
 			s.log.Warn("redis unavailable; deciding on local state until it is back", "err", err)
 		})
 	}
@@ -202,7 +225,7 @@ func (s *Store) failed() {
 type Stats struct {
 	Down     bool   // Redis is currently treated as unreachable
 	Failures uint64 // calls that failed or were refused while down
-	Outages  uint64 // transitions from up to down
+	Outages  uint64 // transitions from up to down, but for relapses within settle of a recovery
 }
 
 // Stats returns the Store's counters.

@@ -250,7 +250,7 @@ func TestOutageSurvived(t *testing.T) {
 
 	srv.start() // same port, empty, scripts gone
 	deadline := time.Now().Add(10 * time.Second)
-	for a.store.Stats().Down {
+	for a.store.Stats().Down || !strings.Contains(a.logs.String(), "redis is back") {
 		if time.Now().After(deadline) {
 			t.Fatalf("sharing did not resume: %+v\n%s", a.store.Stats(), a.logs.String())
 		}
