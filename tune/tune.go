@@ -18,7 +18,9 @@ type Options struct {
 	// findings needs before it looks like a false positive (default 5).
 	MinClients int
 	// MaxConfidence is the mean confidence at or above which findings
-	// look like attacks, whoever sent them (default 0.9).
+	// look like attacks, whoever sent them (default 0.95: the payload
+	// detector gives real attacks 0.98 to 1, and false positives such as a
+	// video embed in a comment often 0.9 or so).
 	MaxConfidence float64
 	// SprayGroups is how many distinct groups (route, field and class; or
 	// detector and route) one client must have findings in to count as
@@ -37,7 +39,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	o.MinClients = cmp.Or(o.MinClients, 5)
-	o.MaxConfidence = cmp.Or(o.MaxConfidence, 0.9)
+	o.MaxConfidence = cmp.Or(o.MaxConfidence, 0.95)
 	o.SprayGroups = cmp.Or(o.SprayGroups, 4)
 	o.MaxGroups = cmp.Or(o.MaxGroups, 10000)
 	o.MaxClients = cmp.Or(o.MaxClients, 200000)
@@ -332,7 +334,6 @@ type Proposal struct {
 	Locs     []string
 	Example  string // redacted excerpt
 	FromPath bool   // Route was made from the path: no pattern matched
-	Detail   []string
 }
 
 // Result applies the heuristic to what was added.

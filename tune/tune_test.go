@@ -64,7 +64,7 @@ func TestProposals(t *testing.T) {
 		{"too few clients",
 			falsePositives(4, "POST /api/posts", "body", 0.7, "block"), nil, nil},
 		{"near-certain findings look like attacks",
-			falsePositives(20, "POST /api/posts", "body", 0.95, "block"), nil, nil},
+			falsePositives(20, "POST /api/posts", "body", 0.97, "block"), nil, nil},
 		{"findings enforce mode would only log",
 			falsePositives(20, "POST /api/posts", "body", 0.7, ""), nil, nil},
 		{"one client spraying fields and classes",

@@ -22,7 +22,7 @@ func runTune(ctx context.Context, args []string, e env) int {
 	since := fs.Duration("since", 24*time.Hour, "read the decisions of this long before now (store; a FILE only when given)")
 	data := fs.String("data", "", "data directory holding warden.db (default: the config's, ./warden-data)")
 	minClients := fs.Int("min-clients", 5, "distinct ordinary clients a group of findings needs to be proposed")
-	maxConf := fs.Float64("max-confidence", 0.9, "mean confidence at or above which findings look like attacks")
+	maxConf := fs.Float64("max-confidence", 0.95, "mean confidence at or above which findings look like attacks")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: warden tune [--config FILE] [--since DURATION] [--data DIR] [FILE|-]\n\n"+
 			"Reads a monitor-mode run's decisions (the event store, or a JSON Lines decision log\n"+
