@@ -21,8 +21,12 @@ func (g *Guard) record(req *abuse.Request, d *Decision, status int, latency, dec
 	if g.events == nil {
 		return
 	}
-	if d.Would != abuse.Allow || d.Confidence > g.cfg.Policy.LogThreshold || g.cfg.Log.Requests {
-		g.events.Enqueue(eventlog.FromDecision(req, status, d.Would, string(d.Mode), d.Verdicts))
+	if d.Would != abuse.Allow || g.cfg.Log.Requests {
+		e := eventlog.FromDecision(req, status, d.Action, string(d.Mode), d.Verdicts)
+		if d.Would != d.Action {
+			e.Would = d.Would.String()
+		}
+		g.events.Enqueue(e)
 	}
 }
 

@@ -30,7 +30,9 @@ func (g *Guard) verdictAction(v *abuse.Verdict) abuse.Action {
 
 // VerdictAction is the action one verdict asks for under policy p: its
 // own Action when set, else Block at or above the block threshold, Log
-// above the log threshold or when it names a violation, else Allow.
+// above the log threshold, else Allow. A violation name alone does not
+// log: a finding at or below log_threshold is one the operator chose not
+// to hear about, and logging it anyway made monitor runs noisy.
 func VerdictAction(p config.Policy, v *abuse.Verdict) abuse.Action {
 	if v.Action != abuse.Allow {
 		return v.Action
@@ -38,7 +40,7 @@ func VerdictAction(p config.Policy, v *abuse.Verdict) abuse.Action {
 	switch {
 	case v.Confidence >= p.BlockThreshold:
 		return abuse.Block
-	case v.Confidence > p.LogThreshold || v.Violation != "":
+	case v.Confidence > p.LogThreshold:
 		return abuse.Log
 	}
 	return abuse.Allow

@@ -101,13 +101,16 @@
     tb.replaceChildren();
     const counts = {};
     for (const e of data.events) {
-      counts[e.action] = (counts[e.action] || 0) + 1;
+      // A monitor-mode line says what happened (action) and, apart, what
+      // enforce mode would have done (would): show both, never merge them.
+      const action = e.would ? e.action + " (would " + e.would + ")" : e.action;
+      counts[action] = (counts[action] || 0) + 1;
       const client = (e.client.ip || "") + (e.client.user ? " user:" + e.client.user : "");
       // The log line's JSON writes empty lists as null.
       const dets = (e.abuse && e.abuse.detectors || []).map((d) =>
         d.name + " " + d.confidence.toFixed(2) + (d.violation ? " [" + d.violation + "]" : "") +
         (d.messages && d.messages.length ? ": " + d.messages.join("; ") : "")).join(" | ");
-      tb.appendChild(row([new Date(e.time).toLocaleTimeString(), e.action, e.status, client,
+      tb.appendChild(row([new Date(e.time).toLocaleTimeString(), action, e.status, client,
         e.method + " " + e.path + (e.route ? "  (" + e.route + ")" : ""), dets], [0, 1, 2]));
     }
     const box = $("counts");

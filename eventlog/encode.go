@@ -34,6 +34,10 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = appendString(b, e.Action)
 	b = append(b, `,"mode":`...)
 	b = appendString(b, e.Mode)
+	if e.Would != "" {
+		b = append(b, `,"would":`...)
+		b = appendString(b, e.Would)
+	}
 	if a := e.Abuse; a != nil {
 		b = append(b, `,"abuse":{"confidence":`...)
 		b = appendFloat(b, a.Confidence)

@@ -40,7 +40,9 @@ func encodeCases() []Event {
 		{Name: "z", Confidence: 1e21},
 	}}
 	empty := Event{Abuse: &Abuse{}}
-	return []Event{blockedEv, allowEv, odd, empty, {}}
+	monitored := New(sampleRequest(), abuse.Outcome{Status: 200, Action: abuse.Log, Verdicts: blocked().Verdicts}, "monitor")
+	monitored.Would = "block"
+	return []Event{blockedEv, allowEv, odd, empty, {}, monitored}
 }
 
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {

@@ -36,11 +36,12 @@ const AbuseThreshold = 0.5
 // log line, field for field:
 //
 //	{"time":…,"request_id":…,"client":{"ip":…,"user":…},"method":…,"route":…,
-//	 "path":…,"status":…,"action":…,"mode":…,"abuse":{"confidence":…,"detectors":[
+//	 "path":…,"status":…,"action":…,"mode":…,"would":…,"abuse":{"confidence":…,"detectors":[
 //	 {"name":…,"confidence":…,"violation":…,"messages":[…]}]}}
 //
-// abuse is present when the highest confidence is above AbuseThreshold or
-// the action is not allow. Build events with New, which applies the bounds.
+// would is present only when a monitor mode held an action back. abuse is
+// present when the highest confidence is above AbuseThreshold or the
+// action is not allow. Build events with New, which applies the bounds.
 type Event struct {
 	Time      time.Time `json:"time"`
 	RequestID string    `json:"request_id"`
@@ -49,9 +50,13 @@ type Event struct {
 	Route     string    `json:"route"`
 	Path      string    `json:"path"` // escaped path without the query, at most MaxPathBytes
 	Status    int       `json:"status"`
-	Action    string    `json:"action"` // abuse.Action's name: allow, log, reject, throttle, too_large, block, ban
+	Action    string    `json:"action"` // what Warden did, abuse.Action's name: allow, log, reject, throttle, too_large, block, ban
 	Mode      string    `json:"mode"`   // enforce or monitor
-	Abuse     *Abuse    `json:"abuse,omitempty"`
+	// Would is what enforce mode would have done, set only when a monitor
+	// mode held that back (Action is then log): a monitor-mode line says
+	// what would have happened without claiming it happened.
+	Would string `json:"would,omitempty"`
+	Abuse *Abuse `json:"abuse,omitempty"`
 }
 
 // Client is who asked.
@@ -90,9 +95,9 @@ func New(r *abuse.Request, o abuse.Outcome, mode string) Event {
 }
 
 // FromDecision is New for a pipeline that keeps its decision in its own
-// type: status is the answer's HTTP status, action the action taken (or,
-// in monitor mode, the one enforce mode would have taken, with mode
-// "monitor"), verdicts the detectors' verdicts (read, not retained).
+// type: status is the answer's HTTP status, action the action taken (in
+// monitor mode at most log; the caller sets Would to what enforce mode
+// would have done), verdicts the detectors' verdicts (read, not retained).
 func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string, verdicts []abuse.Verdict) Event {
 	conf := maxConfidence(verdicts)
 	withAbuse := conf > AbuseThreshold || action != abuse.Allow

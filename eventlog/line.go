@@ -96,6 +96,9 @@ func WriteLine(ctx context.Context, h slog.Handler, e *Event) error {
 		slog.String("action", e.Action),
 		slog.String("mode", e.Mode),
 	)
+	if e.Would != "" {
+		rec.AddAttrs(slog.String("would", e.Would))
+	}
 	if e.Abuse != nil {
 		rec.AddAttrs(slog.Group("abuse",
 			slog.Float64("confidence", e.Abuse.Confidence),

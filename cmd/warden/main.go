@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"check-config": {runCheckConfig, "validate a config file"},
 		"inspect":      {runInspect, "check JSON Lines requests with the stateless detectors"},
 		"replay":       {runReplay, "replay an access log through the behaviour detectors"},
+		"tune":         {runTune, "propose exclusions and per-route modes from a monitor-mode run"},
 		"bans":         {runBansCommand, "list, add or remove bans through the admin API"},
 		"version":      {runVersion, "print the version"},
 	}

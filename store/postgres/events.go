@@ -327,3 +327,43 @@ func (s *Store) deleteChunk(ctx context.Context, t time.Time) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
+
+// ScanEvents calls fn for every event in PostgreSQL with from <= time <
+// to, oldest first, streaming rows so that a long window need not fit in
+// memory (warden tune reads a day of decisions this way), and stops at
+// fn's first error, which it returns. Unlike a listing it bounds no
+// query by the Store's timeout (a large scan takes longer); ctx bounds
+// it. Events still waiting in the fallback after an outage are not
+// included: they are read once the backfill has copied them.
+func (s *Store) ScanEvents(ctx context.Context, from, to time.Time, fn func(eventlog.Event) error) error {
+	sctx, cancel := context.WithTimeout(ctx, s.timeout)
+	err := s.ensureSchema(sctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("postgres: scan events: %w", err)
+	}
+	rows, err := s.pool.Query(ctx,
+		`SELECT data FROM `+table+` WHERE time_ns >= $1 AND time_ns < $2 ORDER BY time_ns, id`,
+		sqlite.UnixNanos(from), sqlite.UnixNanos(to))
+	if err != nil {
+		return fmt.Errorf("postgres: scan events: %w", err)
+	}
+	defer rows.Close()
+	var data []byte
+	for rows.Next() {
+		if err := rows.Scan(&data); err != nil {
+			return fmt.Errorf("postgres: scan events: %w", err)
+		}
+		var e eventlog.Event
+		if err := json.Unmarshal(data, &e); err != nil {
+			return fmt.Errorf("postgres: scan events: %w: %w", errDecode, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: scan events: %w", err)
+	}
+	return nil
+}
