@@ -8,6 +8,7 @@ import (
 
 	li "github.com/corazawaf/libinjection-go"
 
+	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload/internal/decode"
 )
 
@@ -195,34 +196,31 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 	}
 	s.sigW[id] = fw
 	if fw > s.best[c].w {
-		s.best[c] = evidence{w: fw, sig: int32(id), loc: s.loc, kind: s.kind, name: excerpt(s.name, 0, 32), excerpt: excerpt(v, pos, maxExcerpt)}
+		e := evidence{w: fw, sig: int32(id), loc: s.loc, kind: s.kind, name: redact.Window(s.name, 0, 32), excerpt: redact.Mark}
+		if !s.secretValue() {
+			e.excerpt = redact.Window(v, pos, maxExcerpt)
+		}
+		s.best[c] = e
 	}
 }
 
-// excerpt returns at most n printable bytes of v around pos.
-func excerpt(v []byte, pos, n int) string {
-	if len(v) == 0 {
-		return ""
+// secretText reports whether the value at the current location is a
+// secret that an application takes as a string: a field of a query, form,
+// multipart or JSON body named for one (see inspectSecret).
+func (s *scan) secretText() bool {
+	switch s.loc {
+	case "query", "form", "multipart", "json":
+		return s.d.secrets.MatchBytes(s.name)
 	}
-	start := pos - 12
-	if start < 0 {
-		start = 0
-	}
-	if start > len(v) {
-		start = len(v)
-	}
-	end := start + n
-	if end > len(v) {
-		end = len(v)
-	}
-	b := make([]byte, 0, end-start)
-	for _, c := range v[start:end] {
-		if c < 0x20 || c >= 0x7f {
-			c = '.'
-		}
-		b = append(b, c)
-	}
-	return string(b)
+	return false
+}
+
+// secretValue reports whether the value at the current location is a
+// secret by its name: a field named for one (password, token, api_key,
+// Authorization, …) or any cookie, which holds a session when it holds
+// anything.
+func (s *scan) secretValue() bool {
+	return s.loc == "cookie" || s.d.secrets.MatchBytes(s.name)
 }
 
 // value inspects one value (or name) at the current location. v is the
@@ -280,6 +278,10 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		return
 	}
 	if s.repeat(v) {
+		return
+	}
+	if s.secretText() {
+		s.inspectSecret(v)
 		return
 	}
 	if cm&cmUnknown != 0 {
