@@ -66,16 +66,25 @@ func (c Config) Validate() error {
 // compass or bypass. Entries of seven letters or more are distinctive
 // enough to match inside a word too (userpassword, clientsecret). Words
 // break at separators, at a lower-case letter followed by an upper-case
-// one and between letters and digits.
+// one and between letters and digits. Only the first 128 letters and
+// digits of a name are read.
 //
 // The zero value matches DefaultFields. Names is read-only once made and
-// safe for concurrent use.
+// safe for concurrent use; copies share their tables.
 type Names struct {
+	t *table
+}
+
+// table indexes the entries by their first two bytes, so that a name is
+// read once and compared only with the entries that can start at each of
+// its positions.
+type table struct {
 	entries []entry
+	byPair  [36 * 36][]uint16 // entry indexes by pairIndex of their first two bytes
 }
 
 type entry struct {
-	word []byte // lower-case letters and digits
+	word []byte // lower-case letters and digits, at least two
 	open bool   // may match inside a word
 }
 
@@ -88,21 +97,24 @@ const minOpen = 7
 // NewNames returns the matcher for DefaultFields and extra, which must
 // have passed Config.Validate.
 func NewNames(extra []string) Names {
-	all := append(DefaultFields(), extra...)
-	n := Names{entries: make([]entry, 0, len(all))}
-	for _, f := range all {
-		if w, _ := normalize(f); w != "" {
-			n.entries = append(n.entries, entry{word: []byte(w), open: len(w) >= minOpen})
+	t := &table{}
+	for _, f := range append(DefaultFields(), extra...) {
+		w, _ := normalize(f)
+		if len(w) < 2 {
+			continue
 		}
+		i := pairIndex(w[0], w[1])
+		t.byPair[i] = append(t.byPair[i], uint16(len(t.entries)))
+		t.entries = append(t.entries, entry{word: []byte(w), open: len(w) >= minOpen})
 	}
-	return n
+	return Names{t: t}
 }
 
 // defaultNames is the matcher of the zero Names; it is never written.
 var defaultNames = NewNames(nil)
 
-// maxName bounds the bytes of a name that are matched: names longer than
-// this are cut, so matching costs the same for any name.
+// maxName bounds the letters and digits of a name that are matched, so
+// matching costs the same for any name.
 const maxName = 128
 
 // Match reports whether name is that of a secret-bearing field.
@@ -112,51 +124,84 @@ func (n Names) Match(name string) bool { return matchName(n, name) }
 func (n Names) MatchBytes(name []byte) bool { return matchName(n, name) }
 
 func matchName[S ~string | ~[]byte](n Names, name S) bool {
-	if len(name) < 3 {
-		return false // every entry has three letters or more
+	if len(name) < 2 {
+		return false
 	}
-	entries := n.entries
-	if entries == nil {
-		entries = defaultNames.entries
+	t := n.t
+	if t == nil {
+		t = defaultNames.t
 	}
 	var buf [maxName]byte
-	var bound [maxName + 1]bool // bound[i]: a word starts or ends before buf[i]
+	var bound [maxName/64 + 1]uint64 // bit i: a word starts or ends before buf[i]
 	k := 0
-	var prev byte // the previous name byte that was a letter or digit, 0 after a separator
+	var prev uint8 // the class of the previous byte: cSep after a separator
 	for i := 0; i < len(name) && k < maxName; i++ {
 		c := name[i]
-		if !isAlnum(c) {
-			prev = 0
+		cl := classOf[c]
+		if cl == cSep {
+			prev = cSep
 			continue
 		}
-		switch {
-		case prev == 0:
-			bound[k] = true
-		case isLower(prev) && isUpper(c), isDigit(prev) != isDigit(c):
-			bound[k] = true
-		case isUpper(prev) && isUpper(c) && i+1 < len(name) && isLower(name[i+1]):
-			bound[k] = true // APIKey: API|Key
+		if prev != cl && (prev == cSep || cl != cLower || prev == cDigit) ||
+			prev == cUpper && cl == cUpper && i+1 < len(name) && classOf[name[i+1]] == cLower { // APIKey: API|Key
+			// A word starts after a separator, at a lower-to-upper
+			// hump, between letters and digits, and at the last capital
+			// of an acronym followed by lower case.
+			bound[k/64] |= 1 << (k % 64)
 		}
-		prev = c
-		buf[k] = lower(c)
+		prev = cl
+		buf[k] = c | 0x20 // lower-cases letters, keeps digits
 		k++
 	}
-	bound[k] = true
+	bound[k/64] |= 1 << (k % 64)
 	s := buf[:k]
-	for _, e := range entries {
-		for from := 0; from+len(e.word) <= len(s); {
-			j := bytes.Index(s[from:], e.word)
-			if j < 0 {
-				break
+	for j := 0; j+1 < len(s); j++ {
+		for _, ei := range t.byPair[pairIndex(s[j], s[j+1])] {
+			e := &t.entries[ei]
+			end := j + len(e.word)
+			if end > len(s) || !bytes.Equal(s[j:end], e.word) {
+				continue
 			}
-			j += from
-			if e.open || bound[j] && bound[j+len(e.word)] {
+			if e.open || bound[j/64]&(1<<(j%64)) != 0 && bound[end/64]&(1<<(end%64)) != 0 {
 				return true
 			}
-			from = j + 1
 		}
 	}
 	return false
+}
+
+// Byte classes for matching names.
+const (
+	cSep = iota
+	cLower
+	cUpper
+	cDigit
+)
+
+// classOf is the class of every byte; it is never written.
+var classOf = func() (t [256]uint8) {
+	for c := range t {
+		switch b := byte(c); {
+		case isLower(b):
+			t[c] = cLower
+		case isUpper(b):
+			t[c] = cUpper
+		case isDigit(b):
+			t[c] = cDigit
+		}
+	}
+	return t
+}()
+
+// pairIndex maps two lower-case letters or digits to an index of
+// table.byPair.
+func pairIndex(a, b byte) int { return alnumIndex(a)*36 + alnumIndex(b) }
+
+func alnumIndex(c byte) int {
+	if isDigit(c) {
+		return int(c-'0') + 26
+	}
+	return int(c - 'a')
 }
 
 // normalize returns f lower-cased without separators, and whether it had

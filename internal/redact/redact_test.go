@@ -204,3 +204,14 @@ func TestWindow(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkNamesMatch(b *testing.B) {
+	names := [][]byte{[]byte("id"), []byte("email"), []byte("created_at"), []byte("description"), []byte("userPassword"), []byte("X-Request-Id")}
+	n := Names{}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, name := range names {
+			n.MatchBytes(name)
+		}
+	}
+}
