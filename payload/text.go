@@ -44,7 +44,7 @@ const (
 // chance; it is not judged by them.
 func (s *scan) inspectSecret(v []byte) {
 	s.kind = KindText
-	if !s.d.disabled[cSQLi] && bytes.IndexAny(v, `'"`) >= 0 {
+	if !s.d.disabled[cSQLi] && bytes.ContainsAny(v, `'"`) {
 		s.textSQLQuotes(v)
 	}
 	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
