@@ -186,8 +186,9 @@ type ResponseWrapper interface {
 // MaxExcerpt is the most bytes of request data a message may quote.
 const MaxExcerpt = redact.MaxExcerpt
 
-// Excerpt bounds request data quoted in messages: secrets found by their
-// shape (JWTs, private keys, card numbers, bearer tokens, API keys) become
+// Excerpt bounds request data quoted in messages: the values of keys named
+// for secrets (password=…, Cookie: …) and secrets found by their shape
+// (JWTs, private keys, card numbers, bearer tokens, API keys) become
 // "[redacted]", then it is cut to at most MaxExcerpt bytes with bytes
 // outside printable ASCII replaced by '?', so a message can carry
 // evidence without carrying the payload, a secret or control characters.

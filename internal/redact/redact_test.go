@@ -171,6 +171,8 @@ func TestExcerpt(t *testing.T) {
 		{"a\x00b\xffc", "a?b?c"},
 		{strings.Repeat("x", 100), strings.Repeat("x", 61) + "..."},
 		{"Bearer " + jwt, "[redacted]"},
+		{"/login;password=hunter2", "/login;password=[redacted]"},
+		{"Set-Cookie: sid=abc", "Set-Cookie: [redacted]"},
 		{"t=" + jwt + " " + strings.Repeat("y", 5000), "t=[redacted] " + strings.Repeat("y", 48) + "..."},
 	} {
 		got := Excerpt(tc.in)

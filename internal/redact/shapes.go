@@ -153,8 +153,9 @@ const MaxExcerpt = 64
 // KB.
 const maxShapeScan = 4 << 10
 
-// Excerpt bounds request data quoted in a message: its secret shapes
-// become Mark, then it is cut to at most MaxExcerpt bytes, with bytes
+// Excerpt bounds request data quoted in a message: the values of keys
+// named for secrets (by the default names) and its secret shapes become
+// Mark (see Names.Text), then it is cut to at most MaxExcerpt bytes, with bytes
 // outside printable ASCII replaced by '?', so a message can carry evidence
 // without carrying the payload, a secret or control characters.
 func Excerpt(s string) string {
@@ -162,7 +163,7 @@ func Excerpt(s string) string {
 	if long {
 		s = s[:maxShapeScan]
 	}
-	s = Shapes(s)
+	s = Names{}.Text(s)
 	cut := long || len(s) > MaxExcerpt
 	if len(s) > MaxExcerpt-3 && cut {
 		s = s[:MaxExcerpt-3]
