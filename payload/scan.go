@@ -39,6 +39,7 @@ type scan struct {
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
 	kind    Kind                 // what the value being scanned looks like
+	inName  bool                 // the value being scanned is the name itself
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
 	repeats int                  // values skipped as repeats, to tell an inspected value
@@ -208,6 +209,9 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 // secret that an application takes as a string: a field of a query, form,
 // multipart or JSON body named for one (see inspectSecret).
 func (s *scan) secretText() bool {
+	if s.inName {
+		return false
+	}
 	switch s.loc {
 	case "query", "form", "multipart", "json":
 		return s.d.secrets.MatchBytes(s.name)
@@ -215,12 +219,12 @@ func (s *scan) secretText() bool {
 	return false
 }
 
-// secretValue reports whether the value at the current location is a
-// secret by its name: a field named for one (password, token, api_key,
+// secretValue reports whether the value at the current location (not a
+// name being inspected) is a secret by its name: a field named for one (password, token, api_key,
 // Authorization, …) or any cookie, which holds a session when it holds
 // anything.
 func (s *scan) secretValue() bool {
-	return s.loc == "cookie" || s.d.secrets.MatchBytes(s.name)
+	return !s.inName && (s.loc == "cookie" || s.d.secrets.MatchBytes(s.name))
 }
 
 // value inspects one value (or name) at the current location. v is the
@@ -277,11 +281,13 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// matches nothing in them.
 		return
 	}
-	if s.repeat(v) {
+	if s.secretText() {
+		// Before the table of repeats: a value judged as a secret is not
+		// inspected in full, so the same value elsewhere must be.
+		s.inspectSecret(v)
 		return
 	}
-	if s.secretText() {
-		s.inspectSecret(v)
+	if s.repeat(v) {
 		return
 	}
 	if cm&cmUnknown != 0 {
@@ -1323,7 +1329,9 @@ func (s *scan) nameValue(n []byte) {
 		return
 	}
 	s.checkOperator(n)
+	s.inName = true
 	s.value(n)
+	s.inName = false
 }
 
 // nameValueMask is nameValue for a name whose character classes cm are
@@ -1335,7 +1343,9 @@ func (s *scan) nameValueMask(n []byte, cm uint16) {
 	if cm&cmShell != 0 {
 		s.checkOperator(n)
 	}
+	s.inName = true
 	s.valueMask(n, cm)
+	s.inName = false
 }
 
 var mongoOps = [...]struct {

@@ -59,6 +59,28 @@ func TestSecretsNotQuoted(t *testing.T) {
 	}
 }
 
+// TestSecretFieldEvasions: what a secret field is not judged for is still
+// found elsewhere in the request, and a name that merely contains a secret
+// word is inspected as the name it is.
+func TestSecretFieldEvasions(t *testing.T) {
+	d := newTestDetector(t)
+	for _, tc := range []struct {
+		name string
+		r    *abuse.Request
+	}{
+		{"same xss in a password and a comment", post("application/json", `{"password":"<script>alert(1)</script>","comment":"<script>alert(1)</script>"}`)},
+		{"same xss in a comment and a password", post("application/json", `{"comment":"<script>alert(1)</script>","password":"<script>alert(1)</script>"}`)},
+		{"attack as a form name with a secret word", post("application/x-www-form-urlencoded", "1' UNION SELECT password FROM users--")},
+		{"sql as a form name with a secret word", post("application/x-www-form-urlencoded", "select * from users where password_hash = '' or 1=1--")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if v := d.Detect(context.Background(), tc.r); v.Confidence < 0.8 {
+				t.Errorf("confidence %.2f, want a block (%v)", v.Confidence, v.Messages)
+			}
+		})
+	}
+}
+
 // TestPasswordInjectionsBlock: a password field is still inspected, and
 // the classic login bypasses in one block.
 func TestPasswordInjectionsBlock(t *testing.T) {
