@@ -151,14 +151,14 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 	}
 	var judge aiguard.Judge
 	if cfg.LLM.BaseURL != "" {
-		client, err := llm.New(cfg.LLM)
+		client, err := llm.New(cfg.LLMSection())
 		if err != nil {
 			return fmt.Errorf("llm: %w", err)
 		}
 		judge = client
 	}
 	if cfg.Payload.Enabled {
-		d, err := payload.New(cfg.Payload)
+		d, err := payload.New(cfg.PayloadSection())
 		if err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // Action is what Warden does with a request. The constants are ordered by
@@ -195,34 +197,12 @@ type ResponseWrapper interface {
 }
 
 // MaxExcerpt is the most bytes of request data a message may quote.
-const MaxExcerpt = 64
+const MaxExcerpt = redact.MaxExcerpt
 
-// Excerpt bounds request data quoted in messages: at most MaxExcerpt
-// bytes, with bytes outside printable ASCII replaced by '?', so a message
-// can carry evidence without carrying the payload or control characters.
-func Excerpt(s string) string {
-	cut := len(s) > MaxExcerpt
-	if cut {
-		s = s[:MaxExcerpt-3]
-	}
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			clean = false
-			break
-		}
-	}
-	if !clean {
-		b := []byte(s)
-		for i, c := range b {
-			if c < 0x20 || c > 0x7e {
-				b[i] = '?'
-			}
-		}
-		s = string(b)
-	}
-	if cut {
-		s += "..."
-	}
-	return s
-}
+// Excerpt bounds request data quoted in messages: the values of keys named
+// for secrets (password=…, Cookie: …) and secrets found by their shape
+// (JWTs, private keys, card numbers, bearer tokens, API keys) become
+// "[redacted]", then it is cut to at most MaxExcerpt bytes with bytes
+// outside printable ASCII replaced by '?', so a message can carry
+// evidence without carrying the payload, a secret or control characters.
+func Excerpt(s string) string { return redact.Excerpt(s) }

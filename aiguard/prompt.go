@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // PromptConfig configures the prompt-injection detector (YAML section
@@ -446,9 +447,14 @@ func containsLower(text string, pat []byte) bool {
 	return false
 }
 
-// excerpt bounds evidence to 48 bytes on a rune boundary.
+// excerpt bounds evidence to 48 bytes on a rune boundary, its secret
+// shapes redacted (a private key pasted into a chat after an injection).
 func excerpt(b []byte) string {
 	const n = 48
+	if len(b) > 4<<10 {
+		b = b[:4<<10]
+	}
+	b = []byte(redact.Shapes(string(b)))
 	if len(b) <= n {
 		return string(b)
 	}
@@ -461,6 +467,7 @@ func excerpt(b []byte) string {
 
 func tailExcerpt(s string) string {
 	const n = 40
+	s = redact.Shapes(s[max(len(s)-4<<10, 0):])
 	if len(s) <= n {
 		return s
 	}

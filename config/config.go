@@ -20,6 +20,7 @@ import (
 	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
@@ -59,6 +60,7 @@ type Config struct {
 	Proxy          Proxy               `yaml:"proxy"`
 	Admin          admin.Config        `yaml:"admin"`
 	Log            eventlog.Config     `yaml:"log"`
+	Redact         redact.Config       `yaml:"redact"`
 	Metrics        metrics.Config      `yaml:"metrics"`
 	Store          Store               `yaml:"store"`
 	LLM            llm.Config          `yaml:"llm"`
@@ -401,6 +403,23 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// PayloadSection returns the payload section with redact.fields in it:
+// the payload detector names those fields in its messages without quoting
+// their values.
+func (c *Config) PayloadSection() payload.Config {
+	p := c.Payload
+	p.SecretFields = c.Redact.Fields
+	return p
+}
+
+// LLMSection returns the llm section with redact.fields in it: their
+// values are redacted from what the judge is sent.
+func (c *Config) LLMSection() llm.Config {
+	l := c.LLM
+	l.SecretFields = c.Redact.Fields
+	return l
+}
+
 // validator is a section that checks itself; its errors start with the
 // field path inside the section.
 type validator interface{ Validate() error }
@@ -410,6 +429,7 @@ func (c *Config) sections() map[string]validator {
 	return map[string]validator{
 		"admin":     c.Admin,
 		"log":       c.Log,
+		"redact":    c.Redact,
 		"metrics":   c.Metrics,
 		"llm":       c.LLM,
 		"ratelimit": c.RateLimit,

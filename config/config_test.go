@@ -153,3 +153,30 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse([]byte(s), nil) // must not panic
 	})
 }
+
+func TestRedactFields(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want string // "" for valid
+	}{
+		{"redact:\n  fields: [pin_code, X-Session-Key]\n", ""},
+		{"redact:\n  fields: [\"pin code\"]\n", "redact.fields[0]"},
+		{"redact:\n  fields: [password]\n", "redact.fields[0]"},
+		{"redact:\n  feilds: [pin]\n", "fields"},
+	} {
+		cfg, err := Parse([]byte(tc.yaml), nil)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.yaml, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want one naming %s", tc.yaml, err, tc.want)
+		case tc.want == "":
+			if got := cfg.PayloadSection().SecretFields; len(got) != 2 || got[0] != "pin_code" {
+				t.Errorf("payload section's secret fields = %q", got)
+			}
+			if got := cfg.LLMSection().SecretFields; len(got) != 2 {
+				t.Errorf("llm section's secret fields = %q", got)
+			}
+		}
+	}
+}

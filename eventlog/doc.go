@@ -8,5 +8,6 @@
 // never blocks: when the bounded queue is full the event is dropped and
 // counted (Writer.Dropped, Options.OnDrop), never silently lost.
 //
-// Any package may import eventlog; it imports only abuse from Warden.
+// Any package may import eventlog; it imports only abuse and
+// internal/redact from Warden.
 package eventlog

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // Bounds on what one Event holds. Everything in an event except the status
@@ -106,11 +107,18 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 	// substring would otherwise keep its whole source alive (the request
 	// URI, a detector's view of the body) while the event waits in the
 	// queue, letting an attacker pin far more memory than the bounds say.
+	//
+	// Secrets are redacted here too, whatever the detectors did: this is
+	// the last place before the log, the store, the dashboard, alerts and
+	// reports. It knows the default secret names (the event log has no
+	// configuration) and every secret shape. Redacting text without
+	// secrets does not allocate.
 	id, user, method := bound(r.ID, MaxRequestIDBytes), bound(r.Client.User, MaxUserBytes), bound(r.Method, MaxMethodBytes)
-	route, path := bound(r.Route, MaxRouteBytes), bound(r.Path, MaxPathBytes)
+	route, path := bound(r.Route, MaxRouteBytes), bound(redact.Names{}.Text(r.Path), MaxPathBytes)
 	size := len(id) + len(user) + len(method) + len(route) + len(path)
 	nDet, nMsg, msgBytes := 0, 0, 0
-	var perDet [MaxDetectors]int // messages kept per detector
+	var perDet [MaxDetectors]int                // messages kept per detector
+	var msgs [MaxDetectors * MaxMessages]string // the kept messages, redacted and bounded
 	if withAbuse {
 		for i := range verdicts {
 			v := &verdicts[i]
@@ -122,11 +130,12 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 			}
 			size += len(bound(v.Detector, MaxNameBytes)) + len(bound(v.Violation, MaxNameBytes))
 			for _, m := range v.Messages[:min(len(v.Messages), MaxMessages)] {
-				n := len(bound(m, MaxMessageBytes))
-				if msgBytes+n > MaxMessagesBytes {
+				m = bound(redact.Names{}.Text(m), MaxMessageBytes)
+				if msgBytes+len(m) > MaxMessagesBytes {
 					break
 				}
-				msgBytes += n
+				msgBytes += len(m)
+				msgs[nMsg+perDet[nDet]] = m
 				perDet[nDet]++
 			}
 			nMsg += perDet[nDet]
@@ -154,7 +163,7 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 		return e
 	}
 	a := &Abuse{Confidence: conf, Detectors: make([]Detector, 0, nDet)}
-	msgs := make([]string, nMsg) // one backing array for every detector's messages
+	kept := make([]string, nMsg) // one backing array for every detector's messages
 	k := 0
 	for i := range verdicts {
 		v := &verdicts[i]
@@ -170,11 +179,11 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 			Violation:  c.copy(bound(v.Violation, MaxNameBytes)),
 		}
 		start := k
-		for _, m := range v.Messages[:perDet[len(a.Detectors)]] {
-			msgs[k] = c.copy(bound(m, MaxMessageBytes))
+		for range perDet[len(a.Detectors)] {
+			kept[k] = c.copy(msgs[k])
 			k++
 		}
-		d.Messages = msgs[start:k:k]
+		d.Messages = kept[start:k:k]
 		a.Detectors = append(a.Detectors, d)
 	}
 	e.Abuse = a

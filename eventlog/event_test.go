@@ -346,3 +346,27 @@ func TestNewCapsAllMessages(t *testing.T) {
 		t.Errorf("worst-case event encodes to %d bytes", len(b))
 	}
 }
+
+func TestFromDecisionRedacts(t *testing.T) {
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
+	for _, tc := range []struct {
+		name, path, msg, secret string
+	}{
+		{"json key in a message", "/users", `sqli: libinjection sqli in json "password": "9/u%cA^Us/*d^M'l?H%U"`, "9/u%cA"},
+		{"jwt in a message", "/", "xss: in header \"X-Odd\": \"" + jwt + "\"", jwt[:30]},
+		{"jwt in the path", "/reset/" + jwt, "traversal: x", jwt[:30]},
+		{"card in a message", "/", "sqli: in json \"note\": \"4111 1111 1111 1111' or 1=1\"", "4111 1111"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &abuse.Request{Method: "POST", Path: tc.path}
+			e := FromDecision(r, 403, abuse.Block, "enforce", []abuse.Verdict{{Detector: "payload", Confidence: 0.9, Violation: "sqli", Messages: []string{tc.msg}}})
+			b := e.AppendJSON(nil)
+			if strings.Contains(string(b), tc.secret) {
+				t.Errorf("the event holds the secret %q: %s", tc.secret, b)
+			}
+			if !strings.Contains(string(b), "[redacted]") {
+				t.Errorf("the event does not say [redacted]: %s", b)
+			}
+		})
+	}
+}

@@ -36,7 +36,7 @@ func Detectors(cfg config.Config) ([]abuse.Detector, error) {
 		ds = append(ds, d)
 	}
 	if cfg.Payload.Enabled {
-		d, err := payload.New(cfg.Payload)
+		d, err := payload.New(cfg.PayloadSection())
 		if err != nil {
 			return nil, fmt.Errorf("payload: %w", err)
 		}

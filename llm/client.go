@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // Errors callers may branch on. Every error from Judge and Moderate means
@@ -67,11 +68,12 @@ type caller struct {
 	lim     *rate.Limiter
 	cache   *cache
 	maxText int
+	secrets redact.Names
 	now     func() time.Time
 	n       counters
 }
 
-func newCaller(base, key string, timeout time.Duration, maxConc, perMinute, cacheSize int, ttl time.Duration, maxText int) *caller {
+func newCaller(base, key string, timeout time.Duration, maxConc, perMinute, cacheSize int, ttl time.Duration, maxText int, secrets redact.Names) *caller {
 	return &caller{
 		http:    &http.Client{Timeout: timeout},
 		base:    strings.TrimRight(base, "/"),
@@ -81,6 +83,7 @@ func newCaller(base, key string, timeout time.Duration, maxConc, perMinute, cach
 		lim:     rate.NewLimiter(rate.Limit(float64(perMinute)/60), max(1, perMinute/6)),
 		cache:   newCache(cacheSize, ttl),
 		maxText: maxText,
+		secrets: secrets,
 		now:     time.Now,
 	}
 }
@@ -162,10 +165,9 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// secretRE finds credentials that must never leave Warden inside content.
-var secretRE = regexp.MustCompile(`(?i)(bearer\s+[a-z0-9._~+/=-]{8,}|\bsk-[a-z0-9_-]{16,}|\b(?:api[_-]?key|token|password|passwd|secret|cookie|authorization)\s*[:=]\s*(?:bearer\s+)?\S{4,})`)
-
-// bound cuts s to max bytes on a rune boundary and redacts credentials.
+// bound cuts s to max bytes on a rune boundary and redacts secrets: the
+// values of secret-named keys (password=…, "token": "…", Cookie: …) and
+// secret shapes (JWTs, private keys, card numbers, API keys).
 func (c *caller) bound(s string) string {
 	if len(s) > c.maxText {
 		i := c.maxText
@@ -175,13 +177,7 @@ func (c *caller) bound(s string) string {
 		s = s[:i]
 		c.n.cuts.Add(1)
 	}
-	return Redact(s)
-}
-
-// Redact replaces bearer tokens, API keys, passwords and cookies in s
-// with "[redacted]".
-func Redact(s string) string {
-	return secretRE.ReplaceAllString(s, "[redacted]")
+	return c.secrets.Text(s)
 }
 
 func contentKey(parts ...string) [32]byte {

@@ -23,6 +23,11 @@ type Config struct {
 	CacheSize       int           `yaml:"cache_size"`        // cached judgements (default 4096)
 	CacheTTL        time.Duration `yaml:"cache_ttl"`         // default 1h
 	MaxContentBytes int           `yaml:"max_content_bytes"` // content sent per call (default 8 KiB)
+
+	// SecretFields names fields whose values are secrets besides
+	// redact.DefaultFields; their values are redacted from what the judge
+	// is sent. The server copies the top-level redact.fields here.
+	SecretFields []string `yaml:"-"`
 }
 
 // DefaultConfig returns the defaults; BaseURL stays empty (judge off).

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // Input is what the judge rates.
@@ -41,7 +43,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("llm config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	return &Client{cfg: cfg, c: newCaller(cfg.BaseURL, cfg.APIKey, cfg.Timeout, cfg.MaxConcurrent, cfg.CallsPerMinute, cfg.CacheSize, cfg.CacheTTL, cfg.MaxContentBytes)}, nil
+	return &Client{cfg: cfg, c: newCaller(cfg.BaseURL, cfg.APIKey, cfg.Timeout, cfg.MaxConcurrent, cfg.CallsPerMinute, cfg.CacheSize, cfg.CacheTTL, cfg.MaxContentBytes, redact.NewNames(cfg.SecretFields))}, nil
 }
 
 // Enabled reports whether the client has an endpoint.

@@ -3,6 +3,9 @@ package llm
 import (
 	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 func FuzzParseJudgement(f *testing.F) {
@@ -29,16 +32,18 @@ func FuzzParseJudgement(f *testing.F) {
 	})
 }
 
-func TestRedact(t *testing.T) {
+func TestBoundRedacts(t *testing.T) {
+	c := newCaller("http://127.0.0.1", "", time.Second, 1, 60, 1, time.Minute, 1<<10, redact.NewNames([]string{"pin_code"}))
 	for in, want := range map[string]string{
-		"Authorization: Bearer abc.def.ghi123":   "[redacted]",
+		"Authorization: Bearer abc.def.ghi123":   "Authorization: [redacted]",
 		"my key is sk-proj-abcdefghijklmnop1234": "my key is [redacted]",
-		"password=hunter22 and more":             "[redacted] and more",
-		"Cookie: session=abcdef":                 "[redacted]",
+		"password=hunter22 and more":             "password=[redacted] and more",
+		"Cookie: session=abcdef":                 "Cookie: [redacted]",
+		`{"user":"bob","pin_code":"1234"}`:       `{"user":"bob","pin_code":"[redacted]"}`,
 		"nothing secret here":                    "nothing secret here",
 	} {
-		if got := Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		if got := c.bound(in); got != want {
+			t.Errorf("bound(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // DefaultOpenAIBaseURL is the OpenAI API base the moderation client uses
@@ -71,7 +73,7 @@ func NewModerator(cfg ModeratorConfig) (*Moderator, error) {
 	if cfg.MaxContentBytes <= 0 {
 		cfg.MaxContentBytes = 32 << 10
 	}
-	return &Moderator{cfg: cfg, c: newCaller(cfg.BaseURL, cfg.APIKey, cfg.Timeout, cfg.MaxConcurrent, cfg.CallsPerMinute, cfg.CacheSize, cfg.CacheTTL, cfg.MaxContentBytes)}, nil
+	return &Moderator{cfg: cfg, c: newCaller(cfg.BaseURL, cfg.APIKey, cfg.Timeout, cfg.MaxConcurrent, cfg.CallsPerMinute, cfg.CacheSize, cfg.CacheTTL, cfg.MaxContentBytes, redact.Names{})}, nil
 }
 
 // Stats returns the moderator's counters.

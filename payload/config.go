@@ -77,6 +77,13 @@ type Config struct {
 	// exempt message text on some routes only, set "inspect" and list
 	// the fields in Exclusions.
 	ChatContent string `yaml:"chat_content"`
+	// SecretFields names fields whose values are secrets besides
+	// redact.DefaultFields: messages name such a field and quote
+	// "[redacted]", and its value is judged as text (by the evidence that
+	// it breaks out of a query or a page), so that a strong password does
+	// not read as an injection. The server copies the top-level
+	// redact.fields here.
+	SecretFields []string `yaml:"-"`
 	// Exclusions stop some classes being reported for some fields of
 	// some routes: the findings a site has judged false positives (a
 	// blog's post body holds HTML, a code host's snippets hold shell).

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/route"
 )
 
@@ -43,6 +44,7 @@ type Detector struct {
 
 	exclusions *route.Table[*fieldRules] // Config.Exclusions by route (nil: none)
 	chat       bool                      // chat message text is left to the AI detectors
+	secrets    redact.Names              // names of the fields whose values are never quoted
 }
 
 var _ abuse.Detector = (*Detector)(nil)
@@ -55,6 +57,7 @@ func New(cfg Config) (*Detector, error) {
 	d := &Detector{cfg: cfg, seed: maphash.MakeSeed(), memo: newCleanMemo(), urls: newCountMemo(), cookies: newCountMemo(), cookiePairs: newCountMemo()}
 	d.exclusions, _ = compileExclusions(cfg.Exclusions) // Validate checked them
 	d.chat = cfg.ChatContent != ChatInspect
+	d.secrets = redact.NewNames(cfg.SecretFields)
 	for _, name := range cfg.Disable {
 		c, _ := classByName(name)
 		d.disabled[c] = true

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // refUnescape is percentUnescape as first written, byte by byte: the
@@ -97,8 +98,8 @@ func checkHiddenPath(t *testing.T, d *Detector, p string) {
 		t.Fatalf("hiddenPath(%q): flagged %v, want %v", p, flagged, want >= 0)
 	}
 	// The excerpt tells where the flagged segment starts.
-	if want >= 0 && s.best[cTraversal].excerpt != excerpt([]byte(p), want, maxExcerpt) {
-		t.Fatalf("hiddenPath(%q): excerpt %q, want %q", p, s.best[cTraversal].excerpt, excerpt([]byte(p), want, maxExcerpt))
+	if want >= 0 && s.best[cTraversal].excerpt != redact.Window([]byte(p), want, maxExcerpt) {
+		t.Fatalf("hiddenPath(%q): excerpt %q, want %q", p, s.best[cTraversal].excerpt, redact.Window([]byte(p), want, maxExcerpt))
 	}
 }
 

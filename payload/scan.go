@@ -8,6 +8,7 @@ import (
 
 	li "github.com/corazawaf/libinjection-go"
 
+	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload/internal/decode"
 )
 
@@ -38,6 +39,7 @@ type scan struct {
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
 	kind    Kind                 // what the value being scanned looks like
+	inName  bool                 // the value being scanned is the name itself
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
 	repeats int                  // values skipped as repeats, to tell an inspected value
@@ -195,34 +197,34 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 	}
 	s.sigW[id] = fw
 	if fw > s.best[c].w {
-		s.best[c] = evidence{w: fw, sig: int32(id), loc: s.loc, kind: s.kind, name: excerpt(s.name, 0, 32), excerpt: excerpt(v, pos, maxExcerpt)}
+		e := evidence{w: fw, sig: int32(id), loc: s.loc, kind: s.kind, name: redact.Window(s.name, 0, 32), excerpt: redact.Mark}
+		if !s.secretValue() {
+			e.excerpt = redact.Window(v, pos, maxExcerpt)
+		}
+		s.best[c] = e
 	}
 }
 
-// excerpt returns at most n printable bytes of v around pos.
-func excerpt(v []byte, pos, n int) string {
-	if len(v) == 0 {
-		return ""
+// secretText reports whether the value at the current location is a
+// secret that an application takes as a string: a field of a query, form,
+// multipart or JSON body named for one (see inspectSecret).
+func (s *scan) secretText() bool {
+	if s.inName {
+		return false
 	}
-	start := pos - 12
-	if start < 0 {
-		start = 0
+	switch s.loc {
+	case "query", "form", "multipart", "json":
+		return s.d.secrets.MatchBytes(s.name)
 	}
-	if start > len(v) {
-		start = len(v)
-	}
-	end := start + n
-	if end > len(v) {
-		end = len(v)
-	}
-	b := make([]byte, 0, end-start)
-	for _, c := range v[start:end] {
-		if c < 0x20 || c >= 0x7f {
-			c = '.'
-		}
-		b = append(b, c)
-	}
-	return string(b)
+	return false
+}
+
+// secretValue reports whether the value at the current location (not a
+// name being inspected) is a secret by its name: a field named for one (password, token, api_key,
+// Authorization, …) or any cookie, which holds a session when it holds
+// anything.
+func (s *scan) secretValue() bool {
+	return !s.inName && (s.loc == "cookie" || s.d.secrets.MatchBytes(s.name))
 }
 
 // value inspects one value (or name) at the current location. v is the
@@ -277,6 +279,12 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// Addresses, numbers and lists of them (X-Forwarded-For, a
 		// price): no check but the automaton's reads them, and it
 		// matches nothing in them.
+		return
+	}
+	if s.secretText() {
+		// Before the table of repeats: a value judged as a secret is not
+		// inspected in full, so the same value elsewhere must be.
+		s.inspectSecret(v)
 		return
 	}
 	if s.repeat(v) {
@@ -1321,7 +1329,9 @@ func (s *scan) nameValue(n []byte) {
 		return
 	}
 	s.checkOperator(n)
+	s.inName = true
 	s.value(n)
+	s.inName = false
 }
 
 // nameValueMask is nameValue for a name whose character classes cm are
@@ -1333,7 +1343,9 @@ func (s *scan) nameValueMask(n []byte, cm uint16) {
 	if cm&cmShell != 0 {
 		s.checkOperator(n)
 	}
+	s.inName = true
 	s.valueMask(n, cm)
+	s.inName = false
 }
 
 var mongoOps = [...]struct {

@@ -34,6 +34,28 @@ const (
 
 // inspectText runs the checks for text of kind k on v, whose character
 // classes are cm.
+// inspectSecret runs the checks on a value whose field is named for a
+// secret (a password, a token). An application stores such a value hashed
+// or compares it; it never shows or runs it. So only the evidence that
+// it breaks out of where a legacy application may still put it counts:
+// a quote that closes an SQL string (the classic ' OR '1'='1 login
+// bypass), an LDAP filter (a bind with )(uid=*)), a JNDI lookup for a
+// logger. A strong random password matches SQL and XSS fingerprints by
+// chance; it is not judged by them.
+func (s *scan) inspectSecret(v []byte) {
+	s.kind = KindText
+	if !s.d.disabled[cSQLi] && bytes.ContainsAny(v, `'"`) {
+		s.textSQLQuotes(v)
+	}
+	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
+		s.checkJNDI(v, 1)
+	}
+	if !s.d.disabled[cLDAP] && indexFold(v, ")(") >= 0 {
+		s.checkLDAP(v, 1)
+	}
+	s.kind = KindStructured
+}
+
 func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	s.kind = k
 	tb := textBytesOf(v)
@@ -221,6 +243,12 @@ func (s *scan) textSQL(v []byte) {
 			return
 		}
 	}
+	s.textSQLQuotes(v)
+}
+
+// textSQLQuotes finds a quote in v that closes the application's string
+// and SQL that goes on after it.
+func (s *scan) textSQLQuotes(v []byte) {
 	// A quote that closes the application's string is one the value
 	// did not open: of each kind, an odd one out (apostrophes inside
 	// words, as in "don't", are not quotes). And it is glued to what it
@@ -391,8 +419,13 @@ func sqlCondition(v []byte, t []token, i int) bool {
 		if q {
 			j++
 		}
-		if j >= len(t) || !isOperand(t[j]) {
-			return j, q && j < len(t) && t[j].kind == tQuote // '' is an operand
+		switch {
+		case j >= len(t):
+			return j, q // a quote that ends the value opens a string the application closes: ''='
+		case q && t[j].kind == tQuote:
+			return j + 1, true // '' is an operand
+		case !isOperand(t[j]):
+			return j, false
 		}
 		j++
 		if q && j < len(t) && t[j].kind == tQuote {

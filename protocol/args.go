@@ -77,7 +77,7 @@ func (s *scan) arg(name, value string, src argSource, pair bool) {
 	// The cookie markers are letters: a value holds them raw unless the
 	// letters themselves were escaped, which browsers never do.
 	if indexFold(value, "cookie") >= 0 && cookieInValue(s.decoded(value, src)) {
-		s.add(chkCookieInValue, value)
+		s.add(chkCookieInValue, name) // the value holds a cookie: quoted by its name only
 	}
 	if vf&encRare != 0 {
 		if i := unixSocket(value); i >= 0 {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // requestLine checks the method, HTTP version and request target.
@@ -241,6 +243,8 @@ func (s *scan) headerFields() {
 			}
 			for _, v := range vals {
 				switch f := scanRaw(v); {
+				case f&(encCRLF|encNUL) != 0 && secretHeader(name):
+					s.add(chkHeaderInjection, name+": "+redact.Mark)
 				case f&(encCRLF|encNUL) != 0:
 					s.add(chkHeaderInjection, name+": "+v)
 				case f&encCtl != 0:
@@ -280,7 +284,7 @@ func (s *scan) headerFields() {
 	}
 	for _, c := range s.hdr.vals[fCookie] {
 		if strings.IndexByte(c, '$') >= 0 && indexFold(c, "$version") >= 0 {
-			s.add(chkCookieV1, c)
+			s.add(chkCookieV1, "") // the header's values are sessions: never quoted
 		}
 		s.cookie(c)
 	}
@@ -471,3 +475,8 @@ func escapedBreak(s string) bool {
 		s = s[i+1:]
 	}
 }
+
+// secretHeader reports whether a header's value is a secret by its name
+// (Authorization, Cookie, X-Api-Key, …): a message names it and never
+// quotes the value.
+func secretHeader(name string) bool { return redact.Names{}.Match(name) }

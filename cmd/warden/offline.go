@@ -131,7 +131,7 @@ func runReplay(ctx context.Context, args []string, e env) int {
 	opts.Behavior, opts.Bot = cfg.Behavior, cfg.Bot
 	opts.NoSummary = *noSummary
 	if cfg.Payload.Enabled && !*noPayload {
-		d, err := payload.New(cfg.Payload)
+		d, err := payload.New(cfg.PayloadSection())
 		if err != nil {
 			fmt.Fprintf(e.stderr, "replay: payload: %v\n", err)
 			return 2
