@@ -1,24 +1,15 @@
 package tune
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/warden-dev/warden/llm"
+	"github.com/warden-dev/warden/internal/redact"
 )
 
 // maxExample bounds the excerpt quoted in an example, in runes: enough to
 // recognise the value, never the whole of it.
 const maxExample = 40
-
-// secretField matches field names whose values are secrets whatever they
-// hold.
-var secretField = regexp.MustCompile(`(?i)pass|pwd|secret|token|api[_-]?key|auth|cookie|session|card|cvv|ssn|otp|pin$`)
-
-// secretShape matches secret-looking values that llm.Redact leaves alone:
-// JWTs and card-number-like digit runs.
-var secretShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?|\b\d(?:[ -]?\d){11,18}\b`)
 
 // redactExample returns the excerpt as an example may quote it: nothing
 // of a secret field's value, secrets redacted, at most maxExample runes.
@@ -26,10 +17,10 @@ func redactExample(field, excerpt string) string {
 	if excerpt == "" {
 		return ""
 	}
-	if secretField.MatchString(field) {
-		return "[redacted]"
+	if (redact.Names{}).Match(field) {
+		return redact.Mark
 	}
-	s := secretShape.ReplaceAllString(llm.Redact(excerpt), "[redacted]")
+	s := redact.Names{}.Text(excerpt)
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' ' // a comment line must stay one line
