@@ -48,6 +48,7 @@ type scan struct {
 	fields  fieldState // field paths and exclusions (exclusions.go)
 
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
+	names      nameMemo       // secret-bearing names matched last (secretName)
 	upload     bool           // the walk of a multipart body ended in a file's content
 }
 
@@ -112,6 +113,7 @@ func (s *scan) reset() {
 	}
 	s.values = 0
 	s.incomplete, s.upload = 0, false
+	s.names.n = [len(s.names.n)]uint8{}
 	s.signals = 0
 	s.repeats = 0
 	s.loc, s.name = "", nil
@@ -214,9 +216,42 @@ func (s *scan) secretText() bool {
 	}
 	switch s.loc {
 	case "query", "form", "multipart", "json":
-		return s.d.secrets.MatchBytes(s.name)
+		return s.secretName(s.name)
 	}
 	return false
+}
+
+// secretName is s.d.secrets.MatchBytes(name), remembered for the names
+// of the request: the keys of a JSON array's objects and a form's fields
+// come back with every element, and matching a name costs more than the
+// checks most of its values need. The memo is direct-mapped by the name's
+// length and end bytes, so a lookup is one comparison.
+func (s *scan) secretName(name []byte) bool {
+	m := &s.names
+	n := len(name)
+	if n == 0 || n > len(m.name[0]) {
+		return s.d.secrets.MatchBytes(name)
+	}
+	i := (uint(n)*31 + uint(name[0]) + uint(name[n-1])*7) % uint(len(m.n))
+	if int(m.n[i]) == n && string(m.name[i][:n]) == string(name) {
+		return m.secret&(1<<i) != 0
+	}
+	secret := s.d.secrets.MatchBytes(name)
+	m.n[i] = uint8(n)
+	copy(m.name[i][:], name)
+	if secret {
+		m.secret |= 1 << i
+	} else {
+		m.secret &^= 1 << i
+	}
+	return secret
+}
+
+// nameMemo holds the names secretName matched.
+type nameMemo struct {
+	n      [16]uint8 // lengths; 0 for an empty slot
+	name   [16][24]byte
+	secret uint16 // bit i: name i is a secret's
 }
 
 // secretValue reports whether the value at the current location (not a
@@ -224,7 +259,7 @@ func (s *scan) secretText() bool {
 // Authorization, …) or any cookie, which holds a session when it holds
 // anything.
 func (s *scan) secretValue() bool {
-	return !s.inName && (s.loc == "cookie" || s.d.secrets.MatchBytes(s.name))
+	return !s.inName && (s.loc == "cookie" || s.secretName(s.name))
 }
 
 // value inspects one value (or name) at the current location. v is the
