@@ -22,13 +22,13 @@ func TestGuardInFrontOfProxy(t *testing.T) {
 	var hits int
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits++
-		if r.Header.Get("Upgrade") == "echo" {
+		if r.Header.Get("Upgrade") == "websocket" {
 			conn, brw, err := http.NewResponseController(w).Hijack()
 			if err != nil {
 				return
 			}
 			defer conn.Close()
-			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 			brw.Flush()
 			line, _ := brw.ReadString('\n')
 			brw.WriteString("echo: " + line)
@@ -60,7 +60,7 @@ func TestGuardInFrontOfProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 	br := bufio.NewReader(conn)
 	r2, err := http.ReadResponse(br, nil)
 	if err != nil || r2.StatusCode != 101 {

@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/warden-dev/warden/admin"
 	"github.com/warden-dev/warden/aiguard"
@@ -21,6 +23,7 @@ import (
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/redact"
+	"github.com/warden-dev/warden/internal/suggest"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
@@ -148,6 +151,49 @@ type Proxy struct {
 	ResponseHeaderTimeout time.Duration `yaml:"response_header_timeout"`
 	MaxIdleConnsPerHost   int           `yaml:"max_idle_conns_per_host"`
 	ShutdownTimeout       time.Duration `yaml:"shutdown_timeout"`
+	// Upgrades lists the protocols a client may switch to through the
+	// proxy (Upgrade header, answered 101 by the upstream): only
+	// "websocket" is known. A request asking for any other is passed on
+	// as plain HTTP/1.1 without its Upgrade header. h2c is never allowed:
+	// after the switch every HTTP/2 request on the connection would reach
+	// the upstream uninspected.
+	Upgrades []string `yaml:"upgrades"`
+	// ClientIPHeaders are headers that name the client to the upstream
+	// (X-Real-IP, CF-Connecting-IP, ...). The proxy removes them from
+	// requests of untrusted peers, who could forge them, and passes a
+	// trusted proxy's on; names match without regard to case and with '_'
+	// for '-'. X-Real-IP is always set to the client Warden identified,
+	// whatever this list says.
+	ClientIPHeaders []string `yaml:"client_ip_headers"`
+}
+
+// Upgrade protocols of Proxy.Upgrades.
+const (
+	UpgradeWebSocket = "websocket"
+	// UpgradeH2C is HTTP/2 over cleartext by Upgrade, removed in RFC 9113
+	// and never allowed.
+	UpgradeH2C = "h2c"
+)
+
+// knownUpgrades are the protocols Proxy.Upgrades may list.
+var knownUpgrades = []string{UpgradeWebSocket}
+
+// KnownUpgrade reports whether Proxy.Upgrades may list protocol (compared
+// without regard to case, as Upgrade tokens are). It is false for h2c.
+func KnownUpgrade(protocol string) bool {
+	protocol = strings.TrimSpace(protocol)
+	return slices.ContainsFunc(knownUpgrades, func(k string) bool { return strings.EqualFold(protocol, k) })
+}
+
+// DefaultClientIPHeaders are the headers, besides X-Forwarded-For and
+// Forwarded, that CDNs and load balancers set to name the client and that
+// applications and their frameworks read: Proxy.ClientIPHeaders's default.
+func DefaultClientIPHeaders() []string {
+	return []string{
+		"X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP",
+		"Fly-Client-IP", "X-Azure-ClientIP", "X-Client-IP", "Client-IP", "X-Cluster-Client-IP",
+		"X-Original-Forwarded-For", "X-Forwarded", "Forwarded-For",
+	}
 }
 
 // Store names shared stores; empty means single-machine defaults.
@@ -180,6 +226,8 @@ func Default() Config {
 			ResponseHeaderTimeout: 60 * time.Second,
 			MaxIdleConnsPerHost:   256,
 			ShutdownTimeout:       10 * time.Second,
+			Upgrades:              []string{UpgradeWebSocket},
+			ClientIPHeaders:       DefaultClientIPHeaders(),
 		},
 		Admin:     admin.DefaultConfig(),
 		Log:       eventlog.DefaultConfig(),
@@ -374,6 +422,22 @@ func (c *Config) Validate() error {
 	}
 	if c.Proxy.MaxHeaderBytes < 1024 {
 		add("proxy.max_header_bytes", "must be at least 1024, got %d", c.Proxy.MaxHeaderBytes)
+	}
+	for i, u := range c.Proxy.Upgrades {
+		field := fmt.Sprintf("proxy.upgrades[%d]", i)
+		switch {
+		case strings.EqualFold(strings.TrimSpace(u), UpgradeH2C):
+			add(field, "h2c is never allowed: HTTP/2 over Upgrade was removed in RFC 9113, and after the switch "+
+				"every HTTP/2 request on the connection would reach the upstream uninspected")
+		case !KnownUpgrade(u):
+			add(field, "unknown upgrade %q%s; known: %s", bounded(u),
+				suggest.Hint(strings.ToLower(strings.TrimSpace(u)), knownUpgrades), strings.Join(knownUpgrades, ", "))
+		}
+	}
+	for i, h := range c.Proxy.ClientIPHeaders {
+		if !httpguts.ValidHeaderFieldName(h) {
+			add(fmt.Sprintf("proxy.client_ip_headers[%d]", i), "not a header name: %q", bounded(h))
+		}
 	}
 	for name, v := range c.sections() {
 		if err := v.Validate(); err != nil {

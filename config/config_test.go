@@ -83,6 +83,15 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"thresholds", "policy: {block_threshold: 1.5}", []string{"policy.block_threshold"}},
 		{"short JWT key", "identity: {jwt: {hs256_key: short}}", []string{"identity.jwt.hs256_key: must be at least 32 bytes"}},
 		{"IPv6 ban prefix", "enforce: {ipv6_prefix: 8}", []string{"enforce.ipv6_prefix: must be 32..128"}},
+		{"h2c upgrade", "proxy: {upgrades: [websocket, H2C]}", []string{"proxy.upgrades[1]: h2c is never allowed: HTTP/2 over Upgrade was removed in RFC 9113"}},
+		{"unknown upgrade", "proxy: {upgrades: [websockets, tls/1.3]}", []string{
+			`proxy.upgrades[0]: unknown upgrade "websockets" (did you mean websocket?); known: websocket`,
+			`proxy.upgrades[1]: unknown upgrade "tls/1.3"; known: websocket`,
+		}},
+		{"client IP header", `proxy: {client_ip_headers: [X-Real-IP, "CF Connecting IP", ""]}`, []string{
+			`proxy.client_ip_headers[1]: not a header name: "CF Connecting IP"`,
+			`proxy.client_ip_headers[2]: not a header name: ""`,
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +124,34 @@ func TestEnvOverrides(t *testing.T) {
 	if cfg.Mode != Enforce || cfg.Store.Redis != "redis://10.0.0.1:6379/1" || cfg.LLM.BaseURL != "http://127.0.0.1:9999/v1" ||
 		len(cfg.TrustedProxies) != 2 || cfg.Proxy.IdleTimeout != 3*time.Minute || cfg.Admin.Token != "s3cret-s3cret-s3cret" {
 		t.Fatalf("env not applied: %+v", cfg)
+	}
+}
+
+func TestProxyLists(t *testing.T) {
+	d := Default().Proxy
+	if len(d.Upgrades) != 1 || d.Upgrades[0] != UpgradeWebSocket || len(d.ClientIPHeaders) == 0 {
+		t.Fatalf("defaults: upgrades %q, client IP headers %q", d.Upgrades, d.ClientIPHeaders)
+	}
+	cfg, err := Parse([]byte("proxy: {upgrades: [], client_ip_headers: [X-My-Client]}\n"), nil)
+	if err != nil || cfg.Proxy.Upgrades == nil || len(cfg.Proxy.Upgrades) != 0 || len(cfg.Proxy.ClientIPHeaders) != 1 {
+		t.Fatalf("lists from the file must replace the defaults: %q %q %v", cfg.Proxy.Upgrades, cfg.Proxy.ClientIPHeaders, err)
+	}
+	cfg, err = FromEnv(env(map[string]string{"WARDEN_PROXY_UPGRADES": "", "WARDEN_PROXY_CLIENT_IP_HEADERS": "X-Real-IP, X-Client-IP"}))
+	if err != nil || len(cfg.Proxy.Upgrades) != 0 || len(cfg.Proxy.ClientIPHeaders) != 2 {
+		t.Fatalf("env: %q %q %v", cfg.Proxy.Upgrades, cfg.Proxy.ClientIPHeaders, err)
+	}
+	if _, err := FromEnv(env(map[string]string{"WARDEN_PROXY_UPGRADES": "websocket,h2c"})); err == nil || !strings.Contains(err.Error(), "proxy.upgrades[1]: h2c is never allowed") {
+		t.Fatalf("h2c from the environment: %v", err)
+	}
+	for _, p := range []string{"websocket", "WebSocket", " websocket "} {
+		if !KnownUpgrade(p) {
+			t.Errorf("KnownUpgrade(%q) = false", p)
+		}
+	}
+	for _, p := range []string{"h2c", "HTTP/2.0", "", "websocket, h2c"} {
+		if KnownUpgrade(p) {
+			t.Errorf("KnownUpgrade(%q) = true", p)
+		}
 	}
 }
 

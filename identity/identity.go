@@ -104,24 +104,44 @@ func (r *Resolver) ClientIP(req *http.Request) (netip.Addr, bool) {
 	if !peer.IsValid() || len(r.trusted) == 0 || !r.Trusted(peer) {
 		return peer, false
 	}
-	if v := req.Header.Values("Forwarded"); len(v) > 0 {
-		if ip, ok := r.rightmostUntrusted(v, forwardedFor); ok {
-			return ip, true
+	return forwardedClient(req.Header, peer, r.Trusted), true
+}
+
+// ClientIPOf is Resolver.ClientIP for a request from peer with header h,
+// behind the trusted proxies that trusted reports (nil: none). Given a
+// Resolver's Trusted it returns what the Resolver does: the reverse proxy
+// uses it to name the client Warden identified to the upstream.
+func ClientIPOf(peer netip.Addr, h http.Header, trusted func(netip.Addr) bool) (netip.Addr, bool) {
+	peer = peer.Unmap().WithZone("")
+	if !peer.IsValid() || trusted == nil || !trusted(peer) {
+		return peer, false
+	}
+	return forwardedClient(h, peer, trusted), true
+}
+
+// forwardedClient is the client named by the forwarding headers of a
+// request from the trusted peer: Forwarded, else X-Forwarded-For, else the
+// peer itself. The keys are in canonical form, as Header.Values would look
+// them up, without its canonicalisation of the key on every call.
+func forwardedClient(h http.Header, peer netip.Addr, trusted func(netip.Addr) bool) netip.Addr {
+	if v := h["Forwarded"]; len(v) > 0 {
+		if ip, ok := rightmostUntrusted(v, forwardedFor, trusted); ok {
+			return ip
 		}
 	}
-	if v := req.Header.Values("X-Forwarded-For"); len(v) > 0 {
-		if ip, ok := r.rightmostUntrusted(v, plainAddr); ok {
-			return ip, true
+	if v := h["X-Forwarded-For"]; len(v) > 0 {
+		if ip, ok := rightmostUntrusted(v, plainAddr, trusted); ok {
+			return ip
 		}
 	}
-	return peer, true
+	return peer
 }
 
 // rightmostUntrusted walks the comma-separated header values from the right
 // and returns the first address not in a trusted range. If every address is
 // trusted it returns the leftmost. A malformed entry stops the walk: what
 // is left of it cannot be trusted either, so the last good address wins.
-func (r *Resolver) rightmostUntrusted(values []string, parse func(string) netip.Addr) (netip.Addr, bool) {
+func rightmostUntrusted(values []string, parse func(string) netip.Addr, trusted func(netip.Addr) bool) (netip.Addr, bool) {
 	var last netip.Addr
 	for i := len(values) - 1; i >= 0; i-- {
 		v := values[i]
@@ -136,7 +156,7 @@ func (r *Resolver) rightmostUntrusted(values []string, parse func(string) netip.
 			if !ip.IsValid() {
 				return last, last.IsValid()
 			}
-			if !r.Trusted(ip) {
+			if !trusted(ip) {
 				return ip, true
 			}
 			last = ip

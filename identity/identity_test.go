@@ -67,6 +67,11 @@ func TestClientIP(t *testing.T) {
 			if ip != netip.MustParseAddr(tc.want) || ip.Zone() != "" || via != tc.viaProxy {
 				t.Fatalf("got %v via=%v, want %s via=%v", ip, via, tc.want, tc.viaProxy)
 			}
+			// The reverse proxy's entry point, with the Resolver's trust.
+			peer := netip.MustParseAddrPort(tc.remote).Addr()
+			if ip2, via2 := ClientIPOf(peer, req.Header, r.Trusted); ip2 != ip || via2 != via {
+				t.Fatalf("ClientIPOf: %v via=%v, Resolver: %v via=%v", ip2, via2, ip, via)
+			}
 		})
 	}
 }

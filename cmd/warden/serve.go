@@ -152,8 +152,22 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		return nil, fmt.Errorf("admin listen: %w", err)
 	}
 	inst.adminAddr = al.Addr().String()
+	if !isLoopback(al.Addr()) {
+		// The admin API has no TLS: its bearer token, the ban list and the
+		// decision log cross the network in clear.
+		log.Warn("admin API listens on a non-loopback address over plain HTTP: its bearer token and data "+
+			"cross the network unencrypted; keep admin.listen on 127.0.0.1, or reach it through TLS or an SSH tunnel",
+			"addr", inst.adminAddr)
+	}
 	go func() { inst.errc <- serveOn(inst.adminSrv, al) }()
 	return inst, nil
+}
+
+// isLoopback reports whether a listener's address is a loopback one
+// (127.0.0.0/8, ::1); 0.0.0.0 and :: listen on every interface.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 func serveOn(srv *http.Server, l net.Listener) error {
