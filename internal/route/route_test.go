@@ -22,7 +22,7 @@ var patterns = []string{
 
 func buildTable(t testing.TB) (*Table[string], *http.ServeMux) {
 	t.Helper()
-	tab := NewTable[string]()
+	tab := NewTable[string](Exact)
 	mux := http.NewServeMux()
 	for _, p := range patterns {
 		if err := tab.Add(p, p); err != nil {
@@ -101,7 +101,7 @@ func TestUncleanPathsMatchTheirCleanForm(t *testing.T) {
 }
 
 func TestAddRejectsBadAndConflicting(t *testing.T) {
-	tab := NewTable[int]()
+	tab := NewTable[int](Exact)
 	if err := tab.Add("GET /a/{x}/b", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func BenchmarkMatch(b *testing.B) {
 // segments and "%61" is an "a".
 func TestEscapedMatchesServeMux(t *testing.T) {
 	pats := append([]string{"GET /docs/a%2Fb", "GET /items/{id}", "GET /items/{id}/edit", "POST /caf%C3%A9/menu"}, patterns...)
-	tab := NewTable[string]()
+	tab := NewTable[string](Exact)
 	mux := http.NewServeMux()
 	for _, p := range pats {
 		if err := tab.Add(p, p); err != nil {
