@@ -158,6 +158,7 @@ func (t *Table[T]) match(method, host, urlPath string, escaped bool) (v T, patte
 	}
 	sent := urlPath
 	urlPath = t.v.Normalize(urlPath) // once per lookup, not per pattern
+	loose := escaped || t.v != Exact // segments may match other than byte for byte
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
 		host = host[:i]
 	}
@@ -170,7 +171,7 @@ func (t *Table[T]) match(method, host, urlPath string, escaped bool) (v T, patte
 		if e.host != "" && !strings.EqualFold(e.host, host) {
 			continue
 		}
-		if !t.v.matchPath(e.segs, urlPath, escaped) {
+		if !t.v.matchPath(e.segs, urlPath, escaped, loose) {
 			continue
 		}
 		switch {
@@ -226,12 +227,12 @@ func lastLiteral(segs []segment) int {
 // rank is how closely e matches the path sent: 0 as sent, 1 without a
 // format suffix, 2 otherwise.
 func (t *Table[T]) rank(e *entry[T], sent string, escaped bool) int {
-	if Exact.matchPath(e.segs, Exact.Normalize(sent), escaped) {
+	if Exact.matchPath(e.segs, Exact.Normalize(sent), escaped, escaped) {
 		return 0
 	}
 	v := t.v
 	v.FormatSuffix = false
-	if v.matchPath(e.segs, v.Normalize(sent), escaped) {
+	if v.matchPath(e.segs, v.Normalize(sent), escaped, true) {
 		return 1
 	}
 	return 2
@@ -239,8 +240,9 @@ func (t *Table[T]) rank(e *entry[T], sent string, escaped bool) int {
 
 // matchPath reports whether the segments match the normalised path p
 // under v; with escaped, p is in escaped form and each of its segments is
-// compared unescaped.
-func (v Variants) matchPath(segs []segment, p string, escaped bool) bool {
+// compared unescaped. loose is escaped || v != Exact: false, a literal
+// matches only byte for byte, without a call.
+func (v Variants) matchPath(segs []segment, p string, escaped, loose bool) bool {
 	p = p[1:] // drop the leading slash
 	for i, s := range segs {
 		switch s.kind {
@@ -249,10 +251,13 @@ func (v Variants) matchPath(segs []segment, p string, escaped bool) bool {
 		case end:
 			return p == "" // "{$}": nothing after the trailing slash
 		}
-		seg, tail, more := strings.Cut(p, "/")
+		seg, tail, more := p, "", false
+		if j := strings.IndexByte(p, '/'); j >= 0 { // not Cut: one call, not three
+			seg, tail, more = p[:j], p[j+1:], true
+		}
 		switch s.kind {
 		case literal:
-			if !v.literal(seg, s.lit, escaped, !more || tail == "") {
+			if seg != s.lit && (!loose || !v.literal(seg, s.lit, escaped, !more || tail == "")) {
 				return false
 			}
 		case wildcard:
@@ -361,19 +366,27 @@ func unhex(c byte) byte {
 
 // isClean reports whether p needs no cleaning: it starts with '/', and has
 // no empty, "." or ".." segments except a trailing slash.
-func isClean(p string) bool {
+func isClean(p string) bool { return isNormal(p, false) }
+
+// isNormal is isClean, and with params also no ';'. One pass over the
+// bytes: most are above '/' (letters, digits) and cost one comparison
+// (IndexByte per segment costs more on paths this short).
+func isNormal(p string, params bool) bool {
 	if p == "" || p[0] != '/' {
 		return false
 	}
 	for i := 1; i < len(p); i++ {
-		if p[i] == '/' && p[i-1] == '/' {
-			return false
-		}
-		if p[i] == '.' && p[i-1] == '/' {
-			if i+1 == len(p) || p[i+1] == '/' {
+		switch c := p[i]; {
+		case c > '/':
+			if c == ';' && params {
 				return false
 			}
-			if p[i+1] == '.' && (i+2 == len(p) || p[i+2] == '/') {
+		case c == '/':
+			if p[i-1] == '/' {
+				return false
+			}
+		case c == '.':
+			if p[i-1] == '/' && (i+1 == len(p) || p[i+1] == '/' || p[i+1] == '.' && (i+2 == len(p) || p[i+2] == '/')) {
 				return false
 			}
 		}

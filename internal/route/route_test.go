@@ -134,6 +134,18 @@ func BenchmarkMatch(b *testing.B) {
 			tab.Match("GET", "a.test", "/api/users/42")
 		}
 	})
+	all := NewTable[string](All)
+	for _, p := range patterns {
+		if err := all.Add(p, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("route-variants", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			all.Match("GET", "a.test", "/api/users/42")
+		}
+	})
 	b.Run("servemux", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -45,6 +45,9 @@ var All = Variants{CaseInsensitive: true, TrailingSlash: true, PathParams: true,
 // segment comparison. It returns p itself, without allocating, when there
 // is nothing to change, and Normalize(Normalize(p)) == Normalize(p).
 func (v Variants) Normalize(p string) string {
+	if isNormal(p, v.PathParams) {
+		return p // nearly every request
+	}
 	if v.PathParams && strings.IndexByte(p, ';') >= 0 {
 		p = stripParams(p)
 	}

@@ -288,15 +288,44 @@ func TestVariantMatchDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// isCleanBytes is the first isClean, the reference for isClean and
+// isNormal.
+func isCleanBytes(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i] == '/' && p[i-1] == '/' {
+			return false
+		}
+		if p[i] == '.' && p[i-1] == '/' {
+			if i+1 == len(p) || p[i+1] == '/' {
+				return false
+			}
+			if p[i+1] == '.' && (i+2 == len(p) || p[i+2] == '/') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // FuzzNormalize checks Normalize's promises on any input: a path that
 // starts with a slash, is clean, holds no ';' once path parameters are
 // stripped, does not change when normalised again, and is the input
 // itself when the input needed nothing.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"/", "", "/api/auth/login;jsessionid=x", "/static/..;/admin", "//a/./b/../c/", "/;", ";", "/a;b;c/d;", "..;/..;/x", "/%2e%2e;/x"} {
+	for _, s := range []string{"/", "", "/api/auth/login;jsessionid=x", "/static/..;/admin", "//a/./b/../c/", "/;", ";", "/a;b;c/d;", "..;/..;/x", "/%2e%2e;/x",
+		"/.", "/..", "/a/.", "/a/..", "/a/.b", "/a/..b", "/.a", "/a/", "/a//", "a/b"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
+		if isClean(p) != isCleanBytes(p) {
+			t.Fatalf("isClean(%q) = %v, the reference says %v", p, isClean(p), !isClean(p))
+		}
+		if want := isCleanBytes(p) && strings.IndexByte(p, ';') < 0; isNormal(p, true) != want {
+			t.Fatalf("isNormal(%q, true) = %v, want %v", p, !want, want)
+		}
 		for _, v := range []Variants{Exact, All, {PathParams: true}} {
 			n := v.Normalize(p)
 			if n == "" || n[0] != '/' {
@@ -387,6 +416,35 @@ func FuzzVariantsMatchAsThePath(f *testing.F) {
 			t.Fatalf("escaped %s %s (from %s): matched %q, want %q", base.method, p, base.path, got, want)
 		}
 	})
+}
+
+// BenchmarkMatchDefaultClasses is the pipeline's lookup with the default
+// route classes: a benign request, the login route, and the login route
+// spelled another way (the path parameter costs the one allocation).
+func BenchmarkMatchDefaultClasses(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		v    Variants
+	}{{"exact", Exact}, {"all", All}} {
+		tab := NewTable[string](v.v)
+		for _, p := range []string{"POST /api/auth/login", "POST /api/auth/register", "POST /api/ask/{rest...}"} {
+			if err := tab.Add(p, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, rq := range []struct{ name, method, path string }{
+			{"benign", "GET", "/api/products/42"},
+			{"login", "POST", "/api/auth/login"},
+			{"spelled", "POST", "/API/Auth/Login;jsessionid=x/"},
+		} {
+			b.Run(v.name+"/"+rq.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					tab.Match(rq.method, "a.test", rq.path)
+				}
+			})
+		}
+	}
 }
 
 func BenchmarkMatchVariants(b *testing.B) {
