@@ -275,6 +275,14 @@ func TestRouteDetectors(t *testing.T) {
 	if err := g.Detect("NOT A PATTERN {", abuse.DetectorFunc{ID: "z", Fn: nil}); err == nil {
 		t.Fatal("invalid pattern accepted")
 	}
+	// Under route_matching, a pattern that is a route class's pattern in
+	// another case is the same route: refused, the table unchanged.
+	if err := g.Detect("POST /API/auth/login", abuse.DetectorFunc{ID: "w", Fn: nil}); err == nil || !strings.Contains(err.Error(), "same route") {
+		t.Fatalf("pattern that is the login route in capitals: %v", err)
+	}
+	if w, _ := do(t, h, httptest.NewRequest("POST", "/api/projects/7", strings.NewReader("evil"))); w.Code != 403 {
+		t.Fatalf("after a refused pattern: status %d", w.Code)
+	}
 }
 
 func TestRouteClasses(t *testing.T) {
@@ -285,10 +293,61 @@ func TestRouteClasses(t *testing.T) {
 		return abuse.Verdict{}
 	}})
 	h := g.Handler(&upstream{})
-	for target, want := range map[string]string{"/api/auth/login": "login", "/api/ask/openAI": "message", "/api/auth/register": "register", "/elsewhere": ""} {
+	for target, want := range map[string]string{
+		"/api/auth/login": "login", "/api/ask/openAI": "message", "/api/auth/register": "register", "/elsewhere": "",
+		// Spellings that upstream frameworks route to the same handler
+		// (route_matching, all on by default).
+		"/API/Auth/Login": "login", "/api/auth/login/": "login", "/api/auth/login;jsessionid=x": "login",
+		"/api/auth/login.json": "login", "/static/..;/api/auth/login": "login", "/api//auth/./login": "login",
+		"/api/auth/%2e%2e/auth/login": "login", "/API/ASK/openAI/": "message", "/api/auth/login/x": "", "/api/auth/logins": "",
+	} {
 		do(t, h, httptest.NewRequest("POST", target, strings.NewReader("{}")))
 		if got := class.Load(); got != want {
 			t.Errorf("%s: class %q, want %q", target, got, want)
+		}
+	}
+}
+
+// TestRouteVariantsShareTheRouteLimit: a client that spells the login path
+// as upstream frameworks still route it is limited as on the path itself;
+// with route_matching off, the same spellings are other routes.
+func TestRouteVariantsShareTheRouteLimit(t *testing.T) {
+	spellings := []string{"/api/auth/login", "/API/Auth/Login", "/api/auth/login/", "/api/auth/login;jsessionid=x",
+		"/Api/Auth/Login;JSESSIONID=y/", "/api/auth/login.json", "/static/..;/api/auth/login", "/api//auth/login"}
+	for _, strict := range []bool{false, true} {
+		cfg := testConfig(t)
+		cfg.RateLimit.Enabled = true
+		if strict {
+			cfg.RouteMatching = config.RouteMatching{}
+		}
+		var limit int64
+		for _, p := range cfg.RateLimit.Policies {
+			if p.Name == "login" {
+				limit = p.Limit
+			}
+		}
+		h := newGuard(t, cfg).Handler(&upstream{})
+		allowed := 0
+		for i := range 3 * int(limit) {
+			target := spellings[i%len(spellings)]
+			if strict {
+				target = spellings[1+i%(len(spellings)-2)] // the spellings that are not the path cleaned
+			}
+			r := httptest.NewRequest("POST", target, strings.NewReader(`{"email":"a@example.com","password":"x"}`))
+			w, _ := do(t, h, r)
+			switch w.Code {
+			case http.StatusOK:
+				allowed++
+			case http.StatusTooManyRequests:
+			default:
+				t.Fatalf("strict %v, %s: status %d", strict, target, w.Code)
+			}
+		}
+		if !strict && allowed != int(limit) {
+			t.Errorf("%d login attempts allowed across spellings, want the limit %d", allowed, limit)
+		}
+		if strict && allowed != 3*int(limit) {
+			t.Errorf("strict matching: %d of %d allowed, want every one (the spellings are other routes)", allowed, 3*limit)
 		}
 	}
 }
@@ -507,6 +566,8 @@ func TestRouteModes(t *testing.T) {
 		{"detector off but enforced on a route", config.Enforce, config.Off, "GET", "/admin/users", 403, 1},
 		{"detector off elsewhere", config.Enforce, config.Off, "POST", "/api/posts", 200, 0},
 		{"global monitor wins over a route's enforce", config.Monitor, "", "GET", "/admin/users", 200, 1},
+		{"a spelling of the route has the route's mode", config.Enforce, config.Off, "GET", "/ADMIN;x/users", 403, 1},
+		{"a spelling of an off route is off", config.Enforce, "", "GET", "/Health/", 200, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

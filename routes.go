@@ -2,7 +2,9 @@ package warden
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/warden-dev/warden/internal/route"
 
@@ -81,8 +83,9 @@ func (g *Guard) stages(ds []abuse.Detector) []stage {
 		}
 		s := stage{d: d, name: name, mode: mode}
 		if len(dc.Routes) > 0 {
-			s.routeModes = route.NewTable[config.Mode]()
-			for p, m := range dc.Routes {
+			s.routeModes = route.NewTable[config.Mode](g.cfg.RouteMatching.Variants())
+			for _, p := range slices.Sorted(maps.Keys(dc.Routes)) {
+				m := dc.Routes[p]
 				if g.cfg.Mode == config.Monitor && m == config.Enforce {
 					m = config.Monitor // as above
 				}
@@ -101,7 +104,7 @@ func (g *Guard) stages(ds []abuse.Detector) []stage {
 // it. g.mu must be held.
 func (g *Guard) rebuildLocked() (err error) {
 	t := &routeTable{
-		table:    route.NewTable[*routeEntry](),
+		table:    route.NewTable[*routeEntry](g.cfg.RouteMatching.Variants()),
 		entries:  map[string]*routeEntry{},
 		global:   g.stages(g.reg.global),
 		defaults: g.stages(g.reg.defaults),
@@ -117,8 +120,8 @@ func (g *Guard) rebuildLocked() (err error) {
 		}
 		return e
 	}
-	for class, pats := range g.reg.classes {
-		for _, p := range pats {
+	for _, class := range slices.Sorted(maps.Keys(g.reg.classes)) {
+		for _, p := range g.reg.classes[class] {
 			entry(p).class = class
 		}
 	}
@@ -134,10 +137,12 @@ func (g *Guard) rebuildLocked() (err error) {
 	return nil
 }
 
-// match returns the route entry for r, or nil. Paths that are not in
-// canonical form ("/api//login", "/a/../login") are matched as the cleaned
-// path the application will most likely serve, so that they cannot dodge
-// route limits.
+// match returns the route entry for r, or nil. The path is normalised once
+// and matched as the upstream will most likely route it, so that other
+// spellings cannot dodge route classes and route limits: cleaned
+// ("/api//login", "/a/../login", "/a/%2e%2e/login": URL.Path is decoded),
+// and under route_matching ("/API/Login", "/login/", "/login;jsessionid=x",
+// "/login.json").
 func (t *routeTable) match(r *http.Request) *routeEntry {
 	e, _, _ := t.table.Match(r.Method, r.Host, r.URL.Path)
 	return e

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -23,6 +24,7 @@ import (
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/redact"
+	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/internal/suggest"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/metrics"
@@ -55,6 +57,7 @@ type Config struct {
 	DataDir        string              `yaml:"data_dir"`
 	TrustedProxies []string            `yaml:"trusted_proxies"`
 	Routes         map[string][]string `yaml:"routes"`
+	RouteMatching  RouteMatching       `yaml:"route_matching"`
 	Identity       Identity            `yaml:"identity"`
 	Allow          Allow               `yaml:"allow"`
 	Policy         Policy              `yaml:"policy"`
@@ -80,6 +83,47 @@ type Config struct {
 	UserFunc func(*http.Request) string `yaml:"-"`
 	// Clock returns the current time; nil means time.Now. Tests set it.
 	Clock func() time.Time `yaml:"-"`
+}
+
+// RouteMatching says which other spellings of a path Warden's route
+// patterns match as the path itself: those that upstream frameworks route
+// to the same handler, so that a client cannot leave a route class (and
+// its limits) by spelling the path another way. It applies to routes (the
+// classes), patterns registered with Guard.Detect and
+// detectors.<name>.routes; what is keyed by the matched pattern (rate
+// limits by class or route, plans, bot.browser_only) follows. Patterns
+// are still written and validated as ServeMux patterns, and a path that
+// matches a pattern exactly keeps matching it. Repeated slashes and "."
+// and ".." segments are always cleaned, as ServeMux does. Every switch is
+// on by default: a spelling the upstream does not route anywhere costs
+// nothing when it counts against a limit, one it does route must not be
+// free. docs/routes.md lists what each framework routes together.
+type RouteMatching struct {
+	// CaseInsensitive: "/API/Auth/Login" is "/api/auth/login" (Express,
+	// ASP.NET Core).
+	CaseInsensitive bool `yaml:"case_insensitive"`
+	// IgnoreTrailingSlash: "/api/auth/login/" is "/api/auth/login"
+	// (Express, ASP.NET Core, Rails, Spring 5; Flask and ServeMux redirect
+	// to the pattern's spelling).
+	IgnoreTrailingSlash bool `yaml:"ignore_trailing_slash"`
+	// StripPathParams: ";…" ends a segment: "/api/auth/login;jsessionid=x"
+	// is "/api/auth/login" and "/x/..;/api/auth/login" is too (Tomcat,
+	// Jetty: Spring, every servlet container).
+	StripPathParams bool `yaml:"strip_path_params"`
+	// StripFormatSuffix: the last segment may carry an extension:
+	// "/api/auth/login.json" is "/api/auth/login" (Rails' "(.:format)",
+	// Spring before 5.3), unless the longer name is a pattern itself.
+	StripFormatSuffix bool `yaml:"strip_format_suffix"`
+}
+
+// Variants returns the matcher's form of m.
+func (m RouteMatching) Variants() route.Variants {
+	return route.Variants{
+		CaseInsensitive: m.CaseInsensitive,
+		TrailingSlash:   m.IgnoreTrailingSlash,
+		PathParams:      m.StripPathParams,
+		FormatSuffix:    m.StripFormatSuffix,
+	}
 }
 
 // Identity says where the user id and plan come from.
@@ -213,9 +257,10 @@ func Default() Config {
 			"register": {"POST /api/auth/register"},
 			"message":  {"POST /api/ask/{rest...}"},
 		},
-		Identity: Identity{JWT: JWT{Header: "Authorization", Claim: "sub", Leeway: 30 * time.Second}},
-		Policy:   Policy{BlockThreshold: 0.8, LogThreshold: 0.5},
-		Inspect:  Inspect{BodyLimit: 1 << 20, Oversize: "prefix"},
+		RouteMatching: RouteMatching{CaseInsensitive: true, IgnoreTrailingSlash: true, StripPathParams: true, StripFormatSuffix: true},
+		Identity:      Identity{JWT: JWT{Header: "Authorization", Claim: "sub", Leeway: 30 * time.Second}},
+		Policy:        Policy{BlockThreshold: 0.8, LogThreshold: 0.5},
+		Inspect:       Inspect{BodyLimit: 1 << 20, Oversize: "prefix"},
 		Proxy: Proxy{
 			ReadHeaderTimeout:     10 * time.Second,
 			ReadTimeout:           60 * time.Second,
@@ -372,6 +417,7 @@ func (c *Config) Validate() error {
 	if err := CheckPatterns(c.Routes); err != nil {
 		add("routes", "%v", err)
 	}
+	errs = append(errs, c.checkRouteMatching()...)
 	for name, d := range c.Detectors {
 		switch d.Mode {
 		case "", Enforce, Monitor, Off:
@@ -555,6 +601,56 @@ func CheckPattern(p string) (err error) {
 	}()
 	http.NewServeMux().Handle(p, http.NotFoundHandler())
 	return nil
+}
+
+// checkRouteMatching reports patterns that route_matching makes one route
+// ("GET /Login" and "GET /login" when case is ignored): among the route
+// classes, and among each detector's routes. ServeMux tells them apart,
+// but under route_matching neither would be more specific than the other.
+// The error names the route_matching field to turn off and both patterns.
+func (c *Config) checkRouteMatching() []error {
+	v := c.RouteMatching.Variants()
+	if v == route.Exact {
+		return nil
+	}
+	var errs []error
+	check := func(pats, where []string) {
+		t := route.NewTable[string](v)
+		for i, p := range pats {
+			err := t.Add(p, where[i])
+			var vc *route.VariantConflict
+			if !errors.As(err, &vc) {
+				continue // valid, or reported by CheckPattern(s)
+			}
+			otherWhere := where[slices.Index(pats, vc.Other)]
+			field, what := "route_matching", "case and a trailing slash are ignored"
+			switch {
+			case !vc.Under.TrailingSlash:
+				field, what = "route_matching.case_insensitive", "case is ignored"
+			case !vc.Under.CaseInsensitive:
+				field, what = "route_matching.ignore_trailing_slash", "a trailing slash is ignored"
+			}
+			errs = append(errs, fieldErr(field, "%s %q and %s %q are one route when %s: remove one, or turn this off if the upstream tells them apart",
+				otherWhere, bounded(vc.Other), where[i], bounded(p), what))
+		}
+	}
+	var pats, where []string
+	for _, class := range slices.Sorted(maps.Keys(c.Routes)) {
+		for i, p := range c.Routes[class] {
+			pats = append(pats, p)
+			where = append(where, fmt.Sprintf("routes.%s[%d]", class, i))
+		}
+	}
+	check(pats, where)
+	for _, name := range slices.Sorted(maps.Keys(c.Detectors)) {
+		pats, where = pats[:0], where[:0]
+		for _, p := range slices.Sorted(maps.Keys(c.Detectors[name].Routes)) {
+			pats = append(pats, p)
+			where = append(where, fmt.Sprintf("detectors.%s.routes[%q]", name, bounded(p)))
+		}
+		check(pats, where)
+	}
+	return errs
 }
 
 // CheckPatterns reports patterns that conflict with each other across

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warden-dev/warden/internal/route"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -71,6 +73,17 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"unknown key in detector", "detectors:\n  payload: {mood: monitor}", []string{"detectors.payload.mood: unknown field"}},
 		{"per-route detector mode", "detectors:\n  payload: {routes: {\"POST /wiki/{page}\": sometimes}}", []string{`detectors.payload.routes["POST /wiki/{page}"]: must be enforce, monitor or off`}},
 		{"per-route detector pattern", "detectors:\n  payload: {routes: {\"POST wiki\": monitor}}", []string{`detectors.payload.routes["POST wiki"]`}},
+		{"route matching unknown key", "route_matching: {case_insensitve: false}", []string{"route_matching.case_insensitve: unknown field (did you mean case_insensitive?)"}},
+		{"route matching wrong type", "route_matching: {strip_path_params: sometimes}", []string{"route_matching.strip_path_params: want bool"}},
+		{"route matching preset", "route_matching: express", []string{"route_matching: must be a mapping"}},
+		{"patterns one route when case is ignored", `routes: {login: ["POST /api/auth/login"], other: ["POST /API/auth/login"]}`, []string{
+			`route_matching.case_insensitive: routes.login[0] "POST /api/auth/login" and routes.other[0] "POST /API/auth/login" are one route when case is ignored`}},
+		{"patterns one route when a trailing slash is ignored", `routes: {a: ["GET /docs/{$}"], b: ["GET /docs"]}`, []string{
+			`route_matching.ignore_trailing_slash: routes.a[0] "GET /docs/{$}" and routes.b[0] "GET /docs" are one route when a trailing slash is ignored`}},
+		{"patterns one route under both", `routes: {a: ["GET /Docs/{$}"], b: ["GET /docs"]}`, []string{
+			`route_matching: routes.a[0] "GET /Docs/{$}" and routes.b[0] "GET /docs" are one route when case and a trailing slash are ignored`}},
+		{"detector routes one route", "detectors:\n  payload: {routes: {\"GET /Wiki/{p}\": monitor, \"GET /wiki/{page}\": off}}", []string{
+			`route_matching.case_insensitive: detectors.payload.routes["GET /Wiki/{p}"] "GET /Wiki/{p}" and detectors.payload.routes["GET /wiki/{page}"] "GET /wiki/{page}" are one route`}},
 		{"section not a mapping", "proxy: 5", []string{"proxy: must be a mapping"}},
 		{"list where mapping", "routes: [1, 2]", []string{"routes:"}},
 		{"bad upstream", "upstream: ftp://x", []string{"upstream: must be an http"}},
@@ -105,6 +118,34 @@ func TestParseErrorsNameTheField(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRouteMatching(t *testing.T) {
+	d := Default()
+	if v := d.RouteMatching.Variants(); v != route.All {
+		t.Fatalf("default route matching %+v, want every variant", v)
+	}
+	// Patterns the variants make one route are fine once the variant is
+	// off, and so is an exact configuration.
+	cfg, err := Parse([]byte("routes: {login: [\"POST /api/auth/login\"], other: [\"POST /API/auth/login\"]}\nroute_matching: {case_insensitive: false}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := cfg.RouteMatching.Variants(); v != (route.Variants{TrailingSlash: true, PathParams: true, FormatSuffix: true}) {
+		t.Fatalf("partial section: %+v", v)
+	}
+	strict := "route_matching: {case_insensitive: false, ignore_trailing_slash: false, strip_path_params: false, strip_format_suffix: false}\n"
+	if cfg, err = Parse([]byte(strict), nil); err != nil || cfg.RouteMatching.Variants() != route.Exact {
+		t.Fatalf("strict: %+v %v", cfg.RouteMatching, err)
+	}
+	cfg, err = FromEnv(env(map[string]string{"WARDEN_ROUTE_MATCHING_STRIP_FORMAT_SUFFIX": "false"}))
+	if err != nil || cfg.RouteMatching.StripFormatSuffix || !cfg.RouteMatching.CaseInsensitive {
+		t.Fatalf("env: %+v %v", cfg.RouteMatching, err)
+	}
+	if _, err = FromEnv(env(map[string]string{"WARDEN_ROUTE_MATCHING_CASE_INSENSITIVE": "perhaps"})); err == nil ||
+		!strings.HasPrefix(err.Error(), "WARDEN_ROUTE_MATCHING_CASE_INSENSITIVE:") {
+		t.Fatalf("env error %v does not name the variable", err)
 	}
 }
 

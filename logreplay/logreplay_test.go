@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 var parseTests = []struct {
@@ -143,7 +144,7 @@ func TestRoutes(t *testing.T) {
 		"login":   {"POST /api/auth/login"},
 		"message": {"POST /api/ask/{rest...}"},
 		"record":  {"GET /api/records/{id}", "/static/"},
-	})
+	}, route.Exact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +157,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/records/7/x", "", ""},
 		{"GET", "/static/app.js", "/static/", "record"},
 		{"GET", "/other", "", ""},
+		{"POST", "/api/auth/%6Cogin", "POST /api/auth/login", "login"}, // decoded, as URL.Path is online
+		{"POST", "/API/Auth/Login", "", ""},
 	}
 	for _, tt := range tests {
 		p, c := rt.match(tt.method, "", tt.path)
@@ -163,7 +166,18 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("%s %s: got %q %q, want %q %q", tt.method, tt.path, p, c, tt.pattern, tt.class)
 		}
 	}
-	if _, err := newRouteTable(map[string][]string{"x": {"GET nopath"}}); err == nil || !strings.HasPrefix(err.Error(), "routes.x[0]:") {
+	// Under the default route_matching, as online: other spellings of the
+	// login path are the login route.
+	rt, err = newRouteTable(map[string][]string{"login": {"POST /api/auth/login"}}, DefaultOptions().RouteMatching.Variants())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/API/Auth/Login", "/api/auth/login/", "/api/auth/login;jsessionid=x", "/api/auth/login.json", "/x/..;/api/auth/login", "/api/auth/%2e/login"} {
+		if pat, c := rt.match("POST", "", p); c != "login" || pat != "POST /api/auth/login" {
+			t.Errorf("%s: got %q %q, want the login route", p, pat, c)
+		}
+	}
+	if _, err := newRouteTable(map[string][]string{"x": {"GET nopath"}}, route.Exact); err == nil || !strings.HasPrefix(err.Error(), "routes.x[0]:") {
 		t.Fatalf("bad pattern error: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/behavior"
 	"github.com/warden-dev/warden/bot"
+	"github.com/warden-dev/warden/config"
 )
 
 // Format is an access-log format. Nginx also understands the nginx
@@ -40,6 +41,9 @@ type Options struct {
 	// Routes are the route classes and their ServeMux patterns, as in the
 	// top-level "routes" config key; requests get Route and Class from them.
 	Routes map[string][]string
+	// RouteMatching is the route_matching config section: the spellings
+	// of a path that Routes match as the path itself.
+	RouteMatching config.RouteMatching
 	// Behavior and Bot configure the built-in detectors (set Enabled false
 	// to leave one out).
 	Behavior behavior.Config
@@ -85,6 +89,7 @@ func DefaultOptions() Options {
 		MaxMalformedLines: 100,
 		MaxTracked:        100_000,
 		BasicAuthLogin:    true,
+		RouteMatching:     config.Default().RouteMatching,
 	}
 }
 
@@ -209,7 +214,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opts Options) (Summar
 	e.sum.Flagged = map[string]int{}
 	var err error
 	e.jsonIdx = newJSONIndex(&opts.JSON)
-	if e.routes, err = newRouteTable(opts.Routes); err != nil {
+	if e.routes, err = newRouteTable(opts.Routes, opts.RouteMatching.Variants()); err != nil {
 		return Summary{}, err
 	}
 	if opts.Behavior.Enabled {

@@ -34,7 +34,7 @@ func compileExclusions(xs []Exclusion) (*route.Table[*fieldRules], error) {
 		return nil, nil
 	}
 	var errs []error
-	t := route.NewTable[*fieldRules]()
+	t := route.NewTable[*fieldRules](route.Exact) // exclusions only loosen: spellings of the route stay inspected
 	byPattern := map[string]*fieldRules{}
 	for i, x := range xs {
 		at := fmt.Sprintf("exclusions[%d]", i)

@@ -127,7 +127,7 @@ func runReplay(ctx context.Context, args []string, e env) int {
 	}
 	opts := logreplay.DefaultOptions()
 	opts.Format = logreplay.Format(*format)
-	opts.Routes = cfg.Routes
+	opts.Routes, opts.RouteMatching = cfg.Routes, cfg.RouteMatching
 	opts.Behavior, opts.Bot = cfg.Behavior, cfg.Bot
 	opts.NoSummary = *noSummary
 	if cfg.Payload.Enabled && !*noPayload {

@@ -22,7 +22,7 @@ var patterns = []string{
 
 func buildTable(t testing.TB) (*Table[string], *http.ServeMux) {
 	t.Helper()
-	tab := NewTable[string]()
+	tab := NewTable[string](Exact)
 	mux := http.NewServeMux()
 	for _, p := range patterns {
 		if err := tab.Add(p, p); err != nil {
@@ -101,7 +101,7 @@ func TestUncleanPathsMatchTheirCleanForm(t *testing.T) {
 }
 
 func TestAddRejectsBadAndConflicting(t *testing.T) {
-	tab := NewTable[int]()
+	tab := NewTable[int](Exact)
 	if err := tab.Add("GET /a/{x}/b", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +134,18 @@ func BenchmarkMatch(b *testing.B) {
 			tab.Match("GET", "a.test", "/api/users/42")
 		}
 	})
+	all := NewTable[string](All)
+	for _, p := range patterns {
+		if err := all.Add(p, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("route-variants", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			all.Match("GET", "a.test", "/api/users/42")
+		}
+	})
 	b.Run("servemux", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -148,7 +160,7 @@ func BenchmarkMatch(b *testing.B) {
 // segments and "%61" is an "a".
 func TestEscapedMatchesServeMux(t *testing.T) {
 	pats := append([]string{"GET /docs/a%2Fb", "GET /items/{id}", "GET /items/{id}/edit", "POST /caf%C3%A9/menu"}, patterns...)
-	tab := NewTable[string]()
+	tab := NewTable[string](Exact)
 	mux := http.NewServeMux()
 	for _, p := range pats {
 		if err := tab.Add(p, p); err != nil {
