@@ -361,7 +361,8 @@ func TestEvictionBound(t *testing.T) {
 }
 
 // TestClientMemory measures the heap per tracked client, keys and table
-// overhead included, and holds it to 1 KB.
+// overhead included, and holds it to 1,152 bytes (1 KB before the
+// 128-byte sketch of shown IDs).
 func TestClientMemory(t *testing.T) {
 	const n = 50_000
 	d := newDet(t, func(c *Config) { c.MaxClients = n })
@@ -376,8 +377,8 @@ func TestClientMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.HeapAlloc-before.HeapAlloc) / n
 	t.Logf("%.0f bytes per tracked client (record %d bytes)", per, sizeofClient())
-	if per > 1024 {
-		t.Fatalf("%.0f bytes per client, budget 1024", per)
+	if per > 1152 {
+		t.Fatalf("%.0f bytes per client, budget 1152", per)
 	}
 	runtime.KeepAlive(d)
 }

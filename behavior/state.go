@@ -88,6 +88,10 @@ type client struct {
 	// its 80 bytes round the table's node up to whole cache lines
 	// (TestClientLayout).
 	scan scanSketch
+
+	// Read for ID requests that may be a walk and written from list
+	// answers (see shownSketch): two more whole cache lines.
+	shown shownSketch
 }
 
 // userRecord tracks failed logins against one username across IPs.
