@@ -96,7 +96,7 @@ func (sh *shard) find(r *abuse.Request, k clientKey) *pending {
 }
 
 var (
-	_ abuse.Detector = (*Detector)(nil)
+	_ abuse.Detector        = (*Detector)(nil)
 	_ abuse.Observer        = (*Detector)(nil)
 	_ abuse.ResponseWrapper = (*Detector)(nil)
 )
