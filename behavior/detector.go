@@ -474,9 +474,10 @@ func (d *Detector) enumeration(c *client, tr trackRef, ri *reqInfo, r *abuse.Req
 	if !ri.userEnum && !d.mayWalk(tr, ri) {
 		return dst
 	}
-	// An ID the client was shown is a link followed, not a guess: unless
-	// its answer fails (see Observe), it is no step of a walk.
-	if c.shown.has(uint32(ri.id), d.shownKey) {
+	// An ID the client was shown is a link followed, not a guess, and no
+	// step of a walk; unless the route's answers keep failing: walking
+	// IDs that are refused is enumeration, shown or not (see Observe).
+	if tr.fails < 2 && c.shown.has(uint32(ri.id), d.shownKey) {
 		return dst
 	}
 	return d.walks(tr, ri, r, dst)
@@ -720,8 +721,8 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 			c.userPos = (c.userPos + 1) % userRing
 		}
 	}
-	if ri.hasID && (o.Status >= 400 || !c.shown.has(uint32(ri.id), d.shownKey)) {
-		c.trackForUpdate(ri.shape).add(uint32(ri.id), ri.sec)
+	if ri.hasID {
+		d.observeID(c, &ri, o.Status)
 	}
 	switch {
 	case prevLast != 0 && t-prevLast >= int64(cfg.Burst.Idle):

@@ -484,3 +484,24 @@ func (d *Detector) addShown(k clientKey, rs *respScan) {
 	}
 	d.putResp(rs)
 }
+
+// observeID records the answer to an ID request in its route's track: an
+// ID the client was shown and that was answered is no step of a walk, so
+// it is left out; one refused or missing counts, shown or not.
+func (d *Detector) observeID(c *client, ri *reqInfo, status int) {
+	failed := status >= 400
+	if !failed && c.shown.has(uint32(ri.id), d.shownKey) {
+		if tr, ok := c.track(ri.shape); ok {
+			tr.fails = 0
+		}
+		return
+	}
+	tr := c.trackForUpdate(ri.shape)
+	tr.add(uint32(ri.id), ri.sec)
+	switch {
+	case !failed:
+		tr.fails = 0
+	case tr.fails < 255:
+		tr.fails++
+	}
+}

@@ -29,6 +29,7 @@ type idTrack struct {
 	used   uint32 // unix seconds of last use, for replacement
 	n      uint8  // filled entries
 	pos    uint8  // next slot
+	fails  uint8  // answers >= 400 in a row on this shape (saturating), in the padding
 	recent [2]uint32
 }
 
