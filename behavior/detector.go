@@ -477,7 +477,7 @@ func (d *Detector) enumeration(c *client, tr trackRef, ri *reqInfo, r *abuse.Req
 	// An ID the client was shown is a link followed, not a guess, and no
 	// step of a walk; unless the route's answers keep failing: walking
 	// IDs that are refused is enumeration, shown or not (see Observe).
-	if tr.fails < 2 && c.shown.has(uint32(ri.id), d.shownKey) {
+	if tr.fails < 2 && c.shownAny && c.shown.has(uint32(ri.id), d.shownKey) {
 		return dst
 	}
 	return d.walks(tr, ri, r, dst)

@@ -72,6 +72,7 @@ type client struct {
 	uaPos      uint8
 	userPos    uint8
 	scanBits   uint8 // scan.bits() as last observed: an upper bound of its bits now
+	shownAny   bool  // shown is not empty: in the padding, so an ID request of a client never served a list reads no more lines
 	ids        [idTracks]idTrack
 
 	uas   [uaRing]uint32
@@ -90,8 +91,8 @@ type client struct {
 	// (TestClientLayout).
 	scan scanSketch
 
-	// Read for ID requests that may be a walk and written from list
-	// answers (see shownSketch): two more whole cache lines.
+	// Read for ID requests of clients served a list, written from list
+	// answers (see shownSketch): three more whole cache lines.
 	shown shownSketch
 }
 
