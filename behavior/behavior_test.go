@@ -328,8 +328,10 @@ func TestShape(t *testing.T) {
 	if s1 != s2 || id1 != 7 || id2 != 8 || !ok1 || !ok2 {
 		t.Fatalf("shapes %x %x ids %d %d", s1, s2, id1, id2)
 	}
-	if _, _, ok, _ := shapeOf("GET", "/list", "page=3"); ok {
-		t.Fatal("pagination counted as an id")
+	for _, q := range []string{"page=3", "_page=2&_limit=20", "_start=20&_end=40"} {
+		if _, _, ok, _ := shapeOf("GET", "/list", q); ok {
+			t.Fatalf("pagination %q counted as an id", q)
+		}
 	}
 	if s3, _, _, _ := shapeOf("POST", "/users/7/orders", ""); s3 == s1 {
 		t.Fatal("method not in shape")

@@ -207,6 +207,10 @@ func TestEnumerationShown(t *testing.T) {
 			s.get("/posts?page=1", 200, ctJSON, "", page)
 			readPage(s)
 		}, false, false},
+		{"json-server pagination", func(s *site) {
+			s.get("/posts?_page=1&_limit=50", 200, ctJSON, "", page)
+			readPage(s)
+		}, false, false},
 		{"the same page gzip-compressed", func(s *site) {
 			s.get("/posts?page=1", 200, ctJSON, "gzip", gz(page))
 			readPage(s)
