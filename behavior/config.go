@@ -67,7 +67,7 @@ type Config struct {
 	Enabled bool `yaml:"enabled"`
 	// MaxClients caps the tracked clients; a client not seen lately is
 	// evicted first (approximately the least recently seen: see lru).
-	// Each tracked client costs under 1 KB.
+	// Each tracked client costs about 1.1 KB.
 	MaxClients int `yaml:"max_clients"`
 	// MaxUsers caps the login usernames tracked across IPs.
 	MaxUsers int `yaml:"max_users"`

@@ -58,6 +58,8 @@ type Detector struct {
 	w          [numScenarios]float64 // effective weights, by scenario index
 	scanGate   uint8                 // sketch bits below which no slow scan is possible
 	scanKey    uint64                // secret key of the sketch's bit choice
+	shownKey   uint64                // secret key of shownSketch's bit choice
+	shownPools
 
 	shard [shards]shard
 	umu   sync.Mutex
@@ -75,6 +77,9 @@ type shard struct {
 	// waits for its upstream.
 	pending [pendingSlots]pending
 	next    uint8 // the slot the next decided request takes
+	// list answers being read for the IDs they show (WrapResponse), until
+	// Observe; at most maxRespPending
+	resp map[*abuse.Request]*respScan
 
 	_ [64]byte // keeps each shard's mutex and memo off its neighbours' cache lines
 }
@@ -91,8 +96,9 @@ func (sh *shard) find(r *abuse.Request, k clientKey) *pending {
 }
 
 var (
-	_ abuse.Detector = (*Detector)(nil)
-	_ abuse.Observer = (*Detector)(nil)
+	_ abuse.Detector        = (*Detector)(nil)
+	_ abuse.Observer        = (*Detector)(nil)
+	_ abuse.ResponseWrapper = (*Detector)(nil)
 )
 
 // New validates cfg and returns a Detector.
@@ -108,6 +114,7 @@ func New(cfg Config) (*Detector, error) {
 		seed:       maphash.MakeSeed(),
 		scanGate:   scanGateBits(cfg.SlowScan.DistinctPaths),
 		scanKey:    rand.Uint64(),
+		shownKey:   rand.Uint64(),
 	}
 	for i, k := range scenarioNames {
 		d.w[i] = cfg.weight(k)
@@ -451,7 +458,7 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 	}
 	if ri.hasID && d.w[sIDEnumeration] > 0 {
 		if tr, ok := c.track(ri.shape); ok {
-			dst = d.enumeration(tr, ri, r, dst)
+			dst = d.enumeration(c, tr, ri, r, dst)
 		}
 	}
 	if !grace && c.burstShape == ri.shape && c.burstN > 0 && t-c.burstStart <= int64(cfg.Burst.Window) && int(c.burstN)+1 >= cfg.Burst.Max {
@@ -463,8 +470,14 @@ func (d *Detector) evaluate(c *client, ri *reqInfo, r *abuse.Request, dst []Find
 	return dst
 }
 
-func (d *Detector) enumeration(tr trackRef, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
+func (d *Detector) enumeration(c *client, tr trackRef, ri *reqInfo, r *abuse.Request, dst []Finding) []Finding {
 	if !ri.userEnum && !d.mayWalk(tr, ri) {
+		return dst
+	}
+	// An ID the client was shown is a link followed, not a guess, and no
+	// step of a walk; unless the route's answers keep failing: walking
+	// IDs that are refused is enumeration, shown or not (see Observe).
+	if tr.fails < 2 && c.shownAny && c.shown.has(uint32(ri.id), d.shownKey) {
 		return dst
 	}
 	return d.walks(tr, ri, r, dst)
@@ -636,6 +649,7 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	sh.mu.Lock()
 	var ri reqInfo
 	var c *client
+	rs := sh.takeRespLocked(r)
 	p := sh.find(r, k)
 	if p != nil {
 		ri = p.info
@@ -708,7 +722,7 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		}
 	}
 	if ri.hasID {
-		c.trackForUpdate(ri.shape).add(uint32(ri.id), ri.sec)
+		d.observeID(c, &ri, o.Status)
 	}
 	switch {
 	case prevLast != 0 && t-prevLast >= int64(cfg.Burst.Idle):
@@ -720,6 +734,9 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	sh.mu.Unlock()
 
+	if rs != nil {
+		d.addShown(k, rs)
+	}
 	if failed && ri.userHash != 0 {
 		d.umu.Lock()
 		u, _ := d.users.get(ri.userHash)

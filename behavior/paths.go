@@ -354,6 +354,8 @@ var paginationParams = map[string]bool{
 	"page": true, "p": true, "offset": true, "limit": true, "per_page": true, "perpage": true,
 	"start": true, "size": true, "page_size": true, "pagesize": true, "count": true, "skip": true,
 	"take": true, "from": true, "v": true, "ver": true, "version": true, "_": true, "t": true, "ts": true,
+	// json-server's
+	"_page": true, "_limit": true, "_per_page": true, "_start": true, "_end": true,
 }
 
 // shapeOf hashes the route shape of a request (method + path with numeric

@@ -29,6 +29,7 @@ type idTrack struct {
 	used   uint32 // unix seconds of last use, for replacement
 	n      uint8  // filled entries
 	pos    uint8  // next slot
+	fails  uint8  // answers >= 400 in a row on this shape (saturating), in the padding
 	recent [2]uint32
 }
 
@@ -71,6 +72,7 @@ type client struct {
 	uaPos      uint8
 	userPos    uint8
 	scanBits   uint8 // scan.bits() as last observed: an upper bound of its bits now
+	shownAny   bool  // shown is not empty: in the padding, so an ID request of a client never served a list reads no more lines
 	ids        [idTracks]idTrack
 
 	uas   [uaRing]uint32
@@ -88,6 +90,10 @@ type client struct {
 	// its 80 bytes round the table's node up to whole cache lines
 	// (TestClientLayout).
 	scan scanSketch
+
+	// Read for ID requests of clients served a list, written from list
+	// answers (see shownSketch): three more whole cache lines.
+	shown shownSketch
 }
 
 // userRecord tracks failed logins against one username across IPs.
