@@ -111,6 +111,11 @@ func (s Scope) IP(ip netip.Addr) Target {
 // still hold. two is false when only the first is needed. It does not
 // allocate.
 func (s Scope) Lookups(ip netip.Addr) (network, addr Target, two bool) {
+	if ip.Is4() {
+		// Most clients: one address, one target.
+		t := Target{Kind: KindIP, IP: ip, Bits: 32}
+		return t, t, false
+	}
 	network = s.IP(ip)
 	addr = AddrTarget(ip)
 	return network, addr, network != addr

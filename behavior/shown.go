@@ -412,13 +412,23 @@ func (d *Detector) gunzip(b []byte, s *idScanner) {
 }
 
 // listRoute reports whether r may be a list route, cheaply: a GET whose
-// last path segment is not a file. The ID test needs the classification.
+// last path segment is neither a file nor a number (the item pages most
+// requests are). Other IDs (UUIDs, hashes) need the classification.
 func listRoute(r *abuse.Request) bool {
 	if r.Method != http.MethodGet {
 		return false
 	}
 	last := r.Path[strings.LastIndexByte(r.Path, '/')+1:]
-	return strings.IndexByte(last, '.') < 0
+	digits := last != ""
+	for i := 0; i < len(last); i++ {
+		switch c := last[i]; {
+		case c == '.':
+			return false
+		case c < '0' || c > '9':
+			digits = false
+		}
+	}
+	return !digits
 }
 
 // WrapResponse returns a writer that reads the IDs of the answer to a
