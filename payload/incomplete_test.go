@@ -143,3 +143,30 @@ func TestIncompleteConfig(t *testing.T) {
 		t.Fatalf("Validate = %v, want an incomplete: error suggesting block", err)
 	}
 }
+
+// BenchmarkFullBody inspects bodies of the default inspect.body_limit
+// (1 MiB) to their end: the most values one can hold, objects of a bulk
+// API, prose, and a text value built to make the SQL breakout check read
+// on from every quote.
+func BenchmarkFullBody(b *testing.B) {
+	for _, c := range []struct{ name, unit string }{
+		{"tiny strings", `"a",`},
+		{"objects", `{"id":"u1","name":"User Name","email":"user@example.com"},`},
+		{"prose", `"the quick brown fox jumps, over (the) lazy dog's back",`},
+	} {
+		body := "[" + strings.Repeat(c.unit, (1<<20-2)/len(c.unit)) + `"x"]`
+		runFull(b, c.name, body)
+	}
+	runFull(b, "quote decoys", `{"q":"`+strings.Repeat("x' or ", (1<<20-10)/6)+`"}`)
+}
+
+func runFull(b *testing.B, name, body string) {
+	d := newTestDetector(b)
+	r := post("application/json", body)
+	b.Run(name, func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			d.Detect(context.Background(), r)
+		}
+	})
+}
