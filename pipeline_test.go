@@ -459,22 +459,30 @@ func TestObserverCalledOncePerRequest(t *testing.T) {
 
 // TestOnlyActingVerdictsScore: grey findings are logged, never scored, so
 // a client whose requests were all let through is never banned; blocked
-// requests score and reach the ban interval.
+// requests score and reach the ban interval, but the same blocked request
+// retried scores once per enforce.repeat_window; throttles score each.
 func TestOnlyActingVerdictsScore(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		verdict    abuse.Verdict
+		samePath   bool // every request the same, else each on its own path
 		wantBanned bool
 	}{
-		{"grey finding never bans", abuse.Verdict{Confidence: 0.6, Violation: "empty_user_agent"}, false},
-		{"blocking finding bans at the interval", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, true},
+		{"grey finding never bans", abuse.Verdict{Confidence: 0.6, Violation: "empty_user_agent"}, false, false},
+		{"blocking finding bans at the interval", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, false, true},
+		{"the same blocked request retried never bans", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, true, false},
+		{"a throttle scores with each request", abuse.Verdict{Confidence: 1, Violation: "rate_limit", Action: abuse.Throttle}, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGuard(t, testConfig(t)) // enforce: interval 20, score 1 each
 			g.Use(containsDetector("test", "", tc.verdict))
 			h := g.Handler(&upstream{})
-			for range 20 {
-				do(t, h, httptest.NewRequest("GET", "/", nil))
+			for i := range 20 {
+				target := "/"
+				if !tc.samePath {
+					target = fmt.Sprintf("/%d", i)
+				}
+				do(t, h, httptest.NewRequest("GET", target, nil))
 			}
 			w, a := do(t, h, httptest.NewRequest("GET", "/", nil))
 			if banned := a.Error == "banned"; banned != tc.wantBanned {

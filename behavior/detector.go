@@ -688,8 +688,8 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
-		if d.payloadDet[v.Detector] && v.Found() {
-			c.payload.add(t, cfg.PayloadProbing.Window, 1)
+		if d.payloadDet[v.Detector] && v.Found() && o.Acted(i) {
+			d.countPayload(c, r, v, t)
 			break
 		}
 	}
@@ -730,6 +730,23 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		}
 		d.umu.Unlock()
 	}
+}
+
+// countPayload counts a payload detection that acted towards payload
+// probing, unless it is one of the client's last two counted findings
+// (abuse.Finding) again: a person resending a request Warden blocked is
+// answered 403 for that request each time, but their other requests
+// are not blocked for it, while an injector trying different payloads
+// adds up. A grey finding, only logged, never counts (see Observe). The
+// findings are remembered as 8-bit hashes: a new payload is taken for a
+// repeat with odds of 2 in 255, which delays a count, never adds one.
+func (d *Detector) countPayload(c *client, r *abuse.Request, v *abuse.Verdict, t int64) {
+	h := uint8(abuse.Finding(d.seed, r, v)%255) + 1
+	if c.payloadSeen[0] == h || c.payloadSeen[1] == h {
+		return
+	}
+	c.payloadSeen[1], c.payloadSeen[0] = c.payloadSeen[0], h
+	c.payload.add(t, d.cfg.PayloadProbing.Window, 1)
 }
 
 func routeName(r *abuse.Request) string {

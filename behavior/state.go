@@ -71,6 +71,10 @@ type client struct {
 	uaPos      uint8
 	userPos    uint8
 	scanBits   uint8 // scan.bits() as last observed: an upper bound of its bits now
+	// payloadSeen are the last two payload findings counted (see
+	// Detector.countPayload), as 8-bit keyed hashes, 0 when empty: in
+	// the padding before ids, so they cost nothing.
+	payloadSeen [2]uint8
 	ids        [idTracks]idTrack
 
 	uas   [uaRing]uint32

@@ -1,0 +1,61 @@
+package behavior
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/warden-dev/warden/abuse"
+)
+
+// TestPayloadProbingCountsActs: payload probing counts payload findings
+// that acted, each distinct one once; grey findings (logged, let through)
+// and a blocked request resent never add up to a block of the client's
+// other requests, while different blocked payloads do.
+func TestPayloadProbingCountsActs(t *testing.T) {
+	tests := []struct {
+		name    string
+		n       int
+		payload func(i int) string         // the value the finding quotes
+		acts    func(i int) []abuse.Action // nil: not known (offline)
+		action  abuse.Action               // the verdict's own action
+		want    bool                       // payload probing fires
+	}{
+		{"grey findings, all different", 10, func(i int) string { return fmt.Sprintf("{{%d*%d}}", i, i) },
+			func(int) []abuse.Action { return []abuse.Action{abuse.Log} }, 0, false},
+		{"one blocked request resent", 20, func(int) string { return "Robert'); DROP TABLE Students;--" },
+			func(int) []abuse.Action { return []abuse.Action{abuse.Block} }, 0, false},
+		{"two blocked requests resent in turn", 20, func(i int) string { return []string{"a' --", "b' --"}[i%2] },
+			func(int) []abuse.Action { return []abuse.Action{abuse.Block} }, 0, false},
+		{"different blocked payloads", 5, func(i int) string { return fmt.Sprintf("x' UNION SELECT %d--", i) },
+			func(int) []abuse.Action { return []abuse.Action{abuse.Block} }, 0, true},
+		{"held back by monitor mode", 10, func(i int) string { return fmt.Sprintf("x' UNION SELECT %d--", i) },
+			func(int) []abuse.Action { return []abuse.Action{abuse.Log} }, 0, false},
+		{"offline: the verdict's own action", 5, func(i int) string { return fmt.Sprintf("x' UNION SELECT %d--", i) },
+			func(int) []abuse.Action { return nil }, abuse.Block, true},
+		{"offline: no action of its own", 10, func(i int) string { return fmt.Sprintf("x' UNION SELECT %d--", i) },
+			func(int) []abuse.Action { return nil }, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDet(t, nil)
+			for i := range tt.n {
+				r := ev{at: time.Duration(i) * time.Second, method: "POST", path: "/posts"}.request()
+				v := abuse.Verdict{Detector: "payload", Confidence: 0.9, Violation: "sqli", Action: tt.action,
+					Messages: []string{"sqli in json \"body\": " + tt.payload(i)}}
+				d.Observe(r, abuse.Outcome{Status: 403, Action: abuse.Block, Verdicts: []abuse.Verdict{v}, Acts: tt.acts(i)})
+			}
+			// The client's next, ordinary request.
+			r := ev{at: time.Duration(tt.n) * time.Second, path: "/users/5"}.request()
+			v := d.Detect(context.Background(), r)
+			got := v.Violation == PayloadProbing
+			if got != tt.want {
+				t.Fatalf("payload probing %v (verdict %+v), want %v", got, v, tt.want)
+			}
+			if tt.want && v.Action != abuse.Block {
+				t.Fatalf("payload probing asks for %v, want block", v.Action)
+			}
+		})
+	}
+}
