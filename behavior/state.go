@@ -75,7 +75,7 @@ type client struct {
 	// Detector.countPayload), as 8-bit keyed hashes, 0 when empty: in
 	// the padding before ids, so they cost nothing.
 	payloadSeen [2]uint8
-	ids        [idTracks]idTrack
+	ids         [idTracks]idTrack
 
 	uas   [uaRing]uint32
 	paths [pathRing]uint32

@@ -160,7 +160,7 @@ type engine struct {
 	findings []behavior.Finding
 	verdicts []abuse.Verdict
 	acts     []abuse.Action // acts[i]: what enforce mode does for verdicts[i] (Options.Act)
-	header   http.Header // reused for Basic credentials
+	header   http.Header    // reused for Basic credentials
 	parser   parser
 	jsonIdx  jsonIndex
 	limitReq map[netip.Addr]limitCount // nginx limit_req rejections per client
