@@ -59,3 +59,40 @@ func TestPayloadProbingCountsActs(t *testing.T) {
 		})
 	}
 }
+
+// TestRateFindingsThrottle: a flood is answered as a rate limit — 429
+// with Retry-After and the RateLimit headers of its limit — while a
+// request that is also BLACK for another reason is blocked.
+func TestRateFindingsThrottle(t *testing.T) {
+	tests := []struct {
+		name       string
+		path       func(i int) string
+		wantAction abuse.Action
+		wantViol   string
+	}{
+		{"flood", func(i int) string { return fmt.Sprintf("/items/%d", i%5) }, abuse.Throttle, Flood},
+		{"flood of sensitive paths", func(i int) string { return "/.env" }, abuse.Block, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDet(t, func(c *Config) { c.Flood = Limit{Max: 20, Window: 10 * time.Second} })
+			var v abuse.Verdict
+			for i := range 20 {
+				r := ev{at: time.Duration(i) * 100 * time.Millisecond, path: tt.path(i)}.request()
+				v = d.Detect(context.Background(), r)
+				d.Observe(r, abuse.Outcome{Status: 200, Action: v.Action})
+			}
+			if v.Action != tt.wantAction || (tt.wantViol != "" && v.Violation != tt.wantViol) {
+				t.Fatalf("20th request: %v %q (%v), want %v %q", v.Action, v.Violation, v.Messages, tt.wantAction, tt.wantViol)
+			}
+			if tt.wantAction != abuse.Throttle {
+				return
+			}
+			h := v.Header
+			if v.RetryAfter != 10*time.Second || h.Get("Retry-After") != "10" ||
+				h.Get("RateLimit-Policy") != `"flood";q=20;w=10` || h.Get("RateLimit") != `"flood";r=0;t=10` {
+				t.Fatalf("retry %v headers %v", v.RetryAfter, h)
+			}
+		})
+	}
+}

@@ -57,7 +57,8 @@ func (e ev) request() *abuse.Request {
 }
 
 // replay runs events through d and returns, per violation, whether it was
-// reported, and whether any verdict asked for Block.
+// reported, and whether any verdict stopped a request (Block, or Throttle
+// for a rate scenario).
 func replay(t *testing.T, d *Detector, evs []ev) (map[string]bool, bool) {
 	t.Helper()
 	seen := map[string]bool{}
@@ -68,7 +69,7 @@ func replay(t *testing.T, d *Detector, evs []ev) (map[string]bool, bool) {
 		for _, f := range d.Findings(r, nil) {
 			seen[f.Scenario] = true
 		}
-		if v.Action == abuse.Block {
+		if v.Action > abuse.Log {
 			blocked = true
 		}
 		o := abuse.Outcome{Status: e.status, Action: v.Action}

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/ratehdr"
 )
 
 // Name is the detector name in verdicts and logs.
@@ -245,7 +246,7 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	if len(fs) == 0 {
 		return abuse.Verdict{}
 	}
-	if v := d.Verdict(fs); v.Action == abuse.Block {
+	if v := d.Verdict(fs); v.Action > abuse.Log {
 		return v
 	}
 	return d.Verdict(d.unreported(r, fs))
@@ -593,8 +594,9 @@ func denseCandidate(w []uint32, dense int, coverage float64) bool {
 // Verdict combines findings into one verdict: the confidence is the
 // highest finding's or 1-Π(1-cᵢ) over all, whichever is larger (capped at
 // 0.99). At Config.BlackConfidence or more (BLACK) the verdict asks for
-// Block; below (GREY) it asks for Log, so the violation is scored and
-// logged but policy's confidence thresholds do not block it.
+// Block — or Throttle, with Retry-After and RateLimit headers, when only
+// rate findings are BLACK; below (GREY) it asks for Log, so the finding
+// is logged but neither scored nor blocked.
 func (d *Detector) Verdict(fs []Finding) abuse.Verdict {
 	if len(fs) == 0 {
 		return abuse.Verdict{}
@@ -617,12 +619,57 @@ func (d *Detector) Verdict(fs []Finding) abuse.Verdict {
 		Messages:   msgs,
 		Reason:     "suspicious behaviour",
 	}
-	if conf >= d.cfg.BlackConfidence {
+	switch {
+	case conf < d.cfg.BlackConfidence:
+		v.Action = abuse.Log // GREY: logged, never blocked by policy thresholds
+	case d.rateOnly(fs):
+		d.throttle(&v, fs[best].Scenario)
+	default:
 		v.Action = abuse.Block
-	} else {
-		v.Action = abuse.Log // GREY: scored and logged, never blocked by policy thresholds
 	}
 	return v
+}
+
+// rateOnly reports whether no finding but a rate one (flood, elevated
+// rate, burst after idle) is BLACK on its own: then the verdict is a rate
+// limit, answered 429 like one, not 403.
+func (d *Detector) rateOnly(fs []Finding) bool {
+	rate := false
+	for _, f := range fs {
+		_, isRate := d.rateLimit(f.Scenario)
+		switch {
+		case isRate && f.Confidence >= d.cfg.BlackConfidence:
+			rate = true
+		case !isRate && f.Confidence >= d.cfg.BlackConfidence:
+			return false
+		}
+	}
+	return rate
+}
+
+// rateLimit returns the limit of a rate scenario, and false for the others.
+func (d *Detector) rateLimit(scenario string) (Limit, bool) {
+	switch scenario {
+	case Flood:
+		return d.cfg.Flood, true
+	case ElevatedRate:
+		return d.cfg.Elevated, true
+	case BurstAfterIdle:
+		return d.cfg.Burst.Limit, true
+	}
+	return Limit{}, false
+}
+
+// throttle makes v the rate-limited answer of the rate scenario: 429 with
+// Retry-After the scenario's window — by then the requests that tripped
+// it have left the window — and the RateLimit headers, as package
+// ratelimit answers.
+func (d *Detector) throttle(v *abuse.Verdict, scenario string) {
+	l, _ := d.rateLimit(scenario)
+	v.Action = abuse.Throttle
+	v.Reason = "too many requests"
+	v.RetryAfter = l.Window
+	v.Header = ratehdr.Denied(scenario, ratehdr.Policy(scenario, int64(l.Max), l.Window), l.Window)
 }
 
 // Observe updates the client's windows with the request and its outcome.
