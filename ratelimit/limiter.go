@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/internal/ratehdr"
 	"github.com/warden-dev/warden/internal/lru"
+	"github.com/warden-dev/warden/internal/ratehdr"
 )
 
 // Options are the Limiter's collaborators, none required.
