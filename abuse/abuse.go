@@ -233,6 +233,17 @@ type Observer interface {
 	Observe(r *Request, o Outcome)
 }
 
+// Forgetter is a detector holding per-client state that can drop it on
+// request: when an admin lifts a client's ban, the Guard asks each one to
+// forget the client, so that the state which led to the ban (a window
+// still full of findings) does not block and ban it again.
+type Forgetter interface {
+	// Forget drops the state of user (when not "") and of every client
+	// address in network (when valid), and returns how many clients'
+	// state it dropped. It must be safe for concurrent use with Detect.
+	Forget(user string, network netip.Prefix) int
+}
+
 // ResponseWrapper is a detector that needs to see the upstream's answer
 // (token budgets corrected from the response's usage). The pipeline wraps
 // the response writer of every forwarded request with each such detector

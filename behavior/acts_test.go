@@ -3,6 +3,7 @@ package behavior
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -92,6 +93,57 @@ func TestRateFindingsThrottle(t *testing.T) {
 			if v.RetryAfter != 10*time.Second || h.Get("Retry-After") != "10" ||
 				h.Get("RateLimit-Policy") != `"flood";q=20;w=10` || h.Get("RateLimit") != `"flood";r=0;t=10` {
 				t.Fatalf("retry %v headers %v", v.RetryAfter, h)
+			}
+		})
+	}
+}
+
+// TestForget: forgetting a user or a network clears those clients' state
+// — their next request is judged as a new client's — and no one else's.
+func TestForget(t *testing.T) {
+	probe := func(d *Detector, ip, user string) {
+		for i := range 3 {
+			r := ev{at: time.Duration(i) * time.Second, ip: ip, user: user, method: "POST", path: "/posts"}.request()
+			v := abuse.Verdict{Detector: "payload", Confidence: 0.9, Violation: "sqli", Messages: []string{fmt.Sprint("sqli ", i)}}
+			d.Observe(r, abuse.Outcome{Status: 403, Verdicts: []abuse.Verdict{v}, Acts: []abuse.Action{abuse.Block}})
+		}
+	}
+	probing := func(d *Detector, ip, user string) bool {
+		r := ev{at: 5 * time.Second, ip: ip, user: user, path: "/users/5"}.request()
+		return d.Detect(context.Background(), r).Violation == PayloadProbing
+	}
+	type client struct{ ip, user string }
+	clients := []client{{"2001:db8:1::5", ""}, {"2001:db8:1::6", ""}, {"::ffff:203.0.113.10", ""}, {"2001:db8:2::1", ""}, {"203.0.113.9", ""}, {"203.0.113.9", "u1"}}
+	tests := []struct {
+		name    string
+		user    string
+		network string
+		want    int    // records cleared
+		cleared []bool // per client
+	}{
+		{"IPv6 network", "", "2001:db8:1::/64", 2, []bool{true, true, false, false, false, false}},
+		{"IPv4 address", "", "203.0.113.9/32", 1, []bool{false, false, false, false, true, false}},
+		{"IPv4-mapped client, IPv4 network", "", "203.0.113.10/32", 1, []bool{false, false, true, false, false, false}},
+		{"user", "u1", "", 1, []bool{false, false, false, false, false, true}},
+		{"nobody", "u2", "198.51.100.0/24", 0, []bool{false, false, false, false, false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDet(t, nil)
+			for _, c := range clients {
+				probe(d, c.ip, c.user)
+			}
+			var network netip.Prefix
+			if tt.network != "" {
+				network = netip.MustParsePrefix(tt.network)
+			}
+			if n := d.Forget(tt.user, network); n != tt.want {
+				t.Fatalf("Forget cleared %d, want %d", n, tt.want)
+			}
+			for i, c := range clients {
+				if got := probing(d, c.ip, c.user); got == tt.cleared[i] {
+					t.Errorf("client %+v: probing %v after Forget, cleared should be %v", c, got, tt.cleared[i])
+				}
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -92,8 +93,9 @@ func (sh *shard) find(r *abuse.Request, k clientKey) *pending {
 }
 
 var (
-	_ abuse.Detector = (*Detector)(nil)
-	_ abuse.Observer = (*Detector)(nil)
+	_ abuse.Detector  = (*Detector)(nil)
+	_ abuse.Observer  = (*Detector)(nil)
+	_ abuse.Forgetter = (*Detector)(nil)
 )
 
 // New validates cfg and returns a Detector.
@@ -134,6 +136,40 @@ func New(cfg Config) (*Detector, error) {
 	}
 	d.users = newLRU[uint32, userRecord](cfg.MaxUsers)
 	return d, nil
+}
+
+// Forget implements abuse.Forgetter: it zeroes the records of user (when
+// not "") and of the clients keyed by an address in network (when valid)
+// — windows, rings, ID tracks, login failures, the slow-scan sketch — so
+// their next requests are judged as a new client's. A network walks the
+// whole client table, shard by shard; an admin lifting a ban calls it,
+// not the request path. Failed logins counted against a username across
+// addresses (Config.Login.PerUser) belong to the username attacked, not
+// to the client, and are kept.
+func (d *Detector) Forget(user string, network netip.Prefix) int {
+	n := 0
+	if user != "" {
+		k := clientKey{user: user}
+		sh := &d.shard[k.shard()]
+		sh.mu.Lock()
+		if nd := sh.m.peekNode(k); nd != nil {
+			nd.val = client{}
+			n++
+		}
+		sh.mu.Unlock()
+	}
+	if !network.IsValid() {
+		return n
+	}
+	network = network.Masked()
+	match := func(c clientKey) bool { return c.user == "" && network.Contains(c.ip.Unmap().WithZone("")) }
+	for i := range d.shard {
+		sh := &d.shard[i]
+		sh.mu.Lock()
+		n += sh.m.reset(match)
+		sh.mu.Unlock()
+	}
+	return n
 }
 
 // Name returns "behavior".
