@@ -182,13 +182,6 @@ func TestServeLiftClearsCause(t *testing.T) {
 			if out := s.bansCLI(t, c.lift...); !strings.Contains(out, "lifted") {
 				t.Fatalf("bans remove said %q", out)
 			}
-			total, _ := s.score(t, c.target)
-			if c.keep && total != before {
-				t.Fatalf("--keep-score: score %d after the lift, want %d", total, before)
-			}
-			if !c.keep && total != 0 {
-				t.Fatalf("score %d after the lift, want 0", total)
-			}
 			passed := 0
 			for i := range 22 {
 				ip := c.after[i%len(c.after)]
@@ -198,11 +191,14 @@ func TestServeLiftClearsCause(t *testing.T) {
 					t.Errorf("GET %d from %s after the lift: %d %q, want 200", i+1, ip, a.status, a.err)
 				}
 			}
-			if c.wantPass {
-				if _, banned := s.score(t, c.target); banned {
-					t.Fatal("banned again after ordinary requests")
-				}
-			} else if passed == 22 {
+			total, banned := s.score(t, c.target)
+			if c.keep && total < before {
+				t.Fatalf("--keep-score: score %d after the lift, want at least %d", total, before)
+			}
+			if !c.keep && (total != 0 || banned) {
+				t.Fatalf("score %d, banned %v after the lift and ordinary requests, want 0 and not banned", total, banned)
+			}
+			if !c.wantPass && passed == 22 {
 				// The behaviour state was kept: the client's payload
 				// probing still holds in its window.
 				t.Fatal("--keep-score: every request passed, want the kept state to hold")
