@@ -44,7 +44,7 @@ func (g *Guard) Check(r *http.Request) Decision {
 	d = g.decide(run.verdicts, run.modes)
 	d.Verdicts = append([]abuse.Verdict(nil), run.verdicts...) // run is recycled
 	g.enforce(ctx, req, run)
-	out := abuse.Outcome{Status: statusOf(d.Action), Action: d.Action, Verdicts: d.Verdicts}
+	out := abuse.Outcome{Status: statusOf(d.Action), Action: d.Action, Verdicts: d.Verdicts, Acts: g.acts(run)}
 	for _, o := range run.observed {
 		o.Observe(req, out)
 	}

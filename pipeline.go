@@ -33,6 +33,7 @@ type run struct {
 	req      abuse.Request
 	verdicts []abuse.Verdict
 	modes    []config.Mode
+	acts     []abuse.Action // acts[i]: the action verdicts[i] took (see abuse.Outcome.Acts)
 	observed []abuse.Observer
 	wrappers []abuse.ResponseWrapper
 	rec      recorder
@@ -53,7 +54,7 @@ func (g *Guard) putRun(r *run) {
 	clear(r.observed)
 	clear(r.wrappers)
 	r.req = abuse.Request{}
-	r.verdicts, r.modes, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.observed[:0], r.wrappers[:0]
+	r.verdicts, r.modes, r.acts, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.acts[:0], r.observed[:0], r.wrappers[:0]
 	r.rec = recorder{}
 	r.idHeader = nil
 	g.reqPool.Put(r)
@@ -84,7 +85,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		if status == 0 {
 			status = http.StatusOK // handler wrote nothing: net/http answers 200
 		}
-		out := abuse.Outcome{Status: status, Latency: latency, Action: d.Action, Verdicts: d.Verdicts}
+		out := abuse.Outcome{Status: status, Latency: latency, Action: d.Action, Verdicts: d.Verdicts, Acts: g.acts(run)}
 		for _, o := range run.observed {
 			o.Observe(req, out)
 		}
@@ -207,7 +208,9 @@ func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
 // that are only logged — the grey zone — do not score: as in LibreChat,
 // only what was stopped counts towards a ban, so a client is never banned
 // for requests that were all let through. A grey finding that the LLM
-// judge confirms comes back as an acting verdict and scores then.
+// judge confirms comes back as an acting verdict and scores then. Each
+// blocking violation goes with its verdict's abuse.Finding, so the same
+// blocked request retried scores once per enforce.repeat_window.
 func (g *Guard) enforce(ctx context.Context, req *abuse.Request, run *run) {
 	if g.enforcer == nil {
 		return
@@ -225,10 +228,32 @@ func (g *Guard) enforce(ctx context.Context, req *abuse.Request, run *run) {
 		if dup {
 			continue
 		}
-		if _, _, err := g.enforcer.Record(ctx, req, v.Violation); err != nil {
+		// A rate finding (throttled) is a new violation with each request
+		// past the limit, as in LibreChat: it has no finding to repeat.
+		var finding uint64
+		if g.verdictAction(v) != abuse.Throttle {
+			finding = abuse.Finding(g.seed, req, v)
+		}
+		if _, _, err := g.enforcer.RecordFinding(ctx, req, v.Violation, finding); err != nil {
 			g.logger().Warn("recording violation failed", "violation", v.Violation, "err", err)
 		}
 	}
+}
+
+// acts fills run.acts with the action each verdict took, for observers
+// (abuse.Outcome.Acts): policy applied, and Log for a verdict of a
+// detector held back by its own monitor mode. Under the global monitor
+// mode every detector is monitored; there the action is what enforce mode
+// would take, so that a dry run's behaviour windows match enforcing.
+func (g *Guard) acts(run *run) []abuse.Action {
+	for i := range run.verdicts {
+		a := g.verdictAction(&run.verdicts[i])
+		if run.modes[i] == config.Monitor && g.cfg.Mode != config.Monitor {
+			a = min(a, abuse.Log)
+		}
+		run.acts = append(run.acts, a)
+	}
+	return run.acts
 }
 
 func (g *Guard) identify(run *run, r *http.Request, now time.Time) {

@@ -218,7 +218,44 @@ func (o *recordingObserver) Observe(_ *abuse.Request, out abuse.Outcome) {
 	o.calls.Add(1)
 	cp := out
 	cp.Verdicts = append([]abuse.Verdict(nil), out.Verdicts...)
+	cp.Acts = append([]abuse.Action(nil), out.Acts...) // pooled with the request
 	o.last.Store(&cp)
+}
+
+// TestOutcomeActs: observers learn the action each verdict took — policy
+// applied, held back to Log by its detector's own monitor mode, and what
+// enforce mode would do under the global monitor mode.
+func TestOutcomeActs(t *testing.T) {
+	tests := []struct {
+		name    string
+		global  config.Mode
+		perDet  config.Mode
+		verdict abuse.Verdict
+		want    abuse.Action
+	}{
+		{"blocking finding", config.Enforce, "", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, abuse.Block},
+		{"grey finding", config.Enforce, "", abuse.Verdict{Confidence: 0.6, Violation: "sqli"}, abuse.Log},
+		{"throttle", config.Enforce, "", abuse.Verdict{Confidence: 1, Action: abuse.Throttle, Violation: "rate_limit"}, abuse.Throttle},
+		{"detector in monitor mode", config.Enforce, config.Monitor, abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, abuse.Log},
+		{"global monitor: what enforce would do", config.Monitor, "", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, abuse.Block},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Mode = tt.global
+			if tt.perDet != "" {
+				cfg.Detectors = map[string]config.Detector{"test": {Mode: tt.perDet}}
+			}
+			g := newGuard(t, cfg)
+			obs := &recordingObserver{}
+			g.Use(containsDetector("test", "", tt.verdict), obs)
+			do(t, g.Handler(&upstream{}), httptest.NewRequest("GET", "/", nil))
+			out := obs.last.Load()
+			if out == nil || len(out.Acts) != 1 || out.Acts[0] != tt.want || out.Acted(0) != (tt.want > abuse.Log) {
+				t.Fatalf("outcome %+v, want acts [%v]", out, tt.want)
+			}
+		})
+	}
 }
 
 func TestRouteDetectors(t *testing.T) {
@@ -518,22 +555,30 @@ func TestObserverCalledOncePerRequest(t *testing.T) {
 
 // TestOnlyActingVerdictsScore: grey findings are logged, never scored, so
 // a client whose requests were all let through is never banned; blocked
-// requests score and reach the ban interval.
+// requests score and reach the ban interval, but the same blocked request
+// retried scores once per enforce.repeat_window; throttles score each.
 func TestOnlyActingVerdictsScore(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		verdict    abuse.Verdict
+		samePath   bool // every request the same, else each on its own path
 		wantBanned bool
 	}{
-		{"grey finding never bans", abuse.Verdict{Confidence: 0.6, Violation: "empty_user_agent"}, false},
-		{"blocking finding bans at the interval", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, true},
+		{"grey finding never bans", abuse.Verdict{Confidence: 0.6, Violation: "empty_user_agent"}, false, false},
+		{"blocking finding bans at the interval", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, false, true},
+		{"the same blocked request retried never bans", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}, true, false},
+		{"a throttle scores with each request", abuse.Verdict{Confidence: 1, Violation: "rate_limit", Action: abuse.Throttle}, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGuard(t, testConfig(t)) // enforce: interval 20, score 1 each
 			g.Use(containsDetector("test", "", tc.verdict))
 			h := g.Handler(&upstream{})
-			for range 20 {
-				do(t, h, httptest.NewRequest("GET", "/", nil))
+			for i := range 20 {
+				target := "/"
+				if !tc.samePath {
+					target = fmt.Sprintf("/%d", i)
+				}
+				do(t, h, httptest.NewRequest("GET", target, nil))
 			}
 			w, a := do(t, h, httptest.NewRequest("GET", "/", nil))
 			if banned := a.Error == "banned"; banned != tc.wantBanned {

@@ -239,6 +239,7 @@ func (g *Guard) AdminHandler() (*admin.Server, string, error) {
 	if g.violations != nil {
 		opts.Violations = g.violations
 	}
+	opts.Forget = g
 	h, err := admin.New(opts)
 	if err != nil {
 		return nil, "", err

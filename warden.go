@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -25,9 +26,10 @@ import (
 type Config = config.Config
 
 // Enforcer turns violations into scores and bans. The pipeline calls
-// Record once per violation type found in a request, in enforce mode only.
+// RecordFinding once per violation type among a request's verdicts that
+// acted, in enforce mode only, with the abuse.Finding of the verdict.
 type Enforcer interface {
-	Record(ctx context.Context, r *abuse.Request, violation string) (b ban.Ban, banned bool, err error)
+	RecordFinding(ctx context.Context, r *abuse.Request, violation string, finding uint64) (b ban.Ban, banned bool, err error)
 }
 
 // anyLookup checks several ban targets at once (one Redis round trip).
@@ -62,6 +64,7 @@ type Guard struct {
 
 	idPrefix string
 	seq      atomic.Uint64
+	seed     maphash.Seed // keys abuse.Finding
 	reqPool  sync.Pool
 }
 
@@ -82,6 +85,7 @@ func New(cfg Config) (*Guard, error) {
 		allowUsers: map[string]struct{}{},
 		banScope:   cfg.Enforce.Scope(),
 		idPrefix:   newIDPrefix(),
+		seed:       maphash.MakeSeed(),
 	}
 	if g.now == nil {
 		g.now = time.Now

@@ -8,6 +8,7 @@ package abuse
 
 import (
 	"context"
+	"hash/maphash"
 	"net/http"
 	"net/netip"
 	"time"
@@ -178,6 +179,53 @@ type Outcome struct {
 	Latency  time.Duration
 	Action   Action
 	Verdicts []Verdict // the non-empty verdicts of this request; read-only
+	// Acts[i] is the action Verdicts[i] took: policy applied (a verdict
+	// asking for nothing gets Block or Log from its confidence), Log for a
+	// detector held back by its own monitor mode. Under the global monitor
+	// mode it is what enforce mode would do, so a dry run predicts. Nil
+	// when unknown (offline replay): see Acted.
+	Acts []Action
+}
+
+// Acted reports whether Verdicts[i] acted — stopped the request (Reject,
+// Throttle, Block, …) rather than only being logged. Aggregates over
+// other detectors' findings (behaviour's payload probing) count only
+// these: grey findings that were let through never add up to a block.
+// Without Acts, a verdict acted when it asked for such an action itself.
+func (o *Outcome) Acted(i int) bool {
+	a := o.Verdicts[i].Action
+	if i < len(o.Acts) {
+		a = o.Acts[i]
+	}
+	return a > Log
+}
+
+// Finding identifies what verdict v found in request r, for counting
+// repeats: the detector, the violation, the route (the method and path
+// when no route matched) and the messages, which name the field, the
+// class and an excerpt of the value. A client sending the same request
+// again gets the same Finding; another payload, field, class or route
+// gives another. The hash is keyed by seed, so a client cannot craft
+// different payloads that count as one. It does not allocate.
+func Finding(seed maphash.Seed, r *Request, v *Verdict) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	field := func(s string) {
+		h.WriteString(s)
+		h.WriteByte(0) // a separator: ("ab","c") and ("a","bc") differ
+	}
+	field(v.Detector)
+	field(v.Violation)
+	if r.Route != "" {
+		field(r.Route)
+	} else {
+		field(r.Method)
+		field(r.Path)
+	}
+	for _, m := range v.Messages {
+		field(m)
+	}
+	return h.Sum64()
 }
 
 // Observer is told how each request ended. Stateful detectors (behaviour
@@ -185,6 +233,17 @@ type Outcome struct {
 // Detector. Observe must be cheap and safe for concurrent use.
 type Observer interface {
 	Observe(r *Request, o Outcome)
+}
+
+// Forgetter is a detector holding per-client state that can drop it on
+// request: when an admin lifts a client's ban, the Guard asks each one to
+// forget the client, so that the state which led to the ban (a window
+// still full of findings) does not block and ban it again.
+type Forgetter interface {
+	// Forget drops the state of user (when not "") and of every client
+	// address in network (when valid), and returns how many clients'
+	// state it dropped. It must be safe for concurrent use with Detect.
+	Forget(user string, network netip.Prefix) int
 }
 
 // ResponseWrapper is a detector that needs to see the upstream's answer

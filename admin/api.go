@@ -168,6 +168,13 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "target", "target: %v", err)
 		return
 	}
+	keep := false
+	if v := r.URL.Query().Get("keep_score"); v != "" {
+		if keep, err = strconv.ParseBool(v); err != nil {
+			badRequest(w, "keep_score", "keep_score: %q is not true or false", bounded(v))
+			return
+		}
+	}
 	removed, err := s.opts.Bans.Remove(r.Context(), t)
 	if err != nil {
 		s.internal(w, "lifting the ban", err)
@@ -189,8 +196,19 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+bounded(t.String()))
 		return
 	}
-	s.opts.Log.Info("admin: ban lifted", "target", t.String())
-	writeJSON(w, http.StatusOK, map[string]any{"target": t.String(), "removed": true})
+	// Lifting a ban forgives its cause: without this, a client whose
+	// behaviour windows still held the findings that banned it was
+	// blocked and banned again by its next ordinary requests.
+	cleared := false
+	if !keep && s.opts.Forget != nil {
+		if err := s.opts.Forget.Forget(r.Context(), t); err != nil {
+			s.internal(w, "the ban was lifted, but clearing its scores", err)
+			return
+		}
+		cleared = true
+	}
+	s.opts.Log.Info("admin: ban lifted", "target", t.String(), "score_cleared", cleared)
+	writeJSON(w, http.StatusOK, map[string]any{"target": t.String(), "removed": true, "score_cleared": cleared})
 }
 
 func (s *Server) handleViolations(w http.ResponseWriter, r *http.Request) {

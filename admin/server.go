@@ -34,6 +34,15 @@ type ViolationsFunc func(ctx context.Context, t ban.Target) (any, error)
 // Violations calls f.
 func (f ViolationsFunc) Violations(ctx context.Context, t ban.Target) (any, error) { return f(ctx, t) }
 
+// Forgetter clears what Warden holds about a target besides its ban —
+// violation scores and per-client detector state — when an admin lifts
+// its ban (DELETE /api/v1/bans/{target} without keep_score=true), so the
+// cause of the ban does not ban the client again. *warden.Guard
+// implements it.
+type Forgetter interface {
+	Forget(ctx context.Context, t ban.Target) error
+}
+
 // Reports returns the stored daily report of a UTC date, for
 // GET /api/v1/reports/{date}. The value is encoded as JSON. It returns an
 // error matching ErrNotFound (or fs.ErrNotExist) when there is none. Adapt
@@ -60,6 +69,7 @@ type Options struct {
 	Events     EventSource // GET /api/v1/events
 	Violations Violations  // GET /api/v1/violations
 	Reports    Reports     // GET /api/v1/reports/{date}
+	Forget     Forgetter   // DELETE /api/v1/bans/{target} clears scores too; nil: only the ban is lifted
 	Metrics    http.Handler
 	// Scope is how much address space an IP ban covers, as enforcement
 	// keys it (enforce.Config.Scope): a ban added on an IPv6 address

@@ -28,7 +28,7 @@ type ev struct {
 	ua     string
 	body   string
 	status int
-	payl   bool // a payload verdict was among the request's verdicts
+	payl   bool // a payload verdict that blocked was among the request's verdicts, quoting the query
 }
 
 func (e ev) request() *abuse.Request {
@@ -57,7 +57,8 @@ func (e ev) request() *abuse.Request {
 }
 
 // replay runs events through d and returns, per violation, whether it was
-// reported, and whether any verdict asked for Block.
+// reported, and whether any verdict stopped a request (Block, or Throttle
+// for a rate scenario).
 func replay(t *testing.T, d *Detector, evs []ev) (map[string]bool, bool) {
 	t.Helper()
 	seen := map[string]bool{}
@@ -68,7 +69,7 @@ func replay(t *testing.T, d *Detector, evs []ev) (map[string]bool, bool) {
 		for _, f := range d.Findings(r, nil) {
 			seen[f.Scenario] = true
 		}
-		if v.Action == abuse.Block {
+		if v.Action > abuse.Log {
 			blocked = true
 		}
 		o := abuse.Outcome{Status: e.status, Action: v.Action}
@@ -76,7 +77,8 @@ func replay(t *testing.T, d *Detector, evs []ev) (map[string]bool, bool) {
 			o.Status = 200
 		}
 		if e.payl {
-			o.Verdicts = []abuse.Verdict{{Detector: "payload", Confidence: 0.9, Violation: "sqli"}}
+			o.Verdicts = []abuse.Verdict{{Detector: "payload", Confidence: 0.9, Violation: "sqli", Messages: []string{"sqli in query: " + e.query}}}
+			o.Acts = []abuse.Action{abuse.Block}
 		}
 		d.Observe(r, o)
 	}
@@ -173,7 +175,7 @@ func TestScenarios(t *testing.T) {
 		{"distributed brute force against one user", series(14, 3*time.Second, func(i int) ev {
 			return ev{ip: fmt.Sprintf("198.51.100.%d", i+1), method: "POST", path: "/login", class: "login", status: 401, body: "username=admin&password=p"}
 		}), []string{BruteForce}, false},
-		{"payload probing", series(5, time.Second, func(i int) ev { return ev{path: "/search", query: "q=x", payl: true} }), []string{PayloadProbing}, true},
+		{"payload probing", series(5, time.Second, func(i int) ev { return ev{path: "/search", query: fmt.Sprintf("q=x%d", i), payl: true} }), []string{PayloadProbing}, true},
 		{"burst after idle", append([]ev{{path: "/home"}, {at: time.Second, path: "/a"}, {at: 2 * time.Second, path: "/b"}, {at: 3 * time.Second, path: "/c"}, {at: 4 * time.Second, path: "/d"},
 			{at: 5 * time.Second, path: "/e"}, {at: 6 * time.Second, path: "/f"}, {at: 7 * time.Second, path: "/g"}, {at: 8 * time.Second, path: "/h"}, {at: 9 * time.Second, path: "/i"}},
 			series(25, time.Second, func(i int) ev { return ev{path: "/api/export"} })...), []string{BurstAfterIdle}, false},

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/ratehdr"
 )
 
 // Name is the detector name in verdicts and logs.
@@ -99,6 +101,7 @@ var (
 	_ abuse.Detector        = (*Detector)(nil)
 	_ abuse.Observer        = (*Detector)(nil)
 	_ abuse.ResponseWrapper = (*Detector)(nil)
+	_ abuse.Forgetter       = (*Detector)(nil)
 )
 
 // New validates cfg and returns a Detector.
@@ -140,6 +143,40 @@ func New(cfg Config) (*Detector, error) {
 	}
 	d.users = newLRU[uint32, userRecord](cfg.MaxUsers)
 	return d, nil
+}
+
+// Forget implements abuse.Forgetter: it zeroes the records of user (when
+// not "") and of the clients keyed by an address in network (when valid)
+// — windows, rings, ID tracks, login failures, the slow-scan sketch — so
+// their next requests are judged as a new client's. A network walks the
+// whole client table, shard by shard; an admin lifting a ban calls it,
+// not the request path. Failed logins counted against a username across
+// addresses (Config.Login.PerUser) belong to the username attacked, not
+// to the client, and are kept.
+func (d *Detector) Forget(user string, network netip.Prefix) int {
+	n := 0
+	if user != "" {
+		k := clientKey{user: user}
+		sh := &d.shard[k.shard()]
+		sh.mu.Lock()
+		if nd := sh.m.peekNode(k); nd != nil {
+			nd.val = client{}
+			n++
+		}
+		sh.mu.Unlock()
+	}
+	if !network.IsValid() {
+		return n
+	}
+	network = network.Masked()
+	match := func(c clientKey) bool { return c.user == "" && network.Contains(c.ip.Unmap().WithZone("")) }
+	for i := range d.shard {
+		sh := &d.shard[i]
+		sh.mu.Lock()
+		n += sh.m.reset(match)
+		sh.mu.Unlock()
+	}
+	return n
 }
 
 // Name returns "behavior".
@@ -252,7 +289,7 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	if len(fs) == 0 {
 		return abuse.Verdict{}
 	}
-	if v := d.Verdict(fs); v.Action == abuse.Block {
+	if v := d.Verdict(fs); v.Action > abuse.Log {
 		return v
 	}
 	return d.Verdict(d.unreported(r, fs))
@@ -606,8 +643,9 @@ func denseCandidate(w []uint32, dense int, coverage float64) bool {
 // Verdict combines findings into one verdict: the confidence is the
 // highest finding's or 1-Π(1-cᵢ) over all, whichever is larger (capped at
 // 0.99). At Config.BlackConfidence or more (BLACK) the verdict asks for
-// Block; below (GREY) it asks for Log, so the violation is scored and
-// logged but policy's confidence thresholds do not block it.
+// Block — or Throttle, with Retry-After and RateLimit headers, when only
+// rate findings are BLACK; below (GREY) it asks for Log, so the finding
+// is logged but neither scored nor blocked.
 func (d *Detector) Verdict(fs []Finding) abuse.Verdict {
 	if len(fs) == 0 {
 		return abuse.Verdict{}
@@ -630,12 +668,57 @@ func (d *Detector) Verdict(fs []Finding) abuse.Verdict {
 		Messages:   msgs,
 		Reason:     "suspicious behaviour",
 	}
-	if conf >= d.cfg.BlackConfidence {
+	switch {
+	case conf < d.cfg.BlackConfidence:
+		v.Action = abuse.Log // GREY: logged, never blocked by policy thresholds
+	case d.rateOnly(fs):
+		d.throttle(&v, fs[best].Scenario)
+	default:
 		v.Action = abuse.Block
-	} else {
-		v.Action = abuse.Log // GREY: scored and logged, never blocked by policy thresholds
 	}
 	return v
+}
+
+// rateOnly reports whether no finding but a rate one (flood, elevated
+// rate, burst after idle) is BLACK on its own: then the verdict is a rate
+// limit, answered 429 like one, not 403.
+func (d *Detector) rateOnly(fs []Finding) bool {
+	rate := false
+	for _, f := range fs {
+		_, isRate := d.rateLimit(f.Scenario)
+		switch {
+		case isRate && f.Confidence >= d.cfg.BlackConfidence:
+			rate = true
+		case !isRate && f.Confidence >= d.cfg.BlackConfidence:
+			return false
+		}
+	}
+	return rate
+}
+
+// rateLimit returns the limit of a rate scenario, and false for the others.
+func (d *Detector) rateLimit(scenario string) (Limit, bool) {
+	switch scenario {
+	case Flood:
+		return d.cfg.Flood, true
+	case ElevatedRate:
+		return d.cfg.Elevated, true
+	case BurstAfterIdle:
+		return d.cfg.Burst.Limit, true
+	}
+	return Limit{}, false
+}
+
+// throttle makes v the rate-limited answer of the rate scenario: 429 with
+// Retry-After the scenario's window — by then the requests that tripped
+// it have left the window — and the RateLimit headers, as package
+// ratelimit answers.
+func (d *Detector) throttle(v *abuse.Verdict, scenario string) {
+	l, _ := d.rateLimit(scenario)
+	v.Action = abuse.Throttle
+	v.Reason = "too many requests"
+	v.RetryAfter = l.Window
+	v.Header = ratehdr.Denied(scenario, ratehdr.Policy(scenario, int64(l.Max), l.Window), l.Window)
 }
 
 // Observe updates the client's windows with the request and its outcome.
@@ -696,14 +779,15 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		c.sensitive.add(t, cfg.Sensitive.Window, 1)
 	}
 	if !ringHas(c.uas[:], ri.uaHash) {
-		c.uas[c.uaPos] = ri.uaHash
-		c.uaPos = (c.uaPos + 1) % uaRing
+		ua := c.ringPos & 0x0f
+		c.uas[ua] = ri.uaHash
+		c.ringPos = c.ringPos&0xf0 | (ua+1)%uaRing
 		c.uaNew.add(t, cfg.UARotation.Window, 1)
 	}
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
-		if d.payloadDet[v.Detector] && v.Found() {
-			c.payload.add(t, cfg.PayloadProbing.Window, 1)
+		if d.payloadDet[v.Detector] && v.Found() && o.Acted(i) {
+			d.countPayload(c, r, v, t)
 			break
 		}
 	}
@@ -717,8 +801,9 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		}
 		c.loginFail.add(t, cfg.Login.Failures.Window, 1)
 		if ri.userHash != 0 && !ringHas(c.users[:], ri.userHash) {
-			c.users[c.userPos] = ri.userHash
-			c.userPos = (c.userPos + 1) % userRing
+			u := c.ringPos >> 4
+			c.users[u] = ri.userHash
+			c.ringPos = c.ringPos&0x0f | (u+1)%userRing<<4
 		}
 	}
 	if ri.hasID {
@@ -747,6 +832,23 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		}
 		d.umu.Unlock()
 	}
+}
+
+// countPayload counts a payload detection that acted towards payload
+// probing, unless it is one of the client's last two counted findings
+// (abuse.Finding) again: a person resending a request Warden blocked is
+// answered 403 for that request each time, but their other requests
+// are not blocked for it, while an injector trying different payloads
+// adds up. A grey finding, only logged, never counts (see Observe). The
+// findings are remembered as 8-bit hashes: a new payload is taken for a
+// repeat with odds of 2 in 255, which delays a count, never adds one.
+func (d *Detector) countPayload(c *client, r *abuse.Request, v *abuse.Verdict, t int64) {
+	h := uint8(abuse.Finding(d.seed, r, v)%255) + 1
+	if c.payloadSeen[0] == h || c.payloadSeen[1] == h {
+		return
+	}
+	c.payloadSeen[1], c.payloadSeen[0] = c.payloadSeen[0], h
+	c.payload.add(t, d.cfg.PayloadProbing.Window, 1)
 }
 
 func routeName(r *abuse.Request) string {

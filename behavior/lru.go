@@ -112,3 +112,18 @@ func (l *lru[K, V]) victim() int {
 }
 
 func (l *lru[K, V]) len() int { return len(l.m) }
+
+// reset zeroes the values of the keys match selects, keeping their slots
+// (a slot leaves the table only by eviction, so nodes held elsewhere stay
+// valid), and returns how many it zeroed.
+func (l *lru[K, V]) reset(match func(K) bool) int {
+	var zero V
+	n := 0
+	for k, nd := range l.m {
+		if match(k) {
+			nd.val = zero
+			n++
+		}
+	}
+	return n
+}

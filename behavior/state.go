@@ -15,7 +15,7 @@ type clientKey struct {
 const (
 	pathRing   = 16 // recent distinct path hashes (scanning)
 	uaRing     = 8  // recent user-agent hashes (rotation)
-	userRing   = 8  // usernames of recent failed logins from this client
+	userRing   = 8  // usernames of recent failed logins from this client (uaRing and userRing fit a nibble each of ringPos)
 	userIPRing = 8  // IPs of recent failures against one username
 	idRing     = 24 // recent IDs per tracked route shape
 	idTracks   = 2  // route shapes with IDs tracked per client
@@ -69,11 +69,14 @@ type client struct {
 	burstN     uint32
 	greyMask   uint16 // GREY scenarios reported in greyMin
 	pathPos    uint8
-	uaPos      uint8
-	userPos    uint8
+	ringPos    uint8 // the next slot of uas (low nibble) and of users (high nibble)
 	scanBits   uint8 // scan.bits() as last observed: an upper bound of its bits now
 	shownAny   bool  // shown is not empty: in the padding, so an ID request of a client never served a list reads no more lines
-	ids        [idTracks]idTrack
+	// payloadSeen are the last two payload findings counted (see
+	// Detector.countPayload), as 8-bit keyed hashes, 0 when empty: in
+	// the padding before ids, so they cost nothing.
+	payloadSeen [2]uint8
+	ids         [idTracks]idTrack
 
 	uas   [uaRing]uint32
 	paths [pathRing]uint32

@@ -26,10 +26,16 @@ type Config struct {
 	DefaultScore int64            `yaml:"default_score"`
 	// ScoreTTL is how long a client's scores are kept after its last
 	// violation. LibreChat keeps them until its store is flushed.
-	ScoreTTL   time.Duration `yaml:"score_ttl"`
-	MaxClients int           `yaml:"max_clients"` // clients tracked in memory; least recently seen evicted
-	LogSize    int           `yaml:"log_size"`    // recent violations kept per client
-	Escalation Escalation    `yaml:"escalation"`
+	ScoreTTL time.Duration `yaml:"score_ttl"`
+	// RepeatWindow: the same finding (abuse.Finding: detector, violation,
+	// route, and the field, class and excerpt its messages name) from the
+	// same client scores once per window, so someone retrying a request
+	// Warden blocks is not banned for it; different payloads still score
+	// each. 0 scores every repeat, as LibreChat does.
+	RepeatWindow time.Duration `yaml:"repeat_window"`
+	MaxClients   int           `yaml:"max_clients"` // clients tracked in memory; least recently seen evicted
+	LogSize      int           `yaml:"log_size"`    // recent violations kept per client
+	Escalation   Escalation    `yaml:"escalation"`
 	// IPv6Prefix is the prefix length IPv6 clients are scored and banned
 	// by: a ban on one address of a /64 covers the whole /64, so a client
 	// cannot escape it by moving to another address of its own network
@@ -87,6 +93,7 @@ func DefaultConfig() Config {
 		Scores:       scores,
 		DefaultScore: 1,
 		ScoreTTL:     24 * time.Hour,
+		RepeatWindow: 10 * time.Minute,
 		MaxClients:   20_000,
 		LogSize:      10,
 		Escalation:   Escalation{Enabled: true, Factor: 2, Max: 7 * 24 * time.Hour},
@@ -120,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.ScoreTTL < time.Minute {
 		return errors.New("score_ttl: must be >= 1m")
+	}
+	if c.RepeatWindow < 0 || c.RepeatWindow > c.ScoreTTL {
+		return fmt.Errorf("repeat_window: must be 0 (score every repeat) to score_ttl (%s), got %s", c.ScoreTTL, c.RepeatWindow)
 	}
 	if c.MaxClients < 1 {
 		return errors.New("max_clients: must be > 0")

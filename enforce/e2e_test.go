@@ -188,14 +188,18 @@ func TestLibreChatScenario(t *testing.T) {
 		t.Fatalf("violations report = %d %+v", code, rep)
 	}
 
-	// Lift both bans through the Guard's admin API.
-	for _, target := range []string{"user:42", "ip:203.0.113.7"} {
+	// Lift both bans through the Guard's admin API: the user's keeping
+	// its scores, the IP's clearing them (the default).
+	for _, target := range []string{"user:42?keep_score=true", "ip:203.0.113.7"} {
 		if w := s.call("DELETE", "/api/v1/bans/"+target); w.Code != 200 {
 			t.Fatalf("DELETE %s: %d %s", target, w.Code, w.Body.String())
 		}
 	}
 	if vw := s.call("GET", "/api/v1/violations?target=user:42"); vw.Code != 200 || !strings.Contains(vw.Body.String(), `"login_limit":20`) {
-		t.Fatalf("GET violations: %d %s", vw.Code, vw.Body.String())
+		t.Fatalf("GET violations after keep_score: %d %s", vw.Code, vw.Body.String())
+	}
+	if w := s.call("DELETE", "/api/v1/bans/user:42"); w.Code != 404 {
+		t.Fatalf("DELETE a lifted ban: %d %s", w.Code, w.Body.String())
 	}
 	if w := s.do("GET", "/api/chats", ip, user); w.Code != 200 {
 		t.Fatalf("after lifting: %d %s", w.Code, w.Body.String())

@@ -2,8 +2,10 @@ package enforce
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math"
 	"sync"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
+	"github.com/warden-dev/warden/internal/lru"
 )
 
 // Options are the Enforcer's collaborators.
@@ -56,6 +59,11 @@ type Enforcer struct {
 	// claimMu makes claim atomic for ban stores that are not ban.Claimers.
 	claimMu sync.Mutex
 
+	seed     maphash.Seed
+	repeatMu sync.Mutex
+	repeats  *lru.Table[int64] // by client and finding: unix ns the finding last scored
+	repeated atomic.Uint64
+
 	outage     rate.Sometimes
 	recorded   atomic.Uint64
 	banned     atomic.Uint64
@@ -74,7 +82,9 @@ func New(cfg Config, bans ban.Store, opt Options) (*Enforcer, error) {
 	e := &Enforcer{
 		cfg: cfg, bans: bans, tally: opt.Tally, log: opt.Logger, onBan: opt.OnBan, onFall: opt.OnFallback,
 		local: NewMemoryTally(cfg.MaxClients), scope: cfg.Scope(),
-		outage: rate.Sometimes{First: 1, Interval: time.Minute},
+		outage:  rate.Sometimes{First: 1, Interval: time.Minute},
+		seed:    maphash.MakeSeed(),
+		repeats: lru.New[int64](cfg.MaxClients),
 	}
 	if e.tally == nil {
 		e.tally = e.local
@@ -107,6 +117,18 @@ func (e *Enforcer) Score(violation string) int64 {
 // (ban.Claimer), so of a burst of concurrent violations crossing the
 // interval exactly one bans and counts a strike.
 func (e *Enforcer) Record(ctx context.Context, r *abuse.Request, violation string) (ban.Ban, bool, error) {
+	return e.RecordFinding(ctx, r, violation, 0)
+}
+
+// RecordFinding is Record for a violation that one finding of a detector
+// stands for, identified by abuse.Finding (0: none, always scored). The
+// same finding from the same client scores once per
+// Config.RepeatWindow: a person retrying a request Warden blocks — the
+// same payload in the same field on the same route — is not banned for
+// it, while different payloads, fields or routes each score. Repeats are
+// remembered in this process's memory (at most Config.MaxClients), so
+// behind a load balancer each instance scores a repeat once per window.
+func (e *Enforcer) RecordFinding(ctx context.Context, r *abuse.Request, violation string, finding uint64) (ban.Ban, bool, error) {
 	if violation == "" {
 		return ban.Ban{}, false, nil
 	}
@@ -120,6 +142,10 @@ func (e *Enforcer) Record(ctx context.Context, r *abuse.Request, violation strin
 			e.suppressed.Add(1)
 			return b, false, nil
 		}
+	}
+	if finding != 0 && e.repeat(subject, finding, r.Time) {
+		e.repeated.Add(1)
+		return ban.Ban{}, false, nil
 	}
 	v := Violation{Time: r.Time, Type: violation, Score: e.Score(violation), Client: subject.String(),
 		User: r.Client.User, Route: r.Route}
@@ -196,6 +222,53 @@ func (e *Enforcer) Record(ctx context.Context, r *abuse.Request, violation strin
 		return ban.Ban{}, false, fmt.Errorf("store ban: %w", errors.Join(errs...))
 	}
 	return placed, true, errors.Join(errs...)
+}
+
+// repeat reports whether subject's finding already scored within the
+// repeat window before t, and otherwise remembers t as when it scored.
+func (e *Enforcer) repeat(subject ban.Target, finding uint64, t time.Time) bool {
+	w := e.cfg.RepeatWindow
+	if w <= 0 {
+		return false
+	}
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.WriteString(subject.String())
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], finding)
+	h.Write(b[:])
+	k := h.Sum64()
+	now := t.UnixNano()
+	e.repeatMu.Lock()
+	defer e.repeatMu.Unlock()
+	last, added := e.repeats.Put(k)
+	// A clock that jumps backwards starts the window afresh rather than
+	// suppressing for longer than the window.
+	if !added && now >= *last && now-*last < int64(w) {
+		return true
+	}
+	*last = now
+	return false
+}
+
+// Forget drops target's violation scores, counts, log and strikes: an
+// admin lifting its ban forgives its cause, so its next violation starts
+// from zero. An IP target's scores are those of the network it is scored
+// as (Scope): lifting a ban on one IPv6 address clears its /64's. The
+// memory fallback is cleared too; an error is the shared tally's.
+func (e *Enforcer) Forget(ctx context.Context, target ban.Target) error {
+	if target.Kind == ban.KindIP {
+		target = e.scope.IP(target.IP)
+	}
+	subject := target.String()
+	_ = e.local.Forget(ctx, subject) // memory never fails
+	if e.tally == e.local {
+		return nil
+	}
+	if err := e.tally.Forget(ctx, subject); err != nil {
+		return fmt.Errorf("forget %s: %w", subject, err)
+	}
+	return nil
 }
 
 // strike counts one more ban of subject and returns how many it had.
@@ -333,10 +406,13 @@ type Stats struct {
 	// Suppressed counts violations of clients already banned, not scored
 	// (requests in flight when their client was banned).
 	Suppressed uint64
+	// Repeated counts findings not scored because the same client's same
+	// finding scored within the repeat window.
+	Repeated uint64
 }
 
 // Stats returns the Enforcer's counters.
 func (e *Enforcer) Stats() Stats {
 	return Stats{Recorded: e.recorded.Load(), Banned: e.banned.Load(), Fallbacks: e.fallbacks.Load(),
-		Suppressed: e.suppressed.Load()}
+		Suppressed: e.suppressed.Load(), Repeated: e.repeated.Load()}
 }

@@ -371,6 +371,9 @@ func (f *failingTally) Strike(context.Context, string, time.Duration) (int64, er
 func (f *failingTally) Report(context.Context, string, time.Time) (Report, error) {
 	return Report{}, errors.New("connection refused")
 }
+func (f *failingTally) Forget(context.Context, string) error {
+	return errors.New("connection refused")
+}
 
 func TestSharedTallyOutage(t *testing.T) {
 	ft := &failingTally{}

@@ -34,6 +34,9 @@ type Tally interface {
 	Strike(ctx context.Context, subject string, ttl time.Duration) (int64, error)
 	// Report returns what is known about subject; zero when nothing.
 	Report(ctx context.Context, subject string, now time.Time) (Report, error)
+	// Forget drops everything kept about subject (scores, counts, log,
+	// strikes), as when an admin lifts its ban.
+	Forget(ctx context.Context, subject string) error
 }
 
 // Report is one client's standing, as served by GET /api/v1/violations.
@@ -153,6 +156,17 @@ func (m *MemoryTally) Report(_ context.Context, subject string, now time.Time) (
 	rep.Recent = slices.Clone(r.log)
 	slices.Reverse(rep.Recent)
 	return rep, nil
+}
+
+// Forget implements Tally.
+func (m *MemoryTally) Forget(_ context.Context, subject string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := maphash.String(m.seed, subject)
+	if slot, ok := m.t.Peek(k); ok && *slot != nil && (*slot).subject == subject {
+		m.t.Delete(k)
+	}
+	return nil
 }
 
 // Len returns the number of subjects tracked.

@@ -296,7 +296,7 @@ func (c *countingDetector) Name() string { return "counting" }
 func (c *countingDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	c.seen++
 	if strings.Contains(r.RawQuery, "union") {
-		return abuse.Verdict{Confidence: 0.9, Violation: "sqli", Messages: []string{"sql"}}
+		return abuse.Verdict{Confidence: 0.9, Violation: "sqli", Messages: []string{"sql: " + r.RawQuery}}
 	}
 	return abuse.Verdict{}
 }
@@ -306,11 +306,17 @@ func TestInjectedDetector(t *testing.T) {
 	c := &countingDetector{}
 	log := ""
 	for i := range 5 {
-		log += fmt.Sprintf("10.0.0.1 - - [20/Nov/2026:06:00:0%d +0000] \"GET /s?q=union+select HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0\"\n", i)
+		log += fmt.Sprintf("10.0.0.1 - - [20/Nov/2026:06:00:0%d +0000] \"GET /s?q=union+select+%d HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0\"\n", i, i)
 	}
 	_, alerts := runLog(t, log, func(o *Options) {
 		o.Detectors = append(o.Detectors, c)
 		o.Behavior.PayloadDetectors = []string{"counting"}
+		o.Act = func(v *abuse.Verdict) abuse.Action { // the default policy's block threshold
+			if v.Confidence >= 0.8 {
+				return abuse.Block
+			}
+			return abuse.Log
+		}
 	})
 	if c.seen != 5 || c.observed != 5 {
 		t.Fatalf("detector saw %d, observed %d", c.seen, c.observed)

@@ -73,6 +73,10 @@ type Options struct {
 	NoSummary bool
 	// OnAlert, when set, is called with every alert (after it is written).
 	OnAlert func(Alert)
+	// Act is the action enforce mode takes for one verdict (the policy's:
+	// warden.VerdictAction), which observers are told: behaviour's payload
+	// probing counts only verdicts that acted. Nil: a verdict's own Action.
+	Act func(v *abuse.Verdict) abuse.Action
 }
 
 // DefaultOptions returns options for the combined format with the default
@@ -160,7 +164,8 @@ type engine struct {
 	clients  map[string]struct{}
 	findings []behavior.Finding
 	verdicts []abuse.Verdict
-	header   http.Header // reused for Basic credentials
+	acts     []abuse.Action // acts[i]: what enforce mode does for verdicts[i] (Options.Act)
+	header   http.Header    // reused for Basic credentials
 	parser   parser
 	jsonIdx  jsonIndex
 	limitReq map[netip.Addr]limitCount // nginx limit_req rejections per client
@@ -420,6 +425,14 @@ func (e *engine) detect(req *abuse.Request, status int, access bool) {
 			e.alert(req, scen, v.Confidence, v.Messages)
 		}
 	}
+	e.acts = e.acts[:0]
+	for i := range e.verdicts {
+		a := e.verdicts[i].Action
+		if e.opts.Act != nil {
+			a = e.opts.Act(&e.verdicts[i])
+		}
+		e.acts = append(e.acts, a)
+	}
 	if e.beh != nil {
 		e.findings = e.beh.Findings(req, e.findings[:0])
 		for _, f := range e.findings {
@@ -428,11 +441,11 @@ func (e *engine) detect(req *abuse.Request, status int, access bool) {
 			}
 		}
 		// the log's status stands: Warden did not answer these requests
-		e.beh.Observe(req, abuse.Outcome{Status: status, Verdicts: e.verdicts})
+		e.beh.Observe(req, abuse.Outcome{Status: status, Verdicts: e.verdicts, Acts: e.acts})
 	}
 	for _, d := range e.opts.Detectors {
 		if o, ok := d.(abuse.Observer); ok && access {
-			o.Observe(req, abuse.Outcome{Status: status, Verdicts: e.verdicts})
+			o.Observe(req, abuse.Outcome{Status: status, Verdicts: e.verdicts, Acts: e.acts})
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/internal/lru"
+	"github.com/warden-dev/warden/internal/ratehdr"
 )
 
 // Options are the Limiter's collaborators, none required.
@@ -147,17 +147,17 @@ func New(cfg Config, opt Options) (*Limiter, error) {
 			}
 			q.interval = max(q.window/p.Limit, 1)
 			q.ttl = time.Duration(q.interval*q.burst) + time.Second
-			q.policyHeader = fmt.Sprintf(`"%s";q=%d;w=%d`, p.Name, p.Limit, secondsCeil(p.Window))
+			q.policyHeader = ratehdr.Policy(p.Name, p.Limit, p.Window)
 		case Window:
 			q.ttl = 2*p.Window + time.Second
-			q.policyHeader = fmt.Sprintf(`"%s";q=%d;w=%d`, p.Name, p.Limit, secondsCeil(p.Window))
+			q.policyHeader = ratehdr.Policy(p.Name, p.Limit, p.Window)
 		case Concurrency:
 			conc++
 			q.ttl = cfg.SlotTTL
-			q.policyHeader = fmt.Sprintf(`"%s";q=%d`, p.Name, p.Limit)
+			q.policyHeader = ratehdr.Policy(p.Name, p.Limit, 0)
 		case Quota:
 			q.ttl = cfg.QuotaTTL
-			q.policyHeader = fmt.Sprintf(`"%s";q=%d`, p.Name, p.Limit)
+			q.policyHeader = ratehdr.Policy(p.Name, p.Limit, 0)
 		}
 		l.policies = append(l.policies, q)
 	}
@@ -406,11 +406,6 @@ func (l *Limiter) deny(ps []*policy, res func(int) result) abuse.Verdict {
 		}
 	}
 	p := ps[first]
-	secs := secondsCeil(retry)
-	h := make(http.Header, 3)
-	h.Set("Retry-After", strconv.FormatInt(secs, 10))
-	h.Set("RateLimit-Policy", p.policyHeader)
-	h.Set("RateLimit", `"`+p.Name+`";r=0;t=`+strconv.FormatInt(secs, 10))
 	return abuse.Verdict{
 		Detector:   l.Name(),
 		Confidence: 1,
@@ -419,13 +414,8 @@ func (l *Limiter) deny(ps []*policy, res func(int) result) abuse.Verdict {
 		Action:     abuse.Throttle,
 		Reason:     p.Reason,
 		RetryAfter: retry,
-		Header:     h,
+		Header:     ratehdr.Denied(p.Name, p.policyHeader, retry),
 	}
-}
-
-// secondsCeil rounds d up to whole seconds, at least 1.
-func secondsCeil(d time.Duration) int64 {
-	return max(int64((d+time.Second-1)/time.Second), 1)
 }
 
 // Observe implements abuse.Observer: it releases the concurrency slots the

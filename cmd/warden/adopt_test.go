@@ -223,12 +223,6 @@ type visitor struct {
 	blocked []string // requests Warden answered 403 or 429
 }
 
-type answer struct {
-	status int
-	body   []byte
-	err    string // Warden's error code, when it answered
-}
-
 // do sends a request as a browser would (its Accept headers, the page it
 // is on as Referer) and reads the answer, decompressed.
 func (v *visitor) do(method, path, ct string, body []byte) answer {

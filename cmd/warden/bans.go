@@ -32,13 +32,15 @@ func runBansLookup(ctx context.Context, args []string, stdout, stderr io.Writer,
 	const usage = `usage:
   warden bans list   [--admin URL] [--token TOKEN] [--data DIR] [--json]
   warden bans add    TARGET --duration 2h [--reason TEXT] [flags]
-  warden bans remove TARGET [flags]
+  warden bans remove TARGET [--keep-score] [flags]
 
 TARGET is ip:<address>, ip:<IPv6 network>/<bits> or user:<id>. A ban on an
 IPv6 address covers its network (a /64 unless enforce.ipv6_prefix says
 otherwise; the listing shows the network), and removing it by the address
-or the network both work. Addresses with a zone (fe80::1%<interface>) are
-refused. The token comes from --token, else WARDEN_ADMIN_TOKEN, else the
+or the network both work. Removing a ban also clears the target's
+violation scores and behaviour state, so its next ordinary requests are
+not banned again; --keep-score keeps them. Addresses with a zone
+(fe80::1%<interface>) are refused. The token comes from --token, else WARDEN_ADMIN_TOKEN, else the
 file <data dir>/admin.token.
 `
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -59,6 +61,7 @@ file <data dir>/admin.token.
 	duration := fs.Duration("duration", 0, "ban duration for add, e.g. 2h")
 	reason := fs.String("reason", "", "reason for add")
 	violation := fs.String("violation", "", "violation type for add (optional)")
+	keepScore := fs.Bool("keep-score", false, "for remove: keep the target's violation scores and behaviour state")
 
 	// Flags may come before or after TARGET.
 	var pos []string
@@ -125,7 +128,11 @@ file <data dir>/admin.token.
 		}
 		status, body, err = c.do(ctx, http.MethodPost, "/api/v1/bans", req)
 	case "remove":
-		status, body, err = c.do(ctx, http.MethodDelete, "/api/v1/bans/"+url.PathEscape(target.String()), nil)
+		path := "/api/v1/bans/" + url.PathEscape(target.String())
+		if *keepScore {
+			path += "?keep_score=true"
+		}
+		status, body, err = c.do(ctx, http.MethodDelete, path, nil)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "warden bans %s: %v\n", sub, err)
@@ -153,12 +160,17 @@ file <data dir>/admin.token.
 	case "remove":
 		// The server names the ban it lifted: an IPv6 address's network.
 		var lifted struct {
-			Target string `json:"target"`
+			Target       string `json:"target"`
+			ScoreCleared bool   `json:"score_cleared"`
 		}
 		if json.Unmarshal(body, &lifted) != nil || lifted.Target == "" {
 			lifted.Target = target.String()
 		}
-		fmt.Fprintf(stdout, "lifted the ban on %s\n", lifted.Target)
+		what := "its scores kept"
+		if lifted.ScoreCleared {
+			what = "its scores and behaviour state cleared"
+		}
+		fmt.Fprintf(stdout, "lifted the ban on %s, %s\n", lifted.Target, what)
 	}
 	return 0
 }

@@ -130,6 +130,7 @@ func runReplay(ctx context.Context, args []string, e env) int {
 	opts.Routes, opts.RouteMatching = cfg.Routes, cfg.RouteMatching
 	opts.Behavior, opts.Bot = cfg.Behavior, cfg.Bot
 	opts.NoSummary = *noSummary
+	opts.Act = func(v *abuse.Verdict) abuse.Action { return warden.VerdictAction(cfg.Policy, v) }
 	if cfg.Payload.Enabled && !*noPayload {
 		d, err := payload.New(cfg.PayloadSection())
 		if err != nil {

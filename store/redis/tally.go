@@ -92,3 +92,18 @@ func (s *Store) Report(ctx context.Context, subject string, _ time.Time) (enforc
 	}
 	return rep, nil
 }
+
+// Forget implements enforce.Tally: it deletes subject's scores and log.
+func (s *Store) Forget(ctx context.Context, subject string) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	sk, lk := s.tallyKeys(subject)
+	err = s.c.Del(ctx, sk, lk).Err()
+	if err = s.end(ctx, err); err != nil {
+		return fmt.Errorf("redis: forget: %w", err)
+	}
+	return nil
+}
