@@ -140,7 +140,7 @@ func TestScenarios(t *testing.T) {
 		wantBlock bool
 	}{
 		{"normal browsing stays clean", browsing(1), nil, false},
-		{"flood", series(80, 100*time.Millisecond, func(i int) ev { return ev{path: "/api/search"} }), []string{Flood}, true},
+		{"flood", series(200, 40*time.Millisecond, func(i int) ev { return ev{path: "/api/search"} }), []string{Flood}, true},
 		{"sequential enumeration, all 200", series(40, 500*time.Millisecond, func(i int) ev {
 			return ev{path: fmt.Sprintf("/api/invoices/%d", 1000+i)}
 		}), []string{IDEnumeration}, true},
@@ -215,6 +215,28 @@ func TestBrowsingManySeeds(t *testing.T) {
 	}
 }
 
+// TestListPageNoFloodNoScan: a page that lists 50 items and then loads
+// each one's comments and author, about 100 requests in two seconds, is
+// neither a flood nor an endpoint scan (the IDs it walks are the ones the
+// list showed: TestEnumerationShown).
+func TestListPageNoFloodNoScan(t *testing.T) {
+	evs := series(101, 20*time.Millisecond, func(i int) ev {
+		switch {
+		case i == 0:
+			return ev{path: "/api/posts?page=1"}
+		case i%2 == 1:
+			return ev{path: fmt.Sprintf("/api/posts/%d/comments", i/2+1)}
+		}
+		return ev{path: fmt.Sprintf("/api/users/%d", i/2+1)}
+	})
+	seen, _ := replay(t, newDet(t, nil), evs)
+	for _, s := range []string{Flood, ElevatedRate, EndpointScan} {
+		if seen[s] {
+			t.Errorf("a list page is %s: %v", s, seen)
+		}
+	}
+}
+
 func TestClockJumps(t *testing.T) {
 	d := newDet(t, nil)
 	evs := []ev{{path: "/a"}, {at: 80 * 365 * 24 * time.Hour, path: "/b"}, {at: -30 * 365 * 24 * time.Hour, path: "/c"}}
@@ -223,7 +245,7 @@ func TestClockJumps(t *testing.T) {
 		t.Fatalf("absurd timestamps made a human look bad: %v", seen)
 	}
 	// and a flood after a jump is still a flood
-	fl := series(80, 50*time.Millisecond, func(int) ev { return ev{path: "/x"} })
+	fl := series(200, 20*time.Millisecond, func(int) ev { return ev{path: "/x"} })
 	for i := range fl {
 		fl[i].at += 50 * 365 * 24 * time.Hour
 	}

@@ -160,8 +160,11 @@ func DefaultConfig() Config {
 	c.MaxUsers = 50_000
 	c.GraceRequests = 10
 	c.BlackConfidence = 0.9
-	c.Flood = Limit{Max: 50, Window: 10 * time.Second}
-	c.Elevated = Limit{Max: 150, Window: time.Minute}
+	// A page that lists 50 items and then loads each one's author and
+	// comments is about 100 requests in a second or two: a flood is more
+	// than that, and its answer is a 429 the page can wait out.
+	c.Flood = Limit{Max: 150, Window: 10 * time.Second}
+	c.Elevated = Limit{Max: 300, Window: time.Minute}
 	c.ErrorStorm.MinRequests = 20
 	c.ErrorStorm.Ratio = 0.6
 	c.ErrorStorm.Window = time.Minute

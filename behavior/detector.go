@@ -236,7 +236,9 @@ func (d *Detector) classify(r *abuse.Request) reqInfo {
 	var param string
 	ri.shape, ri.id, ri.hasID, param = shapeOf(r.Method, r.Path, r.RawQuery)
 	ri.userEnum = param != "" && d.userParams[param]
-	ri.pathHash = uint32(nh) ^ hashString(fnvOffset, r.Method) | 1
+	// Endpoints, not items: a page that loads each listed item's comments
+	// walks 50 paths of one shape, which is id_enumeration's to judge.
+	ri.pathHash = ri.shape | 1
 	ri.uaHash = uint32(maphash.String(d.seed, r.UserAgent)) | 1
 	ri.login = slices.Contains(d.loginClass, r.Class)
 	if ri.login {
