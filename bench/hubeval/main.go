@@ -24,7 +24,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/logreplay"
 	"github.com/warden-dev/warden/payload"
 )
@@ -63,6 +65,10 @@ func Options(usePayload bool) (logreplay.Options, error) {
 		"login": {"POST /wp-login.php", "POST /apps/login", "POST /xmlrpc.php", "POST /login", "POST /api/auth/login"},
 	}
 	o.Behavior.Login.FailureStatuses = []int{200, 401, 403}
+	// Acts as `warden replay` does: what enforce mode would do with each
+	// verdict, under the default policy.
+	policy := config.Default().Policy
+	o.Act = func(v *abuse.Verdict) abuse.Action { return warden.VerdictAction(policy, v) }
 	if usePayload {
 		p, err := payload.New(payload.DefaultConfig())
 		if err != nil {
