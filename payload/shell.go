@@ -1,9 +1,17 @@
 package payload
 
+// Command injection. A command word counts where a shell would run it:
+// at the start of a value or after a separator, metacharacter or command
+// prefix (shellContext, binCommand); a separator followed by a command
+// line with options or paths (checkShellCmd); Windows batch FOR and IF
+// (checkBatch).
+//
 // Shell evasions: ways of writing a command so that its name never
 // appears as a word. Each check looks for the evasion's grammar and then
 // asks the automaton whether what it hides is a command word, so the
 // shapes are general and the command list stays in one place (rules).
+
+import "bytes"
 
 // shellEvasions runs the checks of this file that n's character
 // classes cm and automaton triggers trig call for.
@@ -339,4 +347,370 @@ func globPath(v []byte, j int) bool {
 		}
 	}
 	return glob
+}
+
+// shellUnquote appends v to dst without the quoting shells ignore inside
+// words (c'a't, c\at, c^at, $@) and one-letter variables before a space
+// or '/' ("$u wget"), which are unset and expand to nothing.
+func shellUnquote(dst, v []byte) []byte {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch c {
+		case '\'', '"', '\\', '^':
+			continue
+		case '$':
+			if i+1 < len(v) && (v[i+1] == '@' || v[i+1] == '*') {
+				i++
+				continue
+			}
+			if i+2 < len(v) && v[i+1] >= 'a' && v[i+1] <= 'z' && (v[i+2] == ' ' || v[i+2] == '/') {
+				// "$u wget", "/et$c/": a one-letter variable, unset, so empty.
+				i++
+				continue
+			}
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// shellContext reports how strongly the word at v[start:end] looks like a
+// command: 0 when no shell metacharacter (or bin/ path) precedes it; 0.5
+// when prose follows ("; cat lovers"); 2 (strongShell) when the metacharacter is glued
+// to what precedes it or starts the value ("127.0.0.1|id", "x`uname`",
+// ";ls -la"), the shape of an injected command; 1 otherwise.
+func shellContext(v []byte, start, end int) float64 {
+	if end < len(v) {
+		switch v[end] {
+		case ' ', '\t', '\n', '\r', ';', '|', '&', '`', ')', '>', '<', '\'', '"', '$', '{', '\\', '}':
+		default:
+			// ";id=5", "|cat[]", ";id::x", "; ps-AF": not a command.
+			return 0
+		}
+	}
+	i := start - 1
+	for i >= 0 && (v[i] == ' ' || v[i] == '\t') {
+		i--
+	}
+	if i < 0 {
+		// The value starts with the command: only arguments that look
+		// like a shell's count ("cat /etc/passwd", "ls -la").
+		j := skipSpaceFwd(v, end)
+		if j >= len(v) {
+			if j > end && v[len(v)-1] == '\n' {
+				// "cmd\n": a command line on its own.
+				return 0.9
+			}
+			return 0
+		}
+		switch v[j] {
+		case '/':
+			if globPath(v, j) || sysDirAt(v[j:]) {
+				// "cat /etc/pa[s]swd": a file named by a glob;
+				// "cat /etc/x": a command line reading system files.
+				return strongShell
+			}
+			return 0.9
+		case ';', '|':
+			if j == end && (j+1 == len(v) || v[j+1] != v[j] && !isLetter(v[j+1])) {
+				// "whoami;…", "id|$x": a command glued to the
+				// separator that chains the next one ("id;name" is a
+				// list of fields).
+				return strongShell
+			}
+			return 0.9
+		case '-', '$', '~', '\'', '"', '&', '<', '>', '`':
+			return 0.9
+		}
+		return 0
+	}
+	m := v[i]
+	switch m {
+	case ';', '|', '&', '`', '\n', '\r', '(', '{', '/', '>':
+	default:
+		if commandPrefix(v, i) {
+			return strongShell
+		}
+		return 0
+	}
+	if m == '/' && !(i >= 3 && string(v[i-3:i+1]) == "bin/") {
+		return 0
+	}
+	if m == '(' && !(i > 0 && (v[i-1] == '$' || v[i-1] == '<' || v[i-1] == '>')) {
+		// $(cmd), and process substitution <(cmd), >(cmd).
+		return 0
+	}
+	j := skipSpaceFwd(v, end)
+	if j < len(v) && j > end {
+		// "; cat lovers" reads like prose; "; cat /etc/x", "; curl
+		// http://x" and "; ls -la" do not.
+		k := j
+		for k < len(v) && (v[k] >= 'a' && v[k] <= 'z' || v[k] >= 'A' && v[k] <= 'Z') {
+			k++
+		}
+		if k > j && (k == len(v) || isSpace(v[k]) || v[k] == ',' || v[k] == '.' && (k+1 == len(v) || isSpace(v[k+1]))) {
+			// ... unless an option follows the word: "; apt-get
+			// install -y x".
+			if o := skipSpaceFwd(v, k); !(o > k && o+1 < len(v) && v[o] == '-' && (isLetter(v[o+1]) || v[o+1] == '-')) {
+				return 0.5
+			}
+		}
+	}
+	// A backtick after a space that closes right after the word is a
+	// Markdown code span ("use `ls` to list"), not a substitution
+	// glued to the text it extends ("x`id`").
+	codeSpan := m == '`' && i > 0 && isSpace(v[i-1]) && end < len(v) && v[end] == '`'
+	glued := i == 0 || !isSpace(v[i-1]) || m == '`' && !codeSpan || m == '(' || m == '\n'
+	if glued && m != '/' && m != '{' && m != '>' {
+		if (m == ';' || m == '&') && end-start <= 3 && (j >= len(v) || v[j] == ',') && i > 0 {
+			if p := v[i-1]; p >= 'a' && p <= 'z' || p >= 'A' && p <= 'Z' {
+				// "name;id", "r&d;env": a short word closing a list of
+				// words is data ("127.0.0.1;id" is not).
+				return 0.5
+			}
+		}
+		return strongShell
+	}
+	if (m == ';' || m == '|' || m == '&') && separatorBreakout(v, i) {
+		return strongShell
+	}
+	if j >= len(v) {
+		// "Tom & Jerry & more": a spaced-out separator then a last word.
+		return 0.5
+	}
+	return 1
+}
+
+// separatorBreakout reports whether the shell separator ending at v[i]
+// (";", "|", "||", "&", "&&"), spaced from what precedes it, ends the
+// argument the application put the value in: it follows a quote left
+// open in a value's first token ("' & whoami", "x\" | id": the quote
+// closes the application's string), or a first token that is a host
+// name or address ("127.0.0.1 | whoami": the argument of a ping or
+// lookup form). "Tom & Jerry", "'a' | b" (balanced quotes) and "the
+// kids' & more" (more than one token) are not.
+func separatorBreakout(v []byte, i int) bool {
+	k := i
+	for k > 0 && k > i-2 && v[k-1] == v[i] {
+		k--
+	}
+	k = skipSpaceBack(v, k-1)
+	if k < 0 {
+		return false
+	}
+	// The whole text before the separator is one token: a string the
+	// quote closes, or a host.
+	for _, c := range v[:k+1] {
+		if isSpace(c) {
+			return false
+		}
+	}
+	if q := v[k]; q == '\'' || q == '"' {
+		return bytes.Count(v[:k+1], v[k:k+1])%2 == 1
+	}
+	dot, digit := false, false
+	for _, c := range v[:k+1] {
+		switch {
+		case c == '.':
+			dot = true
+		case c >= '0' && c <= '9':
+			digit = true
+		case isLetter(c) || c == '-' || c == ':' || c == '[' || c == ']':
+		default:
+			return false
+		}
+	}
+	return dot && digit
+}
+
+// strongShell multiplies a command word's weight in the shape of an
+// injected command (a metacharacter glued to what precedes it, or a
+// command prefix such as sudo or sh -c).
+const strongShell = 2.0
+
+// commandPrefixes run the command that follows them.
+var commandPrefixes = [...]string{"time", "nohup", "strace", "ltrace", "sudo", "xargs", "exec", "nice", "timeout", "watch", "busybox", "command", "builtin", "-c", "doas", "chroot"}
+
+// commandPrefix reports whether the word ending at v[i] is a command
+// prefix (sudo, nohup, sh -c …) that starts the value or follows a
+// metacharacter.
+func commandPrefix(v []byte, i int) bool {
+	e := i + 1
+	st := i
+	for st >= 0 && (isWordChar(v[st]) || v[st] == '-') {
+		st--
+	}
+	w := v[st+1 : e]
+	ok := false
+	for _, p := range commandPrefixes {
+		if equalFoldStr(w, p) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return false
+	}
+	if string(w) == "-c" {
+		return true
+	}
+	k := st
+	for k >= 0 && isSpace(v[k]) {
+		k--
+	}
+	return k < 0 || v[k] == ';' || v[k] == '|' || v[k] == '&' || v[k] == '`' || v[k] == '(' || v[k] == '\n'
+}
+
+// binCommand weighs a program path that starts the value
+// ("/usr/bin/perl -e …", "/bin/unxz -c /var/log/x"): 1 for the path
+// alone, 1.5 when arguments follow (a command line), 0 when the path is
+// not at the start or names no program.
+func binCommand(v []byte, start, end int) float64 {
+	i := 0
+	for i < start && (isSpace(v[i]) || v[i] == '\'' || v[i] == '"') {
+		i++
+	}
+	if i != start {
+		return 0
+	}
+	j := end
+	for j < len(v) && j-end < 32 && (isWordChar(v[j]) || v[j] == '-' || v[j] == '.') {
+		j++
+	}
+	if j-end < 2 {
+		return 0
+	}
+	if j == len(v) || v[j] == '\n' {
+		return 1
+	}
+	if k := skipSpaceFwd(v, j); k > j && k < len(v) {
+		switch v[k] {
+		case '-', '/', '$', '\'', '"', '~', '.':
+			return 1.5
+		}
+	}
+	return 0
+}
+
+// checkBatch recognises Windows batch FOR … IN (…) DO and IF EXIST /
+// DEFINED / ERRORLEVEL / comparisons at the start of a value or after a
+// command separator.
+func (s *scan) checkBatch(v []byte, factor float64) {
+	for i, tries := 0, 0; i < len(v) && tries < 8; i++ {
+		if i > 0 && v[i-1] != ' ' && v[i-1] != '&' && v[i-1] != '|' && v[i-1] != ';' && v[i-1] != '(' {
+			continue
+		}
+		// The command must start the value or follow a separator.
+		j := i - 1
+		for j >= 0 && v[j] == ' ' {
+			j--
+		}
+		if j >= 0 && v[j] != '&' && v[j] != '|' && v[j] != ';' && v[j] != '(' {
+			continue
+		}
+		rest := v[i:]
+		if len(rest) > 512 {
+			rest = rest[:512]
+		}
+		isIf := len(rest) > 3 && (indexFold(rest[:3], "if ") == 0 || indexFold(rest[:3], "if/") == 0)
+		isFor := len(rest) > 4 && indexFold(rest[:4], "for ") == 0
+		if isIf || isFor {
+			tries++
+		}
+		switch {
+		case isFor:
+			in := indexFold(rest, " in ")
+			if in > 0 {
+				if k := skipSpaceFwd(rest, in+4); k >= len(rest) || rest[k] != '(' {
+					in = -1
+				}
+			}
+			if in > 0 && (indexFold(rest[in:], ") do") > 0 || indexFold(rest[in:], ")do") > 0) {
+				s.signal(len(rules)+sigBatch, cCommand, 0.85*factor, v, i)
+				return
+			}
+		case isIf:
+			n := 0
+			for _, k := range [...]string{" exist ", " defined ", " errorlevel ", "==", " equ ", " neq ", " lss ", " leq ", " gtr ", " geq ", "/i ", " not ", " cmdextversion "} {
+				if indexFold(rest, k) > 0 {
+					n++
+				}
+			}
+			// The condition's command: a variable, a batch keyword, or
+			// a parenthesised block ("IF EXIST x (CMD)").
+			block := false
+			if p := indexByte(rest, '('); p > 0 && rest[p-1] == ' ' {
+				block = true
+			}
+			if n > 0 && (block || indexByte(rest, '%') >= 0 || indexFold(rest, "echo") > 0 || indexFold(rest, "set ") > 0 || indexFold(rest, "exit") > 0 || indexFold(rest, "goto") > 0 || indexFold(rest, "call ") > 0 || n > 1) {
+				s.signal(len(rules)+sigBatch, cCommand, 0.8*factor, v, i)
+				return
+			}
+		}
+	}
+}
+
+// checkShellCmd flags a command line after a shell separator (";",
+// "|", "&&", "$(", "`"): a lowercase command word followed by an option
+// ("; perf --version", "|nc -e sh") or a path ("; cat /etc/x"). Prose
+// puts words, not options or paths, after a semicolon; cookies and
+// header parameters put "name=".
+func (s *scan) checkShellCmd(v []byte) {
+	best := 0.0
+	at := 0
+	for p, n := 0, 0; p < len(v) && n < 16; p++ {
+		if charClass[v[p]]&cmShell == 0 {
+			continue
+		}
+		c := v[p]
+		j := p + 1
+		switch {
+		case c == ';' || c == '|' || c == '`':
+			if j < len(v) && v[j] == '|' {
+				j++
+			}
+		case c == '&' && j < len(v) && v[j] == '&':
+			j++
+		case c == '$' && j < len(v) && v[j] == '(':
+			j++
+		default:
+			continue
+		}
+		n++
+		j = skipSpaceFwd(v, j)
+		st := j
+		for j < len(v) && j-st <= 32 && (v[j] >= 'a' && v[j] <= 'z' || j > st && (v[j] >= '0' && v[j] <= '9' || v[j] == '-' || v[j] == '_' || v[j] == '.')) {
+			j++
+		}
+		if j-st < 2 || j-st > 32 || j == len(v) {
+			continue
+		}
+		w := 0.0
+		switch {
+		case v[j] == ' ' || v[j] == '\t':
+			k := skipSpaceFwd(v, j)
+			switch {
+			case k+2 < len(v) && v[k] == '-' && (isLetter(v[k+1]) || v[k+1] == '-' && isLetter(v[k+2])):
+				w = 0.8
+			case k < len(v) && v[k] == '$':
+				w = 0.7
+			case k < len(v) && (v[k] == '/' || v[k] == '~' || v[k] == '.'):
+				// A path with at least two segments: "/etc/passwd",
+				// "~/.ssh/id_rsa", "./x/y"; not "see /about".
+				e := k
+				for e < len(v) && v[e] != ' ' && v[e] != '\n' && e-k < 128 {
+					e++
+				}
+				if bytes.Count(v[k:e], []byte("/")) >= 2 {
+					w = 0.7
+				}
+			}
+		}
+		if w > best {
+			best, at = w, st
+		}
+	}
+	if best > 0 {
+		s.signal(len(rules)+sigShellCmd, cCommand, best, v, at)
+	}
 }

@@ -5,6 +5,7 @@ package payload
 // 7417=(select …)), a value that starts by closing a quote or
 // parenthesis and goes on in SQL, a trailing comment, and stacked
 // queries. They tokenise at most maxSQLTokens tokens of the value.
+// sqliWeight turns libinjection's fingerprint into a weight.
 
 const maxSQLTokens = 256
 
@@ -294,4 +295,16 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 			return
 		}
 	}
+}
+
+// sqliWeight maps a libinjection fingerprint to a signal weight.
+func sqliWeight(fp string) float64 {
+	w := 0.7
+	for i := 0; i < len(fp); i++ {
+		switch fp[i] {
+		case 'U', 'E', 'k', 'T': // union, SQL statement, keyword, table/func
+			w = 0.8
+		}
+	}
+	return w
 }
