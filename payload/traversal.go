@@ -1,5 +1,9 @@
 package payload
 
+// Path traversal to system files: a value that is nothing but a path into
+// a system directory. The request path's own probes (hiddenPath) are in
+// request.go.
+
 // systemDirs are the directories whose files a web parameter has no
 // business naming: Unix configuration, process and device trees, logs
 // and the administrator's home. (Windows system files have their own
