@@ -15,6 +15,12 @@
 // class. Any package may import it; the root package registers it with
 // g.Use.
 //
+// scan.go holds the per-request state and the walk of one value through
+// the checks; each attack family's structural checks have a file of their
+// own (sql.go, shell.go, code.go, url.go, template.go, jndi.go, ldap.go,
+// crlf.go, nosql.go, xxe.go, traversal.go, upload.go, js.go), and text.go
+// the checks for text a person wrote.
+//
 // Values are judged by where they go. Config.Exclusions stop some classes
 // being reported for named fields of a route (field paths such as
 // "comments[].text", fields.go), and the message text of a recognised
