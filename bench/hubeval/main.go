@@ -1,14 +1,16 @@
 // Command hubeval replays the CrowdSec hub test logs in
-// ../shared/corpus/crowdsec-hub through Warden's behaviour, bot and payload
-// detectors (package logreplay) and prints, per test, whether Warden flags
-// the sources CrowdSec's own assertions expect, with which scenario, and
-// which other sources it flags. It can also generate a realistic benign
+// ../../shared/corpus/crowdsec-hub (beside the checkout; -corpus) through
+// Warden's behaviour, bot and payload detectors (package logreplay) and
+// prints, per test, whether Warden flags the sources CrowdSec's own
+// assertions expect, with which scenario, and which other sources it flags. It can also generate a realistic benign
 // access log (-benign N) and replay it (-replay FILE) to count false
 // positives.
 //
-//	go run ./bench/hubeval                      # hub table (markdown)
-//	go run ./bench/hubeval -benign 200000 > benign.log
-//	go run ./bench/hubeval -replay benign.log   # clients flagged on a file
+// From bench/ (the bench module):
+//
+//	go run ./hubeval                      # hub table (markdown)
+//	go run ./hubeval -benign 200000 > benign.log
+//	go run ./hubeval -replay benign.log   # clients flagged on a file
 package main
 
 import (
@@ -26,32 +28,33 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/bench/internal/corpus"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/logreplay"
 	"github.com/warden-dev/warden/payload"
 )
 
 func main() {
-	corpus := flag.String("corpus", "../shared/corpus/crowdsec-hub", "CrowdSec hub corpus directory")
+	hubDir := flag.String("corpus", filepath.Join(corpus.Default, "crowdsec-hub"), "CrowdSec hub corpus directory")
 	usePayload := flag.Bool("payload", true, "also run the payload detector on the URL")
 	benign := flag.Int("benign", 0, "write a benign combined log of about N lines to stdout and exit")
 	seed := flag.Uint64("seed", 1, "seed of the benign log")
 	replay := flag.String("replay", "", "replay this combined log and print the summary")
 	flag.Parse()
-	if err := run(*corpus, *usePayload, *benign, *seed, *replay); err != nil {
+	if err := run(*hubDir, *usePayload, *benign, *seed, *replay); err != nil {
 		fmt.Fprintln(os.Stderr, "hubeval:", err)
 		os.Exit(1)
 	}
 }
 
-func run(corpus string, usePayload bool, benign int, seed uint64, replay string) error {
+func run(hubDir string, usePayload bool, benign int, seed uint64, replay string) error {
 	switch {
 	case benign > 0:
 		return writeBenign(os.Stdout, benign, seed)
 	case replay != "":
 		return replayFile(replay, usePayload)
 	}
-	return hub(corpus, usePayload)
+	return hub(hubDir, usePayload)
 }
 
 // Options are the replay options hubeval uses: the defaults plus the
@@ -120,8 +123,11 @@ var outOfFamily = map[string]string{
 	"crowdsecurity/http-cve-probing":               "CVE URIs",
 }
 
-func hub(corpus string, usePayload bool) error {
-	raw, err := os.ReadFile(filepath.Join(corpus, "index.json"))
+func hub(hubDir string, usePayload bool) error {
+	if err := corpus.Check(hubDir, "corpus"); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(filepath.Join(hubDir, "index.json"))
 	if err != nil {
 		return fmt.Errorf("read index: %w", err)
 	}
@@ -131,7 +137,7 @@ func hub(corpus string, usePayload bool) error {
 	}
 	var results []result
 	for _, t := range idx.Tests {
-		r, err := runTest(corpus, t.Test, usePayload)
+		r, err := runTest(hubDir, t.Test, usePayload)
 		if err != nil {
 			return err
 		}
@@ -204,8 +210,8 @@ func canon(s string) string {
 	return s
 }
 
-func runTest(corpus, name string, usePayload bool) (result, error) {
-	dir := filepath.Join(corpus, name)
+func runTest(hubDir, name string, usePayload bool) (result, error) {
+	dir := filepath.Join(hubDir, name)
 	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
 		return result{}, fmt.Errorf("test %s: %w", name, err)

@@ -18,8 +18,8 @@
 //
 // Inputs (same shape as `warden inspect` input plus "expect" and
 // "category"), read from the corpus directory given with -corpus (by
-// default ../shared/corpus): crs/ (OWASP CRS regression stages),
-// modsec-learn/ (real benign traffic and real SQLi), prompt-injection/
+// default ../../shared/corpus, beside the checkout, as the tool runs from
+// bench/): crs/ (OWASP CRS regression stages), modsec-learn/ (real benign traffic and real SQLi), prompt-injection/
 // (prose sent as chat bodies), devtext/ (legitimate requests carrying
 // code and security text: chat, posts, wiki pages, comments, searches,
 // snippets; every one benign, reported per category in a table of its
@@ -59,6 +59,7 @@ import (
 	"github.com/corazawaf/coraza/v3"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/bench/internal/corpus"
 	"github.com/warden-dev/warden/config"
 )
 
@@ -114,7 +115,7 @@ func load(src source, every int) ([]sample, int, error) {
 	path, set, crs := src.path, src.set, src.crs
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+		return nil, 0, err // os.Open's error names the file
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -384,11 +385,13 @@ type options struct {
 	withCoraza, withProtocol                           bool
 	every                                              int
 	misses, diff, cache                                string
+	// fromCorpus names the sets whose file was not given, read from -corpus.
+	fromCorpus []string
 }
 
 func parseFlags() options {
 	var o options
-	flag.StringVar(&o.corpus, "corpus", "../shared/corpus", "corpus directory holding crs/, modsec-learn/, prompt-injection/ and devtext/")
+	flag.StringVar(&o.corpus, "corpus", corpus.Default, "corpus directory holding crs/, modsec-learn/, prompt-injection/ and devtext/")
 	flag.StringVar(&o.crs, "crs", "", "OWASP CRS regression requests (JSONL); default <corpus>/crs/requests.jsonl")
 	flag.StringVar(&o.modsec, "modsec", "", "ModSec-Learn requests (JSONL); default <corpus>/modsec-learn/requests.jsonl")
 	flag.StringVar(&o.devtext, "devtext", "default", `benign developer-text requests (JSONL), reported per category; default <corpus>/devtext/requests.jsonl ("" to skip)`)
@@ -406,15 +409,19 @@ func parseFlags() options {
 	flag.Parse()
 	if o.crs == "" {
 		o.crs = filepath.Join(o.corpus, "crs", "requests.jsonl")
+		o.fromCorpus = append(o.fromCorpus, "crs")
 	}
 	if o.modsec == "" {
 		o.modsec = filepath.Join(o.corpus, "modsec-learn", "requests.jsonl")
+		o.fromCorpus = append(o.fromCorpus, "modsec-learn")
 	}
 	if o.devtext == "default" {
 		o.devtext = filepath.Join(o.corpus, devtextSet, "requests.jsonl")
+		o.fromCorpus = append(o.fromCorpus, devtextSet)
 	}
 	if o.prompts == "default" {
 		o.prompts = filepath.Join(o.corpus, "prompt-injection", "injecguard.jsonl")
+		o.fromCorpus = append(o.fromCorpus, "prompts")
 	}
 	return o
 }
@@ -460,6 +467,11 @@ func fatal(err error) {
 
 // loadAll reads every selected set.
 func loadAll(o options) ([]sample, error) {
+	if slices.ContainsFunc(o.fromCorpus, o.selects) {
+		if err := corpus.Check(o.corpus, "corpus"); err != nil {
+			return nil, err
+		}
+	}
 	var samples []sample
 	for _, s := range o.sources() {
 		got, skipped, err := load(s, o.every)

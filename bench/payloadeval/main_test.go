@@ -139,3 +139,37 @@ func TestDocsRequests(t *testing.T) {
 		}
 	}
 }
+
+// A missing corpus is reported with the flag to set, before any loading;
+// sets given as files do not need it.
+func TestLoadAllMissingCorpus(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "corpus")
+	file := filepath.Join(dir, "crs.jsonl")
+	if err := os.WriteFile(file, []byte(`{"method":"GET","uri":"/?q=1","expect":"benign"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		o       options
+		wantErr string // "" for success
+	}{
+		{"default sets read from a missing corpus",
+			options{corpus: missing, crs: filepath.Join(missing, "crs", "requests.jsonl"), fromCorpus: []string{"crs"}, every: 1},
+			"corpus not found at " + missing + " (set -corpus DIR)"},
+		{"only a set given as a file",
+			options{corpus: missing, crs: file, modsec: filepath.Join(missing, "m.jsonl"), fromCorpus: []string{"modsec-learn"}, only: "crs", every: 1},
+			""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadAll(tt.o)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("loadAll: %v", err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Fatalf("loadAll error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -3,9 +3,9 @@
 // compares them, in the same run, with a naive trigger-word baseline (the
 // kind of keyword check InjecGuard's NotInject set was built to expose).
 //
-// Usage, from the repository root:
+// Usage, from bench/ (the bench module):
 //
-//	go run ./bench/prompteval [-corpus ../shared/corpus/prompt-injection] [-misses N] [-dump FILE]
+//	go run ./prompteval [-corpus ../../shared/corpus/prompt-injection] [-misses N] [-dump FILE]
 //
 // It prints precision, recall and false-positive rate per source at the
 // log (0.5) and block (0.8) thresholds.
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/bench/internal/corpus"
 )
 
 type record struct {
@@ -58,10 +59,13 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("prompteval", flag.ContinueOnError)
-	dir := fs.String("corpus", filepath.Join("..", "shared", "corpus", "prompt-injection"), "prompt-injection corpus directory")
+	dir := fs.String("corpus", filepath.Join(corpus.Default, "prompt-injection"), "prompt-injection corpus directory")
 	misses := fs.Int("misses", 0, "print up to N misses and false positives per group (for tuning)")
 	dumpTo := fs.String("dump", "", "write every text's findings and chat verdicts to this file (compare two builds)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := corpus.Check(*dir, "corpus"); err != nil {
 		return err
 	}
 	recs, err := load(*dir)

@@ -48,3 +48,12 @@ func TestGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestRunMissingCorpus(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "prompt-injection")
+	var out strings.Builder
+	err := run([]string{"-corpus", missing}, &out)
+	if want := "corpus not found at " + missing + " (set -corpus DIR)"; err == nil || err.Error() != want {
+		t.Fatalf("run error = %v, want %q", err, want)
+	}
+}
