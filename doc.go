@@ -16,4 +16,11 @@
 // Guard.Detect; detectors registered with Guard.DetectDefault run on
 // requests no pattern matches, and Guard.Use adds detectors that run on
 // every request.
+//
+// The Guard keeps its state in bounded memory and does no I/O of its own:
+// bans, scores, limits and the decision log go to stores only when handed
+// in Config.Backends, and metrics to Prometheus only when a Meter is. The
+// package links no database or Redis driver; package server opens the
+// stores `warden serve` uses (SQLite in the data dir, Redis, PostgreSQL),
+// its metrics and its admin API.
 package warden

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
+	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 )
 
@@ -17,12 +19,10 @@ import (
 // commands. Each detector returns a confidence, a violation type and
 // messages; the policy blocks at confidence 0.8 and above.
 func ExampleGuard_Detect() {
-	dir, _ := os.MkdirTemp("", "warden-example")
-	defer os.RemoveAll(dir)
 	cfg := config.Default()
-	cfg.DataDir = dir
+	cfg.Log.Stderr = false
 
-	g, err := warden.New(cfg)
+	g, err := warden.New(cfg) // state in memory: no file, no connection
 	if err != nil {
 		panic(err)
 	}
@@ -61,10 +61,8 @@ func ExampleGuard_Detect() {
 // Check returns the decision without answering, for apps that act on it
 // themselves.
 func ExampleGuard_Check() {
-	dir, _ := os.MkdirTemp("", "warden-example")
-	defer os.RemoveAll(dir)
 	cfg := config.Default()
-	cfg.DataDir = dir
+	cfg.Log.Stderr = false
 	g, _ := warden.New(cfg)
 	defer g.Close(context.Background())
 	g.Use(abuse.DetectorFunc{ID: "no_admin", Fn: func(_ context.Context, r *abuse.Request) abuse.Verdict {
@@ -78,4 +76,38 @@ func ExampleGuard_Check() {
 	d := g.Check(r)
 	fmt.Println(d.Action, d.Detector)
 	// Output: block no_admin
+}
+
+// Stores are handed to New in Config.Backends; New opens none itself.
+// Here bans go to a store the program keeps (ban.NewMemory with a
+// Persister, Redis from store/redis, or your own ban.Store) and the
+// decision log to an eventlog.Store. Prometheus metrics are one more
+// backend: cfg.Backends.Metrics = metrics.New(cfg.Metrics). Package server
+// opens all of them from the configuration, as `warden serve` does.
+func ExampleNew_backends() {
+	ctx := context.Background()
+	bans, _ := ban.NewMemory(ctx, nil)
+	cfg := config.Default()
+	cfg.Log.Stderr = false
+	cfg.Backends = config.Backends{Bans: bans}
+	g, err := warden.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	defer g.Close(ctx) // closes no backend: the program that opened them does
+
+	_ = bans.Add(ctx, ban.Ban{Target: ban.IPTarget(netip.MustParseAddr("203.0.113.7")),
+		Reason: "abuse report", Until: time.Now().Add(time.Hour)})
+	h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	for _, addr := range []string{"203.0.113.7:4321", "203.0.113.8:4321"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = addr
+		r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(addr, w.Code)
+	}
+	// Output:
+	// 203.0.113.7:4321 403
+	// 203.0.113.8:4321 200
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/server"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
@@ -49,7 +50,7 @@ func TestMonitorLogTellsTheTruth(t *testing.T) {
 			cfg := testConfig(t)
 			cfg.Mode = tc.global
 			cfg.Detectors = map[string]config.Detector{"test": tc.detector}
-			g, err := warden.New(cfg)
+			g, err := server.New(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,13 +81,13 @@ func TestMonitorLogTellsTheTruth(t *testing.T) {
 
 // storedEvents closes g, which drains its decision log into the data
 // dir's database, and returns what the database holds.
-func storedEvents(t *testing.T, g *warden.Guard, cfg warden.Config) []eventlog.Event {
+func storedEvents(t *testing.T, g *server.Guard, cfg warden.Config) []eventlog.Event {
 	t.Helper()
 	ctx := context.Background()
 	if err := g.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, warden.DBFile))
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, server.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/server"
 )
 
 // testConfig returns a valid config with a temporary data dir and the
@@ -45,6 +46,18 @@ func newGuard(t *testing.T, cfg warden.Config) *warden.Guard {
 	g, err := warden.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { g.Close(context.Background()) })
+	return g
+}
+
+// newServerGuard is newGuard over the stores `warden serve` opens: the
+// data dir's SQLite, and Redis or PostgreSQL when cfg names them.
+func newServerGuard(t *testing.T, cfg warden.Config) *server.Guard {
+	t.Helper()
+	g, err := server.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
 	}
 	t.Cleanup(func() { g.Close(context.Background()) })
 	return g

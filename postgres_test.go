@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/pgtest"
 	"github.com/warden-dev/warden/internal/poll"
+	"github.com/warden-dev/warden/server"
 	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
 )
@@ -33,7 +33,7 @@ func TestPostgresEventStore(t *testing.T) {
 	cfg.Log.FlushInterval = 10 * time.Millisecond
 	cfg.Admin.Token = "test-token-0123456789"
 	cfg.Enforce.Ban = false // the test's attacker must not be banned: its benign requests go on
-	g := newGuard(t, cfg)
+	g := newServerGuard(t, cfg)
 	g.Use(containsDetector("needle", "attack", abuse.Verdict{Confidence: 0.95, Violation: "sqli"}))
 	up := &upstream{}
 	h := g.Handler(up)
@@ -48,7 +48,7 @@ func TestPostgresEventStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pgOnly.Close()
-	local, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, warden.DBFile))
+	local, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, server.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestPostgresEventStore(t *testing.T) {
 }
 
 // fallbacks reads warden_store_fallbacks_total for a store.
-func fallbacks(t *testing.T, g *warden.Guard, store string) float64 {
+func fallbacks(t *testing.T, g *server.Guard, store string) float64 {
 	t.Helper()
 	families, err := g.Metrics().Registry().Gather()
 	if err != nil {

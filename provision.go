@@ -2,96 +2,76 @@ package warden
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/warden-dev/warden/admin"
+	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/behavior"
 	"github.com/warden-dev/warden/bot"
+	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/llm"
-	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
-	"github.com/warden-dev/warden/store/postgres"
-	"github.com/warden-dev/warden/store/redis"
-	"github.com/warden-dev/warden/store/sqlite"
 )
 
-// DBFile is the SQLite database in the data dir: bans, the event log and
-// lifetime quotas.
-const DBFile = "warden.db"
-
-// provision opens what the configuration asks for: stores, metrics, the
-// decision log, detectors and enforcement. It runs after Validate, so its
-// errors are about the outside world (files, servers), not the config.
-// Whatever it opened is closed by Close, also when it fails half-way.
+// provision builds what the configuration asks for in memory: metrics,
+// the decision log, detectors and enforcement, over the stores handed in
+// cfg.Backends. It opens no file or connection, so a Guard with the zero
+// Backends does no I/O. It runs after Validate; whatever it started is
+// stopped by Close, also when it fails half-way.
 func (g *Guard) provision(ctx context.Context) error {
 	cfg := &g.cfg
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+	be := cfg.Backends
+	// The library opens no store: a store URL without the store it names
+	// would silently run in memory, which an operator would not expect.
+	if cfg.Store.Redis != "" && be.Bans == nil {
+		return errors.New("store.redis: warden.New opens no stores; open it with package server or pass Backends.Bans, Limits and Scores")
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, DBFile))
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+	if cfg.Store.Postgres != "" && be.Events == nil {
+		return errors.New("store.postgres: warden.New opens no stores; open it with package server or pass Backends.Events")
 	}
-	g.db = db
-	g.onClose(func(context.Context) error { return db.Close() })
-
-	g.metrics = metrics.New(cfg.Metrics)
-
-	bans, err := ban.NewMemory(ctx, db)
-	if err != nil {
-		return err
+	g.metrics = be.Metrics // nil checked on the request path
+	m := g.meter()
+	g.bans = be.Bans
+	if g.bans == nil {
+		g.bans, _ = ban.NewMemory(ctx, nil) // cannot fail without a Persister
 	}
-	g.bans = bans
-
-	g.eventStore = db
-	if cfg.Store.Postgres != "" {
-		pc := postgres.DefaultConfig()
-		pc.DSN = cfg.Store.Postgres
-		ps, err := postgres.Open(ctx, pc, postgres.Options{Fallback: db,
-			OnFailure:  func() { g.metrics.StoreFallback("postgres") },
-			OnBackfill: func(n int) { g.metrics.StoreBackfilled("postgres", n) }})
-		if err != nil {
-			return err // names the server, never the password
-		}
-		g.onClose(func(context.Context) error { return ps.Close() })
-		g.eventStore = ps
+	if l, ok := g.bans.(anyLookup); ok {
+		g.banLookup = l
 	}
 	opts := eventlog.Options{
-		Store:  g.eventStore,
+		Store:  be.Events,
 		Mode:   string(cfg.Mode),
 		Now:    g.now,
-		OnDrop: g.metrics.DroppedEvent,
+		OnDrop: m.DroppedEvent,
 		OnStoreError: func(error) {
-			g.metrics.StoreFallback("sqlite")
+			m.StoreFallback("sqlite")
 		},
 	}
 	if cfg.Log.Stderr {
 		opts.Line = eventlog.NewJSONHandler(os.Stderr)
 	}
-	events, err := eventlog.NewWriter(cfg.Log, opts)
-	if err != nil {
-		return err
+	if opts.Line != nil || opts.Store != nil {
+		events, err := eventlog.NewWriter(cfg.Log, opts)
+		if err != nil {
+			return err
+		}
+		g.events = events
+		// Closed before the store it writes to: the server closes its
+		// stores after Guard.Close, so the writer drains first.
+		g.onClose(events.Close)
 	}
-	g.events = events
-	// Registered before anything that logs into it is closed: Close runs
-	// closers in reverse, so the writer drains before the database closes.
-	g.onClose(events.Close)
 	if err := g.provisionDetectors(ctx); err != nil {
 		return err
 	}
-	// After provisionDetectors: it may have swapped in the shared store.
-	return g.metrics.WatchBans(g.bans, g.now)
+	return m.WatchBans(g.bans, g.now)
 }
 
 // provisionDetectors builds the configured detectors and enforcement, in
@@ -100,40 +80,22 @@ func (g *Guard) provision(ctx context.Context) error {
 // observes the verdicts of all the others.
 func (g *Guard) provisionDetectors(ctx context.Context) error {
 	cfg := &g.cfg
-	var backend ratelimit.Backend
-	var tally enforce.Tally
-	if cfg.Store.Redis != "" {
-		rc := redis.DefaultConfig()
-		rc.URL = cfg.Store.Redis
-		rs, err := redis.New(ctx, rc, redis.Options{OnFailure: func() { g.metrics.StoreFallback("redis") }})
-		if err != nil {
-			return fmt.Errorf("redis: %w", err)
-		}
-		g.onClose(func(context.Context) error { return rs.Close() })
-		g.bans, g.banLookup = rs, rs
-		backend, tally = rs, rs
-	}
-
+	be, m := cfg.Backends, g.meter()
 	if cfg.RateLimit.Enabled {
-		q := g.db.QuotaCounter(time.Second)
-		g.onClose(q.Close)
-		lim, err := ratelimit.New(cfg.RateLimit, ratelimit.Options{Backend: backend, Quotas: q,
-			OnFallback: func() { g.metrics.StoreFallback("ratelimit") }})
+		lim, err := ratelimit.New(cfg.RateLimit, ratelimit.Options{Backend: be.Limits, Quotas: be.Quotas,
+			OnFallback: func() { m.StoreFallback("ratelimit") }})
 		if err != nil {
 			return fmt.Errorf("ratelimit: %w", err)
 		}
 		g.Use(lim)
 	}
-	enf, err := enforce.New(cfg.Enforce, g.bans, enforce.Options{Tally: tally,
-		OnBan:      func(b ban.Ban) { g.metrics.BanIssued(b.Target.Kind) },
-		OnFallback: func() { g.metrics.StoreFallback("enforce") }})
+	enf, err := enforce.New(cfg.Enforce, g.bans, enforce.Options{Tally: be.Scores,
+		OnBan:      func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
+		OnFallback: func() { m.StoreFallback("enforce") }})
 	if err != nil {
 		return fmt.Errorf("enforce: %w", err)
 	}
 	g.enforcer = enf
-	g.violations = admin.ViolationsFunc(func(ctx context.Context, t ban.Target) (any, error) {
-		return enf.Violations(ctx, t, g.now())
-	})
 
 	if cfg.Protocol.Enabled {
 		d, err := protocol.New(cfg.Protocol)
@@ -180,7 +142,7 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 	}
 	g.onClose(func(context.Context) error { return set.Close() })
 	g.Use(set.Detectors()...)
-	if err := g.metrics.Register(countersCollector{set.Counters}); err != nil {
+	if err := m.RegisterCounters(set.Counters); err != nil {
 		return err
 	}
 	if cfg.Behavior.Enabled {
@@ -193,56 +155,37 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 	return nil
 }
 
-// countersCollector exports a snapshot of monotonic counters, keyed by
-// metric name, as Prometheus counters.
-type countersCollector struct{ read func() map[string]uint64 }
-
-func (c countersCollector) Describe(chan<- *prometheus.Desc) {} // unchecked: names vary with the configuration
-
-func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, v := range c.read() {
-		desc := prometheus.NewDesc(name, "AI protection counter "+name+".", nil, nil)
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v))
+// meter returns the Guard's Meter, or one that counts nothing.
+func (g *Guard) meter() config.Meter {
+	if g.metrics == nil {
+		return noMeter{}
 	}
+	return g.metrics
 }
 
-// Metrics returns the Guard's Prometheus metrics, for mounting its
-// registry in an application's own.
-func (g *Guard) Metrics() *metrics.Metrics { return g.metrics }
+// noMeter counts nothing: the Guard of a program that passed no Meter.
+type noMeter struct{}
 
-// AdminHandler returns the admin API for this Guard and where its token
-// came from: the path of the token file, or "configuration". The token is
-// the configured one (admin.token or WARDEN_ADMIN_TOKEN), else read from,
-// or generated into, the data dir with mode 0600.
-func (g *Guard) AdminHandler() (*admin.Server, string, error) {
-	token, path, err := admin.LoadOrCreateToken(g.cfg.DataDir, g.cfg.Admin.Token)
-	if err != nil {
-		return nil, "", err
+func (noMeter) Observe(*abuse.Request, abuse.Outcome)           {}
+func (noMeter) DecisionLatency(time.Duration)                   {}
+func (noMeter) PanicRecovered()                                 {}
+func (noMeter) StoreFallback(string)                            {}
+func (noMeter) DroppedEvent()                                   {}
+func (noMeter) BanIssued(ban.Kind)                              {}
+func (noMeter) WatchBans(ban.Store, func() time.Time) error     { return nil }
+func (noMeter) RegisterCounters(func() map[string]uint64) error { return nil }
+
+// Violations reports target's scores and strikes, for the admin API.
+func (g *Guard) Violations(ctx context.Context, target ban.Target) (enforce.Report, error) {
+	if e, ok := g.enforcer.(*enforce.Enforcer); ok {
+		return e.Violations(ctx, target, g.now())
 	}
-	source := path
-	if source == "" {
-		source = "configuration"
-	}
-	opts := admin.Options{
-		Token:      token,
-		Bans:       g.bans,
-		Events:     g.eventStore,
-		Metrics:    nil,
-		Now:        g.now,
-		Scope:      g.banScope,
-		OnBanAdded: func(b ban.Ban) { g.metrics.BanIssued(b.Target.Kind) },
-		OnPanic:    g.metrics.PanicRecovered,
-	}
-	if g.cfg.Metrics.Enabled {
-		opts.Metrics = g.metrics.Handler()
-	}
-	if g.violations != nil {
-		opts.Violations = g.violations
-	}
-	opts.Forget = g
-	h, err := admin.New(opts)
-	if err != nil {
-		return nil, "", err
-	}
-	return h, source, nil
+	return enforce.Report{}, nil
 }
+
+// Now returns the Guard's clock (Config.Clock, else time.Now).
+func (g *Guard) Now() time.Time { return g.now() }
+
+// BanScope returns how much address space an IP ban covers
+// (enforce.ipv6_prefix).
+func (g *Guard) BanScope() ban.Scope { return g.banScope }

@@ -13,13 +13,10 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/admin"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/identity"
-	"github.com/warden-dev/warden/metrics"
-	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // Config is Warden's configuration; see package config.
@@ -47,15 +44,12 @@ type Guard struct {
 	allowNets  []netip.Prefix
 	allowUsers map[string]struct{}
 
-	bans       ban.Store
-	banLookup  anyLookup // set when the ban store checks several targets in one round trip
-	banScope   ban.Scope // how much address space an IP ban covers (enforce.ipv6_prefix)
-	enforcer   Enforcer
-	violations admin.Violations // nil until enforcement is configured
-	db         *sqlite.DB
-	events     *eventlog.Writer
-	eventStore eventlog.Store // where events are kept and read: db, or PostgreSQL falling back to db
-	metrics    *metrics.Metrics
+	bans      ban.Store
+	banLookup anyLookup // set when the ban store checks several targets in one round trip
+	banScope  ban.Scope // how much address space an IP ban covers (enforce.ipv6_prefix)
+	enforcer  Enforcer
+	events    *eventlog.Writer // nil when events go nowhere
+	metrics   config.Meter     // nil counts nothing
 
 	mu      sync.Mutex // serialises registration; readers use routes
 	reg     registry
@@ -68,8 +62,12 @@ type Guard struct {
 	reqPool  sync.Pool
 }
 
-// New validates cfg and returns a Guard with the detectors, stores and
-// enforcement the configuration asks for. Call Close when done.
+// New validates cfg and returns a Guard with the detectors and
+// enforcement the configuration asks for, keeping its state in memory and
+// in the stores of cfg.Backends. New opens no file or connection: with the
+// zero Backends, bans, scores and limits live in bounded memory and events
+// are not stored. Package server opens the stores `warden serve` uses.
+// Call Close when done.
 func New(cfg Config) (*Guard, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid config: %w", err)
@@ -112,7 +110,9 @@ func New(cfg Config) (*Guard, error) {
 	return g, nil
 }
 
-// Close releases the stores and background workers the Guard opened.
+// Close stops the Guard's background workers and drains its decision log
+// into Backends.Events. It does not close the Backends: their opener does,
+// after Close.
 func (g *Guard) Close(ctx context.Context) error {
 	g.mu.Lock()
 	closers := g.closers

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/adminconfig"
 )
 
 // TokenFile is the name of the generated token file in the data dir.
@@ -26,7 +28,7 @@ const TokenFile = "admin.token"
 //     agree on one token), creating dataDir with mode 0700 when missing.
 func LoadOrCreateToken(dataDir, configured string) (token, path string, err error) {
 	if configured != "" {
-		if err := checkToken(configured); err != nil {
+		if err := adminconfig.CheckToken(configured); err != nil {
 			return "", "", fmt.Errorf("admin token: %w", err)
 		}
 		return configured, "", nil
@@ -93,7 +95,7 @@ func readToken(path string) (string, error) {
 	if tok == "" {
 		return "", fmt.Errorf("admin token: %s is empty; delete it to generate a new token", path)
 	}
-	if err := checkToken(tok); err != nil {
+	if err := adminconfig.CheckToken(tok); err != nil {
 		return "", fmt.Errorf("admin token: %s: %w", path, err)
 	}
 	return tok, nil

@@ -9,12 +9,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/llm/openaitest"
+	"github.com/warden-dev/warden/server"
 )
 
 // newGuard returns a Guard with default config (its data in a temp dir)
@@ -23,7 +23,7 @@ import (
 // but those edit turns on, with the built-ins the tests do not exercise
 // (rate limits, bot, payload, behaviour); the test client is httptest's,
 // without a user agent, from one IP.
-func newGuard(t *testing.T, edit func(*config.Config)) (*warden.Guard, http.Handler, *atomic.Int64) {
+func newGuard(t *testing.T, edit func(*config.Config)) (*server.Guard, http.Handler, *atomic.Int64) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -36,7 +36,7 @@ func newGuard(t *testing.T, edit func(*config.Config)) (*warden.Guard, http.Hand
 	cfg.AI.Prompt.Enabled = false
 	cfg.AI.Budget.Enabled = false
 	edit(&cfg)
-	g, err := warden.New(cfg)
+	g, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func newGuard(t *testing.T, edit func(*config.Config)) (*warden.Guard, http.Hand
 
 // counters returns the Guard's AI counters (warden_ai_*) from its metrics
 // registry, by name.
-func counters(t *testing.T, g *warden.Guard) map[string]float64 {
+func counters(t *testing.T, g *server.Guard) map[string]float64 {
 	t.Helper()
 	mfs, err := g.Metrics().Registry().Gather()
 	if err != nil {

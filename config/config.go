@@ -17,21 +17,22 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/warden-dev/warden/admin"
+	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/behavior"
 	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/adminconfig"
+	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/internal/suggest"
 	"github.com/warden-dev/warden/llm"
-	"github.com/warden-dev/warden/metrics"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
-	"github.com/warden-dev/warden/store/postgres"
 )
 
 // Mode says whether Warden acts on its decisions.
@@ -50,39 +51,84 @@ const (
 // contract are fixed; the rest are Warden's own. Fields tagged yaml:"-" are
 // for library users only.
 type Config struct {
-	Upstream       string              `yaml:"upstream"`
-	ForwardAuth    bool                `yaml:"forward_auth"`
-	Listen         string              `yaml:"listen"`
-	Mode           Mode                `yaml:"mode"`
-	DataDir        string              `yaml:"data_dir"`
-	TrustedProxies []string            `yaml:"trusted_proxies"`
-	Routes         map[string][]string `yaml:"routes"`
-	RouteMatching  RouteMatching       `yaml:"route_matching"`
-	Identity       Identity            `yaml:"identity"`
-	Allow          Allow               `yaml:"allow"`
-	Policy         Policy              `yaml:"policy"`
-	Detectors      map[string]Detector `yaml:"detectors"`
-	Inspect        Inspect             `yaml:"inspect"`
-	Proxy          Proxy               `yaml:"proxy"`
-	Admin          admin.Config        `yaml:"admin"`
-	Log            eventlog.Config     `yaml:"log"`
-	Redact         redact.Config       `yaml:"redact"`
-	Metrics        metrics.Config      `yaml:"metrics"`
-	Store          Store               `yaml:"store"`
-	LLM            llm.Config          `yaml:"llm"`
-	RateLimit      ratelimit.Config    `yaml:"ratelimit"`
-	Enforce        enforce.Config      `yaml:"enforce"`
-	Protocol       protocol.Config     `yaml:"protocol"`
-	Payload        payload.Config      `yaml:"payload"`
-	Behavior       behavior.Config     `yaml:"behavior"`
-	Bot            bot.Config          `yaml:"bot"`
-	AI             aiguard.Config      `yaml:"ai"`
+	Upstream       string               `yaml:"upstream"`
+	ForwardAuth    bool                 `yaml:"forward_auth"`
+	Listen         string               `yaml:"listen"`
+	Mode           Mode                 `yaml:"mode"`
+	DataDir        string               `yaml:"data_dir"`
+	TrustedProxies []string             `yaml:"trusted_proxies"`
+	Routes         map[string][]string  `yaml:"routes"`
+	RouteMatching  RouteMatching        `yaml:"route_matching"`
+	Identity       Identity             `yaml:"identity"`
+	Allow          Allow                `yaml:"allow"`
+	Policy         Policy               `yaml:"policy"`
+	Detectors      map[string]Detector  `yaml:"detectors"`
+	Inspect        Inspect              `yaml:"inspect"`
+	Proxy          Proxy                `yaml:"proxy"`
+	Admin          adminconfig.Config   `yaml:"admin"`
+	Log            eventlog.Config      `yaml:"log"`
+	Redact         redact.Config        `yaml:"redact"`
+	Metrics        metricsconfig.Config `yaml:"metrics"`
+	Store          Store                `yaml:"store"`
+	LLM            llm.Config           `yaml:"llm"`
+	RateLimit      ratelimit.Config     `yaml:"ratelimit"`
+	Enforce        enforce.Config       `yaml:"enforce"`
+	Protocol       protocol.Config      `yaml:"protocol"`
+	Payload        payload.Config       `yaml:"payload"`
+	Behavior       behavior.Config      `yaml:"behavior"`
+	Bot            bot.Config           `yaml:"bot"`
+	AI             aiguard.Config       `yaml:"ai"`
 
 	// UserFunc, in library mode, returns the id of the authenticated user
 	// for a request ("" when anonymous). It wins over Identity.
 	UserFunc func(*http.Request) string `yaml:"-"`
 	// Clock returns the current time; nil means time.Now. Tests set it.
 	Clock func() time.Time `yaml:"-"`
+	// Backends are the stores the Guard keeps state in besides its memory.
+	// The zero value keeps everything in memory and does no I/O.
+	Backends Backends `yaml:"-"`
+}
+
+// Backends are stores opened by the program that embeds Warden and handed
+// to warden.New; the Guard never opens or closes them, so close them after
+// Guard.Close. Each nil field means memory only, bounded like the rest of
+// the Guard's state, and lost on restart. Package server opens them from
+// Store and DataDir, as `warden serve` does: SQLite in the data dir for
+// bans, events and quotas, Redis for bans, limits and scores, PostgreSQL
+// for events.
+type Backends struct {
+	// Bans keeps bans. Nil: a ban.Memory without persistence.
+	Bans ban.Store
+	// Events receives the decision log in batches (eventlog.Writer).
+	// Nil stores no events; log.stderr still prints them.
+	Events eventlog.Store
+	// Limits shares rate-limit state between instances (store/redis).
+	Limits ratelimit.Backend
+	// Quotas persists lifetime quotas (store/sqlite).
+	Quotas ratelimit.QuotaStore
+	// Scores keeps violation scores shared between instances
+	// (store/redis).
+	Scores enforce.Tally
+	// Metrics counts what the Guard does (*metrics.Metrics, Prometheus).
+	// Nil counts nothing, and the program links no Prometheus.
+	Metrics Meter
+}
+
+// Meter counts what a Guard does; *metrics.Metrics implements it. The
+// first four methods run on the request path and must not block.
+type Meter interface {
+	Observe(*abuse.Request, abuse.Outcome)
+	DecisionLatency(time.Duration)
+	PanicRecovered()
+	// StoreFallback counts a decision made in memory because the named
+	// store failed.
+	StoreFallback(store string)
+	DroppedEvent()
+	BanIssued(ban.Kind)
+	// WatchBans reports the bans in force in s, read when scraped.
+	WatchBans(s ban.Store, now func() time.Time) error
+	// RegisterCounters exports read's monotonic counters by name.
+	RegisterCounters(read func() map[string]uint64) error
 }
 
 // RouteMatching says which other spellings of a path Warden's route
@@ -274,9 +320,9 @@ func Default() Config {
 			Upgrades:              []string{UpgradeWebSocket},
 			ClientIPHeaders:       DefaultClientIPHeaders(),
 		},
-		Admin:     admin.DefaultConfig(),
+		Admin:     adminconfig.DefaultConfig(),
 		Log:       eventlog.DefaultConfig(),
-		Metrics:   metrics.DefaultConfig(),
+		Metrics:   metricsconfig.DefaultConfig(),
 		LLM:       llm.DefaultConfig(),
 		RateLimit: ratelimit.DefaultConfig(),
 		Enforce:   enforce.DefaultConfig(),
@@ -488,11 +534,6 @@ func (c *Config) Validate() error {
 	for name, v := range c.sections() {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, sectionErr(name, err))
-		}
-	}
-	if c.Store.Postgres != "" {
-		if _, err := postgres.ParseDSN(c.Store.Postgres); err != nil {
-			add("store.postgres", "%v", err) // the error never holds the password
 		}
 	}
 	if c.Store.Redis != "" {

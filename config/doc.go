@@ -5,5 +5,6 @@
 //
 // Loading follows the phases Warden uses everywhere: strict decode →
 // environment overlay → Validate, all before anything is opened. A Config
-// that passed Validate is safe to hand to warden.New.
+// that passed Validate is safe to hand to warden.New; server.CheckStores
+// adds the checks that need a store's driver (store.postgres).
 package config

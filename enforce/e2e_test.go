@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/admin"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/ratelimit"
+	"github.com/warden-dev/warden/server"
 )
 
 // clock is a settable clock for the Guard.
@@ -37,7 +37,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type stack struct {
-	guard   *warden.Guard
+	guard   *server.Guard
 	admin   *admin.Server
 	handler http.Handler
 	clock   *clock
@@ -68,7 +68,7 @@ func newStack(t *testing.T, rl ratelimit.Config, app http.Handler) *stack {
 	cfg.Behavior.Enabled = false
 	cfg.AI.Prompt.Enabled = false
 	cfg.AI.Budget.Enabled = false
-	g, err := warden.New(cfg)
+	g, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,9 @@
 package metrics
 
+import "github.com/warden-dev/warden/internal/metricsconfig"
+
 // Config is the `metrics` section of the configuration.
-type Config struct {
-	// Enabled serves /metrics on the admin listener.
-	Enabled bool `yaml:"enabled"`
-	// RuntimeMetrics adds the Go runtime and process collectors
-	// (go_*, process_*).
-	RuntimeMetrics bool `yaml:"runtime_metrics"`
-}
+type Config = metricsconfig.Config
 
 // DefaultConfig returns metrics on, with runtime metrics.
-func DefaultConfig() Config { return Config{Enabled: true, RuntimeMetrics: true} }
-
-// Validate reports the first invalid field; every value of Config is valid.
-func (c Config) Validate() error { return nil }
+func DefaultConfig() Config { return metricsconfig.DefaultConfig() }

@@ -283,6 +283,25 @@ func (m *Metrics) Register(c prometheus.Collector) error {
 	return nil
 }
 
+// RegisterCounters exports read's snapshot of monotonic counters, keyed by
+// metric name, as Prometheus counters (the AI protections' counters).
+func (m *Metrics) RegisterCounters(read func() map[string]uint64) error {
+	return m.Register(countersCollector{read})
+}
+
+// countersCollector exports a snapshot of monotonic counters, keyed by
+// metric name, as Prometheus counters.
+type countersCollector struct{ read func() map[string]uint64 }
+
+func (c countersCollector) Describe(chan<- *prometheus.Desc) {} // unchecked: names vary with the configuration
+
+func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, v := range c.read() {
+		desc := prometheus.NewDesc(name, "AI protection counter "+name+".", nil, nil)
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v))
+	}
+}
+
 // Registry returns the registry, for gathering in tests or merging into an
 // application's own registry.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/server"
 )
 
 func runCheckConfig(_ context.Context, args []string, e env) int {
@@ -21,7 +22,8 @@ func runCheckConfig(_ context.Context, args []string, e env) int {
 		fs.Usage()
 		return 2
 	}
-	if _, err := config.Load(fs.Arg(0), e.lookup); err != nil {
+	cfg, err := config.Load(fs.Arg(0), e.lookup)
+	if err := errors.Join(err, server.CheckStores(cfg)); err != nil {
 		printConfigError(e, err)
 		return 2
 	}

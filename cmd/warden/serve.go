@@ -11,9 +11,9 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/proxy"
+	"github.com/warden-dev/warden/server"
 )
 
 type serveFlags struct {
@@ -95,21 +95,22 @@ func loadServeConfig(f serveFlags, e env) (config.Config, error) {
 	if f.data != "" {
 		cfg.DataDir = f.data
 	}
-	return cfg, cfg.Validate()
+	return cfg, errors.Join(cfg.Validate(), server.CheckStores(cfg))
 }
 
 // instance is a running proxy and admin listener.
 type instance struct {
-	guard                *warden.Guard
+	guard                *server.Guard
 	proxySrv, adminSrv   *http.Server
 	proxyAddr, adminAddr string
 	tokenSource          string
 	errc                 chan error
 }
 
-// start opens the guard, binds both listeners and serves in the background.
+// start opens the guard and its stores, binds both listeners and serves in
+// the background.
 func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance, error) {
-	g, err := warden.New(cfg)
+	g, err := server.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

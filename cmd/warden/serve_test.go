@@ -276,17 +276,20 @@ func TestCheckConfig(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(good, []byte("upstream: http://127.0.0.1:3000\nmode: monitor\n"), 0o600)
-	os.WriteFile(bad, []byte("upstream: http://127.0.0.1:3000\nmode: loud\nproxy:\n  dial_timeout: soon\nunknown_key: 1\n"), 0o600)
+	os.WriteFile(bad, []byte("upstream: http://127.0.0.1:3000\nmode: loud\nproxy:\n  dial_timeout: soon\nunknown_key: 1\nstore:\n  postgres: postgres://w:hunter2secret@db:port/w\n"), 0o600)
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"check-config", good}, env{nil, &out, &errb, noEnv}); code != 0 {
 		t.Fatalf("good config: exit %d: %s", code, errb.String())
 	}
 	out.Reset()
 	code := run(context.Background(), []string{"check-config", bad}, env{nil, &out, &errb, noEnv})
-	for _, want := range []string{"mode:", "proxy.dial_timeout:", "unknown_key: unknown field"} {
+	for _, want := range []string{"mode:", "proxy.dial_timeout:", "unknown_key: unknown field", "store.postgres: not a valid PostgreSQL connection string"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("errors %q do not name %q", errb.String(), want)
 		}
+	}
+	if strings.Contains(errb.String(), "hunter2") {
+		t.Errorf("errors %q show the password", errb.String())
 	}
 	if code != 2 {
 		t.Fatalf("bad config: exit %d", code)

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/warden-dev/warden"
+	"github.com/warden-dev/warden/server"
 	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
 	"github.com/warden-dev/warden/tune"
@@ -135,7 +135,7 @@ func readStore(ctx context.Context, dir, dsn string, from, to time.Time, t *tune
 		}
 		return "PostgreSQL", nil
 	}
-	path := filepath.Join(dir, warden.DBFile)
+	path := filepath.Join(dir, server.DBFile)
 	if _, err := os.Stat(path); err != nil {
 		return "", &missingStoreError{path}
 	}

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/syncbuf"
+	"github.com/warden-dev/warden/server"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
@@ -78,7 +78,7 @@ func TestServeThenTune(t *testing.T) {
 
 	// The decision lines serve writes to the process's stderr, as stored,
 	// between the server's own text log lines.
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, warden.DBFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, server.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,8 @@ const token = "e2e-token-0123456789abcdef"
 func TestGuardLogsBlocksAndHonoursAdminBans(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	// A file of its own: the Guard keeps its own warden.db in the data dir.
+	// The test's own database: warden.New opens none (package server keeps
+	// warden.db in the data dir).
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "e2e.db"))
 	if err != nil {
 		t.Fatal(err)
