@@ -102,7 +102,10 @@ func TestRateFindingsThrottle(t *testing.T) {
 // — their next request is judged as a new client's — and no one else's.
 func TestForget(t *testing.T) {
 	probe := func(d *Detector, ip, user string) {
-		for i := range 3 {
+		// Six distinct findings: the last two are remembered as 8-bit
+		// keyed hashes, so one may pass for a repeat of another now and
+		// then; three must count.
+		for i := range 6 {
 			r := ev{at: time.Duration(i) * time.Second, ip: ip, user: user, method: "POST", path: "/posts"}.request()
 			v := abuse.Verdict{Detector: "payload", Confidence: 0.9, Violation: "sqli", Messages: []string{fmt.Sprint("sqli ", i)}}
 			d.Observe(r, abuse.Outcome{Status: 403, Verdicts: []abuse.Verdict{v}, Acts: []abuse.Action{abuse.Block}})
