@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/internal/catalogue"
+	"github.com/warden-dev/warden/server"
 )
 
 // BenchmarkGuardMix is the CPU Warden's pipeline spends on each request of
@@ -33,7 +33,7 @@ func BenchmarkGuardMix(b *testing.B) {
 	var tick atomic.Int64
 	base := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	cfg.Clock = func() time.Time { return base.Add(time.Duration(tick.Add(1)) * 100 * time.Microsecond) }
-	g, err := warden.New(cfg)
+	g, err := server.New(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

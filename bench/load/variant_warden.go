@@ -11,9 +11,9 @@ import (
 	"net/url"
 	"os"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/proxy"
+	"github.com/warden-dev/warden/server"
 )
 
 // wardenProxy is Warden's reverse proxy as `warden serve` builds it.
@@ -22,9 +22,9 @@ type wardenProxy struct {
 	close func()
 }
 
-const wardenVariant = "warden.New + proxy.New (as `warden serve`)"
+const wardenVariant = "server.New + proxy.New (as `warden serve`)"
 
-// newWardenProxy builds what `warden serve` builds: warden.New(cfg), a
+// newWardenProxy builds what `warden serve` builds: server.New(cfg), a
 // proxy.New reverse proxy wrapped in g.Handler, served by proxy.Server.
 // Without configPath the config is Warden's defaults with 127.0.0.1 as a
 // trusted proxy (the harness sends X-Forwarded-For), a temporary data dir
@@ -46,7 +46,7 @@ func newWardenProxy(up *url.URL, configPath string) (*wardenProxy, error) {
 	}
 	cfg.Upstream = up.String()
 	cfg.DataDir = dir
-	g, err := warden.New(cfg)
+	g, err := server.New(context.Background(), cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

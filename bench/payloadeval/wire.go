@@ -15,10 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
+	"github.com/warden-dev/warden/server"
 )
 
 // wireBytes serialises a sample the way its test runner put it on the
@@ -119,7 +119,7 @@ type wireResult struct {
 type wireHarness struct {
 	ln    net.Listener
 	srv   *http.Server
-	guard *warden.Guard
+	guard *server.Guard
 	dir   string
 
 	mu       sync.Mutex
@@ -177,7 +177,7 @@ func newWireHarness(cfg config.Config, detectors ...abuse.Detector) (*wireHarnes
 	cfg.AI.Input.Enabled = false
 	// Only the detectors registered below run; warnings about the
 	// violations recorded would flood stderr.
-	g, err := warden.New(cfg)
+	g, err := server.New(context.Background(), cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
