@@ -267,3 +267,48 @@ func TestServeRoutesMatchAsServeMux(t *testing.T) {
 		})
 	}
 }
+
+// TestServeAIRoutesMatchSpellings: the routes of the ai section match as
+// route classes do, so a spelling the upstream routes to an AI route
+// (Express and ASP.NET Core ignore case and a trailing slash, Tomcat
+// strips ";…") gets that route's checks; valid inputs pass on every
+// spelling, and other routes are not checked.
+func TestServeAIRoutesMatchSpellings(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
+	defer app.Close()
+	cfg := filepath.Join(t.TempDir(), "warden.yaml")
+	yaml := "trusted_proxies: [127.0.0.1/32]\n" +
+		"ai: {input: {routes: [{route: \"POST /v1/models/{name}/predict\", path: inputs, max_elements: 4, min: 0, max: 1}]}}\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", cfg, "--upstream", app.URL, "--data", t.TempDir())
+	const bad, good = `{"inputs":[0.1,0.2,7,0.4,0.5,0.6]}`, `{"inputs":[0.1,0.2,0.3]}`
+	for i, tc := range []struct {
+		path, body string
+		want       int
+	}{
+		{"/v1/models/m/predict", bad, http.StatusBadRequest},
+		{"/V1/Models/m/Predict", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict/", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict;jsessionid=x", bad, http.StatusBadRequest},
+		{"/V1/MODELS/m/PREDICT/", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict", good, http.StatusOK},
+		{"/V1/Models/m/Predict/", good, http.StatusOK},
+		{"/v1/models/m/explain", bad, http.StatusOK},
+	} {
+		req, _ := http.NewRequest("POST", "http://"+s.proxy+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1)) // one client each: no ban carries over
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("POST %s %s: %d, want %d", tc.path, tc.body, resp.StatusCode, tc.want)
+		}
+	}
+}
