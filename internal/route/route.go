@@ -162,8 +162,12 @@ func (t *Table[T]) Match(method, host, escapedPath string) (v T, pattern string,
 	// slashable: ServeMux redirects "/tree" to "/tree/" when that is an
 	// exact match and "/tree" is none.
 	slashable := !strings.HasSuffix(p, "/")
+	// Without escapes, segments compare byte for byte (nearly every
+	// request: no unescaping per segment).
+	escapes := strings.IndexByte(p, '%') >= 0
+	loose := escapes || t.v != Exact
 	var decoded string // the path decoded whole, under variants only
-	if t.v != Exact && strings.IndexByte(escapedPath, '%') >= 0 {
+	if t.v != Exact && escapes && t.v.decodes(p) {
 		if d, err := url.PathUnescape(escapedPath); err == nil {
 			decoded = t.v.Normalize(d)
 		}
@@ -183,9 +187,9 @@ func (t *Table[T]) Match(method, host, escapedPath string) (v T, pattern string,
 		if e.host != "" && e.host != host && !(t.v.CaseInsensitive && strings.EqualFold(e.host, host)) {
 			continue
 		}
-		k := t.v.matchPath(e.segs, p, true)
+		k := t.v.matchPath(e.segs, p, escapes, loose)
 		if k == noMatch && decoded != "" {
-			k = t.v.matchPath(e.segs, decoded, false)
+			k = t.v.matchPath(e.segs, decoded, false, true)
 		}
 		switch k {
 		case noMatch:
@@ -218,6 +222,26 @@ func (t *Table[T]) Match(method, host, escapedPath string) (v T, pattern string,
 		return v, "", false
 	}
 	return t.entries[best].value, t.entries[best].pattern, true
+}
+
+// decodes reports whether the escaped path p reads otherwise decoded
+// whole than segment by segment: when an escape stands for a slash, a dot
+// (a dot segment, a format suffix) or, with PathParams, a ';'. Other
+// escapes ("%61", "%C3%A9") compare the same in both readings, so the
+// decoded one, which allocates, is left out.
+func (v Variants) decodes(p string) bool {
+	for i := strings.IndexByte(p, '%'); i >= 0 && i+2 < len(p); {
+		switch c, d := p[i+1], p[i+2]|0x20; {
+		case c == '2' && (d == 'f' || d == 'e'), c == '3' && d == 'b' && v.PathParams:
+			return true
+		}
+		j := strings.IndexByte(p[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // stripHostPort is ServeMux's: the host without its port, or the Host
@@ -273,15 +297,15 @@ func lastLiteral(segs []segment) int {
 // rank is how closely e matches the escaped path sent: 0 as ServeMux
 // matches it, 1 without a format suffix, 2 otherwise.
 func (t *Table[T]) rank(e *entry[T], sent string) int {
-	if k := Exact.matchPath(e.segs, Exact.Normalize(sent), true); k == exactMatch || k == restMatch {
+	if k := Exact.matchPath(e.segs, Exact.Normalize(sent), true, true); k == exactMatch || k == restMatch {
 		return 0
 	}
 	v := t.v
 	v.FormatSuffix = false
-	if v.matchPath(e.segs, v.Normalize(sent), true) != noMatch {
+	if v.matchPath(e.segs, v.Normalize(sent), true, true) != noMatch {
 		return 1
 	}
-	if d, err := url.PathUnescape(sent); err == nil && v.matchPath(e.segs, v.Normalize(d), false) != noMatch {
+	if d, err := url.PathUnescape(sent); err == nil && v.matchPath(e.segs, v.Normalize(d), false, true) != noMatch {
 		return 1
 	}
 	return 2
@@ -301,9 +325,10 @@ const (
 // v. With escaped, p is in escaped form and each of its segments is
 // compared unescaped, as ServeMux does: a segment "%2F" is then a slash
 // to ServeMux's tree, so a wildcard does not take it and "{$}" does.
-func (v Variants) matchPath(segs []segment, p string, escaped bool) matchKind {
-	loose := escaped || v != Exact // literals may match other than byte for byte
-	p = p[1:]                      // drop the leading slash
+// loose is escaped || v != Exact: false, a literal matches only byte for
+// byte, without a call (computed once per lookup, not per pattern).
+func (v Variants) matchPath(segs []segment, p string, escaped, loose bool) matchKind {
+	p = p[1:] // drop the leading slash
 	for i, s := range segs {
 		switch s.kind {
 		case rest:

@@ -186,3 +186,26 @@ func (t *Table[T]) scoreFor(i int, method string) int {
 	}
 	return e.score
 }
+
+// FuzzDecodedReading checks that leaving out the path decoded whole when
+// Variants.decodes says so changes nothing: every pattern matches the
+// path segment by segment as it matches it decoded.
+func FuzzDecodedReading(f *testing.F) {
+	for _, s := range []string{"/api/auth/%6Cogin", "/API/%41uth/login.json", "/caf%C3%A9/menu;x", "/static/%25/x", "/a%3Bb"} {
+		f.Add(s)
+	}
+	tab := variantTable(f, All)
+	f.Fuzz(func(t *testing.T, sent string) {
+		p := All.Normalize(sent)
+		d, err := url.PathUnescape(p)
+		if err != nil || All.decodes(p) {
+			return
+		}
+		d = All.Normalize(d)
+		for _, e := range tab.entries {
+			if a, b := All.matchPath(e.segs, p, true, true), All.matchPath(e.segs, d, false, true); a != b {
+				t.Fatalf("%q: %q matches %v by segment, %v decoded (%q)", sent, e.pattern, a, b, d)
+			}
+		}
+	})
+}
