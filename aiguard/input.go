@@ -22,7 +22,8 @@ type InputConfig struct {
 
 // InputRoute is one protected inference route.
 type InputRoute struct {
-	// Route is a ServeMux pattern ("POST /v1/models/{name}:predict"),
+	// Route is a ServeMux pattern ("POST /v1/models/{model}", whose
+	// wildcard takes TF Serving's "m:predict" segment too),
 	// compared with the pattern the pipeline matched, else matched with
 	// the request's method, host and path as route classes are (as
 	// ServeMux routes it, and its route_matching spellings).
