@@ -33,7 +33,7 @@ func (g *Guard) Check(r *http.Request) Decision {
 		return d
 	}
 	t := g.routes.Load()
-	e := t.match(r)
+	e := t.match(req)
 	if e != nil {
 		req.Route, req.Class = e.pattern, e.class
 	}

@@ -114,7 +114,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	}
 
 	t := g.routes.Load()
-	e := t.match(r)
+	e := t.match(req)
 	if e != nil {
 		req.Route, req.Class = e.pattern, e.class
 	}

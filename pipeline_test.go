@@ -271,6 +271,42 @@ func TestOutcomeActs(t *testing.T) {
 	}
 }
 
+// TestRouteDetectorsMatchAsServeMux: a route detector runs on every
+// request the app's ServeMux routes to its pattern, escaped slashes
+// included ("/api/users/a%2Fb" is id "a/b" there), and on no other.
+func TestRouteDetectorsMatchAsServeMux(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		cfg := testConfig(t)
+		if strict {
+			cfg.RouteMatching = config.RouteMatching{}
+		}
+		g := newGuard(t, cfg)
+		var ran atomic.Int32
+		if err := g.Detect("GET /api/users/{id}", abuse.DetectorFunc{ID: "users", Fn: func(context.Context, *abuse.Request) abuse.Verdict {
+			ran.Add(1)
+			return abuse.Verdict{}
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		h := g.Handler(&upstream{})
+		for _, tc := range []struct {
+			target string
+			runs   bool
+		}{
+			{"/api/users/7", true},
+			{"/api/users/a%2Fb", true},
+			{"/api/users/%2F", false}, // ServeMux: no wildcard takes an escaped slash alone
+			{"/api/users/a/b", false},
+		} {
+			ran.Store(0)
+			do(t, h, httptest.NewRequest("GET", tc.target, nil))
+			if got := ran.Load() > 0; got != tc.runs {
+				t.Errorf("strict %v, GET %s: detector ran %v, want %v", strict, tc.target, got, tc.runs)
+			}
+		}
+	}
+}
+
 func TestRouteDetectors(t *testing.T) {
 	g := newGuard(t, testConfig(t))
 	flag := abuse.Verdict{Confidence: 1}

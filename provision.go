@@ -111,6 +111,8 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 		}
 		g.Use(d)
 	}
+	// The ai section's routes match as route classes do.
+	ai := cfg.AI.WithRouteMatching(cfg.RouteMatching.Variants())
 	var judge aiguard.Judge
 	if cfg.LLM.BaseURL != "" {
 		client, err := llm.New(cfg.LLMSection())
@@ -126,7 +128,7 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 		}
 		if judge != nil {
 			// The judge settles the payload detector's grey zone.
-			jd, err := aiguard.NewJudgeDetector(cfg.AI.Judge, judge, d, "payload")
+			jd, err := aiguard.NewJudgeDetector(ai.Judge, judge, d, "payload")
 			if err != nil {
 				return fmt.Errorf("ai.judge: %w", err)
 			}
@@ -136,7 +138,7 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 			g.Use(d)
 		}
 	}
-	set, err := aiguard.NewSet(cfg.AI, judge)
+	set, err := aiguard.NewSet(ai, judge)
 	if err != nil {
 		return fmt.Errorf("ai: %w", err)
 	}

@@ -3,7 +3,6 @@ package warden
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 
 	"github.com/warden-dev/warden/internal/route"
@@ -45,7 +44,7 @@ func (s *stage) modeFor(req *abuse.Request) config.Mode {
 	if s.routeModes == nil {
 		return s.mode
 	}
-	if m, _, ok := s.routeModes.MatchEscaped(req.Method, req.Host, req.Path); ok {
+	if m, _, ok := s.routeModes.Match(req.Method, req.Host, req.Path); ok {
 		return m
 	}
 	return s.mode
@@ -137,13 +136,14 @@ func (g *Guard) rebuildLocked() (err error) {
 	return nil
 }
 
-// match returns the route entry for r, or nil. The path is normalised once
-// and matched as the upstream will most likely route it, so that other
-// spellings cannot dodge route classes and route limits: cleaned
-// ("/api//login", "/a/../login", "/a/%2e%2e/login": URL.Path is decoded),
-// and under route_matching ("/API/Login", "/login/", "/login;jsessionid=x",
-// "/login.json").
-func (t *routeTable) match(r *http.Request) *routeEntry {
-	e, _, _ := t.table.Match(r.Method, r.Host, r.URL.Path)
+// match returns the route entry for req, or nil. req.Path is the escaped
+// path, matched as ServeMux matches it ("/users/a%2Fb" is one segment), so
+// that every request the app's ServeMux routes to a pattern gets that
+// pattern's class, limits and detectors; under route_matching also as the
+// upstream will most likely route it, so that other spellings cannot dodge
+// them ("/API/Login", "/login/", "/login;jsessionid=x", "/login.json",
+// "/a/%2e%2e/login" decoded).
+func (t *routeTable) match(req *abuse.Request) *routeEntry {
+	e, _, _ := t.table.Match(req.Method, req.Host, req.Path)
 	return e
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 // Price is what a model costs, in USD per million tokens.
@@ -27,6 +28,8 @@ type BudgetConfig struct {
 	// chat-shaped request counts.
 	Classes []string `yaml:"classes"`
 	Routes  []string `yaml:"routes"`
+
+	matching *route.Variants // Config.WithRouteMatching; nil: every variant
 	// Token budgets per client (user, else IP); 0 is unlimited.
 	TokensPerHour int64 `yaml:"tokens_per_hour"`
 	TokensPerDay  int64 `yaml:"tokens_per_day"`
@@ -81,7 +84,7 @@ func (c BudgetConfig) Validate() error {
 		}
 	}
 	for i, r := range c.Routes {
-		if _, err := parseRoute(r); err != nil {
+		if err := checkRoute(r); err != nil {
 			return fmt.Errorf("routes[%d]: %w", i, err)
 		}
 	}
@@ -166,7 +169,7 @@ func NewBudgetDetector(cfg BudgetConfig) (*BudgetDetector, error) {
 		d.classes[c] = true
 	}
 	for _, r := range cfg.Routes {
-		p, _ := parseRoute(r)
+		p, _ := newRoute(r, variants(cfg.matching))
 		d.routes = append(d.routes, p)
 	}
 	return d, nil

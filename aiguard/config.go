@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 )
 
@@ -50,6 +51,16 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// WithRouteMatching returns c with its routes (budget.routes,
+// input.routes, extraction.routes, judge.wait_routes) matched under the
+// route_matching variants v, as route classes are (config.RouteMatching's
+// Variants). Without it they match under every variant, route_matching's
+// default.
+func (c Config) WithRouteMatching(v route.Variants) Config {
+	c.Budget.matching, c.Input.matching, c.Extraction.matching, c.Judge.matching = &v, &v, &v, &v
+	return c
 }
 
 // ApplyEnv overlays the environment: LibreChat's OPENAI_MODERATION,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 // ExtractionConfig configures repeated-input, adversarial-probing and
@@ -23,6 +24,8 @@ type ExtractionConfig struct {
 	// of its numeric input ("" for the whole body). Requests without a
 	// numeric input there only count towards repeated inputs.
 	Routes []ExtractionRoute `yaml:"routes"`
+
+	matching *route.Variants // Config.WithRouteMatching; nil: every variant
 	// PRADA (Juuti et al. 2019): the minimum L2 distance of each new query
 	// to the client's growing set is collected; once MinQueries distances
 	// are known, a Shapiro–Wilk W below Threshold flags extraction.
@@ -57,7 +60,7 @@ func DefaultExtractionConfig() ExtractionConfig {
 // Validate checks the section; errors start with the field path.
 func (c ExtractionConfig) Validate() error {
 	for i, r := range c.Routes {
-		if _, err := parseRoute(r.Route); err != nil {
+		if err := checkRoute(r.Route); err != nil {
 			return fmt.Errorf("routes[%d].route: %w", i, err)
 		}
 	}
@@ -201,7 +204,7 @@ func NewExtractionDetector(cfg ExtractionConfig) (*ExtractionDetector, error) {
 	}
 	d := &ExtractionDetector{cfg: cfg, clients: map[string]*probeState{}}
 	for _, r := range cfg.Routes {
-		p, _ := parseRoute(r.Route)
+		p, _ := newRoute(r.Route, variants(cfg.matching))
 		d.routes = append(d.routes, extractionRoute{pat: p, path: r.Path})
 	}
 	return d, nil

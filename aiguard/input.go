@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 // InputConfig configures numeric model-input protection (YAML section
@@ -15,13 +16,17 @@ import (
 type InputConfig struct {
 	Enabled bool         `yaml:"enabled"`
 	Routes  []InputRoute `yaml:"routes"`
+
+	matching *route.Variants // Config.WithRouteMatching; nil: every variant
 }
 
 // InputRoute is one protected inference route.
 type InputRoute struct {
-	// Route is a ServeMux pattern ("POST /v1/models/{name}:predict"),
-	// compared with the pattern the pipeline matched, else with the
-	// request's method and path.
+	// Route is a ServeMux pattern ("POST /v1/models/{model}", whose
+	// wildcard takes TF Serving's "m:predict" segment too),
+	// compared with the pattern the pipeline matched, else matched with
+	// the request's method, host and path as route classes are (as
+	// ServeMux routes it, and its route_matching spellings).
 	Route string `yaml:"route"`
 	// Path is the gjson path of the numeric input ("instances",
 	// "inputs.0.data"); empty means the whole body.
@@ -51,7 +56,7 @@ func DefaultInputConfig() InputConfig { return InputConfig{Enabled: true} }
 // Validate checks the section; errors start with the field path.
 func (c InputConfig) Validate() error {
 	for i, r := range c.Routes {
-		if _, err := parseRoute(r.Route); err != nil {
+		if err := checkRoute(r.Route); err != nil {
 			return fmt.Errorf("routes[%d].route: %w", i, err)
 		}
 		if r.MaxElements < 0 {
@@ -104,7 +109,7 @@ func NewInputDetector(cfg InputConfig) (*InputDetector, error) {
 	}
 	d := &InputDetector{cfg: cfg}
 	for _, r := range cfg.Routes {
-		pat, _ := parseRoute(r.Route)
+		pat, _ := newRoute(r.Route, variants(cfg.matching))
 		if r.MaxElements == 0 {
 			r.MaxElements = 1_000_000
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
 func fp(x float64) *float64 { return &x }
@@ -134,32 +135,54 @@ func TestInputConfigValidate(t *testing.T) {
 	}
 }
 
+// TestRoutePattern: an ai route matches as route classes do, as ServeMux
+// routes the path and, under route_matching (every variant by default),
+// its other spellings.
 func TestRoutePattern(t *testing.T) {
 	for _, tc := range []struct {
 		pat, method, path string
-		want              bool
+		exact, all        bool
 	}{
-		{"POST /v1/chat/completions", "POST", "/v1/chat/completions", true},
-		{"POST /v1/chat/completions", "GET", "/v1/chat/completions", false},
-		{"/v1/models/{name}/predict", "POST", "/v1/models/a/predict", true},
-		{"/v1/models/{name}/predict", "POST", "/v1/models//predict", false},
-		{"/v1/models/{name}/predict", "POST", "/v1/models/a/predict/x", false},
-		{"POST /api/ask/{rest...}", "POST", "/api/ask/openAI", true},
-		{"/api/", "GET", "/api/x/y", true},
-		{"/", "GET", "/anything", true},
-		{"GET /x", "HEAD", "/x", true},
+		{"POST /v1/chat/completions", "POST", "/v1/chat/completions", true, true},
+		{"POST /v1/chat/completions", "GET", "/v1/chat/completions", false, false},
+		{"POST /v1/chat/completions", "POST", "/V1/Chat/Completions/", false, true},
+		{"POST /v1/chat/completions", "POST", "/v1/chat/completions;x", false, true},
+		{"POST /v1/chat/completions", "POST", "/v1/chat/completions.json", false, true},
+		{"POST /v1/chat/completions", "POST", "/v1//chat/./completions", true, true},
+		{"POST /v1/chat/completions", "POST", "/v1/chat/%63ompletions", true, true},
+		{"POST /v1/chat/completions", "POST", "/v1/chat/completionsx", false, false},
+		{"/v1/models/{name}/predict", "POST", "/v1/models/a/predict", true, true},
+		{"/v1/models/{name}/predict", "POST", "/v1/models/a%2Fb/predict", true, true},
+		{"/v1/models/{name}/predict", "POST", "/v1/models//predict", false, false},
+		{"/v1/models/{name}/predict", "POST", "/v1/models/a/predict/x", false, false},
+		{"POST /api/ask/{rest...}", "POST", "/api/ask/openAI", true, true},
+		{"POST /api/ask/{rest...}", "POST", "/API/ask/openAI", false, true},
+		{"/api/", "GET", "/api/x/y", true, true},
+		{"/api/", "GET", "/api", true, true}, // ServeMux redirects it to /api/
+		{"/", "GET", "/anything", true, true},
+		{"GET /x", "HEAD", "/x", true, true},
+		{"GET h.test/x", "GET", "/x", false, false},
 	} {
-		rp, err := parseRoute(tc.pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := rp.match(&abuse.Request{Method: tc.method, Path: tc.path}); got != tc.want {
-			t.Errorf("%q vs %s %s = %v, want %v", tc.pat, tc.method, tc.path, got, tc.want)
+		for _, v := range []struct {
+			name string
+			v    route.Variants
+			want bool
+		}{{"exact", route.Exact, tc.exact}, {"all", route.All, tc.all}} {
+			rp, err := newRoute(tc.pat, v.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rp.match(&abuse.Request{Method: tc.method, Host: "a.test", Path: tc.path}); got != v.want {
+				t.Errorf("%s: %q vs %s %s = %v, want %v", v.name, tc.pat, tc.method, tc.path, got, v.want)
+			}
 		}
 	}
-	rp, _ := parseRoute("POST /p/{id}")
+	rp, _ := newRoute("POST /p/{id}", route.Exact)
 	if !rp.match(&abuse.Request{Route: "POST /p/{id}", Method: "PUT", Path: "/zzz"}) {
 		t.Error("the pipeline's matched route should win")
+	}
+	if err := checkRoute("GET /a/{x}/{x}"); err == nil {
+		t.Error("a pattern ServeMux refuses was accepted")
 	}
 }
 
@@ -182,4 +205,29 @@ func ExampleInputDetector() {
 	v := d.Detect(context.Background(), &abuse.Request{Method: "POST", Path: "/predict", Body: []byte(`{"inputs":[[0.2,0.4,7]]}`)})
 	fmt.Println(v.Action.Status(), v.Reason)
 	// Output: 400 model input violates max
+}
+
+// TestWithRouteMatching: the ai routes follow the route_matching they are
+// given, and every variant without one.
+func TestWithRouteMatching(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Input.Routes = []InputRoute{{Route: "POST /v1/predict", MaxElements: 1}}
+	r := &abuse.Request{Method: "POST", Host: "a.test", Path: "/V1/Predict", Body: []byte("[1,2,3]")}
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		reject bool
+	}{
+		{"default", cfg, true},
+		{"all", cfg.WithRouteMatching(route.All), true},
+		{"exact", cfg.WithRouteMatching(route.Exact), false},
+	} {
+		s, err := NewSet(tc.cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Input.Detect(context.Background(), r).Action == abuse.Reject; got != tc.reject {
+			t.Errorf("%s: rejected %v, want %v", tc.name, got, tc.reject)
+		}
+	}
 }

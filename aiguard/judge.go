@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 )
 
@@ -41,6 +42,8 @@ type JudgeConfig struct {
 	// MaxPending bounds judgements in flight in the background (default 32);
 	// beyond, grey requests are not judged and Dropped counts them.
 	MaxPending int `yaml:"max_pending"`
+
+	matching *route.Variants // Config.WithRouteMatching; nil: every variant
 }
 
 // DefaultJudgeConfig returns the defaults: enabled (it only acts when the
@@ -69,7 +72,7 @@ func (c JudgeConfig) Validate() error {
 		return fmt.Errorf("max_pending: must be >= 0")
 	}
 	for i, r := range c.WaitRoutes {
-		if _, err := parseRoute(r); err != nil {
+		if err := checkRoute(r); err != nil {
 			return fmt.Errorf("wait_routes[%d]: %w", i, err)
 		}
 	}
@@ -160,7 +163,7 @@ func NewJudgeDetector(cfg JudgeConfig, judge Judge, inner abuse.Detector, kind s
 	d := &JudgeDetector{cfg: cfg, inner: inner, judge: judge, kind: kind, chat: DefaultChatLimits(),
 		ctx: ctx, cancel: cancel, slots: make(chan struct{}, cfg.MaxPending), pending: map[string]pendingJudgement{}}
 	for _, r := range cfg.WaitRoutes {
-		p, _ := parseRoute(r)
+		p, _ := newRoute(r, variants(cfg.matching))
 		d.wait = append(d.wait, p)
 	}
 	return d, nil

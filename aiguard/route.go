@@ -5,46 +5,32 @@ import (
 	"strings"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/route"
 )
 
-// routePattern is a net/http.ServeMux-style pattern, "[METHOD ]/path/{id}/{rest...}",
-// matched against abuse.Request.Route (the pattern the pipeline matched)
-// or, failing that, against the request's method and path.
+// routePattern is one route of the ai section, a net/http.ServeMux
+// pattern ("POST /v1/chat/completions", "/v1/models/{name}/predict"). It
+// matches a request whose route (abuse.Request.Route, the pattern the
+// pipeline matched) is the pattern, or whose path matches it as route
+// classes do: as ServeMux routes it, and under route_matching's variants,
+// so that "/V1/Chat/Completions/" cannot dodge a budget or a check that
+// "POST /v1/chat/completions" has.
 type routePattern struct {
-	raw    string
-	method string
-	segs   []string // "" for a {wildcard} segment
-	rest   bool     // last segment is {name...}
-	prefix bool     // pattern ends with '/': matches the subtree
+	raw string
+	t   *route.Table[struct{}] // one pattern: the ai routes are a set, not a choice
 }
 
-func parseRoute(p string) (routePattern, error) {
-	rp := routePattern{raw: p}
-	path := strings.TrimSpace(p)
-	if m, rest, ok := strings.Cut(path, " "); ok {
-		rp.method = m
-		path = strings.TrimSpace(rest)
-	}
-	if !strings.HasPrefix(path, "/") {
-		return rp, fmt.Errorf("pattern %q: path must start with /", p)
-	}
-	if path != "/" && strings.HasSuffix(path, "/") {
-		rp.prefix = true
-	}
-	trimmed := strings.Trim(path, "/")
-	if trimmed == "" {
-		rp.prefix = true // "/" matches everything, as in ServeMux
-		return rp, nil
-	}
-	for _, s := range strings.Split(trimmed, "/") {
-		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
-			if strings.HasSuffix(s, "...}") {
-				rp.rest = true
-				break
-			}
-			s = ""
-		}
-		rp.segs = append(rp.segs, s)
+// checkRoute reports a pattern ServeMux refuses.
+func checkRoute(p string) error {
+	_, err := newRoute(p, route.Exact)
+	return err
+}
+
+// newRoute returns the matcher of pattern p under variants v.
+func newRoute(p string, v route.Variants) (routePattern, error) {
+	rp := routePattern{raw: p, t: route.NewTable[struct{}](v)}
+	if err := rp.t.Add(strings.TrimSpace(p), struct{}{}); err != nil {
+		return rp, fmt.Errorf("pattern %q: %w", p, err)
 	}
 	return rp, nil
 }
@@ -53,19 +39,15 @@ func (rp *routePattern) match(r *abuse.Request) bool {
 	if r.Route != "" && r.Route == rp.raw {
 		return true
 	}
-	if rp.method != "" && rp.method != r.Method && !(rp.method == "GET" && r.Method == "HEAD") {
-		return false
+	_, _, ok := rp.t.Match(r.Method, r.Host, r.Path)
+	return ok
+}
+
+// variants returns the route_matching variants set by
+// Config.WithRouteMatching, or route_matching's defaults (every variant).
+func variants(v *route.Variants) route.Variants {
+	if v == nil {
+		return route.All
 	}
-	path := strings.Trim(r.Path, "/")
-	for _, want := range rp.segs {
-		if path == "" {
-			return false
-		}
-		var seg string
-		seg, path, _ = strings.Cut(path, "/")
-		if want != "" && want != seg || seg == "" {
-			return false
-		}
-	}
-	return path == "" || rp.rest || rp.prefix
+	return *v
 }

@@ -3,9 +3,7 @@ package logreplay
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/warden-dev/warden/internal/route"
 )
@@ -31,14 +29,8 @@ func newRouteTable(classes map[string][]string, v route.Variants) (*routeTable, 
 }
 
 // match returns the pattern and class for a request, or "", "". The path
-// is the logged request target's, escaped; it is decoded first, as the
-// proxy matches the decoded URL.Path.
+// is the logged request target's, escaped, as the proxy matches it.
 func (t *routeTable) match(method, host, path string) (pattern, class string) {
-	if strings.IndexByte(path, '%') >= 0 {
-		if p, err := url.PathUnescape(path); err == nil {
-			path = p
-		}
-	}
 	class, pattern, _ = t.t.Match(method, host, path)
 	return pattern, class
 }

@@ -92,7 +92,7 @@ func (s *scan) setRules(r *abuse.Request) {
 	if t == nil {
 		return
 	}
-	if fr, _, ok := t.MatchEscaped(r.Method, r.Host, r.Path); ok {
+	if fr, _, ok := t.Match(r.Method, r.Host, r.Path); ok {
 		s.fields.rules = fr
 		s.fields.skip = fr.all
 	}

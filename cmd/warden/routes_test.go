@@ -195,3 +195,120 @@ func TestServeLimitsLoginSpellings(t *testing.T) {
 		t.Errorf("rotating: %d guesses reached the app across spellings, want at most the login limit %d", n, limit)
 	}
 }
+
+// TestServeRoutesMatchAsServeMux runs requests whose path holds an escaped
+// slash through `warden serve` in front of a Go app: the app's ServeMux
+// routes "/api/users/a%2Fb" to "GET /api/users/{id}" (id "a/b"), so the
+// route class, and its limit, must apply to it as to "/api/users/7", with
+// route_matching's defaults and with every switch off. Another client on
+// its own profile is never limited.
+func TestServeRoutesMatchAsServeMux(t *testing.T) {
+	const limit = 3
+	var mu sync.Mutex
+	ids := map[string]int{} // id → requests the app's handler ran for
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids[r.PathValue("id")]++
+		mu.Unlock()
+		io.WriteString(w, "profile")
+	})
+	app := httptest.NewServer(mux)
+	defer app.Close()
+	for _, tc := range []struct{ name, matching string }{
+		{"defaults", ""},
+		{"strict", "route_matching: {case_insensitive: false, ignore_trailing_slash: false, strip_path_params: false, strip_format_suffix: false}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			clear(ids)
+			mu.Unlock()
+			cfg := filepath.Join(t.TempDir(), "warden.yaml")
+			yaml := "trusted_proxies: [127.0.0.1/32]\n" + tc.matching +
+				"routes: {profile: [\"GET /api/users/{id}\"]}\n" +
+				fmt.Sprintf("ratelimit: {policies: [{name: profile, algorithm: window, limit: %d, window: 1m, key: [ip], classes: [profile]}]}\n", limit)
+			if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s := startServe(t, "--config", cfg, "--upstream", app.URL, "--data", t.TempDir())
+			get := func(client, path string) int {
+				t.Helper()
+				req, _ := http.NewRequest("GET", "http://"+s.proxy+path, nil)
+				req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+				req.Header.Set("Accept", "*/*")
+				req.Header.Set("X-Forwarded-For", client)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			for i := range limit + 3 {
+				want := http.StatusOK
+				if i >= limit {
+					want = http.StatusTooManyRequests
+				}
+				if got := get("203.0.113.7", "/api/users/a%2Fb"); got != want {
+					t.Errorf("request %d for /api/users/a%%2Fb: %d, want %d", i+1, got, want)
+				}
+			}
+			for i := range limit {
+				if got := get("203.0.113.8", "/api/users/7"); got != http.StatusOK {
+					t.Errorf("other client, request %d: %d, want 200", i+1, got)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ids["a/b"] != limit || ids["7"] != limit {
+				t.Errorf("the app ran for %v, want %d each for a/b and 7", ids, limit)
+			}
+		})
+	}
+}
+
+// TestServeAIRoutesMatchSpellings: the routes of the ai section match as
+// route classes do, so a spelling the upstream routes to an AI route
+// (Express and ASP.NET Core ignore case and a trailing slash, Tomcat
+// strips ";…") gets that route's checks; valid inputs pass on every
+// spelling, and other routes are not checked.
+func TestServeAIRoutesMatchSpellings(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
+	defer app.Close()
+	cfg := filepath.Join(t.TempDir(), "warden.yaml")
+	yaml := "trusted_proxies: [127.0.0.1/32]\n" +
+		"ai: {input: {routes: [{route: \"POST /v1/models/{name}/predict\", path: inputs, max_elements: 4, min: 0, max: 1}]}}\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", cfg, "--upstream", app.URL, "--data", t.TempDir())
+	const bad, good = `{"inputs":[0.1,0.2,7,0.4,0.5,0.6]}`, `{"inputs":[0.1,0.2,0.3]}`
+	for i, tc := range []struct {
+		path, body string
+		want       int
+	}{
+		{"/v1/models/m/predict", bad, http.StatusBadRequest},
+		{"/V1/Models/m/Predict", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict/", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict;jsessionid=x", bad, http.StatusBadRequest},
+		{"/V1/MODELS/m/PREDICT/", bad, http.StatusBadRequest},
+		{"/v1/models/m/predict", good, http.StatusOK},
+		{"/V1/Models/m/Predict/", good, http.StatusOK},
+		{"/v1/models/m/explain", bad, http.StatusOK},
+	} {
+		req, _ := http.NewRequest("POST", "http://"+s.proxy+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1)) // one client each: no ban carries over
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("POST %s %s: %d, want %d", tc.path, tc.body, resp.StatusCode, tc.want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ package route
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,7 +119,7 @@ func (t *Table[T]) Add(pattern string, v T) (err error) {
 		e.score += 1_000_000
 	}
 	if e.method != "" {
-		e.score++
+		e.score += 2 // one less when a GET pattern takes a HEAD request
 	}
 	// Under variants two patterns ServeMux tells apart may be one route;
 	// check before registering so that a refused pattern leaves no trace.
@@ -134,57 +135,126 @@ func (t *Table[T]) Add(pattern string, v T) (err error) {
 	return nil
 }
 
-// Match returns the value and pattern of the most specific pattern that
-// matches the request, given its method, host and URL path. Paths are
-// matched in the form Variants.Normalize gives them ("/a//b/../c" as
-// "/a/c"), then segment by segment under the table's variants. When two
+// Match returns the value and pattern of the pattern that matches the
+// request, given its method, its Host header and its path in escaped form
+// (URL.EscapedPath, as sent on the request line).
+//
+// With Exact it is the pattern ServeMux routes the request to: the path is
+// cleaned, split at its slashes and each segment unescaped ("/files/a%2Fb"
+// is one segment "a/b"); a host pattern wins over any pattern without one,
+// then the most specific; "/tree" is "/tree/" when ServeMux would redirect
+// it there. For a path ServeMux redirects to its clean form ("/a//b",
+// "/a/../b") it is the pattern of the clean path, where the client lands.
+//
+// Under variants the table matches a superset: a pattern also matches the
+// spellings its variants allow, and the path decoded whole ("%2e%2e" is
+// "..", "%2F" a slash, as frameworks that decode before routing read it).
+// Every pattern ServeMux would route the request to still matches it, so
+// the pattern returned is ServeMux's or a more specific one. When two
 // patterns match equally specifically (only possible under variants), the
 // one that matches the path as sent wins, then the one that sorts first.
-func (t *Table[T]) Match(method, host, urlPath string) (v T, pattern string, ok bool) {
-	return t.match(method, host, urlPath, false)
-}
-
-// MatchEscaped is Match for a path in its escaped form (URL.EscapedPath,
-// the request line's path), matched as ServeMux matches it: split at its
-// slashes, each segment then unescaped, so that "/files/a%2Fb" is one
-// segment "a/b" under "/files/{name}".
-func (t *Table[T]) MatchEscaped(method, host, escapedPath string) (v T, pattern string, ok bool) {
-	return t.match(method, host, escapedPath, true)
-}
-
-func (t *Table[T]) match(method, host, urlPath string, escaped bool) (v T, pattern string, ok bool) {
+func (t *Table[T]) Match(method, host, escapedPath string) (v T, pattern string, ok bool) {
 	if len(t.entries) == 0 {
 		return v, "", false
 	}
-	sent := urlPath
-	urlPath = t.v.Normalize(urlPath) // once per lookup, not per pattern
-	loose := escaped || t.v != Exact // segments may match other than byte for byte
-	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
+	host = stripHostPort(host)
+	p := t.v.Normalize(escapedPath) // once per lookup, not per pattern
+	// slashable: ServeMux redirects "/tree" to "/tree/" when that is an
+	// exact match and "/tree" is none.
+	slashable := !strings.HasSuffix(p, "/")
+	// Without escapes, segments compare byte for byte (nearly every
+	// request: no unescaping per segment).
+	escapes := strings.IndexByte(p, '%') >= 0
+	loose := escapes || t.v != Exact
+	var decoded string // the path decoded whole, under variants only
+	if t.v != Exact && escapes && t.v.decodes(p) {
+		if d, err := url.PathUnescape(escapedPath); err == nil {
+			decoded = t.v.Normalize(d)
+		}
 	}
-	best := -1
+	best, bestScore, bestKind := -1, 0, noMatch
+	redirect, redirectScore := -1, 0 // best pattern "/tree/" matches exactly
+	inexact := -1                    // best score of a pattern whose rest takes part of the path
 	for i := range t.entries {
 		e := &t.entries[i]
-		if e.method != "" && e.method != method && !(e.method == http.MethodGet && method == http.MethodHead) {
+		score := e.score
+		if e.method != "" && e.method != method {
+			if e.method != http.MethodGet || method != http.MethodHead {
+				continue
+			}
+			score-- // "HEAD /x" is more specific than "GET /x" for HEAD
+		}
+		if e.host != "" && e.host != host && !(t.v.CaseInsensitive && strings.EqualFold(e.host, host)) {
 			continue
 		}
-		if e.host != "" && !strings.EqualFold(e.host, host) {
-			continue
+		k := t.v.matchPath(e.segs, p, escapes, loose)
+		if k == noMatch && decoded != "" {
+			k = t.v.matchPath(e.segs, decoded, false, true)
 		}
-		if !t.v.matchPath(e.segs, urlPath, escaped, loose) {
+		switch k {
+		case noMatch:
 			continue
+		case slashMatch:
+			if !t.v.TrailingSlash {
+				if slashable && (redirect < 0 || score > redirectScore) {
+					redirect, redirectScore = i, score
+				}
+				continue
+			}
+			k = exactMatch // "/static" is "/static/" when trailing slashes are ignored
+		case restMatch:
+			inexact = max(inexact, score)
 		}
 		switch {
-		case best < 0 || e.score > t.entries[best].score:
-			best = i
-		case e.score == t.entries[best].score && t.prefer(e, &t.entries[best], sent, escaped):
-			best = i
+		case best < 0 || score > bestScore:
+			best, bestScore, bestKind = i, score, k
+		case score == bestScore && t.prefer(e, &t.entries[best], escapedPath):
+			best, bestKind = i, k
 		}
+	}
+	if redirect >= 0 && (best < 0 || bestKind == restMatch && slashable) && redirectScore > inexact {
+		// ServeMux's "/tree" → "/tree/" redirect: the patterns that
+		// would match "/tree/" are the redirect's and those whose rest
+		// takes part of "/tree"; it redirects when the former is better.
+		best = redirect
 	}
 	if best < 0 {
 		return v, "", false
 	}
 	return t.entries[best].value, t.entries[best].pattern, true
+}
+
+// decodes reports whether the escaped path p reads otherwise decoded
+// whole than segment by segment: when an escape stands for a slash, a dot
+// (a dot segment, a format suffix) or, with PathParams, a ';'. Other
+// escapes ("%61", "%C3%A9") compare the same in both readings, so the
+// decoded one, which allocates, is left out.
+func (v Variants) decodes(p string) bool {
+	for i := strings.IndexByte(p, '%'); i >= 0 && i+2 < len(p); {
+		switch c, d := p[i+1], p[i+2]|0x20; {
+		case c == '2' && (d == 'f' || d == 'e'), c == '3' && d == 'b' && v.PathParams:
+			return true
+		}
+		j := strings.IndexByte(p[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// stripHostPort is ServeMux's: the host without its port, or the Host
+// header as sent when it does not parse.
+func stripHostPort(h string) string {
+	if strings.IndexByte(h, ':') < 0 {
+		return h
+	}
+	host, _, err := net.SplitHostPort(h)
+	if err != nil {
+		return h
+	}
+	return host
 }
 
 // prefer breaks a tie between two equally specific patterns that both
@@ -193,8 +263,8 @@ func (t *Table[T]) match(method, host, urlPath string, escaped bool) (v T, patte
 // as ServeMux would) wins, then one that matches without a format suffix,
 // then the one that sorts first, so that the answer never depends on the
 // order of Add. Ties are rare; this runs only on them.
-func (t *Table[T]) prefer(a, b *entry[T], sent string, escaped bool) bool {
-	ra, rb := t.rank(a, sent, escaped), t.rank(b, sent, escaped)
+func (t *Table[T]) prefer(a, b *entry[T], sent string) bool {
+	ra, rb := t.rank(a, sent), t.rank(b, sent)
 	if ra != rb {
 		return ra < rb
 	}
@@ -224,32 +294,54 @@ func lastLiteral(segs []segment) int {
 	return 0
 }
 
-// rank is how closely e matches the path sent: 0 as sent, 1 without a
-// format suffix, 2 otherwise.
-func (t *Table[T]) rank(e *entry[T], sent string, escaped bool) int {
-	if Exact.matchPath(e.segs, Exact.Normalize(sent), escaped, escaped) {
+// rank is how closely e matches the escaped path sent: 0 as ServeMux
+// matches it, 1 without a format suffix, 2 otherwise.
+func (t *Table[T]) rank(e *entry[T], sent string) int {
+	if k := Exact.matchPath(e.segs, Exact.Normalize(sent), true, true); k == exactMatch || k == restMatch {
 		return 0
 	}
 	v := t.v
 	v.FormatSuffix = false
-	if v.matchPath(e.segs, v.Normalize(sent), escaped, true) {
+	if v.matchPath(e.segs, v.Normalize(sent), true, true) != noMatch {
+		return 1
+	}
+	if d, err := url.PathUnescape(sent); err == nil && v.matchPath(e.segs, v.Normalize(d), false, true) != noMatch {
 		return 1
 	}
 	return 2
 }
 
-// matchPath reports whether the segments match the normalised path p
-// under v; with escaped, p is in escaped form and each of its segments is
-// compared unescaped. loose is escaped || v != Exact: false, a literal
-// matches only byte for byte, without a call.
-func (v Variants) matchPath(segs []segment, p string, escaped, loose bool) bool {
+// How a pattern matches a path.
+type matchKind uint8
+
+const (
+	noMatch    matchKind = iota
+	exactMatch           // ServeMux's exact match: no rest, or a rest that takes nothing
+	restMatch            // a rest ("/static/", "{p...}") takes part of the path
+	slashMatch           // the path ends where a rest or "{$}" follows: "/static" for "/static/"
+)
+
+// matchPath reports how the segments match the normalised path p under
+// v. With escaped, p is in escaped form and each of its segments is
+// compared unescaped, as ServeMux does: a segment "%2F" is then a slash
+// to ServeMux's tree, so a wildcard does not take it and "{$}" does.
+// loose is escaped || v != Exact: false, a literal matches only byte for
+// byte, without a call (computed once per lookup, not per pattern).
+func (v Variants) matchPath(segs []segment, p string, escaped, loose bool) matchKind {
 	p = p[1:] // drop the leading slash
 	for i, s := range segs {
 		switch s.kind {
 		case rest:
-			return true
+			if p == "" {
+				return exactMatch
+			}
+			return restMatch
 		case end:
-			return p == "" // "{$}": nothing after the trailing slash
+			// "{$}": nothing after the trailing slash (or a last "%2F").
+			if p == "" || escaped && isEscapedSlash(p) {
+				return exactMatch
+			}
+			return noMatch
 		}
 		seg, tail, more := p, "", false
 		if j := strings.IndexByte(p, '/'); j >= 0 { // not Cut: one call, not three
@@ -258,27 +350,41 @@ func (v Variants) matchPath(segs []segment, p string, escaped, loose bool) bool 
 		switch s.kind {
 		case literal:
 			if seg != s.lit && (!loose || !v.literal(seg, s.lit, escaped, !more || tail == "")) {
-				return false
+				return noMatch
 			}
 		case wildcard:
-			if seg == "" {
-				return false
+			if seg == "" || escaped && isEscapedSlash(seg) {
+				return noMatch
 			}
 		}
 		if i == len(segs)-1 {
 			// "/login/" is "/login" when trailing slashes are ignored.
-			return !more || v.TrailingSlash && tail == ""
+			if !more || v.TrailingSlash && tail == "" {
+				return exactMatch
+			}
+			return noMatch
 		}
 		if !more {
 			// The path ended before the pattern did: "/static" is
 			// "/static/" and "/items/9" is "/items/9/{$}" when trailing
-			// slashes are ignored.
-			next := segs[i+1].kind
-			return v.TrailingSlash && (next == rest || next == end)
+			// slashes are ignored, and a ServeMux redirect otherwise.
+			if next := segs[i+1].kind; next == rest || next == end {
+				return slashMatch
+			}
+			return noMatch
 		}
 		p = tail
 	}
-	return p == ""
+	if p == "" {
+		return exactMatch
+	}
+	return noMatch
+}
+
+// isEscapedSlash reports whether seg is an escaped slash alone, which
+// ServeMux's tree takes for a trailing slash.
+func isEscapedSlash(seg string) bool {
+	return len(seg) == 3 && seg[0] == '%' && seg[1] == '2' && (seg[2] == 'F' || seg[2] == 'f')
 }
 
 // literal reports whether path segment seg is the literal lit under v;
