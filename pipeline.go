@@ -28,7 +28,8 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// run holds one request's pipeline state; it is pooled with its Request.
+// run holds one request's pipeline state; it is pooled with its Request
+// (Guard.reqPool holds only *run).
 type run struct {
 	req      abuse.Request
 	verdicts []abuse.Verdict
@@ -40,13 +41,13 @@ type run struct {
 	idHeader []string // X-Request-Id's value: req.ID
 }
 
+// getRun takes a run from the pool, or allocates one on a miss. The pool
+// has no New: a pool miss is one allocation, the run.
 func (g *Guard) getRun() *run {
-	if v := g.reqPool.Get(); v != nil {
-		if r, ok := v.(*run); ok {
-			return r
-		}
+	if r, ok := g.reqPool.Get().(*run); ok {
+		return r
 	}
-	return &run{}
+	return new(run)
 }
 
 func (g *Guard) putRun(r *run) {
