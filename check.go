@@ -8,7 +8,8 @@ import (
 
 // Check runs the pipeline on r up to the decision and returns it without
 // answering: for apps that want to act on the decision themselves. It
-// counts like a served request (rate limits, behaviour windows, violations
+// decides as Handler does, in the same code, and counts like a served
+// request (rate limits, behaviour windows, violations
 // and bans all see it), and observers are told the status Warden would have
 // answered with (200 when allowed). A buffered body is restored on r.
 func (g *Guard) Check(r *http.Request) Decision {
