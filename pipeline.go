@@ -28,7 +28,8 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// run holds one request's pipeline state; it is pooled with its Request.
+// run holds one request's pipeline state; it is pooled with its Request
+// (Guard.reqPool holds only *run).
 type run struct {
 	req      abuse.Request
 	verdicts []abuse.Verdict
@@ -40,13 +41,13 @@ type run struct {
 	idHeader []string // X-Request-Id's value: req.ID
 }
 
+// getRun takes a run from the pool, or allocates one on a miss. The pool
+// has no New: a pool miss is one allocation, the run.
 func (g *Guard) getRun() *run {
-	if v := g.reqPool.Get(); v != nil {
-		if r, ok := v.(*run); ok {
-			return r
-		}
+	if r, ok := g.reqPool.Get().(*run); ok {
+		return r
 	}
-	return &run{}
+	return new(run)
 }
 
 func (g *Guard) putRun(r *run) {
@@ -85,55 +86,18 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		if status == 0 {
 			status = http.StatusOK // handler wrote nothing: net/http answers 200
 		}
-		out := abuse.Outcome{Status: status, Latency: latency, Action: d.Action, Verdicts: d.Verdicts, Acts: g.acts(run)}
-		for _, o := range run.observed {
-			o.Observe(req, out)
-		}
 		if decided == 0 {
 			decided = latency
 		}
-		g.record(req, &d, status, latency, decided)
+		g.finish(run, &d, status, latency, decided)
 		g.putRun(run)
 		if p != nil && errors.Is(asError(p), http.ErrAbortHandler) {
 			panic(p) // let net/http abort the connection as intended
 		}
 	}()
 
-	ctx := decisionContext(r)
-	if b, ok := g.banned(ctx, req.Client, start); ok {
-		d = banDecision(b, start)
-		run.verdicts = append(run.verdicts, d.Verdicts...)
-		run.modes = append(run.modes, g.cfg.Mode)
-		d.Verdicts = run.verdicts
-		if g.cfg.Mode == config.Monitor {
-			d.Action, d.Mode = abuse.Log, config.Monitor
-		} else {
-			g.answer(rec, req, &d)
-			return
-		}
-	}
-
-	t := g.routes.Load()
-	e := t.match(req)
-	if e != nil {
-		req.Route, req.Class = e.pattern, e.class
-	}
-	if a := g.readBody(rec, r, req); a != abuse.Allow {
-		d = Decision{Action: a, Would: a, Mode: config.Enforce, Confidence: 1, Detector: "inspect",
-			Reason: "request body too large to inspect"}
-		g.answer(rec, req, &d)
-		return
-	}
-
-	g.runAll(ctx, r, run, t, e)
-	if d.Action == abuse.Allow && d.Would == abuse.Allow { // not already decided by a monitored ban
-		d = g.decide(run.verdicts, run.modes)
-	} else {
-		d.Verdicts = run.verdicts
-	}
-	g.enforce(ctx, req, run)
+	g.decideRun(rec, r, run, start, &d)
 	decided = g.now().Sub(start)
-
 	if d.Action.Status() != 0 {
 		g.answer(rec, req, &d)
 		return
@@ -143,6 +107,55 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		out = wr.WrapResponse(out, req)
 	}
 	next.ServeHTTP(out, r)
+}
+
+// decideRun decides about an identified request, not on the allow list:
+// ban, route, body, detectors, then the violations it scores. Handler and
+// Check both decide here, so a checked request is decided exactly as a
+// served one. w is only for http.MaxBytesReader. d.Verdicts lies in run.
+func (g *Guard) decideRun(w http.ResponseWriter, r *http.Request, run *run, start time.Time, d *Decision) {
+	req := &run.req
+	ctx := decisionContext(r)
+	if b, ok := g.banned(ctx, req.Client, start); ok {
+		*d = banDecision(b, start)
+		run.verdicts = append(run.verdicts, d.Verdicts...)
+		run.modes = append(run.modes, g.cfg.Mode)
+		d.Verdicts = run.verdicts
+		if g.cfg.Mode != config.Monitor {
+			return
+		}
+		// A dry run goes on as if there were no ban, so that its
+		// detectors see what they would see once the ban is lifted.
+		d.Action, d.Mode = abuse.Log, config.Monitor
+	}
+
+	t := g.routes.Load()
+	e := t.match(req)
+	if e != nil {
+		req.Route, req.Class = e.pattern, e.class
+	}
+	if a := g.readBody(w, r, req); a != abuse.Allow {
+		*d = Decision{Action: a, Would: a, Mode: config.Enforce, Confidence: 1, Detector: "inspect",
+			Reason: "request body too large to inspect"}
+		return
+	}
+
+	g.runAll(ctx, r, run, t, e)
+	if d.Would == abuse.Allow { // not already decided by a monitored ban
+		*d = g.decide(run.verdicts, run.modes)
+	} else {
+		d.Verdicts = run.verdicts
+	}
+	g.enforce(ctx, req, run)
+}
+
+// finish tells the observers how the request ended and records it.
+func (g *Guard) finish(run *run, d *Decision, status int, latency, decided time.Duration) {
+	out := abuse.Outcome{Status: status, Latency: latency, Action: d.Action, Verdicts: d.Verdicts, Acts: g.acts(run)}
+	for _, o := range run.observed {
+		o.Observe(&run.req, out)
+	}
+	g.record(&run.req, d, status, latency, decided)
 }
 
 // banDecision is the decision for a request from a banned client.

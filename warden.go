@@ -88,7 +88,6 @@ func New(cfg Config) (*Guard, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	g.reqPool.New = func() any { return new(abuse.Request) }
 	for _, s := range cfg.Allow.CIDRs {
 		p, err := config.ParsePrefix(s)
 		if err != nil {

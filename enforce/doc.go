@@ -4,9 +4,8 @@
 // interval — floor((prev+score)/BAN_INTERVAL) > floor(prev/BAN_INTERVAL) —
 // the client's user and IP are banned for the ban duration.
 //
-// The pipeline calls (*Enforcer).Record once per violation type found in
-// a request (or, for a Guard without an enforcer, g.Use(e.Hook()) records
-// them when each request ends); the admin API serves
+// The pipeline calls (*Enforcer).RecordFinding once per violation type
+// found in a request; the admin API serves
 // (*Enforcer).Violations for GET /api/v1/violations?target=. Scores live
 // in a Tally — bounded memory here, Redis in store/redis — and bans in a
 // ban.Store.

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/admin"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
@@ -331,5 +330,3 @@ func TestConcurrencyLimitAndHijack(t *testing.T) {
 		t.Fatalf("violations = %d %+v, want the one refused message", code, rep)
 	}
 }
-
-var _ abuse.Observer = (*enforce.Hook)(nil)
