@@ -16,6 +16,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -452,7 +453,7 @@ func (g *Guard) readBody(w http.ResponseWriter, r *http.Request, req *abuse.Requ
 	n := int64(len(body))
 	truncated := n > lim.BodyLimit
 	if truncated {
-		if lim.Oversize == "reject" {
+		if lim.Oversize == inspect.OversizeReject {
 			return abuse.TooLarge
 		}
 		req.Body, req.BodyTruncated = body[:lim.BodyLimit], true

@@ -89,7 +89,7 @@ func New(cfg Config) (*Guard, error) {
 		g.now = time.Now
 	}
 	for _, s := range cfg.Allow.CIDRs {
-		p, err := config.ParsePrefix(s)
+		p, err := identity.ParsePrefix(s)
 		if err != nil {
 			return nil, fmt.Errorf("allow.cidrs: %w", err)
 		}

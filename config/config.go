@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
@@ -24,14 +22,16 @@ import (
 	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/enforce"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/identity"
+	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/internal/adminconfig"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/route"
-	"github.com/warden-dev/warden/internal/suggest"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/protocol"
+	"github.com/warden-dev/warden/proxy"
 	"github.com/warden-dev/warden/ratelimit"
 )
 
@@ -59,12 +59,12 @@ type Config struct {
 	TrustedProxies []string             `yaml:"trusted_proxies"`
 	Routes         map[string][]string  `yaml:"routes"`
 	RouteMatching  RouteMatching        `yaml:"route_matching"`
-	Identity       Identity             `yaml:"identity"`
+	Identity       identity.Config      `yaml:"identity"`
 	Allow          Allow                `yaml:"allow"`
 	Policy         Policy               `yaml:"policy"`
 	Detectors      map[string]Detector  `yaml:"detectors"`
-	Inspect        Inspect              `yaml:"inspect"`
-	Proxy          Proxy                `yaml:"proxy"`
+	Inspect        inspect.Config       `yaml:"inspect"`
+	Proxy          proxy.Config         `yaml:"proxy"`
 	Admin          adminconfig.Config   `yaml:"admin"`
 	Log            eventlog.Config      `yaml:"log"`
 	Redact         redact.Config        `yaml:"redact"`
@@ -172,34 +172,6 @@ func (m RouteMatching) Variants() route.Variants {
 	}
 }
 
-// Identity says where the user id and plan come from.
-type Identity struct {
-	// UserHeader is a header set by a trusted auth layer in front of
-	// Warden that carries the user id. It is believed only when the
-	// request came through a trusted proxy, unless UserHeaderFromAnyHop.
-	UserHeader           string `yaml:"user_header"`
-	UserHeaderFromAnyHop bool   `yaml:"user_header_from_any_hop"`
-	PlanHeader           string `yaml:"plan_header"`
-	JWT                  JWT    `yaml:"jwt"`
-}
-
-// JWT configures user ids taken from a signed token.
-type JWT struct {
-	Header    string        `yaml:"header"` // default Authorization (Bearer scheme)
-	Cookie    string        `yaml:"cookie"` // cookie holding the token, tried after Header
-	Claim     string        `yaml:"claim"`  // default "sub"
-	PlanClaim string        `yaml:"plan_claim"`
-	HS256Key  string        `yaml:"hs256_key"` // shared secret; env WARDEN_IDENTITY_JWT_HS256_KEY
-	RS256Key  string        `yaml:"rs256_key"` // PEM file with the RSA public key
-	Issuer    string        `yaml:"issuer"`    // required iss when set
-	Audience  string        `yaml:"audience"`  // required aud when set
-	Leeway    time.Duration `yaml:"leeway"`
-	// InsecureUnverifiedClaims takes claims from tokens WITHOUT checking
-	// their signature. Anyone can then claim to be any user. Only for an
-	// auth layer in front that already verified the token.
-	InsecureUnverifiedClaims bool `yaml:"insecure_unverified_claims"`
-}
-
 // Allow lists clients that skip every check.
 type Allow struct {
 	CIDRs []string `yaml:"cidrs"`
@@ -223,69 +195,6 @@ type Detector struct {
 	Routes map[string]Mode `yaml:"routes"`
 }
 
-// Inspect bounds what Warden buffers of a request body.
-type Inspect struct {
-	BodyLimit int64  `yaml:"body_limit"` // bytes buffered for inspection
-	Oversize  string `yaml:"oversize"`   // "prefix" (inspect the first BodyLimit bytes) or "reject" (413)
-	MaxBody   int64  `yaml:"max_body"`   // bodies larger than this are refused with 413; 0 = no limit
-}
-
-// Proxy holds the reverse proxy's server and transport settings.
-type Proxy struct {
-	ReadHeaderTimeout     time.Duration `yaml:"read_header_timeout"`
-	ReadTimeout           time.Duration `yaml:"read_timeout"`
-	WriteTimeout          time.Duration `yaml:"write_timeout"`
-	IdleTimeout           time.Duration `yaml:"idle_timeout"`
-	MaxHeaderBytes        int           `yaml:"max_header_bytes"`
-	DialTimeout           time.Duration `yaml:"dial_timeout"`
-	ResponseHeaderTimeout time.Duration `yaml:"response_header_timeout"`
-	MaxIdleConnsPerHost   int           `yaml:"max_idle_conns_per_host"`
-	ShutdownTimeout       time.Duration `yaml:"shutdown_timeout"`
-	// Upgrades lists the protocols a client may switch to through the
-	// proxy (Upgrade header, answered 101 by the upstream): only
-	// "websocket" is known. A request asking for any other is passed on
-	// as plain HTTP/1.1 without its Upgrade header. h2c is never allowed:
-	// after the switch every HTTP/2 request on the connection would reach
-	// the upstream uninspected.
-	Upgrades []string `yaml:"upgrades"`
-	// ClientIPHeaders are headers that name the client to the upstream
-	// (X-Real-IP, CF-Connecting-IP, ...). The proxy removes them from
-	// requests of untrusted peers, who could forge them, and passes a
-	// trusted proxy's on; names match without regard to case and with '_'
-	// for '-'. X-Real-IP is always set to the client Warden identified,
-	// whatever this list says.
-	ClientIPHeaders []string `yaml:"client_ip_headers"`
-}
-
-// Upgrade protocols of Proxy.Upgrades.
-const (
-	UpgradeWebSocket = "websocket"
-	// UpgradeH2C is HTTP/2 over cleartext by Upgrade, removed in RFC 9113
-	// and never allowed.
-	UpgradeH2C = "h2c"
-)
-
-// knownUpgrades are the protocols Proxy.Upgrades may list.
-var knownUpgrades = []string{UpgradeWebSocket}
-
-// KnownUpgrade reports whether Proxy.Upgrades may list protocol (compared
-// without regard to case, as Upgrade tokens are). It is false for h2c.
-func KnownUpgrade(protocol string) bool {
-	protocol = strings.TrimSpace(protocol)
-	return slices.ContainsFunc(knownUpgrades, func(k string) bool { return strings.EqualFold(protocol, k) })
-}
-
-// DefaultClientIPHeaders are the headers, besides X-Forwarded-For and
-// Forwarded, that CDNs and load balancers set to name the client and that
-// applications and their frameworks read: Proxy.ClientIPHeaders's default.
-func DefaultClientIPHeaders() []string {
-	return []string{
-		"X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP",
-		"Fly-Client-IP", "X-Azure-ClientIP", "X-Client-IP", "Client-IP", "X-Cluster-Client-IP",
-		"X-Original-Forwarded-For", "X-Forwarded", "Forwarded-For",
-	}
-}
-
 // Store names shared stores; empty means single-machine defaults.
 type Store struct {
 	Redis    string `yaml:"redis"`    // env WARDEN_REDIS_URL
@@ -304,33 +213,21 @@ func Default() Config {
 			"message":  {"POST /api/ask/{rest...}"},
 		},
 		RouteMatching: RouteMatching{CaseInsensitive: true, IgnoreTrailingSlash: true, StripPathParams: true, StripFormatSuffix: true},
-		Identity:      Identity{JWT: JWT{Header: "Authorization", Claim: "sub", Leeway: 30 * time.Second}},
+		Identity:      identity.DefaultConfig(),
 		Policy:        Policy{BlockThreshold: 0.8, LogThreshold: 0.5},
-		Inspect:       Inspect{BodyLimit: 1 << 20, Oversize: "prefix"},
-		Proxy: Proxy{
-			ReadHeaderTimeout:     10 * time.Second,
-			ReadTimeout:           60 * time.Second,
-			WriteTimeout:          0, // streaming answers (SSE chat) may last long
-			IdleTimeout:           120 * time.Second,
-			MaxHeaderBytes:        64 << 10,
-			DialTimeout:           5 * time.Second,
-			ResponseHeaderTimeout: 60 * time.Second,
-			MaxIdleConnsPerHost:   256,
-			ShutdownTimeout:       10 * time.Second,
-			Upgrades:              []string{UpgradeWebSocket},
-			ClientIPHeaders:       DefaultClientIPHeaders(),
-		},
-		Admin:     adminconfig.DefaultConfig(),
-		Log:       eventlog.DefaultConfig(),
-		Metrics:   metricsconfig.DefaultConfig(),
-		LLM:       llm.DefaultConfig(),
-		RateLimit: ratelimit.DefaultConfig(),
-		Enforce:   enforce.DefaultConfig(),
-		Protocol:  protocol.DefaultConfig(),
-		Payload:   payload.DefaultConfig(),
-		Behavior:  behavior.DefaultConfig(),
-		Bot:       bot.DefaultConfig(),
-		AI:        aiguard.DefaultConfig(),
+		Inspect:       inspect.DefaultConfig(),
+		Proxy:         proxy.DefaultConfig(),
+		Admin:         adminconfig.DefaultConfig(),
+		Log:           eventlog.DefaultConfig(),
+		Metrics:       metricsconfig.DefaultConfig(),
+		LLM:           llm.DefaultConfig(),
+		RateLimit:     ratelimit.DefaultConfig(),
+		Enforce:       enforce.DefaultConfig(),
+		Protocol:      protocol.DefaultConfig(),
+		Payload:       payload.DefaultConfig(),
+		Behavior:      behavior.DefaultConfig(),
+		Bot:           bot.DefaultConfig(),
+		AI:            aiguard.DefaultConfig(),
 	}
 }
 
@@ -441,12 +338,12 @@ func (c *Config) Validate() error {
 		add("data_dir", "must not be empty")
 	}
 	for i, p := range c.TrustedProxies {
-		if _, err := ParsePrefix(p); err != nil {
+		if _, err := identity.ParsePrefix(p); err != nil {
 			add(fmt.Sprintf("trusted_proxies[%d]", i), "%v", err)
 		}
 	}
 	for i, p := range c.Allow.CIDRs {
-		if _, err := ParsePrefix(p); err != nil {
+		if _, err := identity.ParsePrefix(p); err != nil {
 			add(fmt.Sprintf("allow.cidrs[%d]", i), "%v", err)
 		}
 	}
@@ -488,49 +385,6 @@ func (c *Config) Validate() error {
 	if p := c.Policy; p.LogThreshold < 0 || p.LogThreshold > p.BlockThreshold {
 		add("policy.log_threshold", "must be in [0, block_threshold], got %v", p.LogThreshold)
 	}
-	if c.Inspect.BodyLimit < 0 || c.Inspect.BodyLimit > 64<<20 {
-		add("inspect.body_limit", "must be between 0 and 64 MiB, got %d", c.Inspect.BodyLimit)
-	}
-	if c.Inspect.Oversize != "prefix" && c.Inspect.Oversize != "reject" {
-		add("inspect.oversize", "must be prefix or reject, got %q", bounded(c.Inspect.Oversize))
-	}
-	if c.Inspect.MaxBody < 0 {
-		add("inspect.max_body", "must not be negative")
-	}
-	durations := map[string]time.Duration{
-		"proxy.read_header_timeout": c.Proxy.ReadHeaderTimeout, "proxy.read_timeout": c.Proxy.ReadTimeout,
-		"proxy.write_timeout": c.Proxy.WriteTimeout, "proxy.idle_timeout": c.Proxy.IdleTimeout,
-		"proxy.dial_timeout": c.Proxy.DialTimeout, "proxy.response_header_timeout": c.Proxy.ResponseHeaderTimeout,
-		"proxy.shutdown_timeout": c.Proxy.ShutdownTimeout,
-		"identity.jwt.leeway":    c.Identity.JWT.Leeway,
-	}
-	for path, d := range durations {
-		if d < 0 {
-			add(path, "must not be negative")
-		}
-	}
-	if c.Proxy.ReadHeaderTimeout == 0 {
-		add("proxy.read_header_timeout", "must be set: without it slow clients can hold connections forever")
-	}
-	if c.Proxy.MaxHeaderBytes < 1024 {
-		add("proxy.max_header_bytes", "must be at least 1024, got %d", c.Proxy.MaxHeaderBytes)
-	}
-	for i, u := range c.Proxy.Upgrades {
-		field := fmt.Sprintf("proxy.upgrades[%d]", i)
-		switch {
-		case strings.EqualFold(strings.TrimSpace(u), UpgradeH2C):
-			add(field, "h2c is never allowed: HTTP/2 over Upgrade was removed in RFC 9113, and after the switch "+
-				"every HTTP/2 request on the connection would reach the upstream uninspected")
-		case !KnownUpgrade(u):
-			add(field, "unknown upgrade %q%s; known: %s", bounded(u),
-				suggest.Hint(strings.ToLower(strings.TrimSpace(u)), knownUpgrades), strings.Join(knownUpgrades, ", "))
-		}
-	}
-	for i, h := range c.Proxy.ClientIPHeaders {
-		if !httpguts.ValidHeaderFieldName(h) {
-			add(fmt.Sprintf("proxy.client_ip_headers[%d]", i), "not a header name: %q", bounded(h))
-		}
-	}
 	for name, v := range c.sections() {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, sectionErr(name, err))
@@ -540,16 +394,6 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.Store.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			add("store.redis", "must be a redis:// or rediss:// URL")
 		}
-	}
-	j := c.Identity.JWT
-	if j.HS256Key != "" && j.RS256Key != "" {
-		add("identity.jwt", "set hs256_key or rs256_key, not both")
-	}
-	if j.HS256Key != "" && len(j.HS256Key) < 32 {
-		add("identity.jwt.hs256_key", "must be at least 32 bytes")
-	}
-	if j.InsecureUnverifiedClaims && (j.HS256Key != "" || j.RS256Key != "") {
-		add("identity.jwt.insecure_unverified_claims", "must not be set together with a key")
 	}
 	return errors.Join(errs...)
 }
@@ -571,6 +415,12 @@ func (c *Config) LLMSection() llm.Config {
 	return l
 }
 
+// DetectorSections returns the sections of the stateless detectors, as
+// `warden serve` builds them: what inspect.Detectors takes.
+func (c *Config) DetectorSections() inspect.Sections {
+	return inspect.Sections{Protocol: c.Protocol, Bot: c.Bot, Payload: c.PayloadSection(), Prompt: c.AI.Prompt}
+}
+
 // validator is a section that checks itself; its errors start with the
 // field path inside the section.
 type validator interface{ Validate() error }
@@ -578,6 +428,9 @@ type validator interface{ Validate() error }
 // sections lists the sections that validate themselves, by YAML key.
 func (c *Config) sections() map[string]validator {
 	return map[string]validator{
+		"identity":  c.Identity,
+		"inspect":   c.Inspect,
+		"proxy":     c.Proxy,
 		"admin":     c.Admin,
 		"log":       c.Log,
 		"redact":    c.Redact,
@@ -614,23 +467,6 @@ func sectionErr(section string, err error) error {
 func validHostPort(s string) bool {
 	i := strings.LastIndexByte(s, ':')
 	return i >= 0 && i < len(s)-1
-}
-
-// ParsePrefix parses a CIDR or a single address (taken as /32 or /128).
-func ParsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("not a CIDR: %q", bounded(s))
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("not an IP address or CIDR: %q", bounded(s))
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // CheckPattern reports whether p is a valid net/http.ServeMux pattern.

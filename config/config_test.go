@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/internal/route"
+	"github.com/warden-dev/warden/proxy"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -170,7 +171,7 @@ func TestEnvOverrides(t *testing.T) {
 
 func TestProxyLists(t *testing.T) {
 	d := Default().Proxy
-	if len(d.Upgrades) != 1 || d.Upgrades[0] != UpgradeWebSocket || len(d.ClientIPHeaders) == 0 {
+	if len(d.Upgrades) != 1 || d.Upgrades[0] != proxy.UpgradeWebSocket || len(d.ClientIPHeaders) == 0 {
 		t.Fatalf("defaults: upgrades %q, client IP headers %q", d.Upgrades, d.ClientIPHeaders)
 	}
 	cfg, err := Parse([]byte("proxy: {upgrades: [], client_ip_headers: [X-My-Client]}\n"), nil)
@@ -183,16 +184,6 @@ func TestProxyLists(t *testing.T) {
 	}
 	if _, err := FromEnv(env(map[string]string{"WARDEN_PROXY_UPGRADES": "websocket,h2c"})); err == nil || !strings.Contains(err.Error(), "proxy.upgrades[1]: h2c is never allowed") {
 		t.Fatalf("h2c from the environment: %v", err)
-	}
-	for _, p := range []string{"websocket", "WebSocket", " websocket "} {
-		if !KnownUpgrade(p) {
-			t.Errorf("KnownUpgrade(%q) = false", p)
-		}
-	}
-	for _, p := range []string{"h2c", "HTTP/2.0", "", "websocket, h2c"} {
-		if KnownUpgrade(p) {
-			t.Errorf("KnownUpgrade(%q) = true", p)
-		}
 	}
 }
 

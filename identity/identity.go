@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/warden-dev/warden/config"
 )
 
 // Resolver resolves client identity. It is immutable after New and safe
@@ -36,7 +34,7 @@ type Resolver struct {
 
 // New returns a resolver for the identity settings, the trusted proxy
 // CIDRs, and an optional library-mode user callback.
-func New(cfg config.Identity, trustedProxies []string, userFunc func(*http.Request) string) (*Resolver, error) {
+func New(cfg Config, trustedProxies []string, userFunc func(*http.Request) string) (*Resolver, error) {
 	r := &Resolver{
 		userHeader: http.CanonicalHeaderKey(cfg.UserHeader),
 		anyHop:     cfg.UserHeaderFromAnyHop,
@@ -49,7 +47,7 @@ func New(cfg config.Identity, trustedProxies []string, userFunc func(*http.Reque
 		unverified: cfg.JWT.InsecureUnverifiedClaims,
 	}
 	for i, s := range trustedProxies {
-		p, err := config.ParsePrefix(s)
+		p, err := ParsePrefix(s)
 		if err != nil {
 			return nil, fmt.Errorf("trusted_proxies[%d]: %w", i, err)
 		}

@@ -14,12 +14,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/warden-dev/warden/config"
 )
 
 func TestClientIP(t *testing.T) {
-	r, err := New(config.Identity{}, []string{"10.0.0.0/8", "2001:db8::/32", "192.168.1.1", "fe80::/10"}, nil)
+	r, err := New(Config{}, []string{"10.0.0.0/8", "2001:db8::/32", "192.168.1.1", "fe80::/10"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +75,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestUserHeaderOnlyFromTrustedHop(t *testing.T) {
-	r, err := New(config.Identity{UserHeader: "X-User-Id", PlanHeader: "X-Plan"}, []string{"10.0.0.0/8"}, nil)
+	r, err := New(Config{UserHeader: "X-User-Id", PlanHeader: "X-Plan"}, []string{"10.0.0.0/8"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +91,7 @@ func TestUserHeaderOnlyFromTrustedHop(t *testing.T) {
 }
 
 func TestUserFuncWins(t *testing.T) {
-	r, _ := New(config.Identity{UserHeader: "X-User-Id"}, nil, func(*http.Request) string { return "from-callback" })
+	r, _ := New(Config{UserHeader: "X-User-Id"}, nil, func(*http.Request) string { return "from-callback" })
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("X-User-Id", "alice")
 	if u, _ := r.User(req, true); u != "from-callback" {
@@ -123,14 +121,14 @@ func TestJWT(t *testing.T) {
 	pemPath := filepath.Join(t.TempDir(), "pub.pem")
 	os.WriteFile(pemPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o600)
 
-	hs := config.JWT{Header: "Authorization", Claim: "sub", PlanClaim: "plan", HS256Key: secret}
-	rs := config.JWT{Header: "Authorization", Claim: "sub", RS256Key: pemPath}
-	unverified := config.JWT{Header: "Authorization", Claim: "sub", InsecureUnverifiedClaims: true}
-	cookie := config.JWT{Cookie: "session", Claim: "sub", HS256Key: secret}
+	hs := JWT{Header: "Authorization", Claim: "sub", PlanClaim: "plan", HS256Key: secret}
+	rs := JWT{Header: "Authorization", Claim: "sub", RS256Key: pemPath}
+	unverified := JWT{Header: "Authorization", Claim: "sub", InsecureUnverifiedClaims: true}
+	cookie := JWT{Cookie: "session", Claim: "sub", HS256Key: secret}
 
 	tests := []struct {
 		name     string
-		cfg      config.JWT
+		cfg      JWT
 		token    string
 		cookie   bool
 		wantUser string
@@ -150,7 +148,7 @@ func TestJWT(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := New(config.Identity{JWT: tc.cfg}, nil, nil)
+			r, err := New(Config{JWT: tc.cfg}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +170,7 @@ func FuzzClientIP(f *testing.F) {
 	for _, s := range []string{"1.2.3.4", "1.2.3.4, 10.0.0.1", "for=1.2.3.4", `for="[::1]:80"`, ",,,", "for=;for="} {
 		f.Add(s, s)
 	}
-	r, _ := New(config.Identity{}, []string{"10.0.0.0/8"}, nil)
+	r, _ := New(Config{}, []string{"10.0.0.0/8"}, nil)
 	f.Fuzz(func(t *testing.T, xff, fwd string) {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.RemoteAddr = "10.0.0.1:1"
@@ -186,7 +184,7 @@ func FuzzClientIP(f *testing.F) {
 }
 
 func BenchmarkClientIP(b *testing.B) {
-	r, _ := New(config.Identity{}, []string{"10.0.0.0/8"}, nil)
+	r, _ := New(Config{}, []string{"10.0.0.0/8"}, nil)
 	req := httptest.NewRequest("GET", "/", nil)
 	req.RemoteAddr = "10.0.0.1:1234"
 	req.Header.Set("X-Forwarded-For", "198.51.100.7, 10.0.0.2")

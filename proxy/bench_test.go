@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/warden-dev/warden/config"
 )
 
 // stubTransport answers every request at once with a small body: the
@@ -46,7 +44,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 		{"trusted-hop", "10.0.0.1:4321", map[string]string{"X-Forwarded-For": "198.51.100.7"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			rp := New(up, config.Default().Proxy, trusted.Contains, nil)
+			rp := New(up, DefaultConfig(), trusted.Contains, nil)
 			rp.Transport = stubTransport{}
 			r := httptest.NewRequest("GET", "/api/products/42?fields=name", nil)
 			r.RemoteAddr = bc.peer

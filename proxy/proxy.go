@@ -23,7 +23,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/identity"
 )
 
@@ -39,7 +38,7 @@ import (
 // Protocol upgrades pass only for the protocols in cfg.Upgrades, never
 // h2c: any other request is sent as plain HTTP/1.1, its Upgrade header
 // removed, and an upstream that answers it 101 anyway gets a 502.
-func New(upstream *url.URL, cfg config.Proxy, trusted func(netip.Addr) bool, log *slog.Logger) *httputil.ReverseProxy {
+func New(upstream *url.URL, cfg Config, trusted func(netip.Addr) bool, log *slog.Logger) *httputil.ReverseProxy {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -135,7 +134,7 @@ func newUpgrades(list []string) upgrades {
 	for _, p := range list {
 		// Validate refuses the rest; a library caller that did not
 		// validate gets the same rule.
-		if config.KnownUpgrade(p) {
+		if KnownUpgrade(p) {
 			u = append(u, strings.ToLower(strings.TrimSpace(p)))
 		}
 	}
@@ -317,7 +316,7 @@ func bounded(s string) string {
 }
 
 // Server returns an http.Server for handler with the configured timeouts.
-func Server(addr string, handler http.Handler, cfg config.Proxy, log *slog.Logger) *http.Server {
+func Server(addr string, handler http.Handler, cfg Config, log *slog.Logger) *http.Server {
 	if log == nil {
 		log = slog.Default()
 	}

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/warden-dev/warden/config"
 )
 
 func newProxy(t *testing.T, upstream string, trusted ...string) *httptest.Server {
@@ -23,7 +21,7 @@ func newProxy(t *testing.T, upstream string, trusted ...string) *httptest.Server
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Proxy
+	cfg := DefaultConfig()
 	cfg.ResponseHeaderTimeout = 2 * time.Second
 	isTrusted := func(a netip.Addr) bool {
 		for _, s := range trusted {
@@ -267,7 +265,7 @@ func TestUpgradeNotAllowed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			up, seen := echoUpstream(t, "websocket", false)
 			u, _ := url.Parse(up.URL)
-			cfg := config.Default().Proxy
+			cfg := DefaultConfig()
 			cfg.Upgrades = tc.upgrades
 			p := httptest.NewServer(New(u, cfg, nil, nil))
 			defer p.Close()
@@ -376,7 +374,7 @@ func TestClientIPHeaders(t *testing.T) {
 	})
 	t.Run("list configured", func(t *testing.T) {
 		u, _ := url.Parse(up.URL)
-		cfg := config.Default().Proxy
+		cfg := DefaultConfig()
 		cfg.ClientIPHeaders = []string{"x-my-client"} // any case
 		p := httptest.NewServer(New(u, cfg, nil, nil))
 		defer p.Close()

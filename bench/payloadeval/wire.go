@@ -308,5 +308,5 @@ func detectors(cfg config.Config, withProtocol bool) ([]abuse.Detector, error) {
 	if !withProtocol {
 		cfg.Protocol.Enabled = false
 	}
-	return inspect.Detectors(cfg)
+	return inspect.Detectors(cfg.DetectorSections())
 }

@@ -56,7 +56,7 @@ func statelessDetectors(cfg config.Config) ([]abuse.Detector, error) {
 			}
 		}
 	}
-	return inspect.Detectors(cfg)
+	return inspect.Detectors(cfg.DetectorSections())
 }
 
 func runInspect(ctx context.Context, args []string, e env) int {
