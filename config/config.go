@@ -47,8 +47,8 @@ const (
 	Off Mode = "off"
 )
 
-// Config is Warden's whole configuration. The YAML keys in DESIGN.md's
-// contract are fixed; the rest are Warden's own. Fields tagged yaml:"-" are
+// Config is Warden's whole configuration. The YAML keys documented in the
+// README's "Configuration reference" are a stable contract. Fields tagged yaml:"-" are
 // for library users only.
 type Config struct {
 	Upstream       string               `yaml:"upstream"`

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// envAliases are the variable names DESIGN.md fixes that differ from the
-// derived WARDEN_<PATH> form.
+// envAliases are the documented variable names (README, "Configuration
+// reference") that differ from the derived WARDEN_<PATH> form.
 var envAliases = map[string]string{
 	"WARDEN_REDIS_URL":    "store.redis",
 	"WARDEN_POSTGRES_DSN": "store.postgres",
@@ -29,8 +29,8 @@ type envApplier interface {
 }
 
 // ApplyEnv overlays the environment: every scalar field (and list of
-// strings, comma-separated) has a WARDEN_<PATH> variable, the aliases of
-// DESIGN.md apply, and sections with an ApplyEnv method read their own
+// strings, comma-separated) has a WARDEN_<PATH> variable, the aliases
+// the README documents apply, and sections with an ApplyEnv method read their own
 // variables. Errors name the variable.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
