@@ -114,8 +114,8 @@ type BudgetDetector struct {
 	chats   *chatCache // shared parses within a Set, nil alone
 
 	mu      sync.Mutex
-	clients map[string]*spend
-	pending map[string]*charge
+	clients *bounded[*spend]
+	pending *bounded[*charge] // by request ID
 
 	throttled, corrected, refunded atomic.Uint64
 }
@@ -136,7 +136,6 @@ type spend struct {
 	hour, day             int64 // window index: unix hour / unix day
 	hourTokens, dayTokens int64
 	hourCost, dayCost     float64
-	seen                  time.Time
 }
 
 type charge struct {
@@ -145,7 +144,6 @@ type charge struct {
 	tokens    int64
 	cost      float64
 	price     Price
-	at        time.Time
 	w         *usageWriter
 }
 
@@ -164,7 +162,7 @@ func NewBudgetDetector(cfg BudgetConfig) (*BudgetDetector, error) {
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = def.MaxPending
 	}
-	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: map[string]*spend{}, pending: map[string]*charge{}}
+	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: newBounded[*spend](cfg.MaxClients), pending: newBounded[*charge](cfg.MaxPending)}
 	for _, c := range cfg.Classes {
 		d.classes[c] = true
 	}
@@ -291,25 +289,18 @@ func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdi
 	s.hourCost += cost
 	s.dayCost += cost
 	if r.ID != "" {
-		if len(d.pending) >= d.cfg.MaxPending {
-			d.dropOldestPendingLocked()
-		}
-		d.pending[r.ID] = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p, at: now}
+		c, _ := d.pending.put(r.ID) // when full, the oldest charge is dropped: its estimate stands
+		*c = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p}
 	}
 	return abuse.Verdict{}
 }
 
 func (d *BudgetDetector) clientLocked(key string, now time.Time) *spend {
-	s := d.clients[key]
-	if s == nil {
-		if len(d.clients) >= d.cfg.MaxClients {
-			evictSample(d.clients, func(c *spend) time.Time { return c.seen })
-		}
-		s = &spend{}
-		d.clients[key] = s
+	p, added := d.clients.put(key)
+	if added {
+		*p = &spend{}
 	}
-	s.seen = now
-	return s
+	return *p
 }
 
 func (s *spend) rollLocked(hour, day int64) {
@@ -321,18 +312,15 @@ func (s *spend) rollLocked(hour, day int64) {
 	}
 }
 
-func (d *BudgetDetector) dropOldestPendingLocked() {
-	evictSample(d.pending, func(c *charge) time.Time { return c.at })
-}
-
 // Spent returns a client's tokens this hour and today at time now.
 func (d *BudgetDetector) Spent(key string, now time.Time) (hour, day int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clients[key]
-	if s == nil {
+	p, ok := d.clients.peek(key)
+	if !ok {
 		return 0, 0
 	}
+	s := *p
 	if s.hour == now.Unix()/3600 {
 		hour = s.hourTokens
 	}
@@ -352,11 +340,12 @@ func (d *BudgetDetector) WrapResponse(w http.ResponseWriter, r *abuse.Request) h
 		return w
 	}
 	d.mu.Lock()
-	c := d.pending[r.ID]
+	p, ok := d.pending.peek(r.ID)
 	d.mu.Unlock()
-	if c == nil {
+	if !ok {
 		return w
 	}
+	c := *p
 	uw := &usageWriter{ResponseWriter: w}
 	d.mu.Lock()
 	c.w = uw
@@ -372,10 +361,9 @@ func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
 		return
 	}
 	d.mu.Lock()
-	c := d.pending[r.ID]
-	delete(d.pending, r.ID)
+	c, ok := d.pending.take(r.ID)
 	d.mu.Unlock()
-	if c == nil {
+	if !ok {
 		return
 	}
 	var tokens int64
@@ -396,10 +384,11 @@ func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clients[c.key]
-	if s == nil {
+	p, ok := d.clients.peek(c.key)
+	if !ok {
 		return
 	}
+	s := *p
 	if s.hour == c.hour {
 		s.hourTokens = max(s.hourTokens+tokens-c.tokens, 0)
 		s.hourCost = max(s.hourCost+cost-c.cost, 0)
