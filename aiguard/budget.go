@@ -114,7 +114,7 @@ type BudgetDetector struct {
 	chats   *chatCache // shared parses within a Set, nil alone
 
 	mu      sync.Mutex
-	clients *bounded[*spend]
+	clients *bounded[spend]   // by value: a new client does not allocate
 	pending *bounded[*charge] // by request ID
 
 	throttled, corrected, refunded atomic.Uint64
@@ -162,7 +162,7 @@ func NewBudgetDetector(cfg BudgetConfig) (*BudgetDetector, error) {
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = def.MaxPending
 	}
-	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: newBounded[*spend](cfg.MaxClients), pending: newBounded[*charge](cfg.MaxPending)}
+	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: newBounded[spend](cfg.MaxClients), pending: newBounded[*charge](cfg.MaxPending)}
 	for _, c := range cfg.Classes {
 		d.classes[c] = true
 	}
@@ -253,7 +253,7 @@ func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdi
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clientLocked(key, now)
+	s := d.clientLocked(key)
 	s.rollLocked(hour, day)
 	var which string
 	var retry time.Duration
@@ -295,12 +295,11 @@ func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdi
 	return abuse.Verdict{}
 }
 
-func (d *BudgetDetector) clientLocked(key string, now time.Time) *spend {
-	p, added := d.clients.put(key)
-	if added {
-		*p = &spend{}
-	}
-	return *p
+// clientLocked returns the client's spending, zero when new; the pointer
+// is valid until the next change of d.clients.
+func (d *BudgetDetector) clientLocked(key string) *spend {
+	s, _ := d.clients.put(key)
+	return s
 }
 
 func (s *spend) rollLocked(hour, day int64) {
@@ -316,11 +315,10 @@ func (s *spend) rollLocked(hour, day int64) {
 func (d *BudgetDetector) Spent(key string, now time.Time) (hour, day int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p, ok := d.clients.peek(key)
+	s, ok := d.clients.peek(key)
 	if !ok {
 		return 0, 0
 	}
-	s := *p
 	if s.hour == now.Unix()/3600 {
 		hour = s.hourTokens
 	}
@@ -384,11 +382,10 @@ func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p, ok := d.clients.peek(c.key)
+	s, ok := d.clients.peek(c.key)
 	if !ok {
 		return
 	}
-	s := *p
 	if s.hour == c.hour {
 		s.hourTokens = max(s.hourTokens+tokens-c.tokens, 0)
 		s.hourCost = max(s.hourCost+cost-c.cost, 0)
