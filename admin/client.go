@@ -72,7 +72,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("admin client: %s %s: %w", method, path, err)
+		// The base URL is named: "connection refused" alone does not say
+		// which address a mistyped --admin pointed at.
+		return fmt.Errorf("admin API at %s: %w", strings.TrimRight(c.BaseURL, "/"), err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswerBytes))
@@ -106,17 +108,41 @@ func (c *Client) Bans(ctx context.Context) ([]Ban, error) {
 	return out.Bans, nil
 }
 
-// AddBan bans target (text form, "ip:203.0.113.7" or "user:42") for d.
-func (c *Client) AddBan(ctx context.Context, target string, d time.Duration, reason string) (Ban, error) {
+// BanRequest is a ban to place with AddBan.
+type BanRequest struct {
+	Target    string        // "ip:203.0.113.7", "ip:2001:db8::/64" or "user:42"
+	Duration  time.Duration // > 0
+	Reason    string
+	Violation string // optional violation type
+}
+
+// AddBan places a ban. The answer names what was banned: a plain IPv6
+// address stands for its network.
+func (c *Client) AddBan(ctx context.Context, b BanRequest) (Ban, error) {
 	var out Ban
-	err := c.do(ctx, http.MethodPost, "/api/v1/bans", addBanRequest{Target: target, Duration: d.String(), Reason: reason}, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/bans",
+		addBanRequest{Target: b.Target, Duration: b.Duration.String(), Reason: b.Reason, Violation: b.Violation}, &out)
 	return out, err
 }
 
-// LiftBan lifts the ban on target. It returns an *APIError with Status 404
-// when there was none.
-func (c *Client) LiftBan(ctx context.Context, target string) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/bans/"+url.PathEscape(target), nil, nil)
+// Lifted is the answer of LiftBan.
+type Lifted struct {
+	Target       string `json:"target"` // the ban lifted: an IPv6 address's network
+	Removed      bool   `json:"removed"`
+	ScoreCleared bool   `json:"score_cleared"`
+}
+
+// LiftBan lifts the ban on target and, unless keepScore, clears the
+// target's violation scores and behaviour state. It returns an *APIError
+// with Status 404 when there was no ban.
+func (c *Client) LiftBan(ctx context.Context, target string, keepScore bool) (Lifted, error) {
+	path := "/api/v1/bans/" + url.PathEscape(target)
+	if keepScore {
+		path += "?keep_score=true"
+	}
+	var out Lifted
+	err := c.do(ctx, http.MethodDelete, path, nil, &out)
+	return out, err
 }
 
 // Events returns the newest decision-log events at or after since, newest

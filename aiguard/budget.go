@@ -114,8 +114,8 @@ type BudgetDetector struct {
 	chats   *chatCache // shared parses within a Set, nil alone
 
 	mu      sync.Mutex
-	clients map[string]*spend
-	pending map[string]*charge
+	clients *bounded[spend]   // by value: a new client does not allocate
+	pending *bounded[*charge] // by request ID
 
 	throttled, corrected, refunded atomic.Uint64
 }
@@ -136,7 +136,6 @@ type spend struct {
 	hour, day             int64 // window index: unix hour / unix day
 	hourTokens, dayTokens int64
 	hourCost, dayCost     float64
-	seen                  time.Time
 }
 
 type charge struct {
@@ -145,7 +144,6 @@ type charge struct {
 	tokens    int64
 	cost      float64
 	price     Price
-	at        time.Time
 	w         *usageWriter
 }
 
@@ -164,7 +162,7 @@ func NewBudgetDetector(cfg BudgetConfig) (*BudgetDetector, error) {
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = def.MaxPending
 	}
-	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: map[string]*spend{}, pending: map[string]*charge{}}
+	d := &BudgetDetector{cfg: cfg, classes: map[string]bool{}, clients: newBounded[spend](cfg.MaxClients), pending: newBounded[*charge](cfg.MaxPending)}
 	for _, c := range cfg.Classes {
 		d.classes[c] = true
 	}
@@ -255,7 +253,7 @@ func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdi
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clientLocked(key, now)
+	s := d.clientLocked(key)
 	s.rollLocked(hour, day)
 	var which string
 	var retry time.Duration
@@ -291,24 +289,16 @@ func (d *BudgetDetector) Detect(_ context.Context, r *abuse.Request) abuse.Verdi
 	s.hourCost += cost
 	s.dayCost += cost
 	if r.ID != "" {
-		if len(d.pending) >= d.cfg.MaxPending {
-			d.dropOldestPendingLocked()
-		}
-		d.pending[r.ID] = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p, at: now}
+		c, _ := d.pending.put(r.ID) // when full, the oldest charge is dropped: its estimate stands
+		*c = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p}
 	}
 	return abuse.Verdict{}
 }
 
-func (d *BudgetDetector) clientLocked(key string, now time.Time) *spend {
-	s := d.clients[key]
-	if s == nil {
-		if len(d.clients) >= d.cfg.MaxClients {
-			evictSample(d.clients, func(c *spend) time.Time { return c.seen })
-		}
-		s = &spend{}
-		d.clients[key] = s
-	}
-	s.seen = now
+// clientLocked returns the client's spending, zero when new; the pointer
+// is valid until the next change of d.clients.
+func (d *BudgetDetector) clientLocked(key string) *spend {
+	s, _ := d.clients.put(key)
 	return s
 }
 
@@ -321,16 +311,12 @@ func (s *spend) rollLocked(hour, day int64) {
 	}
 }
 
-func (d *BudgetDetector) dropOldestPendingLocked() {
-	evictSample(d.pending, func(c *charge) time.Time { return c.at })
-}
-
 // Spent returns a client's tokens this hour and today at time now.
 func (d *BudgetDetector) Spent(key string, now time.Time) (hour, day int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clients[key]
-	if s == nil {
+	s, ok := d.clients.peek(key)
+	if !ok {
 		return 0, 0
 	}
 	if s.hour == now.Unix()/3600 {
@@ -352,11 +338,12 @@ func (d *BudgetDetector) WrapResponse(w http.ResponseWriter, r *abuse.Request) h
 		return w
 	}
 	d.mu.Lock()
-	c := d.pending[r.ID]
+	p, ok := d.pending.peek(r.ID)
 	d.mu.Unlock()
-	if c == nil {
+	if !ok {
 		return w
 	}
+	c := *p
 	uw := &usageWriter{ResponseWriter: w}
 	d.mu.Lock()
 	c.w = uw
@@ -372,10 +359,9 @@ func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
 		return
 	}
 	d.mu.Lock()
-	c := d.pending[r.ID]
-	delete(d.pending, r.ID)
+	c, ok := d.pending.take(r.ID)
 	d.mu.Unlock()
-	if c == nil {
+	if !ok {
 		return
 	}
 	var tokens int64
@@ -396,8 +382,8 @@ func (d *BudgetDetector) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clients[c.key]
-	if s == nil {
+	s, ok := d.clients.peek(c.key)
+	if !ok {
 		return
 	}
 	if s.hour == c.hour {

@@ -219,8 +219,8 @@ func TestBudgetBounded(t *testing.T) {
 		r.Client.User = fmt.Sprint("u", i)
 		d.Detect(context.Background(), r)
 	}
-	if len(d.clients) > 100 || len(d.pending) > 50 {
-		t.Fatalf("%d clients, %d pending", len(d.clients), len(d.pending))
+	if d.clients.len() > 100 || d.pending.len() > 50 {
+		t.Fatalf("%d clients, %d pending", d.clients.len(), d.pending.len())
 	}
 }
 

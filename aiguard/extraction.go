@@ -120,7 +120,7 @@ type ExtractionDetector struct {
 	routes []extractionRoute
 
 	mu      sync.Mutex
-	clients map[string]*probeState
+	clients *bounded[*probeState]
 
 	flagged atomic.Uint64
 }
@@ -143,7 +143,6 @@ type extractionRoute struct {
 type probeState struct {
 	mu sync.Mutex
 
-	seen time.Time
 	// G: ring of the client's recent projected query vectors
 	vecs []float32
 	nvec int
@@ -202,7 +201,7 @@ func NewExtractionDetector(cfg ExtractionConfig) (*ExtractionDetector, error) {
 	if cfg.MaxClients == 0 {
 		cfg.MaxClients = def.MaxClients
 	}
-	d := &ExtractionDetector{cfg: cfg, clients: map[string]*probeState{}}
+	d := &ExtractionDetector{cfg: cfg, clients: newBounded[*probeState](cfg.MaxClients)}
 	for _, r := range cfg.Routes {
 		p, _ := newRoute(r.Route, variants(cfg.matching))
 		d.routes = append(d.routes, extractionRoute{pat: p, path: r.Path})
@@ -441,14 +440,9 @@ func popcount(x uint32) int {
 func (d *ExtractionDetector) state(key string, now time.Time) *probeState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.clients[key]
-	if s == nil {
-		if len(d.clients) >= d.cfg.MaxClients {
-			evictSample(d.clients, func(c *probeState) time.Time { return c.seen })
-		}
-		s = &probeState{}
-		d.clients[key] = s
+	p, added := d.clients.put(key)
+	if added {
+		*p = &probeState{}
 	}
-	s.seen = now
-	return s
+	return *p
 }

@@ -211,8 +211,8 @@ func TestExtractionBounded(t *testing.T) {
 	for i := range 2000 {
 		d.Record(fmt.Sprint("ip:", i), t0.Add(time.Duration(i)), uint64(i), []float32{1, 2, 3, float32(i)})
 	}
-	if len(d.clients) > 50 {
-		t.Fatalf("%d clients kept", len(d.clients))
+	if d.clients.len() > 50 {
+		t.Fatalf("%d clients kept", d.clients.len())
 	}
 	// A million-element input is projected without growing state.
 	big := "[" + strings.Repeat("0.5,", 1_000_000) + "1]"

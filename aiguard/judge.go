@@ -116,7 +116,7 @@ type JudgeDetector struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	pending map[string]pendingJudgement
+	pending *bounded[pendingJudgement] // by client key
 
 	scheduled, waited, dropped, failed, acted atomic.Uint64
 
@@ -161,7 +161,7 @@ func NewJudgeDetector(cfg JudgeConfig, judge Judge, inner abuse.Detector, kind s
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &JudgeDetector{cfg: cfg, inner: inner, judge: judge, kind: kind, chat: DefaultChatLimits(),
-		ctx: ctx, cancel: cancel, slots: make(chan struct{}, cfg.MaxPending), pending: map[string]pendingJudgement{}}
+		ctx: ctx, cancel: cancel, slots: make(chan struct{}, cfg.MaxPending), pending: newBounded[pendingJudgement](cfg.MaxClients)}
 	for _, r := range cfg.WaitRoutes {
 		p, _ := newRoute(r, variants(cfg.matching))
 		d.wait = append(d.wait, p)
@@ -271,21 +271,18 @@ func (d *JudgeDetector) escalate(v abuse.Verdict, j llm.Judgement, why string) a
 func (d *JudgeDetector) take(key string, now time.Time) (pendingJudgement, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p, ok := d.pending[key]
+	p, ok := d.pending.take(key)
 	if !ok {
 		return p, false
 	}
-	delete(d.pending, key)
 	return p, !now.After(p.expires)
 }
 
 func (d *JudgeDetector) remember(key string, j llm.Judgement, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.pending[key]; !ok && len(d.pending) >= d.cfg.MaxClients {
-		evictSample(d.pending, func(p pendingJudgement) time.Time { return p.expires })
-	}
-	d.pending[key] = pendingJudgement{j: j, expires: at.Add(d.cfg.Remember)}
+	p, _ := d.pending.put(key) // when full, the least recently remembered goes
+	*p = pendingJudgement{j: j, expires: at.Add(d.cfg.Remember)}
 }
 
 // content is what the judge sees: chat text, else a request summary.

@@ -14,6 +14,14 @@ package behavior
 // writing two neighbours' pointers: cache misses on cold state for every
 // request. Here a use sets one bit in a small, dense bitmap.
 //
+// It is kept beside internal/lru, not replaced by it, for the detector's
+// large records (BenchmarkTableFill, a million clients): internal/lru
+// grows one slice by append, copying every record at each growth (5.5 GB
+// allocated to reach 1.1 GB, and the old and new arrays live at once),
+// where chunks allocate only what they hold (1.3 GB). Records also keep
+// their address and their exact key: reset matches keys (an IPv6 network
+// on a ban lift), which a table of 64-bit hashes cannot.
+//
 // Slots are allocated in chunks as the table grows; once full, an
 // insertion reuses the evicted slot, so the steady state does not
 // allocate. Node addresses are stable. It is not safe for concurrent use;

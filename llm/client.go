@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/warden-dev/warden/internal/lru"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -191,56 +193,55 @@ func contentKey(parts ...string) [32]byte {
 	return k
 }
 
-// cache is a bounded map with expiry; when full it drops the entry that
-// expires first among a few sampled (cheap, approximately LRU-by-age).
+// cache is a bounded map with expiry that drops the least recently used
+// entry when full: an internal/lru table keyed by a seeded hash of the
+// content hash. An entry keeps its full key, so two contents whose hashes
+// meet in 64 bits never share a verdict.
 type cache struct {
 	mu   sync.Mutex
-	max  int
 	ttl  time.Duration
-	data map[[32]byte]cacheEntry
+	seed maphash.Seed
+	t    *lru.Table[cacheEntry] // nil: caching off
 }
 
 type cacheEntry struct {
+	key     [32]byte
 	val     any
 	expires time.Time
 }
 
 func newCache(max int, ttl time.Duration) *cache {
-	return &cache{max: max, ttl: ttl, data: make(map[[32]byte]cacheEntry)}
+	c := &cache{ttl: ttl, seed: maphash.MakeSeed()}
+	if max > 0 {
+		c.t = lru.New[cacheEntry](max)
+	}
+	return c
 }
 
 func (c *cache) get(k [32]byte, now time.Time) (any, bool) {
-	if c.max == 0 {
+	if c.t == nil {
 		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.data[k]
-	if !ok || now.After(e.expires) {
+	h := maphash.Bytes(c.seed, k[:])
+	e, ok := c.t.Get(h)
+	if !ok || e.key != k {
+		return nil, false
+	}
+	if now.After(e.expires) {
+		c.t.Delete(h)
 		return nil, false
 	}
 	return e.val, true
 }
 
 func (c *cache) put(k [32]byte, v any, now time.Time) {
-	if c.max == 0 {
+	if c.t == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.data) >= c.max {
-		var victim [32]byte
-		var oldest time.Time
-		n := 0
-		for key, e := range c.data { // map order is random: a sample
-			if n == 0 || e.expires.Before(oldest) {
-				victim, oldest = key, e.expires
-			}
-			if n++; n == 8 {
-				break
-			}
-		}
-		delete(c.data, victim)
-	}
-	c.data[k] = cacheEntry{val: v, expires: now.Add(c.ttl)}
+	e, _ := c.t.Put(maphash.Bytes(c.seed, k[:]))
+	*e = cacheEntry{key: k, val: v, expires: now.Add(c.ttl)}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,62 +114,55 @@ file <data dir>/admin.token.
 		return fail("%v", err)
 	}
 
-	c := apiClient{base: strings.TrimRight(base.String(), "/"), token: tok, http: &http.Client{Timeout: 15 * time.Second}}
-	var status int
-	var body []byte
+	c := &admin.Client{BaseURL: base.String(), Token: tok, HTTP: &http.Client{Timeout: 15 * time.Second}}
+	// answer is what --json prints: the API's answer, as the client read it.
+	var answer any
 	switch sub {
 	case "list":
-		status, body, err = c.do(ctx, http.MethodGet, "/api/v1/bans", nil)
+		var l []admin.Ban
+		if l, err = c.Bans(ctx); err == nil {
+			answer = map[string]any{"bans": l, "count": len(l)}
+			if !*asJSON {
+				printBans(stdout, l)
+			}
+		}
 	case "add":
-		req := map[string]string{"target": target.String(), "duration": duration.String(), "reason": *reason}
-		if *violation != "" {
-			req["violation"] = *violation
+		var b admin.Ban
+		req := admin.BanRequest{Target: target.String(), Duration: *duration, Reason: *reason, Violation: *violation}
+		if b, err = c.AddBan(ctx, req); err == nil {
+			answer = b
+			if !*asJSON {
+				fmt.Fprintf(stdout, "banned %s until %s (%s): %s\n", b.Target, b.Until.UTC().Format(time.RFC3339),
+					time.Duration(b.SecondsLeft)*time.Second, b.Reason)
+			}
 		}
-		status, body, err = c.do(ctx, http.MethodPost, "/api/v1/bans", req)
 	case "remove":
-		path := "/api/v1/bans/" + url.PathEscape(target.String())
-		if *keepScore {
-			path += "?keep_score=true"
+		var l admin.Lifted
+		if l, err = c.LiftBan(ctx, target.String(), *keepScore); err == nil {
+			answer = l
+			if !*asJSON {
+				// The server names the ban it lifted: an IPv6 address's network.
+				if l.Target == "" {
+					l.Target = target.String()
+				}
+				what := "its scores kept"
+				if l.ScoreCleared {
+					what = "its scores and behaviour state cleared"
+				}
+				fmt.Fprintf(stdout, "lifted the ban on %s, %s\n", l.Target, what)
+			}
 		}
-		status, body, err = c.do(ctx, http.MethodDelete, path, nil)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "warden bans %s: %v\n", sub, err)
-		return 1
-	}
-	if status/100 != 2 {
-		fmt.Fprintf(stderr, "warden bans %s: %s\n", sub, apiErrorText(status, body))
+		fmt.Fprintf(stderr, "warden bans %s: %s\n", sub, apiErrorText(err))
 		return 1
 	}
 	if *asJSON {
-		stdout.Write(body)
-		return 0
-	}
-	switch sub {
-	case "list":
-		return printBans(stdout, stderr, body)
-	case "add":
-		var b banView
-		if err := json.Unmarshal(body, &b); err != nil {
-			fmt.Fprintf(stderr, "warden bans add: reading the answer: %v\n", err)
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(answer); err != nil {
+			fmt.Fprintf(stderr, "warden bans %s: %v\n", sub, err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "banned %s until %s (%s): %s\n", b.Target, b.Until.UTC().Format(time.RFC3339),
-			time.Duration(b.SecondsLeft)*time.Second, b.Reason)
-	case "remove":
-		// The server names the ban it lifted: an IPv6 address's network.
-		var lifted struct {
-			Target       string `json:"target"`
-			ScoreCleared bool   `json:"score_cleared"`
-		}
-		if json.Unmarshal(body, &lifted) != nil || lifted.Target == "" {
-			lifted.Target = target.String()
-		}
-		what := "its scores kept"
-		if lifted.ScoreCleared {
-			what = "its scores and behaviour state cleared"
-		}
-		fmt.Fprintf(stdout, "lifted the ban on %s, %s\n", lifted.Target, what)
 	}
 	return 0
 }
@@ -196,79 +188,28 @@ func adminToken(flagToken, dataDir string, lookup func(string) (string, bool)) (
 	return tok, nil
 }
 
-type apiClient struct {
-	base, token string
-	http        *http.Client
-}
-
-// maxAnswer bounds what the CLI reads of an answer.
-const maxAnswer = 16 << 20
-
-func (c apiClient) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("admin API at %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return 0, nil, fmt.Errorf("admin API at %s: reading the answer: %w", c.base, err)
-	}
-	return resp.StatusCode, b, nil
-}
-
-// apiErrorText renders an error answer {"error","field","message"}.
-func apiErrorText(status int, body []byte) string {
-	var e struct {
-		Error, Field, Message string
-	}
-	_ = json.Unmarshal(body, &e)
+// apiErrorText renders an admin API error for the command line.
+func apiErrorText(err error) string {
+	var e *admin.APIError
 	switch {
-	case status == http.StatusUnauthorized:
+	case !errors.As(err, &e):
+		return err.Error()
+	case e.Status == http.StatusUnauthorized:
 		return "unauthorized (HTTP 401): check --token, " + admin.EnvToken + " or --data"
 	case e.Message != "":
-		return fmt.Sprintf("%s (HTTP %d)", e.Message, status)
+		return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status)
 	}
-	return fmt.Sprintf("HTTP %d from the admin API", status)
+	return fmt.Sprintf("HTTP %d from the admin API", e.Status)
 }
 
-type banView struct {
-	ban.Ban
-	SecondsLeft int64 `json:"seconds_left"`
-}
-
-func printBans(stdout, stderr io.Writer, body []byte) int {
-	var l struct {
-		Bans []banView `json:"bans"`
-	}
-	if err := json.Unmarshal(body, &l); err != nil {
-		fmt.Fprintf(stderr, "warden bans list: reading the answer: %v\n", err)
-		return 1
-	}
-	if len(l.Bans) == 0 {
+func printBans(stdout io.Writer, bans []admin.Ban) {
+	if len(bans) == 0 {
 		fmt.Fprintln(stdout, "no active bans")
-		return 0
+		return
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tUNTIL\tLEFT\tVIOLATION\tREASON")
-	for _, b := range l.Bans {
+	for _, b := range bans {
 		v := b.Violation
 		if v == "" {
 			v = "-"
@@ -277,7 +218,6 @@ func printBans(stdout, stderr io.Writer, body []byte) int {
 			time.Duration(b.SecondsLeft)*time.Second, v, oneLine(b.Reason))
 	}
 	tw.Flush()
-	return 0
 }
 
 // oneLine keeps a reason on one bounded line of the table.

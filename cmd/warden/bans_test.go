@@ -24,7 +24,7 @@ func adminAPI(t *testing.T, token string, now time.Time) (*httptest.Server, *ban
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := admin.New(admin.Options{Token: token, Bans: bans, Now: func() time.Time { return now },
+	s, err := admin.New(admin.Options{Token: token, Bans: bans, Forget: noForget{}, Now: func() time.Time { return now },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +33,11 @@ func adminAPI(t *testing.T, token string, now time.Time) (*httptest.Server, *ban
 	t.Cleanup(srv.Close)
 	return srv, bans
 }
+
+// noForget accepts every Forget, so a lift answers score_cleared.
+type noForget struct{}
+
+func (noForget) Forget(context.Context, ban.Target) error { return nil }
 
 func TestBansCommand(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
@@ -68,11 +73,21 @@ func TestBansCommand(t *testing.T) {
 		{"add user, token file", []string{"add", "--admin", srv.URL, "--data", dir, "--duration", "30m", "user:42"}, noEnv, 0, "banned user:42", "", nil},
 		{"list", []string{"list", "--admin", srv.URL}, env, 0, "user:42", "", nil},
 		{"list json", []string{"list", "--admin", srv.URL, "--json"}, env, 0, `"count":2`, "", nil},
-		{"remove", []string{"remove", "user:42", "--admin", srv.URL}, env, 0, "lifted the ban on user:42", "", func(t *testing.T) {
+		{"remove", []string{"remove", "user:42", "--admin", srv.URL}, env, 0, "lifted the ban on user:42, its scores and behaviour state cleared", "", func(t *testing.T) {
 			if _, ok, _ := bans.Lookup(context.Background(), ban.UserTarget("42"), now); ok {
 				t.Fatal("ban still in the store")
 			}
 		}},
+		{"add with violation, json", []string{"add", "user:7", "--admin", srv.URL, "--duration", "1h", "--violation", "scraping", "--json"}, env, 0,
+			`"violation":"scraping"`, "", func(t *testing.T) {
+				if b, ok, _ := bans.Lookup(context.Background(), ban.UserTarget("7"), now); !ok || b.Violation != "scraping" {
+					t.Fatalf("stored ban %+v ok=%v", b, ok)
+				}
+			}},
+		{"list shows violation", []string{"list", "--admin", srv.URL}, env, 0, "scraping", "", nil},
+		{"remove keep score", []string{"remove", "user:7", "--keep-score", "--admin", srv.URL}, env, 0, "lifted the ban on user:7, its scores kept", "", nil},
+		{"add user:8", []string{"add", "user:8", "--admin", srv.URL, "--duration", "1h"}, env, 0, "banned user:8", "", nil},
+		{"remove json", []string{"remove", "user:8", "--admin", srv.URL, "--json"}, env, 0, `"score_cleared":true`, "", nil},
 		{"remove missing", []string{"remove", "user:42", "--admin", srv.URL}, env, 1, "", "no ban on user:42 (HTTP 404)", nil},
 		// A ban on an IPv6 address covers its /64, and is lifted by any
 		// address of it or the network.

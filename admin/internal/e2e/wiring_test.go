@@ -97,7 +97,7 @@ func TestBansAndTokenSurviveRestart(t *testing.T) {
 	srv := httptest.NewServer(s.admin)
 	defer srv.Close()
 	c := &admin.Client{BaseURL: srv.URL, Token: s.token}
-	if _, err := c.AddBan(ctx, "ip:203.0.113.7", 2*time.Hour, "credential stuffing"); err != nil {
+	if _, err := c.AddBan(ctx, admin.BanRequest{Target: "ip:203.0.113.7", Duration: 2 * time.Hour, Reason: "credential stuffing"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.quotas.Add(ctx, "user:42|POST /api/ask", 3); err != nil {
