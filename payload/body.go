@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
 )
 
 // json walks a JSON body (or several concatenated values, as in NDJSON):
@@ -448,10 +450,10 @@ func hex4(b []byte, i int) (rune, bool) {
 	}
 	var r rune
 	for _, c := range b[i : i+4] {
-		if !isHex(c) {
+		if !hexdigit.Is(c) {
 			return 0, false
 		}
-		r = r<<4 | rune(unhex(c))
+		r = r<<4 | rune(hexdigit.Value(c))
 	}
 	return r, true
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/hexdigit"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -18,8 +19,8 @@ func refUnescape(src string, plus bool) []byte {
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch {
-		case c == '%' && i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]):
-			dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
+		case c == '%' && i+2 < len(src) && hexdigit.Is(src[i+1]) && hexdigit.Is(src[i+2]):
+			dst = append(dst, hexdigit.Value(src[i+1])<<4|hexdigit.Value(src[i+2]))
 			i += 2
 		case c == '+' && plus:
 			dst = append(dst, ' ')

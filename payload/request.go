@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/hexdigit"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -428,8 +429,8 @@ func percentUnescape(dst []byte, src string, plus bool) []byte {
 		switch {
 		case c == '+':
 			dst = append(dst, ' ')
-		case i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]):
-			dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
+		case i+2 < len(src) && hexdigit.Is(src[i+1]) && hexdigit.Is(src[i+2]):
+			dst = append(dst, hexdigit.Value(src[i+1])<<4|hexdigit.Value(src[i+2]))
 			i += 2
 		default:
 			dst = append(dst, c)
@@ -438,23 +439,6 @@ func percentUnescape(dst []byte, src string, plus bool) []byte {
 	}
 	return append(dst, src[last:]...)
 }
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
-
-// mediaType returns the lowercased type/subtype of a Content-Type value
-// and its parameters part.
 
 // body dispatches on the content type; bodies of unknown type are
 // inspected as text when they look like text.

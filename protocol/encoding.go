@@ -1,6 +1,10 @@
 package protocol
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
+)
 
 // enc is a set of findings about how a value is encoded.
 type enc uint16
@@ -136,18 +140,18 @@ func scanEncoded(s string, plus bool) enc {
 		b := s[i]
 		switch {
 		case b == '%':
-			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-				b = unhex(s[i+1])<<4 | unhex(s[i+2])
+			if i+2 < len(s) && hexdigit.Is(s[i+1]) && hexdigit.Is(s[i+2]) {
+				b = hexdigit.Value(s[i+1])<<4 | hexdigit.Value(s[i+2])
 				i += 2
 				f |= encEscaped
 			} else if i+5 < len(s) && (s[i+1] == 'u' || s[i+1] == 'U') &&
-				isHex(s[i+2]) && isHex(s[i+3]) && isHex(s[i+4]) && isHex(s[i+5]) {
+				hexdigit.Is(s[i+2]) && hexdigit.Is(s[i+3]) && hexdigit.Is(s[i+4]) && hexdigit.Is(s[i+5]) {
 				f |= encPctU | encEscaped
 				if lowerASCII(s[i+2]) == 'f' && lowerASCII(s[i+3]) == 'f' {
 					f |= encFullwidth
 				}
 				if s[i+2] == '0' && s[i+3] == '0' {
-					f |= byteFlags(unhex(s[i+4])<<4 | unhex(s[i+5]))
+					f |= byteFlags(hexdigit.Value(s[i+4])<<4 | hexdigit.Value(s[i+5]))
 				}
 				i += 5
 				continue
@@ -191,8 +195,8 @@ func decode(dst []byte, s string, plus bool) []byte {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		switch {
-		case b == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b = unhex(s[i+1])<<4 | unhex(s[i+2])
+		case b == '%' && i+2 < len(s) && hexdigit.Is(s[i+1]) && hexdigit.Is(s[i+2]):
+			b = hexdigit.Value(s[i+1])<<4 | hexdigit.Value(s[i+2])
 			i += 2
 		case b == '+' && plus:
 			b = ' '

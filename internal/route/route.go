@@ -23,6 +23,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
 )
 
 type segKind uint8
@@ -437,7 +439,7 @@ func equalUnescaped(seg, lit string) bool {
 		return seg == lit
 	}
 	for i := 0; i < len(seg); i++ {
-		if seg[i] == '%' && (i+2 >= len(seg) || !ishex(seg[i+1]) || !ishex(seg[i+2])) {
+		if seg[i] == '%' && (i+2 >= len(seg) || !hexdigit.Is(seg[i+1]) || !hexdigit.Is(seg[i+2])) {
 			return seg == lit
 		}
 	}
@@ -445,7 +447,7 @@ func equalUnescaped(seg, lit string) bool {
 	for i := 0; i < len(seg); i++ {
 		c := seg[i]
 		if c == '%' {
-			c = unhex(seg[i+1])<<4 | unhex(seg[i+2])
+			c = hexdigit.Value(seg[i+1])<<4 | hexdigit.Value(seg[i+2])
 			i += 2
 		}
 		if j >= len(lit) || lit[j] != c {
@@ -454,20 +456,6 @@ func equalUnescaped(seg, lit string) bool {
 		j++
 	}
 	return j == len(lit)
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
 
 // isClean reports whether p needs no cleaning: it starts with '/', and has
