@@ -120,10 +120,11 @@ end
 return {prev, total}
 `)
 
-// banScript stores a ban and indexes it. KEYS: ban key, index zset.
-// ARGV: ban JSON, target, until (unix ms), ttl (ms), now (unix ms).
-// The index keeps its TTL at least as long as its longest ban.
-var banScript = goredis.NewScript(`
+// storeBan is the Lua that stores a ban and indexes it, shared by
+// banScript and claimScript. KEYS: ban key, index zset. ARGV: ban JSON,
+// target, until (unix ms), ttl (ms), now (unix ms). The index keeps its
+// TTL at least as long as its longest ban.
+const storeBan = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
@@ -131,8 +132,10 @@ local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if last[2] then
   redis.call('PEXPIREAT', KEYS[2], tonumber(last[2]) + 1000)
 end
-return 1
-`)
+`
+
+// banScript stores a ban and indexes it (storeBan).
+var banScript = goredis.NewScript(storeBan + "return 1\n")
 
 // claimScript is banScript unless a ban on the target is in force: it
 // returns the stored ban's JSON and writes nothing when the ban key
@@ -146,12 +149,4 @@ if cur then
     return cur
   end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
-local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if last[2] then
-  redis.call('PEXPIREAT', KEYS[2], tonumber(last[2]) + 1000)
-end
-return false
-`)
+` + storeBan + "return false\n")
