@@ -27,6 +27,7 @@ import (
 	"github.com/warden-dev/warden/internal/adminconfig"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
+	"github.com/warden-dev/warden/internal/reportconfig"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/payload"
@@ -71,6 +72,7 @@ type Config struct {
 	Metrics        metricsconfig.Config `yaml:"metrics"`
 	Store          Store                `yaml:"store"`
 	LLM            llm.Config           `yaml:"llm"`
+	Report         reportconfig.Config  `yaml:"report"`
 	RateLimit      ratelimit.Config     `yaml:"ratelimit"`
 	Enforce        enforce.Config       `yaml:"enforce"`
 	Protocol       protocol.Config      `yaml:"protocol"`
@@ -221,6 +223,7 @@ func Default() Config {
 		Log:           eventlog.DefaultConfig(),
 		Metrics:       metricsconfig.DefaultConfig(),
 		LLM:           llm.DefaultConfig(),
+		Report:        reportconfig.DefaultConfig(),
 		RateLimit:     ratelimit.DefaultConfig(),
 		Enforce:       enforce.DefaultConfig(),
 		Protocol:      protocol.DefaultConfig(),
@@ -436,6 +439,7 @@ func (c *Config) sections() map[string]validator {
 		"redact":    c.Redact,
 		"metrics":   c.Metrics,
 		"llm":       c.LLM,
+		"report":    c.Report,
 		"ratelimit": c.RateLimit,
 		"enforce":   c.Enforce,
 		"protocol":  c.Protocol,

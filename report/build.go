@@ -1,0 +1,405 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/warden-dev/warden/ban"
+	"github.com/warden-dev/warden/internal/redact"
+	"github.com/warden-dev/warden/payload"
+)
+
+// BanLister lists the bans in force; ban.Store implements it.
+type BanLister interface {
+	List(ctx context.Context, now time.Time) ([]ban.Ban, error)
+}
+
+// AlertSource reads the alerts sent in a window, from the alert history
+// (incident log).
+type AlertSource interface {
+	Alerts(ctx context.Context, from, to time.Time) (Alerts, error)
+}
+
+// Completer is a chat model; *llm.Client implements it.
+type Completer interface {
+	Enabled() bool
+	Model() string
+	Complete(ctx context.Context, system, user string, maxTokens int) (string, error)
+}
+
+// Options are what a Builder reads. Source is required; the rest may be
+// nil, and the report then says what it could not cover.
+type Options struct {
+	Source *Source
+	Config Config
+	// RequestLog says events hold every request (log.requests), so that
+	// Requests and Allowed count all traffic.
+	RequestLog bool
+	Bans       BanLister
+	Alerts     AlertSource
+	// Health returns the process's counters over a window ending now, or
+	// nil when it has none (warden report, a separate process).
+	Health func() *Health
+	// Model writes the summary when set, enabled and Config.Summary is on.
+	Model Completer
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Builder builds reports. It is safe for concurrent use.
+type Builder struct {
+	opts Options
+	loc  *time.Location
+}
+
+// New checks opts and returns a Builder.
+func New(opts Options) (*Builder, error) {
+	if opts.Source == nil {
+		return nil, errors.New("report: no event store")
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	loc, err := opts.Config.Location()
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Builder{opts: opts, loc: loc}, nil
+}
+
+// Location is the zone the Builder's days are in.
+func (b *Builder) Location() *time.Location { return b.loc }
+
+// ParseDate reads a YYYY-MM-DD date as a day in the Builder's zone.
+func (b *Builder) ParseDate(s string) (time.Time, error) {
+	return time.ParseInLocation(time.DateOnly, s, b.loc)
+}
+
+// Yesterday is the day before now's, in the Builder's zone.
+func (b *Builder) Yesterday() time.Time {
+	y, m, d := b.opts.Now().In(b.loc).Date()
+	return time.Date(y, m, d-1, 0, 0, 0, 0, b.loc)
+}
+
+// dayBounds returns the first instant of day's date in loc and of the
+// next day: 23 or 25 hours apart across a DST change.
+func dayBounds(day time.Time, loc *time.Location) (time.Time, time.Time) {
+	y, m, d := day.In(loc).Date()
+	if day.Location() == loc {
+		y, m, d = day.Date()
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// Build builds the report of day (its date in the Builder's zone).
+func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
+	from, to := dayBounds(day, b.loc)
+	prevFrom, _ := dayBounds(from.AddDate(0, 0, -1), b.loc)
+	s := b.opts.Source
+	r := &Report{
+		Date: from.Format(time.DateOnly), TimeZone: b.loc.String(),
+		From: from, To: to, Generated: b.opts.Now().UTC(), Source: s.Name(),
+		Bans: Bans{Issued: -1},
+	}
+	r.Hours = emptyHours(from, to, b.loc)
+	ok, err := s.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if err := b.fill(ctx, r, prevFrom); err != nil {
+			return nil, err
+		}
+	}
+	if !b.opts.RequestLog {
+		r.Notes = append(r.Notes, "log.requests is off: requests and allowed count only decisions that were not a plain allow")
+	}
+	r.Notes = append(r.Notes, "events carry no token counts: tokens and estimated cost on AI routes are not reported")
+	if b.opts.Bans != nil {
+		bans, err := b.opts.Bans.List(ctx, b.opts.Now())
+		if err != nil {
+			return nil, fmt.Errorf("report: list bans: %w", err)
+		}
+		r.Bans.Issued = 0
+		for _, x := range bans {
+			if !x.Created.Before(from) && x.Created.Before(to) {
+				r.Bans.Issued++
+			}
+		}
+	}
+	r.Notes = append(r.Notes, "lifted bans are not recorded: bans issued counts those the ban store still holds")
+	if b.opts.Alerts != nil {
+		a, err := b.opts.Alerts.Alerts(ctx, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("report: read alerts: %w", err)
+		}
+		r.Alerts = &a
+	} else {
+		r.Alerts = nil
+		r.Notes = append(r.Notes, "no alert history configured: alerts sent are not reported")
+	}
+	if b.opts.Health != nil {
+		r.Health = b.opts.Health()
+	}
+	if r.Health == nil {
+		r.Notes = append(r.Notes, "health (dropped events, store fallbacks, judge failures) is counted by the running server only: see its /metrics")
+	}
+	r.Summary = b.summarize(ctx, r)
+	return r, nil
+}
+
+// fill runs the queries. Each aggregates in the database, so memory holds
+// only the rows returned: at most 25 hours × 7 actions, Top rows per
+// list, and 1000 detector/violation pairs.
+func (b *Builder) fill(ctx context.Context, r *Report, prevFrom time.Time) error {
+	s := b.opts.Source
+	from, to := r.From.UnixNano(), r.To.UnixNano()
+	prev := prevFrom.UnixNano()
+	top := b.opts.Config.Top
+
+	// Actions per hour, and the day's totals from them.
+	rows, err := s.db.QueryContext(ctx, s.sql(`SELECT (e.time_ns - ?) / `+fmt.Sprint(hourNS)+`, e.action, COUNT(*) FROM `+s.d.table+` e
+		WHERE e.time_ns >= ? AND e.time_ns < ? GROUP BY 1, 2`), from, from, to)
+	if err != nil {
+		return fmt.Errorf("report: actions per hour: %w", err)
+	}
+	err = scanEach(rows, func(sc func(...any) error) error {
+		var h int64
+		var action string
+		var n int64
+		if err := sc(&h, &action, &n); err != nil {
+			return err
+		}
+		r.Today.add(action, n)
+		if h >= 0 && h < int64(len(r.Hours)) {
+			r.Hours[h].add(action, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report: actions per hour: %w", err)
+	}
+	// The day before, for the changes.
+	rows, err = s.db.QueryContext(ctx, s.sql(`SELECT e.action, COUNT(*) FROM `+s.d.table+` e
+		WHERE e.time_ns >= ? AND e.time_ns < ? GROUP BY 1`), prev, from)
+	if err != nil {
+		return fmt.Errorf("report: previous day: %w", err)
+	}
+	err = scanEach(rows, func(sc func(...any) error) error {
+		var action string
+		var n int64
+		if err := sc(&action, &n); err != nil {
+			return err
+		}
+		r.Yesterday.add(action, n)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report: previous day: %w", err)
+	}
+	off := s.offenderSQL()
+	offenders := `SELECT COUNT(DISTINCT e.client_ip) FROM ` + s.d.table + ` e WHERE e.time_ns >= ? AND e.time_ns < ? AND e.client_ip <> '' AND ` + off
+	for _, q := range []struct {
+		into     *int64
+		from, to int64
+	}{{&r.Today.Offenders, from, to}, {&r.Yesterday.Offenders, prev, from}} {
+		if err := s.db.QueryRowContext(ctx, s.sql(offenders), q.from, q.to).Scan(q.into); err != nil {
+			return fmt.Errorf("report: offenders: %w", err)
+		}
+	}
+	// Repeat offenders: today's that offended in the window before too.
+	// Both sides are sets the database builds (a hash or a temporary
+	// index), not rows sent here.
+	repeat := `SELECT COUNT(*) FROM (SELECT DISTINCT e.client_ip AS ip FROM ` + s.d.table + ` e
+		WHERE e.time_ns >= ? AND e.time_ns < ? AND e.client_ip <> '' AND ` + off + `) t
+		WHERE t.ip IN (SELECT e.client_ip FROM ` + s.d.table + ` e WHERE e.time_ns >= ? AND e.time_ns < ? AND ` + off + `)`
+	if err := s.db.QueryRowContext(ctx, s.sql(repeat), from, to, r.From.Add(-RepeatWindow).UnixNano(), from).Scan(&r.Today.RepeatOffenders); err != nil {
+		return fmt.Errorf("report: repeat offenders: %w", err)
+	}
+	r.Today.NewOffenders = r.Today.Offenders - r.Today.RepeatOffenders
+
+	// Top lists.
+	for _, q := range []struct {
+		into *[]Row
+		col  string
+		cond string
+	}{
+		{&r.TopClients, "e.client_ip", "e.client_ip <> '' AND " + off},
+		{&r.TopUsers, "e.client_user", "e.client_user <> '' AND " + off},
+		{&r.TopRoutes, "e.route", "e.action <> 'allow'"},
+	} {
+		rows, err := s.db.QueryContext(ctx, s.sql(`SELECT `+q.col+`, COUNT(*), `+stoppedCount+` FROM `+s.d.table+` e
+			WHERE e.time_ns >= ? AND e.time_ns < ? AND `+q.cond+` GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`), from, to, top)
+		if err != nil {
+			return fmt.Errorf("report: top %s: %w", q.col, err)
+		}
+		if *q.into, err = scanRows(rows, top); err != nil {
+			return fmt.Errorf("report: top %s: %w", q.col, err)
+		}
+	}
+	if err := b.detectors(ctx, r, from, to, top); err != nil {
+		return err
+	}
+	if err := s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(DISTINCT e.client_ip) FROM `+s.d.table+` e
+		WHERE e.time_ns >= ? AND e.time_ns < ? AND e.action = 'ban'`), from, to).Scan(&r.Bans.Clients); err != nil {
+		return fmt.Errorf("report: banned clients: %w", err)
+	}
+	r.Bans.Refused = r.Today.Banned
+	return nil
+}
+
+// maxPairs bounds the detector × violation pairs read: both come from
+// Warden's code (and custom detectors), not from clients.
+const maxPairs = 1000
+
+// detectors reads findings per detector and violation type, and folds
+// them into the detector, violation and attack-class lists.
+func (b *Builder) detectors(ctx context.Context, r *Report, from, to int64, top int) error {
+	s := b.opts.Source
+	rows, err := s.db.QueryContext(ctx, s.sql(`SELECT COALESCE(`+s.d.field("name")+`, ''), COALESCE(`+s.d.field("violation")+`, ''), COUNT(*), `+stoppedCount+`
+		FROM `+s.d.detectors+`
+		WHERE e.time_ns >= ? AND e.time_ns < ? AND (e.action <> 'allow' OR e.confidence > 0.5)
+		GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?`), from, to, maxPairs)
+	if err != nil {
+		return fmt.Errorf("report: detectors: %w", err)
+	}
+	classes := map[string]bool{}
+	for _, c := range payload.Classes() {
+		classes[c] = true
+	}
+	det, vio, cls := map[string]*Row{}, map[string]*Row{}, map[string]*Row{}
+	addTo := func(m map[string]*Row, name string, n, stopped int64) {
+		x := m[name]
+		if x == nil {
+			x = &Row{Name: name}
+			m[name] = x
+		}
+		x.Events += n
+		x.Stopped += stopped
+	}
+	err = scanEach(rows, func(sc func(...any) error) error {
+		var name, violation string
+		var n, stopped int64
+		if err := sc(&name, &violation, &n, &stopped); err != nil {
+			return err
+		}
+		name, violation = redact.Names{}.Text(name), redact.Names{}.Text(violation)
+		addTo(det, name, n, stopped)
+		if violation != "" {
+			addTo(vio, violation, n, stopped)
+			if classes[violation] {
+				addTo(cls, violation, n, stopped)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report: detectors: %w", err)
+	}
+	r.Detectors, r.Violations, r.AttackClasses = topOf(det, top), topOf(vio, top), topOf(cls, top)
+	return nil
+}
+
+func topOf(m map[string]*Row, n int) []Row {
+	out := make([]Row, 0, len(m))
+	for _, r := range m {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b Row) int {
+		if a.Events != b.Events {
+			if a.Events > b.Events {
+				return -1
+			}
+			return 1
+		}
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out[:min(len(out), n)]
+}
+
+// scanner is the part of *sql.Rows the scan helpers use.
+type scanner interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}
+
+func scanEach(rows scanner, fn func(scan func(...any) error) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func scanRows(rows scanner, limit int) ([]Row, error) {
+	out := make([]Row, 0, limit)
+	err := scanEach(rows, func(sc func(...any) error) error {
+		var x Row
+		var stopped *int64 // SUM over no rows is NULL
+		if err := sc(&x.Name, &x.Events, &stopped); err != nil {
+			return err
+		}
+		if stopped != nil {
+			x.Stopped = *stopped
+		}
+		x.Name = redact.Names{}.Text(x.Name) // stored events are redacted; old rows may not be
+		out = append(out, x)
+		return nil
+	})
+	return out, err
+}
+
+func (h *Headline) add(action string, n int64) {
+	h.Requests += n
+	switch action {
+	case "allow":
+		h.Allowed += n
+	case "log":
+		h.Logged += n
+	case "throttle":
+		h.Throttled += n
+	case "block", "reject", "too_large":
+		h.Blocked += n
+	case "ban":
+		h.Banned += n
+	}
+}
+
+func (h *Hour) add(action string, n int64) {
+	switch action {
+	case "allow":
+		h.Allowed += n
+	case "log":
+		h.Logged += n
+	case "throttle":
+		h.Throttled += n
+	case "block", "reject", "too_large":
+		h.Blocked += n
+	case "ban":
+		h.Banned += n
+	}
+}
+
+func emptyHours(from, to time.Time, loc *time.Location) []Hour {
+	var hs []Hour
+	for t := from; t.Before(to); t = t.Add(time.Hour) {
+		hs = append(hs, Hour{Start: t.UTC(), Label: t.In(loc).Format("15:04")})
+	}
+	return hs
+}
