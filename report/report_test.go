@@ -40,7 +40,9 @@ func det(name, violation string, conf float64) eventlog.Detector {
 // by hand in the comments.
 func fixture() []eventlog.Event {
 	var es []eventlog.Event
-	at := func(d, h, m int) time.Time { return day.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	at := func(d, h, m int) time.Time {
+		return day.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
 	// Three days before: 198.51.100.1 offended (it comes back: a repeat offender).
 	es = append(es, ev(at(-3, 10, 0), "198.51.100.1", "", "POST /api/login", "block", det("payload", "sqli", 0.9)))
 	// The day before: 10 allowed, 2 blocked from one offender.

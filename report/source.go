@@ -140,4 +140,3 @@ const stoppedCount = `SUM(CASE WHEN ` + stoppedSQL + ` THEN 1 ELSE 0 END)`
 
 // hourNS is an hour in the stores' time unit.
 const hourNS = 3600_000_000_000
-
