@@ -1,0 +1,156 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/cputime"
+	"github.com/warden-dev/warden/report"
+)
+
+// millionDay returns n events spread over the reported day: 70% plain
+// allows (the request log on), the rest findings of payload, rate-limit,
+// bot and ban from 2,000 offending addresses among 50,000 clients.
+func millionDay(n int) func(yield func(eventlog.Event) bool) {
+	return func(yield func(eventlog.Event) bool) {
+		step := 24 * time.Hour / time.Duration(n)
+		classes := []string{"sqli", "xss", "path_traversal", "command_injection", "ssrf"}
+		for i := range n {
+			at := day.Add(time.Duration(i) * step)
+			ip := "10." + strconv.Itoa(i%50000/250) + "." + strconv.Itoa(i%250) + ".1"
+			e := ev(at, ip, "user"+strconv.Itoa(i%20000), "GET /api/items/{id}", "allow")
+			switch k := i % 10; {
+			case k < 7:
+			case k == 7:
+				off := "172.16." + strconv.Itoa(i%2000/250) + "." + strconv.Itoa(i%250)
+				e = ev(at, off, "", "POST /api/login", "block", det("payload", classes[i%len(classes)], 0.95))
+			case k == 8:
+				off := "172.16." + strconv.Itoa(i%2000/250) + "." + strconv.Itoa(i%250)
+				e = ev(at, off, "user"+strconv.Itoa(i%300), "POST /api/ask/{rest...}", "throttle", det("ratelimit", "message_limit", 1))
+			default:
+				if i%3 == 0 {
+					e = ev(at, "172.16.9."+strconv.Itoa(i%100), "", "GET /api/items/{id}", "ban", det("ban", "", 1))
+				} else {
+					e = ev(at, ip, "", "GET /api/items/{id}", "log", det("bot", "non_browser", 0.6))
+				}
+			}
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// peakSampler records the highest heap in use while it runs.
+type peakSampler struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+	peak atomic.Uint64
+}
+
+func samplePeak() *peakSampler {
+	s := &peakSampler{stop: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > s.peak.Load() {
+				s.peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return s
+}
+
+func (s *peakSampler) done() uint64 {
+	close(s.stop)
+	s.wg.Wait()
+	return s.peak.Load()
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in bytes, and
+// resetRSS resets it (Linux only; 0 elsewhere). SQLite's page cache and
+// sort buffers live outside the Go heap, so both are reported.
+func peakRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func resetRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+func fill(n int) []eventlog.Event {
+	var out []eventlog.Event
+	for e := range millionDay(n) {
+		out = append(out, e)
+	}
+	return out
+}
+
+// BenchmarkBuildDay builds the report of a day of one million events
+// (set REPORT_BENCH_EVENTS for another size) from SQLite and from
+// PostgreSQL, and reports the Go heap's peak and the process's peak RSS
+// during the build.
+func BenchmarkBuildDay(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("REPORT_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, store := range []struct {
+		name string
+		open func(testing.TB, []eventlog.Event) *report.Source
+	}{{"sqlite", sqliteSource}, {"postgres", postgresSource}} {
+		b.Run(fmt.Sprintf("%s/events=%d", store.name, n), func(b *testing.B) {
+			events := fill(n)
+			src := store.open(b, events)
+			events = nil
+			runtime.GC()
+			bl, err := report.New(report.Options{Source: src, Config: report.DefaultConfig(), RequestLog: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			resetRSS()
+			s := samplePeak()
+			cpu := cputime.Process()
+			b.ResetTimer()
+			var r *report.Report
+			for range b.N {
+				if r, err = bl.Build(context.Background(), day); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			cputime.Report(b, cpu)
+			b.ReportMetric(float64(s.done())/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+			if r.Today.Requests != int64(n) {
+				b.Fatalf("requests = %d, want %d", r.Today.Requests, n)
+			}
+		})
+	}
+}
