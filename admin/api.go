@@ -288,6 +288,13 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		notConfigured(w, "report storage")
 		return
 	}
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "", "json", "html", "text", "md":
+	default:
+		badRequest(w, "format", "format: %q is not one of json, html, text, md", bounded(format))
+		return
+	}
 	rep, err := s.opts.Reports.Report(r.Context(), date)
 	if isNotFound(err) {
 		writeError(w, http.StatusNotFound, "not_found", "date", "no report stored for "+date.Format(time.DateOnly))
@@ -297,7 +304,34 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "reading the report", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	if format == "" || format == "json" {
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
+	rr, ok := rep.(ReportRenderer)
+	if !ok {
+		badRequest(w, "format", "format: this report is only available as json")
+		return
+	}
+	body, ctype, err := rr.Render(format)
+	if err != nil {
+		s.internal(w, "rendering the report", err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	// The HTML report is self-contained: nothing to fetch, nothing to run.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// ReportRenderer is a report that renders itself in the formats
+// GET /api/v1/reports/{date}?format= offers besides JSON (html, text,
+// md), returning the body and its Content-Type; *report.Report is one.
+type ReportRenderer interface {
+	Render(format string) ([]byte, string, error)
 }
 
 func isNotFound(err error) bool {

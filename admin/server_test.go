@@ -307,6 +307,13 @@ func TestRoutes(t *testing.T) {
 		}},
 		{"report missing", call{method: "GET", path: "/api/v1/reports/2026-01-01"}, 404, "date", nil},
 		{"report bad date", call{method: "GET", path: "/api/v1/reports/2026-13-01"}, 400, "date", nil},
+		{"report json format", call{method: "GET", path: "/api/v1/reports/2026-11-22?format=json"}, 200, "", func(t *testing.T, m map[string]any) {
+			if m["blocked"] != 7.0 {
+				t.Errorf("%v", m)
+			}
+		}},
+		{"report unknown format", call{method: "GET", path: "/api/v1/reports/2026-11-22?format=pdf"}, 400, "format", nil},
+		{"report format it cannot render", call{method: "GET", path: "/api/v1/reports/2026-11-22?format=html"}, 400, "format", nil},
 		{"unknown route", call{method: "GET", path: "/api/v1/nothing"}, 404, "", nil},
 		{"wrong method", call{method: "PUT", path: "/api/v1/bans"}, 405, "", nil},
 		{"unclean path redirects", call{method: "GET", path: "/api//v1/bans"}, 307, "", nil},

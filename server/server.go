@@ -32,6 +32,7 @@ type Guard struct {
 	metrics *metrics.Metrics
 	events  eventlog.Store // where events are kept and read: SQLite, or PostgreSQL falling back to it
 	closers []func() error // the stores, in the order opened
+	reports *reports       // daily reports: stored, served, scheduled
 }
 
 // CheckStores reports a store.postgres connection string that does not
@@ -69,6 +70,10 @@ func New(ctx context.Context, cfg config.Config) (*Guard, error) {
 		return nil, err
 	}
 	s.Guard = g
+	if err := s.openReports(); err != nil {
+		_ = s.Close(ctx)
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -126,6 +131,7 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 // Close closes the Guard, which drains its decision log into the event
 // store, then the stores.
 func (s *Guard) Close(ctx context.Context) error {
+	s.stopReports()
 	var err error
 	if s.Guard != nil {
 		err = s.Guard.Close(ctx)
@@ -172,6 +178,7 @@ func (s *Guard) AdminHandler() (*admin.Server, string, error) {
 			return g.Violations(ctx, t)
 		}),
 		Forget:     g,
+		Reports:    s.reports.archive,
 		OnBanAdded: func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
 		OnPanic:    m.PanicRecovered,
 	}
