@@ -246,6 +246,11 @@ func (b *Builder) fill(ctx context.Context, r *Report, prevFrom time.Time) error
 			*q.groups = groups
 		}
 	}
+	for i := range r.TopRoutes {
+		if r.TopRoutes[i].Name == "" {
+			r.TopRoutes[i].Name = NoRoute
+		}
+	}
 	r.Today.NewOffenders = r.Today.Offenders - r.Today.RepeatOffenders
 	if err := b.detectors(ctx, r, from, to, top); err != nil {
 		return err
@@ -257,6 +262,9 @@ func (b *Builder) fill(ctx context.Context, r *Report, prevFrom time.Time) error
 	r.Bans.Refused = r.Today.Banned
 	return nil
 }
+
+// NoRoute names the requests that matched no configured route pattern.
+const NoRoute = "(no route)"
 
 // maxPairs bounds the detector × violation pairs read: both come from
 // Warden's code (and custom detectors), not from clients.

@@ -46,13 +46,13 @@ var sqliteDialect = dialect{
 	would:     `instr(e.data, '"would":') > 0`,
 }
 
-// PostgreSQL's data column is TEXT (JSONB refuses \u0000), read as json;
-// a detectors value that is not an array yields no rows instead of an
-// error.
+// PostgreSQL's data column is TEXT (JSONB refuses \u0000), read as json
+// once per row; a detectors value that is not an array yields no rows
+// instead of an error.
 var postgresDialect = dialect{
 	table: "warden_events",
-	detectors: `warden_events e CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof((e.data::json)->'abuse'->'detectors') = 'array'
-		THEN (e.data::json)->'abuse'->'detectors' END) AS d(value)`,
+	detectors: `warden_events e CROSS JOIN LATERAL (SELECT (e.data::json)->'abuse'->'detectors' AS ds) j
+		CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(j.ds) = 'array' THEN j.ds END) AS d(value)`,
 	field:  func(k string) string { return `(d.value->>'` + k + `')` },
 	would:  `strpos(e.data, '"would":') > 0`,
 	dollar: true,

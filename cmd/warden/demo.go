@@ -110,6 +110,9 @@ func runDemo(ctx context.Context, args []string, e env) int {
 				fmt.Fprintf(e.stderr, "demo: shutdown: %v\n", err)
 				return 1
 			}
+			if *data != "" { // a temporary data dir is gone by now
+				fmt.Fprintf(e.stdout, "\ntoday's report of this run: warden report --data %s --date today\n", *data)
+			}
 			return 0
 		}
 	}
