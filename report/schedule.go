@@ -26,6 +26,9 @@ type Scheduler struct {
 	Log     *slog.Logger // nil: slog.Default()
 }
 
+// RetryAfter is how long the Scheduler waits after a failed report.
+const RetryAfter = 10 * time.Minute
+
 // NextRun is the first instant at or after now at which a report is due:
 // hour:00 in loc, today or tomorrow.
 func NextRun(now time.Time, hour int, loc *time.Location) time.Time {
@@ -42,10 +45,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	b := s.Builder
 	for {
 		now := b.opts.Now()
-		if _, err := s.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
-			s.log().Error("daily report failed", "err", err)
-		}
 		next := NextRun(now.Add(time.Second), b.opts.Config.Hour, b.loc)
+		if _, err := s.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
+			// Try again soon rather than a day later (the store may be
+			// back); RunOnce builds nothing once the report is stored.
+			s.log().Error("daily report failed", "err", err)
+			next = now.Add(RetryAfter)
+		}
 		t := time.NewTimer(next.Sub(now))
 		select {
 		case <-ctx.Done():
