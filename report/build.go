@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/internal/redact"
@@ -88,17 +91,16 @@ func (b *Builder) Yesterday() time.Time {
 	return time.Date(y, m, d-1, 0, 0, 0, 0, b.loc)
 }
 
-// dayBounds returns the first instant of day's date in loc and of the
-// next day: 23 or 25 hours apart across a DST change.
+// dayBounds returns the first instant of day's calendar date (as day
+// states it, whatever its zone) in loc and of the next day: 23 or 25 hours apart across a DST change.
 func dayBounds(day time.Time, loc *time.Location) (time.Time, time.Time) {
-	y, m, d := day.In(loc).Date()
-	if day.Location() == loc {
-		y, m, d = day.Date()
-	}
+	y, m, d := day.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 }
 
-// Build builds the report of day (its date in the Builder's zone).
+// Build builds the report of day's calendar date (as day states it: a
+// time from ParseDate or Yesterday, or midnight UTC of the date), whose
+// hours are those of the Builder's zone.
 func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
 	from, to := dayBounds(day, b.loc)
 	prevFrom, _ := dayBounds(from.AddDate(0, 0, -1), b.loc)
@@ -301,7 +303,7 @@ func (b *Builder) detectors(ctx context.Context, r *Report, from, to int64, top 
 		if err := sc(&name, &violation, &n, &stopped); err != nil {
 			return err
 		}
-		name, violation = redact.Names{}.Text(name), redact.Names{}.Text(violation)
+		name, violation = clean(name), clean(violation)
 		addTo(det, name, n, stopped)
 		if violation != "" {
 			addTo(vio, violation, n, stopped)
@@ -372,7 +374,7 @@ func scanRows(rows scanner, limit int) ([]Row, int64, error) {
 		if stopped != nil {
 			x.Stopped = *stopped
 		}
-		x.Name = redact.Names{}.Text(x.Name) // stored events are redacted; old rows may not be
+		x.Name = clean(x.Name)
 		out = append(out, x)
 		return nil
 	})
@@ -393,6 +395,30 @@ func (h *Headline) add(action string, n int64) {
 	case "ban":
 		h.Banned += n
 	}
+}
+
+// clean makes a name from the store safe to show: secrets redacted
+// (events are redacted when made, rows from older versions may not be),
+// control characters (a terminal escape in a user id) and invalid UTF-8
+// replaced.
+func clean(s string) string {
+	s = redact.Names{}.Text(s)
+	ok := utf8.ValidString(s)
+	for _, c := range s {
+		if unicode.IsControl(c) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return utf8.RuneError
+		}
+		return c
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }
 
 func emptyHours(from, to time.Time, loc *time.Location) []Hour {

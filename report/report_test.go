@@ -206,6 +206,7 @@ func TestSummaryModel(t *testing.T) {
 		{"invented number", "Warden saw 115 requests and stopped 1,234 attacks from 3 offenders.", false, "1,234"},
 		{"computed number", "Warden saw 115 requests, 15 of them flagged.", false, "15"},
 		{"link", "See https://example.com for 115 requests.", false, "link"},
+		{"terminal escape", "Warden saw 115 requests.\x1b[2J", false, "control"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			api := openaitest.NewServer()
@@ -350,6 +351,23 @@ func TestTimeZoneDays(t *testing.T) {
 		}
 		if len(r.Hours) != c.hours || r.Date != c.date || r.Hours[0].Label != "00:00" {
 			t.Errorf("%s %s: %d hours from %s, date %s; want %d from 00:00", c.zone, c.date, len(r.Hours), r.Hours[0].Label, r.Date, c.hours)
+		}
+	}
+}
+
+// A user id is the client's to choose: one holding a terminal escape is
+// shown with the escape replaced, in every format.
+func TestControlCharactersInNames(t *testing.T) {
+	es := []eventlog.Event{ev(day.Add(time.Hour), "198.51.100.9", "evil\x1b]0;owned\x07", "POST /api/ask/{rest...}", "throttle",
+		det("ratelimit", "message_limit", 1))}
+	r := build(t, sqliteSource(t, es), nil)
+	if len(r.TopUsers) != 1 || r.TopUsers[0].Name != "evil\uFFFD]0;owned\uFFFD" {
+		t.Fatalf("top users = %+v", r.TopUsers)
+	}
+	for _, f := range report.Formats {
+		out, _, err := r.Render(f)
+		if err != nil || strings.ContainsAny(string(out), "\x1b\x07") {
+			t.Errorf("%s: %v, or holds the escape", f, err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/warden-dev/warden/internal/redact"
 )
@@ -151,6 +152,8 @@ func checkSummary(answer string, data []byte) string {
 		return fmt.Sprintf("the model's answer is longer than %d bytes", maxSummaryBytes)
 	case strings.Contains(answer, "://") || strings.Contains(answer, "<"):
 		return "the model's answer holds a link or markup"
+	case strings.ContainsFunc(answer, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t' }):
+		return "the model's answer holds control characters"
 	}
 	known := factNumbers(data)
 	for _, m := range numberRE.FindAllString(answer, -1) {
