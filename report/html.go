@@ -107,8 +107,8 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{end}}</svg>
 {{range .Sections}}<h2 style="font-size:17px">{{.Title}}</h2>
 {{if .Rows}}<table style="border-collapse:collapse;font-size:14px" cellpadding="4">
-<tr style="border-bottom:1px solid #d1d5db"><th align="left">{{.Col}}</th><th align="right">events</th><th align="right">stopped</th></tr>
-{{range .Rows}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Events}}</td><td align="right">{{num .Stopped}}</td></tr>
+<tr style="border-bottom:1px solid #d1d5db"><th align="left">{{.Col}}</th><th align="right">events</th><th align="right">stopped</th><th></th></tr>
+{{range .Rows}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Events}}</td><td align="right">{{num .Stopped}}</td><td><svg xmlns="http://www.w3.org/2000/svg" width="160" height="10" role="img" aria-label="{{num .Events}} events, {{num .Stopped}} stopped"><rect width="{{f .Width}}" height="10" fill="#9ca3af"/><rect width="{{f .StoppedWidth}}" height="10" fill="#ef4444"/></svg></td></tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}
 {{end}}<h2 style="font-size:17px">Bans</h2>
 <p>Issued: {{issued .R.Bans.Issued}}. Refused requests: {{num .R.Bans.Refused}}. Banned clients seen: {{num .R.Bans.Clients}}.</p>
@@ -124,13 +124,26 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 // styles and an inline SVG chart, no JavaScript and nothing fetched, so
 // mail clients render it.
 func (r *Report) WriteHTML(w io.Writer) error {
+	type bar struct {
+		Row
+		Width, StoppedWidth float64 // of 160 units, against the list's first row
+	}
 	type sec struct {
 		Title, Col string
-		Rows       []Row
+		Rows       []bar
 	}
 	var secs []sec
 	for _, s := range r.sections() {
-		secs = append(secs, sec{s.title, s.col, s.rows})
+		x := sec{Title: s.title, Col: s.col}
+		for _, row := range s.rows {
+			b := bar{Row: row}
+			if peak := s.rows[0].Events; peak > 0 {
+				b.Width = 160 * float64(row.Events) / float64(peak)
+				b.StoppedWidth = 160 * float64(row.Stopped) / float64(peak)
+			}
+			x.Rows = append(x.Rows, b)
+		}
+		secs = append(secs, x)
 	}
 	var hl []map[string]any
 	for _, f := range headlineFields(r) {
