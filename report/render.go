@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// Formats are the formats Render writes.
-var Formats = []string{"json", "html", "md", "text"}
+// Formats returns the formats Render writes.
+func Formats() []string { return []string{"json", "html", "md", "text"} }
 
 // Render writes the report in format (json, html, md or text) and returns
 // the bytes with their Content-Type. The admin API calls it for
@@ -35,7 +35,7 @@ func (r *Report) Render(format string) ([]byte, string, error) {
 		ct = "text/plain; charset=utf-8"
 		err = r.WriteText(&b)
 	default:
-		return nil, "", fmt.Errorf("format: %q is not one of %s", format, strings.Join(Formats, ", "))
+		return nil, "", fmt.Errorf("format: %q is not one of %s", format, strings.Join(Formats(), ", "))
 	}
 	if err != nil {
 		return nil, "", err

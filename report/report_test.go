@@ -187,7 +187,7 @@ func TestEmptyDay(t *testing.T) {
 	if r.Today != (report.Headline{}) || len(r.Hours) != 24 || len(r.TopClients) != 0 {
 		t.Errorf("empty day: %+v, %d hours, top %v", r.Today, len(r.Hours), r.TopClients)
 	}
-	for _, f := range report.Formats {
+	for _, f := range report.Formats() {
 		if _, _, err := r.Render(f); err != nil {
 			t.Errorf("render %s: %v", f, err)
 		}
@@ -364,7 +364,7 @@ func TestControlCharactersInNames(t *testing.T) {
 	if len(r.TopUsers) != 1 || r.TopUsers[0].Name != "evil\uFFFD]0;owned\uFFFD" {
 		t.Fatalf("top users = %+v", r.TopUsers)
 	}
-	for _, f := range report.Formats {
+	for _, f := range report.Formats() {
 		out, _, err := r.Render(f)
 		if err != nil || strings.ContainsAny(string(out), "\x1b\x07") {
 			t.Errorf("%s: %v, or holds the escape", f, err)

@@ -22,7 +22,7 @@ func runReport(ctx context.Context, args []string, e env) int {
 	fs.SetOutput(e.stderr)
 	cfgPath := fs.String("config", "", "YAML config file: the data dir or PostgreSQL to read, report and llm sections")
 	date := fs.String("date", "yesterday", "the day to report, YYYY-MM-DD in report.time_zone (or today, yesterday)")
-	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
+	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	data := fs.String("data", "", "data directory holding warden.db (default: the config's, ./warden-data)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: warden report [--config FILE] [--date YYYY-MM-DD] [--format text|json|html|md] [--data DIR]\n\n"+
@@ -40,11 +40,11 @@ func runReport(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	known := false
-	for _, f := range report.Formats {
+	for _, f := range report.Formats() {
 		known = known || f == *format
 	}
 	if !known {
-		fmt.Fprintf(e.stderr, "report: --format: %q is not one of %s\n", *format, strings.Join(report.Formats, ", "))
+		fmt.Fprintf(e.stderr, "report: --format: %q is not one of %s\n", *format, strings.Join(report.Formats(), ", "))
 		return 2
 	}
 	cfg, err := offlineConfig(*cfgPath, e)
