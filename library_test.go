@@ -198,6 +198,7 @@ func TestLibraryDeps(t *testing.T) {
 		"github.com/prometheus/",
 		"github.com/warden-dev/warden/admin",
 		"github.com/warden-dev/warden/metrics",
+		"github.com/warden-dev/warden/report",
 		"github.com/warden-dev/warden/server",
 		"github.com/warden-dev/warden/store/",
 		"database/sql",
