@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/llm/openaitest"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
@@ -66,7 +67,19 @@ func adminGet(t *testing.T, s *running, path string) *http.Response {
 func TestServeDailyReport(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
 	defer up.Close()
-	cfg := writeConfig(t, "trusted_proxies: [127.0.0.1/32]\nreport: {hour: 0, time_zone: UTC}\n")
+	// A stand-in model: it writes the summary from the figures it is sent
+	// and answers judge calls as benign.
+	api := openaitest.NewServer()
+	defer api.Close()
+	const summary = "Warden blocked 3 requests from 1 offender."
+	api.Reply = func(r openaitest.ChatRequest) string {
+		if strings.Contains(r.Text(0), "daily security report") {
+			return summary
+		}
+		return `{"verdict":"benign","confidence":0.1,"category":"benign","reason":"ordinary"}`
+	}
+	cfg := writeConfig(t, "trusted_proxies: [127.0.0.1/32]\nreport: {hour: 0, time_zone: UTC}\n"+
+		"llm: {base_url: "+api.BaseURL+", model: stand-in}\n")
 	data := filepath.Dir(cfg)
 	yesterday := seedYesterday(t, data)
 	s := startServe(t, "--config", cfg, "--upstream", up.URL)
@@ -103,6 +116,10 @@ func TestServeDailyReport(t *testing.T) {
 		Today  struct {
 			Blocked, Offenders int64
 		} `json:"today"`
+		Summary struct {
+			Text      string
+			Generated bool
+		} `json:"summary"`
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -122,6 +139,9 @@ func TestServeDailyReport(t *testing.T) {
 	}
 	if rep.Date != date || rep.Source != "SQLite" || rep.Today.Blocked != 3 || rep.Today.Offenders != 1 {
 		t.Errorf("stored report = %+v, want %s from SQLite with 3 blocked from 1 offender", rep, date)
+	}
+	if !rep.Summary.Generated || rep.Summary.Text != summary {
+		t.Errorf("summary = %+v, want the model's, labelled generated", rep.Summary)
 	}
 	for _, c := range []struct{ format, ctype, want string }{
 		{"html", "text/html", "<svg"},
