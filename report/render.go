@@ -154,7 +154,19 @@ func textChart(hours []Hour, width int) string {
 		peak = max(peak, h.Total())
 	}
 	var b strings.Builder
-	for _, h := range hours {
+	// A run of three or more empty hours takes one line.
+	for i := 0; i < len(hours); i++ {
+		h := hours[i]
+		if j := i; h.Total() == 0 {
+			for j+1 < len(hours) && hours[j+1].Total() == 0 {
+				j++
+			}
+			if j-i >= 2 {
+				fmt.Fprintf(&b, "  %s … %s  0\n", h.Label, hours[j].Label)
+				i = j
+				continue
+			}
+		}
 		stopped := h.Throttled + h.Blocked + h.Banned
 		cells := func(n int64) int {
 			if peak == 0 || n == 0 {
