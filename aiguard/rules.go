@@ -101,6 +101,11 @@ var promptRules = []rule{
 	{family: famRoleplay, weight: 0.75, what: "jailbreak persona", phrases: []string{
 		"you_are|youre|you_will_be|you_have_been ~1 jailbroken|unchained|unleashed|freed|liberated|unlocked|unshackled",
 		"jailbroken|jailbreak ~2 ai|mode|version|chatbot|assistant|model|gpt|chatgpt|llm|prompt",
+	}},
+	// Staying in character is what every role-play game, story and
+	// language lesson asks; jailbreaks say it too, next to stronger
+	// signals, so alone it stays well below the log threshold.
+	{family: famRoleplay, weight: 0.3, what: "role-play persistence", phrases: []string{
 		"stay|remain ~1 in_character|in_role",
 		"never|dont|do_not|not ~1 break_character|break_out_of_character|leave_character",
 	}},
