@@ -427,7 +427,7 @@ func (s *textScan) endWord() {
 		case r < 0x250:
 			letters++
 			latin++
-		case r >= 0x400 && r <= 0x4FF:
+		case r >= 0x400 && r <= 0x4FF, r >= 0x370 && r <= 0x3FF: // Cyrillic, Greek
 			letters++
 			cyr++
 		default:
@@ -455,7 +455,7 @@ func (s *textScan) endWord() {
 			return
 		}
 	}
-	if latin > 0 && cyr > 0 { // homoglyph mix such as Cyrillic і in "іgnore"
+	if latin > 0 && cyr > 0 { // homoglyph mix such as Cyrillic і or Greek ο in "іgnοre"
 		for j, r := range w {
 			if m := homoglyph(r); m != 0 {
 				w[j] = m
@@ -529,6 +529,28 @@ func homoglyph(r rune) rune {
 		return 'd'
 	case 'ɡ':
 		return 'g'
+	case 'α':
+		return 'a'
+	case 'ε':
+		return 'e'
+	case 'ο':
+		return 'o'
+	case 'ι':
+		return 'i'
+	case 'κ':
+		return 'k'
+	case 'ν':
+		return 'v'
+	case 'ρ':
+		return 'p'
+	case 'τ':
+		return 't'
+	case 'υ':
+		return 'u'
+	case 'χ':
+		return 'x'
+	case 'ϲ':
+		return 'c'
 	}
 	return 0
 }
@@ -577,6 +599,16 @@ func appendFolded(b []byte, r rune) []byte {
 		case 'ď':
 			return append(b, 'd')
 		}
+	}
+	switch {
+	case r >= 0xFF41 && r <= 0xFF5A: // fullwidth ａ–ｚ (capitals are lowered before)
+		return append(b, byte('a'+r-0xFF41))
+	case r >= 0x1D400 && r <= 0x1D6A3: // mathematical bold, italic, script … letters
+		k := (r - 0x1D400) % 52
+		if k >= 26 {
+			k -= 26
+		}
+		return append(b, byte('a'+k))
 	}
 	return utf8.AppendRune(b, r)
 }
@@ -634,3 +666,156 @@ var asciiLower, asciiClass = func() (low, class [128]byte) {
 	}
 	return low, class
 }()
+
+// fuzzyWords are the trigger words that spelling slips and split words
+// still read as: a word one typo away from one of them ("everthing",
+// "instrucions", "ingore") or two words that join into one ("ig nore",
+// "pass word") is read as the trigger word. Inflections one edit away
+// ("instruction", "passwords") mean the same, so correcting them is
+// harmless; short words are corrected only for swapped letters, as a
+// deleted or changed letter there makes other words ("forgot").
+var fuzzyWords = [...]string{
+	"ignore", "forget", "reveal", "secret", "prompt", "system",
+	"instructions", "instruction", "everything", "previous", "previously", "disregard",
+	"password", "passphrase", "guidelines", "directives", "override", "restrictions",
+	"confidential", "credentials", "administrator", "developer", "anything",
+}
+
+// fuzzyMaxLen bounds the length of fuzzyWords (and of the words looked at).
+const fuzzyMaxLen = 16
+
+// fuzzyIndex indexes fuzzyWords by first letter and length: bit k of
+// byFirstLen[c][n] is set when fuzzyWords[k] starts with 'a'+c and has n
+// bytes.
+// known holds the words of the rules (every language): a word the rules
+// spell is not a slip ("passwort", "previos", "administrador").
+type fuzzyIndex struct {
+	byFirstLen [26][fuzzyMaxLen + 1]uint32
+	known      map[string]struct{}
+}
+
+func newFuzzyIndex(known map[string]struct{}) *fuzzyIndex {
+	x := &fuzzyIndex{known: known}
+	for k, w := range fuzzyWords {
+		x.byFirstLen[w[0]-'a'][len(w)] |= 1 << k
+	}
+	return x
+}
+
+// bits returns the fuzzyWords starting with w's first byte that are n
+// bytes long.
+func (x *fuzzyIndex) bits(c byte, n int) uint32 {
+	if c-'a' >= 26 || n > fuzzyMaxLen {
+		return 0
+	}
+	return x.byFirstLen[c-'a'][n]
+}
+
+// near returns the fuzzy word w is one slip away from, "" if none (or w
+// is one).
+func (x *fuzzyIndex) near(w []byte) string {
+	n := len(w)
+	if n < 5 || n > fuzzyMaxLen {
+		return ""
+	}
+	for _, m := range [3]int{n, n - 1, n + 1} {
+		for b := x.bits(w[0], m); b != 0; b &= b - 1 {
+			f := fuzzyWords[bits.TrailingZeros32(b)]
+			if string(w) == f {
+				return ""
+			}
+			if len(f) >= 7 && oneEdit(w, f) || m == n && swapped(w, f) {
+				if _, ok := x.known[string(w)]; ok {
+					return ""
+				}
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// oneEdit reports whether a and b differ by one substitution, insertion
+// or deletion (not zero).
+func oneEdit(a []byte, b string) bool {
+	if len(a) > len(b)+1 || len(b) > len(a)+1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case len(a) == len(b):
+		return i < len(a) && string(a[i+1:]) == b[i+1:]
+	case len(a) > len(b):
+		return string(a[i+1:]) == b[i:]
+	default:
+		return string(a[i:]) == b[i+1:]
+	}
+}
+
+// swapped reports whether a is b with two adjacent letters swapped.
+func swapped(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == b[i+2:]
+}
+
+// fixWords reads slips of the trigger words as the words (see
+// fuzzyWords): a corrected or joined word is appended to norm, its span
+// marked as obfuscated, and the phrase candidates are recomputed.
+func (s *textScan) fixWords(x *fuzzyIndex) {
+	changed := false
+	set := func(k int, f string) {
+		start := len(s.norm)
+		s.norm = append(s.norm, f...)
+		s.words[k] = span{start: int32(start), end: int32(len(s.norm)), leet: true}
+		changed = true
+	}
+	for k := 0; k < len(s.words); k++ {
+		sp := s.words[k]
+		w := s.norm[sp.start:sp.end]
+		if k+1 < len(s.words) {
+			nx := s.words[k+1]
+			if f := x.joined(w, s.norm[nx.start:nx.end]); f != "" {
+				set(k, f)
+				s.words = append(s.words[:k+1], s.words[k+2:]...)
+				continue
+			}
+		}
+		if f := x.near(w); f != "" {
+			set(k, f)
+		}
+	}
+	if !changed || s.filter == nil {
+		return
+	}
+	s.cands = s.cands[:0]
+	for k, sp := range s.words {
+		if s.filter.has(s.norm[sp.start:sp.end]) {
+			s.cands = append(s.cands, int32(k))
+		}
+	}
+}
+
+// joined returns the fuzzy word that a and b written together make
+// ("ig" "nore"), "" if none.
+func (x *fuzzyIndex) joined(a, b []byte) string {
+	n := len(a) + len(b)
+	if len(a) < 2 || len(b) < 2 || n < 6 {
+		return ""
+	}
+	for m := x.bits(a[0], n); m != 0; m &= m - 1 {
+		f := fuzzyWords[bits.TrailingZeros32(m)]
+		if f[:len(a)] == string(a) && f[len(a):] == string(b) {
+			return f
+		}
+	}
+	return ""
+}
