@@ -180,23 +180,23 @@ func titleLink(w string) bool {
 	return false
 }
 
-// inTitle reports whether toks[i] belongs to a run of capitalised words
-// (a title, a product or a person's name: "Potential Threats", "Made in
-// USA", "Maximus Blackstone") that stands in written text: the tokens
+// inTitle reports whether toks[i] belongs to a run of three or more
+// capitalised words (a title, a product, a list of names: "Current Status
+// and Potential Threats", "Bar, Made in USA") that stands in written text: the tokens
 // around the run are not machine-looking (weird). An optimiser's suffix
 // also strings names together, but amid its gibberish.
 func inTitle(toks []string, weird []bool, i int) bool {
 	if !capWord(toks[i]) {
 		return false
 	}
-	from, to := i, i+1 // the run, toks[from:to]
+	from, to, n := i, i+1, 1 // the run, toks[from:to], and its n capitalised words
 	for {
 		switch {
 		case from > 0 && capWord(toks[from-1]):
-			from--
+			from, n = from-1, n+1
 			continue
 		case from > 1 && titleLink(toks[from-1]) && capWord(toks[from-2]):
-			from -= 2
+			from, n = from-2, n+1
 			continue
 		}
 		break
@@ -204,15 +204,15 @@ func inTitle(toks []string, weird []bool, i int) bool {
 	for {
 		switch {
 		case to < len(toks) && capWord(toks[to]):
-			to++
+			to, n = to+1, n+1
 			continue
 		case to+1 < len(toks) && titleLink(toks[to]) && capWord(toks[to+1]):
-			to += 2
+			to, n = to+2, n+1
 			continue
 		}
 		break
 	}
-	return to-from >= 2 && (from == 0 || !weird[from-1]) && (to == len(toks) || !weird[to])
+	return n >= 3 && (from == 0 || !weird[from-1]) && (to == len(toks) || !weird[to])
 }
 
 // longLower reports a long all-lowercase ASCII word, typical of tokens
