@@ -686,50 +686,67 @@ const fuzzyMaxLen = 16
 
 // fuzzyIndex indexes fuzzyWords by first letter and length: bit k of
 // byFirstLen[c][n] is set when fuzzyWords[k] starts with 'a'+c and has n
-// bytes.
-// known holds the words of the rules (every language): a word the rules
-// spell is not a slip ("passwort", "previos", "administrador").
+// bytes; near[c][n] holds the words a word of n bytes may be one slip
+// from (n-1, n, n+1 bytes). known holds the words of the rules (every
+// language): a word the rules spell is not a slip ("passwort",
+// "previos", "administrador").
+//
+// second and last (by a word's second and last letter) and joinLast (by
+// the last letter of a joined word) narrow the candidates down before a
+// comparison: one slip leaves the second or the last letter in place.
 type fuzzyIndex struct {
-	byFirstLen [26][fuzzyMaxLen + 1]uint32
+	byFirstLen [26][fuzzyMaxLen + 2]uint32
+	near       [26][fuzzyMaxLen + 2]uint32
+	second     [26]uint32
+	last       [26]uint32
+	at         [fuzzyMaxLen][26]uint32 // at[i][c]: the words with letter 'a'+c at index i
 	known      map[string]struct{}
 }
 
 func newFuzzyIndex(known map[string]struct{}) *fuzzyIndex {
 	x := &fuzzyIndex{known: known}
 	for k, w := range fuzzyWords {
-		x.byFirstLen[w[0]-'a'][len(w)] |= 1 << k
+		c, n := w[0]-'a', len(w)
+		x.byFirstLen[c][n] |= 1 << k
+		x.second[w[1]-'a'] |= 1 << k
+		x.last[w[n-1]-'a'] |= 1 << k
+		for i := range n {
+			x.at[i][w[i]-'a'] |= 1 << k
+		}
+		for m := max(n-1, 5); m <= n+1; m++ {
+			if len(w) >= 7 || m == n {
+				x.near[c][m] |= 1 << k
+			}
+		}
 	}
 	return x
 }
 
-// bits returns the fuzzyWords starting with w's first byte that are n
-// bytes long.
-func (x *fuzzyIndex) bits(c byte, n int) uint32 {
-	if c-'a' >= 26 || n > fuzzyMaxLen {
-		return 0
-	}
-	return x.byFirstLen[c-'a'][n]
-}
-
-// near returns the fuzzy word w is one slip away from, "" if none (or w
-// is one).
-func (x *fuzzyIndex) near(w []byte) string {
+// nearWord returns the fuzzy word w (of at least 5 bytes, starting with
+// a lower-case letter) is one slip away from, "" if none (or w is one).
+func (x *fuzzyIndex) nearWord(w []byte) string {
 	n := len(w)
-	if n < 5 || n > fuzzyMaxLen {
+	if n > fuzzyMaxLen+1 {
 		return ""
 	}
-	for _, m := range [3]int{n, n - 1, n + 1} {
-		for b := x.bits(w[0], m); b != 0; b &= b - 1 {
-			f := fuzzyWords[bits.TrailingZeros32(b)]
-			if string(w) == f {
+	if n <= fuzzyMaxLen {
+		for b := x.byFirstLen[w[0]-'a'][n]; b != 0; b &= b - 1 {
+			if string(w) == fuzzyWords[bits.TrailingZeros32(b)] {
 				return ""
 			}
-			if len(f) >= 7 && oneEdit(w, f) || m == n && swapped(w, f) {
-				if _, ok := x.known[string(w)]; ok {
-					return ""
-				}
-				return f
+		}
+	}
+	for b := x.near[w[0]-'a'][n]; b != 0; b &= b - 1 {
+		f := fuzzyWords[bits.TrailingZeros32(b)]
+		// One slip leaves the first two or the last two letters.
+		if w[1] != f[1] && (w[n-1] != f[len(f)-1] || w[n-2] != f[len(f)-2]) {
+			continue
+		}
+		if len(f) >= 7 && oneEdit(w, f) || len(f) == n && swapped(w, f) {
+			if _, ok := x.known[string(w)]; ok {
+				return ""
 			}
+			return f
 		}
 	}
 	return ""
@@ -769,16 +786,52 @@ func swapped(a []byte, b string) bool {
 
 // fixWords reads slips of the trigger words as the words (see
 // fuzzyWords): a corrected or joined word is appended to norm, its span
-// marked as obfuscated, and the phrase candidates are recomputed.
+// marked as obfuscated, and the phrase candidates are recomputed. Most
+// words cost two table lookups.
 func (s *textScan) fixWords(x *fuzzyIndex) {
-	changed := false
+	// The scan: a tight loop over local copies that only finds the first
+	// word to fix (fixing is rare); fixFrom does the rest.
+	words, norm := s.words, s.norm
+	for k, sp := range words {
+		n := int(sp.end - sp.start)
+		c := norm[sp.start] - 'a'
+		if c >= 26 || n > fuzzyMaxLen+1 {
+			continue
+		}
+		if k+1 < len(words) {
+			nx := words[k+1]
+			m := n + int(nx.end-nx.start)
+			if e, b0 := norm[nx.end-1]-'a', norm[nx.start]-'a'; m <= fuzzyMaxLen && e < 26 && b0 < 26 && x.byFirstLen[c][m]&x.last[e]&x.at[n][b0] != 0 && x.joined(norm[sp.start:sp.end], norm[nx.start:nx.end]) != "" {
+				s.fixFrom(x, k)
+				return
+			}
+		}
+		if n < 5 {
+			continue
+		}
+		if b := x.near[c][n]; b != 0 && x.maybeNear(b, norm[sp.start:sp.end]) && x.nearWord(norm[sp.start:sp.end]) != "" {
+			s.fixFrom(x, k)
+			return
+		}
+	}
+}
+
+// maybeNear is the cheap test before nearWord: one slip leaves the
+// second or the last letter of a word of the candidates b in place.
+func (x *fuzzyIndex) maybeNear(b uint32, w []byte) bool {
+	c2, e := w[1]-'a', w[len(w)-1]-'a'
+	return c2 < 26 && b&x.second[c2] != 0 || e < 26 && b&x.last[e] != 0
+}
+
+// fixFrom corrects and joins the words from words[k] on (see fixWords)
+// and recomputes the phrase candidates.
+func (s *textScan) fixFrom(x *fuzzyIndex, k int) {
 	set := func(k int, f string) {
 		start := len(s.norm)
 		s.norm = append(s.norm, f...)
 		s.words[k] = span{start: int32(start), end: int32(len(s.norm)), leet: true}
-		changed = true
 	}
-	for k := 0; k < len(s.words); k++ {
+	for ; k < len(s.words); k++ {
 		sp := s.words[k]
 		w := s.norm[sp.start:sp.end]
 		if k+1 < len(s.words) {
@@ -789,11 +842,13 @@ func (s *textScan) fixWords(x *fuzzyIndex) {
 				continue
 			}
 		}
-		if f := x.near(w); f != "" {
-			set(k, f)
+		if len(w) >= 5 && w[0]-'a' < 26 && len(w) <= fuzzyMaxLen+1 {
+			if f := x.nearWord(w); f != "" {
+				set(k, f)
+			}
 		}
 	}
-	if !changed || s.filter == nil {
+	if s.filter == nil {
 		return
 	}
 	s.cands = s.cands[:0]
@@ -808,10 +863,10 @@ func (s *textScan) fixWords(x *fuzzyIndex) {
 // ("ig" "nore"), "" if none.
 func (x *fuzzyIndex) joined(a, b []byte) string {
 	n := len(a) + len(b)
-	if len(a) < 2 || len(b) < 2 || n < 6 {
+	if len(a) < 2 || len(b) < 2 || n < 6 || n > fuzzyMaxLen || a[0]-'a' >= 26 {
 		return ""
 	}
-	for m := x.bits(a[0], n); m != 0; m &= m - 1 {
+	for m := x.byFirstLen[a[0]-'a'][n]; m != 0; m &= m - 1 {
 		f := fuzzyWords[bits.TrailingZeros32(m)]
 		if f[:len(a)] == string(a) && f[len(a):] == string(b) {
 			return f

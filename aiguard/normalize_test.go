@@ -201,8 +201,8 @@ func TestFuzzyWords(t *testing.T) {
 		{"secret", ""},
 		{"hello", ""},
 	} {
-		if got := x.near([]byte(tc.in)); got != tc.want {
-			t.Errorf("near(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := x.nearWord([]byte(tc.in)); got != tc.want {
+			t.Errorf("nearWord(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	for _, tc := range []struct{ a, b, want string }{

@@ -131,7 +131,7 @@ var promptRules = []rule{
 	// admin. Alone they stay below the log threshold; with a request for
 	// a secret or an override they add up.
 	{family: famAuthority, weight: 0.5, what: "claim of authority over the assistant", phrases: []string{
-		"i_am|im|this_is|its|i_m ~2 your ~1 developer|developers|creator|creators|admin|administrator|owner|programmer|operator|maker|engineer|sysadmin|supervisor|boss|master|designer|trainer",
+		"am|im|iam|this_is|its ~2 your ~1 developer|developers|creator|creators|admin|administrator|owner|programmer|operator|maker|engineer|sysadmin|supervisor|boss|master|designer|trainer",
 		"soy|sou|sono|je_suis|ich_bin|я ~1 tu|su|seu|teu|il_tuo|ton|votre|dein|ihr|твой|ваш ~1 desarrollador|creador|administrador|desenvolvedor|criador|sviluppatore|creatore|amministratore|developpeur|createur|administrateur|entwickler|schopfer|administrator|разработчик|создатель|администратор",
 	}},
 	{family: famAuthority, weight: 0.6, what: "claim of authority over the assistant", phrases: []string{
