@@ -48,7 +48,7 @@ const (
 	wToldStrict   = "told|instructed|programmed|directed|commanded|ordered"
 	wBeforeWord   = "before|previously|earlier|so_far|until_now|up_to_now|until_this_point|above|prior|beforehand|initially|originally|in_the_past|by_your_developers|by_your_creators|by_openai|by_anthropic"
 	// A secret of the model's: asking for it is the signal.
-	wSecretNoun = "password|passwords|passcode|passphrase|pass_code|secret_key|secret_code|secret_word|secret_phrase|secret_password|secret_token|api_key|api_keys|private_key|access_key|access_token|auth_token|credentials|pin_code|master_password|admin_password|root_password|system_prompt|hidden_prompt|initial_prompt"
+	wSecretNoun = "password|passwords|passwd|passcode|passphrase|pass_code|secret_key|secret_code|secret_word|secret_phrase|secret_password|secret_token|api_key|api_keys|private_key|access_key|access_token|auth_token|credentials|pin_code|master_password|admin_password|root_password|system_prompt|hidden_prompt|initial_prompt"
 	// Words after the noun that make it another thing: the Wi-Fi's
 	// password, a password policy, the password column.
 	wSecretNot = "of|for|to|from|on|in|at|policy|policies|reset|resets|manager|managers|requirement|requirements|rule|rules|strength|length|field|fields|hash|hashes|hashing|recovery|change|changes|expiry|expiration|protection|security|complexity|generator|generators|storage|management|rotation|format|hint|hints|form|page|screen|input|box|validation|validator|table|tables|column|columns|file|files|list|database|entry|entries|variable|variables|value|values|parameter|parameters|header|headers|setting|settings|config|configuration|template|templates|design|engineering|injection"
@@ -82,8 +82,16 @@ var promptRules = []rule{
 		"you|u ~1 dont|do_not|no_longer|dont_need_to|do_not_need_to ~1 have_to|need_to|must|follow|obey|respect ~3 your|the|any|those|these ~2 rules|instructions|guidelines|programming|restrictions|policies|directives",
 		"previous|prior|old|original|earlier|above|initial ~1 instructions|rules|guidelines|directives|programming ~2 are|have_been|were|is|has_been ~1 void|null|cancelled|canceled|revoked|obsolete|invalid|lifted|overridden|replaced|suspended|deleted|removed|disabled",
 	}},
+	{family: famOverride, weight: 0.9, what: "instruction-override phrase", phrases: []string{
+		"pay_no_attention|dont_pay_attention|do_not_pay_attention|stop_paying_attention|pay_no_heed|take_no_notice ~1 to|of ~3 " + wPriorQual + " ~3 " + wInstrNoun,
+		"dont|do_not|stop|no_longer ~1 listen|listening|listen_to|adhere|adhering|comply|complying ~2 to|with ~3 your|the|any|previous|prior|original|system ~2 instructions|instruction|rules|guidelines|developers|creators|system_prompt|programming",
+		"act|behave|respond|answer|reply|pretend ~2 as_if|as_though|like ~3 you ~2 have|had|were|are ~2 no|never|not_been_given|without ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations|programming|system_prompt|safety",
+	}},
 	{family: famOverride, weight: 0.7, what: "instruction-override phrase", phrases: []string{
 		wDropVerb + " ~3 what|that|everything|all|anything|whatever ~2 you|u|youve|youre|youd|youll ~3 " + wToldStrict,
+	}},
+	{family: famOverride, weight: 0.6, what: "instruction-override phrase", phrases: []string{
+		"reset|clear|wipe|erase|delete|flush|purge ~2 your ~2 instructions|rules|programming|guidelines|system_prompt|directives|restrictions",
 	}},
 
 	// Requests for a secret of the model's: its password, key or system
