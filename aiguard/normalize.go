@@ -427,7 +427,7 @@ func (s *textScan) endWord() {
 		case r < 0x250:
 			letters++
 			latin++
-		case r >= 0x400 && r <= 0x4FF:
+		case r >= 0x400 && r <= 0x4FF, r >= 0x370 && r <= 0x3FF: // Cyrillic, Greek
 			letters++
 			cyr++
 		default:
@@ -455,7 +455,7 @@ func (s *textScan) endWord() {
 			return
 		}
 	}
-	if latin > 0 && cyr > 0 { // homoglyph mix such as Cyrillic і in "іgnore"
+	if latin > 0 && cyr > 0 { // homoglyph mix such as Cyrillic і or Greek ο in "іgnοre"
 		for j, r := range w {
 			if m := homoglyph(r); m != 0 {
 				w[j] = m
@@ -529,6 +529,28 @@ func homoglyph(r rune) rune {
 		return 'd'
 	case 'ɡ':
 		return 'g'
+	case 'α':
+		return 'a'
+	case 'ε':
+		return 'e'
+	case 'ο':
+		return 'o'
+	case 'ι':
+		return 'i'
+	case 'κ':
+		return 'k'
+	case 'ν':
+		return 'v'
+	case 'ρ':
+		return 'p'
+	case 'τ':
+		return 't'
+	case 'υ':
+		return 'u'
+	case 'χ':
+		return 'x'
+	case 'ϲ':
+		return 'c'
 	}
 	return 0
 }
@@ -577,6 +599,16 @@ func appendFolded(b []byte, r rune) []byte {
 		case 'ď':
 			return append(b, 'd')
 		}
+	}
+	switch {
+	case r >= 0xFF41 && r <= 0xFF5A: // fullwidth ａ–ｚ (capitals are lowered before)
+		return append(b, byte('a'+r-0xFF41))
+	case r >= 0x1D400 && r <= 0x1D6A3: // mathematical bold, italic, script … letters
+		k := (r - 0x1D400) % 52
+		if k >= 26 {
+			k -= 26
+		}
+		return append(b, byte('a'+k))
 	}
 	return utf8.AppendRune(b, r)
 }
@@ -634,3 +666,211 @@ var asciiLower, asciiClass = func() (low, class [128]byte) {
 	}
 	return low, class
 }()
+
+// fuzzyWords are the trigger words that spelling slips and split words
+// still read as: a word one typo away from one of them ("everthing",
+// "instrucions", "ingore") or two words that join into one ("ig nore",
+// "pass word") is read as the trigger word. Inflections one edit away
+// ("instruction", "passwords") mean the same, so correcting them is
+// harmless; short words are corrected only for swapped letters, as a
+// deleted or changed letter there makes other words ("forgot").
+var fuzzyWords = [...]string{
+	"ignore", "forget", "reveal", "secret", "prompt", "system",
+	"instructions", "instruction", "everything", "previous", "previously", "disregard",
+	"password", "passphrase", "guidelines", "directives", "override", "restrictions",
+	"confidential", "credentials", "administrator", "developer", "anything",
+}
+
+// fuzzyMaxLen bounds the length of fuzzyWords (and of the words looked at).
+const fuzzyMaxLen = 16
+
+// fuzzyIndex indexes fuzzyWords by first letter and length: bit k of
+// byFirstLen[c][n] is set when fuzzyWords[k] starts with 'a'+c and has n
+// bytes; near[c][n] holds the words a word of n bytes may be one slip
+// from (n-1, n, n+1 bytes). known holds the words of the rules (every
+// language): a word the rules spell is not a slip ("passwort",
+// "previos", "administrador").
+//
+// second and last (by a word's second and last letter) and joinLast (by
+// the last letter of a joined word) narrow the candidates down before a
+// comparison: one slip leaves the second or the last letter in place.
+type fuzzyIndex struct {
+	byFirstLen [26][fuzzyMaxLen + 2]uint32
+	near       [26][fuzzyMaxLen + 2]uint32
+	second     [26]uint32
+	last       [26]uint32
+	at         [fuzzyMaxLen][26]uint32 // at[i][c]: the words with letter 'a'+c at index i
+	known      map[string]struct{}
+}
+
+func newFuzzyIndex(known map[string]struct{}) *fuzzyIndex {
+	x := &fuzzyIndex{known: known}
+	for k, w := range fuzzyWords {
+		c, n := w[0]-'a', len(w)
+		x.byFirstLen[c][n] |= 1 << k
+		x.second[w[1]-'a'] |= 1 << k
+		x.last[w[n-1]-'a'] |= 1 << k
+		for i := range n {
+			x.at[i][w[i]-'a'] |= 1 << k
+		}
+		for m := max(n-1, 5); m <= n+1; m++ {
+			if len(w) >= 7 || m == n {
+				x.near[c][m] |= 1 << k
+			}
+		}
+	}
+	return x
+}
+
+// nearWord returns the fuzzy word w (of at least 5 bytes, starting with
+// a lower-case letter) is one slip away from, "" if none (or w is one).
+func (x *fuzzyIndex) nearWord(w []byte) string {
+	n := len(w)
+	if n > fuzzyMaxLen+1 {
+		return ""
+	}
+	if n <= fuzzyMaxLen {
+		for b := x.byFirstLen[w[0]-'a'][n]; b != 0; b &= b - 1 {
+			if string(w) == fuzzyWords[bits.TrailingZeros32(b)] {
+				return ""
+			}
+		}
+	}
+	for b := x.near[w[0]-'a'][n]; b != 0; b &= b - 1 {
+		f := fuzzyWords[bits.TrailingZeros32(b)]
+		// One slip leaves the first two or the last two letters.
+		if w[1] != f[1] && (w[n-1] != f[len(f)-1] || w[n-2] != f[len(f)-2]) {
+			continue
+		}
+		if len(f) >= 7 && oneEdit(w, f) || len(f) == n && swapped(w, f) {
+			if _, ok := x.known[string(w)]; ok {
+				return ""
+			}
+			return f
+		}
+	}
+	return ""
+}
+
+// oneEdit reports whether a and b differ by one substitution, insertion
+// or deletion (not zero).
+func oneEdit(a []byte, b string) bool {
+	if len(a) > len(b)+1 || len(b) > len(a)+1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case len(a) == len(b):
+		return i < len(a) && string(a[i+1:]) == b[i+1:]
+	case len(a) > len(b):
+		return string(a[i+1:]) == b[i:]
+	default:
+		return string(a[i:]) == b[i+1:]
+	}
+}
+
+// swapped reports whether a is b with two adjacent letters swapped.
+func swapped(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == b[i+2:]
+}
+
+// fixWords reads slips of the trigger words as the words (see
+// fuzzyWords): a corrected or joined word is appended to norm, its span
+// marked as obfuscated, and the phrase candidates are recomputed. Most
+// words cost two table lookups.
+func (s *textScan) fixWords(x *fuzzyIndex) {
+	// The scan: a tight loop over local copies that only finds the first
+	// word to fix (fixing is rare); fixFrom does the rest.
+	words, norm := s.words, s.norm
+	for k, sp := range words {
+		n := int(sp.end - sp.start)
+		c := norm[sp.start] - 'a'
+		if c >= 26 || n > fuzzyMaxLen+1 {
+			continue
+		}
+		if k+1 < len(words) {
+			nx := words[k+1]
+			m := n + int(nx.end-nx.start)
+			if e, b0 := norm[nx.end-1]-'a', norm[nx.start]-'a'; m <= fuzzyMaxLen && e < 26 && b0 < 26 && x.byFirstLen[c][m]&x.last[e]&x.at[n][b0] != 0 && x.joined(norm[sp.start:sp.end], norm[nx.start:nx.end]) != "" {
+				s.fixFrom(x, k)
+				return
+			}
+		}
+		if n < 5 {
+			continue
+		}
+		if b := x.near[c][n]; b != 0 && x.maybeNear(b, norm[sp.start:sp.end]) && x.nearWord(norm[sp.start:sp.end]) != "" {
+			s.fixFrom(x, k)
+			return
+		}
+	}
+}
+
+// maybeNear is the cheap test before nearWord: one slip leaves the
+// second or the last letter of a word of the candidates b in place.
+func (x *fuzzyIndex) maybeNear(b uint32, w []byte) bool {
+	c2, e := w[1]-'a', w[len(w)-1]-'a'
+	return c2 < 26 && b&x.second[c2] != 0 || e < 26 && b&x.last[e] != 0
+}
+
+// fixFrom corrects and joins the words from words[k] on (see fixWords)
+// and recomputes the phrase candidates.
+func (s *textScan) fixFrom(x *fuzzyIndex, k int) {
+	set := func(k int, f string) {
+		start := len(s.norm)
+		s.norm = append(s.norm, f...)
+		s.words[k] = span{start: int32(start), end: int32(len(s.norm)), leet: true}
+	}
+	for ; k < len(s.words); k++ {
+		sp := s.words[k]
+		w := s.norm[sp.start:sp.end]
+		if k+1 < len(s.words) {
+			nx := s.words[k+1]
+			if f := x.joined(w, s.norm[nx.start:nx.end]); f != "" {
+				set(k, f)
+				s.words = append(s.words[:k+1], s.words[k+2:]...)
+				continue
+			}
+		}
+		if len(w) >= 5 && w[0]-'a' < 26 && len(w) <= fuzzyMaxLen+1 {
+			if f := x.nearWord(w); f != "" {
+				set(k, f)
+			}
+		}
+	}
+	if s.filter == nil {
+		return
+	}
+	s.cands = s.cands[:0]
+	for k, sp := range s.words {
+		if s.filter.has(s.norm[sp.start:sp.end]) {
+			s.cands = append(s.cands, int32(k))
+		}
+	}
+}
+
+// joined returns the fuzzy word that a and b written together make
+// ("ig" "nore"), "" if none.
+func (x *fuzzyIndex) joined(a, b []byte) string {
+	n := len(a) + len(b)
+	if len(a) < 2 || len(b) < 2 || n < 6 || n > fuzzyMaxLen || a[0]-'a' >= 26 {
+		return ""
+	}
+	for m := x.byFirstLen[a[0]-'a'][n]; m != 0; m &= m - 1 {
+		f := fuzzyWords[bits.TrailingZeros32(m)]
+		if f[:len(a)] == string(a) && f[len(a):] == string(b) {
+			return f
+		}
+	}
+	return ""
+}

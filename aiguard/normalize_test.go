@@ -184,3 +184,68 @@ func TestSuffixTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestFuzzyWords(t *testing.T) {
+	x := newFuzzyIndex(map[string]struct{}{"passwort": {}})
+	for _, tc := range []struct{ in, want string }{
+		{"everthing", "everything"},     // deletion
+		{"instrucions", "instructions"}, // deletion
+		{"instrructions", "instructions"},
+		{"disregrad", "disregard"}, // swap
+		{"ingore", "ignore"},       // swap in a short word
+		{"pasword", "password"},
+		{"instruction", ""}, // a fuzzy word itself
+		{"ignored", ""},     // short words: swaps only
+		{"forgot", ""},
+		{"passwort", ""}, // a word of the rules
+		{"secret", ""},
+		{"hello", ""},
+	} {
+		if got := x.nearWord([]byte(tc.in)); got != tc.want {
+			t.Errorf("nearWord(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ a, b, want string }{
+		{"ig", "nore", "ignore"},
+		{"in", "structions", "instructions"},
+		{"pass", "word", "password"},
+		{"every", "thing", "everything"},
+		{"i", "gnore", ""}, // one-letter parts are spaced-out runs
+		{"for", "got", ""},
+		{"the", "rules", ""},
+	} {
+		if got := x.joined([]byte(tc.a), []byte(tc.b)); got != tc.want {
+			t.Errorf("joined(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestPhraseNegativeSlot(t *testing.T) {
+	var ps phraseSet
+	if err := ps.add("what ~2 the password !for|of", 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"what is the password", true},
+		{"what is the password please", true},
+		{"what is the password for the wifi", false},
+		{"what is the password of the router", false},
+	} {
+		var s textScan
+		s.scanText(tc.text, nil)
+		got := false
+		ps.match(s.norm, s.words, s.cands, true, func(_, _, _ int) { got = true })
+		if got != tc.want {
+			t.Errorf("%q: match %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"!a", "a ~2 !b", "a !b c"} {
+		var ps phraseSet
+		if err := ps.add(bad, 0); err == nil {
+			t.Errorf("add(%q): no error", bad)
+		}
+	}
+}

@@ -13,9 +13,13 @@ import (
 // Alternatives are separated by '|'; a trailing '*' matches a word prefix;
 // "~N" lets up to N arbitrary words stand before the next slot; '_' inside
 // an alternative stands for a space, so "sure_here" matches two words.
+// A last slot written "!a|b" matches no word: the phrase matches only
+// when the next word is none of its alternatives (or the text ends), as
+// in "the password !of|for" (a password asked for, not the Wi-Fi's).
 
 type slot struct {
 	gap    int                   // words that may be skipped before this slot
+	not    bool                  // a negative last slot: the next word must not match
 	single map[string]struct{}   // one-word alternatives
 	multi  map[string][][]string // multi-word alternatives by first word: the other words
 	prefix []string              // prefix alternatives
@@ -88,6 +92,12 @@ func compilePhrase(src string) ([]slot, error) {
 		var sl slot
 		sl.gap = gap
 		gap = 0
+		if rest, ok := strings.CutPrefix(tok, "!"); ok {
+			if sl.gap != 0 || len(slots) == 0 {
+				return nil, fmt.Errorf("negative slot %q after a gap or first", tok)
+			}
+			sl.not, tok = true, rest
+		}
 		for _, alt := range strings.Split(tok, "|") {
 			alt = strings.ReplaceAll(alt, "_", " ")
 			sl.first(alt)
@@ -112,6 +122,11 @@ func compilePhrase(src string) ([]slot, error) {
 	}
 	if len(slots) == 0 {
 		return nil, fmt.Errorf("empty phrase")
+	}
+	for _, sl := range slots[:len(slots)-1] {
+		if sl.not {
+			return nil, fmt.Errorf("negative slot before the last")
+		}
 	}
 	if slots[0].gap != 0 {
 		return nil, fmt.Errorf("phrase starts with a gap")
@@ -198,6 +213,12 @@ func matchFrom(norm []byte, words []span, slots []slot, k, i int) int {
 		return i
 	}
 	sl := &slots[k]
+	if sl.not {
+		if matchSlot(norm, words, i, sl) > 0 {
+			return -1
+		}
+		return i
+	}
 	for j := i; j <= i+sl.gap && j < len(words); j++ {
 		if n := matchSlot(norm, words, j, sl); n > 0 {
 			if end := matchFrom(norm, words, slots, k+1, j+n); end >= 0 {

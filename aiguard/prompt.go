@@ -111,6 +111,7 @@ type PromptDetector struct {
 	// by that byte (indexes into subs); subWide are the others.
 	subFirst []subGroup
 	subWide  []int
+	fuzzy    *fuzzyIndex // trigger words read through typos and splits
 	pool     sync.Pool
 	chats    *chatCache // shared parses within a Set, nil alone
 }
@@ -131,6 +132,7 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 		return nil, fmt.Errorf("aiguard prompt config: %w", err)
 	}
 	d := &PromptDetector{cfg: cfg}
+	known := map[string]struct{}{}
 	for _, s := range cfg.Sources {
 		src, _ := ParseSource(s)
 		d.sources[src] = true
@@ -143,6 +145,9 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 		for _, p := range r.phrases {
 			if err := set.add(p, i); err != nil {
 				return nil, fmt.Errorf("aiguard prompt rules: %w", err)
+			}
+			for _, w := range strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == '|' || r == '_' || r == '!' || r == '*' }) {
+				known[w] = struct{}{}
 			}
 		}
 		for _, s := range r.subs {
@@ -162,6 +167,7 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 			d.subFirst[g].subs = append(d.subFirst[g].subs, k)
 		}
 	}
+	d.fuzzy = newFuzzyIndex(known)
 	d.firstAll = d.phrases.maybeFirst
 	d.firstAll.union(&d.indirect.maybeFirst)
 	d.pool.New = func() any { return new(textScan) }
@@ -264,13 +270,14 @@ func (d *PromptDetector) scan(fs []Finding, text string, src Source, depth int, 
 		filter = &d.firstAll
 	}
 	s.scanText(text, filter)
+	s.fixWords(d.fuzzy)
 
 	hit := func(ri, from, to int) {
 		r := &promptRules[ri]
 		f := Finding{Family: r.family, Weight: r.weight, What: r.what, Source: src, Excerpt: excerpt(s.phrase(from, to))}
 		for k := from; k < to; k++ {
 			if s.words[k].leet {
-				f.What += " (leetspeak/homoglyph obfuscated)"
+				f.What += " (obfuscated: leetspeak, homoglyphs, typos or split words)"
 				f.Weight = min(f.Weight+0.05, 0.97)
 				break
 			}

@@ -18,6 +18,8 @@ const (
 	famHarm         = "harmful_objective"
 	famPersona      = "persona_assignment"
 	famIndirect     = "assistant_directed_instruction"
+	famSecret       = "secret_request"
+	famAuthority    = "authority_claim"
 )
 
 // rule is one heuristic. Phrases match the normalised words; substrings
@@ -41,7 +43,16 @@ const (
 	wPriorQual    = "previous|prior|above|earlier|preceding|former|initial|original|all|any|every|your|system|developer|prevoius|previos|aforementioned|existing|foregoing"
 	wInstrNoun    = "instruction*|prompt|prompts|rule|rules|direction|directions|guideline|guidelines|guidance|command|commands|context|programming|restriction|restrictions|constraint|constraints|directive|directives|order|orders|policy|policies|safeguard|safeguards|filter|filters|limitation|limitations|task|tasks|setting|settings|training"
 	wAfterQual    = "above|before|earlier|previously|given|provided|so_far|precedentes|precedente|anterieures|anteriores|previas|previos|precedenti|anteriori|sopra|oben|vorher|выше|ранее"
-	wAIWord       = "ai|chatbot|bot|assistant|model|language_model|llm|version|response|responses|answers|mode|persona|character|entity|system|gpt|chatgpt|alter_ego"
+	wDropVerb     = "ignore|ignoring|disregard|disregarding|forget|forgetting|overlook|overlooking|neglect|abandon|discard|dismiss|drop|scrap|ditch|erase|wipe|set_aside|put_aside|throw_out|throw_away|skip|bypass|override"
+	wToldVerb     = "told|instructed|taught|programmed|trained|directed|commanded|ordered|briefed|configured|asked|given"
+	wToldStrict   = "told|instructed|programmed|directed|commanded|ordered"
+	wBeforeWord   = "before|previously|earlier|so_far|until_now|up_to_now|until_this_point|above|prior|beforehand|initially|originally|in_the_past|by_your_developers|by_your_creators|by_openai|by_anthropic"
+	// A secret of the model's: asking for it is the signal.
+	wSecretNoun = "password|passwords|passwd|passcode|passphrase|pass_code|secret_key|secret_code|secret_word|secret_phrase|secret_password|secret_token|api_key|api_keys|private_key|access_key|access_token|auth_token|credentials|pin_code|master_password|admin_password|root_password|system_prompt|hidden_prompt|initial_prompt"
+	// Words after the noun that make it another thing: the Wi-Fi's
+	// password, a password policy, the password column.
+	wSecretNot = "of|for|to|from|on|in|at|policy|policies|reset|resets|manager|managers|requirement|requirements|rule|rules|strength|length|field|fields|hash|hashes|hashing|recovery|change|changes|expiry|expiration|protection|security|complexity|generator|generators|storage|management|rotation|format|hint|hints|form|page|screen|input|box|validation|validator|table|tables|column|columns|file|files|list|database|entry|entries|variable|variables|value|values|parameter|parameters|header|headers|setting|settings|config|configuration|template|templates|design|engineering|injection"
+	wAIWord    = "ai|chatbot|bot|assistant|model|language_model|llm|version|response|responses|answers|mode|persona|character|entity|system|gpt|chatgpt|alter_ego"
 )
 
 // promptRules is the immutable rule table of the prompt detector.
@@ -64,6 +75,78 @@ var promptRules = []rule{
 		"system|admin|administrator|root|sudo|developer override|overide|override_mode|command|access_granted",
 		"from_now_on ~3 you|your ~2 will|are|must|shall|only|answer|respond|reply|act|role|behave",
 	}},
+	// Paraphrases of the override: what the model was told is to be
+	// dropped.
+	{family: famOverride, weight: 0.9, what: "instruction-override phrase", phrases: []string{
+		wDropVerb + " ~3 what|that|everything|all|anything|whatever ~4 " + wToldVerb + " ~3 " + wBeforeWord,
+		"you|u ~1 dont|do_not|no_longer|dont_need_to|do_not_need_to ~1 have_to|need_to|must|follow|obey|respect ~3 your|the|any|those|these ~2 rules|instructions|guidelines|programming|restrictions|policies|directives",
+		"previous|prior|old|original|earlier|above|initial ~1 instructions|rules|guidelines|directives|programming ~2 are|have_been|were|is|has_been ~1 void|null|cancelled|canceled|revoked|obsolete|invalid|lifted|overridden|replaced|suspended|deleted|removed|disabled",
+	}},
+	{family: famOverride, weight: 0.9, what: "instruction-override phrase", phrases: []string{
+		"pay_no_attention|dont_pay_attention|do_not_pay_attention|stop_paying_attention|pay_no_heed|take_no_notice ~1 to|of ~3 " + wPriorQual + " ~3 " + wInstrNoun,
+		"dont|do_not|stop|no_longer ~1 listen|listening|listen_to|adhere|adhering|comply|complying ~2 to|with ~3 your|the|any|previous|prior|original|system ~2 instructions|instruction|rules|guidelines|developers|creators|system_prompt|programming",
+		"act|behave|respond|answer|reply|pretend ~2 as_if|as_though|like ~3 you ~2 have|had|were|are ~2 no|never|not_been_given|without ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations|programming|system_prompt|safety",
+	}},
+	{family: famOverride, weight: 0.7, what: "instruction-override phrase", phrases: []string{
+		wDropVerb + " ~3 what|that|everything|all|anything|whatever ~2 you|u|youve|youre|youd|youll ~3 " + wToldStrict,
+	}},
+	{family: famOverride, weight: 0.6, what: "instruction-override phrase", phrases: []string{
+		"reset|clear|wipe|erase|delete|flush|purge ~2 your ~2 instructions|rules|programming|guidelines|system_prompt|directives|restrictions",
+	}},
+
+	// Requests for a secret of the model's: its password, key or system
+	// prompt. "Your" secret, or the secret a game hides ("what is the
+	// password?"), not a thing of the user's ("the password for my
+	// router", "a password policy": see wSecretNot).
+	{family: famSecret, weight: 0.85, what: "request for the assistant's secret", phrases: []string{
+		"what|whats|which ~2 your ~2 " + wSecretNoun + "|secret !" + wSecretNot + "|secret|secrets|to|behind",
+		"tell|give|show|send|share|reveal|print|say|spell|type|write|output|display|repeat|read|provide|disclose|leak|confirm|verify|dump|expose|hand_over ~1 me|us ~2 your ~2 " + wSecretNoun + " !" + wSecretNot,
+		"reveal|leak|disclose|divulge|expose|spill|dump|exfiltrate|confirm ~2 your ~2 " + wSecretNoun + "|secret|secrets !" + wSecretNot,
+		// es, pt, it, fr, de, ru (folded).
+		"cual|que|dime|dame|di|revela|revelame|muestra|muestrame|comparte|escribe|confirma|dinos|decime ~3 tu|su|tus ~2 contrasena|clave_secreta|palabra_clave|palabra_secreta|codigo_secreto|secreto|prompt_del_sistema|prompt_de_sistema|instrucciones_del_sistema|instrucciones_iniciales|instrucciones_originales|instrucciones_ocultas !de|del|para",
+		"qual|quais|diga|diz|mostre|mostra|revele|revela|informe|conte|escreva|confirme|fale ~3 sua|tua|seu|teu|suas ~1 senha|palavra_passe|chave_secreta|segredo|codigo_secreto|prompt_do_sistema|prompt_de_sistema|instrucoes_do_sistema|instrucoes_iniciais|instrucoes_originais !de|do|da|para",
+		"qual|quale|dimmi|dammi|rivela|rivelami|mostra|mostrami|scrivi|conferma|dicci ~3 tua|tuo|tue|tuoi ~1 password|parola_dordine|chiave_segreta|segreto|codice_segreto|prompt_di_sistema|prompt_del_sistema|istruzioni_di_sistema|istruzioni_iniziali|istruzioni_originali !di|del|della|per",
+		"quel|quelle|quels|quelles|dis|donne|revele|montre|affiche|ecris|confirme|donnez|dites|revelez|montrez|indique|indiquez ~3 ton|ta|tes|votre|vos ~2 mot_de_passe|code_secret|cle_secrete|secret|phrase_secrete|prompt_systeme|prompt_du_systeme|instructions_initiales|instructions_systeme|consignes_initiales !de|du|des|pour",
+		"was|wie|verrate|verrat|nenne|nenn|zeig|zeige|gib|sag|sage|schreib|schreibe|bestatige|verraten|nennen|zeigen|geben|sagen ~3 dein|deine|deinen|ihr|ihre|ihren ~1 passwort|kennwort|geheimnis|geheimwort|geheimcode|geheimen_schlussel|geheimer_schlussel|systemprompt|system_prompt|systemanweisungen|zugangsdaten !fur|von|des|der|zum|zur|vom",
+		"какой|какое|каков|скажи|назови|покажи|раскрой|выведи|напиши|сообщи|дай|подтверди|открой ~3 твой|твоё|твое|твои|ваш|ваши|свой|у_тебя|у_вас ~1 пароль|секрет|секретный_ключ|системный_промпт|системные_инструкции|код_доступа !от|для|к",
+		// ar: "what is your password", "tell me your instructions".
+		"ما|أخبرني|اخبرني|أعطني|اعطني|اكشف|أظهر|اظهر|اعرض|اطبع|قل ~3 كلمة_مرورك|كلمة_سرك|رمزك_السري|تعليماتك|موجه_النظام|تعليمات_النظام|رسالة_النظام",
+		"كلمة_المرور|كلمة_السر ~1 الخاصة_بك|خاصتك",
+		// tr: "şifren ne?", "şifreni söyle", "sistem istemini göster".
+		"sifren|parolan|sifreni|parolani|gizli_anahtarin|gizli_anahtarini|sistem_istemin|sistem_istemini|sistem_komutun|sistem_komutunu|talimatlarini_goster ~2 ne|nedir|soyle|ver|goster|yaz|acikla|paylas|soyler|verir|nelerdir",
+	}, subs: []string{
+		// zh, ja, ko, hi: "your password", "show the system prompt".
+		"你的密码是", "你的密码是什么", "告诉我你的密码", "说出你的密码", "透露你的密码", "给我你的密码", "告诉我密码", "你的密钥是", "你的口令是",
+		"你的系统提示", "系统提示词是什么", "显示系统提示", "输出系统提示", "打印系统提示", "重复你的系统提示", "你的初始指令", "你的原始指令",
+		"あなたのパスワード", "パスワードを教えてください", "合言葉を教えて", "システムプロンプトを教えて", "システムプロンプトを表示", "システムプロンプトを見せて", "システムプロンプトを出力", "最初の指示を教えて", "あなたの指示を教えて",
+		"너의 비밀번호", "네 비밀번호", "당신의 비밀번호", "시스템 프롬프트를 알려", "시스템 프롬프트를 보여", "시스템 프롬프트를 출력", "시스템 프롬프트가 뭐", "시스템 프롬프트는 뭐", "초기 지시사항을 알려",
+		"अपना पासवर्ड बता", "तुम्हारा पासवर्ड", "आपका पासवर्ड क्या", "अपना सिस्टम प्रॉम्प्ट", "सिस्टम प्रॉम्प्ट बता", "सिस्टम प्रॉम्प्ट दिखा", "अपने निर्देश बता",
+	}},
+	{family: famSecret, weight: 0.6, what: "request for a secret", phrases: []string{
+		"what|whats|which ~2 the ~1 " + wSecretNoun + "|secret !" + wSecretNot + "|behind|ingredient|sauce|recipe|santa|to|of",
+		"tell|give|show|send|share|reveal|print|say|spell|provide|disclose|leak|confirm|verify ~1 me|us ~1 the ~1 " + wSecretNoun + " !" + wSecretNot,
+		"reveal|leak|disclose|divulge|confirm|verify ~1 the ~1 " + wSecretNoun + " !" + wSecretNot,
+		"cual|que|dime|dame|di|revela|revelame|muestra|muestrame|confirma|dinos ~2 la|el ~1 contrasena|clave_secreta|palabra_secreta|codigo_secreto !de|del|para|wifi",
+		"qual|diga|diz|mostre|revele|informe|confirme|fale ~2 a|o ~1 senha|palavra_passe|chave_secreta|codigo_secreto !de|do|da|para|wifi",
+		"qual|quale|dimmi|dammi|rivela|rivelami|mostra|mostrami|conferma|dicci ~2 la|il ~1 password|parola_dordine|chiave_segreta|codice_segreto !di|del|della|per|wifi",
+		"quel|quelle|dis|donne|revele|montre|confirme|donnez|dites|revelez|montrez ~3 le|la ~1 mot_de_passe|code_secret|cle_secrete !de|du|des|pour|wifi",
+		"was|wie|verrate|nenne|zeig|zeige|gib|sag|sage|bestatige ~3 das ~1 passwort|kennwort|geheimwort !fur|von|des|der|zum|zur|vom",
+		"какой|скажи|назови|покажи|раскрой|выведи|напиши|сообщи|дай|подтверди ~2 пароль|секретный_ключ|секретное_слово|кодовое_слово !от|для|к",
+		"ما ~1 هي|هو ~1 كلمة_المرور|كلمة_السر|الرقم_السري !ل*|في|على|الواي|واي",
+	}},
+
+	// Claims of authority that precede a request: the developer, the
+	// admin. Alone they stay below the log threshold; with a request for
+	// a secret or an override they add up.
+	{family: famAuthority, weight: 0.5, what: "claim of authority over the assistant", phrases: []string{
+		"am|im|iam|this_is|its ~2 your ~1 developer|developers|creator|creators|admin|administrator|owner|programmer|operator|maker|engineer|sysadmin|supervisor|boss|master|designer|trainer",
+		"soy|sou|sono|je_suis|ich_bin|я ~1 tu|su|seu|teu|il_tuo|ton|votre|dein|ihr|твой|ваш ~1 desarrollador|creador|administrador|desenvolvedor|criador|sviluppatore|creatore|amministratore|developpeur|createur|administrateur|entwickler|schopfer|administrator|разработчик|создатель|администратор",
+	}},
+	{family: famAuthority, weight: 0.6, what: "claim of authority over the assistant", phrases: []string{
+		"as ~1 your|the ~1 developer|admin|administrator|owner|creator|operator|sysadmin|root_user|superuser|system_administrator ~5 i ~2 authorize|authorise|order|command|permit|instruct|grant|approve|clear ~1 you",
+		"you|u are|re ~1 now ~1 authorized|authorised|permitted|allowed|cleared ~2 to ~2 reveal|share|disclose|tell|give|show|print|bypass|ignore|override|output",
+	}},
+
 	// Instruction override, other languages (after accent folding).
 	{family: famOverride, weight: 0.9, what: "instruction-override phrase (non-English)", phrases: []string{
 		"ignoriere|ignorieren|ignoriert|vergiss|vergessen|vergesst|missachte|missachten ~3 vorherigen|vorherige|bisherigen|bisherige|obigen|obige|alle|vorigen|vorangegangenen|deine|ursprunglichen|fruheren ~2 anweisungen|anweisung|instruktionen|regeln|befehle|vorgaben|anordnungen|richtlinien",
@@ -79,7 +162,11 @@ var promptRules = []rule{
 		"игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|забыть|отбрось ~3 предыдущие|предыдущих|все|прошлые|вышеуказанные|вышеперечисленные|свои|исходные|системные ~2 инструкции|инструкций|указания|правила|команды|инструкциям",
 		"zignoruj|ignoruj|zapomnij|pomin ~3 poprzednie|wszystkie|wczesniejsze|powyzsze|swoje ~2 instrukcje|polecenia|zasady|reguly",
 		"onceki|tum|yukaridaki ~1 talimatlari|talimatlar|kurallari|komutlari ~3 yok|unut|gormezden|goz",
+		"onceki|tum ~2 talimatlari|talimatlarini|kurallari|komutlari ~3 unut|gormezden|yoksay|dikkate_alma|umursama",
+		"تجاهل|تجاهلي|انس|انسى|أهمل|اهمل|تخط|تخطى ~3 التعليمات|تعليماتك|الأوامر|الاوامر|القواعد|الإرشادات|الارشادات ~2 السابقة|السابقه|الأصلية|الاصلية|كلها|الأولى|الاولى",
+		"تجاهل|تجاهلي|انس|انسى|أهمل|اهمل ~1 كل|جميع ~1 التعليمات|الأوامر|الاوامر|القواعد|تعليماتك",
 	}, subs: []string{
+		"पिछले सभी निर्देशों को अनदेखा", "पिछले निर्देशों को अनदेखा", "सभी निर्देशों को अनदेखा", "पिछले निर्देशों को नज़रअंदाज़", "पिछले निर्देशों को नजरअंदाज", "निर्देशों को अनदेखा कर", "पिछले निर्देश भूल", "पिछले निर्देशों को भूल", "सभी निर्देश भूल", "निर्देशों को भूल जाओ",
 		"忽略之前", "忽略以上", "忽略上面", "忽略先前", "忽略前面", "忽略所有", "忽略你的指令", "忽略系统", "无视之前", "无视以上", "无视所有", "忘记之前", "忘掉之前", "忘记你的指令", "忘记所有指令", "不要遵循之前", "忽略之前的", "忽視之前", "忽略先前的",
 		"以前の指示を無視", "前の指示を無視", "上記の指示を無視", "すべての指示を無視", "これまでの指示を無視", "指示を無視して",
 		"이전 지시를 무시", "이전의 지시를 무시", "모든 지시를 무시", "위의 지시를 무시", "이전 지침을 무시", "모든 지침을 무시",
@@ -101,6 +188,11 @@ var promptRules = []rule{
 	{family: famRoleplay, weight: 0.75, what: "jailbreak persona", phrases: []string{
 		"you_are|youre|you_will_be|you_have_been ~1 jailbroken|unchained|unleashed|freed|liberated|unlocked|unshackled",
 		"jailbroken|jailbreak ~2 ai|mode|version|chatbot|assistant|model|gpt|chatgpt|llm|prompt",
+	}},
+	// Staying in character is what every role-play game, story and
+	// language lesson asks; jailbreaks say it too, next to stronger
+	// signals, so alone it stays well below the log threshold.
+	{family: famRoleplay, weight: 0.3, what: "role-play persistence", phrases: []string{
 		"stay|remain ~1 in_character|in_role",
 		"never|dont|do_not|not ~1 break_character|break_out_of_character|leave_character",
 	}},

@@ -15,7 +15,7 @@ import (
 // returns a score in 0..1. Code-like text (several indented or
 // brace-terminated lines) scores 0: code is legitimate chat content.
 func suffixScore(text string) float64 {
-	text = dropCode(stripCodeBlocks(text))
+	text = dropCode(dropSpans(stripCodeBlocks(text)))
 	if len(text) < 40 || looksLikeCode(text) {
 		return 0
 	}
@@ -52,12 +52,17 @@ func suffixScore(text string) float64 {
 	}
 	const win = 10
 	var pts [24]float64
-	for i := 0; i < n; i++ {
+	var weird [24]bool
+	for i := range n {
+		if weird[i] = weirdToken(toks[i]); weird[i] {
+			pts[i] = 1
+		}
+	}
+	for i := range n {
 		t := toks[i]
 		switch {
-		case weirdToken(t):
-			pts[i] = 1
-		case i > 0 && midCap(t, toks[i-1]):
+		case weird[i]:
+		case i > 0 && midCap(t, toks[i-1]) && !inTitle(toks[:n], weird[:n], i):
 			pts[i] = 0.5
 		case longLower(t):
 			pts[i] = 0.5
@@ -126,6 +131,88 @@ func midCap(tok, prev string) bool {
 	}
 	last := prev[len(prev)-1]
 	return !strings.ContainsRune(".!?:\"'”)-", rune(last))
+}
+
+// acronym reports an all-capitals ASCII word of at most five letters,
+// digits allowed ("RAID10", "HTTP2").
+func acronym(tok string) bool {
+	letters := 0
+	for i := 0; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letters >= 1 && letters <= 5
+}
+
+// capWord reports a capitalised word as people write it: an upper-case
+// ASCII letter, then lower-case letters, digits, hyphens or an
+// apostrophe ("Chocolate", "Hershey's", "Wi-Fi"), or an acronym. An
+// optimiser's glued tokens flip case inside ("StringBuilder").
+func capWord(tok string) bool {
+	tok = trimProse(tok)
+	if tok == "" || tok[0] < 'A' || tok[0] > 'Z' {
+		return false
+	}
+	if acronym(tok) {
+		return true
+	}
+	for i := 1; i < len(tok); i++ {
+		c := tok[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '\'') {
+			return false
+		}
+	}
+	return true
+}
+
+// titleLinks are the short words a title or a name keeps in lower case
+// between its capitalised words.
+func titleLink(w string) bool {
+	switch w {
+	case "of", "and", "in", "the", "for", "a", "an", "on", "to", "with", "at", "by", "de", "la", "von", "van", "&":
+		return true
+	}
+	return false
+}
+
+// inTitle reports whether toks[i] belongs to a run of three or more
+// capitalised words (a title, a product, a list of names: "Current Status
+// and Potential Threats", "Bar, Made in USA") that stands in written text: the tokens
+// around the run are not machine-looking (weird). An optimiser's suffix
+// also strings names together, but amid its gibberish.
+func inTitle(toks []string, weird []bool, i int) bool {
+	if !capWord(toks[i]) {
+		return false
+	}
+	from, to, n := i, i+1, 1 // the run, toks[from:to], and its n capitalised words
+	for {
+		switch {
+		case from > 0 && capWord(toks[from-1]):
+			from, n = from-1, n+1
+			continue
+		case from > 1 && titleLink(toks[from-1]) && capWord(toks[from-2]):
+			from, n = from-2, n+1
+			continue
+		}
+		break
+	}
+	for {
+		switch {
+		case to < len(toks) && capWord(toks[to]):
+			to, n = to+1, n+1
+			continue
+		case to+1 < len(toks) && titleLink(toks[to]) && capWord(toks[to+1]):
+			to, n = to+2, n+1
+			continue
+		}
+		break
+	}
+	return n >= 3 && (from == 0 || !weird[from-1]) && (to == len(toks) || !weird[to])
 }
 
 // longLower reports a long all-lowercase ASCII word, typical of tokens
@@ -326,6 +413,41 @@ func stripCodeBlocks(text string) string {
 	}
 }
 
+// dropSpans blanks the inline code spans (single backticks) that run
+// over several lines when their brackets and quotes balance: a JSON
+// object or a snippet quoted inline. Spans on one line are dropCode's.
+func dropSpans(text string) string {
+	if strings.Count(text, "`") < 2 || !strings.Contains(text, "\n") {
+		return text
+	}
+	var b strings.Builder
+	done := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != '`' {
+			continue
+		}
+		j := strings.IndexByte(text[i+1:], '`')
+		if j < 0 {
+			break
+		}
+		j += i + 1
+		if body := text[i+1 : j]; j > i+1 && strings.Contains(body, "\n") && balanced(body) {
+			if b.Cap() == 0 {
+				b.Grow(len(text))
+			}
+			b.WriteString(text[done:i])
+			b.WriteByte(' ')
+			done = j + 1
+		}
+		i = j
+	}
+	if b.Cap() == 0 {
+		return text
+	}
+	b.WriteString(text[done:])
+	return b.String()
+}
+
 // dropCode blanks what reads as code inside prose: inline code spans
 // whose brackets and quotes balance (`onclick()`, `{ admin: true }`),
 // and lines that are one balanced statement ending as code does
@@ -377,6 +499,25 @@ func dropCode(text string) string {
 					i = c
 				case line[i] == '[':
 					label = i
+				case line[i] == '<' || line[i] == '&':
+					// An HTML tag or character reference ("<br />",
+					// "&nbsp;"), written in answers and templates.
+					if n := markupLen(line[i:]); n > 0 {
+						drop(start+i, start+i+n)
+						i += n - 1
+					}
+				case line[i] == '\'' && (i == 0 || line[i-1] == ' '):
+					// A quoted shell argument ('{print $2}',
+					// '.data[] | {name}') that balances.
+					c := strings.IndexByte(line[i+1:], '\'')
+					if c < 0 {
+						continue
+					}
+					c += i + 1
+					if arg := line[i+1 : c]; (c+1 == len(line) || line[c+1] == ' ') && strings.ContainsAny(arg, "{}[]()|$;<>") && balanced(arg) {
+						drop(start+i, start+c+1)
+						i = c
+					}
 				case line[i] == ']' && i+1 < len(line) && line[i+1] == '(':
 					c := strings.IndexByte(line[i+2:], ')')
 					if c < 0 || strings.ContainsAny(line[i+2:i+2+c], " \t") {
@@ -403,6 +544,65 @@ func dropCode(text string) string {
 	return b.String()
 }
 
+// codeItem reports a list item or a quiz option whose text is code
+// ("- A: `function f() { return 1`", "2. `ls -la`"): the answers of a
+// "what is the output?" question quote code, sometimes broken on purpose.
+func codeItem(t string) bool {
+	item := false
+	if t[0] == '-' || t[0] == '*' || t[0] == '+' {
+		t, item = strings.TrimLeft(t[1:], " "), true
+	}
+	i := 0
+	for i < len(t) && i < 2 && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == 0 && len(t) > 0 && (t[0]|0x20) >= 'a' && (t[0]|0x20) <= 'h' {
+		i = 1
+	}
+	if i > 0 && i < len(t) && (t[i] == '.' || t[i] == ')' || t[i] == ':') {
+		t, item = t[i+1:], true
+	}
+	t = strings.TrimLeft(t, " ")
+	return item && len(t) > 1 && t[0] == '`' && t[len(t)-1] == '`'
+}
+
+// markupLen is the length of the HTML tag ("<br />", "</p>",
+// "<a href=\"x\">") or character reference ("&nbsp;", "&#39;") that s
+// starts with, 0 if none.
+func markupLen(s string) int {
+	if s[0] == '&' {
+		i := 1
+		if i < len(s) && s[i] == '#' {
+			i++
+		}
+		for i < len(s) && i <= 10 && (isASCIILetter(rune(s[i])) || s[i] >= '0' && s[i] <= '9') {
+			i++
+		}
+		if i > 2 && i < len(s) && s[i] == ';' {
+			return i + 1
+		}
+		return 0
+	}
+	i := 1
+	if i < len(s) && s[i] == '/' {
+		i++
+	}
+	if i >= len(s) || !isASCIILetter(rune(s[i])) {
+		return 0
+	}
+	end := strings.IndexByte(s[:min(len(s), 200)], '>')
+	if end < 0 || strings.IndexByte(s[1:end], '<') >= 0 || !balanced(s[i:end]) {
+		return 0
+	}
+	for k := i; k < end; k++ {
+		c := s[k]
+		if !(isASCIILetter(rune(c)) || c >= '0' && c <= '9' || strings.IndexByte(" -_=\"'/.:#;,%", c) >= 0) {
+			return 0
+		}
+	}
+	return end + 1
+}
+
 // codeLine reports whether t, a trimmed line, is markup or one balanced
 // statement: an HTML tag line ("</div>", "<a id=\"x\"></a>"), a markdown
 // link reference ("[ch20]: ch20-05-macros.html"), or a line ending as code
@@ -416,6 +616,8 @@ func codeLine(t string) bool {
 	case t[0] == '<' && last == '>':
 		return true
 	case t[0] == '[' && strings.Contains(t, "]: ") && !strings.Contains(t[strings.Index(t, "]: ")+3:], " "):
+		return true
+	case codeItem(t):
 		return true
 	}
 	return strings.ContainsRune(";{})>", rune(last)) && strings.ContainsAny(t, "(=;{") && balanced(t)

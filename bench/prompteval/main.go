@@ -100,6 +100,7 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintln(out)
 	indirect := evaluate(det, recs, aiguard.SourceDocument, func(r record) bool { return !strings.HasPrefix(group(r), "jailbreakbench/") }, *misses)
 	indirect.print(out, "BIPIA (indirect) vs all benign", func(string) bool { return true })
+	printFamilyPrecision(out, det, recs, "adversarial_suffix")
 	fmt.Fprintf(out, "\nscan time (direct pass): %d texts, %.1f MB, %.1f µs/text, %.1f µs/KB\n", direct.n, float64(direct.bytes)/1e6,
 		float64(direct.elapsed.Microseconds())/float64(direct.n), float64(direct.elapsed.Microseconds())/(float64(direct.bytes)/1024))
 	return nil

@@ -27,6 +27,7 @@ func TestRunOnTinyCorpus(t *testing.T) {
 		"| injecguard/NotInject | benign | 1 | FP 0.000 (0/1)",
 		"| injecguard/BIPIA_text | injection | 1 | recall 0.000 (0/1)", // direct: a user may ask that
 		"| injecguard/BIPIA_text | injection | 1 | recall 1.000 (1/1)", // indirect: in a document it is an injection
+		"adversarial_suffix rule family alone at >= 0.5 (direct): 0 of 2 attacks, 0 of 1 benign texts, precision –",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
