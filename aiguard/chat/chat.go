@@ -182,11 +182,15 @@ func Parse(body []byte, lim Limits) (c Chat, ok bool) {
 }
 
 // parseChat is Parse; it also returns the string copy of the body
-// (plus what closes it when truncated) the segments point into.
-// Well-formed bodies take the strict path (chatjson.go); the rest, and
-// every body when quick is false, the lenient gjson reader. quick=false
-// also skips the chat-key bail-out: tests check that neither shortcut
-// ever changes a result.
+// (plus what closes it when truncated) the segments point into. quick=false
+// skips the chat-key bail-out: tests check that the shortcut never changes
+// a result.
+//
+// One reader for every body, gjson: it reads malformed and truncated JSON
+// leniently, so a body the pipeline truncated to its inspection limit is
+// still scanned (else padding a body past the limit would hide an
+// injection at its start). Nesting is bounded first to keep gjson's
+// recursion short.
 func parseChat(body []byte, lim Limits, quick bool) (c Chat, raw string, ok bool) {
 	lim = lim.withDefaults()
 	if len(body) == 0 || len(body) > lim.MaxBodyBytes {
@@ -196,21 +200,6 @@ func parseChat(body []byte, lim Limits, quick bool) (c Chat, raw string, ok bool
 	if i >= len(body) || body[i] != '{' {
 		return c, "", false
 	}
-	if quick {
-		if c, raw, ok, done := parseStrict(body, lim); done {
-			return c, raw, ok
-		}
-	}
-	return parseLenient(body, lim, quick)
-}
-
-// parseLenient reads body, an object that may be malformed or truncated,
-// with gjson.
-func parseLenient(body []byte, lim Limits, quick bool) (c Chat, raw string, ok bool) {
-	// No full validation pass: gjson reads leniently, so a body the
-	// pipeline truncated to its inspection limit is still scanned (else
-	// padding a body past the limit would hide an injection at its
-	// start). Nesting is bounded first to keep gjson's recursion short.
 	keys := chatKeys{paths: lim.Paths, found: !quick}
 	closer, ok := scanNesting(body, lim.MaxDepth, &keys)
 	if !ok || !keys.found {
@@ -320,13 +309,6 @@ type parser struct {
 	c    Chat
 	raw  string // the body the segments point into
 	used int    // text bytes kept so far
-
-	// The strict path (chatjson.go): text with escapes is unescaped into
-	// arena, which settle turns into one string for all of it; bail asks
-	// for the lenient reader.
-	arena  []byte
-	fixups []fixup
-	bail   bool
 }
 
 // add appends text of the given source within the text budget.
@@ -344,6 +326,11 @@ func (p *parser) add(src Source, s string) {
 		p.c.Truncated = true
 	}
 	p.used += len(s)
+	if p.c.Segments == nil {
+		// Room for a usual conversation in one allocation instead of
+		// append's doubling from one.
+		p.c.Segments = make([]Segment, 0, 32)
+	}
 	p.c.Segments = append(p.c.Segments, Segment{Source: src, Text: s})
 }
 
