@@ -81,14 +81,14 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 
 // Set is every AI detector built from one Config.
 type Set struct {
-	// Prompt is the prompt-injection detector, wrapped by the LLM judge
-	// when one is configured (Judge is then non-nil).
-	Prompt     abuse.Detector
-	Judge      *judge.Detector
-	Input      *input.Detector
-	Budget     *budget.Detector
-	Moderation *moderation.Detector
-	Extraction *extraction.Detector
+	// prompt is the prompt-injection detector, wrapped by the LLM judge
+	// when one is configured (judge is then non-nil).
+	prompt     abuse.Detector
+	judge      *judge.Detector
+	input      *input.Detector
+	budget     *budget.Detector
+	moderation *moderation.Detector
+	extraction *extraction.Detector
 
 	judgeClient interface{ Stats() llm.Stats } // the judge passed to NewSet, when it reports stats
 	chats       map[string]*chat.Cache         // the caches shareChats gave out, by detector
@@ -119,13 +119,13 @@ func NewSet(cfg Config, jc judge.Client) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Prompt, pd = p, p
+		s.prompt, pd = p, p
 		if useJudge {
 			jd, err := judge.NewDetector(cfg.Judge, jc, p, "prompt")
 			if err != nil {
 				return nil, err
 			}
-			s.Judge, s.Prompt = jd, jd
+			s.judge, s.prompt = jd, jd
 		}
 	}
 	if cfg.Input.Enabled && len(cfg.Input.Routes) > 0 {
@@ -133,28 +133,28 @@ func NewSet(cfg Config, jc judge.Client) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Input = d
+		s.input = d
 	}
 	if cfg.Budget.Enabled {
 		d, err := budget.NewDetector(cfg.Budget)
 		if err != nil {
 			return nil, err
 		}
-		s.Budget = d
+		s.budget = d
 	}
 	if cfg.Moderation.Enabled {
 		d, err := moderation.NewDetector(cfg.Moderation)
 		if err != nil {
 			return nil, err
 		}
-		s.Moderation = d
+		s.moderation = d
 	}
 	if cfg.Extraction.Enabled && len(cfg.Extraction.Routes) > 0 {
 		d, err := extraction.NewDetector(cfg.Extraction)
 		if err != nil {
 			return nil, err
 		}
-		s.Extraction = d
+		s.extraction = d
 	}
 	s.shareChats(cfg, pd)
 	return s, nil
@@ -175,15 +175,15 @@ func (s *Set) shareChats(cfg Config, pd *prompt.Detector) {
 	if pd != nil {
 		lims, users, names = append(lims, cfg.Prompt.Chat), append(users, pd), append(names, "prompt")
 	}
-	if s.Budget != nil {
-		lims, users, names = append(lims, cfg.Budget.Chat), append(users, s.Budget), append(names, "budget")
+	if s.budget != nil {
+		lims, users, names = append(lims, cfg.Budget.Chat), append(users, s.budget), append(names, "budget")
 	}
-	if s.Moderation != nil {
-		lims, users, names = append(lims, cfg.Moderation.Chat), append(users, s.Moderation), append(names, "moderation")
+	if s.moderation != nil {
+		lims, users, names = append(lims, cfg.Moderation.Chat), append(users, s.moderation), append(names, "moderation")
 	}
-	if s.Judge != nil {
+	if s.judge != nil {
 		// The judge reads chat bodies with the default limits.
-		lims, users, names = append(lims, chat.DefaultLimits()), append(users, s.Judge), append(names, "judge")
+		lims, users, names = append(lims, chat.DefaultLimits()), append(users, s.judge), append(names, "judge")
 	}
 	s.chats = map[string]*chat.Cache{}
 	for i := range lims {
@@ -210,20 +210,20 @@ func (s *Set) shareChats(cfg Config, pd *prompt.Detector) {
 // Register them with Guard.Use.
 func (s *Set) Detectors() []abuse.Detector {
 	var ds []abuse.Detector
-	if s.Input != nil {
-		ds = append(ds, s.Input)
+	if s.input != nil {
+		ds = append(ds, s.input)
 	}
-	if s.Budget != nil {
-		ds = append(ds, s.Budget)
+	if s.budget != nil {
+		ds = append(ds, s.budget)
 	}
-	if s.Prompt != nil {
-		ds = append(ds, s.Prompt)
+	if s.prompt != nil {
+		ds = append(ds, s.prompt)
 	}
-	if s.Moderation != nil {
-		ds = append(ds, s.Moderation)
+	if s.moderation != nil {
+		ds = append(ds, s.moderation)
 	}
-	if s.Extraction != nil {
-		ds = append(ds, s.Extraction)
+	if s.extraction != nil {
+		ds = append(ds, s.extraction)
 	}
 	return ds
 }
@@ -249,35 +249,35 @@ func (s *Set) Counters() map[string]uint64 {
 		addLLM("warden_ai_llm", st)
 		m["warden_ai_llm_malicious_total"] = st.Malicious
 	}
-	if s.Judge != nil {
-		st := s.Judge.Stats()
+	if s.judge != nil {
+		st := s.judge.Stats()
 		m["warden_ai_judge_scheduled_total"] = st.Scheduled
 		m["warden_ai_judge_waited_total"] = st.Waited
 		m["warden_ai_judge_dropped_total"] = st.Dropped
 		m["warden_ai_judge_failed_total"] = st.Failed
 		m["warden_ai_judge_acted_total"] = st.Acted
 	}
-	if s.Moderation != nil {
-		st := s.Moderation.Stats()
+	if s.moderation != nil {
+		st := s.moderation.Stats()
 		addLLM("warden_ai_moderation", st)
 		m["warden_ai_moderation_flagged_total"] = st.Flagged
 	}
-	if s.Budget != nil {
-		st := s.Budget.Stats()
+	if s.budget != nil {
+		st := s.budget.Stats()
 		m["warden_ai_budget_throttled_total"] = st.Throttled
 		m["warden_ai_budget_corrected_total"] = st.Corrected
 		m["warden_ai_budget_refunded_total"] = st.Refunded
 	}
-	if s.Extraction != nil {
-		m["warden_ai_extraction_flagged_clients_total"] = s.Extraction.Stats().Flagged
+	if s.extraction != nil {
+		m["warden_ai_extraction_flagged_clients_total"] = s.extraction.Stats().Flagged
 	}
 	return m
 }
 
 // Close stops the judge's background work.
 func (s *Set) Close() error {
-	if s.Judge != nil {
-		return s.Judge.Close()
+	if s.judge != nil {
+		return s.judge.Close()
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func TestWithRouteMatching(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.Input.Detect(context.Background(), r).Action == abuse.Reject; got != tc.reject {
+		if got := s.input.Detect(context.Background(), r).Action == abuse.Reject; got != tc.reject {
 			t.Errorf("%s: rejected %v, want %v", tc.name, got, tc.reject)
 		}
 	}

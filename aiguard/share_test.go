@@ -57,8 +57,8 @@ func BenchmarkSetChat4KB(b *testing.B) {
 			}
 			defer s.Close()
 			if !shared {
-				s.Prompt.(*prompt.Detector).UseChatCache(nil)
-				s.Budget.UseChatCache(nil)
+				s.prompt.(*prompt.Detector).UseChatCache(nil)
+				s.budget.UseChatCache(nil)
 			}
 			body := chattest.Body4K(b)
 			b.SetBytes(int64(len(body)))
@@ -67,8 +67,8 @@ func BenchmarkSetChat4KB(b *testing.B) {
 			for b.Loop() {
 				i++
 				r := &abuse.Request{ID: strconv.Itoa(i), Class: "message", Body: body, ContentType: "application/json", Client: abuse.Client{User: "u1"}}
-				s.Budget.Detect(context.Background(), r)
-				s.Prompt.Detect(context.Background(), r)
+				s.budget.Detect(context.Background(), r)
+				s.prompt.Detect(context.Background(), r)
 			}
 		})
 	}

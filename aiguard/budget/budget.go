@@ -220,8 +220,8 @@ func (d *Detector) price(model string) Price {
 	return d.cfg.Prices["*"]
 }
 
-// Estimate returns the estimated input and output tokens of a chat body.
-func (d *Detector) Estimate(body []byte) (model string, in, out int64, ok bool) {
+// estimateBody returns the estimated input and output tokens of a chat body.
+func (d *Detector) estimateBody(body []byte) (model string, in, out int64, ok bool) {
 	c, ok := chat.Parse(body, d.cfg.Chat)
 	return d.estimate(&c, ok)
 }
@@ -321,8 +321,8 @@ func (s *spend) rollLocked(hour, day int64) {
 	}
 }
 
-// Spent returns a client's tokens this hour and today at time now.
-func (d *Detector) Spent(key string, now time.Time) (hour, day int64) {
+// spent returns a client's tokens this hour and today at time now.
+func (d *Detector) spent(key string, now time.Time) (hour, day int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, ok := d.clients.Peek(key)

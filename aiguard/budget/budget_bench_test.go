@@ -40,7 +40,7 @@ func BenchmarkBudgetChurn(b *testing.B) {
 		d.Observe(r, abuse.Outcome{Status: 200})
 		i++
 	}
-	if h, _ := d.Spent(abuse.Client{User: users[(i-1)%len(users)]}.Key(), now); h == 0 {
+	if h, _ := d.spent(abuse.Client{User: users[(i-1)%len(users)]}.Key(), now); h == 0 {
 		b.Fatal("the last request was not charged")
 	}
 }

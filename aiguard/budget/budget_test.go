@@ -133,7 +133,7 @@ func TestBudgetCorrectionFromUsage(t *testing.T) {
 			key := "user:" + tc.name
 			r := budgetReq(tc.name, t0, tc.body)
 			r.Client.User = tc.name
-			_, in, out, _ := d.Estimate(r.Body)
+			_, in, out, _ := d.estimateBody(r.Body)
 			rec := proxyThrough(t, d, up, r)
 			if rec.Code != 200 {
 				t.Fatalf("status %d %s", rec.Code, rec.Body)
@@ -141,7 +141,7 @@ func TestBudgetCorrectionFromUsage(t *testing.T) {
 			if tc.name == "sse" && !strings.Contains(rec.Body.String(), "data: [DONE]") {
 				t.Fatalf("stream not passed through: %q", rec.Body)
 			}
-			hour, _ := d.Spent(key, t0)
+			hour, _ := d.spent(key, t0)
 			// The fake server reports prompt ≈ content/4+4 and a short
 			// completion: far below the 4000-token estimate.
 			if hour >= in+out || hour <= 0 || hour > 100 {

@@ -251,7 +251,7 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	vec := d.project(raw)
 	// One history per client and route: inputs of different models do
 	// not share a space.
-	return d.Record(r.Client.Key()+" "+rt.pat.String(), r.Time, h.Sum64(), vec)
+	return d.record(r.Client.Key()+" "+rt.pat.String(), r.Time, h.Sum64(), vec)
 }
 
 // project parses a numeric input into a Dims-long vector (count sketch
@@ -301,10 +301,10 @@ func eachNumber(raw []byte, fn func(float64)) {
 	}
 }
 
-// Record records one query of client key at time now: its input hash
+// record records one query of client key at time now: its input hash
 // and, for numeric inputs, its projected vector (nil otherwise). It is
 // what Detect calls; tests and offline tools call it directly.
-func (d *Detector) Record(key string, now time.Time, hash uint64, vec []float32) abuse.Verdict {
+func (d *Detector) record(key string, now time.Time, hash uint64, vec []float32) abuse.Verdict {
 	s := d.state(key, now)
 	s.mu.Lock()
 	defer s.mu.Unlock()

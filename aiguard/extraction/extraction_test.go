@@ -40,7 +40,7 @@ func clusterCenters(rng *rand.Rand, k, dims int) [][]float64 {
 func firstFlag(d *Detector, key string, queries [][]float32) (int, string) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, q := range queries {
-		v := d.Record(key, t0.Add(time.Duration(i)*time.Second), uint64(i), q)
+		v := d.record(key, t0.Add(time.Duration(i)*time.Second), uint64(i), q)
 		if v.Violation != "" {
 			return i + 1, v.Violation
 		}
@@ -209,7 +209,7 @@ func TestExtractionBounded(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 2000 {
-		d.Record(fmt.Sprint("ip:", i), t0.Add(time.Duration(i)), uint64(i), []float32{1, 2, 3, float32(i)})
+		d.record(fmt.Sprint("ip:", i), t0.Add(time.Duration(i)), uint64(i), []float32{1, 2, 3, float32(i)})
 	}
 	if d.clients.Len() > 50 {
 		t.Fatalf("%d clients kept", d.clients.Len())

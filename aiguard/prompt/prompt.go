@@ -182,7 +182,7 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	if !ok {
 		return abuse.Verdict{}
 	}
-	return d.verdict(d.AnalyzeChat(&chat))
+	return d.verdict(d.analyzeChat(&chat))
 }
 
 func (d *Detector) verdict(a Analysis) abuse.Verdict {
@@ -214,8 +214,8 @@ func (f Finding) message() string {
 	return fmt.Sprintf("%s: %s in %s text: %q", f.Family, f.What, f.Source, f.Excerpt)
 }
 
-// AnalyzeChat scans the configured sources of a parsed chat.
-func (d *Detector) AnalyzeChat(c *chat.Chat) Analysis {
+// analyzeChat scans the configured sources of a parsed chat.
+func (d *Detector) analyzeChat(c *chat.Chat) Analysis {
 	var fs []Finding
 	userLen := 0
 	lastUser := -1
@@ -239,8 +239,8 @@ func (d *Detector) AnalyzeChat(c *chat.Chat) Analysis {
 	return Analysis{Confidence: combine(fs), Findings: sortFindings(fs)}
 }
 
-// AnalyzeText scans one text as user input; bench/prompteval uses it.
-func (d *Detector) AnalyzeText(text string) Analysis {
+// analyzeText scans one text as user input.
+func (d *Detector) analyzeText(text string) Analysis {
 	return d.AnalyzeSource(text, chat.SourceUser)
 }
 
@@ -249,7 +249,7 @@ func (d *Detector) AnalyzeText(text string) Analysis {
 // configuration does not scan give no findings.
 func (d *Detector) AnalyzeSource(text string, src chat.Source) Analysis {
 	c := chat.Chat{Segments: []chat.Segment{{Source: src, Text: text}}}
-	return d.AnalyzeChat(&c)
+	return d.analyzeChat(&c)
 }
 
 // scan appends the findings for one text. depth > 0 for decoded text.

@@ -90,7 +90,7 @@ func TestPromptDetectorCases(t *testing.T) {
 	}
 	for _, tc := range promptCases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := d.AnalyzeText(tc.text)
+			a := d.analyzeText(tc.text)
 			if got := a.Confidence >= 0.5; got != tc.attack {
 				t.Fatalf("confidence %.2f, attack=%v; findings %+v", a.Confidence, tc.attack, a.Findings)
 			}
@@ -191,7 +191,7 @@ func FuzzPromptAnalyze(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		a := d.AnalyzeText(s)
+		a := d.analyzeText(s)
 		if a.Confidence < 0 || a.Confidence > 1 {
 			t.Fatalf("confidence %v", a.Confidence)
 		}
