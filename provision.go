@@ -9,6 +9,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/aiguard/judge"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/behavior"
 	"github.com/warden-dev/warden/bot"
@@ -113,22 +114,22 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 	}
 	// The ai section's routes match as route classes do.
 	ai := cfg.AI.WithRouteMatching(cfg.RouteMatching.Variants())
-	var judge aiguard.Judge
+	var jc judge.Client
 	if cfg.LLM.BaseURL != "" {
 		client, err := llm.New(cfg.LLMSection())
 		if err != nil {
 			return fmt.Errorf("llm: %w", err)
 		}
-		judge = client
+		jc = client
 	}
 	if cfg.Payload.Enabled {
 		d, err := payload.New(cfg.PayloadSection())
 		if err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}
-		if judge != nil {
+		if jc != nil {
 			// The judge settles the payload detector's grey zone.
-			jd, err := aiguard.NewJudgeDetector(ai.Judge, judge, d, "payload")
+			jd, err := judge.NewDetector(ai.Judge, jc, d, "payload")
 			if err != nil {
 				return fmt.Errorf("ai.judge: %w", err)
 			}
@@ -138,7 +139,7 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 			g.Use(d)
 		}
 	}
-	set, err := aiguard.NewSet(ai, judge)
+	set, err := aiguard.NewSet(ai, jc)
 	if err != nil {
 		return fmt.Errorf("ai: %w", err)
 	}

@@ -5,29 +5,36 @@ import (
 	"fmt"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/aiguard/budget"
+	"github.com/warden-dev/warden/aiguard/chat"
+	"github.com/warden-dev/warden/aiguard/extraction"
+	"github.com/warden-dev/warden/aiguard/input"
+	"github.com/warden-dev/warden/aiguard/judge"
+	"github.com/warden-dev/warden/aiguard/moderation"
+	"github.com/warden-dev/warden/aiguard/prompt"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 )
 
 // Config is the "ai" section of Warden's configuration.
 type Config struct {
-	Prompt     PromptConfig     `yaml:"prompt"`
-	Input      InputConfig      `yaml:"input"`
-	Budget     BudgetConfig     `yaml:"budget"`
-	Moderation ModerationConfig `yaml:"moderation"`
-	Judge      JudgeConfig      `yaml:"judge"`
-	Extraction ExtractionConfig `yaml:"extraction"`
+	Prompt     prompt.Config     `yaml:"prompt"`
+	Input      input.Config      `yaml:"input"`
+	Budget     budget.Config     `yaml:"budget"`
+	Moderation moderation.Config `yaml:"moderation"`
+	Judge      judge.Config      `yaml:"judge"`
+	Extraction extraction.Config `yaml:"extraction"`
 }
 
 // DefaultConfig returns the defaults of every subsection.
 func DefaultConfig() Config {
 	return Config{
-		Prompt:     DefaultPromptConfig(),
-		Input:      DefaultInputConfig(),
-		Budget:     DefaultBudgetConfig(),
-		Moderation: DefaultModerationConfig(),
-		Judge:      DefaultJudgeConfig(),
-		Extraction: DefaultExtractionConfig(),
+		Prompt:     prompt.DefaultConfig(),
+		Input:      input.DefaultConfig(),
+		Budget:     budget.DefaultConfig(),
+		Moderation: moderation.DefaultConfig(),
+		Judge:      judge.DefaultConfig(),
+		Extraction: extraction.DefaultConfig(),
 	}
 }
 
@@ -59,7 +66,10 @@ func (c Config) Validate() error {
 // Variants). Without it they match under every variant, route_matching's
 // default.
 func (c Config) WithRouteMatching(v route.Variants) Config {
-	c.Budget.matching, c.Input.matching, c.Extraction.matching, c.Judge.matching = &v, &v, &v, &v
+	c.Budget = c.Budget.WithRouteMatching(v)
+	c.Input = c.Input.WithRouteMatching(v)
+	c.Extraction = c.Extraction.WithRouteMatching(v)
+	c.Judge = c.Judge.WithRouteMatching(v)
 	return c
 }
 
@@ -71,119 +81,125 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 
 // Set is every AI detector built from one Config.
 type Set struct {
-	// Prompt is the prompt-injection detector, wrapped by the LLM judge
-	// when one is configured (Judge is then non-nil).
-	Prompt     abuse.Detector
-	Judge      *JudgeDetector
-	Input      *InputDetector
-	Budget     *BudgetDetector
-	Moderation *ModerationDetector
-	Extraction *ExtractionDetector
+	// prompt is the prompt-injection detector, wrapped by the LLM judge
+	// when one is configured (judge is then non-nil).
+	prompt     abuse.Detector
+	judge      *judge.Detector
+	input      *input.Detector
+	budget     *budget.Detector
+	moderation *moderation.Detector
+	extraction *extraction.Detector
 
 	judgeClient interface{ Stats() llm.Stats } // the judge passed to NewSet, when it reports stats
+	chats       map[string]*chat.Cache         // the caches shareChats gave out, by detector
 }
 
 // NewSet builds the detectors cfg enables. judge may be nil (no LLM judge);
 // pass an *llm.Client built from the llm section. With a judge, the prompt
 // detector reports from the judge's grey_low so the grey zone reaches it.
-func NewSet(cfg Config, judge Judge) (*Set, error) {
+func NewSet(cfg Config, jc judge.Client) (*Set, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ai config: %w", err)
 	}
 	s := &Set{}
-	if st, ok := judge.(interface{ Stats() llm.Stats }); ok {
+	var pd *prompt.Detector // the prompt detector, wrapped or not, for shareChats
+	if st, ok := jc.(interface{ Stats() llm.Stats }); ok {
 		s.judgeClient = st
 	}
 	if cfg.Prompt.Enabled {
-		useJudge := judge != nil && cfg.Judge.Enabled
-		if j, ok := judge.(interface{ Enabled() bool }); ok && !j.Enabled() {
+		useJudge := jc != nil && cfg.Judge.Enabled
+		if j, ok := jc.(interface{ Enabled() bool }); ok && !j.Enabled() {
 			useJudge = false
 		}
 		pc := cfg.Prompt
 		if useJudge {
 			pc.ReportAt = min(pc.ReportAt, cfg.Judge.GreyLow)
 		}
-		p, err := NewPromptDetector(pc)
+		p, err := prompt.NewDetector(pc)
 		if err != nil {
 			return nil, err
 		}
-		s.Prompt = p
+		s.prompt, pd = p, p
 		if useJudge {
-			jd, err := NewJudgeDetector(cfg.Judge, judge, p, "prompt")
+			jd, err := judge.NewDetector(cfg.Judge, jc, p, "prompt")
 			if err != nil {
 				return nil, err
 			}
-			s.Judge, s.Prompt = jd, jd
+			s.judge, s.prompt = jd, jd
 		}
 	}
 	if cfg.Input.Enabled && len(cfg.Input.Routes) > 0 {
-		d, err := NewInputDetector(cfg.Input)
+		d, err := input.NewDetector(cfg.Input)
 		if err != nil {
 			return nil, err
 		}
-		s.Input = d
+		s.input = d
 	}
 	if cfg.Budget.Enabled {
-		d, err := NewBudgetDetector(cfg.Budget)
+		d, err := budget.NewDetector(cfg.Budget)
 		if err != nil {
 			return nil, err
 		}
-		s.Budget = d
+		s.budget = d
 	}
 	if cfg.Moderation.Enabled {
-		d, err := NewModerationDetector(cfg.Moderation)
+		d, err := moderation.NewDetector(cfg.Moderation)
 		if err != nil {
 			return nil, err
 		}
-		s.Moderation = d
+		s.moderation = d
 	}
 	if cfg.Extraction.Enabled && len(cfg.Extraction.Routes) > 0 {
-		d, err := NewExtractionDetector(cfg.Extraction)
+		d, err := extraction.NewDetector(cfg.Extraction)
 		if err != nil {
 			return nil, err
 		}
-		s.Extraction = d
+		s.extraction = d
 	}
-	s.shareChats()
+	s.shareChats(cfg, pd)
 	return s, nil
 }
+
+// chatUser is a detector that parses chat bodies and can share a cache.
+type chatUser interface{ UseChatCache(*chat.Cache) }
 
 // shareChats gives the prompt, budget and moderation detectors and the
 // judge one chat cache when they parse with the same limits, so a chat
 // body on their routes is parsed once per request instead of up to four
 // times (the judge reads the body the prompt detector it wraps has just
-// parsed).
-func (s *Set) shareChats() {
-	var lims []ChatLimits
-	var slots []**chatCache
-	if p, ok := s.Prompt.(*PromptDetector); ok {
-		lims, slots = append(lims, p.cfg.Chat), append(slots, &p.chats)
-	} else if s.Judge != nil {
-		if p, ok := s.Judge.inner.(*PromptDetector); ok {
-			lims, slots = append(lims, p.cfg.Chat), append(slots, &p.chats)
-		}
+// parsed). pd is the prompt detector, nil when off.
+func (s *Set) shareChats(cfg Config, pd *prompt.Detector) {
+	var lims []chat.Limits
+	var users []chatUser
+	var names []string
+	if pd != nil {
+		lims, users, names = append(lims, cfg.Prompt.Chat), append(users, pd), append(names, "prompt")
 	}
-	if s.Budget != nil {
-		lims, slots = append(lims, s.Budget.cfg.Chat), append(slots, &s.Budget.chats)
+	if s.budget != nil {
+		lims, users, names = append(lims, cfg.Budget.Chat), append(users, s.budget), append(names, "budget")
 	}
-	if s.Moderation != nil {
-		lims, slots = append(lims, s.Moderation.cfg.Chat), append(slots, &s.Moderation.chats)
+	if s.moderation != nil {
+		lims, users, names = append(lims, cfg.Moderation.Chat), append(users, s.moderation), append(names, "moderation")
 	}
-	if s.Judge != nil {
-		lims, slots = append(lims, s.Judge.chat), append(slots, &s.Judge.chats)
+	if s.judge != nil {
+		// The judge reads chat bodies with the default limits.
+		lims, users, names = append(lims, chat.DefaultLimits()), append(users, s.judge), append(names, "judge")
 	}
+	s.chats = map[string]*chat.Cache{}
 	for i := range lims {
-		if *slots[i] != nil {
+		if s.chats[names[i]] != nil {
 			continue
 		}
-		var cc *chatCache
+		var cc *chat.Cache
 		for j := i + 1; j < len(lims); j++ {
-			if *slots[j] == nil && sameLimits(lims[i], lims[j]) {
+			if s.chats[names[j]] == nil && chat.SameLimits(lims[i], lims[j]) {
 				if cc == nil {
-					cc = newChatCache(lims[i])
-					*slots[i] = cc
+					cc = chat.NewCache(lims[i])
+					users[i].UseChatCache(cc)
+					s.chats[names[i]] = cc
 				}
-				*slots[j] = cc
+				users[j].UseChatCache(cc)
+				s.chats[names[j]] = cc
 			}
 		}
 	}
@@ -194,20 +210,20 @@ func (s *Set) shareChats() {
 // Register them with Guard.Use.
 func (s *Set) Detectors() []abuse.Detector {
 	var ds []abuse.Detector
-	if s.Input != nil {
-		ds = append(ds, s.Input)
+	if s.input != nil {
+		ds = append(ds, s.input)
 	}
-	if s.Budget != nil {
-		ds = append(ds, s.Budget)
+	if s.budget != nil {
+		ds = append(ds, s.budget)
 	}
-	if s.Prompt != nil {
-		ds = append(ds, s.Prompt)
+	if s.prompt != nil {
+		ds = append(ds, s.prompt)
 	}
-	if s.Moderation != nil {
-		ds = append(ds, s.Moderation)
+	if s.moderation != nil {
+		ds = append(ds, s.moderation)
 	}
-	if s.Extraction != nil {
-		ds = append(ds, s.Extraction)
+	if s.extraction != nil {
+		ds = append(ds, s.extraction)
 	}
 	return ds
 }
@@ -233,35 +249,35 @@ func (s *Set) Counters() map[string]uint64 {
 		addLLM("warden_ai_llm", st)
 		m["warden_ai_llm_malicious_total"] = st.Malicious
 	}
-	if s.Judge != nil {
-		st := s.Judge.Stats()
+	if s.judge != nil {
+		st := s.judge.Stats()
 		m["warden_ai_judge_scheduled_total"] = st.Scheduled
 		m["warden_ai_judge_waited_total"] = st.Waited
 		m["warden_ai_judge_dropped_total"] = st.Dropped
 		m["warden_ai_judge_failed_total"] = st.Failed
 		m["warden_ai_judge_acted_total"] = st.Acted
 	}
-	if s.Moderation != nil {
-		st := s.Moderation.Stats()
+	if s.moderation != nil {
+		st := s.moderation.Stats()
 		addLLM("warden_ai_moderation", st)
 		m["warden_ai_moderation_flagged_total"] = st.Flagged
 	}
-	if s.Budget != nil {
-		st := s.Budget.Stats()
+	if s.budget != nil {
+		st := s.budget.Stats()
 		m["warden_ai_budget_throttled_total"] = st.Throttled
 		m["warden_ai_budget_corrected_total"] = st.Corrected
 		m["warden_ai_budget_refunded_total"] = st.Refunded
 	}
-	if s.Extraction != nil {
-		m["warden_ai_extraction_flagged_clients_total"] = s.Extraction.Stats().Flagged
+	if s.extraction != nil {
+		m["warden_ai_extraction_flagged_clients_total"] = s.extraction.Stats().Flagged
 	}
 	return m
 }
 
 // Close stops the judge's background work.
 func (s *Set) Close() error {
-	if s.Judge != nil {
-		return s.Judge.Close()
+	if s.judge != nil {
+		return s.judge.Close()
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warden-dev/warden/aiguard/input"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -89,7 +90,7 @@ func TestConfigYAML(t *testing.T) {
 func TestConfigValidatePaths(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Budget.TokensPerHour = -1
-	cfg.Input.Routes = []InputRoute{{Route: "/p", Shape: []int{0}}}
+	cfg.Input.Routes = []input.Route{{Route: "/p", Shape: []int{0}}}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("no error")

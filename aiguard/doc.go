@@ -1,15 +1,19 @@
-// Package aiguard protects chat / LLM and ML-inference endpoints. It parses
-// chat request bodies (OpenAI chat completions and responses, Anthropic
-// messages, LibreChat ask bodies, configurable JSON paths) into the
-// user-controlled text they carry, and provides abuse.Detectors built on
-// that: prompt-injection and jailbreak heuristics (PromptDetector), numeric
-// model-input constraints (InputDetector), token budgets (BudgetDetector),
-// OpenAI moderation (ModerationDetector), an asynchronous LLM judge for the
-// grey zone (JudgeDetector) and repeated-input / model-extraction detection
-// (ExtractionDetector).
+// Package aiguard assembles Warden's protections for chat / LLM and
+// ML-inference endpoints: Config is the "ai" section, made of the Config
+// of each subpackage, and NewSet builds the detectors it enables, sharing
+// one chat parse per request between them.
+//
+// The subpackages, one idea each:
+//   - chat: chat request bodies parsed into tagged text (Parse, Cache)
+//   - prompt: prompt-injection and jailbreak heuristics (ai.prompt)
+//   - budget: token and cost budgets per client (ai.budget)
+//   - input: numeric model-input constraints (ai.input)
+//   - extraction: repeated-input and model-extraction detection (ai.extraction)
+//   - moderation: OpenAI-compatible moderation of message text (ai.moderation)
+//   - judge: an LLM judge for a detector's grey zone (ai.judge)
 //
 // Detectors take time from abuse.Request.Time, bound every size an attacker
-// controls and keep per-client state in capped maps that evict the oldest
-// clients. The root package warden and cmd/warden import this package;
-// aiguard imports only abuse and llm.
+// controls and keep per-client state in capped tables that evict the least
+// recently used clients. The root package warden and config import this
+// package; it imports abuse, llm and its subpackages.
 package aiguard

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/aiguard/internal/chattest"
 )
 
 // BenchmarkAISet4KB is what the AI protections add to a 4 KB chat request
@@ -31,7 +32,7 @@ func BenchmarkAISet4KB(b *testing.B) {
 			obs = append(obs, o)
 		}
 	}
-	body := chatBody4K(b)
+	body := chattest.Body4K(b)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	b.SetBytes(int64(len(body)))

@@ -1,7 +1,8 @@
 package demo
 
 import (
-	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/aiguard/extraction"
+	"github.com/warden-dev/warden/aiguard/input"
 	"github.com/warden-dev/warden/config"
 )
 
@@ -30,9 +31,9 @@ func WardenConfig(upstream, dataDir string) config.Config {
 	cfg.Identity.JWT.HS256Key = TokenKey
 	cfg.Identity.JWT.Claim = "sub"
 	lo, hi := -10.0, 10.0
-	cfg.AI.Input.Routes = append(cfg.AI.Input.Routes, aiguard.InputRoute{
+	cfg.AI.Input.Routes = append(cfg.AI.Input.Routes, input.Route{
 		Route: predictRoute, Path: predictInput, Required: true, MaxElements: 4096, Min: &lo, Max: &hi})
-	cfg.AI.Extraction.Routes = append(cfg.AI.Extraction.Routes, aiguard.ExtractionRoute{Route: predictRoute, Path: predictInput})
+	cfg.AI.Extraction.Routes = append(cfg.AI.Extraction.Routes, extraction.Route{Route: predictRoute, Path: predictInput})
 	cfg.Log.Stderr = false
 	return cfg
 }

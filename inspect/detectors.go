@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/aiguard/prompt"
 	"github.com/warden-dev/warden/bot"
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/protocol"
@@ -19,7 +19,7 @@ type Sections struct {
 	// Payload carries redact.fields in SecretFields
 	// (config.Config.PayloadSection).
 	Payload payload.Config
-	Prompt  aiguard.PromptConfig
+	Prompt  prompt.Config
 }
 
 // Detectors returns the stateless request detectors s enables, each
@@ -54,7 +54,7 @@ func Detectors(s Sections) ([]abuse.Detector, error) {
 		ds = append(ds, d)
 	}
 	if s.Prompt.Enabled {
-		d, err := aiguard.NewPromptDetector(s.Prompt)
+		d, err := prompt.NewDetector(s.Prompt)
 		if err != nil {
 			return nil, fmt.Errorf("ai.prompt: %w", err)
 		}

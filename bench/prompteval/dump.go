@@ -10,7 +10,8 @@ import (
 	"strings"
 
 	"github.com/warden-dev/warden/abuse"
-	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/aiguard/chat"
+	"github.com/warden-dev/warden/aiguard/prompt"
 )
 
 // dump writes, for every corpus text, everything the detector concludes
@@ -20,10 +21,10 @@ import (
 // output), bodies escaped as encoding/json escapes them (<, >, & as
 // \u003c…) and not. Two builds that dump the same file detect alike; it
 // is how a speed change shows it changed no result.
-func dump(w io.Writer, det *aiguard.PromptDetector, recs []record) error {
+func dump(w io.Writer, det *prompt.Detector, recs []record) error {
 	bw := bufio.NewWriter(w)
 	for i, rec := range recs {
-		for _, src := range []aiguard.Source{aiguard.SourceUser, aiguard.SourceDocument} {
+		for _, src := range []chat.Source{chat.SourceUser, chat.SourceDocument} {
 			a := det.AnalyzeSource(rec.Text, src)
 			fmt.Fprintf(bw, "%d %s %.9f", i, src, a.Confidence)
 			for _, f := range a.Findings {

@@ -1,5 +1,5 @@
 // Command prompteval scores Warden's prompt-injection heuristics
-// (aiguard.PromptDetector) on the labelled prompt-injection corpus and
+// (prompt.Detector) on the labelled prompt-injection corpus and
 // compares them, in the same run, with a naive trigger-word baseline (the
 // kind of keyword check InjecGuard's NotInject set was built to expose).
 //
@@ -24,7 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/warden-dev/warden/aiguard"
+	"github.com/warden-dev/warden/aiguard/chat"
+	"github.com/warden-dev/warden/aiguard/prompt"
 	"github.com/warden-dev/warden/bench/internal/corpus"
 )
 
@@ -72,7 +73,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	det, err := aiguard.NewPromptDetector(aiguard.DefaultPromptConfig())
+	det, err := prompt.NewDetector(prompt.DefaultConfig())
 	if err != nil {
 		return err
 	}
@@ -91,14 +92,14 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "### Direct: every text scanned as the user's message")
 	fmt.Fprintln(out)
-	direct := evaluate(det, recs, aiguard.SourceUser, func(r record) bool { return true }, *misses)
+	direct := evaluate(det, recs, chat.SourceUser, func(r record) bool { return true }, *misses)
 	direct.print(out, "JailbreakBench (direct) vs all benign", func(g string) bool {
 		return strings.HasPrefix(g, "jailbreakbench/") || !strings.Contains(g, "BIPIA")
 	})
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "### Indirect: BIPIA injections and the benign sets scanned as a retrieved document")
 	fmt.Fprintln(out)
-	indirect := evaluate(det, recs, aiguard.SourceDocument, func(r record) bool { return !strings.HasPrefix(group(r), "jailbreakbench/") }, *misses)
+	indirect := evaluate(det, recs, chat.SourceDocument, func(r record) bool { return !strings.HasPrefix(group(r), "jailbreakbench/") }, *misses)
 	indirect.print(out, "BIPIA (indirect) vs all benign", func(string) bool { return true })
 	printFamilyPrecision(out, det, recs, "adversarial_suffix")
 	fmt.Fprintf(out, "\nscan time (direct pass): %d texts, %.1f MB, %.1f µs/text, %.1f µs/KB\n", direct.n, float64(direct.bytes)/1e6,
@@ -122,7 +123,7 @@ type result struct {
 
 var thresholds = []float64{0.5, 0.8}
 
-func evaluate(det *aiguard.PromptDetector, recs []record, src aiguard.Source, keep func(record) bool, misses int) *result {
+func evaluate(det *prompt.Detector, recs []record, src chat.Source, keep func(record) bool, misses int) *result {
 	r := &result{res: map[key]*counts{}, base: map[string]*counts{}}
 	seen := map[string]bool{}
 	shown := map[string]int{}
