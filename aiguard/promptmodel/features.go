@@ -1,6 +1,7 @@
 package promptmodel
 
 import (
+	"math"
 	"unicode"
 	"unicode/utf8"
 )
@@ -26,9 +27,7 @@ const maxToken = 32
 const (
 	seedWord    = 0x9747b28c
 	seedBigram  = 0x85ebca6b
-	seedGram3   = 0xc2b2ae35
 	seedGram4   = 0x27d4eb2f
-	seedGram5   = 0x165667b1
 	seedLength  = 0x3c6ef372
 	fnvPrime    = 0x01000193
 	finalMixMul = 0x9e3779b1
@@ -46,6 +45,13 @@ const (
 type extractor struct {
 	shift uint32 // 32 - bits
 	out   []uint32
+	// With w set, features are not appended to out but their weights
+	// summed into sum, counted in n: Score needs no buffer.
+	w      []int8
+	sum    int32
+	nfeats int
+	acc    [2]int32 // the two windows' sums: see sumWeights
+	best   float64  // the highest window score so far
 
 	tok     [maxToken]rune
 	n       int // runes in tok
@@ -57,13 +63,45 @@ type extractor struct {
 
 	prevWord  uint32 // hash of the previous token, 0 at the start
 	prevClass int
-	ring      [5]rune // last runes of the character stream
-	seen      int     // runes pushed to the ring
+	gram      uint64 // last four runes of the character stream
+	seen      int    // runes pushed to the ring
 }
 
 // appendFeatures appends the bucket indexes of text's features to dst.
 func appendFeatures(dst []uint32, text string, bits uint8) []uint32 {
 	e := extractor{shift: 32 - uint32(bits), out: dst, prevClass: -1}
+	e.run(text)
+	return e.out
+}
+
+// window is the number of features (about 400 characters) in a window
+// of a long text. A long text scores as its highest window, windows
+// overlapping by half: as a whole, a short instruction in a long paste
+// would be diluted (padding an attack with benign code would hide it).
+const window = 512
+
+var invSqrtWindow = 1 / math.Sqrt(window)
+
+// windowScore returns the highest normalised weight sum (sum over
+// sqrt(features)) of text's windows; a text of one window or less is
+// scored whole. len(w) is 1<<bits.
+func windowScore(w []int8, text string, bits uint8) float64 {
+	e := extractor{shift: 32 - uint32(bits), w: w, prevClass: -1, best: math.Inf(-1)}
+	e.run(text)
+	n := e.nfeats
+	if n <= window {
+		return float64(e.sum) / math.Sqrt(float64(max(n, 1)))
+	}
+	// The partial windows at the end, when a quarter window or more.
+	for k, rest := range [2]int{n % window, (n - window/2) % window} {
+		if rest >= window/4 {
+			e.best = max(e.best, float64(e.acc[k])/math.Sqrt(float64(rest)))
+		}
+	}
+	return e.best
+}
+
+func (e *extractor) run(text string) {
 	if len(text) > 2*maxHalf {
 		head := text[:maxHalf]
 		for len(head) > 0 && !utf8.RuneStart(text[len(head)]) {
@@ -81,8 +119,7 @@ func appendFeatures(dst []uint32, text string, bits uint8) []uint32 {
 	}
 	e.flush()
 	e.push(' ')
-	e.emit(mix(seedLength ^ uint32(lengthBucket(len(text)))))
-	return e.out
+	e.emit(mix(seedLength ^ uint32(lengthBucket(e.seen))))
 }
 
 func lengthBucket(n int) int {
@@ -96,7 +133,27 @@ func lengthBucket(n int) int {
 
 func mix(h uint32) uint32 { return h * finalMixMul }
 
-func (e *extractor) emit(h uint32) { e.out = append(e.out, mix(h)>>e.shift) }
+func (e *extractor) emit(h uint32) {
+	i := mix(h) >> e.shift
+	if e.w != nil {
+		v := int32(e.w[i&uint32(len(e.w)-1)])
+		e.sum += v
+		e.nfeats++
+		e.acc[0] += v
+		if e.nfeats > window/2 {
+			e.acc[1] += v
+		}
+		if e.nfeats%(window/2) == 0 && e.nfeats >= window {
+			// window 0 ends at multiples of window, window 1 half a
+			// window later
+			k := (e.nfeats / (window / 2)) % 2
+			e.best = max(e.best, float64(e.acc[k])*invSqrtWindow)
+			e.acc[k] = 0
+		}
+		return
+	}
+	e.out = append(e.out, i)
+}
 
 func (e *extractor) scan(text string) {
 	for i := 0; i < len(text); {
@@ -230,26 +287,19 @@ func (e *extractor) flush() {
 	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0
 }
 
-// push adds r to the character stream and emits the n-grams ending there.
+// push adds r to the character stream and emits the 4-gram ending there.
+// One n-gram size keeps the cost at about one feature per character;
+// four characters still share most grams between a word and its typo
+// ("everything" / "everthing": five of eight) and across inflections.
 func (e *extractor) push(r rune) {
-	e.ring[0], e.ring[1], e.ring[2], e.ring[3], e.ring[4] = e.ring[1], e.ring[2], e.ring[3], e.ring[4], r
+	// The last four runes packed 16 bits each (runes beyond the BMP
+	// folded into 16 bits): the gram is one word, hashed by one multiply.
+	e.gram = e.gram<<16 | uint64(uint16(r^r>>16))
 	e.seen++
-	if e.seen < 3 {
-		return
-	}
-	g := e.ring
-	h := ((seedGram3^uint32(g[2]))*fnvPrime ^ uint32(g[3])) * fnvPrime
-	e.emit((h ^ uint32(g[4])) * fnvPrime)
 	if e.seen < 4 {
 		return
 	}
-	h = (((seedGram4^uint32(g[1]))*fnvPrime^uint32(g[2]))*fnvPrime ^ uint32(g[3])) * fnvPrime
-	e.emit((h ^ uint32(g[4])) * fnvPrime)
-	if e.seen < 5 {
-		return
-	}
-	h = ((((seedGram5^uint32(g[0]))*fnvPrime^uint32(g[1]))*fnvPrime^uint32(g[2]))*fnvPrime ^ uint32(g[3])) * fnvPrime
-	e.emit((h ^ uint32(g[4])) * fnvPrime)
+	e.emit(uint32((e.gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4)
 }
 
 // latinFold maps U+00C0..U+024F to the ASCII letter it decomposes to ('.'

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sync"
 )
 
 //go:embed weights.bin
@@ -35,7 +34,7 @@ const magic = "WPM1"
 // float32: scale, bias, calibration slope and intercept.
 const headerSize = 4 + 4 + 4*4
 
-// Model scores texts. It is safe for concurrent use.
+// Model scores texts. It is safe for concurrent use: Score only reads it.
 type Model struct {
 	bits  uint8
 	w     []int8 // 1<<bits quantised weights; weight = w * scale
@@ -43,7 +42,6 @@ type Model struct {
 	bias  float32
 	calA  float32 // calibrated probability = sigmoid(calA*z + calB)
 	calB  float32
-	bufs  sync.Pool // *[]uint32 feature scratch
 }
 
 // Load returns the model embedded in the binary.
@@ -102,20 +100,7 @@ func (m *Model) Score(text string) float64 {
 
 // raw returns the uncalibrated log-odds.
 func (m *Model) raw(text string) float64 {
-	bp, _ := m.bufs.Get().(*[]uint32)
-	if bp == nil {
-		bp = new([]uint32)
-	}
-	feats := appendFeatures((*bp)[:0], text, m.bits)
-	var sum int32
-	w := m.w
-	for _, i := range feats {
-		sum += int32(w[i])
-	}
-	n := len(feats)
-	*bp = feats
-	m.bufs.Put(bp)
-	return float64(m.bias) + float64(m.scale)*float64(sum)/math.Sqrt(float64(n))
+	return float64(m.bias) + float64(m.scale)*windowScore(m.w, text, m.bits)
 }
 
 func sigmoid(z float64) float64 {

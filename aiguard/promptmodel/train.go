@@ -20,7 +20,7 @@ type Example struct {
 
 // Options tune Train. Zero fields take the defaults.
 type Options struct {
-	Bits      uint8   // log2 of the number of feature buckets (default 18: 256 KB of weights)
+	Bits      uint8   // log2 of the number of feature buckets (default 17: 128 KB of weights)
 	Epochs    int     // passes over the examples (default 4)
 	LearnRate float64 // AdaGrad step (default 0.2)
 	L2        float64 // weight decay per step (default 1e-5)
@@ -30,7 +30,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Bits == 0 {
-		o.Bits = 18
+		o.Bits = 17
 	}
 	if o.Epochs == 0 {
 		o.Epochs = 4
@@ -112,7 +112,9 @@ func Train(examples []Example, opts Options) *Model {
 			for _, s := range test {
 				zs = append(zs, m.rawSample(s))
 				ys = append(ys, s.y)
-				ws = append(ws, s.weight)
+				// Unweighted: the probabilities keep the base rate of
+				// the examples, not the balanced classes of training.
+				ws = append(ws, 1)
 			}
 		}
 	}

@@ -84,9 +84,14 @@ func looScores(det *aiguard.PromptDetector, recs []record, opts promptmodel.Opti
 
 // printLOSO prints the leave-one-source-out table, the pooled targets,
 // over-defence, calibration and the model's speed.
-func printLOSO(out io.Writer, det *aiguard.PromptDetector, recs []record, opts promptmodel.Options) {
+func printLOSO(out io.Writer, det *aiguard.PromptDetector, recs []record, opts promptmodel.Options, scores io.Writer) {
 	start := time.Now()
 	sc, groups := looScores(det, recs, opts)
+	if scores != nil {
+		for _, s := range sc {
+			fmt.Fprintf(scores, "%s\t%s\t%.6f\t%.6f\t%.6f\n", s.group, s.rec.Label, s.heur, s.inModel, s.loso)
+		}
+	}
 	fmt.Fprintf(out, "### Leave-one-source-out: the model trained without a source, tested on it (%d texts, %d sources, %.0f s)\n\n", len(sc), len(groups), time.Since(start).Seconds())
 	fmt.Fprintln(out, "Sources: injecguard dataset (BIPIA text+code one source), JailbreakBench attack method, devtext prompt repository (sql = questions and code of one repository; security_code_question = four documentation repositories), the project's seed sentences. Recall for attack sources, FP rate for benign ones; each cell is @0.5 (log) / @0.8 (block). \"model in-sample\" saw the source in training; \"model LOSO\" did not. Heuristics were written against JailbreakBench: in-sample there.")
 	fmt.Fprintln(out)

@@ -17,11 +17,11 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
-	"slices"
-	"strconv"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +62,7 @@ func run(args []string, out io.Writer) error {
 	dumpTo := fs.String("dump", "", "write every text's findings and chat verdicts to this file (compare two builds)")
 	devtext := fs.String("devtext", "", "devtext prompt set for the learned model's evaluation (default: devtext/prompts.jsonl beside the -corpus directory; skipped when absent)")
 	loso := fs.Bool("loso", true, "train and evaluate the learned model leave-one-source-out")
+	scoresTo := fs.String("scores", "", "write each text's source, label, heuristic, in-sample and LOSO model scores to this TSV file (to compare ways to combine them)")
 	var opts promptmodel.Options
 	fs.Func("bits", "model: log2 of feature buckets (tuning; default the trainer's)", func(s string) error {
 		v, err := strconv.ParseUint(s, 10, 8)
@@ -140,7 +141,16 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printLOSO(out, det, append(all, seed...), opts)
+	var scores io.Writer
+	if *scoresTo != "" {
+		f, err := os.Create(*scoresTo)
+		if err != nil {
+			return fmt.Errorf("scores: %w", err)
+		}
+		defer f.Close()
+		scores = f
+	}
+	printLOSO(out, det, append(all, seed...), opts, scores)
 	return nil
 }
 
