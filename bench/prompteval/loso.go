@@ -36,6 +36,7 @@ var methods = []method{
 	{"model LOSO", func(s scored) float64 { return s.loso }},
 	{"max(heur, LOSO)", func(s scored) float64 { return max(s.heur, s.loso) }},
 	{"Combine(heur, LOSO)", func(s scored) float64 { return promptmodel.Combine(s.heur, s.loso) }},
+	{"Combine(heur, in-sample)", func(s scored) float64 { return promptmodel.Combine(s.heur, s.inModel) }},
 }
 
 // looScores trains the model once on everything and once per source
@@ -111,11 +112,7 @@ func printLOSO(out io.Writer, det *aiguard.PromptDetector, recs []record, opts p
 				in = append(in, s)
 			}
 		}
-		label := "benign"
-		if in[0].rec.Attack() {
-			label = "injection"
-		}
-		row(out, g, label, in)
+		row(out, g, labelOf(in), in)
 	}
 	pool := func(name string, keep func(s scored) bool) {
 		var in []scored
@@ -125,17 +122,16 @@ func printLOSO(out io.Writer, det *aiguard.PromptDetector, recs []record, opts p
 			}
 		}
 		if len(in) > 0 {
-			label := "benign"
-			if in[0].rec.Attack() {
-				label = "injection"
-			}
-			row(out, "**"+name+"**", label, in)
+			row(out, "**"+name+"**", labelOf(in), in)
 		}
 	}
 	corpusOnly := func(s scored) bool { return s.group != "seed" }
 	pool("all corpus attacks", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() })
 	pool("direct attacks (no BIPIA)", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() && s.group != "injecguard/BIPIA" })
 	pool("all corpus benign", func(s scored) bool { return corpusOnly(s) && !s.rec.Attack() })
+	pool("benign prompts (devtext coding questions, NotInject, WildGuard)", func(s scored) bool {
+		return !s.rec.Attack() && (strings.HasPrefix(s.group, "devtext/") || strings.HasPrefix(s.group, "injecguard/"))
+	})
 	pool("benign coding questions (devtext)", func(s scored) bool { return !s.rec.Attack() && strings.HasPrefix(s.group, "devtext/") })
 	fmt.Fprintln(out)
 
@@ -201,24 +197,48 @@ func printLOSO(out io.Writer, det *aiguard.PromptDetector, recs []record, opts p
 		float64(el.Microseconds())/float64(len(sc)), float64(el.Microseconds())/(float64(bytes)/1024))
 }
 
+func labelOf(in []scored) string {
+	var att int
+	for _, s := range in {
+		if s.rec.Attack() {
+			att++
+		}
+	}
+	switch att {
+	case 0:
+		return "benign"
+	case len(in):
+		return "injection"
+	}
+	return "mixed"
+}
+
+// row prints a source's recall (attacks) and FP rate (benign texts) at
+// the log and block levels, per method.
 func row(out io.Writer, name, label string, in []scored) {
 	fmt.Fprintf(out, "| %s | %s | %d |", name, label, len(in))
 	for _, m := range methods {
-		var hit5, hit8 int
+		var c5, c8 counts
 		for _, s := range in {
 			c := m.conf(s)
-			if c >= 0.5 {
-				hit5++
-			}
-			if c >= 0.8 {
-				hit8++
-			}
+			c5.add(s.rec.Attack(), c >= 0.5)
+			c8.add(s.rec.Attack(), c >= 0.8)
 		}
-		what := "recall"
-		if label == "benign" {
-			what = "FP"
-		}
-		fmt.Fprintf(out, " %s %.3f / %.3f |", what, float64(hit5)/float64(len(in)), float64(hit8)/float64(len(in)))
+		fmt.Fprintf(out, " %s |", pair(&c5, &c8))
 	}
 	fmt.Fprintln(out)
+}
+
+// pair prints "recall a / b" and / or "FP a / b" for the two levels.
+func pair(c5, c8 *counts) string {
+	var parts []string
+	if c5.tp+c5.fn > 0 {
+		n := float64(c5.tp + c5.fn)
+		parts = append(parts, fmt.Sprintf("recall %.3f / %.3f", float64(c5.tp)/n, float64(c8.tp)/n))
+	}
+	if c5.fp+c5.tn > 0 {
+		n := float64(c5.fp + c5.tn)
+		parts = append(parts, fmt.Sprintf("FP %.3f / %.3f", float64(c5.fp)/n, float64(c8.fp)/n))
+	}
+	return strings.Join(parts, ", ")
 }
