@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/aiguard/promptmodel"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -33,6 +34,12 @@ type PromptConfig struct {
 	MaxPromptBytes int `yaml:"max_prompt_bytes"`
 	// Chat bounds parsing and adds JSON paths for other APIs.
 	Chat ChatLimits `yaml:"chat"`
+	// Model adds the learned detector embedded in the binary (package
+	// promptmodel) to the heuristics, joined by promptmodel.Combine: it
+	// alone logs, never blocks. Off by default: on sources it was not
+	// trained on it flags far more benign chat than the heuristics (see
+	// bench/prompteval).
+	Model bool `yaml:"model"`
 }
 
 // DefaultPromptConfig returns the defaults: enabled, user / tool / document
@@ -112,7 +119,8 @@ type PromptDetector struct {
 	subFirst []subGroup
 	subWide  []int
 	pool     sync.Pool
-	chats    *chatCache // shared parses within a Set, nil alone
+	chats    *chatCache         // shared parses within a Set, nil alone
+	model    *promptmodel.Model // nil unless cfg.Model
 }
 
 type subRule struct {
@@ -165,6 +173,13 @@ func NewPromptDetector(cfg PromptConfig) (*PromptDetector, error) {
 	d.firstAll = d.phrases.maybeFirst
 	d.firstAll.union(&d.indirect.maybeFirst)
 	d.pool.New = func() any { return new(textScan) }
+	if cfg.Model {
+		m, err := promptmodel.Load()
+		if err != nil {
+			return nil, fmt.Errorf("aiguard prompt model: %w", err)
+		}
+		d.model = m
+	}
 	return d, nil
 }
 
@@ -235,7 +250,31 @@ func (d *PromptDetector) AnalyzeChat(c *Chat) Analysis {
 	if d.cfg.MaxPromptBytes > 0 && userLen > d.cfg.MaxPromptBytes {
 		fs = append(fs, Finding{Family: famLength, Weight: 0.2, What: fmt.Sprintf("user text of %d bytes", userLen), Source: SourceUser})
 	}
-	return Analysis{Confidence: combine(fs), Findings: sortFindings(fs)}
+	conf := combine(fs)
+	if d.model != nil {
+		conf, fs = d.withModel(c, conf, fs)
+	}
+	return Analysis{Confidence: conf, Findings: sortFindings(fs)}
+}
+
+// withModel joins the learned model's highest score over the scanned
+// texts to the heuristics' confidence, and notes it as a finding of the
+// learned_model family from 0.5.
+func (d *PromptDetector) withModel(c *Chat, conf float64, fs []Finding) (float64, []Finding) {
+	var m float64
+	src := SourceUser
+	for _, s := range c.Segments {
+		if !d.sources[s.Source] {
+			continue
+		}
+		if p := d.model.Score(s.Text); p > m {
+			m, src = p, s.Source
+		}
+	}
+	if m >= 0.5 {
+		fs = append(fs, Finding{Family: "learned_model", Weight: m, What: fmt.Sprintf("learned model score %.2f", m), Source: src})
+	}
+	return promptmodel.Combine(conf, m), fs
 }
 
 // AnalyzeText scans one text as user input; bench/prompteval uses it.
