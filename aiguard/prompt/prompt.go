@@ -12,6 +12,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard/chat"
+	"github.com/warden-dev/warden/aiguard/promptmodel"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -34,6 +35,12 @@ type Config struct {
 	MaxPromptBytes int `yaml:"max_prompt_bytes"`
 	// Chat bounds parsing and adds JSON paths for other APIs.
 	Chat chat.Limits `yaml:"chat"`
+	// Model adds the learned detector embedded in the binary (package
+	// promptmodel) to the heuristics, joined by promptmodel.Combine: it
+	// alone logs, never blocks. Off by default: on sources it was not
+	// trained on it flags far more benign chat than the heuristics (see
+	// bench/prompteval).
+	Model bool `yaml:"model"`
 }
 
 // DefaultConfig returns the defaults: enabled, user / tool / document
@@ -114,7 +121,8 @@ type Detector struct {
 	subWide  []int
 	fuzzy    *fuzzyIndex // trigger words read through typos and splits
 	pool     sync.Pool
-	chats    *chat.Cache // shared parses within a Set, nil alone
+	chats    *chat.Cache        // shared parses within a Set, nil alone
+	model    *promptmodel.Model // nil unless cfg.Model
 }
 
 type subRule struct {
@@ -172,6 +180,13 @@ func NewDetector(cfg Config) (*Detector, error) {
 	d.firstAll = d.phrases.maybeFirst
 	d.firstAll.union(&d.indirect.maybeFirst)
 	d.pool.New = func() any { return new(textScan) }
+	if cfg.Model {
+		m, err := promptmodel.Load()
+		if err != nil {
+			return nil, fmt.Errorf("aiguard prompt model: %w", err)
+		}
+		d.model = m
+	}
 	return d, nil
 }
 
@@ -242,7 +257,31 @@ func (d *Detector) analyzeChat(c *chat.Chat) Analysis {
 	if d.cfg.MaxPromptBytes > 0 && userLen > d.cfg.MaxPromptBytes {
 		fs = append(fs, Finding{Family: famLength, Weight: 0.2, What: fmt.Sprintf("user text of %d bytes", userLen), Source: chat.SourceUser})
 	}
-	return Analysis{Confidence: combine(fs), Findings: sortFindings(fs)}
+	conf := combine(fs)
+	if d.model != nil {
+		conf, fs = d.withModel(c, conf, fs)
+	}
+	return Analysis{Confidence: conf, Findings: sortFindings(fs)}
+}
+
+// withModel joins the learned model's highest score over the scanned
+// texts to the heuristics' confidence, and notes it as a finding of the
+// learned_model family from 0.5.
+func (d *Detector) withModel(c *chat.Chat, conf float64, fs []Finding) (float64, []Finding) {
+	var m float64
+	src := chat.SourceUser
+	for _, s := range c.Segments {
+		if !d.sources[s.Source] {
+			continue
+		}
+		if p := d.model.Score(s.Text); p > m {
+			m, src = p, s.Source
+		}
+	}
+	if m >= 0.5 {
+		fs = append(fs, Finding{Family: "learned_model", Weight: m, What: fmt.Sprintf("learned model score %.2f", m), Source: src})
+	}
+	return promptmodel.Combine(conf, m), fs
 }
 
 // analyzeText scans one text as user input.

@@ -12,29 +12,27 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/warden-dev/warden/aiguard/chat"
 	"github.com/warden-dev/warden/aiguard/prompt"
+	"github.com/warden-dev/warden/aiguard/promptmodel"
 	"github.com/warden-dev/warden/bench/internal/corpus"
+	"github.com/warden-dev/warden/bench/internal/promptdata"
 )
 
-type record struct {
-	Text     string `json:"text"`
-	Label    string `json:"label"`
-	Source   string `json:"source"`
-	Category string `json:"category"`
-}
+type record = promptdata.Record
 
 type counts struct{ tp, fp, tn, fn int }
 
@@ -63,6 +61,18 @@ func run(args []string, out io.Writer) error {
 	dir := fs.String("corpus", filepath.Join(corpus.Default, "prompt-injection"), "prompt-injection corpus directory")
 	misses := fs.Int("misses", 0, "print up to N misses and false positives per group (for tuning)")
 	dumpTo := fs.String("dump", "", "write every text's findings and chat verdicts to this file (compare two builds)")
+	devtext := fs.String("devtext", "", "devtext prompt set for the learned model's evaluation (default: devtext/prompts.jsonl beside the -corpus directory; skipped when absent)")
+	loso := fs.Bool("loso", true, "train and evaluate the learned model leave-one-source-out")
+	scoresTo := fs.String("scores", "", "write each text's source, label, heuristic, in-sample and LOSO model scores to this TSV file (to compare ways to combine them)")
+	var opts promptmodel.Options
+	fs.Func("bits", "model: log2 of feature buckets (tuning; default the trainer's)", func(s string) error {
+		v, err := strconv.ParseUint(s, 10, 8)
+		opts.Bits = uint8(v)
+		return err
+	})
+	fs.IntVar(&opts.Epochs, "epochs", 0, "model: training epochs (tuning; 0 = the trainer's)")
+	fs.Float64Var(&opts.L2, "l2", 0, "model: weight decay (tuning; 0 = the trainer's)")
+	fs.Float64Var(&opts.LearnRate, "lr", 0, "model: learning rate (tuning; 0 = the trainer's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,6 +114,45 @@ func run(args []string, out io.Writer) error {
 	printFamilyPrecision(out, det, recs, "adversarial_suffix")
 	fmt.Fprintf(out, "\nscan time (direct pass): %d texts, %.1f MB, %.1f µs/text, %.1f µs/KB\n", direct.n, float64(direct.bytes)/1e6,
 		float64(direct.elapsed.Microseconds())/float64(direct.n), float64(direct.elapsed.Microseconds())/(float64(direct.bytes)/1024))
+	if !*loso {
+		return nil
+	}
+	// The learned model: trained on the prompt-injection files, the
+	// devtext prompts and the seed, one source held out at a time.
+	all := slices.Clone(recs)
+	if *devtext == "" {
+		*devtext = filepath.Join(*dir, "..", "devtext", "prompts.jsonl")
+	}
+	fmt.Fprintln(out)
+	if dev, err := promptdata.LoadFile(*devtext); errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(out, "(no devtext prompts at %s: left out of the model's evaluation)\n\n", *devtext)
+	} else if err != nil {
+		return err
+	} else {
+		all = append(all, dev...)
+	}
+	reqs := filepath.Join(filepath.Dir(*devtext), "requests.jsonl")
+	if rs, err := promptdata.LoadRequests(reqs); errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(out, "(no devtext requests at %s: left out of the model's evaluation)\n\n", reqs)
+	} else if err != nil {
+		return err
+	} else {
+		all = append(all, rs...)
+	}
+	seed, err := promptdata.Seed()
+	if err != nil {
+		return err
+	}
+	var scores io.Writer
+	if *scoresTo != "" {
+		f, err := os.Create(*scoresTo)
+		if err != nil {
+			return fmt.Errorf("scores: %w", err)
+		}
+		defer f.Close()
+		scores = f
+	}
+	printLOSO(out, det, append(all, seed...), opts, scores)
 	return nil
 }
 
@@ -259,25 +308,11 @@ func load(dir string) ([]record, error) {
 	}
 	var recs []record
 	for _, name := range names {
-		f, err := os.Open(name)
+		rs, err := promptdata.LoadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("opening corpus: %w", err)
+			return nil, err
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-		for sc.Scan() {
-			var r record
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s: %w", filepath.Base(name), err)
-			}
-			recs = append(recs, r)
-		}
-		err = sc.Err()
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", filepath.Base(name), err)
-		}
+		recs = append(recs, rs...)
 	}
 	return recs, nil
 }

@@ -28,6 +28,12 @@ func TestRunOnTinyCorpus(t *testing.T) {
 		"| injecguard/BIPIA_text | injection | 1 | recall 0.000 (0/1)", // direct: a user may ask that
 		"| injecguard/BIPIA_text | injection | 1 | recall 1.000 (1/1)", // indirect: in a document it is an injection
 		"adversarial_suffix rule family alone at >= 0.5 (direct): 0 of 2 attacks, 0 of 1 benign texts, precision –",
+		"### Leave-one-source-out",
+		"| seed | mixed | 104 |",
+		"| injecguard/NotInject | benign | 1 | FP ",
+		"| predicted | n | mean predicted | observed attack rate |",
+		"Brier score",
+		"(no devtext prompts at ",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)

@@ -1,0 +1,413 @@
+package promptmodel
+
+import (
+	"math"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The features of a text are hashed into 1<<bits buckets: word unigrams and
+// bigrams of the normalised text, character 3- to 5-grams of the same
+// normalised stream (robust to typos, inflection and to scripts written
+// without spaces), and a length bucket. Normalisation lower-cases, folds
+// Latin diacritics, full-width forms, mathematical and circled letters,
+// drops invisible characters, decodes Unicode tag characters (ASCII
+// smuggling), and maps leetspeak digits and Cyrillic / Greek homoglyphs
+// inside words that mix them with Latin letters.
+
+// maxHalf bounds the text scored: longer texts are scored on their first
+// and last maxHalf bytes, where an injection sits (a long paste with an
+// instruction at either end), so the time per text is bounded.
+const maxHalf = 8 << 10
+
+// maxToken is the longest token kept whole; longer runs are split.
+const maxToken = 32
+
+// Hash seeds per feature kind, so a word and a 3-gram never share a key.
+const (
+	seedWord    = 0x9747b28c
+	seedBigram  = 0x85ebca6b
+	seedGram4   = 0x27d4eb2f
+	seedLength  = 0x3c6ef372
+	fnvPrime    = 0x01000193
+	finalMixMul = 0x9e3779b1
+)
+
+// token classes
+const (
+	tkWord = iota
+	tkCJK  // one Han / kana character: a word of its own
+	tkPunct
+)
+
+// extractor turns a text into feature bucket indexes. It holds no state
+// between texts; it lives on the stack of appendFeatures.
+type extractor struct {
+	shift uint32 // 32 - bits
+	out   []uint32
+	// With w set, features are not appended to out but their weights
+	// summed into sum, counted in n: Score needs no buffer.
+	w      []int8
+	sum    int32
+	nfeats int
+	acc    [2]int32 // the two windows' sums: see sumWeights
+	best   float64  // the highest window score so far
+
+	tok     [maxToken]rune
+	n       int // runes in tok
+	class   int
+	letters int // letters in tok
+	digits  int // digits (and @ $) in tok
+	latin   int // ASCII letters in tok
+	other   int // Cyrillic / Greek letters in tok
+
+	prevWord  uint32 // hash of the previous token, 0 at the start
+	prevClass int
+	gram      uint64 // last four runes of the character stream
+	seen      int    // runes pushed to the ring
+}
+
+// appendFeatures appends the bucket indexes of text's features to dst.
+func appendFeatures(dst []uint32, text string, bits uint8) []uint32 {
+	e := extractor{shift: 32 - uint32(bits), out: dst, prevClass: -1}
+	e.run(text)
+	return e.out
+}
+
+// window is the number of features (about 400 characters) in a window
+// of a long text. A long text scores as its highest window, windows
+// overlapping by half: as a whole, a short instruction in a long paste
+// would be diluted (padding an attack with benign code would hide it).
+const window = 512
+
+var invSqrtWindow = 1 / math.Sqrt(window)
+
+// windowScore returns the highest normalised weight sum (sum over
+// sqrt(features)) of text's windows; a text of one window or less is
+// scored whole. len(w) is 1<<bits.
+func windowScore(w []int8, text string, bits uint8) float64 {
+	e := extractor{shift: 32 - uint32(bits), w: w, prevClass: -1, best: math.Inf(-1)}
+	e.run(text)
+	n := e.nfeats
+	if n <= window {
+		return float64(e.sum) / math.Sqrt(float64(max(n, 1)))
+	}
+	// The partial windows at the end, when a quarter window or more.
+	for k, rest := range [2]int{n % window, (n - window/2) % window} {
+		if rest >= window/4 {
+			e.best = max(e.best, float64(e.acc[k])/math.Sqrt(float64(rest)))
+		}
+	}
+	return e.best
+}
+
+func (e *extractor) run(text string) {
+	if len(text) > 2*maxHalf {
+		head := text[:maxHalf]
+		for len(head) > 0 && !utf8.RuneStart(text[len(head)]) {
+			head = head[:len(head)-1]
+		}
+		tail := text[len(text)-maxHalf:]
+		for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+			tail = tail[1:]
+		}
+		e.scan(head)
+		e.flush()
+		e.scan(tail)
+	} else {
+		e.scan(text)
+	}
+	e.flush()
+	e.push(' ')
+	e.emit(mix(seedLength ^ uint32(lengthBucket(e.seen))))
+}
+
+func lengthBucket(n int) int {
+	b := 0
+	for n > 16 && b < 12 {
+		n >>= 1
+		b++
+	}
+	return b
+}
+
+func mix(h uint32) uint32 { return h * finalMixMul }
+
+func (e *extractor) emit(h uint32) {
+	i := mix(h) >> e.shift
+	if e.w != nil {
+		v := int32(e.w[i&uint32(len(e.w)-1)])
+		e.sum += v
+		e.nfeats++
+		e.acc[0] += v
+		if e.nfeats > window/2 {
+			e.acc[1] += v
+		}
+		if e.nfeats%(window/2) == 0 && e.nfeats >= window {
+			// window 0 ends at multiples of window, window 1 half a
+			// window later
+			k := (e.nfeats / (window / 2)) % 2
+			e.best = max(e.best, float64(e.acc[k])*invSqrtWindow)
+			e.acc[k] = 0
+		}
+		return
+	}
+	e.out = append(e.out, i)
+}
+
+func (e *extractor) scan(text string) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		var r rune
+		if c < utf8.RuneSelf {
+			r = rune(c)
+			i++
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(text[i:])
+			i += size
+		}
+		e.rune(r)
+	}
+}
+
+// rune adds one rune of the text.
+func (e *extractor) rune(r rune) {
+	if r < utf8.RuneSelf {
+		switch {
+		case r >= 'a' && r <= 'z':
+			e.add(r, tkWord, 1, 0, 1, 0)
+		case r >= 'A' && r <= 'Z':
+			e.add(r+('a'-'A'), tkWord, 1, 0, 1, 0)
+		case r >= '0' && r <= '9', r == '@', r == '$':
+			e.add(r, tkWord, 0, 1, 0, 0)
+		case r == '\'' && e.class == tkWord && e.n > 0:
+			// apostrophes join: don't → dont
+		case r <= ' ' || r == 0x7f:
+			e.flush()
+		default:
+			e.add(r, tkPunct, 0, 0, 0, 0)
+		}
+		return
+	}
+	r = foldRune(r)
+	switch {
+	case r < 0:
+		return // invisible
+	case r < utf8.RuneSelf:
+		e.rune(r)
+	case r == '’':
+		return
+	case unicode.Is(unicode.Mn, r):
+		return // combining marks: é written as e + ´
+	case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+		e.flush()
+		e.add(r, tkCJK, 1, 0, 0, 0)
+		e.flush()
+	case unicode.IsLetter(r):
+		other := 0
+		if r >= 0x370 && r <= 0x4FF {
+			other = 1
+		}
+		e.add(unicode.ToLower(r), tkWord, 1, 0, 0, other)
+	case unicode.IsDigit(r):
+		e.add(r, tkWord, 0, 1, 0, 0)
+	case unicode.IsSpace(r):
+		e.flush()
+	default:
+		e.add(r, tkPunct, 0, 0, 0, 0)
+	}
+}
+
+func (e *extractor) add(r rune, class, letter, digit, latin, other int) {
+	if e.n > 0 && (e.class != class || e.n == maxToken) {
+		e.flush()
+	}
+	e.class = class
+	e.tok[e.n] = r
+	e.n++
+	e.letters += letter
+	e.digits += digit
+	e.latin += latin
+	e.other += other
+}
+
+// flush ends the current token: normalises it and emits its word and
+// character features.
+func (e *extractor) flush() {
+	if e.n == 0 {
+		return
+	}
+	w := e.tok[:e.n]
+	if e.class == tkWord {
+		switch {
+		case e.digits > 0 && e.letters > 0:
+			for j, r := range w {
+				if m := leet(r); m != 0 {
+					w[j] = m
+				}
+			}
+		case e.digits > 0:
+			// a number: its shape, not its value
+			k := 0
+			for _, r := range w {
+				if r != '@' && r != '$' {
+					w[k] = '0'
+					k++
+				}
+			}
+			w = w[:k]
+		}
+		if e.latin > 0 && e.other > 0 {
+			for j, r := range w {
+				if m := homoglyph(r); m != 0 {
+					w[j] = m
+				}
+			}
+		}
+	}
+	if len(w) > 0 {
+		h := uint32(seedWord)
+		for _, r := range w {
+			h = (h ^ uint32(r)) * fnvPrime
+		}
+		e.emit(h)
+		if e.prevWord != 0 {
+			e.emit((e.prevWord*31 ^ h ^ seedBigram) * fnvPrime)
+		}
+		e.prevWord = h
+		if !(e.class == tkCJK && e.prevClass == tkCJK) {
+			e.push(' ')
+		}
+		for _, r := range w {
+			e.push(r)
+		}
+		e.prevClass = e.class
+	}
+	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0
+}
+
+// push adds r to the character stream and emits the 4-gram ending there.
+// One n-gram size keeps the cost at about one feature per character;
+// four characters still share most grams between a word and its typo
+// ("everything" / "everthing": five of eight) and across inflections.
+func (e *extractor) push(r rune) {
+	// The last four runes packed 16 bits each (runes beyond the BMP
+	// folded into 16 bits): the gram is one word, hashed by one multiply.
+	e.gram = e.gram<<16 | uint64(uint16(r^r>>16))
+	e.seen++
+	if e.seen < 4 {
+		return
+	}
+	e.emit(uint32((e.gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4)
+}
+
+// latinFold maps U+00C0..U+024F to the ASCII letter it decomposes to ('.'
+// where none), generated from the Unicode NFKD decompositions.
+const latinFold = "aaaaaa.ceeeeiiii.nooooo..uuuuy..aaaaaa.ceeeeiiii.nooooo..uuuuy.yaaaaaaccccccccdd..eeeeeeeeeegggggggghh..iiiiiiiii.iijjkk.llllllll..nnnnnnn..oooooo..rrrrrrsssssssstttt..uuuuuuuuuuuuwwyyyzzzzzzs................................oo.............uu...................dddlllnnnaaiioouuuuuuuuuu.aaaa....ggkkoooo..jdddgg..nnaa....aaaaeeeeiiiioooorrrruuuusstt..hh......aaeeooooooooyy............................"
+
+// foldRune maps a non-ASCII rune to its folded form: -1 for invisible
+// characters, an ASCII rune where it is a disguised ASCII character, else
+// r.
+func foldRune(r rune) rune {
+	switch {
+	case r >= 0xC0 && r <= 0x24F:
+		if c := latinFold[r-0xC0]; c != '.' {
+			return rune(c)
+		}
+		switch r {
+		case 'ø', 'Ø', 'œ', 'Œ':
+			return 'o'
+		case 'æ', 'Æ':
+			return 'a'
+		case 'ß':
+			return 's'
+		case 'ł', 'Ł':
+			return 'l'
+		case 'đ', 'Đ':
+			return 'd'
+		}
+		return r
+	case r >= 0xE0000 && r <= 0xE007F: // tag characters: smuggled ASCII
+		if r >= 0xE0020 && r <= 0xE007E {
+			return r - 0xE0000
+		}
+		return -1
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width forms
+		return r - 0xFEE0
+	case r >= 0x1D400 && r <= 0x1D6A3: // mathematical letters, 52 per style
+		return 'a' + (r-0x1D400)%52%26
+	case r >= 0x1D7CE && r <= 0x1D7FF: // mathematical digits
+		return '0' + (r-0x1D7CE)%10
+	case r >= 0x24B6 && r <= 0x24E9: // circled letters
+		return 'a' + (r-0x24B6)%26
+	}
+	switch r {
+	case 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD, 0x180E, 0x034F:
+		return -1
+	}
+	if (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+		return -1
+	}
+	return r
+}
+
+func leet(r rune) rune {
+	switch r {
+	case '0':
+		return 'o'
+	case '1':
+		return 'i'
+	case '3':
+		return 'e'
+	case '4', '@':
+		return 'a'
+	case '5', '$':
+		return 's'
+	case '7':
+		return 't'
+	case '8':
+		return 'b'
+	case '9':
+		return 'g'
+	}
+	return 0
+}
+
+// homoglyph maps the Cyrillic and Greek letters that look like Latin ones
+// (already lower-cased).
+func homoglyph(r rune) rune {
+	switch r {
+	case 'а', 'α':
+		return 'a'
+	case 'е', 'ε':
+		return 'e'
+	case 'о', 'ο':
+		return 'o'
+	case 'р', 'ρ':
+		return 'p'
+	case 'с':
+		return 'c'
+	case 'у', 'υ':
+		return 'y'
+	case 'х', 'χ':
+		return 'x'
+	case 'і', 'ι':
+		return 'i'
+	case 'ј':
+		return 'j'
+	case 'ѕ':
+		return 's'
+	case 'һ':
+		return 'h'
+	case 'ԁ':
+		return 'd'
+	case 'к', 'κ':
+		return 'k'
+	case 'ν':
+		return 'v'
+	case 'τ':
+		return 't'
+	}
+	return 0
+}
