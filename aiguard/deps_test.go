@@ -22,7 +22,7 @@ func TestImportDirection(t *testing.T) {
 		allowed []string // Warden packages it may depend on, besides common
 	}{
 		{"aiguard/chat", nil},
-		{"aiguard/prompt", nil},
+		{"aiguard/prompt", []string{"aiguard/promptmodel"}},
 		{"aiguard/budget", nil},
 		{"aiguard/input", nil},
 		{"aiguard/extraction", []string{"aiguard/input", "internal/stats"}},
