@@ -3,7 +3,9 @@ package alert
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -67,4 +69,14 @@ func truncate(s string, max int) string {
 		n++
 	}
 	return s[:i] + "…"
+}
+
+// Sample is the message `warden alerts test` sends: one firing alert of
+// each kind people see most, marked as a test.
+func Sample(now time.Time) Notification {
+	a := Alert{Rule: "blocked", Scope: "POST /api/auth/login", Action: "block", State: Firing, Value: 120,
+		Threshold: 100, Window: 5 * time.Minute, Clients: []string{"ip:203.0.113.7"}, StartsAt: now}
+	a.Summary = summary(a)
+	return Notification{ID: "msg_test_" + strconv.FormatInt(now.UnixNano(), 36), Type: "test", Status: Firing, Rule: "blocked",
+		Title: "[TEST] Warden: this is a test alert; no action needed", Time: now, Alerts: []Alert{a}}
 }
