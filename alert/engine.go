@@ -37,11 +37,18 @@ const (
 	dueBatch           = 50
 )
 
-// Claimer lets several Warden instances on one Redis or PostgreSQL send
-// each message once: Claim reports whether this instance is the first to
-// claim key within ttl (Redis SET NX, a PostgreSQL unique insert).
+// Claimer lets several Warden instances on one Redis or PostgreSQL tell
+// each alert once. Each alert state (rule, scope, action, firing or
+// resolved) is claimed before it goes into a message; the instance that
+// holds the claim tells it, the others leave it out.
 type Claimer interface {
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// ClaimAlert reports whether owner holds key for ttl from now: it
+	// was free or expired (Redis SET NX, a PostgreSQL unique insert), or
+	// owner held it already, in which case the claim is extended.
+	ClaimAlert(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	// ReleaseAlert frees key whoever holds it: the alert changed state,
+	// so its next occurrence is news again.
+	ReleaseAlert(ctx context.Context, key string) error
 }
 
 // Options are an Engine's collaborators.
@@ -95,6 +102,7 @@ type Engine struct {
 	channels []Channel
 	outbox   Outbox
 	claimer  Claimer
+	id       string // this instance, as the owner of its claims
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -130,7 +138,7 @@ func New(cfg Config, opts Options) *Engine {
 	}
 	e := &Engine{
 		cfg: cfg, rules: map[string]alertconfig.Rule{}, channels: opts.Channels, outbox: opts.Outbox,
-		claimer: opts.Claimer, now: opts.Now, log: opts.Log,
+		claimer: opts.Claimer, id: newID(), now: opts.Now, log: opts.Log,
 		counters: map[key]*counter{}, perRule: map[string]int{}, alerts: map[key]*alertState{},
 		groups: map[string]*group{}, banned: map[string]time.Time{}, classes: map[string]time.Time{},
 		perHour: map[string]int{}, held: map[string][]string{}, heldN: map[string]int{},
@@ -493,15 +501,13 @@ func (e *Engine) explainedLocked(a *alertState, now time.Time) bool {
 	return true
 }
 
-// dispatch claims a message (once among instances sharing a store),
+// dispatch leaves out the alerts another instance tells (see Claimer),
 // applies each channel's hourly cap and puts the deliveries in the
 // outbox.
 func (e *Engine) dispatch(ctx context.Context, n Notification, now time.Time) {
 	if e.claimer != nil && n.Type == "alert" {
-		ok, err := e.claimer.Claim(ctx, claimKey(n), e.cfg.GroupInterval)
-		if err != nil {
-			e.log.Warn("alerts: claim failed; sending anyway", "err", err)
-		} else if !ok {
+		n = e.claim(ctx, n)
+		if len(n.Alerts) == 0 {
 			e.suppressed.WithLabelValues("other_instance").Inc()
 			return
 		}
@@ -541,15 +547,44 @@ func (e *Engine) channelNames() []string {
 	return names
 }
 
-// claimKey names a message's content, not its id: two instances that
-// raised the same alerts in the same state claim the same key.
-func claimKey(n Notification) string {
-	var b strings.Builder
-	b.WriteString(n.Rule)
+// claim keeps the alerts of n this instance holds the claim of, and
+// recomputes the status and title. When the shared store fails, every
+// instance tells its own alerts: a duplicate beats a silence.
+func (e *Engine) claim(ctx context.Context, n Notification) Notification {
+	kept := n.Alerts[:0:0]
 	for _, a := range n.Alerts {
-		fmt.Fprintf(&b, "|%s/%s/%s", a.Scope, a.Action, a.State)
+		k, other := claimKey(a, a.State), claimKey(a, Firing)
+		if a.State == Firing {
+			other = claimKey(a, Resolved)
+		}
+		ok, err := e.claimer.ClaimAlert(ctx, k, e.id, e.cfg.RepeatInterval)
+		if err != nil {
+			e.log.Warn("alerts: claim failed; sending anyway", "err", err)
+			ok = true
+		}
+		if !ok {
+			continue
+		}
+		if err := e.claimer.ReleaseAlert(ctx, other); err != nil {
+			e.log.Warn("alerts: releasing a claim failed", "err", err)
+		}
+		kept = append(kept, a)
 	}
-	return b.String()
+	n.Alerts = kept
+	n.Status = Resolved
+	for _, a := range kept {
+		if a.State == Firing {
+			n.Status = Firing
+		}
+	}
+	n.Title = title(n)
+	return n
+}
+
+// claimKey names an alert state: two instances that raised the same
+// alert claim the same key.
+func claimKey(a Alert, state string) string {
+	return a.Rule + "|" + a.Scope + "|" + a.Action + "|" + state
 }
 
 // digestLocked returns the digest messages of the hour that ended; e.mu

@@ -7,6 +7,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/store/redis"
 )
 
 // tickEvery is how often the alert engine evaluates its rules and sends
@@ -93,3 +94,5 @@ func (s *Guard) Alerts() *alert.Engine { return s.alerts }
 // AlertLog returns the incident log: every alert message and how its
 // delivery went.
 func (s *Guard) AlertLog() alert.Outbox { return s.outbox }
+
+var _ alert.Claimer = (*redis.Store)(nil)
