@@ -57,7 +57,7 @@ type Notification struct {
 type Delivery struct {
 	ID           int64        `json:"id"`
 	Channel      string       `json:"channel"`
-	Status       string       `json:"status"` // pending, sent, failed
+	Status       string       `json:"status"` // pending, sent, failed, held
 	Attempts     int          `json:"attempts"`
 	NextAttempt  time.Time    `json:"next_attempt,omitzero"`
 	Error        string       `json:"error,omitempty"`
@@ -71,4 +71,7 @@ const (
 	Pending = "pending"
 	Sent    = "sent"
 	Failed  = "failed"
+	// Held is a message over its channel's hourly cap: never sent
+	// itself, it is listed in the digest at the end of the hour.
+	Held = "held"
 )

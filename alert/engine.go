@@ -299,6 +299,7 @@ func clientOf(r *abuse.Request) string {
 func (e *Engine) Tick(ctx context.Context) {
 	now := e.now()
 	e.pollAI(now)
+	e.rollHour(ctx, now)
 	msgs := e.evaluate(now)
 	for _, n := range msgs {
 		e.dispatch(ctx, n, now)
@@ -512,28 +513,56 @@ func (e *Engine) dispatch(ctx context.Context, n Notification, now time.Time) {
 			return
 		}
 	}
-	chans := e.channelNames()
 	var ds []Delivery
-	e.mu.Lock()
-	for _, ch := range chans {
-		if n.Type == "alert" && e.cfg.MaxPerHour > 0 && e.perHour[ch] >= e.cfg.MaxPerHour {
+	for _, ch := range e.channelNames() {
+		d := Delivery{Channel: ch, Status: Pending, Created: now, NextAttempt: now, Notification: n}
+		if n.Type == "alert" && !e.takeSlot(ctx, ch, n) {
+			// Over the channel's hourly cap: recorded in the incident
+			// log, told in the digest.
+			d.Status = Held
+			e.mu.Lock()
 			e.heldN[ch]++
 			if len(e.held[ch]) < maxHeld {
 				e.held[ch] = append(e.held[ch], n.Time.UTC().Format("15:04")+" "+n.Title)
 			}
+			e.mu.Unlock()
 			e.suppressed.WithLabelValues("digest").Inc()
-			continue
 		}
-		e.perHour[ch]++
-		ds = append(ds, Delivery{Channel: ch, Status: Pending, Created: now, NextAttempt: now, Notification: n})
-	}
-	e.mu.Unlock()
-	if len(ds) == 0 {
-		return
+		ds = append(ds, d)
 	}
 	if err := e.outbox.AddDeliveries(ctx, ds); err != nil {
 		e.log.Warn("alerts: outbox write failed", "err", err)
 	}
+}
+
+// takeSlot reports whether n fits channel ch's cap this hour, and counts
+// it. Instances sharing a store share the cap: each message claims one of
+// the hour's MaxPerHour slots there.
+func (e *Engine) takeSlot(ctx context.Context, ch string, n Notification) bool {
+	if e.cfg.MaxPerHour <= 0 {
+		return true
+	}
+	e.mu.Lock()
+	local, hour := e.perHour[ch], e.hour
+	e.mu.Unlock()
+	if local >= e.cfg.MaxPerHour {
+		return false
+	}
+	ok := e.claimer == nil
+	// The slots this instance took are taken: start past them.
+	for i := local; !ok && i < e.cfg.MaxPerHour; i++ {
+		var err error
+		ok, err = e.claimer.ClaimAlert(ctx, fmt.Sprintf("cap|%s|%d|%d", ch, hour.Unix(), i), n.ID, 2*time.Hour)
+		if err != nil {
+			ok = true // the store is down: the local count decides
+		}
+	}
+	if ok {
+		e.mu.Lock()
+		e.perHour[ch]++
+		e.mu.Unlock()
+	}
+	return ok
 }
 
 func (e *Engine) channelNames() []string {
@@ -587,25 +616,39 @@ func claimKey(a Alert, state string) string {
 	return a.Rule + "|" + a.Scope + "|" + a.Action + "|" + state
 }
 
-// digestLocked returns the digest messages of the hour that ended; e.mu
-// is held.
-func (e *Engine) digestsLocked(now time.Time) []Delivery {
+// rollHour starts a new hour of the channels' caps, and queues for each
+// channel that held messages back in the hour that ended one digest
+// (one per cluster when instances share a store).
+func (e *Engine) rollHour(ctx context.Context, now time.Time) {
 	hour := now.Truncate(time.Hour)
+	e.mu.Lock()
 	if hour.Equal(e.hour) {
-		return nil
+		e.mu.Unlock()
+		return
 	}
-	var ds []Delivery
-	for _, ch := range slices.Sorted(maps.Keys(e.heldN)) {
-		cnt := e.heldN[ch]
-		n := Notification{ID: newID(), Type: "digest", Status: Firing, Time: now, Held: e.held[ch],
-			Title: fmt.Sprintf("Warden: digest of %d alert messages held back in the hour to %s", cnt, hour.UTC().Format("15:04Z"))}
-		ds = append(ds, Delivery{Channel: ch, Status: Pending, Created: now, NextAttempt: now, Notification: n})
-	}
+	prev, heldN, held := e.hour, maps.Clone(e.heldN), maps.Clone(e.held)
 	e.hour = hour
 	clear(e.perHour)
 	clear(e.held)
 	clear(e.heldN)
-	return ds
+	e.mu.Unlock()
+	var ds []Delivery
+	for _, ch := range slices.Sorted(maps.Keys(heldN)) {
+		n := Notification{ID: newID(), Type: "digest", Status: Firing, Time: now, Held: held[ch],
+			Title: fmt.Sprintf("Warden: digest of %d alert messages held back in the hour from %s", heldN[ch], prev.UTC().Format("2006-01-02 15:04Z"))}
+		if e.claimer != nil {
+			ok, err := e.claimer.ClaimAlert(ctx, fmt.Sprintf("digest|%s|%d", ch, prev.Unix()), e.id, 2*time.Hour)
+			if err == nil && !ok {
+				continue // another instance sends the digest; what this one held is in the incident log
+			}
+		}
+		ds = append(ds, Delivery{Channel: ch, Status: Pending, Created: now, NextAttempt: now, Notification: n})
+	}
+	if len(ds) > 0 {
+		if err := e.outbox.AddDeliveries(ctx, ds); err != nil {
+			e.log.Warn("alerts: outbox write failed", "err", err)
+		}
+	}
 }
 
 // deliver sends what is due in the outbox, retrying failures with
@@ -613,14 +656,6 @@ func (e *Engine) digestsLocked(now time.Time) []Delivery {
 func (e *Engine) deliver(ctx context.Context, now time.Time) {
 	e.sendMu.Lock()
 	defer e.sendMu.Unlock()
-	e.mu.Lock()
-	digests := e.digestsLocked(now)
-	e.mu.Unlock()
-	if len(digests) > 0 {
-		if err := e.outbox.AddDeliveries(ctx, digests); err != nil {
-			e.log.Warn("alerts: outbox write failed", "err", err)
-		}
-	}
 	due, err := e.outbox.DueDeliveries(ctx, now, dueBatch)
 	if err != nil {
 		e.log.Warn("alerts: outbox read failed", "err", err)
