@@ -7,6 +7,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/redis"
 )
 
@@ -95,4 +96,9 @@ func (s *Guard) Alerts() *alert.Engine { return s.alerts }
 // delivery went.
 func (s *Guard) AlertLog() alert.Outbox { return s.outbox }
 
-var _ alert.Claimer = (*redis.Store)(nil)
+// The shared stores deduplicate alerts between instances: Redis when
+// configured, else PostgreSQL.
+var (
+	_ alert.Claimer = (*redis.Store)(nil)
+	_ alert.Claimer = (*postgres.Store)(nil)
+)

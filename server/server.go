@@ -112,6 +112,7 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		}
 		s.closers = append(s.closers, ps.Close)
 		s.events = ps
+		claimer = ps
 	}
 	be.Events = s.events
 	if cfg.Store.Redis != "" {
