@@ -1,4 +1,4 @@
-package alert
+package alert_test
 
 import (
 	"context"
@@ -14,8 +14,11 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/ban"
+	"github.com/warden-dev/warden/internal/pgtest"
 	"github.com/warden-dev/warden/internal/testbin"
+	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/redis"
 )
 
@@ -65,7 +68,7 @@ type attacker struct {
 // enumerators, scanners, injectors, prompt injectors, flooders), banned
 // after 5 blocked requests for 15 minutes, then back. It returns how many
 // decisions were made.
-func attackHour(ctx context.Context, clk *fakeClock, engines []*Engine) int {
+func attackHour(ctx context.Context, clk *alert.FakeClock, engines []*alert.Engine) int {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var cast []*attacker
 	add := func(n int, route, violation string, action abuse.Action, perMinute float64) {
@@ -80,7 +83,7 @@ func attackHour(ctx context.Context, clk *fakeClock, engines []*Engine) int {
 	add(30, "GET /api/search", "sqli", abuse.Block, 3)
 	add(10, "POST /api/ask/{rest...}", "prompt_injection", abuse.Block, 2)
 	add(10, "POST /api/ask/{rest...}", "rate_limit", abuse.Throttle, 20)
-	pick := func(ip netip.Addr) *Engine { return engines[int(ip.As4()[3])%len(engines)] }
+	pick := func(ip netip.Addr) *alert.Engine { return engines[int(ip.As4()[3])%len(engines)] }
 	decisions := 0
 	for sec := 0; sec < 3600; sec++ {
 		now := clk.Now()
@@ -123,29 +126,58 @@ func attackHour(ctx context.Context, clk *fakeClock, engines []*Engine) int {
 }
 
 // TestAttackHour: an hour of attack traffic (about 50,000 decisions)
-// over two instances sharing a real Redis makes at most 10 messages per
-// channel, and no alert is told by both instances.
+// over two instances sharing a real Redis, or a real PostgreSQL, makes at
+// most 10 messages per channel, and no alert is told by both instances.
 func TestAttackHour(t *testing.T) {
-	url := startRedis(t)
+	tests := []struct {
+		store   string
+		claimer func(t *testing.T) func() alert.Claimer
+	}{
+		{"redis", func(t *testing.T) func() alert.Claimer {
+			url := startRedis(t)
+			return func() alert.Claimer {
+				rc := redis.DefaultConfig()
+				rc.URL = url
+				rs, err := redis.New(context.Background(), rc, redis.Options{Logger: alert.Quiet()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { rs.Close() })
+				return rs
+			}
+		}},
+		{"postgres", func(t *testing.T) func() alert.Claimer {
+			dsn := pgtest.New(t).NewDatabase(t)
+			return func() alert.Claimer {
+				pc := postgres.DefaultConfig()
+				pc.DSN = dsn
+				ps, err := postgres.Open(context.Background(), pc, postgres.Options{Logger: alert.Quiet()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { ps.Close() })
+				return ps
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.store, func(t *testing.T) { attackHourOver(t, tc.claimer(t)) })
+	}
+}
+
+func attackHourOver(t *testing.T, newClaimer func() alert.Claimer) {
 	ctx := context.Background()
-	clk := &fakeClock{t: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}
+	clk := alert.NewFakeClock(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
 	type instance struct {
-		e     *Engine
-		email *recorder
-		hook  *recorder
+		e     *alert.Engine
+		email *alert.Recorder
+		hook  *alert.Recorder
 	}
 	var insts []instance
-	var engines []*Engine
+	var engines []*alert.Engine
 	for range 2 {
-		rc := redis.DefaultConfig()
-		rc.URL = url
-		rs, err := redis.New(ctx, rc, redis.Options{Logger: quiet()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rs.Close() })
-		in := instance{email: &recorder{name: "email"}, hook: &recorder{name: "webhook"}}
-		in.e = New(DefaultConfig(), Options{Channels: []Channel{in.email, in.hook}, Claimer: rs, Now: clk.Now, Log: quiet()})
+		in := instance{email: alert.NewRecorder("email"), hook: alert.NewRecorder("webhook")}
+		in.e = alert.New(alert.DefaultConfig(), alert.Options{Channels: []alert.Channel{in.email, in.hook}, Claimer: newClaimer(), Now: clk.Now, Log: alert.Quiet()})
 		insts = append(insts, in)
 		engines = append(engines, in.e)
 	}
@@ -159,17 +191,17 @@ func TestAttackHour(t *testing.T) {
 		t.Fatalf("the hour made %d decisions, want about 50,000", decisions)
 	}
 	for _, ch := range []string{"email", "webhook"} {
-		var msgs []Notification
+		var msgs []alert.Notification
 		told := map[string]int{} // alert state → the instance that told it
 		for i, in := range insts {
 			rec := in.email
 			if ch == "webhook" {
 				rec = in.hook
 			}
-			for _, n := range rec.sent() {
+			for _, n := range rec.Sent() {
 				msgs = append(msgs, n)
 				for _, a := range n.Alerts {
-					k := claimKey(a, a.State)
+					k := alert.ClaimKey(a, a.State)
 					if j, ok := told[k]; ok && j != i {
 						t.Errorf("%s: alert %s told by both instances", ch, k)
 					}
