@@ -232,13 +232,13 @@ func (e *Engine) Banned(b ban.Ban) {
 	e.countLocked(now, key{"ban", "", "ban"}, 1, t)
 	e.countLocked(now, key{"repeat_ban", t, "ban"}, 1, t)
 	if len(e.banned) >= maxBanned {
-		for k, until := range e.banned {
-			if !until.After(now) || len(e.banned) >= maxBanned {
-				delete(e.banned, k)
-			}
-			if len(e.banned) < maxBanned/2 {
+		// Forget half, at random (map order): amortised O(1) a ban. A
+		// forgotten ban only stops muting the warnings it explains.
+		for k := range e.banned {
+			if len(e.banned) <= maxBanned/2 {
 				break
 			}
+			delete(e.banned, k)
 		}
 	}
 	e.banned[t] = b.Until
