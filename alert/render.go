@@ -19,7 +19,7 @@ func Text(n Notification) string {
 		if len(a.Clients) > 0 {
 			fmt.Fprintf(&b, "  clients: %s\n", strings.Join(a.Clients, ", "))
 		}
-		fmt.Fprintf(&b, "  rule %s: threshold %d per %s; since %s\n", a.Rule, a.Threshold, a.Window, a.StartsAt.UTC().Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(&b, "  rule %s: threshold %d per %s; since %s\n", a.Rule, a.Threshold, fmtWindow(a.Window), a.StartsAt.UTC().Format("2006-01-02 15:04:05Z"))
 	}
 	if len(n.Held) > 0 {
 		for _, h := range n.Held {
@@ -45,7 +45,7 @@ func HTML(n Notification) string {
 		if len(a.Clients) > 0 {
 			fmt.Fprintf(&b, `<br>clients: <code>%s</code>`, html.EscapeString(strings.Join(a.Clients, ", ")))
 		}
-		fmt.Fprintf(&b, `<br><small>rule %s: threshold %d per %s</small></li>`, html.EscapeString(a.Rule), a.Threshold, a.Window)
+		fmt.Fprintf(&b, `<br><small>rule %s: threshold %d per %s</small></li>`, html.EscapeString(a.Rule), a.Threshold, fmtWindow(a.Window))
 	}
 	for _, h := range n.Held {
 		fmt.Fprintf(&b, `<li>%s</li>`, html.EscapeString(h))

@@ -205,7 +205,7 @@ func (s *Guard) AdminHandler() (*admin.Server, string, error) {
 			return ds, err
 		}),
 		OnBanAdded: func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
-		OnPanic:    m.PanicRecovered,
+		OnPanic:    s.meter.PanicRecovered, // counted, and an alert when they add up
 	}
 	if s.cfg.Metrics.Enabled {
 		opts.Metrics = m.Handler()
