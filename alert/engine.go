@@ -193,14 +193,14 @@ func (e *Engine) Observe(r *abuse.Request, o abuse.Outcome) {
 	}
 	now := e.now()
 	client := clientOf(r)
+	route := r.Route
+	if route == "" {
+		route = "unmatched routes"
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if o.Action > abuse.Log && o.Action != abuse.Ban {
-		scope := r.Route
-		if scope == "" {
-			scope = "unmatched routes"
-		}
-		e.countLocked(now, key{"blocked", scope, o.Action.String()}, 1, client)
+		e.countLocked(now, key{"blocked", route, o.Action.String()}, 1, client)
 	}
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
@@ -209,7 +209,7 @@ func (e *Engine) Observe(r *abuse.Request, o abuse.Outcome) {
 		}
 		switch v.Violation {
 		case "credential_stuffing", "brute_force", "id_enumeration":
-			e.countLocked(now, key{"credential_stuffing", r.Route + " " + v.Violation, ""}, 1, client)
+			e.countLocked(now, key{"credential_stuffing", route + " " + v.Violation, ""}, 1, client)
 		}
 		if !o.Acted(i) {
 			continue // grey findings are no attack class yet

@@ -47,12 +47,9 @@ func summary(a Alert) string {
 	case "new_attack_class":
 		return fmt.Sprintf("attack class %q seen, not seen in the %s before", a.Scope, w)
 	case "credential_stuffing":
-		route, kind, _ := strings.Cut(a.Scope, " ")
+		route, kind := a.Scope, ""
 		if i := strings.LastIndexByte(a.Scope, ' '); i >= 0 {
 			route, kind = a.Scope[:i], a.Scope[i+1:]
-		}
-		if route == "" {
-			route = "unmatched routes"
 		}
 		return fmt.Sprintf("%d %s findings on %s in %s", a.Value, kind, route, w)
 	case "store_outage":
