@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/ban"
 )
@@ -240,9 +242,13 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		&RetryError{Err: errors.New("receiver answered 429"), RetryAfter: 20 * time.Minute},
 	}}
 	ob := &MemoryOutbox{}
-	e, clk, _ := newTestEngine(t, DefaultConfig(), Options{Channels: []Channel{rec}, Outbox: ob})
+	reg := prometheus.NewRegistry()
+	e, clk, _ := newTestEngine(t, DefaultConfig(), Options{Channels: []Channel{rec}, Outbox: ob, Registerer: reg})
 	e.DroppedEvent()
 	run(ctx, e, clk, time.Minute, 10*time.Second, nil)
+	if got := counterValue(t, reg, "warden_alerts_failures_total", "final", "false"); got != 1 {
+		t.Errorf("warden_alerts_failures_total{final=false} = %v, want 1", got)
+	}
 	if len(rec.firing()) != 0 {
 		t.Fatal("sent although the receiver refused")
 	}
@@ -255,6 +261,9 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("not retried after Retry-After: %d sent", len(rec.firing()))
 	}
 	h, _ := ob.Deliveries(ctx, time.Time{}, 10)
+	if got := counterValue(t, reg, "warden_alerts_sent_total", "channel", "rec"); got < 1 {
+		t.Errorf("warden_alerts_sent_total = %v, want at least 1", got)
+	}
 	if first := h[len(h)-1]; first.Status != Sent || first.Attempts != 2 {
 		t.Fatalf("history %+v, want the first delivery sent on attempt 2", h)
 	}
@@ -288,4 +297,26 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 	if got := up.sent(); len(got) != 1 || got[0].Rule != "store_outage" {
 		t.Fatalf("after restart sent %+v, want the stored store_outage message", got)
 	}
+}
+
+// counterValue reads the counter name{label=value} from reg; 0 when absent.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -152,6 +152,17 @@ alerts:
 	if !found {
 		t.Fatalf("the alert log lacks the sent blocked alert: %+v", log.Alerts)
 	}
+	req, _ = http.NewRequest("GET", "http://"+s.admin+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `warden_alerts_sent_total{channel="webhook"}`) {
+		t.Errorf("/metrics lacks warden_alerts_sent_total for the webhook")
+	}
 	if code := s.stop(); code != 0 {
 		t.Fatalf("serve exit %d", code)
 	}

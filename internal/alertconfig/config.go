@@ -5,10 +5,12 @@
 package alertconfig
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -158,6 +160,11 @@ func (c Config) Validate() error {
 		}
 		if c.Webhook.Secret == "" {
 			add("webhook.secret", "must be set: receivers verify the signature with it")
+		}
+		if rest, ok := strings.CutPrefix(c.Webhook.Secret, "whsec_"); ok {
+			if _, err := base64.StdEncoding.DecodeString(rest); err != nil || rest == "" {
+				add("webhook.secret", `"whsec_" must be followed by base64`)
+			}
 		}
 	}
 	for _, d := range []struct {

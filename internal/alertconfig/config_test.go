@@ -25,6 +25,10 @@ func TestValidate(t *testing.T) {
 		}, "smtp.port:"},
 		{"slack url", func(c *Config) { c.Slack.WebhookURL = "hooks.slack.com/x" }, "slack.webhook_url:"},
 		{"webhook without secret", func(c *Config) { c.Webhook.URL = "https://example.com/hook" }, "webhook.secret:"},
+		{"whsec not base64", func(c *Config) { c.Webhook = Webhook{URL: "https://example.com/hook", Secret: "whsec_%%%"} }, "webhook.secret:"},
+		{"whsec ok", func(c *Config) {
+			c.Webhook = Webhook{URL: "https://example.com/hook", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+		}, ""},
 		{"repeat below group", func(c *Config) { c.RepeatInterval = time.Minute }, "repeat_interval:"},
 		{"negative cap", func(c *Config) { c.MaxPerHour = -1 }, "max_per_hour:"},
 		{"rule threshold", func(c *Config) { c.Rules.Blocked.Threshold = 0 }, "rules.blocked.threshold:"},
