@@ -202,6 +202,16 @@ func (e *Engine) Observe(r *abuse.Request, o abuse.Outcome) {
 	if o.Action > abuse.Log && o.Action != abuse.Ban {
 		e.countLocked(now, key{"blocked", route, o.Action.String()}, 1, client)
 	}
+	// The decision log's outcome carries no Acts: a refused request's
+	// most confident finding is what refused it.
+	top := -1
+	if o.Action > abuse.Log && o.Action != abuse.Ban {
+		for i := range o.Verdicts {
+			if top < 0 || o.Verdicts[i].Confidence > o.Verdicts[top].Confidence {
+				top = i
+			}
+		}
+	}
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
 		if !v.Found() || v.Violation == "" || v.Detector == "ban" {
@@ -211,7 +221,7 @@ func (e *Engine) Observe(r *abuse.Request, o abuse.Outcome) {
 		case "credential_stuffing", "brute_force", "id_enumeration":
 			e.countLocked(now, key{"credential_stuffing", route + " " + v.Violation, ""}, 1, client)
 		}
-		if !o.Acted(i) {
+		if !o.Acted(i) && i != top {
 			continue // grey findings are no attack class yet
 		}
 		if _, seen := e.classes[v.Violation]; !seen && len(e.classes) < maxClasses {

@@ -32,6 +32,14 @@ func TestRulesFire(t *testing.T) {
 				e.Observe(blocked("203.0.113.9", "GET /api/search"))
 			}
 		}, `attack class "sqli" seen`},
+		{"new_attack_class", func(e *Engine, i int) {
+			// As the server sees it: no Acts, the policy refused the
+			// request on the verdict's confidence.
+			r := &abuse.Request{Route: "POST /api/comments", Client: abuse.Client{IP: netip.MustParseAddr("203.0.113.8")}}
+			e.Observe(r, abuse.Outcome{Status: 403, Action: abuse.Block, Verdicts: []abuse.Verdict{
+				{Detector: "payload", Confidence: 0.4, Violation: "grey_thing"},
+				{Detector: "payload", Confidence: 0.92, Violation: "xss"}}})
+		}, `attack class "xss" seen`},
 		{"repeat_ban", func(e *Engine, i int) {
 			if i < 2 {
 				e.Banned(ban.Ban{Target: ban.IPTarget(netip.MustParseAddr("203.0.113.5")), Until: e.now().Add(time.Minute)})
