@@ -57,7 +57,7 @@ type Notification struct {
 type Delivery struct {
 	ID           int64        `json:"id"`
 	Channel      string       `json:"channel"`
-	Status       string       `json:"status"` // pending, sent, failed, held
+	Status       string       `json:"status"` // pending, sent, failed, held, logged
 	Attempts     int          `json:"attempts"`
 	NextAttempt  time.Time    `json:"next_attempt,omitzero"`
 	Error        string       `json:"error,omitempty"`
@@ -74,4 +74,7 @@ const (
 	// Held is a message over its channel's hourly cap: never sent
 	// itself, it is listed in the digest at the end of the hour.
 	Held = "held"
+	// Logged is a message of a Warden with no channel configured: kept
+	// in the incident log (channel "log"), sent nowhere.
+	Logged = "logged"
 )

@@ -526,7 +526,9 @@ func (e *Engine) dispatch(ctx context.Context, n Notification, now time.Time) {
 	var ds []Delivery
 	for _, ch := range e.channelNames() {
 		d := Delivery{Channel: ch, Status: Pending, Created: now, NextAttempt: now, Notification: n}
-		if n.Type == "alert" && !e.takeSlot(ctx, ch, n) {
+		if ch == logChannel {
+			d.Status, d.NextAttempt = Logged, time.Time{}
+		} else if n.Type == "alert" && !e.takeSlot(ctx, ch, n) {
 			// Over the channel's hourly cap: recorded in the incident
 			// log, told in the digest.
 			d.Status = Held
@@ -575,9 +577,12 @@ func (e *Engine) takeSlot(ctx context.Context, ch string, n Notification) bool {
 	return ok
 }
 
+// logChannel stands for "no channel": messages are only recorded.
+const logChannel = "log"
+
 func (e *Engine) channelNames() []string {
 	if len(e.channels) == 0 {
-		return []string{"log"} // the incident log still records it
+		return []string{logChannel} // the incident log still records it
 	}
 	names := make([]string, len(e.channels))
 	for i, c := range e.channels {
@@ -674,10 +679,7 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 	for _, d := range due {
 		ch := e.channel(d.Channel)
 		if ch == nil {
-			d.Status = Sent // "log": recorded, nothing to send
-			if d.Channel != "log" {
-				d.Status, d.Error = Failed, "channel no longer configured"
-			}
+			d.Status, d.Error = Failed, "channel no longer configured"
 			_ = e.outbox.UpdateDelivery(ctx, d)
 			continue
 		}

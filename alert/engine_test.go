@@ -320,3 +320,16 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, label, value str
 	}
 	return 0
 }
+
+// With no channel, alerts are still kept in the incident log.
+func TestNoChannelLogs(t *testing.T) {
+	ob := &MemoryOutbox{}
+	clk := &fakeClock{t: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}
+	e := New(DefaultConfig(), Options{Outbox: ob, Now: clk.Now, Log: quiet()})
+	e.StoreFallback("redis")
+	run(context.Background(), e, clk, time.Minute, 10*time.Second, nil)
+	h, _ := ob.Deliveries(context.Background(), time.Time{}, 10)
+	if len(h) != 1 || h[0].Channel != "log" || h[0].Status != Logged || h[0].Notification.Rule != "store_outage" {
+		t.Fatalf("incident log %+v, want the store_outage alert logged", h)
+	}
+}
