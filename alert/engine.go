@@ -299,7 +299,8 @@ func clientOf(r *abuse.Request) string {
 		return redact.Excerpt("user:" + r.Client.User)
 	}
 	if r.Client.IP.IsValid() {
-		return "ip:" + r.Client.IP.String()
+		var buf [3 + 45]byte // "ip:" and the longest IPv6 text
+		return string(r.Client.IP.AppendTo(append(buf[:0], "ip:"...)))
 	}
 	return ""
 }

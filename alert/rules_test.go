@@ -141,3 +141,16 @@ func BenchmarkObserve(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkObserveParallel: refused requests from many goroutines, the
+// engine's one lock under contention.
+func BenchmarkObserveParallel(b *testing.B) {
+	e := New(DefaultConfig(), Options{Log: quiet()})
+	r, o := blocked("203.0.113.7", "GET /api/search")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			e.Observe(r, o)
+		}
+	})
+}
