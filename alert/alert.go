@@ -48,6 +48,8 @@ type Notification struct {
 	Title  string    `json:"title"`
 	Time   time.Time `json:"time"`
 	Alerts []Alert   `json:"alerts,omitempty"`
+	// More counts the alerts of the group left out past MaxListed.
+	More int `json:"more,omitempty"`
 	// Held lists the titles of the messages a digest stands for.
 	Held []string `json:"held,omitempty"`
 }

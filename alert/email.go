@@ -14,6 +14,10 @@ import (
 	"github.com/warden-dev/warden/internal/alertconfig"
 )
 
+// MaxSubject bounds a mail's subject, in characters; the body carries the
+// rest.
+const MaxSubject = 200
+
 // Email sends each notification as one mail to every recipient, with a
 // plain-text body and an HTML alternative. With StartTLS it refuses to
 // send over a connection that did not upgrade; with TLS it speaks TLS from
@@ -41,7 +45,7 @@ func (e *Email) Send(ctx context.Context, n Notification) error {
 	if err := m.To(e.cfg.To...); err != nil {
 		return fmt.Errorf("email: to: %w", err)
 	}
-	m.Subject(n.Title)
+	m.Subject(truncate(n.Title, MaxSubject))
 	m.SetMessageIDWithValue(n.ID + "@warden")
 	m.SetDateWithValue(n.Time)
 	m.SetBodyString(mail.TypeTextPlain, Text(n))

@@ -37,6 +37,9 @@ const (
 	dueBatch           = 50
 )
 
+// MaxListed is the most alerts one message lists; it counts the rest.
+const MaxListed = 50
+
 // Claimer lets several Warden instances on one Redis or PostgreSQL tell
 // each alert once. Each alert state (rule, scope, action, firing or
 // resolved) is claimed before it goes into a message; the instance that
@@ -494,6 +497,11 @@ func (e *Engine) notificationLocked(now time.Time, rule string, members []*alert
 		return Notification{}, false
 	}
 	n := Notification{ID: newID(), Type: "alert", Status: Resolved, Rule: rule, Time: now, Alerts: list}
+	if len(list) > MaxListed {
+		// A message stays readable and within mail and chat limits; the
+		// count says how many it leaves out.
+		n.Alerts, n.More = list[:MaxListed], len(list)-MaxListed
+	}
 	if firing > 0 {
 		n.Status = Firing
 	}

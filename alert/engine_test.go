@@ -333,3 +333,26 @@ func TestNoChannelLogs(t *testing.T) {
 		t.Fatalf("incident log %+v, want the store_outage alert logged", h)
 	}
 }
+
+// A group of many alerts lists MaxListed and counts the rest.
+func TestMessageListsAtMost(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Rules.Ban.Enabled = false
+	e, clk, rec := newTestEngine(t, cfg, Options{})
+	for i := range MaxListed + 20 {
+		target := ban.IPTarget(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}))
+		e.Banned(ban.Ban{Target: target, Until: clk.Now().Add(time.Minute)})
+		e.Banned(ban.Ban{Target: target, Until: clk.Now().Add(time.Minute)})
+	}
+	run(context.Background(), e, clk, time.Minute, 10*time.Second, nil)
+	got := rec.sent()
+	if len(got) != 1 {
+		t.Fatalf("got %d messages, want 1", len(got))
+	}
+	if len(got[0].Alerts) != MaxListed || got[0].More != 20 {
+		t.Fatalf("the message lists %d and counts %d more, want %d and 20", len(got[0].Alerts), got[0].More, MaxListed)
+	}
+	if !strings.Contains(got[0].Title, "(70)") || !strings.Contains(Text(got[0]), "and 20 more") {
+		t.Errorf("title %q or text does not count all 70", got[0].Title)
+	}
+}

@@ -21,10 +21,11 @@ func Text(n Notification) string {
 		}
 		fmt.Fprintf(&b, "  rule %s: threshold %d per %s; since %s\n", a.Rule, a.Threshold, fmtWindow(a.Window), a.StartsAt.UTC().Format("2006-01-02 15:04:05Z"))
 	}
-	if len(n.Held) > 0 {
-		for _, h := range n.Held {
-			fmt.Fprintf(&b, "- %s\n", h)
-		}
+	if n.More > 0 {
+		fmt.Fprintf(&b, "- and %d more\n", n.More)
+	}
+	for _, h := range n.Held {
+		fmt.Fprintf(&b, "- %s\n", h)
 	}
 	fmt.Fprintf(&b, "\nWarden, %s\n", n.Time.UTC().Format("2006-01-02 15:04:05Z"))
 	return b.String()
@@ -46,6 +47,9 @@ func HTML(n Notification) string {
 			fmt.Fprintf(&b, `<br>clients: <code>%s</code>`, html.EscapeString(strings.Join(a.Clients, ", ")))
 		}
 		fmt.Fprintf(&b, `<br><small>rule %s: threshold %d per %s</small></li>`, html.EscapeString(a.Rule), a.Threshold, fmtWindow(a.Window))
+	}
+	if n.More > 0 {
+		fmt.Fprintf(&b, `<li>and %d more</li>`, n.More)
 	}
 	for _, h := range n.Held {
 		fmt.Fprintf(&b, `<li>%s</li>`, html.EscapeString(h))

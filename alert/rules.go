@@ -75,10 +75,10 @@ func title(n Notification) string {
 	}
 	t := fmt.Sprintf("[%s] Warden: %s", state, ruleTitle(n.Rule))
 	switch {
-	case len(n.Alerts) == 1 && n.Alerts[0].Scope != "":
+	case len(n.Alerts) == 1 && n.More == 0 && n.Alerts[0].Scope != "":
 		t += ": " + n.Alerts[0].Scope
-	case len(n.Alerts) > 1:
-		t += fmt.Sprintf(" (%d)", len(n.Alerts))
+	case len(n.Alerts)+n.More > 1:
+		t += fmt.Sprintf(" (%d)", len(n.Alerts)+n.More)
 	}
 	return t
 }
