@@ -426,7 +426,6 @@ func (e *Engine) evaluate(now time.Time) []Notification {
 		}
 		g.sent, g.changed, g.lastSent = true, false, now
 		for _, a := range members {
-			a.notified = true
 			if a.State == Resolved {
 				delete(e.alerts, key{a.Rule, a.Scope, a.Action})
 			}
@@ -485,9 +484,12 @@ func (e *Engine) notificationLocked(now time.Time, rule string, members []*alert
 			continue // a one-off finding is told once
 		}
 		if rule != "ban" && rule != "repeat_ban" && e.explainedLocked(a, now) {
+			// Not told, so not notified: muted to the end, it resolves
+			// silently.
 			e.suppressed.WithLabelValues("muted_by_ban").Inc()
 			continue
 		}
+		a.notified = true
 		if a.State == Firing {
 			firing++
 		}

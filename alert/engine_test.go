@@ -201,6 +201,13 @@ func TestBanMutesWarnings(t *testing.T) {
 	if !strings.Contains(Text(got[0]), "ip:203.0.113.7") {
 		t.Errorf("ban message does not name the client:\n%s", Text(got[0]))
 	}
+	// The muted alert also ends silently: only the ban resolves.
+	run(ctx, e, clk, time.Hour, time.Minute, nil)
+	for _, n := range rec.sent()[1:] {
+		if n.Rule != "ban" || n.Status != Resolved {
+			t.Errorf("after the attack: %s, want only the ban resolved", n.Title)
+		}
+	}
 }
 
 func TestCapAndDigest(t *testing.T) {
