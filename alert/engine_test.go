@@ -192,7 +192,7 @@ func TestBanMutesWarnings(t *testing.T) {
 	for range 20 {
 		e.Observe(blocked("203.0.113.7", "POST /api/search"))
 	}
-	e.Banned(ban.Ban{Target: ban.IPTarget(netip.MustParseAddr("203.0.113.7")), Until: clk.Now().Add(time.Hour)})
+	e.Banned(ban.Ban{Target: ban.IPTarget(netip.MustParseAddr("203.0.113.7")), Until: clk.Now().Add(3 * time.Minute)})
 	run(ctx, e, clk, 2*time.Minute, 10*time.Second, nil)
 	got := rec.sent()
 	if len(got) != 1 || got[0].Rule != "ban" {
