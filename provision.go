@@ -91,7 +91,12 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 		g.Use(lim)
 	}
 	enf, err := enforce.New(cfg.Enforce, g.bans, enforce.Options{Tally: be.Scores,
-		OnBan:      func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
+		OnBan: func(b ban.Ban) {
+			m.BanIssued(b.Target.Kind)
+			if be.OnBan != nil {
+				be.OnBan(b)
+			}
+		},
 		OnFallback: func() { m.StoreFallback("enforce") }})
 	if err != nil {
 		return fmt.Errorf("enforce: %w", err)

@@ -243,28 +243,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		notConfigured(w, "the event store")
 		return
 	}
-	q := r.URL.Query()
-	var since time.Time
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil && strings.Contains(v, " ") {
-			// An unencoded "+01:00" offset arrives as " 01:00".
-			t, err = time.Parse(time.RFC3339, strings.ReplaceAll(v, " ", "+"))
-		}
-		if err != nil {
-			badRequest(w, "since", `since: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, bounded(v))
-			return
-		}
-		since = t
-	}
-	limit := eventlog.DefaultLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > eventlog.MaxLimit {
-			badRequest(w, "limit", "limit: must be an integer from 1 to %d", eventlog.MaxLimit)
-			return
-		}
-		limit = n
+	since, limit, ok := sinceLimit(w, r)
+	if !ok {
+		return
 	}
 	events, err := s.opts.Events.Events(r.Context(), since, limit)
 	if err != nil {
@@ -275,6 +256,51 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		events = []eventlog.Event{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": events, "count": len(events)})
+}
+
+// sinceLimit reads the since (RFC 3339) and limit (1..eventlog.MaxLimit)
+// query parameters, answering 400 when one is wrong.
+func sinceLimit(w http.ResponseWriter, r *http.Request) (since time.Time, limit int, ok bool) {
+	q := r.URL.Query()
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil && strings.Contains(v, " ") {
+			// An unencoded "+01:00" offset arrives as " 01:00".
+			t, err = time.Parse(time.RFC3339, strings.ReplaceAll(v, " ", "+"))
+		}
+		if err != nil {
+			badRequest(w, "since", `since: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, bounded(v))
+			return since, 0, false
+		}
+		since = t
+	}
+	limit = eventlog.DefaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > eventlog.MaxLimit {
+			badRequest(w, "limit", "limit: must be an integer from 1 to %d", eventlog.MaxLimit)
+			return since, 0, false
+		}
+		limit = n
+	}
+	return since, limit, true
+}
+
+func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Alerts == nil {
+		notConfigured(w, "the alert log")
+		return
+	}
+	since, limit, ok := sinceLimit(w, r)
+	if !ok {
+		return
+	}
+	alerts, err := s.opts.Alerts.AlertHistory(r.Context(), since, limit)
+	if err != nil {
+		s.internal(w, "querying alerts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": alerts})
 }
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {

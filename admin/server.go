@@ -57,6 +57,22 @@ type ReportsFunc func(ctx context.Context, date time.Time) (any, error)
 // Report calls f.
 func (f ReportsFunc) Report(ctx context.Context, date time.Time) (any, error) { return f(ctx, date) }
 
+// AlertLog is the incident log for GET /api/v1/alerts: the alert
+// messages created at or after since, newest first, at most limit. The
+// value is encoded as JSON under "alerts". Adapt a function with
+// AlertLogFunc.
+type AlertLog interface {
+	AlertHistory(ctx context.Context, since time.Time, limit int) (any, error)
+}
+
+// AlertLogFunc adapts a function to AlertLog.
+type AlertLogFunc func(ctx context.Context, since time.Time, limit int) (any, error)
+
+// AlertHistory calls f.
+func (f AlertLogFunc) AlertHistory(ctx context.Context, since time.Time, limit int) (any, error) {
+	return f(ctx, since, limit)
+}
+
 // ErrNotFound is matched by errors of Violations or Reports that mean
 // "nothing stored": the API answers 404.
 var ErrNotFound = errors.New("not found")
@@ -69,6 +85,7 @@ type Options struct {
 	Events     EventSource // GET /api/v1/events
 	Violations Violations  // GET /api/v1/violations
 	Reports    Reports     // GET /api/v1/reports/{date}
+	Alerts     AlertLog    // GET /api/v1/alerts
 	Forget     Forgetter   // DELETE /api/v1/bans/{target} clears scores too; nil: only the ban is lifted
 	Metrics    http.Handler
 	// Scope is how much address space an IP ban covers, as enforcement
@@ -131,6 +148,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("GET /api/v1/violations", s.handleViolations)
 	mux.HandleFunc("GET /api/v1/events", s.handleEvents)
 	mux.HandleFunc("GET /api/v1/reports/{date}", s.handleReport)
+	mux.HandleFunc("GET /api/v1/alerts", s.handleAlerts)
 	s.mux = mux
 	return s, nil
 }

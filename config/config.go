@@ -25,6 +25,7 @@ import (
 	"github.com/warden-dev/warden/identity"
 	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/internal/adminconfig"
+	"github.com/warden-dev/warden/internal/alertconfig"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/reportconfig"
@@ -80,6 +81,7 @@ type Config struct {
 	Behavior       behavior.Config      `yaml:"behavior"`
 	Bot            bot.Config           `yaml:"bot"`
 	AI             aiguard.Config       `yaml:"ai"`
+	Alerts         alertconfig.Config   `yaml:"alerts"`
 
 	// UserFunc, in library mode, returns the id of the authenticated user
 	// for a request ("" when anonymous). It wins over Identity.
@@ -114,6 +116,9 @@ type Backends struct {
 	// Metrics counts what the Guard does (*metrics.Metrics, Prometheus).
 	// Nil counts nothing, and the program links no Prometheus.
 	Metrics Meter
+	// OnBan, when set, is called after each ban enforcement places, with
+	// the ban (package server raises alerts from it). It must not block.
+	OnBan func(ban.Ban)
 }
 
 // Meter counts what a Guard does; *metrics.Metrics implements it. The
@@ -231,6 +236,7 @@ func Default() Config {
 		Behavior:      behavior.DefaultConfig(),
 		Bot:           bot.DefaultConfig(),
 		AI:            aiguard.DefaultConfig(),
+		Alerts:        alertconfig.DefaultConfig(),
 	}
 }
 
@@ -447,6 +453,7 @@ func (c *Config) sections() map[string]validator {
 		"behavior":  c.Behavior,
 		"bot":       c.Bot,
 		"ai":        c.AI,
+		"alerts":    c.Alerts,
 	}
 }
 

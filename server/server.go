@@ -10,6 +10,7 @@ import (
 
 	"github.com/warden-dev/warden"
 	"github.com/warden-dev/warden/admin"
+	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/eventlog"
@@ -33,6 +34,11 @@ type Guard struct {
 	events  eventlog.Store // where events are kept and read: SQLite, or PostgreSQL falling back to it
 	closers []func() error // the stores, in the order opened
 	reports *reports       // daily reports: stored, served, scheduled
+
+	meter      *alertMeter   // the metrics, feeding the alert engine
+	alerts     *alert.Engine // raises and sends alerts
+	outbox     alert.Outbox  // the alert outbox and incident log
+	stopAlerts func()        // stops the engine's loop; nil until it runs
 }
 
 // CheckStores reports a store.postgres connection string that does not
@@ -58,6 +64,7 @@ func New(ctx context.Context, cfg config.Config) (*Guard, error) {
 		return nil, fmt.Errorf("invalid config: %w", err)
 	}
 	s := &Guard{cfg: cfg, metrics: metrics.New(cfg.Metrics)}
+	s.meter = &alertMeter{Meter: s.metrics}
 	be, err := s.open(ctx)
 	if err != nil {
 		_ = s.closeStores()
@@ -70,6 +77,7 @@ func New(ctx context.Context, cfg config.Config) (*Guard, error) {
 		return nil, err
 	}
 	s.Guard = g
+	s.runAlerts()
 	if err := s.openReports(); err != nil {
 		_ = s.Close(ctx)
 		return nil, err
@@ -80,7 +88,7 @@ func New(ctx context.Context, cfg config.Config) (*Guard, error) {
 // open opens the stores cfg names and returns them as Backends. What it
 // opened is in s.closers, also when it fails half-way.
 func (s *Guard) open(ctx context.Context) (config.Backends, error) {
-	cfg, m := &s.cfg, s.metrics
+	cfg, m := &s.cfg, s.meter
 	be := config.Backends{Metrics: m}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return be, fmt.Errorf("data dir: %w", err)
@@ -97,17 +105,19 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 	}
 	be.Bans = bans
 	s.events = db
+	var claimer alert.Claimer
 	if cfg.Store.Postgres != "" {
 		pc := postgres.DefaultConfig()
 		pc.DSN = cfg.Store.Postgres
 		ps, err := postgres.Open(ctx, pc, postgres.Options{Fallback: db,
 			OnFailure:  func() { m.StoreFallback("postgres") },
-			OnBackfill: func(n int) { m.StoreBackfilled("postgres", n) }})
+			OnBackfill: func(n int) { s.metrics.StoreBackfilled("postgres", n) }})
 		if err != nil {
 			return be, err // names the server, never the password
 		}
 		s.closers = append(s.closers, ps.Close)
 		s.events = ps
+		claimer = ps
 	}
 	be.Events = s.events
 	if cfg.Store.Redis != "" {
@@ -119,12 +129,21 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		}
 		s.closers = append(s.closers, rs.Close)
 		be.Bans, be.Limits, be.Scores = rs, rs, rs
+		claimer = rs
 	}
 	if cfg.RateLimit.Enabled {
 		q := db.QuotaCounter(time.Second)
 		s.closers = append(s.closers, func() error { return q.Close(context.Background()) })
 		be.Quotas = q
 	}
+	outbox, err := db.AlertOutbox(ctx)
+	if err != nil {
+		return be, err
+	}
+	if err := s.startAlerts(outbox, claimer); err != nil {
+		return be, err
+	}
+	be.OnBan = s.alerts.Banned
 	return be, nil
 }
 
@@ -135,6 +154,12 @@ func (s *Guard) Close(ctx context.Context) error {
 	var err error
 	if s.Guard != nil {
 		err = s.Guard.Close(ctx)
+	}
+	if s.stopAlerts != nil {
+		// After the Guard: its last decisions are counted. What is not
+		// sent yet waits in the outbox for the next start.
+		s.stopAlerts()
+		s.stopAlerts = nil
 	}
 	return errors.Join(err, s.closeStores())
 }
@@ -177,10 +202,17 @@ func (s *Guard) AdminHandler() (*admin.Server, string, error) {
 		Violations: admin.ViolationsFunc(func(ctx context.Context, t ban.Target) (any, error) {
 			return g.Violations(ctx, t)
 		}),
-		Forget:     g,
-		Reports:    s.reports.archive,
+		Forget:  g,
+		Reports: s.reports.archive,
+		Alerts: admin.AlertLogFunc(func(ctx context.Context, since time.Time, limit int) (any, error) {
+			ds, err := s.outbox.Deliveries(ctx, since, limit)
+			if ds == nil {
+				ds = []alert.Delivery{}
+			}
+			return ds, err
+		}),
 		OnBanAdded: func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
-		OnPanic:    m.PanicRecovered,
+		OnPanic:    s.meter.PanicRecovered, // counted, and an alert when they add up
 	}
 	if s.cfg.Metrics.Enabled {
 		opts.Metrics = m.Handler()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/demo"
 )
 
@@ -54,8 +57,24 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	go func() { _ = app.Serve(appL) }()
 	defer app.Close()
 
+	// Alerts go to a local inbox, signed as a real webhook's are.
+	inboxKey := make([]byte, 32)
+	_, _ = rand.Read(inboxKey)
+	inbox := demo.NewInbox(inboxKey)
+	inboxL, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "demo: inbox listen: %v\n", err)
+		return 1
+	}
+	inboxSrv := &http.Server{Handler: inbox, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = inboxSrv.Serve(inboxL) }()
+	defer inboxSrv.Close()
+
 	cfg := demo.WardenConfig("http://"+appL.Addr().String(), dir)
 	cfg.Listen, cfg.Admin.Listen = *listen, *adminAddr
+	cfg.Alerts.Webhook.URL = "http://" + inboxL.Addr().String() + "/hook"
+	cfg.Alerts.Webhook.Secret = "whsec_" + base64.StdEncoding.EncodeToString(inboxKey)
+	cfg.Alerts.GroupWait = 5 * time.Second // a livelier demo than 30s
 	if err := cfg.Validate(); err != nil {
 		printConfigError(e, err)
 		return 2
@@ -72,6 +91,7 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "demo app (unprotected): http://%s\n", appL.Addr())
 	fmt.Fprintf(e.stdout, "through Warden:         http://%s\n", inst.proxyAddr)
 	fmt.Fprintf(e.stdout, "dashboard and admin:    http://%s/#token=%s  (token in %s)\n", inst.adminAddr, readToken(inst.tokenSource), inst.tokenSource)
+	fmt.Fprintf(e.stdout, "alert inbox:            http://%s/\n", inboxL.Addr())
 	fmt.Fprintf(e.stdout, "demo logins: alice@example.com / alice-demo-pass, bob@example.com / bob-demo-pass\n")
 	fmt.Fprintln(e.stdout, "Ctrl-C stops everything.")
 
@@ -89,12 +109,16 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	}
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
+	seen := 0
 	for {
 		select {
 		case <-tick.C:
 			if !*noTraffic {
 				fmt.Fprint(e.stdout, "\n", tr.Stats().Summary())
 			}
+			var fresh []alert.Notification
+			fresh, seen = inbox.Since(seen)
+			fmt.Fprint(e.stdout, demo.Titles(fresh))
 		case err := <-inst.errc:
 			if err != nil {
 				fmt.Fprintf(e.stderr, "demo: %v\n", err)

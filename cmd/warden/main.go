@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"inspect":      {runInspect, "check JSON Lines requests with the stateless detectors"},
 		"replay":       {runReplay, "replay an access log through the behaviour detectors"},
 		"tune":         {runTune, "propose exclusions and per-route modes from a monitor-mode run"},
+		"alerts":       {runAlerts, "list the alert history, or send a test alert through every channel"},
 		"report":       {runReport, "print the daily report of a day from the event store"},
 		"bans":         {runBansCommand, "list, add or remove bans through the admin API"},
 		"version":      {runVersion, "print the version"},

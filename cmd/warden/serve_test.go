@@ -304,7 +304,7 @@ func TestDemoCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"through Warden:", "dashboard and admin:", "#token=", "final count:"} {
+	for _, want := range []string{"through Warden:", "dashboard and admin:", "#token=", "alert inbox:", "final count:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}

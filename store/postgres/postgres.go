@@ -185,6 +185,8 @@ type Store struct {
 
 	schemaMu    sync.Mutex // serialises schema creation
 	schemaReady atomic.Bool
+	claimsReady atomic.Bool   // warden_alert_claims exists (claims.go)
+	claims      atomic.Uint64 // claims made, to prune now and then
 
 	down       atomic.Bool
 	outages    atomic.Uint64
