@@ -349,3 +349,22 @@ func TestSlackHidesURL(t *testing.T) {
 		t.Fatalf("err %v: want a failure that does not quote the webhook URL", err)
 	}
 }
+
+func TestEmailSendsReport(t *testing.T) {
+	mb := startMailbox(t, "", "")
+	host, port, _ := net.SplitHostPort(mb.addr)
+	p, _ := strconv.Atoi(port)
+	em := NewEmail(alertconfig.SMTP{Host: host, Port: p, From: "warden@example.com", To: []string{"ops@example.com"}, StartTLS: true})
+	em.TLSConfig = &tls.Config{RootCAs: mb.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if err := em.SendReport(context.Background(), "Warden daily report 2026-12-06", "requests 3,115", "<p>requests 3,115</p>"); err != nil {
+		t.Fatal(err)
+	}
+	got := mb.received()
+	if len(got) != 1 {
+		t.Fatalf("mailbox holds %d mails, want 1", len(got))
+	}
+	subject, text, htmlBody := parts(t, got[0].data)
+	if subject != "Warden daily report 2026-12-06" || !strings.Contains(text, "requests 3,115") || !strings.Contains(htmlBody, "<p>requests 3,115</p>") {
+		t.Errorf("report mail: subject %q, text %q, html %q", subject, text, htmlBody)
+	}
+}

@@ -38,6 +38,18 @@ func (e *Email) Name() string { return "email" }
 
 // Send implements Channel.
 func (e *Email) Send(ctx context.Context, n Notification) error {
+	return e.send(ctx, truncate(n.Title, MaxSubject), n.ID+"@warden", n.Time, Text(n), HTML(n))
+}
+
+// SendReport mails a daily report (report.Mailer) to the alert
+// recipients: the text as the plain part, the self-contained HTML as the
+// alternative.
+func (e *Email) SendReport(ctx context.Context, subject, text, html string) error {
+	return e.send(ctx, truncate(subject, MaxSubject), "", time.Now(), text, html)
+}
+
+// send delivers one mail; an empty id lets go-mail make the Message-ID.
+func (e *Email) send(ctx context.Context, subject, id string, date time.Time, text, html string) error {
 	m := mail.NewMsg()
 	if err := m.From(e.cfg.From); err != nil {
 		return fmt.Errorf("email: from: %w", err)
@@ -45,11 +57,15 @@ func (e *Email) Send(ctx context.Context, n Notification) error {
 	if err := m.To(e.cfg.To...); err != nil {
 		return fmt.Errorf("email: to: %w", err)
 	}
-	m.Subject(truncate(n.Title, MaxSubject))
-	m.SetMessageIDWithValue(n.ID + "@warden")
-	m.SetDateWithValue(n.Time)
-	m.SetBodyString(mail.TypeTextPlain, Text(n))
-	m.AddAlternativeString(mail.TypeTextHTML, HTML(n))
+	m.Subject(subject)
+	if id != "" {
+		m.SetMessageIDWithValue(id)
+	} else {
+		m.SetMessageID()
+	}
+	m.SetDateWithValue(date)
+	m.SetBodyString(mail.TypeTextPlain, text)
+	m.AddAlternativeString(mail.TypeTextHTML, html)
 
 	opts := []mail.Option{mail.WithPort(e.cfg.Port), mail.WithTimeout(15 * time.Second)}
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/report"
 )
@@ -59,14 +60,17 @@ func (s *Guard) openReports() error {
 	if !cfg.Report.Schedule {
 		return nil
 	}
+	sch := &report.Scheduler{Builder: b, Archive: s.reports.archive, Log: slog.Default()}
 	if cfg.Report.Mail {
-		// The alerts' mail channel is not wired to reports yet: say so
-		// once rather than drop the setting silently.
-		slog.Default().Warn("report.mail is set but no mail sender is available for reports; reports are stored and served only")
+		if cfg.Alerts.SMTP.Host != "" {
+			sch.Mailer = alert.NewEmail(cfg.Alerts.SMTP)
+		} else {
+			// Say so once rather than drop the setting silently.
+			slog.Default().Warn("report.mail is set but alerts.smtp.host is empty; reports are stored and served only")
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.reports.stop = cancel
-	sch := &report.Scheduler{Builder: b, Archive: s.reports.archive, Log: slog.Default()}
 	s.reports.wg.Add(1)
 	go func() {
 		defer s.reports.wg.Done()
