@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -52,6 +55,7 @@ func (s *Guard) openReports() error {
 	b, err := report.New(report.Options{
 		Source: src, Config: cfg.Report, RequestLog: cfg.Log.Requests,
 		Bans: s.Guard.Bans(), Health: health.Health, Model: model, Now: s.Guard.Now,
+		Alerts: alertHistory{s.outbox},
 	})
 	if err != nil {
 		return err
@@ -120,4 +124,42 @@ func healthCounters(reg *prometheus.Registry) report.Counters {
 		}
 	}
 	return c
+}
+
+// alertHistory reads the alerts told in a report's day from the alert
+// outbox (the incident log): messages sent or logged, counted per rule;
+// digests count as "digest".
+type alertHistory struct{ outbox alert.Outbox }
+
+// Alerts implements report.AlertSource. The outbox lists at most
+// alert.MaxLimit rows, well above a day of capped channels (8 messages and
+// a digest an hour each).
+func (h alertHistory) Alerts(ctx context.Context, from, to time.Time) (report.Alerts, error) {
+	var a report.Alerts
+	ds, err := h.outbox.Deliveries(ctx, from, alert.MaxLimit)
+	if err != nil {
+		return a, fmt.Errorf("reading the alert history: %w", err)
+	}
+	rows := map[string]int64{}
+	for _, d := range ds {
+		if !d.Created.Before(to) || (d.Status != alert.Sent && d.Status != alert.Logged) {
+			continue
+		}
+		rule := d.Notification.Rule
+		if d.Notification.Type == "digest" || rule == "" {
+			rule = "digest"
+		}
+		rows[rule]++
+		a.Sent++
+	}
+	for name, n := range rows {
+		a.Rules = append(a.Rules, report.Row{Name: name, Events: n})
+	}
+	slices.SortFunc(a.Rules, func(x, y report.Row) int {
+		if c := cmp.Compare(y.Events, x.Events); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Name, y.Name)
+	})
+	return a, nil
 }
