@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/aiguard/response"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 )
@@ -17,6 +18,7 @@ type Config struct {
 	Moderation ModerationConfig `yaml:"moderation"`
 	Judge      JudgeConfig      `yaml:"judge"`
 	Extraction ExtractionConfig `yaml:"extraction"`
+	Response   response.Config  `yaml:"response"` // the response guard, built by the root package
 }
 
 // DefaultConfig returns the defaults of every subsection.
@@ -28,6 +30,7 @@ func DefaultConfig() Config {
 		Moderation: DefaultModerationConfig(),
 		Judge:      DefaultJudgeConfig(),
 		Extraction: DefaultExtractionConfig(),
+		Response:   response.DefaultConfig(),
 	}
 }
 
@@ -45,6 +48,7 @@ func (c Config) Validate() error {
 		{"moderation", c.Moderation.Validate()},
 		{"judge", c.Judge.Validate()},
 		{"extraction", c.Extraction.Validate()},
+		{"response", c.Response.Validate()},
 	} {
 		if s.err != nil {
 			errs = append(errs, fmt.Errorf("%s.%w", s.name, s.err))

@@ -1,0 +1,665 @@
+package response
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
+)
+
+// ErrCut is what a write returns once the guard has cut an answer and
+// discarded maxAfterCut more bytes of it: the upstream may stop.
+var ErrCut = errors.New("response guard: answer cut")
+
+const (
+	// lookBehind is the text kept after it was passed on, so that a
+	// finding whose start went out in an earlier event is still seen
+	// whole: a secret-named key before its value, a key's prefix.
+	lookBehind = 256
+	// maxHold bounds the text held back waiting for a secret to end; past
+	// it the text is released (what was found redacted) so that an
+	// endless token cannot stall the stream.
+	maxHold = 16 << 10
+	// maxAfterCut is how much of a cut answer is read and dropped before
+	// writes fail with ErrCut.
+	maxAfterCut = 1 << 20
+	// maxMessages bounds the findings reported per answer.
+	maxMessages = 8
+)
+
+// Framings of an answer.
+const (
+	modeNew   = iota // no header yet
+	modeSSE          // text/event-stream
+	modeLines        // newline-delimited JSON
+	modeJSON         // one JSON document, read whole
+	modePass         // passed unchanged
+	modeCut          // ended by the guard
+)
+
+// writer scans one answer. It is used by one handler goroutine.
+type writer struct {
+	w    http.ResponseWriter
+	g    *Guard
+	req  *abuse.Request
+	mode int
+
+	status int    // held for a JSON answer
+	in     []byte // the event or line being received, or the JSON document
+	seen   int    // in[:seen] holds no event end
+
+	held  []event // events passed on only once their text is safe
+	text  []byte  // look-behind and held text
+	base  int64   // offset in the answer's text of text[0]
+	out   int64   // offset of the first text byte not yet passed on
+	edits []edit
+	ms    []match
+	segs  []seg
+
+	reported [nKinds]int64 // start of the last finding reported per kind
+	counts   [nKinds]int
+	subs     [8]bool // redact.Kind of the secrets found
+	acted    [nKinds]Action
+	sim      similarity
+	dropped  int
+	finished bool
+}
+
+// event is a held event: its bytes and where its text strings lie.
+type event struct {
+	raw        []byte
+	segs       []seg
+	end        int64 // the answer's text offset where this event's text ends
+	unreadable bool
+}
+
+// seg is one text string of an event: raw[rs:re] are its contents in
+// the event, [a, b) its place in the answer's text.
+type seg struct {
+	rs, re int
+	a, b   int64
+}
+
+// edit is a finding to redact, by the answer's text offsets.
+type edit struct {
+	s, e   int64
+	marked bool
+}
+
+// Header returns the header map of the underlying writer.
+func (w *writer) Header() http.Header { return w.w.Header() }
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *writer) Unwrap() http.ResponseWriter { return w.w }
+
+// WriteHeader picks how to read the answer from its status and headers.
+func (w *writer) WriteHeader(code int) {
+	if w.mode != modeNew || code < 200 {
+		if w.mode == modeNew && code >= 100 {
+			w.w.WriteHeader(code) // 1xx: informational, the answer follows
+			return
+		}
+		if w.mode != modeJSON {
+			w.w.WriteHeader(code)
+		}
+		return
+	}
+	h := w.w.Header()
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	enc := h.Get("Content-Encoding")
+	switch {
+	case code < 200 || code > 299:
+		w.mode = modePass
+	case enc != "" && enc != "identity":
+		w.mode = modePass
+		w.g.unparsed.Add(1)
+	case mt == "text/event-stream":
+		w.mode = modeSSE
+	case mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/json-seq":
+		w.mode = modeLines
+	case mt == "application/json" || len(mt) > 5 && mt[len(mt)-5:] == "+json":
+		w.mode = modeJSON
+		w.status = code
+		return
+	default:
+		w.mode = modePass
+	}
+	if w.mode == modeSSE || w.mode == modeLines {
+		h.Del("Content-Length") // redaction changes the length
+	}
+	w.w.WriteHeader(code)
+}
+
+// Flush passes a flush on, except while a JSON answer is read whole.
+func (w *writer) Flush() {
+	if w.mode == modeJSON {
+		return
+	}
+	_ = http.NewResponseController(w.w).Flush()
+}
+
+// Write reads b and writes on what is safe to pass.
+func (w *writer) Write(b []byte) (int, error) {
+	if w.mode == modeNew {
+		w.WriteHeader(http.StatusOK)
+	}
+	switch w.mode {
+	case modePass:
+		return w.w.Write(b)
+	case modeCut:
+		if w.dropped += len(b); w.dropped > maxAfterCut {
+			return 0, ErrCut
+		}
+		return len(b), nil
+	case modeJSON:
+		if len(w.in)+len(b) > w.g.cfg.MaxJSONBytes {
+			w.g.unparsed.Add(1)
+			w.mode = modePass
+			w.w.WriteHeader(w.status)
+			if _, err := w.w.Write(w.in); err != nil {
+				return 0, err
+			}
+			w.in = nil
+			return w.w.Write(b)
+		}
+		w.in = append(w.in, b...)
+		return len(b), nil
+	}
+	w.in = append(w.in, b...)
+	if err := w.events(); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// events handles every complete event or line in w.in.
+func (w *writer) events() error {
+	start := 0
+	for i := w.seen; i < len(w.in); i++ {
+		c := w.in[i]
+		if c == '\r' && (i+1 < len(w.in) && w.in[i+1] != '\n') {
+			return w.giveUp(start) // bare CR line ends: not read
+		}
+		if c != '\n' {
+			continue
+		}
+		end := -1
+		switch w.mode {
+		case modeLines:
+			end = i + 1
+		case modeSSE:
+			// An event ends with an empty line.
+			if i > start && (w.in[i-1] == '\n' || w.in[i-1] == '\r' && i-1 > start && w.in[i-2] == '\n') {
+				end = i + 1
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		if end-start > w.g.cfg.MaxEventBytes {
+			return w.giveUp(start)
+		}
+		if err := w.event(w.in[start:end]); err != nil {
+			return err
+		}
+		if w.mode != modeSSE && w.mode != modeLines {
+			return nil // cut
+		}
+		start = end
+	}
+	n := copy(w.in, w.in[start:])
+	w.in = w.in[:n]
+	w.seen = n
+	if n > w.g.cfg.MaxEventBytes {
+		return w.giveUp(0)
+	}
+	return nil
+}
+
+// giveUp passes the rest of the answer unchanged: what is held first,
+// then w.in[start:].
+func (w *writer) giveUp(start int) error {
+	w.g.unparsed.Add(1)
+	if err := w.release(true); err != nil {
+		return err
+	}
+	w.mode = modePass
+	_, err := w.w.Write(w.in[start:])
+	w.in, w.seen = w.in[:0], 0
+	return err
+}
+
+// data returns the payload of an event: its one data field (SSE) or the
+// line, and its offset in raw; ok is false when there is no single one.
+func (w *writer) data(raw []byte) (d []byte, off int, ok bool) {
+	if w.mode == modeLines {
+		d = bytes.TrimRight(raw, "\r\n")
+		return d, 0, len(d) > 0
+	}
+	found := false
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			j = len(raw) - i
+		}
+		line := bytes.TrimSuffix(raw[i:i+j], []byte("\r"))
+		if bytes.HasPrefix(line, []byte("data:")) {
+			if found {
+				return nil, 0, false // several data lines: one payload split in lines
+			}
+			found = true
+			o := 5
+			if len(line) > 5 && line[5] == ' ' {
+				o = 6
+			}
+			d, off = line[o:], i+o
+		}
+		i += j + 1
+	}
+	return d, off, found
+}
+
+// event handles one complete event (or line) raw, a slice of w.in.
+func (w *writer) event(raw []byte) error {
+	d, off, ok := w.data(raw)
+	if !ok || len(d) == 0 || d[0] != '{' {
+		// No text: [DONE], a comment, an event with no data. It keeps
+		// its place after the held events; [DONE] ends the text.
+		if ok && bytes.Equal(d, []byte("[DONE]")) {
+			if err := w.release(true); err != nil {
+				return err
+			}
+		}
+		return w.queue(raw, nil, false)
+	}
+	var ok2 bool
+	w.segs = w.segs[:0]
+	var ss [4]strSpan
+	spans, ok2 := texts(ss[:0], d)
+	if !ok2 {
+		w.g.unparsed.Add(1)
+		if err := w.release(true); err != nil {
+			return err
+		}
+		return w.queue(raw, nil, true)
+	}
+	for _, s := range spans {
+		a := w.base + int64(len(w.text))
+		if s.esc {
+			w.text = unquote(w.text, d[s.start:s.end])
+		} else {
+			w.text = append(w.text, d[s.start:s.end]...)
+		}
+		w.segs = append(w.segs, seg{rs: off + s.start, re: off + s.end, a: a, b: w.base + int64(len(w.text))})
+	}
+	if len(w.segs) > 0 {
+		if err := w.scan(int(w.segs[0].a - w.base)); err != nil {
+			return err
+		}
+		if w.mode == modeCut {
+			return nil
+		}
+	}
+	return w.queue(raw, w.segs, false)
+}
+
+// queue adds an event after the held ones and passes on what is safe.
+func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
+	end := w.base + int64(len(w.text))
+	hold := w.holdFrom()
+	if len(w.held) == 0 && end <= hold && !w.touched(segs) {
+		// Nothing held and nothing to change: the event goes as it came.
+		w.out = end
+		w.trim()
+		return w.write(raw)
+	}
+	ev := event{raw: append([]byte(nil), raw...), end: end, unreadable: unreadable}
+	if len(segs) > 0 {
+		ev.segs = append([]seg(nil), segs...)
+	}
+	w.held = append(w.held, ev)
+	return w.release(false)
+}
+
+// holdFrom returns the answer's text offset from which text is held.
+func (w *writer) holdFrom() int64 {
+	p := w.base + int64(w.g.det.pending(w.text))
+	end := w.base + int64(len(w.text))
+	if end-w.out > maxHold {
+		p = end
+	}
+	return p
+}
+
+// touched reports whether an edit falls in one of segs.
+func (w *writer) touched(segs []seg) bool {
+	for _, s := range segs {
+		for _, e := range w.edits {
+			if e.s < s.b && e.e > s.a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// release passes on the held events whose text is safe; all of them
+// when all is set (the text ended).
+func (w *writer) release(all bool) error {
+	hold := w.base + int64(len(w.text))
+	if !all {
+		hold = w.holdFrom()
+	}
+	n := 0
+	for ; n < len(w.held); n++ {
+		ev := &w.held[n]
+		if ev.end > hold {
+			break
+		}
+		if err := w.write(w.rewrite(ev)); err != nil {
+			return err
+		}
+		w.out = ev.end
+	}
+	if n > 0 {
+		clear(w.held[:n])
+		w.held = append(w.held[:0], w.held[n:]...)
+		w.trim()
+	}
+	if all {
+		w.out = w.base + int64(len(w.text))
+		w.trim()
+	}
+	return nil
+}
+
+// trim drops the text passed on but the look-behind, and the edits that
+// lie wholly in what is dropped.
+func (w *writer) trim() {
+	keep := w.out - lookBehind
+	if keep <= w.base {
+		return
+	}
+	n := int(keep - w.base)
+	copy(w.text, w.text[n:])
+	w.text = w.text[:len(w.text)-n]
+	w.base = keep
+	k := 0
+	for _, e := range w.edits {
+		if e.e > keep {
+			w.edits[k] = e
+			k++
+		}
+	}
+	w.edits = w.edits[:k]
+}
+
+// rewrite returns ev's bytes with the edits in its text applied.
+func (w *writer) rewrite(ev *event) []byte {
+	if !w.touched(ev.segs) {
+		return ev.raw
+	}
+	var out []byte
+	last := 0
+	var buf []byte
+	for _, s := range ev.segs {
+		out = append(out, ev.raw[last:s.rs]...)
+		buf = buf[:0]
+		i := s.a
+		for k := range w.edits {
+			e := &w.edits[k]
+			if e.e <= s.a || e.s >= s.b || e.e <= i {
+				continue
+			}
+			if e.s > i {
+				buf = append(buf, w.text[i-w.base:e.s-w.base]...)
+			}
+			if !e.marked {
+				buf = append(buf, mark...)
+				e.marked = true
+			}
+			i = max(i, min(e.e, s.b))
+		}
+		if i < s.b {
+			buf = append(buf, w.text[i-w.base:s.b-w.base]...)
+		}
+		out = quote(out, buf)
+		last = s.re
+	}
+	out = append(out, ev.raw[last:]...)
+	w.g.redacted.Add(1)
+	return out
+}
+
+func (w *writer) write(b []byte) error {
+	_, err := w.w.Write(b)
+	return err
+}
+
+// scan looks for findings in the text, new text from text[from:].
+func (w *writer) scan(from int) error {
+	w.ms = w.g.det.find(w.ms[:0], w.text)
+	cut := int64(-1)
+	var cutKind kind
+	for _, m := range w.ms {
+		s, e := w.base+int64(m.start), w.base+int64(m.end)
+		if e <= w.out {
+			continue // passed on before; reported then
+		}
+		w.report(m, s)
+		switch w.g.det.act[m.k] {
+		case Redact:
+			w.addEdit(s, e)
+		case Cut:
+			if cut < 0 || s < cut {
+				cut, cutKind = s, m.k
+			}
+		}
+	}
+	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
+		w.report(match{k: kSystemPrompt}, w.base+int64(from))
+		if w.g.det.act[kSystemPrompt] == Cut && cut < 0 {
+			cut, cutKind = w.out, kSystemPrompt
+		}
+	}
+	if cut >= 0 {
+		return w.cutAt(cut, cutKind)
+	}
+	return nil
+}
+
+func (w *writer) report(m match, s int64) {
+	if s <= w.reported[m.k] {
+		return
+	}
+	w.reported[m.k] = s
+	w.counts[m.k]++
+	if int(m.sub) < len(w.subs) {
+		w.subs[m.sub] = true
+	}
+	w.acted[m.k] = w.g.det.act[m.k]
+	w.g.findings.Add(1)
+}
+
+// addEdit records [s, e) for redaction, merged with an edit of the same
+// finding seen before (it grew with more text).
+func (w *writer) addEdit(s, e int64) {
+	for k := range w.edits {
+		x := &w.edits[k]
+		if s < x.e && e > x.s {
+			x.s, x.e = min(x.s, s), max(x.e, e)
+			return
+		}
+	}
+	w.edits = append(w.edits, edit{s: s, e: e})
+}
+
+// cutAt passes on the held events whose text ends before at, then ends
+// the answer with an error.
+func (w *writer) cutAt(at int64, k kind) error {
+	n := 0
+	for ; n < len(w.held) && w.held[n].end <= at; n++ {
+		if err := w.write(w.rewrite(&w.held[n])); err != nil {
+			return err
+		}
+	}
+	w.held = nil
+	prev := w.mode
+	w.mode = modeCut
+	w.g.cut.Add(1)
+	body := fmt.Sprintf(`{"type":"error","error":{"type":"response_blocked","code":%q,"message":%q},"request_id":%q}`,
+		k.violation(), cutMessage(k), w.req.ID)
+	var err error
+	switch {
+	case prev == modeJSON:
+		h := w.w.Header()
+		h.Del("Content-Length")
+		h.Set("Content-Type", "application/json")
+		w.w.WriteHeader(http.StatusBadGateway)
+		err = w.write([]byte(body + "\n"))
+	case prev == modeSSE:
+		err = w.write([]byte("event: error\ndata: " + body + "\n\n"))
+	default:
+		err = w.write([]byte(body + "\n"))
+	}
+	_ = http.NewResponseController(w.w).Flush()
+	return err
+}
+
+func cutMessage(k kind) string {
+	switch k {
+	case kCanary, kSystemPrompt:
+		return "the answer was stopped: it disclosed the system prompt"
+	case kSecret:
+		return "the answer was stopped: it disclosed a secret"
+	case kHTML:
+		return "the answer was stopped: it carried active HTML"
+	}
+	return "the answer was stopped: it disclosed personal data"
+}
+
+// FinishResponse writes what is held — all of a JSON answer, after
+// reading it — and returns the answer's findings, one verdict per type.
+func (w *writer) FinishResponse() []abuse.Verdict {
+	if w.finished {
+		return nil
+	}
+	w.finished = true
+	switch w.mode {
+	case modeSSE, modeLines:
+		if len(w.in) > 0 {
+			// A last event without its end: read as it is.
+			_ = w.event(w.in)
+			w.in = w.in[:0]
+		}
+		if w.mode != modeCut {
+			_ = w.release(true)
+		}
+	case modeJSON:
+		w.finishJSON()
+	}
+	return w.verdicts()
+}
+
+// finishJSON reads a JSON answer whole and writes it, redacted or
+// replaced by a 502 when cut.
+func (w *writer) finishJSON() {
+	doc := w.in
+	var ss [4]strSpan
+	spans, ok := texts(ss[:0], doc)
+	h := w.w.Header()
+	if !ok {
+		if len(bytes.TrimSpace(doc)) > 0 {
+			w.g.unparsed.Add(1)
+		}
+		w.w.WriteHeader(w.status)
+		_, _ = w.w.Write(doc)
+		return
+	}
+	var out []byte
+	last := 0
+	changed := false
+	for _, s := range spans {
+		// Each string is a text of its own (choices, content blocks).
+		w.text, w.base, w.out, w.edits = w.text[:0], 0, 0, w.edits[:0]
+		if s.esc {
+			w.text = unquote(w.text, doc[s.start:s.end])
+		} else {
+			w.text = append(w.text, doc[s.start:s.end]...)
+		}
+		if err := w.scan(0); err != nil || w.mode == modeCut {
+			return
+		}
+		if len(w.edits) == 0 {
+			continue
+		}
+		ev := event{raw: doc, segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
+		r := w.rewrite(&ev)
+		// rewrite copied all of doc; keep only this string's part.
+		out = append(out, doc[last:s.start]...)
+		out = append(out, r[s.start:len(r)-(len(doc)-s.end)]...)
+		last = s.end
+		changed = true
+	}
+	if changed {
+		out = append(out, doc[last:]...)
+		doc = out
+		h.Set("Content-Length", strconv.Itoa(len(doc)))
+	}
+	w.w.WriteHeader(w.status)
+	_, _ = w.w.Write(doc)
+}
+
+// verdicts are the findings of the answer, one per type found.
+func (w *writer) verdicts() []abuse.Verdict {
+	var vs []abuse.Verdict
+	for k := kind(0); k < nKinds; k++ {
+		if w.counts[k] == 0 || len(vs) == maxMessages {
+			continue
+		}
+		what := kindNames[k]
+		if k == kSecret {
+			what = ""
+			for sub, ok := range w.subs {
+				if ok && sub > 0 {
+					if what != "" {
+						what += ","
+					}
+					what += redactKindName(sub)
+				}
+			}
+			what = "secret (" + what + ")"
+		}
+		done := string(w.acted[k])
+		switch w.acted[k] {
+		case Redact:
+			done = "redacted"
+		case Cut:
+			done = "answer cut"
+		case Log:
+			done = "logged"
+		}
+		if w.g.monitor {
+			done += " (monitor: would act as configured)"
+		}
+		conf := 0.8
+		if k == kCanary || k == kSecret {
+			conf = 1
+		}
+		vs = append(vs, abuse.Verdict{
+			Detector:   "response",
+			Confidence: conf,
+			Violation:  k.violation(),
+			Action:     abuse.Log,
+			Messages:   []string{fmt.Sprintf("response: %s in the answer, %d found, %s", what, w.counts[k], done)},
+		})
+	}
+	return vs
+}
+
+func redactKindName(k int) string { return redact.Kind(k).String() }
