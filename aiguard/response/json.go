@@ -95,18 +95,46 @@ func (p *jsonReader) value(keep bool, depth int) bool {
 	case c == 'n':
 		return p.lit("null")
 	case c == '-' || c >= '0' && c <= '9':
-		start := p.i
-		for p.i < len(p.b) {
-			c := p.b[p.i]
-			if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-				p.i++
-				continue
-			}
-			break
-		}
-		return p.i > start
+		return p.number()
 	}
 	return false
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *jsonReader) number() bool {
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.b) && p.b[p.i] == '0' {
+		p.i++
+	} else if p.digits() == 0 {
+		return false
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if p.digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if p.digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *jsonReader) digits() int {
+	n := 0
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+		n++
+	}
+	return n
 }
 
 func (p *jsonReader) object(depth int) bool {
@@ -176,7 +204,20 @@ func (p *jsonReader) str() (strSpan, bool) {
 			return s, true
 		case c == '\\':
 			s.esc = true
-			p.i += 2
+			if p.i+1 >= len(p.b) {
+				return s, false
+			}
+			switch p.b[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if _, n := hex4(p.b[p.i+2:]); n == 0 {
+					return s, false
+				}
+				p.i += 6
+			default:
+				return s, false
+			}
 		case c < 0x20:
 			return s, false
 		default:

@@ -23,8 +23,10 @@ const (
 	lookBehind = 256
 	// maxHold bounds the text held back waiting for a secret to end; past
 	// it the text is released (what was found redacted) so that an
-	// endless token cannot stall the stream.
-	maxHold = 16 << 10
+	// endless token cannot stall the stream, and each event's scan reads
+	// at most this much. A private key longer than that is redacted to
+	// its END line all the same (writer.pemOpen).
+	maxHold = 4 << 10
 	// maxAfterCut is how much of a cut answer is read and dropped before
 	// writes fail with ErrCut.
 	maxAfterCut = 1 << 20
@@ -68,6 +70,7 @@ type writer struct {
 	sim      similarity
 	dropped  int
 	finished bool
+	pemOpen  bool // a private key is being redacted whose BEGIN left the look-behind
 }
 
 // event is a held event: its bytes and where its text strings lie.
@@ -461,6 +464,7 @@ func (w *writer) scan(from int) error {
 			}
 		}
 	}
+	w.continuePEM(from)
 	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
 		w.report(match{k: kSystemPrompt}, w.base+int64(from))
 		if w.g.det.act[kSystemPrompt] == Cut && cut < 0 {
@@ -471,6 +475,29 @@ func (w *writer) scan(from int) error {
 		return w.cutAt(cut, cutKind)
 	}
 	return nil
+}
+
+// continuePEM redacts the new text text[from:] while a private key
+// whose start was released (past maxHold) runs on: its BEGIN line may
+// have left the look-behind, so Find no longer sees it.
+func (w *writer) continuePEM(from int) {
+	open := false
+	for _, m := range w.ms {
+		if m.k == kSecret && m.sub == redact.KindPrivateKey && m.end == len(w.text) {
+			open = true
+		}
+	}
+	if w.pemOpen && !open && w.g.det.act[kSecret] == Redact {
+		e := len(w.text)
+		open = true
+		if i := bytes.Index(w.text[from:], []byte("-----END")); i >= 0 {
+			if j := bytes.Index(w.text[from+i+8:], []byte("-----")); j >= 0 {
+				e, open = from+i+8+j+5, false
+			}
+		}
+		w.addEdit(w.base+int64(from), w.base+int64(e))
+	}
+	w.pemOpen = open
 }
 
 func (w *writer) report(m match, s int64) {

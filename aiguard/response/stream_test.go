@@ -464,3 +464,21 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
+
+func TestStreamLongPrivateKey(t *testing.T) {
+	g := newGuard(t, nil)
+	body := strings.Repeat("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n", 300) // 16 KB, past maxHold
+	key := "-----BEGIN PRIVATE KEY-----\n" + body + "-----END PRIVATE KEY-----"
+	var deltas []string
+	for i := 0; i < len(key); i += 40 {
+		deltas = append(deltas, key[i:min(i+40, len(key))])
+	}
+	rec, vs := serveStream(t, g, "text/event-stream", openAISSE(append(append([]string{"Here:\n"}, deltas...), "\nThat is all.")...))
+	text, _ := sseText(t, rec.Body.String())
+	if strings.Contains(text, "MIIEvQIBADAN") || !strings.HasPrefix(text, "Here:\n[redacted]") || !strings.HasSuffix(text, "\nThat is all.") {
+		t.Fatalf("client read %.300q", text)
+	}
+	if violations(vs) != "response_secret" {
+		t.Fatalf("verdicts %v", vs)
+	}
+}

@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	answerKey    = "sk-proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6Jd1"
+	answerKey = "sk-proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6Jd1"
 	e2eCanary = "wdn-7f3a9c1e5b2d"
 )
 
