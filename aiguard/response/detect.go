@@ -54,7 +54,8 @@ type detectors struct {
 }
 
 // find appends to dst the findings in text of every type not Off.
-func (d *detectors) find(dst []match, text []byte) []match {
+// fenceOpen says a markdown code block opened before text.
+func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
 	// The spans are used before text changes: a string view saves a copy
 	// of every event's text.
 	s := unsafe.String(unsafe.SliceData(text), len(text))
@@ -110,7 +111,7 @@ func (d *detectors) find(dst []match, text []byte) []match {
 	}
 	if d.act[kHTML] != Off && (bytes.IndexByte(text, '<') >= 0 || bytes.IndexByte(text, ':') >= 0) {
 		for _, m := range htmlRE.FindAllIndex(text, -1) {
-			if !inCode(text, m[0]) {
+			if !inCode(text, m[0], fenceOpen) {
 				dst = append(dst, match{m[0], m[1], kHTML, 0})
 			}
 		}
@@ -160,9 +161,9 @@ func secretValue(s string, start, end int) (int, int, bool) {
 
 // inCode reports whether text[i] is inside a markdown code span or
 // fenced block that started in text: there HTML is shown, not rendered.
-func inCode(text []byte, i int) bool {
+func inCode(text []byte, i int, fenceOpen bool) bool {
 	fences := bytes.Count(text[:i], []byte("```"))
-	if fences%2 == 1 {
+	if (fences%2 == 1) != fenceOpen {
 		return true
 	}
 	line := bytes.LastIndexByte(text[:i], '\n') + 1

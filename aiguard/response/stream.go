@@ -62,6 +62,7 @@ type writer struct {
 	edits []edit
 	ms    []match
 	segs  []seg
+	spans []strSpan
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -71,6 +72,18 @@ type writer struct {
 	dropped  int
 	finished bool
 	pemOpen  bool // a private key is being redacted whose BEGIN left the look-behind
+	fences   int  // markdown fences (```) in the text dropped from text
+}
+
+// scanContext is how much text before what is held each scan reads
+// besides the token running into it: a secret-named key and its
+// separators ("client_secret": "), "Bearer ".
+const scanContext = 80
+
+// isScanChar reports whether c may be inside a secret, an address or a
+// number that runs on into the held text.
+func isScanChar(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/' || c == '=' || c == '~' || c == '%' || c == '@'
 }
 
 // event is a held event: its bytes and where its text strings lie.
@@ -280,11 +293,10 @@ func (w *writer) event(raw []byte) error {
 		}
 		return w.queue(raw, nil, false)
 	}
-	var ok2 bool
 	w.segs = w.segs[:0]
-	var ss [4]strSpan
-	spans, ok2 := texts(ss[:0], d)
-	if !ok2 {
+	spans, ok := texts(w.spans[:0], d)
+	w.spans = spans
+	if !ok {
 		w.g.unparsed.Add(1)
 		if err := w.release(true); err != nil {
 			return err
@@ -329,9 +341,21 @@ func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
 	return w.release(false)
 }
 
+// window returns where in text what may hold a finding not yet passed
+// on starts: the held text, and before it the token it may continue and
+// a little context (a secret-named key, "Bearer ").
+func (w *writer) window() int {
+	ws := max(int(w.out-w.base)-scanContext, 0)
+	for ws > 0 && isScanChar(w.text[ws-1]) {
+		ws--
+	}
+	return ws
+}
+
 // holdFrom returns the answer's text offset from which text is held.
 func (w *writer) holdFrom() int64 {
-	p := w.base + int64(w.g.det.pending(w.text))
+	ws := w.window()
+	p := w.base + int64(ws+w.g.det.pending(w.text[ws:]))
 	end := w.base + int64(len(w.text))
 	if end-w.out > maxHold {
 		p = end
@@ -389,6 +413,7 @@ func (w *writer) trim() {
 		return
 	}
 	n := int(keep - w.base)
+	w.fences += bytes.Count(w.text[:n], []byte("```"))
 	copy(w.text, w.text[n:])
 	w.text = w.text[:len(w.text)-n]
 	w.base = keep
@@ -446,7 +471,13 @@ func (w *writer) write(b []byte) error {
 
 // scan looks for findings in the text, new text from text[from:].
 func (w *writer) scan(from int) error {
-	w.ms = w.g.det.find(w.ms[:0], w.text)
+	ws := w.window()
+	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
+	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen)
+	for i := range w.ms {
+		w.ms[i].start += ws
+		w.ms[i].end += ws
+	}
 	cut := int64(-1)
 	var cutKind kind
 	for _, m := range w.ms {
@@ -597,8 +628,7 @@ func (w *writer) FinishResponse() []abuse.Verdict {
 // replaced by a 502 when cut.
 func (w *writer) finishJSON() {
 	doc := w.in
-	var ss [4]strSpan
-	spans, ok := texts(ss[:0], doc)
+	spans, ok := texts(w.spans[:0], doc)
 	h := w.w.Header()
 	if !ok {
 		if len(bytes.TrimSpace(doc)) > 0 {
