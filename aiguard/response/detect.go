@@ -55,11 +55,12 @@ type detectors struct {
 
 // find appends to dst the findings in text of every type not Off.
 // fenceOpen says a markdown code block opened before text.
-func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
+// quiet is plain(text).
+func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []match {
 	// The spans are used before text changes: a string view saves a copy
 	// of every event's text.
 	s := unsafe.String(unsafe.SliceData(text), len(text))
-	if d.act[kSecret] != Off || d.act[kCard] != Off {
+	if !quiet && (d.act[kSecret] != Off || d.act[kCard] != Off) {
 		var buf [8]redact.Span
 		for _, sp := range d.names.Find(buf[:0], s) {
 			switch {
@@ -77,10 +78,10 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
 			}
 		}
 	}
-	if d.act[kEmail] != Off {
+	if !quiet && d.act[kEmail] != Off {
 		dst = findEmails(dst, text)
 	}
-	if d.act[kPhone] != Off {
+	if !quiet && d.act[kPhone] != Off {
 		n := len(dst)
 		dst = findRE(dst, text, phoneRE, kPhone, 7, phoneOK)
 		// A run of more digit groups than a phone number has is a card,
@@ -96,7 +97,7 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
 		}
 		dst = dst[:k]
 	}
-	if d.act[kIBAN] != Off {
+	if !quiet && d.act[kIBAN] != Off {
 		dst = findRE(dst, text, ibanRE, kIBAN, 4, ibanOK)
 	}
 	if len(d.canary) > 0 && d.act[kCanary] != Off {
@@ -109,7 +110,7 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
 			i += j + len(d.canary)
 		}
 	}
-	if d.act[kHTML] != Off && (bytes.IndexByte(text, '<') >= 0 || bytes.IndexByte(text, ':') >= 0) {
+	if !quiet && d.act[kHTML] != Off {
 		for _, m := range htmlRE.FindAllIndex(text, -1) {
 			if !inCode(text, m[0], fenceOpen) {
 				dst = append(dst, match{m[0], m[1], kHTML, 0})
@@ -118,6 +119,89 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen bool) []match {
 	}
 	return dst
 }
+
+// plainScan classifies an answer's text as it comes, for plain: where
+// the last byte was that may belong to a finding other than the canary
+// (a digit, one of @ < : =, the second of "--", the space after "Bearer"
+// or "Basic", the 12th byte of a run of token bytes). Text after it is
+// plain: a secret, an address, a number and HTML each need one of these,
+// and most of an answer is plain, so most events are read once, by this.
+type plainScan struct {
+	done     int64 // text offset classified up to
+	lastHit  int64 // text offset of the last such byte, -1 for none
+	run      int   // token bytes before done
+	prev     byte
+	lastFive [5]byte
+}
+
+func newPlainScan() plainScan { return plainScan{lastHit: -1} }
+
+// feed classifies text, which starts at text offset base, up to its end.
+func (p *plainScan) feed(text []byte, base int64) {
+	for i := max(int(p.done-base), 0); i < len(text); i++ {
+		c := text[i]
+		hit := false
+		switch byteClass[c] {
+		case cTrigger:
+			hit = true
+		case cToken:
+			p.run++
+			hit = p.run >= 12
+		case cDash:
+			p.run++
+			hit = p.prev == '-' || p.run >= 12
+		case cSpace:
+			hit = string(p.lastFive[:]) == "earer" || string(p.lastFive[:]) == "Basic"
+			p.run = 0
+		default:
+			p.run = 0
+		}
+		if hit {
+			p.lastHit = base + int64(i)
+		}
+		p.prev = c
+		copy(p.lastFive[:], p.lastFive[1:])
+		p.lastFive[4] = c
+	}
+	p.done = base + int64(len(text))
+}
+
+// plainFrom reports whether the text from offset off on is plain.
+func (p *plainScan) plainFrom(off int64) bool { return p.lastHit < off }
+
+// plain reports whether text is plain (see plainScan).
+func plain(text []byte) bool {
+	p := newPlainScan()
+	p.feed(text, 0)
+	return p.plainFrom(0)
+}
+
+// Byte classes for plain.
+const (
+	cOther = iota
+	cTrigger
+	cToken
+	cDash
+	cSpace
+)
+
+// byteClass is the class of every byte; it is never written.
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		b := byte(c)
+		switch {
+		case b >= '0' && b <= '9' || b == '@' || b == '<' || b == ':' || b == '=':
+			t[c] = cTrigger
+		case b == '-':
+			t[c] = cDash
+		case b == ' ':
+			t[c] = cSpace
+		case isAlnum(b) || b == '_' || b == '.' || b == '+' || b == '/' || b == '~' || b == '%':
+			t[c] = cToken
+		}
+	}
+	return t
+}()
 
 // secretValue trims the value of a secret-named key, as found in free
 // text, to its first word, and rejects what is no secret but prose or
@@ -318,11 +402,22 @@ func isLetters(b []byte) bool {
 // pending returns where the tail of text that may still grow into a
 // finding that is redacted or cut begins, or len(text): text from there
 // is held back until more comes.
-func (d *detectors) pending(text []byte) int {
+// quiet is plain(text).
+func (d *detectors) pending(text []byte, quiet bool) int {
 	p := len(text)
 	s := unsafe.String(unsafe.SliceData(text), len(text))
 	if d.act[kSecret] >= Redact {
-		p = d.names.Pending(s)
+		if quiet {
+			// Only a key's prefix at the end may be pending (sk-pro…).
+			t := len(text)
+			for t > 0 && (isAlnum(text[t-1]) || text[t-1] == '_' || text[t-1] == '-' || text[t-1] == '.') {
+				t--
+			}
+			t = max(t-8, 0) // "Bearer " before it
+			p = t + d.names.Pending(s[t:])
+		} else {
+			p = d.names.Pending(s)
+		}
 	}
 	if len(d.canary) > 0 && d.act[kCanary] >= Redact {
 		// The longest tail of text that starts the canary.

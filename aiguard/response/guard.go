@@ -143,7 +143,7 @@ func (g *Guard) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.Respo
 		}
 	}
 	g.scanned.Add(1)
-	sw := &writer{w: w, g: g, req: r}
+	sw := &writer{w: w, g: g, req: r, ps: newPlainScan()}
 	for k := range sw.reported {
 		sw.reported[k] = -1
 	}

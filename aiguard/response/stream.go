@@ -73,6 +73,7 @@ type writer struct {
 	finished bool
 	pemOpen  bool // a private key is being redacted whose BEGIN left the look-behind
 	fences   int  // markdown fences (```) in the text dropped from text
+	ps       plainScan
 }
 
 // scanContext is how much text before what is held each scan reads
@@ -196,13 +197,18 @@ func (w *writer) Write(b []byte) (int, error) {
 // events handles every complete event or line in w.in.
 func (w *writer) events() error {
 	start := 0
-	for i := w.seen; i < len(w.in); i++ {
-		c := w.in[i]
-		if c == '\r' && (i+1 < len(w.in) && w.in[i+1] != '\n') {
-			return w.giveUp(start) // bare CR line ends: not read
+	if r := bytes.IndexByte(w.in[w.seen:], '\r'); r >= 0 {
+		for i := w.seen + r; i+1 < len(w.in); i++ {
+			if w.in[i] == '\r' && w.in[i+1] != '\n' {
+				return w.giveUp(start) // bare CR line ends: not read
+			}
 		}
-		if c != '\n' {
-			continue
+	}
+	for i := w.seen; i < len(w.in); i++ {
+		if j := bytes.IndexByte(w.in[i:], '\n'); j < 0 {
+			break
+		} else {
+			i += j
 		}
 		end := -1
 		switch w.mode {
@@ -352,10 +358,16 @@ func (w *writer) window() int {
 	return ws
 }
 
+// plain reports whether text[ws:] is plain.
+func (w *writer) plain(ws int) bool {
+	w.ps.feed(w.text, w.base)
+	return w.ps.plainFrom(w.base + int64(ws))
+}
+
 // holdFrom returns the answer's text offset from which text is held.
 func (w *writer) holdFrom() int64 {
 	ws := w.window()
-	p := w.base + int64(ws+w.g.det.pending(w.text[ws:]))
+	p := w.base + int64(ws+w.g.det.pending(w.text[ws:], w.plain(ws)))
 	end := w.base + int64(len(w.text))
 	if end-w.out > maxHold {
 		p = end
@@ -473,7 +485,7 @@ func (w *writer) write(b []byte) error {
 func (w *writer) scan(from int) error {
 	ws := w.window()
 	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
-	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen)
+	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, w.plain(ws))
 	for i := range w.ms {
 		w.ms[i].start += ws
 		w.ms[i].end += ws
@@ -643,7 +655,7 @@ func (w *writer) finishJSON() {
 	changed := false
 	for _, s := range spans {
 		// Each string is a text of its own (choices, content blocks).
-		w.text, w.base, w.out, w.edits = w.text[:0], 0, 0, w.edits[:0]
+		w.text, w.base, w.out, w.edits, w.ps = w.text[:0], 0, 0, w.edits[:0], newPlainScan()
 		if s.esc {
 			w.text = unquote(w.text, doc[s.start:s.end])
 		} else {
