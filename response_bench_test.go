@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/config"
+	"github.com/warden-dev/warden/internal/cputime"
 	"github.com/warden-dev/warden/server"
 )
 
@@ -21,7 +22,9 @@ import (
 // server-sent events, 400 events of one to three words, each flushed)
 // through Warden in front of a local upstream, over loopback HTTP, with
 // and without the response guard. It reports the throughput and the
-// time to the first byte of the answer (ttfb-µs).
+// time to the first byte of the answer (ttfb-µs), and the CPU time of
+// the whole exchange (cpu-ns/op: client, Warden and upstream, all in this
+// process), which a shared machine does not stretch as it does wall time.
 func BenchmarkStreamedAnswer(b *testing.B) {
 	words := strings.Fields("To reverse a list in Python use slicing with a negative step, or call reverse() on the list itself; both are linear, and the first returns a copy while the second works in place.")
 	var stream strings.Builder
@@ -61,6 +64,7 @@ func BenchmarkStreamedAnswer(b *testing.B) {
 			body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"How do I reverse a list in Python?"}]}`
 			var ttfb time.Duration
 			b.SetBytes(int64(stream.Len()))
+			c0 := cputime.Process()
 			for b.Loop() {
 				req, _ := http.NewRequest("POST", front.URL+"/v1/chat/completions", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
@@ -81,6 +85,7 @@ func BenchmarkStreamedAnswer(b *testing.B) {
 					b.Fatalf("status %d, %d bytes of %d", resp.StatusCode, n+1, stream.Len())
 				}
 			}
+			cputime.Report(b, c0) // client, Warden and upstream together: the guard's share is the difference
 			b.ReportMetric(float64(ttfb.Microseconds())/float64(b.N), "ttfb-µs")
 		})
 	}

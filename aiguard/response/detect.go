@@ -169,13 +169,6 @@ func (p *plainScan) feed(text []byte, base int64) {
 // plainFrom reports whether the text from offset off on is plain.
 func (p *plainScan) plainFrom(off int64) bool { return p.lastHit < off }
 
-// plain reports whether text is plain (see plainScan).
-func plain(text []byte) bool {
-	p := newPlainScan()
-	p.feed(text, 0)
-	return p.plainFrom(0)
-}
-
 // Byte classes for plain.
 const (
 	cOther = iota

@@ -63,6 +63,7 @@ type writer struct {
 	ms    []match
 	segs  []seg
 	spans []strSpan
+	buf   []byte // what is passed on, written at the end of each Write
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -188,7 +189,11 @@ func (w *writer) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	w.in = append(w.in, b...)
-	if err := w.events(); err != nil {
+	err := w.events()
+	if ferr := w.flushOut(); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		return 0, err
 	}
 	return len(b), nil
@@ -251,9 +256,9 @@ func (w *writer) giveUp(start int) error {
 		return err
 	}
 	w.mode = modePass
-	_, err := w.w.Write(w.in[start:])
+	_ = w.write(w.in[start:])
 	w.in, w.seen = w.in[:0], 0
-	return err
+	return w.flushOut()
 }
 
 // data returns the payload of an event: its one data field (SSE) or the
@@ -476,8 +481,20 @@ func (w *writer) rewrite(ev *event) []byte {
 	return out
 }
 
+// write queues b for the client; flushOut writes what is queued in one
+// piece, so that the events of one upstream read reach the client in one
+// write (one chunk), as they would without the guard.
 func (w *writer) write(b []byte) error {
-	_, err := w.w.Write(b)
+	w.buf = append(w.buf, b...)
+	return nil
+}
+
+func (w *writer) flushOut() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.buf)
+	w.buf = w.buf[:0]
 	return err
 }
 
@@ -597,6 +614,9 @@ func (w *writer) cutAt(at int64, k kind) error {
 	default:
 		err = w.write([]byte(body + "\n"))
 	}
+	if ferr := w.flushOut(); err == nil {
+		err = ferr
+	}
 	_ = http.NewResponseController(w.w).Flush()
 	return err
 }
@@ -630,6 +650,7 @@ func (w *writer) FinishResponse() []abuse.Verdict {
 		if w.mode != modeCut {
 			_ = w.release(true)
 		}
+		_ = w.flushOut()
 	case modeJSON:
 		w.finishJSON()
 	}
