@@ -65,6 +65,11 @@ type Config struct {
 	SystemPrompt     string  `yaml:"system_prompt"`
 	SystemPromptFile string  `yaml:"system_prompt_file"`
 	Similarity       float64 `yaml:"similarity"`
+	// Prompt is what a secret or personal data in the user's own
+	// messages does: off (default) or log. Only the user's and tools'
+	// messages are read, not the app's system prompt; a finding never
+	// scores towards a ban (a user pasting their address is no abuse).
+	Prompt Action `yaml:"prompt"`
 	// RendersMarkdown says the app's UI renders answers as markdown or
 	// HTML: only then is HTML in an answer looked for.
 	RendersMarkdown bool `yaml:"renders_markdown"`
@@ -111,6 +116,11 @@ func (c Config) Validate() error {
 		if err := a.a.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("actions.%s: %w", a.name, err))
 		}
+	}
+	switch c.Prompt {
+	case "", Off, Log:
+	default:
+		errs = append(errs, fmt.Errorf("prompt: %q: want off or log (redacting a prompt is not supported yet)%s", string(c.Prompt), suggest.Hint(string(c.Prompt), []string{"off", "log"})))
 	}
 	for i, r := range c.Routes {
 		if err := route.NewTable[bool](route.Exact).Add(r, true); err != nil {
@@ -159,6 +169,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Similarity == 0 {
 		c.Similarity = d.Similarity
+	}
+	if c.Prompt == "" {
+		c.Prompt = Off
 	}
 	if c.MaxJSONBytes == 0 {
 		c.MaxJSONBytes = d.MaxJSONBytes

@@ -32,12 +32,13 @@ type Options struct {
 // answer is bounded by Config.MaxEventBytes and MaxJSONBytes plus a
 // fixed look-behind, and lives only as long as the answer.
 type Guard struct {
-	cfg     Config
-	det     detectors
-	prompt  *prompt
-	classes map[string]bool
-	routes  *route.Table[bool]
-	monitor bool
+	cfg       Config
+	det       detectors
+	promptDet detectors // secrets and personal data, logged, for Detect
+	prompt    *prompt
+	classes   map[string]bool
+	routes    *route.Table[bool]
+	monitor   bool
 
 	scanned, unparsed, redacted, cut, findings atomic.Uint64
 }
@@ -68,6 +69,8 @@ func New(cfg Config, o Options) (*Guard, error) {
 		}
 	}
 	g.det.canary = []byte(cfg.Canary)
+	g.promptDet.act = [nKinds]Action{kSecret: Log, kEmail: Log, kPhone: Log, kCard: Log, kIBAN: Log,
+		kCanary: Off, kSystemPrompt: Off, kHTML: Off}
 	if cfg.SystemPrompt != "" && g.det.act[kSystemPrompt] != Off {
 		g.prompt = newPrompt(cfg.SystemPrompt, cfg.Similarity)
 	}
@@ -108,8 +111,40 @@ func rank(a Action) int {
 // Name returns "response".
 func (g *Guard) Name() string { return "response" }
 
-// Detect finds nothing: the guard reads answers, not requests.
-func (g *Guard) Detect(context.Context, *abuse.Request) abuse.Verdict { return abuse.Verdict{} }
+// Detect reads the user's messages of a chat request on the guard's
+// routes for secrets and personal data when Config.Prompt is log, and
+// reports them (Action Log, no violation: it never scores). It finds
+// nothing otherwise: the guard's work is on the answer.
+func (g *Guard) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
+	if g.cfg.Prompt != Log || len(r.Body) == 0 || r.Body[0] != '{' || !g.applies(r) {
+		return abuse.Verdict{}
+	}
+	var buf [8]strSpan
+	spans, ok := userTexts(buf[:0], r.Body)
+	if !ok {
+		return abuse.Verdict{}
+	}
+	var found [nKinds]bool
+	var ms [8]match
+	var text []byte
+	for _, s := range spans {
+		text = unquote(text[:0], r.Body[s.start:s.end])
+		for _, m := range g.promptDet.find(ms[:0], text, false, false) {
+			found[m.k] = true
+		}
+	}
+	var what []string
+	for k, f := range found {
+		if f {
+			what = append(what, kindNames[k])
+		}
+	}
+	if len(what) == 0 {
+		return abuse.Verdict{}
+	}
+	return abuse.Verdict{Detector: "prompt_data", Confidence: 0.3, Action: abuse.Log,
+		Messages: []string{"prompt: " + strings.Join(what, ", ") + " in the user's message"}}
+}
 
 func (g *Guard) applies(r *abuse.Request) bool {
 	if !g.cfg.Enabled {

@@ -23,7 +23,17 @@ const maxDepth = 64
 // and no allocation, and so that a text's position is known for rewriting
 // it in place.
 func texts(dst []strSpan, doc []byte) ([]strSpan, bool) {
-	p := jsonReader{b: doc, dst: dst}
+	return read(jsonReader{b: doc, dst: dst})
+}
+
+// userTexts is texts for a chat request: the texts of a message whose
+// role is system, developer or assistant are left out, so that what is
+// found is what the user sent.
+func userTexts(dst []strSpan, doc []byte) ([]strSpan, bool) {
+	return read(jsonReader{b: doc, dst: dst, userOnly: true})
+}
+
+func read(p jsonReader) ([]strSpan, bool) {
 	p.ws()
 	if !p.value(false, 0) {
 		return p.dst, false
@@ -33,9 +43,10 @@ func texts(dst []strSpan, doc []byte) ([]strSpan, bool) {
 }
 
 type jsonReader struct {
-	b   []byte
-	i   int
-	dst []strSpan
+	b        []byte
+	i        int
+	dst      []strSpan
+	userOnly bool // drop the texts of objects with a role other than user or tool
 }
 
 func (p *jsonReader) ws() {
@@ -144,6 +155,7 @@ func (p *jsonReader) object(depth int) bool {
 		p.i++
 		return true
 	}
+	first, notUser := len(p.dst), false
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -166,8 +178,15 @@ func (p *jsonReader) object(depth int) bool {
 			// directly under a text key count.
 			keep = false
 		}
+		vs := p.i
 		if !p.value(keep, depth) {
 			return false
+		}
+		if p.userOnly && string(key) == "role" {
+			switch string(p.b[vs:p.i]) {
+			case `"system"`, `"developer"`, `"assistant"`:
+				notUser = true
+			}
 		}
 		p.ws()
 		if p.i >= len(p.b) {
@@ -175,6 +194,9 @@ func (p *jsonReader) object(depth int) bool {
 		}
 		if p.b[p.i] == '}' {
 			p.i++
+			if notUser {
+				p.dst = p.dst[:first]
+			}
 			return true
 		}
 		if p.b[p.i] != ',' {

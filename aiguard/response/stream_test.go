@@ -2,6 +2,7 @@ package response
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -480,5 +481,83 @@ func TestStreamLongPrivateKey(t *testing.T) {
 	}
 	if violations(vs) != "response_secret" {
 		t.Fatalf("verdicts %v", vs)
+	}
+}
+
+func TestPromptData(t *testing.T) {
+	body := `{"model":"m","messages":[{"role":"system","content":"Support: help@acme-corp.com"},` +
+		`{"role":"assistant","content":"Hi! How can I help?"},` +
+		`{"content":"My card is 4111 1111 1111 1111 and my key ` + testKey + `","role":"user"}]}`
+	g := newGuard(t, func(c *Config) { c.Prompt = Log })
+	v := g.Detect(context.Background(), &abuse.Request{Class: "message", Body: []byte(body)})
+	if len(v.Messages) != 1 || v.Messages[0] != "prompt: secret, card in the user's message" || v.Violation != "" || v.Action != abuse.Log {
+		t.Fatalf("verdict %+v", v)
+	}
+	if strings.Contains(v.Messages[0], testKey) {
+		t.Fatal("the message shows the key")
+	}
+	// The app's own system prompt is not the user's data.
+	sys := `{"messages":[{"role":"system","content":"Mail help@acme-corp.com"},{"role":"user","content":"How do I reset it?"}]}`
+	if v := g.Detect(context.Background(), &abuse.Request{Class: "message", Body: []byte(sys)}); v.Found() {
+		t.Fatalf("system prompt reported: %+v", v)
+	}
+	// Off by default.
+	if v := newGuard(t, nil).Detect(context.Background(), &abuse.Request{Class: "message", Body: []byte(body)}); v.Found() {
+		t.Fatalf("reported with prompt off: %+v", v)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) {}, ""},
+		{func(c *Config) { c.Actions.Secrets = "redcat" }, `actions.secrets: "redcat" is not an action, want one of off, log, redact, cut (did you mean redact?)`},
+		{func(c *Config) { c.Actions.Email = "block" }, "actions.email:"},
+		{func(c *Config) { c.Canary = "short" }, "canary: shorter than 8 bytes"},
+		{func(c *Config) { c.Canary = `has"quote1` }, "canary: may not hold quotes"},
+		{func(c *Config) { c.SystemPrompt, c.SystemPromptFile = "x", "/f" }, "system_prompt_file: set either"},
+		{func(c *Config) { c.Similarity = 2 }, "similarity: must be between 0 and 1"},
+		{func(c *Config) { c.Routes = []string{"POST /a/{x"} }, "routes[0]:"},
+		{func(c *Config) { c.Prompt = Redact }, "prompt: \"redact\": want off or log"},
+		{func(c *Config) { c.MaxJSONBytes = -1 }, "max_json_bytes: must be >= 0"},
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		err := c.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("unexpected error %v", err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+	if _, err := New(Config{Enabled: true, SystemPromptFile: "/nonexistent/prompt.txt"}, Options{}); err == nil ||
+		!strings.Contains(err.Error(), "ai.response.system_prompt_file:") {
+		t.Errorf("a missing prompt file: %v", err)
+	}
+}
+
+func TestAddCanary(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		anthropic  bool
+		want       string // a JSON path's value that must hold the canary, checked by substring
+		ok         bool
+	}{
+		{"openai with system", `{"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hi"}]}`, false, `"content":"Be brief.\n\n` + testCanary + `"`, true},
+		{"openai without system", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`, false, `{"content":"` + testCanary + `","role":"system"}`, true},
+		{"anthropic", `{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`, true, `"system":"` + testCanary + `"`, true},
+		{"anthropic with system", `{"model":"m","system":"Be brief.","messages":[]}`, false, `"system":"Be brief.\n\n` + testCanary + `"`, true},
+		{"not chat", `{"query":"x"}`, false, "", false},
+		{"not json", `hello`, false, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, ok := addCanary([]byte(tc.body), testCanary, tc.anthropic)
+			if ok != tc.ok || ok && (!strings.Contains(string(b), tc.want) || !json.Valid(b)) {
+				t.Fatalf("got %v %s, want it to contain %s", ok, b, tc.want)
+			}
+		})
 	}
 }
