@@ -171,7 +171,7 @@ func (g *Guard) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.Respo
 	if r.HTTP != nil {
 		r.HTTP.Header.Del("Accept-Encoding")
 		if g.cfg.Canary != "" && !r.BodyTruncated && len(r.Body) > 0 {
-			if b, ok := addCanary(r.Body, g.cfg.Canary, strings.HasSuffix(r.Path, "/messages")); ok {
+			if b, ok := addCanary(r.Body, g.cfg.Canary, strings.HasSuffix(r.Path, "/v1/messages")); ok {
 				r.HTTP.Body = readCloser{bytes.NewReader(b), r.HTTP.Body}
 				r.HTTP.ContentLength = int64(len(b))
 			}
@@ -197,7 +197,9 @@ type readCloser struct {
 // first message when it is a system (or developer) message with text
 // content, else in a system message of its own put first; for the
 // Anthropic messages API (anthropic, or a body with "system") to the
-// top-level system text. ok is false when body is no chat request.
+// top-level system text. ok is false when body is no chat request. The
+// Anthropic shape is chosen by its path (/v1/messages) or a "system" key:
+// a top-level "system" sent to an OpenAI-style API would be refused.
 func addCanary(body []byte, canary string, anthropic bool) ([]byte, bool) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {

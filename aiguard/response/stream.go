@@ -155,6 +155,9 @@ func (w *writer) WriteHeader(code int) {
 
 // Flush passes a flush on, except while a JSON answer is read whole.
 func (w *writer) Flush() {
+	if w.mode == modeNew {
+		w.WriteHeader(http.StatusOK) // a flush sends the header: pick the framing first
+	}
 	if w.mode == modeJSON {
 		return
 	}
