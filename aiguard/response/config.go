@@ -99,7 +99,8 @@ func DefaultConfig() Config {
 // chance.
 const minCanary = 8
 
-// Validate checks the section; errors start with the field path.
+// Validate checks the section; the error names the first field that is
+// wrong, by its path in the section.
 func (c Config) Validate() error {
 	var errs []error
 	for _, a := range []struct {
@@ -150,7 +151,12 @@ func (c Config) Validate() error {
 	if c.MaxEventBytes < 0 {
 		errs = append(errs, errors.New("max_event_bytes: must be >= 0"))
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		// The first only: the ai section prefixes one error with
+		// "response.", and a joined error would lose that prefix.
+		return errs[0]
+	}
+	return nil
 }
 
 // withDefaults fills the zero fields with DefaultConfig's and reads

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,4 +224,24 @@ func streamText(t *testing.T, body string) string {
 		}
 	}
 	return text
+}
+
+// TestCheckConfigResponse: errors in ai.response name the field by its
+// whole path.
+func TestCheckConfigResponse(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"ai:\n  response:\n    actions:\n      secrets: redcat\n", `ai.response.actions.secrets: "redcat" is not an action, want one of off, log, redact, cut (did you mean redact?)`},
+		{"ai:\n  response:\n    canary: abc\n", "ai.response.canary: shorter than 8 bytes"},
+		{"ai:\n  response:\n    similarity: 2\n", "ai.response.similarity: must be between 0 and 1"},
+	} {
+		conf := filepath.Join(t.TempDir(), "warden.yaml")
+		if err := os.WriteFile(conf, []byte("upstream: http://127.0.0.1:3000\n"+tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb strings.Builder
+		code := run(context.Background(), []string{"check-config", conf}, env{nil, &out, &errb, noEnv})
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("exit %d, errors %q; want 2 and %q", code, errb.String(), tc.want)
+		}
+	}
 }
