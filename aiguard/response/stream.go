@@ -55,15 +55,16 @@ type writer struct {
 	in     []byte // the event or line being received, or the JSON document
 	seen   int    // in[:seen] holds no event end
 
-	held  []event // events passed on only once their text is safe
-	text  []byte  // look-behind and held text
-	base  int64   // offset in the answer's text of text[0]
-	out   int64   // offset of the first text byte not yet passed on
-	edits []edit
-	ms    []match
-	segs  []seg
-	spans []strSpan
-	buf   []byte // what is passed on, written at the end of each Write
+	held      []event // events passed on only once their text is safe
+	text      []byte  // look-behind and held text
+	base      int64   // offset in the answer's text of text[0]
+	out       int64   // offset of the first text byte not yet passed on
+	edits     []edit
+	ms        []match
+	segs      []seg
+	spans     []strSpan
+	buf       []byte // what is passed on, written at the end of each Write
+	heldBytes int    // bytes of the held events
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -352,8 +353,14 @@ func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
 		ev.segs = append([]seg(nil), segs...)
 	}
 	w.held = append(w.held, ev)
-	return w.release(false)
+	w.heldBytes += len(ev.raw)
+	// Events without text (pings) queue behind held text; an upstream
+	// sending them on and on must not grow the queue without end.
+	return w.release(len(w.held) > maxHeldEvents || w.heldBytes > w.g.cfg.MaxEventBytes)
 }
+
+// maxHeldEvents bounds the events held back at once.
+const maxHeldEvents = 1024
 
 // window returns where in text what may hold a finding not yet passed
 // on starts: the held text, and before it the token it may continue and
@@ -414,6 +421,9 @@ func (w *writer) release(all bool) error {
 		w.out = ev.end
 	}
 	if n > 0 {
+		for i := range w.held[:n] {
+			w.heldBytes -= len(w.held[i].raw)
+		}
 		clear(w.held[:n])
 		w.held = append(w.held[:0], w.held[n:]...)
 		w.trim()
@@ -598,7 +608,7 @@ func (w *writer) cutAt(at int64, k kind) error {
 			return err
 		}
 	}
-	w.held = nil
+	w.held, w.heldBytes = nil, 0
 	prev := w.mode
 	w.mode = modeCut
 	w.g.cut.Add(1)

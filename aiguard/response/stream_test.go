@@ -561,3 +561,22 @@ func TestAddCanary(t *testing.T) {
 		})
 	}
 }
+
+func TestStreamHeldQueueBounded(t *testing.T) {
+	g := newGuard(t, nil)
+	rec := httptest.NewRecorder()
+	w := g.WrapResponse(rec, &abuse.Request{Class: "message"})
+	w.Header().Set("Content-Type", "text/event-stream")
+	// A key's start is held; then pings, and no more text.
+	w.Write([]byte(`data: {"choices":[{"delta":{"content":"key sk-proj-"}}]}` + "\n\n"))
+	ping := "event: ping\ndata: {\"type\":\"ping\"}\n\n"
+	for i := 0; i < 3000; i++ {
+		w.Write([]byte(ping))
+	}
+	if sw := w.(*writer); len(sw.held) > maxHeldEvents {
+		t.Fatalf("%d events held", len(sw.held))
+	}
+	if !strings.Contains(rec.Body.String(), ping) {
+		t.Fatal("nothing released while pings kept coming")
+	}
+}
