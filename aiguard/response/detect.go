@@ -2,7 +2,9 @@ package response
 
 import (
 	"bytes"
+	"encoding/base64"
 	"regexp"
+	"strings"
 	"unsafe"
 
 	"github.com/warden-dev/warden/internal/redact"
@@ -72,6 +74,10 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []matc
 			case sp.Kind == redact.KindField:
 				if st, en, ok := secretValue(s, sp.Start, sp.End); ok {
 					dst = append(dst, match{st, en, kSecret, sp.Kind})
+				}
+			case sp.Kind == redact.KindAuth:
+				if authOK(s[sp.Start:sp.End]) {
+					dst = append(dst, match{sp.Start, sp.End, kSecret, sp.Kind})
 				}
 			default:
 				dst = append(dst, match{sp.Start, sp.End, kSecret, sp.Kind})
@@ -203,6 +209,9 @@ var byteClass = func() (t [256]uint8) {
 // A model explaining configuration says "password: the one you chose"
 // and "token = os.getenv(...)"; only a literal is a leak.
 func secretValue(s string, start, end int) (int, int, bool) {
+	if !secretKey(s, start) {
+		return 0, 0, false
+	}
 	for start < end && (s[start] == ' ' || s[start] == '\t') {
 		start++
 	}
@@ -216,24 +225,81 @@ func secretValue(s string, start, end int) (int, int, bool) {
 	if len(v) < 6 {
 		return 0, 0, false
 	}
-	same := true
+	same, letters, dotted := true, true, true
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '(', ')', '[', ']', '{', '}', '<', '>', '$', '%', '`', '*':
+		c := v[i]
+		switch c {
+		case '(', ')', '[', ']', '{', '}', '<', '>', '$', '%', '`', '*', '/', '\\':
 			return 0, 0, false
 		}
-		same = same && v[i] == v[0]
+		same = same && c == v[0]
+		isLetter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+		letters = letters && isLetter
+		dotted = dotted && (isLetter || c == '.' || c >= '0' && c <= '9' && i > 0)
 	}
-	if same {
+	// A word (String, hashedpass) or a dotted name (document.cookie,
+	// req.session.id) is code or prose: a literal secret has digits or
+	// symbols in it.
+	if same || letters || dotted && strings.IndexByte(v, '.') > 0 {
 		return 0, 0, false
 	}
-	lv := bytes.ToLower([]byte(v))
-	for _, p := range [...]string{"your", "my_", "my-", "example", "placeholder", "changeme", "redacted", "xxxx", "env.", "environ", "process.", "config.", "settings.", "secrets.", "self.", "this.", "args.", "params."} {
-		if bytes.Contains(lv, []byte(p)) {
+	lv := strings.ToLower(v)
+	for _, p := range [...]string{"your", "my_", "my-", "example", "placeholder", "changeme", "redacted", "xxxx", "http", "env.", "environ", "process.", "config.", "settings.", "secrets.", "self.", "this.", "args.", "params."} {
+		if strings.Contains(lv, p) {
 			return 0, 0, false
 		}
 	}
 	return start, end, true
+}
+
+// secretKey reports whether the key before the value at s[v] names a
+// credential (password, secret, token, API key, private key) rather than
+// something about one (password_change, token_created, cookieName,
+// session_store): in an answer such names are code and log lines more
+// often than secrets.
+func secretKey(s string, v int) bool {
+	k := v
+	for k > 0 && strings.IndexByte(" \t\"':=", s[k-1]) >= 0 {
+		k--
+	}
+	e := k
+	for k > 0 && (isAlnum(s[k-1]) || s[k-1] == '_' || s[k-1] == '-' || s[k-1] == '.') {
+		k--
+	}
+	key := strings.ToLower(s[k:e])
+	strong := false
+	for _, w := range [...]string{"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key", "accesskey", "access_key", "privatekey", "private_key", "credential"} {
+		strong = strong || strings.Contains(key, w)
+	}
+	if !strong {
+		return false
+	}
+	for _, w := range [...]string{"name", "type", "field", "header", "length", "url", "path", "created", "change", "delete", "expire", "logout", "exceed", "policy", "count", "hash", "store", "file", "csrf", "xsrf"} {
+		if strings.HasSuffix(key, w) || strings.Contains(key, w+"_") {
+			return false
+		}
+	}
+	return true
+}
+
+// authOK keeps a bearer or basic credential that looks like one: a basic
+// credential is base64 of user:password, a bearer token has digits or is
+// long (not "Bearer invalid_token", not "Basic Configuration").
+func authOK(m string) bool {
+	f := strings.Fields(m)
+	if len(f) != 2 {
+		return false
+	}
+	tok := f[1]
+	if strings.EqualFold(f[0], "basic") {
+		b, err := base64.StdEncoding.DecodeString(tok)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(tok)
+		}
+		return err == nil && bytes.IndexByte(b, ':') > 0
+	}
+	digits := strings.IndexAny(tok, "0123456789") >= 0
+	return len(tok) >= 12 && digits || len(tok) >= 24
 }
 
 // inCode reports whether text[i] is inside a markdown code span or

@@ -256,7 +256,7 @@ func (w *writer) events() error {
 // then w.in[start:].
 func (w *writer) giveUp(start int) error {
 	w.g.unparsed.Add(1)
-	if err := w.release(true); err != nil {
+	if err := w.release(true); err != nil || w.mode == modeCut {
 		return err
 	}
 	w.mode = modePass
@@ -328,7 +328,7 @@ func (w *writer) event(raw []byte) error {
 		w.segs = append(w.segs, seg{rs: off + s.start, re: off + s.end, a: a, b: w.base + int64(len(w.text))})
 	}
 	if len(w.segs) > 0 {
-		if err := w.scan(int(w.segs[0].a - w.base)); err != nil {
+		if err := w.scan(int(w.segs[0].a-w.base), false); err != nil {
 			return err
 		}
 		if w.mode == modeCut {
@@ -340,6 +340,9 @@ func (w *writer) event(raw []byte) error {
 
 // queue adds an event after the held ones and passes on what is safe.
 func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
+	if w.mode == modeCut {
+		return nil
+	}
 	end := w.base + int64(len(w.text))
 	hold := w.holdFrom()
 	if len(w.held) == 0 && end <= hold && !w.touched(segs) {
@@ -408,6 +411,11 @@ func (w *writer) release(all bool) error {
 	hold := w.base + int64(len(w.text))
 	if !all {
 		hold = w.holdFrom()
+	} else if len(w.held) > 0 {
+		// What was held waiting for more is judged as it is.
+		if err := w.scan(len(w.text), true); err != nil || w.mode == modeCut {
+			return err
+		}
 	}
 	n := 0
 	for ; n < len(w.held); n++ {
@@ -512,7 +520,8 @@ func (w *writer) flushOut() error {
 }
 
 // scan looks for findings in the text, new text from text[from:].
-func (w *writer) scan(from int) error {
+// final says the text has ended: nothing found can grow.
+func (w *writer) scan(from int, final bool) error {
 	ws := w.window()
 	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
 	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, w.plain(ws))
@@ -522,10 +531,21 @@ func (w *writer) scan(from int) error {
 	}
 	cut := int64(-1)
 	var cutKind kind
+	hold := int64(-1)
 	for _, m := range w.ms {
 		s, e := w.base+int64(m.start), w.base+int64(m.end)
 		if e <= w.out {
 			continue // passed on before; reported then
+		}
+		if !final && m.end == len(w.text) {
+			// It may grow ("password=docu…" becoming an expression):
+			// while it is held, judge it when it is complete.
+			if hold < 0 {
+				hold = w.holdFrom()
+			}
+			if s >= hold {
+				continue
+			}
 		}
 		w.report(m, s)
 		switch w.g.det.act[m.k] {
@@ -695,7 +715,7 @@ func (w *writer) finishJSON() {
 		} else {
 			w.text = append(w.text, doc[s.start:s.end]...)
 		}
-		if err := w.scan(0); err != nil || w.mode == modeCut {
+		if err := w.scan(0, true); err != nil || w.mode == modeCut {
 			return
 		}
 		if len(w.edits) == 0 {
