@@ -221,6 +221,9 @@ func secretValue(s string, start, end int) (int, int, bool) {
 			break
 		}
 	}
+	for end > start && strings.IndexByte(",;.'\"", s[end-1]) >= 0 {
+		end-- // punctuation after the value: password: String,
+	}
 	v := s[start:end]
 	if len(v) < 6 {
 		return 0, 0, false
@@ -298,7 +301,7 @@ func authOK(m string) bool {
 		}
 		return err == nil && bytes.IndexByte(b, ':') > 0
 	}
-	digits := strings.IndexAny(tok, "0123456789") >= 0
+	digits := strings.ContainsAny(tok, "0123456789")
 	return len(tok) >= 12 && digits || len(tok) >= 24
 }
 

@@ -580,3 +580,33 @@ func TestStreamHeldQueueBounded(t *testing.T) {
 		t.Fatal("nothing released while pings kept coming")
 	}
 }
+
+// TestStreamCodeNotRedacted: answers about code name passwords, tokens
+// and sessions without holding one; streamed in 4-byte deltas, they pass
+// byte for byte.
+func TestStreamCodeNotRedacted(t *testing.T) {
+	g := newGuard(t, nil)
+	for _, text := range []string{
+		"## Basic Configuration\n\n# Basic initializer\ndef initialize(name)",
+		"cfg := mysql.Config{}\ncfg.User = username\ncfg.Passwd = password\ncfg.Passwd = os.Getenv(\"DBPASS\")",
+		"const csrf_token = document.querySelector(\"meta[name='csrf-token']\").content;",
+		"grpcurl -plaintext -H \"authorization: Bearer invalid_token\" localhost:50051",
+		"const User = new Schema({ password: String, email: String });",
+		"app.use(session({ secret: 'keyboard cat', resave: false }));",
+		`{"event": "authn_password_change:joebob1", "level": "INFO"}`,
+		"hashed_pwd = make_password('plaintext_password')",
+		"token = jwt.encode(payload, SECRET_KEY, algorithm=\"HS256\")",
+		"Set `api_key: ${OPENAI_API_KEY}` in the YAML, or export OPENAI_API_KEY=<your key>.",
+	} {
+		var deltas []string
+		for i := 0; i < len(text); i += 4 {
+			deltas = append(deltas, text[i:min(i+4, len(text))])
+		}
+		a := openAISSE(deltas...)
+		rec, vs := serveStream(t, g, "text/event-stream", a)
+		if rec.Body.String() != a {
+			got, _ := sseText(t, rec.Body.String())
+			t.Errorf("%q changed to %q (%v)", text, got, vs)
+		}
+	}
+}
