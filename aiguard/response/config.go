@@ -51,6 +51,11 @@ type Config struct {
 	// (default ["message"]) and ServeMux patterns.
 	Classes []string `yaml:"classes"`
 	Routes  []string `yaml:"routes"`
+	// ChatBodies also reads the answers to chat requests on any route:
+	// a JSON body with "model" and "messages" (OpenAI chat completions,
+	// Anthropic messages), so that a proxy with no route classes
+	// configured still guards an LLM API. Default true.
+	ChatBodies bool `yaml:"chat_bodies"`
 	// Actions per type of finding; see DefaultConfig.
 	Actions Actions `yaml:"actions"`
 	// Canary, when set, is added to the system message of every chat
@@ -85,8 +90,9 @@ type Config struct {
 // and HTML logged.
 func DefaultConfig() Config {
 	return Config{
-		Enabled: true,
-		Classes: []string{"message"},
+		Enabled:    true,
+		Classes:    []string{"message"},
+		ChatBodies: true,
 		Actions: Actions{Secrets: Redact, Email: Log, Phone: Log, Card: Log, IBAN: Log,
 			Canary: Cut, SystemPrompt: Log, HTML: Log},
 		Similarity:    0.6,

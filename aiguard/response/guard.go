@@ -154,10 +154,21 @@ func (g *Guard) applies(r *abuse.Request) bool {
 		return true
 	}
 	if g.routes != nil {
-		_, _, ok := g.routes.Match(r.Method, r.Host, r.Path)
-		return ok
+		if _, _, ok := g.routes.Match(r.Method, r.Host, r.Path); ok {
+			return true
+		}
 	}
-	return false
+	return g.cfg.ChatBodies && chatBody(r.Body)
+}
+
+// chatBody reports whether body looks like a chat request to an LLM API:
+// a JSON object naming "model" and "messages". It is a cheap look, not a
+// parse: a false match only means an answer is read.
+func chatBody(body []byte) bool {
+	if len(body) == 0 || body[0] != '{' {
+		return false
+	}
+	return bytes.Contains(body, []byte(`"messages"`)) && bytes.Contains(body, []byte(`"model"`))
 }
 
 // WrapResponse returns the scanning writer for an answer the guard

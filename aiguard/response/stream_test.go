@@ -435,6 +435,19 @@ func TestOtherRoutesNotWrapped(t *testing.T) {
 	if w := g.WrapResponse(rec, &abuse.Request{Method: "POST", Path: "/v1/chat/completions"}); w == http.ResponseWriter(rec) {
 		t.Fatal("a configured route was not wrapped")
 	}
+	// A chat body on a route of no class is read (chat_bodies), unless
+	// switched off; other JSON bodies are not.
+	chat := &abuse.Request{Method: "POST", Path: "/llm", Body: []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)}
+	if w := g.WrapResponse(rec, chat); w == http.ResponseWriter(rec) {
+		t.Fatal("a chat body was not wrapped")
+	}
+	if w := g.WrapResponse(rec, &abuse.Request{Method: "POST", Path: "/api/orders", Body: []byte(`{"items":[1]}`)}); w != http.ResponseWriter(rec) {
+		t.Fatal("an order was wrapped")
+	}
+	g = newGuard(t, func(c *Config) { c.ChatBodies = false })
+	if w := g.WrapResponse(rec, chat); w != http.ResponseWriter(rec) {
+		t.Fatal("a chat body was wrapped with chat_bodies off")
+	}
 }
 
 func BenchmarkStream(b *testing.B) {
