@@ -65,6 +65,7 @@ type writer struct {
 	spans     []strSpan
 	buf       []byte // what is passed on, written at the end of each Write
 	heldBytes int    // bytes of the held events
+	wrote     bool   // some of the answer was written
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -238,6 +239,14 @@ func (w *writer) events() error {
 		if err := w.event(w.in[start:end]); err != nil {
 			return err
 		}
+		if !w.wrote && len(w.buf) > 0 || len(w.buf) >= flushAt {
+			// The answer's first bytes go out at once, not after the rest
+			// of a large read is scanned; then in pieces of flushAt.
+			w.wrote = true
+			if err := w.flushOut(); err != nil {
+				return err
+			}
+		}
 		if w.mode != modeSSE && w.mode != modeLines {
 			return nil // cut
 		}
@@ -361,6 +370,10 @@ func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
 	// sending them on and on must not grow the queue without end.
 	return w.release(len(w.held) > maxHeldEvents || w.heldBytes > w.g.cfg.MaxEventBytes)
 }
+
+// flushAt is the most bytes passed on that wait for the end of an
+// upstream write.
+const flushAt = 8 << 10
 
 // maxHeldEvents bounds the events held back at once.
 const maxHeldEvents = 1024
