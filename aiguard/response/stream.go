@@ -66,6 +66,7 @@ type writer struct {
 	buf       []byte // what is passed on, written at the end of each Write
 	heldBytes int    // bytes of the held events
 	wrote     bool   // some of the answer was written
+	own       []byte // w.in's buffer when it is not the caller's
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -193,8 +194,15 @@ func (w *writer) Write(b []byte) (int, error) {
 		w.in = append(w.in, b...)
 		return len(b), nil
 	}
-	w.in = append(w.in, b...)
-	err := w.events()
+	// Most writes end on an event's end: read them in place and keep
+	// only a partial event's bytes.
+	borrowed := len(w.in) == 0
+	if borrowed {
+		w.in = b
+	} else {
+		w.in = append(w.in, b...)
+	}
+	err := w.events(borrowed)
 	if ferr := w.flushOut(); err == nil {
 		err = ferr
 	}
@@ -204,8 +212,9 @@ func (w *writer) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// events handles every complete event or line in w.in.
-func (w *writer) events() error {
+// events handles every complete event or line in w.in; borrowed says
+// w.in is the caller's slice, which must be neither kept nor written.
+func (w *writer) events(borrowed bool) error {
 	start := 0
 	if r := bytes.IndexByte(w.in[w.seen:], '\r'); r >= 0 {
 		for i := w.seen + r; i+1 < len(w.in); i++ {
@@ -242,18 +251,29 @@ func (w *writer) events() error {
 		if !w.wrote && len(w.buf) > 0 || len(w.buf) >= flushAt {
 			// The answer's first bytes go out at once, not after the rest
 			// of a large read is scanned; then in pieces of flushAt.
+			first := !w.wrote
 			w.wrote = true
 			if err := w.flushOut(); err != nil {
 				return err
 			}
+			if first {
+				_ = http.NewResponseController(w.w).Flush()
+			}
 		}
 		if w.mode != modeSSE && w.mode != modeLines {
+			w.in = nil
 			return nil // cut
 		}
 		start = end
 	}
-	n := copy(w.in, w.in[start:])
-	w.in = w.in[:n]
+	if borrowed {
+		w.own = append(w.own[:0], w.in[start:]...)
+		w.in = w.own
+	} else {
+		n := copy(w.in, w.in[start:])
+		w.in = w.in[:n]
+	}
+	n := len(w.in)
 	w.seen = n
 	if n > w.g.cfg.MaxEventBytes {
 		return w.giveUp(0)
@@ -270,7 +290,7 @@ func (w *writer) giveUp(start int) error {
 	}
 	w.mode = modePass
 	_ = w.write(w.in[start:])
-	w.in, w.seen = w.in[:0], 0
+	w.in, w.seen = nil, 0
 	return w.flushOut()
 }
 
