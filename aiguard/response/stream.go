@@ -93,10 +93,9 @@ func isScanChar(c byte) bool {
 
 // event is a held event: its bytes and where its text strings lie.
 type event struct {
-	raw        []byte
-	segs       []seg
-	end        int64 // the answer's text offset where this event's text ends
-	unreadable bool
+	raw  []byte
+	segs []seg
+	end  int64 // the answer's text offset where this event's text ends
 }
 
 // seg is one text string of an event: raw[rs:re] are its contents in
@@ -335,7 +334,7 @@ func (w *writer) event(raw []byte) error {
 				return err
 			}
 		}
-		return w.queue(raw, nil, false)
+		return w.queue(raw, nil)
 	}
 	w.segs = w.segs[:0]
 	spans, ok := texts(w.spans[:0], d)
@@ -345,7 +344,7 @@ func (w *writer) event(raw []byte) error {
 		if err := w.release(true); err != nil {
 			return err
 		}
-		return w.queue(raw, nil, true)
+		return w.queue(raw, nil)
 	}
 	for _, s := range spans {
 		a := w.base + int64(len(w.text))
@@ -364,11 +363,11 @@ func (w *writer) event(raw []byte) error {
 			return nil
 		}
 	}
-	return w.queue(raw, w.segs, false)
+	return w.queue(raw, w.segs)
 }
 
 // queue adds an event after the held ones and passes on what is safe.
-func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
+func (w *writer) queue(raw []byte, segs []seg) error {
 	if w.mode == modeCut {
 		return nil
 	}
@@ -380,7 +379,7 @@ func (w *writer) queue(raw []byte, segs []seg, unreadable bool) error {
 		w.trim()
 		return w.write(raw)
 	}
-	ev := event{raw: append([]byte(nil), raw...), end: end, unreadable: unreadable}
+	ev := event{raw: append([]byte(nil), raw...), end: end}
 	if len(segs) > 0 {
 		ev.segs = append([]seg(nil), segs...)
 	}
