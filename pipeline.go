@@ -77,11 +77,13 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	w.Header()["X-Request-Id"] = run.idHeader
 	var d Decision
 	var decided time.Duration // time to decide; the rest is the upstream's
+	var out http.ResponseWriter = rec
 	defer func() {
 		p := recover()
 		if p != nil {
 			g.recovered(rec, req, p)
 		}
+		g.finishResponse(out, rec, run, &d)
 		latency := g.now().Sub(start)
 		status := rec.status
 		if status == 0 {
@@ -103,11 +105,38 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		g.answer(rec, req, &d)
 		return
 	}
-	var out http.ResponseWriter = rec
 	for _, wr := range run.wrappers {
 		out = wr.WrapResponse(out, req)
 	}
 	next.ServeHTTP(out, r)
+}
+
+// finishResponse lets the writers that read the answer (the response
+// guard) write what they held and adds their verdicts to the decision:
+// a finding in the answer is logged like one in the request.
+func (g *Guard) finishResponse(out http.ResponseWriter, rec *recorder, run *run, d *Decision) {
+	n := len(run.verdicts)
+	for w := out; w != nil && w != http.ResponseWriter(rec); {
+		if f, ok := w.(abuse.ResponseFinisher); ok {
+			for _, v := range f.FinishResponse() {
+				run.verdicts = append(run.verdicts, v)
+				run.modes = append(run.modes, g.cfg.Mode)
+				d.Confidence = max(d.Confidence, v.Confidence)
+			}
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	if len(run.verdicts) == n {
+		return
+	}
+	d.Verdicts = run.verdicts
+	if d.Would == abuse.Allow {
+		d.Action, d.Would, d.Detector = abuse.Log, abuse.Log, run.verdicts[n].Detector
+	}
 }
 
 // decideRun decides about an identified request, not on the allow list:

@@ -10,6 +10,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard"
 	"github.com/warden-dev/warden/aiguard/judge"
+	"github.com/warden-dev/warden/aiguard/response"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/behavior"
 	"github.com/warden-dev/warden/bot"
@@ -152,6 +153,18 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 	g.Use(set.Detectors()...)
 	if err := m.RegisterCounters(set.Counters); err != nil {
 		return err
+	}
+	if ai.Response.Enabled {
+		rd := cfg.Detectors["response"]
+		rg, err := response.New(ai.Response, response.Options{Variants: cfg.RouteMatching.Variants(),
+			Monitor: cfg.Mode == config.Monitor || rd.Mode == config.Monitor})
+		if err != nil {
+			return err
+		}
+		g.Use(rg)
+		if err := m.RegisterCounters(rg.Counters); err != nil {
+			return err
+		}
 	}
 	if cfg.Behavior.Enabled {
 		d, err := behavior.New(cfg.Behavior)

@@ -255,6 +255,17 @@ type ResponseWrapper interface {
 	WrapResponse(w http.ResponseWriter, r *Request) http.ResponseWriter
 }
 
+// ResponseFinisher is a response writer, returned by a ResponseWrapper,
+// that reads the answer for findings of its own (the response guard) and
+// may hold part of it back. Once the handler returned, the pipeline
+// calls FinishResponse, which writes what was held and returns the
+// verdicts about the answer; they join the request's verdicts in the
+// decision log and events. They come after enforcement and never score:
+// what the upstream said is not the client's violation.
+type ResponseFinisher interface {
+	FinishResponse() []Verdict
+}
+
 // MaxExcerpt is the most bytes of request data a message may quote.
 const MaxExcerpt = redact.MaxExcerpt
 

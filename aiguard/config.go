@@ -12,6 +12,7 @@ import (
 	"github.com/warden-dev/warden/aiguard/judge"
 	"github.com/warden-dev/warden/aiguard/moderation"
 	"github.com/warden-dev/warden/aiguard/prompt"
+	"github.com/warden-dev/warden/aiguard/response"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
 )
@@ -24,6 +25,7 @@ type Config struct {
 	Moderation moderation.Config `yaml:"moderation"`
 	Judge      judge.Config      `yaml:"judge"`
 	Extraction extraction.Config `yaml:"extraction"`
+	Response   response.Config   `yaml:"response"` // the response guard, built by the root package
 }
 
 // DefaultConfig returns the defaults of every subsection.
@@ -35,6 +37,7 @@ func DefaultConfig() Config {
 		Moderation: moderation.DefaultConfig(),
 		Judge:      judge.DefaultConfig(),
 		Extraction: extraction.DefaultConfig(),
+		Response:   response.DefaultConfig(),
 	}
 }
 
@@ -52,6 +55,7 @@ func (c Config) Validate() error {
 		{"moderation", c.Moderation.Validate()},
 		{"judge", c.Judge.Validate()},
 		{"extraction", c.Extraction.Validate()},
+		{"response", c.Response.Validate()},
 	} {
 		if s.err != nil {
 			errs = append(errs, fmt.Errorf("%s.%w", s.name, s.err))

@@ -1,0 +1,820 @@
+package response
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/redact"
+)
+
+// ErrCut is what a write returns once the guard has cut an answer and
+// discarded maxAfterCut more bytes of it: the upstream may stop.
+var ErrCut = errors.New("response guard: answer cut")
+
+const (
+	// lookBehind is the text kept after it was passed on, so that a
+	// finding whose start went out in an earlier event is still seen
+	// whole: a secret-named key before its value, a key's prefix.
+	lookBehind = 256
+	// maxHold bounds the text held back waiting for a secret to end; past
+	// it the text is released (what was found redacted) so that an
+	// endless token cannot stall the stream, and each event's scan reads
+	// at most this much. A private key longer than that is redacted to
+	// its END line all the same (writer.pemOpen).
+	maxHold = 4 << 10
+	// maxAfterCut is how much of a cut answer is read and dropped before
+	// writes fail with ErrCut.
+	maxAfterCut = 1 << 20
+	// maxMessages bounds the findings reported per answer.
+	maxMessages = 8
+)
+
+// Framings of an answer.
+const (
+	modeNew   = iota // no header yet
+	modeSSE          // text/event-stream
+	modeLines        // newline-delimited JSON
+	modeJSON         // one JSON document, read whole
+	modePass         // passed unchanged
+	modeCut          // ended by the guard
+)
+
+// writer scans one answer. It is used by one handler goroutine.
+type writer struct {
+	w    http.ResponseWriter
+	g    *Guard
+	req  *abuse.Request
+	mode int
+
+	status int    // held for a JSON answer
+	in     []byte // the event or line being received, or the JSON document
+	seen   int    // in[:seen] holds no event end
+
+	held      []event // events passed on only once their text is safe
+	text      []byte  // look-behind and held text
+	base      int64   // offset in the answer's text of text[0]
+	out       int64   // offset of the first text byte not yet passed on
+	edits     []edit
+	ms        []match
+	segs      []seg
+	spans     []strSpan
+	buf       []byte // what is passed on, written at the end of each Write
+	heldBytes int    // bytes of the held events
+	wrote     bool   // some of the answer was written
+	own       []byte // w.in's buffer when it is not the caller's
+
+	reported [nKinds]int64 // start of the last finding reported per kind
+	counts   [nKinds]int
+	subs     [8]bool // redact.Kind of the secrets found
+	acted    [nKinds]Action
+	sim      similarity
+	dropped  int
+	finished bool
+	pemOpen  bool // a private key is being redacted whose BEGIN left the look-behind
+	fences   int  // markdown fences (```) in the text dropped from text
+	ps       plainScan
+}
+
+// scanContext is how much text before what is held each scan reads
+// besides the token running into it: a secret-named key and its
+// separators ("client_secret": "), "Bearer ".
+const scanContext = 80
+
+// isScanChar reports whether c may be inside a secret, an address or a
+// number that runs on into the held text.
+func isScanChar(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == '/' || c == '=' || c == '~' || c == '%' || c == '@'
+}
+
+// event is a held event: its bytes and where its text strings lie.
+type event struct {
+	raw  []byte
+	segs []seg
+	end  int64 // the answer's text offset where this event's text ends
+}
+
+// seg is one text string of an event: raw[rs:re] are its contents in
+// the event, [a, b) its place in the answer's text.
+type seg struct {
+	rs, re int
+	a, b   int64
+}
+
+// edit is a finding to redact, by the answer's text offsets.
+type edit struct {
+	s, e   int64
+	marked bool
+}
+
+// Header returns the header map of the underlying writer.
+func (w *writer) Header() http.Header { return w.w.Header() }
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *writer) Unwrap() http.ResponseWriter { return w.w }
+
+// WriteHeader picks how to read the answer from its status and headers.
+func (w *writer) WriteHeader(code int) {
+	if w.mode != modeNew || code < 200 {
+		if w.mode == modeNew && code >= 100 {
+			w.w.WriteHeader(code) // 1xx: informational, the answer follows
+			return
+		}
+		if w.mode != modeJSON {
+			w.w.WriteHeader(code)
+		}
+		return
+	}
+	h := w.w.Header()
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	enc := h.Get("Content-Encoding")
+	switch {
+	case code < 200 || code > 299:
+		w.mode = modePass
+	case enc != "" && enc != "identity":
+		w.mode = modePass
+		w.g.unparsed.Add(1)
+	case mt == "text/event-stream":
+		w.mode = modeSSE
+	case mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/json-seq":
+		w.mode = modeLines
+	case mt == "application/json" || len(mt) > 5 && mt[len(mt)-5:] == "+json":
+		w.mode = modeJSON
+		w.status = code
+		return
+	default:
+		w.mode = modePass
+	}
+	if w.mode == modeSSE || w.mode == modeLines {
+		h.Del("Content-Length") // redaction changes the length
+	}
+	w.w.WriteHeader(code)
+}
+
+// Flush passes a flush on, except while a JSON answer is read whole.
+func (w *writer) Flush() {
+	if w.mode == modeNew {
+		w.WriteHeader(http.StatusOK) // a flush sends the header: pick the framing first
+	}
+	if w.mode == modeJSON {
+		return
+	}
+	_ = http.NewResponseController(w.w).Flush()
+}
+
+// Write reads b and writes on what is safe to pass.
+func (w *writer) Write(b []byte) (int, error) {
+	if w.mode == modeNew {
+		w.WriteHeader(http.StatusOK)
+	}
+	switch w.mode {
+	case modePass:
+		return w.w.Write(b)
+	case modeCut:
+		if w.dropped += len(b); w.dropped > maxAfterCut {
+			return 0, ErrCut
+		}
+		return len(b), nil
+	case modeJSON:
+		if len(w.in)+len(b) > w.g.cfg.MaxJSONBytes {
+			w.g.unparsed.Add(1)
+			w.mode = modePass
+			w.w.WriteHeader(w.status)
+			if _, err := w.w.Write(w.in); err != nil {
+				return 0, err
+			}
+			w.in = nil
+			return w.w.Write(b)
+		}
+		w.in = append(w.in, b...)
+		return len(b), nil
+	}
+	// Most writes end on an event's end: read them in place and keep
+	// only a partial event's bytes.
+	borrowed := len(w.in) == 0
+	if borrowed {
+		w.in = b
+	} else {
+		w.in = append(w.in, b...)
+	}
+	err := w.events(borrowed)
+	if ferr := w.flushOut(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// events handles every complete event or line in w.in; borrowed says
+// w.in is the caller's slice, which must be neither kept nor written.
+func (w *writer) events(borrowed bool) error {
+	start := 0
+	if r := bytes.IndexByte(w.in[w.seen:], '\r'); r >= 0 {
+		for i := w.seen + r; i+1 < len(w.in); i++ {
+			if w.in[i] == '\r' && w.in[i+1] != '\n' {
+				return w.giveUp(start) // bare CR line ends: not read
+			}
+		}
+	}
+	for i := w.seen; i < len(w.in); i++ {
+		if j := bytes.IndexByte(w.in[i:], '\n'); j < 0 {
+			break
+		} else {
+			i += j
+		}
+		end := -1
+		switch w.mode {
+		case modeLines:
+			end = i + 1
+		case modeSSE:
+			// An event ends with an empty line.
+			if i > start && (w.in[i-1] == '\n' || w.in[i-1] == '\r' && i-1 > start && w.in[i-2] == '\n') {
+				end = i + 1
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		if end-start > w.g.cfg.MaxEventBytes {
+			return w.giveUp(start)
+		}
+		if err := w.event(w.in[start:end]); err != nil {
+			return err
+		}
+		if !w.wrote && len(w.buf) > 0 || len(w.buf) >= flushAt {
+			// The answer's first bytes go out at once, not after the rest
+			// of a large read is scanned; then in pieces of flushAt.
+			first := !w.wrote
+			w.wrote = true
+			if err := w.flushOut(); err != nil {
+				return err
+			}
+			if first {
+				_ = http.NewResponseController(w.w).Flush()
+			}
+		}
+		if w.mode != modeSSE && w.mode != modeLines {
+			w.in = nil
+			return nil // cut
+		}
+		start = end
+	}
+	if borrowed {
+		w.own = append(w.own[:0], w.in[start:]...)
+		w.in = w.own
+	} else {
+		n := copy(w.in, w.in[start:])
+		w.in = w.in[:n]
+	}
+	n := len(w.in)
+	w.seen = n
+	if n > w.g.cfg.MaxEventBytes {
+		return w.giveUp(0)
+	}
+	return nil
+}
+
+// giveUp passes the rest of the answer unchanged: what is held first,
+// then w.in[start:].
+func (w *writer) giveUp(start int) error {
+	w.g.unparsed.Add(1)
+	if err := w.release(true); err != nil || w.mode == modeCut {
+		return err
+	}
+	w.mode = modePass
+	_ = w.write(w.in[start:])
+	w.in, w.seen = nil, 0
+	return w.flushOut()
+}
+
+// data returns the payload of an event: its one data field (SSE) or the
+// line, and its offset in raw; ok is false when there is no single one.
+func (w *writer) data(raw []byte) (d []byte, off int, ok bool) {
+	if w.mode == modeLines {
+		d = bytes.TrimRight(raw, "\r\n")
+		return d, 0, len(d) > 0
+	}
+	found := false
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			j = len(raw) - i
+		}
+		line := bytes.TrimSuffix(raw[i:i+j], []byte("\r"))
+		if bytes.HasPrefix(line, []byte("data:")) {
+			if found {
+				return nil, 0, false // several data lines: one payload split in lines
+			}
+			found = true
+			o := 5
+			if len(line) > 5 && line[5] == ' ' {
+				o = 6
+			}
+			d, off = line[o:], i+o
+		}
+		i += j + 1
+	}
+	return d, off, found
+}
+
+// event handles one complete event (or line) raw, a slice of w.in.
+func (w *writer) event(raw []byte) error {
+	d, off, ok := w.data(raw)
+	if !ok || len(d) == 0 || d[0] != '{' {
+		// No text: [DONE], a comment, an event with no data. It keeps
+		// its place after the held events; [DONE] ends the text.
+		if ok && bytes.Equal(d, []byte("[DONE]")) {
+			if err := w.release(true); err != nil {
+				return err
+			}
+		}
+		return w.queue(raw, nil)
+	}
+	w.segs = w.segs[:0]
+	spans, ok := texts(w.spans[:0], d)
+	w.spans = spans
+	if !ok {
+		w.g.unparsed.Add(1)
+		if err := w.release(true); err != nil {
+			return err
+		}
+		return w.queue(raw, nil)
+	}
+	for _, s := range spans {
+		a := w.base + int64(len(w.text))
+		if s.esc {
+			w.text = unquote(w.text, d[s.start:s.end])
+		} else {
+			w.text = append(w.text, d[s.start:s.end]...)
+		}
+		w.segs = append(w.segs, seg{rs: off + s.start, re: off + s.end, a: a, b: w.base + int64(len(w.text))})
+	}
+	if len(w.segs) > 0 {
+		if err := w.scan(int(w.segs[0].a-w.base), false); err != nil {
+			return err
+		}
+		if w.mode == modeCut {
+			return nil
+		}
+	}
+	return w.queue(raw, w.segs)
+}
+
+// queue adds an event after the held ones and passes on what is safe.
+func (w *writer) queue(raw []byte, segs []seg) error {
+	if w.mode == modeCut {
+		return nil
+	}
+	end := w.base + int64(len(w.text))
+	hold := w.holdFrom()
+	if len(w.held) == 0 && end <= hold && !w.touched(segs) {
+		// Nothing held and nothing to change: the event goes as it came.
+		w.out = end
+		w.trim()
+		return w.write(raw)
+	}
+	ev := event{raw: append([]byte(nil), raw...), end: end}
+	if len(segs) > 0 {
+		ev.segs = append([]seg(nil), segs...)
+	}
+	w.held = append(w.held, ev)
+	w.heldBytes += len(ev.raw)
+	// Events without text (pings) queue behind held text; an upstream
+	// sending them on and on must not grow the queue without end.
+	return w.release(len(w.held) > maxHeldEvents || w.heldBytes > w.g.cfg.MaxEventBytes)
+}
+
+// flushAt is the most bytes passed on that wait for the end of an
+// upstream write.
+const flushAt = 8 << 10
+
+// maxHeldEvents bounds the events held back at once.
+const maxHeldEvents = 1024
+
+// window returns where in text what may hold a finding not yet passed
+// on starts: the held text, and before it the token it may continue and
+// a little context (a secret-named key, "Bearer ").
+func (w *writer) window() int {
+	ws := max(int(w.out-w.base)-scanContext, 0)
+	for ws > 0 && isScanChar(w.text[ws-1]) {
+		ws--
+	}
+	return ws
+}
+
+// plain reports whether text[ws:] is plain.
+func (w *writer) plain(ws int) bool {
+	w.ps.feed(w.text, w.base)
+	return w.ps.plainFrom(w.base + int64(ws))
+}
+
+// holdFrom returns the answer's text offset from which text is held.
+func (w *writer) holdFrom() int64 {
+	ws := w.window()
+	p := w.base + int64(ws+w.g.det.pending(w.text[ws:], w.plain(ws)))
+	end := w.base + int64(len(w.text))
+	if end-w.out > maxHold {
+		p = end
+	}
+	return p
+}
+
+// touched reports whether an edit falls in one of segs.
+func (w *writer) touched(segs []seg) bool {
+	for _, s := range segs {
+		for _, e := range w.edits {
+			if e.s < s.b && e.e > s.a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// release passes on the held events whose text is safe; all of them
+// when all is set (the text ended).
+func (w *writer) release(all bool) error {
+	hold := w.base + int64(len(w.text))
+	if !all {
+		hold = w.holdFrom()
+	} else if len(w.held) > 0 {
+		// What was held waiting for more is judged as it is.
+		if err := w.scan(len(w.text), true); err != nil || w.mode == modeCut {
+			return err
+		}
+	}
+	n := 0
+	for ; n < len(w.held); n++ {
+		ev := &w.held[n]
+		if ev.end > hold {
+			break
+		}
+		if err := w.write(w.rewrite(ev)); err != nil {
+			return err
+		}
+		w.out = ev.end
+	}
+	if n > 0 {
+		for i := range w.held[:n] {
+			w.heldBytes -= len(w.held[i].raw)
+		}
+		clear(w.held[:n])
+		w.held = append(w.held[:0], w.held[n:]...)
+		w.trim()
+	}
+	if all {
+		w.out = w.base + int64(len(w.text))
+		w.trim()
+	}
+	return nil
+}
+
+// trim drops the text passed on but the look-behind, and the edits that
+// lie wholly in what is dropped.
+func (w *writer) trim() {
+	keep := w.out - lookBehind
+	if keep <= w.base {
+		return
+	}
+	n := int(keep - w.base)
+	w.fences += bytes.Count(w.text[:n], []byte("```"))
+	copy(w.text, w.text[n:])
+	w.text = w.text[:len(w.text)-n]
+	w.base = keep
+	k := 0
+	for _, e := range w.edits {
+		if e.e > keep {
+			w.edits[k] = e
+			k++
+		}
+	}
+	w.edits = w.edits[:k]
+}
+
+// rewrite returns ev's bytes with the edits in its text applied.
+func (w *writer) rewrite(ev *event) []byte {
+	if !w.touched(ev.segs) {
+		return ev.raw
+	}
+	var out []byte
+	last := 0
+	var buf []byte
+	for _, s := range ev.segs {
+		out = append(out, ev.raw[last:s.rs]...)
+		buf = buf[:0]
+		i := s.a
+		for k := range w.edits {
+			e := &w.edits[k]
+			if e.e <= s.a || e.s >= s.b || e.e <= i {
+				continue
+			}
+			if e.s > i {
+				buf = append(buf, w.text[i-w.base:e.s-w.base]...)
+			}
+			if !e.marked {
+				buf = append(buf, mark...)
+				e.marked = true
+			}
+			i = max(i, min(e.e, s.b))
+		}
+		if i < s.b {
+			buf = append(buf, w.text[i-w.base:s.b-w.base]...)
+		}
+		out = quote(out, buf)
+		last = s.re
+	}
+	out = append(out, ev.raw[last:]...)
+	w.g.redacted.Add(1)
+	return out
+}
+
+// write queues b for the client; flushOut writes what is queued in one
+// piece, so that the events of one upstream read reach the client in one
+// write (one chunk), as they would without the guard.
+func (w *writer) write(b []byte) error {
+	w.buf = append(w.buf, b...)
+	return nil
+}
+
+func (w *writer) flushOut() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.buf)
+	w.buf = w.buf[:0]
+	return err
+}
+
+// scan looks for findings in the text, new text from text[from:].
+// final says the text has ended: nothing found can grow.
+func (w *writer) scan(from int, final bool) error {
+	ws := w.window()
+	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
+	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, w.plain(ws))
+	for i := range w.ms {
+		w.ms[i].start += ws
+		w.ms[i].end += ws
+	}
+	cut := int64(-1)
+	var cutKind kind
+	hold := int64(-1)
+	for _, m := range w.ms {
+		s, e := w.base+int64(m.start), w.base+int64(m.end)
+		if e <= w.out {
+			continue // passed on before; reported then
+		}
+		if !final && m.end == len(w.text) {
+			// It may grow ("password=docu…" becoming an expression):
+			// while it is held, judge it when it is complete.
+			if hold < 0 {
+				hold = w.holdFrom()
+			}
+			if s >= hold {
+				continue
+			}
+		}
+		w.report(m, s)
+		switch w.g.det.act[m.k] {
+		case Redact:
+			w.addEdit(s, e)
+		case Cut:
+			if cut < 0 || s < cut {
+				cut, cutKind = s, m.k
+			}
+		}
+	}
+	w.continuePEM(from)
+	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
+		w.report(match{k: kSystemPrompt}, w.base+int64(from))
+		if w.g.det.act[kSystemPrompt] == Cut && cut < 0 {
+			cut, cutKind = w.out, kSystemPrompt
+		}
+	}
+	if cut >= 0 {
+		return w.cutAt(cut, cutKind)
+	}
+	return nil
+}
+
+// continuePEM redacts the new text text[from:] while a private key
+// whose start was released (past maxHold) runs on: its BEGIN line may
+// have left the look-behind, so Find no longer sees it.
+func (w *writer) continuePEM(from int) {
+	open := false
+	for _, m := range w.ms {
+		if m.k == kSecret && m.sub == redact.KindPrivateKey && m.end == len(w.text) {
+			open = true
+		}
+	}
+	if w.pemOpen && !open && w.g.det.act[kSecret] == Redact {
+		e := len(w.text)
+		open = true
+		if i := bytes.Index(w.text[from:], []byte("-----END")); i >= 0 {
+			if j := bytes.Index(w.text[from+i+8:], []byte("-----")); j >= 0 {
+				e, open = from+i+8+j+5, false
+			}
+		}
+		w.addEdit(w.base+int64(from), w.base+int64(e))
+	}
+	w.pemOpen = open
+}
+
+func (w *writer) report(m match, s int64) {
+	if s <= w.reported[m.k] {
+		return
+	}
+	w.reported[m.k] = s
+	w.counts[m.k]++
+	if int(m.sub) < len(w.subs) {
+		w.subs[m.sub] = true
+	}
+	w.acted[m.k] = w.g.det.act[m.k]
+	w.g.findings.Add(1)
+}
+
+// addEdit records [s, e) for redaction, merged with an edit of the same
+// finding seen before (it grew with more text).
+func (w *writer) addEdit(s, e int64) {
+	for k := range w.edits {
+		x := &w.edits[k]
+		if s < x.e && e > x.s {
+			x.s, x.e = min(x.s, s), max(x.e, e)
+			return
+		}
+	}
+	w.edits = append(w.edits, edit{s: s, e: e})
+}
+
+// cutAt passes on the held events whose text ends before at, then ends
+// the answer with an error.
+func (w *writer) cutAt(at int64, k kind) error {
+	n := 0
+	for ; n < len(w.held) && w.held[n].end <= at; n++ {
+		if err := w.write(w.rewrite(&w.held[n])); err != nil {
+			return err
+		}
+	}
+	w.held, w.heldBytes = nil, 0
+	prev := w.mode
+	w.mode = modeCut
+	w.g.cut.Add(1)
+	body := fmt.Sprintf(`{"type":"error","error":{"type":"response_blocked","code":%q,"message":%q},"request_id":%q}`,
+		k.violation(), cutMessage(k), w.req.ID)
+	var err error
+	switch {
+	case prev == modeJSON:
+		h := w.w.Header()
+		h.Del("Content-Length")
+		h.Set("Content-Type", "application/json")
+		w.w.WriteHeader(http.StatusBadGateway)
+		err = w.write([]byte(body + "\n"))
+	case prev == modeSSE:
+		err = w.write([]byte("event: error\ndata: " + body + "\n\n"))
+	default:
+		err = w.write([]byte(body + "\n"))
+	}
+	if ferr := w.flushOut(); err == nil {
+		err = ferr
+	}
+	_ = http.NewResponseController(w.w).Flush()
+	return err
+}
+
+func cutMessage(k kind) string {
+	switch k {
+	case kCanary, kSystemPrompt:
+		return "the answer was stopped: it disclosed the system prompt"
+	case kSecret:
+		return "the answer was stopped: it disclosed a secret"
+	case kHTML:
+		return "the answer was stopped: it carried active HTML"
+	}
+	return "the answer was stopped: it disclosed personal data"
+}
+
+// FinishResponse writes what is held — all of a JSON answer, after
+// reading it — and returns the answer's findings, one verdict per type.
+func (w *writer) FinishResponse() []abuse.Verdict {
+	if w.finished {
+		return nil
+	}
+	w.finished = true
+	switch w.mode {
+	case modeSSE, modeLines:
+		if len(w.in) > 0 {
+			// A last event without its end: read as it is.
+			_ = w.event(w.in)
+			w.in = w.in[:0]
+		}
+		if w.mode != modeCut {
+			_ = w.release(true)
+		}
+		_ = w.flushOut()
+	case modeJSON:
+		w.finishJSON()
+	}
+	return w.verdicts()
+}
+
+// finishJSON reads a JSON answer whole and writes it, redacted or
+// replaced by a 502 when cut.
+func (w *writer) finishJSON() {
+	doc := w.in
+	spans, ok := texts(w.spans[:0], doc)
+	h := w.w.Header()
+	if !ok {
+		if len(bytes.TrimSpace(doc)) > 0 {
+			w.g.unparsed.Add(1)
+		}
+		w.w.WriteHeader(w.status)
+		_, _ = w.w.Write(doc)
+		return
+	}
+	var out []byte
+	last := 0
+	changed := false
+	for _, s := range spans {
+		// Each string is a text of its own (choices, content blocks).
+		w.text, w.base, w.out, w.edits, w.ps = w.text[:0], 0, 0, w.edits[:0], newPlainScan()
+		if s.esc {
+			w.text = unquote(w.text, doc[s.start:s.end])
+		} else {
+			w.text = append(w.text, doc[s.start:s.end]...)
+		}
+		if err := w.scan(0, true); err != nil || w.mode == modeCut {
+			return
+		}
+		if len(w.edits) == 0 {
+			continue
+		}
+		ev := event{raw: doc, segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
+		r := w.rewrite(&ev)
+		// rewrite copied all of doc; keep only this string's part.
+		out = append(out, doc[last:s.start]...)
+		out = append(out, r[s.start:len(r)-(len(doc)-s.end)]...)
+		last = s.end
+		changed = true
+	}
+	if changed {
+		out = append(out, doc[last:]...)
+		doc = out
+		h.Set("Content-Length", strconv.Itoa(len(doc)))
+	}
+	w.w.WriteHeader(w.status)
+	_, _ = w.w.Write(doc)
+}
+
+// verdicts are the findings of the answer, one per type found.
+func (w *writer) verdicts() []abuse.Verdict {
+	var vs []abuse.Verdict
+	for k := kind(0); k < nKinds; k++ {
+		if w.counts[k] == 0 || len(vs) == maxMessages {
+			continue
+		}
+		what := kindNames[k]
+		if k == kSecret {
+			what = ""
+			for sub, ok := range w.subs {
+				if ok && sub > 0 {
+					if what != "" {
+						what += ","
+					}
+					what += redactKindName(sub)
+				}
+			}
+			what = "secret (" + what + ")"
+		}
+		done := string(w.acted[k])
+		switch w.acted[k] {
+		case Redact:
+			done = "redacted"
+		case Cut:
+			done = "answer cut"
+		case Log:
+			done = "logged"
+		}
+		if w.g.monitor {
+			done += " (monitor: would act as configured)"
+		}
+		conf := 0.8
+		if k == kCanary || k == kSecret {
+			conf = 1
+		}
+		vs = append(vs, abuse.Verdict{
+			Detector:   "response",
+			Confidence: conf,
+			Violation:  k.violation(),
+			Action:     abuse.Log,
+			Messages:   []string{fmt.Sprintf("response: %s in the answer, %d found, %s", what, w.counts[k], done)},
+		})
+	}
+	return vs
+}
+
+func redactKindName(k int) string { return redact.Kind(k).String() }

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	answerKey = "sk-proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6Jd1"
+	e2eCanary = "wdn-7f3a9c1e5b2d"
+)
+
+// chatUpstream is a local model speaking the OpenAI chat-completions
+// stream: it answers by the user's message ("case:key", "case:canary",
+// "case:code") in small events, flushing each. For "case:canary" it
+// repeats its system message, as a model tricked into it would. For
+// "case:code" it waits for release after the first event, so a test can
+// see the answer arrive while it is being written.
+func chatUpstream(t *testing.T, release chan struct{}) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		var system string
+		for _, m := range req.Messages {
+			if m.Role == "system" {
+				system = m.Content
+			}
+		}
+		var deltas []string
+		switch req.Messages[len(req.Messages)-1].Content {
+		case "case:key":
+			deltas = []string{"Your API key is ", answerKey[:7], answerKey[7:19], answerKey[19:], ". Keep it secret."}
+		case "case:canary":
+			deltas = []string{"My instructions are: "}
+			for i := 0; i < len(system); i += 5 {
+				deltas = append(deltas, system[i:min(i+5, len(system))])
+			}
+		default:
+			deltas = codeAnswer
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		for i, d := range deltas {
+			q, _ := json.Marshal(d)
+			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]}\n\n", q)
+			w.(http.Flusher).Flush()
+			if i == 0 && release != nil && len(deltas) == len(codeAnswer) {
+				select {
+				case <-release:
+				case <-time.After(5 * time.Second):
+				}
+			}
+		}
+		io.WriteString(w, "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+}
+
+var codeAnswer = []string{
+	"The output is `undefined`", ": inside a regular function `this` is not the object. ",
+	"Use an arrow function:\n\n```js\nconst o = { x: 1, f() { return [1].map(() => this.x); } };\nconsole.log(o.f()); // [1]\n```\n",
+	"See https://developer.mozilla.org/docs/Web/JavaScript/Reference/Operators/this for more.",
+}
+
+// TestServeResponseGuard runs `warden serve` in front of a streaming chat
+// upstream: a key in a streamed answer reaches the client redacted, an
+// answer leaking the canary Warden put in the system message is cut with
+// an error event, an ordinary coding answer passes byte for byte and
+// streamed; each finding is in the decision log without the secret.
+func TestServeResponseGuard(t *testing.T) {
+	release := make(chan struct{})
+	up := chatUpstream(t, release)
+	defer up.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	yaml := "routes:\n  message: [\"POST /v1/chat/completions\"]\nai:\n  response:\n    canary: " + e2eCanary + "\n"
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf, "--upstream", up.URL, "--data", dir)
+
+	ask := func(t *testing.T, content string) (*http.Response, *bufio.Reader) {
+		t.Helper()
+		body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"` + content + `"}]}`
+		req, _ := http.NewRequest("POST", "http://"+s.proxy+"/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		if resp.StatusCode != 200 {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("status %d: %s", resp.StatusCode, b)
+		}
+		return resp, bufio.NewReader(resp.Body)
+	}
+	ids := map[string]string{} // request id → violation expected in its event
+
+	t.Run("key redacted", func(t *testing.T) {
+		resp, r := ask(t, "case:key")
+		b, _ := io.ReadAll(r)
+		text := streamText(t, string(b))
+		if strings.Contains(string(b), answerKey[8:]) || text != "Your API key is [redacted]. Keep it secret." {
+			t.Fatalf("client read %q", text)
+		}
+		ids[resp.Header.Get("X-Request-Id")] = "response_secret"
+	})
+	t.Run("canary cut", func(t *testing.T) {
+		resp, r := ask(t, "case:canary")
+		b, _ := io.ReadAll(r)
+		if strings.Contains(string(b), e2eCanary) || !strings.Contains(string(b), "event: error\ndata: {") ||
+			!strings.Contains(string(b), `"code":"system_prompt_leak"`) {
+			t.Fatalf("client got %q", b)
+		}
+		if !strings.Contains(streamText(t, string(b)), "My instructions are: ") {
+			t.Fatalf("the text before the leak was lost: %q", b)
+		}
+		ids[resp.Header.Get("X-Request-Id")] = "system_prompt_leak"
+	})
+	t.Run("coding answer byte for byte, streamed", func(t *testing.T) {
+		// The same answer straight from the upstream, for comparison.
+		direct, err := http.Post(up.URL+"/v1/chat/completions", "application/json",
+			strings.NewReader(`{"messages":[{"role":"user","content":"case:code"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { release <- struct{}{} }()
+		want, _ := io.ReadAll(direct.Body)
+		direct.Body.Close()
+
+		_, r := ask(t, "case:code")
+		// The first event arrives while the upstream still waits to send
+		// the rest: the answer is streamed, not buffered.
+		first, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		release <- struct{}{}
+		rest, _ := io.ReadAll(r)
+		if got := first + string(rest); got != string(want) {
+			t.Fatalf("answer changed:\n got %q\nwant %q", got, want)
+		}
+	})
+
+	tok, err := os.ReadFile(s.tokenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ids) > 0 && time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", "http://"+s.admin+"/api/v1/events?limit=100", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(raw), answerKey[8:]) || strings.Contains(string(raw), e2eCanary) {
+			t.Fatalf("the decision log shows a secret: %s", raw)
+		}
+		var page struct {
+			Events []struct {
+				RequestID string `json:"request_id"`
+				Abuse     struct {
+					Detectors []struct{ Name, Violation string } `json:"detectors"`
+				} `json:"abuse"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			for _, d := range e.Abuse.Detectors {
+				if want, ok := ids[e.RequestID]; ok && d.Name == "response" && d.Violation == want {
+					delete(ids, e.RequestID)
+				}
+			}
+		}
+		if len(ids) > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for id, v := range ids {
+		t.Errorf("no event with violation %s for request %s", v, id)
+	}
+}
+
+// streamText is the text a client reads from a chat-completions stream.
+func streamText(t *testing.T, body string) string {
+	t.Helper()
+	var text string
+	for _, line := range strings.Split(body, "\n") {
+		d, ok := strings.CutPrefix(line, "data: ")
+		if !ok || d == "[DONE]" {
+			continue
+		}
+		var v struct {
+			Choices []struct {
+				Delta struct{ Content string } `json:"delta"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(d), &v); err != nil {
+			t.Fatalf("event %q is not JSON: %v", d, err)
+		}
+		for _, c := range v.Choices {
+			text += c.Delta.Content
+		}
+	}
+	return text
+}
+
+// TestCheckConfigResponse: errors in ai.response name the field by its
+// whole path.
+func TestCheckConfigResponse(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"ai:\n  response:\n    actions:\n      secrets: redcat\n", `ai.response.actions.secrets: "redcat" is not an action, want one of off, log, redact, cut (did you mean redact?)`},
+		{"ai:\n  response:\n    canary: abc\n", "ai.response.canary: shorter than 8 bytes"},
+		{"ai:\n  response:\n    similarity: 2\n", "ai.response.similarity: must be between 0 and 1"},
+	} {
+		conf := filepath.Join(t.TempDir(), "warden.yaml")
+		if err := os.WriteFile(conf, []byte("upstream: http://127.0.0.1:3000\n"+tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb strings.Builder
+		code := run(context.Background(), []string{"check-config", conf}, env{nil, &out, &errb, noEnv})
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("exit %d, errors %q; want 2 and %q", code, errb.String(), tc.want)
+		}
+	}
+}
