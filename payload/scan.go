@@ -571,6 +571,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 			s.signal(len(rules)+sigLibSQLi, cSQLi, sqliWeight(fp)*factor, v, 0)
 		}
 		s.sqlChecks(lv, factor)
+		s.textSQL(lv, factor)
 	}
 	if trig&trigXSS != 0 && mask&(1<<cXSS) != 0 {
 		lv := v

@@ -45,7 +45,7 @@ const (
 func (s *scan) inspectSecret(v []byte) {
 	s.kind = KindText
 	if !s.d.disabled[cSQLi] && bytes.ContainsAny(v, `'"`) {
-		s.textSQLQuotes(v)
+		s.textSQLQuotes(v, 1)
 	}
 	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
 		s.checkJNDI(v, 1)
@@ -60,7 +60,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	s.kind = k
 	tb := textBytesOf(v)
 	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
-		s.textSQL(v)
+		s.textSQL(v, 1)
 	}
 	shown := v
 	if (k == KindProse || k == KindMarkdown) && tb&tbCode != 0 {
@@ -225,11 +225,11 @@ func maskCode(dst, v []byte) []byte {
 }
 
 // textSQL signals SQL that breaks out of a string or numeric literal.
-func (s *scan) textSQL(v []byte) {
+func (s *scan) textSQL(v []byte, factor float64) {
 	// A value that goes on as if a literal had ended before it: "OR
 	// 1=1", "UNION SELECT …" (the application supplies the literal).
 	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
-		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, 0)
 		return
 	}
 	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
@@ -239,16 +239,16 @@ func (s *scan) textSQL(v []byte) {
 			i++
 		}
 		if i < len(v) && (isSpace(v[i]) || v[i] == ')' || v[i] == ';') && s.sqlContinues(v[i:]) {
-			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, 0)
 			return
 		}
 	}
-	s.textSQLQuotes(v)
+	s.textSQLQuotes(v, factor)
 }
 
 // textSQLQuotes finds a quote in v that closes the application's string
 // and SQL that goes on after it.
-func (s *scan) textSQLQuotes(v []byte) {
+func (s *scan) textSQLQuotes(v []byte, factor float64) {
 	// A quote that closes the application's string is one the value
 	// did not open: of each kind, an odd one out (apostrophes inside
 	// words, as in "don't", are not quotes). And it is glued to what it
@@ -285,7 +285,7 @@ func (s *scan) textSQLQuotes(v []byte) {
 				return
 			}
 			if s.sqlContinues(v[i+1:]) {
-				s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
+				s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, i)
 				return
 			}
 		}

@@ -1,0 +1,55 @@
+package payload
+
+import (
+	"context"
+	"testing"
+
+	"github.com/warden-dev/warden/abuse"
+)
+
+// Structured values (ids, sort keys, short parameters, headers) get every
+// check text gets and more: evidence that counts in a comment counts at
+// least as much in an id. Each table names the principle its cases test;
+// the cases are written for these tests. blocked cases must reach the
+// block threshold, allowed ones must stay below it.
+
+type structuredCase struct {
+	name    string
+	req     *abuse.Request
+	blocked bool
+}
+
+func form(body string) *abuse.Request {
+	return post("application/x-www-form-urlencoded", body)
+}
+
+func runStructured(t *testing.T, cases []structuredCase) {
+	t.Helper()
+	d := newTestDetector(t)
+	ctx := context.Background()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := d.Detect(ctx, tc.req)
+			if blocked := v.Confidence >= 0.8; blocked != tc.blocked {
+				t.Errorf("blocked = %v, want %v: %q %.2f %q", blocked, tc.blocked, v.Violation, v.Confidence, v.Messages)
+			}
+		})
+	}
+}
+
+// A structured value that goes on as SQL after a literal the application
+// supplies (a condition after OR / AND, a stacked statement, UNION
+// SELECT, a comment) is the breakout the text checks look for; it is no
+// less one in a parameter.
+func TestStructuredSQLContinuation(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"or condition with an open quote", query("p", "OR code = '"), true},
+		{"and inequality with an open double quote", query("f", "and qty != \""), true},
+		{"or condition in a form", form("filter=or+status+%3D+%27"), true},
+		{"name with an apostrophe and a conjunction", query("name", "O'Brien and Sons"), false},
+		{"contraction then or", query("q", "it's or not"), false},
+		{"words around or", query("p", "x or y"), false},
+		{"number then words", query("v", "1 or more"), false},
+		{"quoted title", query("title", "Rock 'n' Roll or Jazz"), false},
+	})
+}
