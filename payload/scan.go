@@ -32,6 +32,7 @@ type scan struct {
 	shbuf   []byte        // shell quoting removed
 	xbuf    []byte        // text with its code blanked (maskCode)
 	nbuf    []byte        // decoded name
+	ubuf    []byte        // a bare host given its scheme (checkBareHost)
 	others  []headerEntry // headers set aside by the OtherHeaders walk
 	toks    []token
 	sigW    []float32
@@ -123,6 +124,7 @@ func (s *scan) reset() {
 	trimBuf(&s.shbuf)
 	trimBuf(&s.xbuf)
 	trimBuf(&s.nbuf)
+	trimBuf(&s.ubuf)
 	if cap(s.others) > maxPooledHeaders {
 		s.others = nil
 	} else {
@@ -290,6 +292,10 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
+	if s.fetchName() && !s.d.disabled[cSSRF] {
+		// Before the gates below: "127.1" is a number to them.
+		s.checkBareHost(v)
+	}
 	if cm&cmSpecial == 0 && len(v) < minPlain {
 		// Too short for a whole-word signal or base64: nothing to do.
 		return

@@ -53,3 +53,26 @@ func TestStructuredSQLContinuation(t *testing.T) {
 		{"quoted title", query("title", "Rock 'n' Roll or Jazz"), false},
 	})
 }
+
+// A parameter the server fetches (named url, src, feed, webhook, …) that
+// holds a host without a scheme reaches the same internal address as the
+// http URL an HTTP client makes of it. Other names, counts and public
+// hosts stay allowed.
+func TestStructuredBareHost(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"loopback name with a path", query("url", "localhost.localdomain/"), true},
+		{"upper-case localhost", query("image_url", "LOCALHOST/admin"), true},
+		{"loopback with a port", query("webhook", "127.0.0.1:6379/"), true},
+		{"metadata address", form("feedSrc=169.254.169.254%2Flatest%2Fmeta-data%2F"), true},
+		{"name that resolves to loopback", query("avatarUrl", "app.lvh.me/x"), true},
+		{"private address in json", post("application/json", `{"callback": "10.1.2.3:8080/hook"}`), true},
+		{"database host in an installer", form("dbhost=localhost&dbname=wp"), false},
+		{"host field", query("host", "localhost"), false},
+		{"redirect to a local app", query("redirect_url", "localhost:3000/home"), false},
+		{"count in a url-named field", query("urlfix", "1"), false},
+		{"number in a fetched field", query("url", "2130706433"), false},
+		{"public host", query("url", "example.com/feed.xml"), false},
+		{"prose about localhost", query("link", "localhost is fine"), false},
+		{"word containing url", query("curly", "localhost/"), false},
+	})
+}

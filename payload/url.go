@@ -317,11 +317,14 @@ func hostKind(h []byte) hostClass {
 			return hostMetadata
 		}
 	case 'e':
-		if equalFoldStr(h, "localtest.me") {
+		// Public names whose DNS answers loopback, for every
+		// subdomain as well.
+		if equalFoldStr(h, "localtest.me") || equalFoldStr(h, "lvh.me") || equalFoldStr(h, "vcap.me") ||
+			hasSuffixFold(h, ".localtest.me") || hasSuffixFold(h, ".lvh.me") || hasSuffixFold(h, ".vcap.me") {
 			return hostInternal
 		}
 	case 'o':
-		if hasSuffixFold(h, ".nip.io") {
+		if hasSuffixFold(h, ".nip.io") || hasSuffixFold(h, ".sslip.io") {
 			return hostInternal
 		}
 	case 'n', '4', '6':
@@ -440,4 +443,143 @@ func digitVal(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// fetchNames are the words in a parameter name that say the server
+// fetches its value: a URL to load, a feed, a webhook, an image.
+var fetchNames = [...]string{"url", "uri", "link", "src", "webhook", "callback", "endpoint", "feed", "proxy", "fetch"}
+
+// fetchName reports whether the value being inspected is one the server
+// may fetch by its name: a query, form, JSON, XML or multipart value
+// whose name holds one of fetchNames and does not name a browser
+// navigation target (see fetchedURL). A name such as "host" or "server"
+// is left out: installers and admin forms take "localhost" there.
+func (s *scan) fetchName() bool {
+	if s.inName || len(s.name) < 3 || len(s.name) > 64 {
+		return false
+	}
+	switch s.loc {
+	case "query", "form", "json", "xml", "multipart":
+	default:
+		return false
+	}
+	found := false
+	for _, n := range fetchNames {
+		if nameWord(s.name, n) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	for _, n := range [...]string{"redirect", "return", "next", "continue"} {
+		if indexFold(s.name, n) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkBareHost judges a value of a fetched parameter that names a host
+// without a scheme ("localhost/", "127.1:6379", "metadata.google.internal/
+// computeMetadata/v1/") as the http URL an HTTP client makes of it: the
+// same internal address is reached either way. Values with a scheme are
+// checkURLs' own.
+func (s *scan) checkBareHost(v []byte) {
+	if len(v) == 0 || len(v) > 2048 || !(isLetter(v[0]) || v[0] >= '0' && v[0] <= '9' || v[0] == '[') {
+		return
+	}
+	end := 0
+	for end < len(v) && !authorityEnd[v[end]] {
+		if v[end] == ':' && end+2 < len(v) && v[end+1] == '/' && v[end+2] == '/' {
+			return // a scheme
+		}
+		end++
+	}
+	if end < len(v) && v[end] != '/' && v[end] != '?' && v[end] != '#' {
+		// Followed by a space or a quote: text, not a URL.
+		return
+	}
+	if c := indexByte(v[:end], ':'); c >= 0 && v[0] != '[' {
+		// host:port only; "mailto:x", "javascript:" and "a:b" are not.
+		for _, d := range v[c+1 : end] {
+			if d < '0' || d > '9' {
+				return
+			}
+		}
+	}
+	host := hostOf(v[:end])
+	if !namedHost(host) {
+		// "1", "0" and "2130706433" are counts and ids as often as
+		// addresses: without a scheme, only a dotted quad, an IPv6
+		// literal or a name is a host.
+		return
+	}
+	if k := hostKind(host); k != hostInternal && k != hostMetadata {
+		return
+	}
+	s.ubuf = append(append(s.ubuf[:0], "http://"...), v...)
+	s.checkURLs(s.ubuf, 1)
+}
+
+// hostOf returns the host of an authority: after its last '@', before
+// the port.
+func hostOf(a []byte) []byte {
+	if at := lastIndexByte(a, '@'); at >= 0 {
+		a = a[at+1:]
+	}
+	if len(a) > 0 && a[0] == '[' {
+		if k := indexByte(a, ']'); k > 0 {
+			return a[:k+1]
+		}
+		return a
+	}
+	if c := indexByte(a, ':'); c >= 0 {
+		return a[:c]
+	}
+	return a
+}
+
+// namedHost reports whether h reads as a host on its own: a name with a
+// letter, an IPv6 literal in brackets, or an IPv4 address of four dotted
+// parts.
+func namedHost(h []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
+	if h[0] == '[' {
+		return true
+	}
+	dots := 0
+	for _, c := range h {
+		switch {
+		case c == '.':
+			dots++
+		case c < '0' || c > '9':
+			return true
+		}
+	}
+	return dots == 3
+}
+
+// nameWord reports whether the lower-case word w is a word of name:
+// bounded by the name's ends, a separator, a digit or a change to upper
+// case ("image_url", "imageUrl", "url2"), not part of another word
+// ("urlfix", "prefetch", "srcurl").
+func nameWord(name []byte, w string) bool {
+	for i := 0; i+len(w) <= len(name); i++ {
+		j := indexFold(name[i:], w)
+		if j < 0 {
+			return false
+		}
+		i += j
+		e := i + len(w)
+		startOK := i == 0 || !isLetter(name[i-1]) || isUpperAt(name, i) && !isUpperAt(name, i-1)
+		endOK := e == len(name) || !isLetter(name[e]) || isUpperAt(name, e) && !isUpperAt(name, e-1)
+		if startOK && endOK {
+			return true
+		}
+	}
+	return false
 }
