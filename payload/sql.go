@@ -297,6 +297,26 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 	}
 }
 
+// conjStart reports whether v starts with a conjunction (OR, AND, XOR,
+// ||, &&) followed by a space or '(': a value that goes on after the
+// application's operand. The automaton's conjunction patterns need a
+// space before them, which the start of a value does not have.
+func conjStart(v []byte) bool {
+	i := skipSpaceFwd(v, 0)
+	if i+2 < len(v) && (v[i] == '|' && v[i+1] == '|' || v[i] == '&' && v[i+1] == '&') {
+		return true
+	}
+	j := i
+	for j < len(v) && j-i < 3 && isLetter(v[j]) {
+		j++
+	}
+	if j >= len(v) || v[j] != ' ' && v[j] != '(' && v[j] != '\t' {
+		return false
+	}
+	w := v[i:j]
+	return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor")
+}
+
 // sqliWeight maps a libinjection fingerprint to a signal weight.
 func sqliWeight(fp string) float64 {
 	w := 0.7

@@ -76,3 +76,16 @@ func TestStructuredBareHost(t *testing.T) {
 		{"word containing url", query("curly", "localhost/"), false},
 	})
 }
+
+// A value that starts with a conjunction and a condition ("AND 7=8)",
+// "OR (3=4)") goes on after the application's operand: the SQL checks
+// run on it as on " and " inside a value.
+func TestStructuredLeadingConjunction(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"and with numbers and a paren", query("id", "AND 4410=4411)"), true},
+		{"or with a parenthesised condition", query("id", "OR (52=53)"), true},
+		{"xor condition in a form", form("n=XOR+8%3D8"), true},
+		{"word starting with or", query("fruit", "orange=1"), false},
+		{"band name", query("artist", "and=you"), false},
+	})
+}
