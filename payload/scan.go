@@ -668,6 +668,7 @@ func (s *scan) nameValue(n []byte) {
 	s.inName = true
 	s.value(n)
 	s.inName = false
+	s.pairInName(n)
 }
 
 // nameValueMask is nameValue for a name whose character classes cm are
@@ -682,6 +683,22 @@ func (s *scan) nameValueMask(n []byte, cm uint16) {
 	s.inName = true
 	s.valueMask(n, cm)
 	s.inName = false
+	s.pairInName(n)
+}
+
+// pairInName inspects, as a value, what follows an '=' inside a query,
+// form or multipart name: "pay%3DAND+1%3D1" is the name "pay=AND 1=1",
+// a pair encoded once more to hide its value from checks that read
+// values, which an application that decodes twice splits again.
+func (s *scan) pairInName(n []byte) {
+	switch s.loc {
+	case "query", "form", "multipart":
+	default:
+		return
+	}
+	if i := indexByte(n, '='); i >= 0 && i+1 < len(n) {
+		s.value(n[i+1:])
+	}
 }
 
 // skipSpaceBack returns the index of the last byte at or before i that

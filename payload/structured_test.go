@@ -89,3 +89,14 @@ func TestStructuredLeadingConjunction(t *testing.T) {
 		{"band name", query("artist", "and=you"), false},
 	})
 }
+
+// An encoded '=' in a query or form name ("pay%3DAND+1%3D1") carries a
+// pair whose value part is inspected as a value.
+func TestStructuredPairInName(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"condition after an encoded equals", form("pay%3DAND+4410%3D4411%29"), true},
+		{"parenthesised condition in a query name", get("/p?q%3DOR+(7%3D9)"), true},
+		{"plain name with an equals in its value", form("expr=a%3Db"), false},
+		{"name with an encoded equals and a word", form("sort%3Dname=asc"), false},
+	})
+}
