@@ -567,7 +567,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 	// libinjection and the grammar checks are the costly part; they run
 	// when a quote or comment, an SQL keyword, or a conjunction next to
 	// '=' or ')' is present.
-	sqlGate := trig&gateSQL != 0 || sqlHit || trig&eqParen != 0 && (trig&conj != 0 || conjStart(v))
+	sqlGate := trig&gateSQL != 0 || sqlHit || trig&eqParen != 0 && (trig&conj != 0 || conjStart(v) || closeStart(v))
 	if sqlGate && mask&(1<<cSQLi) != 0 {
 		lv := v
 		if len(lv) > maxLibinjection {

@@ -100,3 +100,16 @@ func TestStructuredPairInName(t *testing.T) {
 		{"name with an encoded equals and a word", form("sort%3Dname=asc"), false},
 	})
 }
+
+// A structured value that closes a parenthesis or quote and goes on with
+// "AS alias FROM" ends a select list and names the statement's source.
+// Text that merely says "as seen from" is not one.
+func TestStructuredAliasFrom(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"closed subquery aliased", form("col=%29+as+total+FROM"), true},
+		{"number closing a call", query("f", "7) AS n FROM"), true},
+		{"backticks around the alias", form("c=%60+AS+%60label%60+from"), true},
+		{"parenthesised word then prose", query("note", "(draft) as seen from space"), false},
+		{"alias without from", query("f", "1) as total"), false},
+	})
+}
