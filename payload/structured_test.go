@@ -113,3 +113,16 @@ func TestStructuredAliasFrom(t *testing.T) {
 		{"alias without from", query("f", "1) as total"), false},
 	})
 }
+
+// A condition on a JSON value (a literal and a JSON operator, or a JSON
+// function) after OR / AND is a condition like 1=1.
+func TestStructuredJSONCondition(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"containment after or", query("id", `OR '{"role":"admin"}'::jsonb @> '{"role":"admin"}'`), true},
+		{"key existence after and", query("id", `AND '["x"]' ? 'x'`), true},
+		{"json function after or", form("id=OR+JSON_EXTRACT%28%27%7B%7D%27%2C%27%24.a%27%29+IS+NULL"), true},
+		{"path extraction after a closed quote", query("name", `x' OR '{"a":[1,2]}' ->> 'a' = '1`), true},
+		{"question after or", query("t", "or 'why' ? yes"), false},
+		{"json word in prose", query("t", "or jsonify my answer"), false},
+	})
+}

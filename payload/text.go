@@ -226,24 +226,31 @@ func maskCode(dst, v []byte) []byte {
 
 // textSQL signals SQL that breaks out of a string or numeric literal.
 func (s *scan) textSQL(v []byte, factor float64) {
-	// A value that goes on as if a literal had ended before it: "OR
-	// 1=1", "UNION SELECT …" (the application supplies the literal).
-	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
+	if s.sqlLeads(v) {
 		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, 0)
 		return
 	}
-	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
+	s.textSQLQuotes(v, factor)
+}
+
+// sqlLeads reports whether v goes on as SQL from its start, as if a
+// literal had ended before it: "OR 1=1", "UNION SELECT …" (the
+// application supplies the literal), or after a numeric literal: "1 OR
+// 1=1", "1; DROP TABLE users".
+func (s *scan) sqlLeads(v []byte) bool {
+	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
+		return true
+	}
 	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
 		i := 0
 		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
 			i++
 		}
 		if i < len(v) && (isSpace(v[i]) || v[i] == ')' || v[i] == ';') && s.sqlContinues(v[i:]) {
-			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, 0)
-			return
+			return true
 		}
 	}
-	s.textSQLQuotes(v, factor)
+	return false
 }
 
 // textSQLQuotes finds a quote in v that closes the application's string
@@ -359,7 +366,7 @@ func (s *scan) sqlContinues(rest []byte) bool {
 	case tokIs(rest, t[i], "order") || tokIs(rest, t[i], "group"):
 		return i+2 < len(t) && tokIs(rest, t[i+1], "by") && (t[i+2].kind == tNum || t[i+2].kind == tWord) && (i+3 == len(t) || t[i+3].kind == tComment || t[i+3].kind == tComma)
 	case isConj(rest, t[i]) && !tokIs(rest, t[i], "not") && !tokIs(rest, t[i], "when"):
-		return sqlCondition(rest, t, i+1)
+		return sqlCondition(rest, t, i+1) || jsonCondition(rest[t[i].end:])
 	}
 	return false
 }
@@ -473,6 +480,61 @@ func sqlCondition(v []byte, t []token, i int) bool {
 	}
 	_, ok = operand(j + 1)
 	return ok
+}
+
+// jsonOps are the JSON operators of PostgreSQL, MySQL and SQLite that
+// make a condition of a JSON value: containment, key existence, path
+// extraction.
+var jsonOps = [...]string{"->>", "->", "#>>", "#>", "@>", "<@", "?|", "?&", "@?", "@@", "?"}
+
+// jsonCondition reports whether b, what follows OR / AND, is a condition
+// on a JSON value: a string literal (cast with ::json or ::jsonb or not)
+// followed by a JSON operator ("OR '{"a":1}' @> '{"a":1}'", "OR '[1]' ?
+// '1'"), or a call to a JSON function ("OR json_extract(…) = …"). Such
+// conditions are how injections get past filters that know only = and
+// LIKE.
+func jsonCondition(b []byte) bool {
+	j := 0
+	for j < len(b) && (isSpace(b[j]) || b[j] == '(') {
+		j++
+	}
+	if j >= len(b) {
+		return false
+	}
+	if b[j] != '\'' {
+		k := j
+		for k < len(b) && k-j < 32 && (isWordChar(b[k])) {
+			k++
+		}
+		return k-j > 4 && hasPrefixFold(b[j:k], "json") && skipCodeSpace(b, k) < len(b) && b[skipCodeSpace(b, k)] == '('
+	}
+	e := indexByte(b[j+1:min(len(b), j+1+256)], '\'')
+	if e < 0 {
+		return false
+	}
+	k := j + 1 + e + 1
+	if k+2 < len(b) && b[k] == ':' && b[k+1] == ':' {
+		k += 2
+		for k < len(b) && isLetter(b[k]) {
+			k++
+		}
+	}
+	k = skipSpaceFwd(b, k)
+	for _, op := range jsonOps {
+		if hasPrefixAt(b, k, op) {
+			// The operand after it is SQL too: a literal, a number,
+			// an ARRAY[…] or a parenthesis; not a word ("'why' ? yes").
+			o := skipSpaceFwd(b, k+len(op))
+			return o < len(b) && (b[o] == '\'' || b[o] >= '0' && b[o] <= '9' || b[o] == '(' || hasPrefixFold(b[o:], "array"))
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether b starts with the lower-case p, folding
+// ASCII case.
+func hasPrefixFold(b []byte, p string) bool {
+	return len(b) >= len(p) && equalFoldStr(b[:len(p)], p)
 }
 
 // textShell signals a value that starts with a command separator (after
