@@ -578,6 +578,9 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 		}
 		s.sqlChecks(lv, factor)
 		s.textSQL(lv, factor)
+		if s.loc == "path" {
+			s.pathSQL(lv, factor)
+		}
 	}
 	if trig&trigXSS != 0 && mask&(1<<cXSS) != 0 {
 		lv := v

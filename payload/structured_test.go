@@ -126,3 +126,17 @@ func TestStructuredJSONCondition(t *testing.T) {
 		{"json word in prose", query("t", "or jsonify my answer"), false},
 	})
 }
+
+// A path segment is an id that goes into a query: it gets the SQL
+// continuation check that values get. Slugs and words stay allowed.
+func TestStructuredPathSegment(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"json condition in a segment", get("/items/OR%20%27%5B1%5D%27%20%3F%20%271%27"), true},
+		{"tautology in a segment", get("/users/7%20OR%203%3D3"), true},
+		{"union in a segment", get("/p/x%27%20UNION%20SELECT%20null,null--"), true},
+		{"slug starting with or", get("/wiki/OR_gate"), false},
+		{"slug with and", get("/blog/and-then-there-were-none"), false},
+		{"dashes segment", get("/docs/--"), false},
+		{"words in a segment", get("/search/or%20more"), false},
+	})
+}

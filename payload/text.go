@@ -253,6 +253,35 @@ func (s *scan) sqlLeads(v []byte) bool {
 	return false
 }
 
+// maxPathSegments bounds the path segments pathSQL reads.
+const maxPathSegments = 32
+
+// pathSQL signals a path segment that goes on as SQL after the literal
+// the application puts it in ("/items/OR '{…}' @> '{…}'"): a REST
+// route's segment is an id, and ids go into queries.
+func (s *scan) pathSQL(v []byte, factor float64) {
+	for i, n := 0, 0; i+1 < len(v) && n < maxPathSegments; i++ {
+		if v[i] != '/' {
+			continue
+		}
+		n++
+		seg := v[i+1:]
+		c := seg[0]
+		if !isLetter(c) && (c < '0' || c > '9') && c != ';' && c != '|' && c != '&' && c != ')' {
+			// "--", "#" and "/*" alone are not cut off from an
+			// operand here.
+			continue
+		}
+		if (c < '0' || c > '9') && !sqlMayContinue(seg) {
+			continue
+		}
+		if s.sqlLeads(seg) {
+			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, i+1)
+			return
+		}
+	}
+}
+
 // textSQLQuotes finds a quote in v that closes the application's string
 // and SQL that goes on after it.
 func (s *scan) textSQLQuotes(v []byte, factor float64) {
