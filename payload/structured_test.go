@@ -140,3 +140,16 @@ func TestStructuredPathSegment(t *testing.T) {
 		{"words in a segment", get("/search/or%20more"), false},
 	})
 }
+
+// A header or cookie whose whole value is a path into a system directory
+// is aimed at a server that logs, includes or opens it; a query
+// parameter holding one stays in the grey zone (file managers).
+func TestStructuredSysPathHeader(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"system path as user agent", withHeaders("User-Agent", "/sys/kernel/mm/transparent_hugepage/enabled"), true},
+		{"system path as referer", withHeaders("User-Agent", browserUA, "Referer", "/var/lib/dpkg/status"), true},
+		{"system path in a file manager parameter", query("dir", "/var/lib/mysql"), false},
+		{"url referer", withHeaders("User-Agent", browserUA, "Referer", "https://example.com/etc/page"), false},
+		{"sentence naming a path in a header", withHeaders("User-Agent", "probe reading /etc/os-release for support"), false},
+	})
+}
