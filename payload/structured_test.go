@@ -153,3 +153,17 @@ func TestStructuredSysPathHeader(t *testing.T) {
 		{"sentence naming a path in a header", withHeaders("User-Agent", "probe reading /etc/os-release for support"), false},
 	})
 }
+
+// A structured value that is nothing but a call to a library function
+// (a name with an underscore) with no arguments is a probe for an eval
+// sink; calls in prose and plain names stay allowed.
+func TestStructuredEmptyLibraryCall(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"string function", query("v", "str_rot13()"), true},
+		{"array function in a form", form("f=array_map%28%29"), true},
+		{"mixed case", query("x", "Mb_Substr()"), true},
+		{"plain word call", query("v", "refresh()"), false},
+		{"underscore name without a call", query("v", "str_rot13"), false},
+		{"call in a sentence", query("note", "run the make_release() step after the tests pass"), false},
+	})
+}
