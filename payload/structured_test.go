@@ -167,3 +167,18 @@ func TestStructuredEmptyLibraryCall(t *testing.T) {
 		{"call in a sentence", query("note", "run the make_release() step after the tests pass"), false},
 	})
 }
+
+// Text that names HTML elements without attributes ("<iframe>", a search
+// for a tag) runs nothing when reflected; a script element, an attribute
+// or a call still counts.
+func TestTextInertTags(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"search for an iframe tag", query("q", "<iframe>"), false},
+		{"search for table tags", query("q", "<table></table>"), false},
+		{"search for an object tag in a form", form("search=%3Cobject%3E"), false},
+		{"script element", query("q", "<script>"), true},
+		{"iframe with a javascript source", query("q", "<iframe src=javascript:alert(1)>"), true},
+		{"tag then a call", query("q", "<iframe>alert(document.domain)"), true},
+		{"attribute breakout", query("q", `" onmouseover="alert(1)`), true},
+	})
+}

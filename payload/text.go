@@ -86,7 +86,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	// #- '{1,b}'"). Prose and code start with quotes for their own
 	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
-	if k == KindText {
+	if k == KindText && !inertTags(shown) {
 		mask |= 1 << cXSS
 		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
 			mask |= 1 << cSQLi
@@ -110,6 +110,41 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 		s.checkLDAP(v, 1)
 	}
 	s.kind = KindStructured
+}
+
+// inertTags reports whether v names HTML elements and does nothing with
+// them: it holds tags, every '<' starts a tag with no attribute ("<iframe>",
+// "</table>"), none is a script or style element, and no quote, '=' or
+// '(' is there to break out of an attribute or call anything. A search
+// for "<iframe>" reflected into a page adds an empty frame; it runs
+// nothing.
+func inertTags(v []byte) bool {
+	tags := 0
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\'', '"', '`', '=', '(':
+			return false
+		case '<':
+			j := i + 1
+			if j < len(v) && v[j] == '/' {
+				j++
+			}
+			st := j
+			for j < len(v) && isLetter(v[j]) {
+				j++
+			}
+			if j == st || j >= len(v) || v[j] != '>' {
+				return false
+			}
+			name := v[st:j]
+			if equalFoldStr(name, "script") || equalFoldStr(name, "style") {
+				return false
+			}
+			tags++
+			i = j
+		}
+	}
+	return tags > 0
 }
 
 // Bytes the text checks look for, gathered in one pass so that each
