@@ -182,3 +182,18 @@ func TestTextInertTags(t *testing.T) {
 		{"attribute breakout", query("q", `" onmouseover="alert(1)`), true},
 	})
 }
+
+// After a closed literal, an operand that ends the statement (a comment
+// after "|col", a ';' after "OR true") rewrites the query: the rest of
+// the application's statement is cut off.
+func TestSQLCutOffAfterOperand(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"bitwise or then a comment", form("name=z%27%7Cpasswd--"), true},
+		{"comparison then a comment", query("user", "k'>token#"), true},
+		{"true then a semicolon", form("email=%27+OR+TRUE%3B+x"), true},
+		{"number then a semicolon in text", query("q", "n' or 1;"), true},
+		{"equation in a search", query("q", "it's = fine--"), false},
+		{"apostrophes and an equals", query("q", "rock'n'roll=1--"), false},
+		{"or a number in prose", query("q", "pick A or 1; then B"), false},
+	})
+}

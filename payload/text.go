@@ -378,6 +378,10 @@ func sqlMayContinue(rest []byte) bool {
 	switch rest[j] | 0x20 {
 	case ';', '|', '&', '-', '#', '/':
 		return true
+	case '<', '=', '>', '+', '*', '%', '^', '!':
+		// An operator: sqlContinues wants an operand and a comment
+		// that ends the value after it.
+		return true
 	case 'o', 'a', 'x', 'u', 'g':
 		// A whole word: "accounts" and "users" go on as prose.
 		k := j
@@ -431,6 +435,25 @@ func (s *scan) sqlContinues(rest []byte) bool {
 		return i+2 < len(t) && tokIs(rest, t[i+1], "by") && (t[i+2].kind == tNum || t[i+2].kind == tWord) && (i+3 == len(t) || t[i+3].kind == tComment || t[i+3].kind == tComma)
 	case isConj(rest, t[i]) && !tokIs(rest, t[i], "not") && !tokIs(rest, t[i], "when"):
 		return sqlCondition(rest, t, i+1) || jsonCondition(rest[t[i].end:])
+	case sqlOperator(rest, t[i]):
+		// "x'|email--", "x'<pass--": an operator and an operand after
+		// the literal, and a comment that cuts the rest off.
+		return i+2 < len(t) && isOperand(t[i+1]) && t[i+2].kind == tComment && commentEnds(rest, int(t[i+2].start))
+	}
+	return false
+}
+
+// sqlOperator reports whether token t of v is a comparison, bitwise or
+// arithmetic operator.
+func sqlOperator(v []byte, t token) bool {
+	switch t.kind {
+	case tOp:
+		return true
+	case tOther:
+		switch v[t.start] {
+		case '+', '-', '*', '/', '%', '^':
+			return true
+		}
 	}
 	return false
 }
@@ -519,8 +542,9 @@ func sqlCondition(v []byte, t []token, i int) bool {
 	if !ok {
 		return false
 	}
-	if j < len(t) && t[j].kind == tComment {
-		// "OR 1--", "OR true #": a literal truth, the rest cut off.
+	if j < len(t) && (t[j].kind == tComment || t[j].kind == tSemi) {
+		// "OR 1--", "OR true #", "OR true;": a literal truth, the rest
+		// cut off or the statement ended.
 		return t[i].kind == tNum || tokIs(v, t[i], "true")
 	}
 	if j >= len(t) || !isCmp(v, t[j]) {
