@@ -292,7 +292,7 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
-	if s.fetchName() && !s.d.disabled[cSSRF] {
+	if bareHostShape(v) && s.fetchName() && !s.d.disabled[cSSRF] {
 		// Before the gates below: "127.1" is a number to them.
 		s.checkBareHost(v)
 	}

@@ -86,7 +86,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	// #- '{1,b}'"). Prose and code start with quotes for their own
 	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
-	if k == KindText && !inertTags(shown) {
+	if k == KindText && !(tb&tbMarkup != 0 && inertTags(shown)) {
 		mask |= 1 << cXSS
 		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
 			mask |= 1 << cSQLi

@@ -451,9 +451,10 @@ var fetchNames = [...]string{"url", "uri", "link", "src", "webhook", "callback",
 
 // fetchName reports whether the value being inspected is one the server
 // may fetch by its name: a query, form, JSON, XML or multipart value
-// whose name holds one of fetchNames and does not name a browser
-// navigation target (see fetchedURL). A name such as "host" or "server"
-// is left out: installers and admin forms take "localhost" there.
+// whose name holds one of fetchNames as a word and does not name a
+// browser navigation target (see fetchedURL). A name such as "host" or
+// "server" is left out: installers and admin forms take "localhost"
+// there.
 func (s *scan) fetchName() bool {
 	if s.inName || len(s.name) < 3 || len(s.name) > 64 {
 		return false
@@ -463,14 +464,7 @@ func (s *scan) fetchName() bool {
 	default:
 		return false
 	}
-	found := false
-	for _, n := range fetchNames {
-		if nameWord(s.name, n) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if !hasNameWord(s.name, fetchNames[:]) {
 		return false
 	}
 	for _, n := range [...]string{"redirect", "return", "next", "continue"} {
@@ -487,9 +481,6 @@ func (s *scan) fetchName() bool {
 // same internal address is reached either way. Values with a scheme are
 // checkURLs' own.
 func (s *scan) checkBareHost(v []byte) {
-	if len(v) == 0 || len(v) > 2048 || !(isLetter(v[0]) || v[0] >= '0' && v[0] <= '9' || v[0] == '[') {
-		return
-	}
 	end := 0
 	for end < len(v) && !authorityEnd[v[end]] {
 		if v[end] == ':' && end+2 < len(v) && v[end+1] == '/' && v[end+2] == '/' {
@@ -521,6 +512,16 @@ func (s *scan) checkBareHost(v []byte) {
 	}
 	s.ubuf = append(append(s.ubuf[:0], "http://"...), v...)
 	s.checkURLs(s.ubuf, 1)
+}
+
+// bareHostShape is checkBareHost's cheap first look, before the name is
+// read: a host starts with a letter, a digit or '[' and has no space in
+// its first bytes, which rules out text at once.
+func bareHostShape(v []byte) bool {
+	if len(v) == 0 || len(v) > 2048 || !(isLetter(v[0]) || v[0] >= '0' && v[0] <= '9' || v[0] == '[') {
+		return false
+	}
+	return bytes.IndexByte(v[:min(len(v), 256)], ' ') < 0
 }
 
 // hostOf returns the host of an authority: after its last '@', before
@@ -563,22 +564,25 @@ func namedHost(h []byte) bool {
 	return dots == 3
 }
 
-// nameWord reports whether the lower-case word w is a word of name:
-// bounded by the name's ends, a separator, a digit or a change to upper
-// case ("image_url", "imageUrl", "url2"), not part of another word
-// ("urlfix", "prefetch", "srcurl").
-func nameWord(name []byte, w string) bool {
-	for i := 0; i+len(w) <= len(name); i++ {
-		j := indexFold(name[i:], w)
-		if j < 0 {
-			return false
+// hasNameWord reports whether one of the lower-case words is a word of
+// name: bounded by the name's ends, a separator, a digit or a change to
+// upper case ("image_url", "imageUrl", "url2"), not part of another word
+// ("urlfix", "prefetch", "srcurl"). One pass over the name: values are
+// many and their names short.
+func hasNameWord(name []byte, words []string) bool {
+	for i := 0; i < len(name); i++ {
+		if !isLetter(name[i]) || i > 0 && isLetter(name[i-1]) && !(isUpperAt(name, i) && !isUpperAt(name, i-1)) {
+			continue // not the start of a word
 		}
-		i += j
-		e := i + len(w)
-		startOK := i == 0 || !isLetter(name[i-1]) || isUpperAt(name, i) && !isUpperAt(name, i-1)
-		endOK := e == len(name) || !isLetter(name[e]) || isUpperAt(name, e) && !isUpperAt(name, e-1)
-		if startOK && endOK {
-			return true
+		c := name[i] | 0x20
+		for _, w := range words {
+			e := i + len(w)
+			if w[0] != c || e > len(name) || !equalFoldStr(name[i:e], w) {
+				continue
+			}
+			if e == len(name) || !isLetter(name[e]) || isUpperAt(name, e) && !isUpperAt(name, e-1) {
+				return true
+			}
 		}
 	}
 	return false
