@@ -292,7 +292,7 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
-	if bareHostShape(v) && s.fetchName() && !s.d.disabled[cSSRF] {
+	if (cm&cmUnknown != 0 || cm&cmSpace == 0) && hostByte(v[0]) && s.fetchName() && bareHostShape(v) && !s.d.disabled[cSSRF] {
 		// Before the gates below: "127.1" is a number to them.
 		s.checkBareHost(v)
 	}

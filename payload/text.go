@@ -273,7 +273,7 @@ func (s *scan) textSQL(v []byte, factor float64) {
 // application supplies the literal), or after a numeric literal: "1 OR
 // 1=1", "1; DROP TABLE users".
 func (s *scan) sqlLeads(v []byte) bool {
-	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
+	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && sqlMayContinue(v) && s.sqlContinues(v) {
 		return true
 	}
 	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {

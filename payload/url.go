@@ -514,14 +514,19 @@ func (s *scan) checkBareHost(v []byte) {
 	s.checkURLs(s.ubuf, 1)
 }
 
-// bareHostShape is checkBareHost's cheap first look, before the name is
-// read: a host starts with a letter, a digit or '[' and has no space in
-// its first bytes, which rules out text at once.
+// bareHostShape is checkBareHost's first look: a host starts with a
+// letter, a digit or '[' and has no space in its first bytes, which
+// rules out text.
 func bareHostShape(v []byte) bool {
-	if len(v) == 0 || len(v) > 2048 || !(isLetter(v[0]) || v[0] >= '0' && v[0] <= '9' || v[0] == '[') {
+	if len(v) == 0 || len(v) > 2048 || !hostByte(v[0]) {
 		return false
 	}
 	return bytes.IndexByte(v[:min(len(v), 256)], ' ') < 0
+}
+
+// hostByte reports whether a host can start with c.
+func hostByte(c byte) bool {
+	return isLetter(c) || c >= '0' && c <= '9' || c == '['
 }
 
 // hostOf returns the host of an authority: after its last '@', before
