@@ -52,6 +52,7 @@ type scan struct {
 
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
 	names      nameMemo       // secret-bearing names matched last (secretName)
+	fetchMemo  fetchMemo      // names read for fetchNames (fetchName); a function of the name alone, kept across requests
 	upload     bool           // the walk of a multipart body ended in a file's content
 }
 
@@ -292,7 +293,7 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
-	if (cm&cmUnknown != 0 || cm&cmSpace == 0) && hostByte(v[0]) && s.fetchName() && bareHostShape(v) && !s.d.disabled[cSSRF] {
+	if hostByte(v[0]) && (cm&(cmUnknown|cmSpace) == 0 || cm&cmUnknown != 0 && bareHostShape(v)) && s.fetchName() && !s.d.disabled[cSSRF] {
 		// Before the gates below: "127.1" is a number to them.
 		s.checkBareHost(v)
 	}

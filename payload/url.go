@@ -464,7 +464,7 @@ func (s *scan) fetchName() bool {
 	default:
 		return false
 	}
-	if !hasNameWord(s.name, fetchNames[:]) {
+	if !s.fetchMemo.lookup(s.name) {
 		return false
 	}
 	for _, n := range [...]string{"redirect", "return", "next", "continue"} {
@@ -481,6 +481,9 @@ func (s *scan) fetchName() bool {
 // same internal address is reached either way. Values with a scheme are
 // checkURLs' own.
 func (s *scan) checkBareHost(v []byte) {
+	if len(v) > 2048 {
+		return
+	}
 	end := 0
 	for end < len(v) && !authorityEnd[v[end]] {
 		if v[end] == ':' && end+2 < len(v) && v[end+1] == '/' && v[end+2] == '/' {
@@ -514,13 +517,10 @@ func (s *scan) checkBareHost(v []byte) {
 	s.checkURLs(s.ubuf, 1)
 }
 
-// bareHostShape is checkBareHost's first look: a host starts with a
-// letter, a digit or '[' and has no space in its first bytes, which
-// rules out text.
+// bareHostShape is checkBareHost's first look at a value whose classes
+// are not known: a host has no space in its first bytes, which rules
+// out text.
 func bareHostShape(v []byte) bool {
-	if len(v) == 0 || len(v) > 2048 || !hostByte(v[0]) {
-		return false
-	}
 	return bytes.IndexByte(v[:min(len(v), 256)], ' ') < 0
 }
 
@@ -567,6 +567,37 @@ func namedHost(h []byte) bool {
 		}
 	}
 	return dots == 3
+}
+
+// fetchMemo remembers, for the names of a request, whether fetchNames
+// holds one of their words: the keys of a JSON array's objects come back
+// with every element, and reading a name costs more than most of its
+// values' checks. Direct-mapped by the name's length and end bytes, as
+// nameMemo is.
+type fetchMemo struct {
+	n     [16]uint8 // lengths; 0 for an empty slot
+	name  [16][24]byte
+	fetch uint16 // bit i: name i holds a fetch word
+}
+
+func (m *fetchMemo) lookup(name []byte) bool {
+	n := len(name)
+	if n > len(m.name[0]) {
+		return hasNameWord(name, fetchNames[:])
+	}
+	i := (uint(n)*31 + uint(name[0]) + uint(name[n-1])*7) % uint(len(m.n))
+	if int(m.n[i]) == n && string(m.name[i][:n]) == string(name) {
+		return m.fetch&(1<<i) != 0
+	}
+	f := hasNameWord(name, fetchNames[:])
+	m.n[i] = uint8(n)
+	copy(m.name[i][:], name)
+	if f {
+		m.fetch |= 1 << i
+	} else {
+		m.fetch &^= 1 << i
+	}
+	return f
 }
 
 // hasNameWord reports whether one of the lower-case words is a word of
