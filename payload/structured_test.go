@@ -197,3 +197,13 @@ func TestSQLCutOffAfterOperand(t *testing.T) {
 		{"or a number in prose", query("q", "pick A or 1; then B"), false},
 	})
 }
+
+// A search or comment that starts with WHERE or HAVING and a condition
+// goes on after the application's literal, as one that starts with OR.
+func TestTextLeadingWhere(t *testing.T) {
+	runStructured(t, []structuredCase{
+		{"where tautology in a search", query("q", "WHERE 1=1 --"), true},
+		{"having condition in a comment", form("comment=having+2%3E1%23"), true},
+		{"where in a sentence", query("q", "where is the station"), false},
+	})
+}

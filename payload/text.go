@@ -366,7 +366,8 @@ func (s *scan) textSQLQuotes(v []byte, factor float64) {
 
 // sqlMayContinue is sqlContinues' cheap first look: after spaces and
 // closing parentheses, SQL that continues a statement starts with one of
-// these bytes (OR, AND, XOR, UNION, ORDER, GROUP, ;, ||, &&, --, #, /*).
+// these bytes (OR, AND, XOR, UNION, ORDER, GROUP, WHERE, HAVING, ;, ||,
+// &&, --, #, /*, an operator).
 func sqlMayContinue(rest []byte) bool {
 	j := 0
 	for j < len(rest) && j < 32 && (isSpace(rest[j]) || rest[j] == ')') {
@@ -382,7 +383,7 @@ func sqlMayContinue(rest []byte) bool {
 		// An operator: sqlContinues wants an operand and a comment
 		// that ends the value after it.
 		return true
-	case 'o', 'a', 'x', 'u', 'g':
+	case 'o', 'a', 'x', 'u', 'g', 'w', 'h':
 		// A whole word: "accounts" and "users" go on as prose.
 		k := j
 		for k < len(rest) && k-j < 6 && isLetter(rest[k]) {
@@ -393,7 +394,8 @@ func sqlMayContinue(rest []byte) bool {
 		}
 		w := rest[j:k]
 		return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor") ||
-			equalFoldStr(w, "union") || equalFoldStr(w, "order") || equalFoldStr(w, "group")
+			equalFoldStr(w, "union") || equalFoldStr(w, "order") || equalFoldStr(w, "group") ||
+			equalFoldStr(w, "where") || equalFoldStr(w, "having")
 	}
 	return false
 }
