@@ -293,9 +293,9 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
-	if hostByte(v[0]) && (cm&(cmUnknown|cmSpace) == 0 || cm&cmUnknown != 0 && bareHostShape(v)) && s.fetchName() && !s.d.disabled[cSSRF] {
+	if cm&(cmUnknown|cmSpace) == 0 {
 		// Before the gates below: "127.1" is a number to them.
-		s.checkBareHost(v)
+		s.bareHost(v)
 	}
 	if cm&cmSpecial == 0 && len(v) < minPlain {
 		// Too short for a whole-word signal or base64: nothing to do.
@@ -318,6 +318,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if cm&cmUnknown != 0 {
 		cm = charMask(v)
+		if cm&cmSpace == 0 {
+			s.bareHost(v)
+		}
 	}
 	if cm&cmSpecial != 0 {
 		if k := classify(v, cm, s.loc, s.name); k != KindStructured {
@@ -687,7 +690,10 @@ func (s *scan) nameValueMask(n []byte, cm uint16) {
 	s.inName = true
 	s.valueMask(n, cm)
 	s.inName = false
-	s.pairInName(n)
+	if cm&cmSpecial != 0 {
+		// '=' is a cmSpecial byte.
+		s.pairInName(n)
+	}
 }
 
 // pairInName inspects, as a value, what follows an '=' inside a query,

@@ -517,11 +517,12 @@ func (s *scan) checkBareHost(v []byte) {
 	s.checkURLs(s.ubuf, 1)
 }
 
-// bareHostShape is checkBareHost's first look at a value whose classes
-// are not known: a host has no space in its first bytes, which rules
-// out text.
-func bareHostShape(v []byte) bool {
-	return bytes.IndexByte(v[:min(len(v), 256)], ' ') < 0
+// bareHost runs checkBareHost on a value without a space (a host has
+// none) that starts as a host does, in a parameter the server fetches.
+func (s *scan) bareHost(v []byte) {
+	if hostByte(v[0]) && !s.d.disabled[cSSRF] && s.fetchName() {
+		s.checkBareHost(v)
+	}
 }
 
 // hostByte reports whether a host can start with c.
