@@ -108,6 +108,13 @@ func FuzzDetect(f *testing.F) {
 	f.Add("/p?a=/*/*", "", "")
 	f.Add("/p?a=%27+%7C", "", "")
 	f.Add("/p?u=http://[::1", "", "")
+	// The structured-value checks: path segments, bare hosts, pairs in
+	// names, JSON conditions, aliases.
+	f.Add("/a/OR '[1]' ? '1'/b/7 OR 3=3", "", "")
+	f.Add("/p?image_url=[::1]:80/x&feedSrc=127.1:6379", "", "")
+	f.Add("/p", "application/x-www-form-urlencoded", "pay%3DAND+1%3D1%29&x%3D%3D=1")
+	f.Add("/p?id=OR '{\"a\":1}'::jsonb @> '{\"a\":1}'&c=) AS t FROM&v=x_y()", "", "")
+	f.Add("/p?q=<iframe></iframe>", "", "")
 	f.Add("/", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--")
 	f.Add("/", "application/xml", "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///\">]><a b='c'>&x;</a>")
 	d := newTestDetector(f)

@@ -309,9 +309,11 @@ func (s *scan) checkBareCall(v []byte) {
 	switch {
 	case strong:
 		w = 0.85
-	case code && under:
-		// "posix_getpwuid('root')", "call_user_func($f)": a library
-		// name called on code arguments.
+	case under && (code || e == a):
+		// "posix_getpwuid('root')", "call_user_func($f)",
+		// "str_rot13()": a library name called on code arguments
+		// or on none, as a probe for an eval sink does; a value
+		// that is nothing but such a call is code, not data.
 		w = 0.8
 	case code || under:
 		w = 0.6

@@ -32,6 +32,7 @@ type scan struct {
 	shbuf   []byte        // shell quoting removed
 	xbuf    []byte        // text with its code blanked (maskCode)
 	nbuf    []byte        // decoded name
+	ubuf    []byte        // a bare host given its scheme (checkBareHost)
 	others  []headerEntry // headers set aside by the OtherHeaders walk
 	toks    []token
 	sigW    []float32
@@ -51,6 +52,7 @@ type scan struct {
 
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
 	names      nameMemo       // secret-bearing names matched last (secretName)
+	fetchMemo  fetchMemo      // names read for fetchNames (fetchName); a function of the name alone, kept across requests
 	upload     bool           // the walk of a multipart body ended in a file's content
 }
 
@@ -123,6 +125,7 @@ func (s *scan) reset() {
 	trimBuf(&s.shbuf)
 	trimBuf(&s.xbuf)
 	trimBuf(&s.nbuf)
+	trimBuf(&s.ubuf)
 	if cap(s.others) > maxPooledHeaders {
 		s.others = nil
 	} else {
@@ -290,6 +293,10 @@ const minPlain = 8
 // inspected.
 func (s *scan) inspect(v []byte, cm uint16) {
 	s.values++
+	if cm&(cmUnknown|cmSpace) == 0 {
+		// Before the gates below: "127.1" is a number to them.
+		s.bareHost(v)
+	}
 	if cm&cmSpecial == 0 && len(v) < minPlain {
 		// Too short for a whole-word signal or base64: nothing to do.
 		return
@@ -311,6 +318,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if cm&cmUnknown != 0 {
 		cm = charMask(v)
+		if cm&cmSpace == 0 {
+			s.bareHost(v)
+		}
 	}
 	if cm&cmSpecial != 0 {
 		if k := classify(v, cm, s.loc, s.name); k != KindStructured {
@@ -561,7 +571,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 	// libinjection and the grammar checks are the costly part; they run
 	// when a quote or comment, an SQL keyword, or a conjunction next to
 	// '=' or ')' is present.
-	sqlGate := trig&gateSQL != 0 || sqlHit || trig&conj != 0 && trig&eqParen != 0
+	sqlGate := trig&gateSQL != 0 || sqlHit || trig&eqParen != 0 && (trig&conj != 0 || conjStart(v) || closeStart(v))
 	if sqlGate && mask&(1<<cSQLi) != 0 {
 		lv := v
 		if len(lv) > maxLibinjection {
@@ -571,6 +581,10 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 			s.signal(len(rules)+sigLibSQLi, cSQLi, sqliWeight(fp)*factor, v, 0)
 		}
 		s.sqlChecks(lv, factor)
+		s.textSQL(lv, factor)
+		if s.loc == "path" {
+			s.pathSQL(lv, factor)
+		}
 	}
 	if trig&trigXSS != 0 && mask&(1<<cXSS) != 0 {
 		lv := v
@@ -661,6 +675,7 @@ func (s *scan) nameValue(n []byte) {
 	s.inName = true
 	s.value(n)
 	s.inName = false
+	s.pairInName(n)
 }
 
 // nameValueMask is nameValue for a name whose character classes cm are
@@ -675,6 +690,25 @@ func (s *scan) nameValueMask(n []byte, cm uint16) {
 	s.inName = true
 	s.valueMask(n, cm)
 	s.inName = false
+	if cm&cmSpecial != 0 {
+		// '=' is a cmSpecial byte.
+		s.pairInName(n)
+	}
+}
+
+// pairInName inspects, as a value, what follows an '=' inside a query,
+// form or multipart name: "pay%3DAND+1%3D1" is the name "pay=AND 1=1",
+// a pair encoded once more to hide its value from checks that read
+// values, which an application that decodes twice splits again.
+func (s *scan) pairInName(n []byte) {
+	switch s.loc {
+	case "query", "form", "multipart":
+	default:
+		return
+	}
+	if i := indexByte(n, '='); i >= 0 && i+1 < len(n) {
+		s.value(n[i+1:])
+	}
 }
 
 // skipSpaceBack returns the index of the last byte at or before i that

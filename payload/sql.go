@@ -253,6 +253,10 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 		if ok {
 			s.signal(len(rules)+sigSQLBreakout, cSQLi, 0.5*factor, v, int(t.start))
 			breakout = int(t.start) + 1
+		} else if aliasFrom(v, toks, i) {
+			// A select list closed and named, then FROM: the value
+			// rewrites the statement's columns and source.
+			s.signal(len(rules)+sigSQLBreakout, cSQLi, 0.8*factor, v, int(t.start))
 		}
 	}
 
@@ -295,6 +299,60 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 			return
 		}
 	}
+}
+
+// conjStart reports whether v starts with a conjunction (OR, AND, XOR,
+// ||, &&) followed by a space or '(': a value that goes on after the
+// application's operand. The automaton's conjunction patterns need a
+// space before them, which the start of a value does not have.
+func conjStart(v []byte) bool {
+	i := skipSpaceFwd(v, 0)
+	if i+2 < len(v) && (v[i] == '|' && v[i+1] == '|' || v[i] == '&' && v[i+1] == '&') {
+		return true
+	}
+	j := i
+	for j < len(v) && j-i < 3 && isLetter(v[j]) {
+		j++
+	}
+	if j >= len(v) || v[j] != ' ' && v[j] != '(' && v[j] != '\t' {
+		return false
+	}
+	w := v[i:j]
+	return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor")
+}
+
+// closeStart reports whether v starts with a closing parenthesis, after
+// at most a short word or number glued to it ("1) …"): the value ends
+// the application's call or subquery and goes on after it.
+func closeStart(v []byte) bool {
+	i := skipSpaceFwd(v, 0)
+	for j := i; j < len(v) && j-i <= 24; j++ {
+		if !isIdent(v[j]) {
+			return v[j] == ')'
+		}
+	}
+	return false
+}
+
+// aliasFrom reports whether the tokens from i read "AS alias FROM", an
+// alias quoted or not: the end of a select list ("1) AS total FROM").
+func aliasFrom(v []byte, toks []token, i int) bool {
+	if i >= len(toks) || !tokIs(v, toks[i], "as") {
+		return false
+	}
+	i++
+	q := i < len(toks) && toks[i].kind == tQuote
+	if q {
+		i++
+	}
+	if i >= len(toks) || toks[i].kind != tWord {
+		return false
+	}
+	i++
+	if q && i < len(toks) && toks[i].kind == tQuote {
+		i++
+	}
+	return i < len(toks) && tokIs(v, toks[i], "from")
 }
 
 // sqliWeight maps a libinjection fingerprint to a signal weight.

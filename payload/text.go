@@ -45,7 +45,7 @@ const (
 func (s *scan) inspectSecret(v []byte) {
 	s.kind = KindText
 	if !s.d.disabled[cSQLi] && bytes.ContainsAny(v, `'"`) {
-		s.textSQLQuotes(v)
+		s.textSQLQuotes(v, 1)
 	}
 	if !s.d.disabled[cLog4Shell] && indexFold(v, "${") >= 0 {
 		s.checkJNDI(v, 1)
@@ -60,7 +60,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	s.kind = k
 	tb := textBytesOf(v)
 	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
-		s.textSQL(v)
+		s.textSQL(v, 1)
 	}
 	shown := v
 	if (k == KindProse || k == KindMarkdown) && tb&tbCode != 0 {
@@ -86,7 +86,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	// #- '{1,b}'"). Prose and code start with quotes for their own
 	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
-	if k == KindText {
+	if k == KindText && !(tb&tbMarkup != 0 && inertTags(shown)) {
 		mask |= 1 << cXSS
 		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
 			mask |= 1 << cSQLi
@@ -110,6 +110,41 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 		s.checkLDAP(v, 1)
 	}
 	s.kind = KindStructured
+}
+
+// inertTags reports whether v names HTML elements and does nothing with
+// them: it holds tags, every '<' starts a tag with no attribute ("<iframe>",
+// "</table>"), none is a script or style element, and no quote, '=' or
+// '(' is there to break out of an attribute or call anything. A search
+// for "<iframe>" reflected into a page adds an empty frame; it runs
+// nothing.
+func inertTags(v []byte) bool {
+	tags := 0
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\'', '"', '`', '=', '(':
+			return false
+		case '<':
+			j := i + 1
+			if j < len(v) && v[j] == '/' {
+				j++
+			}
+			st := j
+			for j < len(v) && isLetter(v[j]) {
+				j++
+			}
+			if j == st || j >= len(v) || v[j] != '>' {
+				return false
+			}
+			name := v[st:j]
+			if equalFoldStr(name, "script") || equalFoldStr(name, "style") {
+				return false
+			}
+			tags++
+			i = j
+		}
+	}
+	return tags > 0
 }
 
 // Bytes the text checks look for, gathered in one pass so that each
@@ -225,30 +260,66 @@ func maskCode(dst, v []byte) []byte {
 }
 
 // textSQL signals SQL that breaks out of a string or numeric literal.
-func (s *scan) textSQL(v []byte) {
-	// A value that goes on as if a literal had ended before it: "OR
-	// 1=1", "UNION SELECT …" (the application supplies the literal).
-	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && s.sqlContinues(v) {
-		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+func (s *scan) textSQL(v []byte, factor float64) {
+	if s.sqlLeads(v) {
+		s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, 0)
 		return
 	}
-	// A numeric literal: "1 OR 1=1", "1; DROP TABLE users".
+	s.textSQLQuotes(v, factor)
+}
+
+// sqlLeads reports whether v goes on as SQL from its start, as if a
+// literal had ended before it: "OR 1=1", "UNION SELECT …" (the
+// application supplies the literal), or after a numeric literal: "1 OR
+// 1=1", "1; DROP TABLE users".
+func (s *scan) sqlLeads(v []byte) bool {
+	if !hasPrefixAt(v, 0, "/*") && !hasPrefixAt(v, 0, "--") && !hasPrefixAt(v, 0, "#") && sqlMayContinue(v) && s.sqlContinues(v) {
+		return true
+	}
 	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
 		i := 0
 		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
 			i++
 		}
 		if i < len(v) && (isSpace(v[i]) || v[i] == ')' || v[i] == ';') && s.sqlContinues(v[i:]) {
-			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, 0)
+			return true
+		}
+	}
+	return false
+}
+
+// maxPathSegments bounds the path segments pathSQL reads.
+const maxPathSegments = 32
+
+// pathSQL signals a path segment that goes on as SQL after the literal
+// the application puts it in ("/items/OR '{…}' @> '{…}'"): a REST
+// route's segment is an id, and ids go into queries.
+func (s *scan) pathSQL(v []byte, factor float64) {
+	for i, n := 0, 0; i+1 < len(v) && n < maxPathSegments; i++ {
+		if v[i] != '/' {
+			continue
+		}
+		n++
+		seg := v[i+1:]
+		c := seg[0]
+		if !isLetter(c) && (c < '0' || c > '9') && c != ';' && c != '|' && c != '&' && c != ')' {
+			// "--", "#" and "/*" alone are not cut off from an
+			// operand here.
+			continue
+		}
+		if (c < '0' || c > '9') && !sqlMayContinue(seg) {
+			continue
+		}
+		if s.sqlLeads(seg) {
+			s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, i+1)
 			return
 		}
 	}
-	s.textSQLQuotes(v)
 }
 
 // textSQLQuotes finds a quote in v that closes the application's string
 // and SQL that goes on after it.
-func (s *scan) textSQLQuotes(v []byte) {
+func (s *scan) textSQLQuotes(v []byte, factor float64) {
 	// A quote that closes the application's string is one the value
 	// did not open: of each kind, an odd one out (apostrophes inside
 	// words, as in "don't", are not quotes). And it is glued to what it
@@ -285,7 +356,7 @@ func (s *scan) textSQLQuotes(v []byte) {
 				return
 			}
 			if s.sqlContinues(v[i+1:]) {
-				s.signal(len(rules)+sigTextSQL, cSQLi, 0.9, v, i)
+				s.signal(len(rules)+sigTextSQL, cSQLi, 0.9*factor, v, i)
 				return
 			}
 		}
@@ -295,7 +366,8 @@ func (s *scan) textSQLQuotes(v []byte) {
 
 // sqlMayContinue is sqlContinues' cheap first look: after spaces and
 // closing parentheses, SQL that continues a statement starts with one of
-// these bytes (OR, AND, XOR, UNION, ORDER, GROUP, ;, ||, &&, --, #, /*).
+// these bytes (OR, AND, XOR, UNION, ORDER, GROUP, WHERE, HAVING, ;, ||,
+// &&, --, #, /*, an operator).
 func sqlMayContinue(rest []byte) bool {
 	j := 0
 	for j < len(rest) && j < 32 && (isSpace(rest[j]) || rest[j] == ')') {
@@ -307,7 +379,11 @@ func sqlMayContinue(rest []byte) bool {
 	switch rest[j] | 0x20 {
 	case ';', '|', '&', '-', '#', '/':
 		return true
-	case 'o', 'a', 'x', 'u', 'g':
+	case '<', '=', '>', '+', '*', '%', '^', '!':
+		// An operator: sqlContinues wants an operand and a comment
+		// that ends the value after it.
+		return true
+	case 'o', 'a', 'x', 'u', 'g', 'w', 'h':
 		// A whole word: "accounts" and "users" go on as prose.
 		k := j
 		for k < len(rest) && k-j < 6 && isLetter(rest[k]) {
@@ -318,7 +394,8 @@ func sqlMayContinue(rest []byte) bool {
 		}
 		w := rest[j:k]
 		return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor") ||
-			equalFoldStr(w, "union") || equalFoldStr(w, "order") || equalFoldStr(w, "group")
+			equalFoldStr(w, "union") || equalFoldStr(w, "order") || equalFoldStr(w, "group") ||
+			equalFoldStr(w, "where") || equalFoldStr(w, "having")
 	}
 	return false
 }
@@ -359,7 +436,26 @@ func (s *scan) sqlContinues(rest []byte) bool {
 	case tokIs(rest, t[i], "order") || tokIs(rest, t[i], "group"):
 		return i+2 < len(t) && tokIs(rest, t[i+1], "by") && (t[i+2].kind == tNum || t[i+2].kind == tWord) && (i+3 == len(t) || t[i+3].kind == tComment || t[i+3].kind == tComma)
 	case isConj(rest, t[i]) && !tokIs(rest, t[i], "not") && !tokIs(rest, t[i], "when"):
-		return sqlCondition(rest, t, i+1)
+		return sqlCondition(rest, t, i+1) || jsonCondition(rest[t[i].end:])
+	case sqlOperator(rest, t[i]):
+		// "x'|email--", "x'<pass--": an operator and an operand after
+		// the literal, and a comment that cuts the rest off.
+		return i+2 < len(t) && isOperand(t[i+1]) && t[i+2].kind == tComment && commentEnds(rest, int(t[i+2].start))
+	}
+	return false
+}
+
+// sqlOperator reports whether token t of v is a comparison, bitwise or
+// arithmetic operator.
+func sqlOperator(v []byte, t token) bool {
+	switch t.kind {
+	case tOp:
+		return true
+	case tOther:
+		switch v[t.start] {
+		case '+', '-', '*', '/', '%', '^':
+			return true
+		}
 	}
 	return false
 }
@@ -448,8 +544,9 @@ func sqlCondition(v []byte, t []token, i int) bool {
 	if !ok {
 		return false
 	}
-	if j < len(t) && t[j].kind == tComment {
-		// "OR 1--", "OR true #": a literal truth, the rest cut off.
+	if j < len(t) && (t[j].kind == tComment || t[j].kind == tSemi) {
+		// "OR 1--", "OR true #", "OR true;": a literal truth, the rest
+		// cut off or the statement ended.
 		return t[i].kind == tNum || tokIs(v, t[i], "true")
 	}
 	if j >= len(t) || !isCmp(v, t[j]) {
@@ -473,6 +570,61 @@ func sqlCondition(v []byte, t []token, i int) bool {
 	}
 	_, ok = operand(j + 1)
 	return ok
+}
+
+// jsonOps are the JSON operators of PostgreSQL, MySQL and SQLite that
+// make a condition of a JSON value: containment, key existence, path
+// extraction.
+var jsonOps = [...]string{"->>", "->", "#>>", "#>", "@>", "<@", "?|", "?&", "@?", "@@", "?"}
+
+// jsonCondition reports whether b, what follows OR / AND, is a condition
+// on a JSON value: a string literal (cast with ::json or ::jsonb or not)
+// followed by a JSON operator ("OR '{"a":1}' @> '{"a":1}'", "OR '[1]' ?
+// '1'"), or a call to a JSON function ("OR json_extract(…) = …"). Such
+// conditions are how injections get past filters that know only = and
+// LIKE.
+func jsonCondition(b []byte) bool {
+	j := 0
+	for j < len(b) && (isSpace(b[j]) || b[j] == '(') {
+		j++
+	}
+	if j >= len(b) {
+		return false
+	}
+	if b[j] != '\'' {
+		k := j
+		for k < len(b) && k-j < 32 && (isWordChar(b[k])) {
+			k++
+		}
+		return k-j > 4 && hasPrefixFold(b[j:k], "json") && skipCodeSpace(b, k) < len(b) && b[skipCodeSpace(b, k)] == '('
+	}
+	e := indexByte(b[j+1:min(len(b), j+1+256)], '\'')
+	if e < 0 {
+		return false
+	}
+	k := j + 1 + e + 1
+	if k+2 < len(b) && b[k] == ':' && b[k+1] == ':' {
+		k += 2
+		for k < len(b) && isLetter(b[k]) {
+			k++
+		}
+	}
+	k = skipSpaceFwd(b, k)
+	for _, op := range jsonOps {
+		if hasPrefixAt(b, k, op) {
+			// The operand after it is SQL too: a literal, a number,
+			// an ARRAY[…] or a parenthesis; not a word ("'why' ? yes").
+			o := skipSpaceFwd(b, k+len(op))
+			return o < len(b) && (b[o] == '\'' || b[o] >= '0' && b[o] <= '9' || b[o] == '(' || hasPrefixFold(b[o:], "array"))
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether b starts with the lower-case p, folding
+// ASCII case.
+func hasPrefixFold(b []byte, p string) bool {
+	return len(b) >= len(p) && equalFoldStr(b[:len(p)], p)
 }
 
 // textShell signals a value that starts with a command separator (after

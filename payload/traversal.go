@@ -16,8 +16,9 @@ var systemDirs = [...]string{
 // checkSysPath flags a value that is nothing but a path into a system
 // directory ("/proc/interrupts", "file:///etc/x", "../../etc/x"): a
 // file parameter pointed at the server's own files. On its own it stays
-// in the grey zone (a file manager shows such paths); with a sensitive
-// file name, traversal or a command word it blocks.
+// in the grey zone in a parameter (a file manager shows such paths);
+// with a sensitive file name, traversal or a command word it blocks, and
+// so it does as a whole header or cookie value.
 func (s *scan) checkSysPath(v []byte) {
 	i := skipSpaceFwd(v, 0)
 	if len(v)-i > 7 && equalFoldStr(v[i:i+7], "file://") {
@@ -40,7 +41,14 @@ func (s *scan) checkSysPath(v []byte) {
 			return
 		}
 	}
-	s.signal(len(rules)+sigSysPath, cTraversal, 0.6, v, i)
+	w := 0.6
+	if s.loc == "header" || s.loc == "cookie" {
+		// No browser, client library or file manager sends a path
+		// into /etc or /proc as a whole header or cookie value: a
+		// server that logs, includes or opens it is the target.
+		w = 0.85
+	}
+	s.signal(len(rules)+sigSysPath, cTraversal, w, v, i)
 }
 
 // sysDirAt reports whether p starts with a path into one of the

@@ -317,11 +317,14 @@ func hostKind(h []byte) hostClass {
 			return hostMetadata
 		}
 	case 'e':
-		if equalFoldStr(h, "localtest.me") {
+		// Public names whose DNS answers loopback, for every
+		// subdomain as well.
+		if equalFoldStr(h, "localtest.me") || equalFoldStr(h, "lvh.me") || equalFoldStr(h, "vcap.me") ||
+			hasSuffixFold(h, ".localtest.me") || hasSuffixFold(h, ".lvh.me") || hasSuffixFold(h, ".vcap.me") {
 			return hostInternal
 		}
 	case 'o':
-		if hasSuffixFold(h, ".nip.io") {
+		if hasSuffixFold(h, ".nip.io") || hasSuffixFold(h, ".sslip.io") {
 			return hostInternal
 		}
 	case 'n', '4', '6':
@@ -440,4 +443,184 @@ func digitVal(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// fetchNames are the words in a parameter name that say the server
+// fetches its value: a URL to load, a feed, a webhook, an image.
+var fetchNames = [...]string{"url", "uri", "link", "src", "webhook", "callback", "endpoint", "feed", "proxy", "fetch"}
+
+// fetchName reports whether the value being inspected is one the server
+// may fetch by its name: a query, form, JSON, XML or multipart value
+// whose name holds one of fetchNames as a word and does not name a
+// browser navigation target (see fetchedURL). A name such as "host" or
+// "server" is left out: installers and admin forms take "localhost"
+// there.
+func (s *scan) fetchName() bool {
+	if s.inName || len(s.name) < 3 || len(s.name) > 64 {
+		return false
+	}
+	switch s.loc {
+	case "query", "form", "json", "xml", "multipart":
+	default:
+		return false
+	}
+	if !s.fetchMemo.lookup(s.name) {
+		return false
+	}
+	for _, n := range [...]string{"redirect", "return", "next", "continue"} {
+		if indexFold(s.name, n) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkBareHost judges a value of a fetched parameter that names a host
+// without a scheme ("localhost/", "127.1:6379", "metadata.google.internal/
+// computeMetadata/v1/") as the http URL an HTTP client makes of it: the
+// same internal address is reached either way. Values with a scheme are
+// checkURLs' own.
+func (s *scan) checkBareHost(v []byte) {
+	if len(v) > 2048 {
+		return
+	}
+	end := 0
+	for end < len(v) && !authorityEnd[v[end]] {
+		if v[end] == ':' && end+2 < len(v) && v[end+1] == '/' && v[end+2] == '/' {
+			return // a scheme
+		}
+		end++
+	}
+	if end < len(v) && v[end] != '/' && v[end] != '?' && v[end] != '#' {
+		// Followed by a space or a quote: text, not a URL.
+		return
+	}
+	if c := indexByte(v[:end], ':'); c >= 0 && v[0] != '[' {
+		// host:port only; "mailto:x", "javascript:" and "a:b" are not.
+		for _, d := range v[c+1 : end] {
+			if d < '0' || d > '9' {
+				return
+			}
+		}
+	}
+	host := hostOf(v[:end])
+	if !namedHost(host) {
+		// "1", "0" and "2130706433" are counts and ids as often as
+		// addresses: without a scheme, only a dotted quad, an IPv6
+		// literal or a name is a host.
+		return
+	}
+	if k := hostKind(host); k != hostInternal && k != hostMetadata {
+		return
+	}
+	s.ubuf = append(append(s.ubuf[:0], "http://"...), v...)
+	s.checkURLs(s.ubuf, 1)
+}
+
+// bareHost runs checkBareHost on a value without a space (a host has
+// none) that starts as a host does, in a parameter the server fetches.
+func (s *scan) bareHost(v []byte) {
+	if hostByte(v[0]) && !s.d.disabled[cSSRF] && s.fetchName() {
+		s.checkBareHost(v)
+	}
+}
+
+// hostByte reports whether a host can start with c.
+func hostByte(c byte) bool {
+	return isLetter(c) || c >= '0' && c <= '9' || c == '['
+}
+
+// hostOf returns the host of an authority: after its last '@', before
+// the port.
+func hostOf(a []byte) []byte {
+	if at := lastIndexByte(a, '@'); at >= 0 {
+		a = a[at+1:]
+	}
+	if len(a) > 0 && a[0] == '[' {
+		if k := indexByte(a, ']'); k > 0 {
+			return a[:k+1]
+		}
+		return a
+	}
+	if c := indexByte(a, ':'); c >= 0 {
+		return a[:c]
+	}
+	return a
+}
+
+// namedHost reports whether h reads as a host on its own: a name with a
+// letter, an IPv6 literal in brackets, or an IPv4 address of four dotted
+// parts.
+func namedHost(h []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
+	if h[0] == '[' {
+		return true
+	}
+	dots := 0
+	for _, c := range h {
+		switch {
+		case c == '.':
+			dots++
+		case c < '0' || c > '9':
+			return true
+		}
+	}
+	return dots == 3
+}
+
+// fetchMemo remembers, for the names of a request, whether fetchNames
+// holds one of their words: the keys of a JSON array's objects come back
+// with every element, and reading a name costs more than most of its
+// values' checks. Direct-mapped by the name's length and end bytes, as
+// nameMemo is.
+type fetchMemo struct {
+	n     [16]uint8 // lengths; 0 for an empty slot
+	name  [16][24]byte
+	fetch uint16 // bit i: name i holds a fetch word
+}
+
+func (m *fetchMemo) lookup(name []byte) bool {
+	n := len(name)
+	if n > len(m.name[0]) {
+		return hasNameWord(name, fetchNames[:])
+	}
+	i := (uint(n)*31 + uint(name[0]) + uint(name[n-1])*7) % uint(len(m.n))
+	if int(m.n[i]) == n && string(m.name[i][:n]) == string(name) {
+		return m.fetch&(1<<i) != 0
+	}
+	f := hasNameWord(name, fetchNames[:])
+	m.n[i] = uint8(n)
+	copy(m.name[i][:], name)
+	if f {
+		m.fetch |= 1 << i
+	} else {
+		m.fetch &^= 1 << i
+	}
+	return f
+}
+
+// hasNameWord reports whether one of the lower-case words is a word of
+// name: bounded by the name's ends, a separator, a digit or a change to
+// upper case ("image_url", "imageUrl", "url2"), not part of another word
+// ("urlfix", "prefetch", "srcurl"). One pass over the name: values are
+// many and their names short.
+func hasNameWord(name []byte, words []string) bool {
+	for i := 0; i < len(name); i++ {
+		if !isLetter(name[i]) || i > 0 && isLetter(name[i-1]) && !(isUpperAt(name, i) && !isUpperAt(name, i-1)) {
+			continue // not the start of a word
+		}
+		c := name[i] | 0x20
+		for _, w := range words {
+			e := i + len(w)
+			if w[0] != c || e > len(name) || !equalFoldStr(name[i:e], w) {
+				continue
+			}
+			if e == len(name) || !isLetter(name[e]) || isUpperAt(name, e) && !isUpperAt(name, e-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
