@@ -308,6 +308,9 @@ func load(dir string) ([]record, error) {
 	}
 	var recs []record
 	for _, name := range names {
+		if filepath.Base(name) == "requests.jsonl" {
+			continue // devtext's HTTP requests, not labelled prompts (payloadeval reads them)
+		}
 		rs, err := promptdata.LoadFile(name)
 		if err != nil {
 			return nil, err
