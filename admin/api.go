@@ -15,6 +15,7 @@ import (
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // apiError is every error body of the admin API:
@@ -44,7 +45,7 @@ func writeError(w http.ResponseWriter, status int, code, field, msg string) {
 // by the caller (bounded, or the ban package's errors); the whole message
 // is bounded too.
 func badRequest(w http.ResponseWriter, field, format string, args ...any) {
-	writeError(w, http.StatusBadRequest, "bad_request", field, boundedN(fmt.Sprintf(format, args...), 256))
+	writeError(w, http.StatusBadRequest, "bad_request", field, clip.String(fmt.Sprintf(format, args...), 256))
 }
 
 func notConfigured(w http.ResponseWriter, what string) {
@@ -54,20 +55,6 @@ func notConfigured(w http.ResponseWriter, what string) {
 func (s *Server) internal(w http.ResponseWriter, op string, err error) {
 	s.opts.Log.Error("admin: "+op+" failed", "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "", op+" failed")
-}
-
-// bounded cuts client-supplied text echoed in messages to 64 bytes.
-func bounded(s string) string { return boundedN(s, 64) }
-
-func boundedN(s string, n int) string {
-	if len(s) <= n {
-		return strings.ToValidUTF8(s, "�")
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strings.ToValidUTF8(s[:cut], "�") + "…"
 }
 
 func (s *Server) banView(b ban.Ban, now time.Time) Ban {
@@ -126,7 +113,7 @@ func (s *Server) handleAddBan(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := time.ParseDuration(req.Duration)
 	if err != nil {
-		badRequest(w, "duration", `duration: %q is not a duration like "90m" or "2h"`, bounded(req.Duration))
+		badRequest(w, "duration", `duration: %q is not a duration like "90m" or "2h"`, clip.String(req.Duration, 64))
 		return
 	}
 	if d <= 0 || d > MaxBanDuration {
@@ -171,7 +158,7 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 	keep := false
 	if v := r.URL.Query().Get("keep_score"); v != "" {
 		if keep, err = strconv.ParseBool(v); err != nil {
-			badRequest(w, "keep_score", "keep_score: %q is not true or false", bounded(v))
+			badRequest(w, "keep_score", "keep_score: %q is not true or false", clip.String(v, 64))
 			return
 		}
 	}
@@ -193,7 +180,7 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !removed {
-		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+bounded(t.String()))
+		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+clip.String(t.String(), 64))
 		return
 	}
 	// Lifting a ban forgives its cause: without this, a client whose
@@ -228,7 +215,7 @@ func (s *Server) handleViolations(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Violations.Violations(r.Context(), t)
 	if isNotFound(err) {
-		writeError(w, http.StatusNotFound, "not_found", "target", "no violations recorded for "+bounded(t.String()))
+		writeError(w, http.StatusNotFound, "not_found", "target", "no violations recorded for "+clip.String(t.String(), 64))
 		return
 	}
 	if err != nil {
@@ -269,7 +256,7 @@ func sinceLimit(w http.ResponseWriter, r *http.Request) (since time.Time, limit 
 			t, err = time.Parse(time.RFC3339, strings.ReplaceAll(v, " ", "+"))
 		}
 		if err != nil {
-			badRequest(w, "since", `since: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, bounded(v))
+			badRequest(w, "since", `since: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, clip.String(v, 64))
 			return since, 0, false
 		}
 		since = t
@@ -307,7 +294,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("date")
 	date, err := time.Parse(time.DateOnly, raw)
 	if err != nil {
-		badRequest(w, "date", "date: %q is not a date like 2026-11-23", bounded(raw))
+		badRequest(w, "date", "date: %q is not a date like 2026-11-23", clip.String(raw, 64))
 		return
 	}
 	if s.opts.Reports == nil {
@@ -318,7 +305,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	switch format {
 	case "", "json", "html", "text", "md":
 	default:
-		badRequest(w, "format", "format: %q is not one of json, html, text, md", bounded(format))
+		badRequest(w, "format", "format: %q is not one of json, html, text, md", clip.String(format, 64))
 		return
 	}
 	rep, err := s.opts.Reports.Report(r.Context(), date)
@@ -396,7 +383,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		badRequest(w, "body", "body: must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		badRequest(w, bounded(field), "%s: unknown field", bounded(field))
+		badRequest(w, clip.String(field, 64), "%s: unknown field", clip.String(field, 64))
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		badRequest(w, "body", "body: not valid JSON")
 	default:

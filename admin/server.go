@@ -13,6 +13,7 @@ import (
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // EventSource answers decision-log queries; eventlog.Store (and so
@@ -225,7 +226,7 @@ func (s *Server) recover(w http.ResponseWriter, r *http.Request) {
 	if s.opts.OnPanic != nil {
 		s.opts.OnPanic()
 	}
-	s.opts.Log.Error("admin: handler panicked", "method", r.Method, "path", bounded(r.URL.Path), "panic", fmt.Sprint(v))
+	s.opts.Log.Error("admin: handler panicked", "method", r.Method, "path", clip.String(r.URL.Path, 64), "panic", fmt.Sprint(v))
 	writeError(w, http.StatusInternalServerError, "internal", "", "internal error")
 }
 

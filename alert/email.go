@@ -12,6 +12,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/warden-dev/warden/internal/alertconfig"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // MaxSubject bounds a mail's subject, in characters; the body carries the
@@ -38,14 +39,14 @@ func (e *Email) Name() string { return "email" }
 
 // Send implements Channel.
 func (e *Email) Send(ctx context.Context, n Notification) error {
-	return e.send(ctx, truncate(n.Title, MaxSubject), n.ID+"@warden", n.Time, Text(n), HTML(n))
+	return e.send(ctx, clip.Runes(n.Title, MaxSubject), n.ID+"@warden", n.Time, Text(n), HTML(n))
 }
 
 // SendReport mails a daily report (report.Mailer) to the alert
 // recipients: the text as the plain part, the self-contained HTML as the
 // alternative.
 func (e *Email) SendReport(ctx context.Context, subject, text, html string) error {
-	return e.send(ctx, truncate(subject, MaxSubject), "", time.Now(), text, html)
+	return e.send(ctx, clip.Runes(subject, MaxSubject), "", time.Now(), text, html)
 }
 
 // send delivers one mail; an empty id lets go-mail make the Message-ID.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Text renders n as plain text: the title, then one line per alert.
@@ -56,23 +55,6 @@ func HTML(n Notification) string {
 	}
 	fmt.Fprintf(&b, `</ul><p><small>Warden, %s</small></p></body></html>`, n.Time.UTC().Format("2006-01-02 15:04:05Z"))
 	return b.String()
-}
-
-// truncate cuts s to at most max runes, ending with "…" when cut, never
-// inside a UTF-8 sequence.
-func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	i, n := 0, 0
-	for j := range s {
-		if n == max-1 {
-			i = j
-			break
-		}
-		n++
-	}
-	return s[:i] + "…"
 }
 
 // Sample is the message `warden alerts test` sends: one firing alert of

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Slack limits Warden keeps to: an attachment title is cut at 1,024
@@ -62,7 +64,7 @@ func SlackMessage(n Notification) map[string]any {
 func slackCut(s string, max int) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	s = r.Replace(s)
-	s = truncate(s, max)
+	s = clip.Runes(s, max)
 	// A cut may have left a partial entity ("&am…"): drop it.
 	if i := strings.LastIndexByte(s, '&'); i >= 0 && !strings.Contains(s[i:], ";") {
 		s = s[:i] + "…"

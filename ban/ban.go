@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Kind says what a ban target names.
@@ -147,7 +149,7 @@ var ErrBadTarget = errors.New(`ban target must be "ip:<address>", "ip:<IPv6 netw
 type targetError struct{ text, reason string }
 
 func (e *targetError) Error() string {
-	return fmt.Sprintf("ban target %q: %s", bounded(e.text), e.reason)
+	return fmt.Sprintf("ban target %q: %s", clip.String(e.text, 64), e.reason)
 }
 
 func (e *targetError) Is(err error) bool { return err == ErrBadTarget }
@@ -184,7 +186,7 @@ func parseIP(s, rest string) (Target, error) {
 		_, zone, _ := strings.Cut(rest, "%")
 		zone, _, _ = strings.Cut(zone, "/")
 		return Target{}, badTarget(s, "an address with a zone (%%%s) cannot be banned: a zone names a network interface of one host, not a client",
-			bounded(zone))
+			clip.String(zone, 64))
 	}
 	if !strings.Contains(rest, "/") {
 		ip, err := netip.ParseAddr(rest)
@@ -212,13 +214,6 @@ func parseIP(s, rest string) (Target, error) {
 	}
 	p, _ = ip.Prefix(bits)
 	return Target{Kind: KindIP, IP: p.Addr(), Bits: bits}, nil
-}
-
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // String returns the text form of t: the address of a one-address IP

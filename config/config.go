@@ -26,6 +26,7 @@ import (
 	"github.com/warden-dev/warden/inspect"
 	"github.com/warden-dev/warden/internal/adminconfig"
 	"github.com/warden-dev/warden/internal/alertconfig"
+	"github.com/warden-dev/warden/internal/clip"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/reportconfig"
@@ -326,7 +327,7 @@ func (c *Config) Validate() error {
 	if c.Upstream != "" {
 		u, err := url.Parse(c.Upstream)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("upstream", "must be an http:// or https:// URL with a host, got %q", bounded(c.Upstream))
+			add("upstream", "must be an http:// or https:// URL with a host, got %q", clip.String(c.Upstream, 40))
 		}
 	}
 	if c.ForwardAuth && c.Upstream != "" {
@@ -336,12 +337,12 @@ func (c *Config) Validate() error {
 		add("forward_auth", "needs trusted_proxies: only the front proxy that calls Warden may name the original request and client")
 	}
 	if c.Listen != "" && !validHostPort(c.Listen) {
-		add("listen", "must be host:port, got %q", bounded(c.Listen))
+		add("listen", "must be host:port, got %q", clip.String(c.Listen, 40))
 	}
 	switch c.Mode {
 	case Enforce, Monitor:
 	default:
-		add("mode", "must be enforce or monitor, got %q", bounded(string(c.Mode)))
+		add("mode", "must be enforce or monitor, got %q", clip.String(string(c.Mode), 40))
 	}
 	if c.DataDir == "" {
 		add("data_dir", "must not be empty")
@@ -374,17 +375,17 @@ func (c *Config) Validate() error {
 		switch d.Mode {
 		case "", Enforce, Monitor, Off:
 		default:
-			add("detectors."+name+".mode", "must be enforce, monitor or off, got %q", bounded(string(d.Mode)))
+			add("detectors."+name+".mode", "must be enforce, monitor or off, got %q", clip.String(string(d.Mode), 40))
 		}
 		for p, m := range d.Routes {
-			field := fmt.Sprintf("detectors.%s.routes[%q]", name, bounded(p))
+			field := fmt.Sprintf("detectors.%s.routes[%q]", name, clip.String(p, 40))
 			if err := CheckPattern(p); err != nil {
 				add(field, "%v", err)
 			}
 			switch m {
 			case Enforce, Monitor, Off:
 			default:
-				add(field, "must be enforce, monitor or off, got %q", bounded(string(m)))
+				add(field, "must be enforce, monitor or off, got %q", clip.String(string(m), 40))
 			}
 		}
 	}
@@ -519,7 +520,7 @@ func (c *Config) checkRouteMatching() []error {
 				field, what = "route_matching.ignore_trailing_slash", "a trailing slash is ignored"
 			}
 			errs = append(errs, fieldErr(field, "%s %q and %s %q are one route when %s: remove one, or turn this off if the upstream tells them apart",
-				otherWhere, bounded(vc.Other), where[i], bounded(p), what))
+				otherWhere, clip.String(vc.Other, 40), where[i], clip.String(p, 40), what))
 		}
 	}
 	var pats, where []string
@@ -534,7 +535,7 @@ func (c *Config) checkRouteMatching() []error {
 		pats, where = pats[:0], where[:0]
 		for _, p := range slices.Sorted(maps.Keys(c.Detectors[name].Routes)) {
 			pats = append(pats, p)
-			where = append(where, fmt.Sprintf("detectors.%s.routes[%q]", name, bounded(p)))
+			where = append(where, fmt.Sprintf("detectors.%s.routes[%q]", name, clip.String(p, 40)))
 		}
 		check(pats, where)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/warden-dev/warden/internal/clip"
 	"github.com/warden-dev/warden/internal/suggest"
 )
 
@@ -176,16 +177,9 @@ func kindName(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.ScalarNode:
-		return "the value " + strconv.Quote(bounded(n.Value))
+		return "the value " + strconv.Quote(clip.String(n.Value, 40))
 	}
 	return "something else"
-}
-
-func bounded(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 func join(path, key string) string {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // envAliases are the documented variable names (README, "Configuration
@@ -92,7 +94,7 @@ func setValue(v reflect.Value, s string) error {
 	if v.Type() == reflect.TypeFor[time.Duration]() {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("want a duration like 90s or 2h, got %q", bounded(s))
+			return fmt.Errorf("want a duration like 90s or 2h, got %q", clip.String(s, 40))
 		}
 		v.SetInt(int64(d))
 		return nil
@@ -103,19 +105,19 @@ func setValue(v reflect.Value, s string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return fmt.Errorf("want true or false, got %q", bounded(s))
+			return fmt.Errorf("want true or false, got %q", clip.String(s, 40))
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || v.OverflowInt(n) {
-			return fmt.Errorf("want an integer, got %q", bounded(s))
+			return fmt.Errorf("want an integer, got %q", clip.String(s, 40))
 		}
 		v.SetInt(n)
 	case reflect.Float64, reflect.Float32:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return fmt.Errorf("want a number, got %q", bounded(s))
+			return fmt.Errorf("want a number, got %q", clip.String(s, 40))
 		}
 		v.SetFloat(f)
 	case reflect.Slice:

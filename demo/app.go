@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // TokenKey is the HS256 key the demo app signs its login tokens with. It is
@@ -349,7 +351,7 @@ func (a *app) ask(w http.ResponseWriter, r *http.Request) {
 		Model           string `json:"model"`
 		Text            string `json:"text"`
 		Usage           usage  `json:"usage"`
-	}{conv, fmt.Sprintf("msg-%08d", a.seq.Add(1)), truncate(body.ParentMessageID, 64), "Assistant", endpoint, model, reply, newUsage(body.Text, reply)})
+	}{conv, fmt.Sprintf("msg-%08d", a.seq.Add(1)), clip.Prefix(body.ParentMessageID, 64), "Assistant", endpoint, model, reply, newUsage(body.Text, reply)})
 }
 
 // replyTo picks a canned answer from the text, deterministically.
@@ -566,11 +568,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Bounds of what a tally keeps: Warden's answers are untrusted input too.
@@ -77,7 +79,7 @@ func (t *tally) record(status int, wardenErr, reason string) {
 	if reason == "" {
 		reason = wardenErr
 	}
-	reason = truncate(reason, maxReasonLen)
+	reason = clip.Prefix(reason, maxReasonLen)
 	if _, ok := t.reasons[reason]; ok || len(t.reasons) < maxReasons {
 		t.reasons[reason]++
 	}

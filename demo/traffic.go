@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Attacker kinds, as named in [Config.Attackers].
@@ -86,7 +88,7 @@ func (c Config) Validate() error {
 		}
 		switch {
 		case !known:
-			return fmt.Errorf("attackers[%d]: unknown kind %q (want one of %s)", i, truncate(k, 32), strings.Join(attackerKinds[:], ", "))
+			return fmt.Errorf("attackers[%d]: unknown kind %q (want one of %s)", i, clip.Prefix(k, 32), strings.Join(attackerKinds[:], ", "))
 		case seen[k]:
 			return fmt.Errorf("attackers[%d]: %q listed twice", i, k)
 		case k == Flooder && (c.FloodRate <= 0 || c.FloodRate > 2000):
@@ -345,7 +347,7 @@ func wardenError(resp *http.Response, raw []byte) (string, string) {
 	if json.Unmarshal(v.Error, &e) != nil || e == "" {
 		return "", ""
 	}
-	return truncate(e, 32), v.Reason
+	return clip.Prefix(e, 32), v.Reason
 }
 
 // login logs a in with email and password, keeping the token on success.

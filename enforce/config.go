@@ -10,6 +10,7 @@ import (
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/internal/arith"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Config is the "enforce" section of Warden's configuration.
@@ -163,7 +164,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 		case "false", "0", "no", "off", "":
 			c.Ban = false
 		default:
-			return fmt.Errorf("BAN_VIOLATIONS: %q is not true or false", bounded(v))
+			return fmt.Errorf("BAN_VIOLATIONS: %q is not true or false", clip.String(v, 64))
 		}
 	}
 	if v, ok := lookup("BAN_INTERVAL"); ok {
@@ -207,7 +208,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 func number(s string) (int64, error) {
 	n, err := arith.Eval(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a number: %w", bounded(s), err)
+		return 0, fmt.Errorf("%q is not a number: %w", clip.String(s, 64), err)
 	}
 	return n, nil
 }
@@ -220,7 +221,7 @@ func parseDuration(s string) (time.Duration, error) {
 		if d, derr := time.ParseDuration(strings.TrimSpace(s)); derr == nil && d > 0 {
 			return d, nil
 		}
-		return 0, fmt.Errorf("%q is neither milliseconds nor a duration: %w", bounded(s), err)
+		return 0, fmt.Errorf("%q is neither milliseconds nor a duration: %w", clip.String(s, 64), err)
 	}
 	if ms < 1000 {
 		return 0, fmt.Errorf("must be at least 1000 (milliseconds), got %d", ms)
@@ -229,11 +230,4 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%d milliseconds is more than 100 years", ms)
 	}
 	return time.Duration(ms) * time.Millisecond, nil
-}
-
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

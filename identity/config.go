@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Config says where the user id and plan come from: the identity section
@@ -69,22 +71,14 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("not a CIDR: %q", bounded(s))
+			return netip.Prefix{}, fmt.Errorf("not a CIDR: %q", clip.String(s, 40))
 		}
 		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("not an IP address or CIDR: %q", bounded(s))
+		return netip.Prefix{}, fmt.Errorf("not an IP address or CIDR: %q", clip.String(s, 40))
 	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// bounded cuts a value quoted in an error to a readable length.
-func bounded(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/warden-dev/warden/internal/clip"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -175,17 +176,7 @@ func parseJudgement(resp chatResponse) (Judgement, error) {
 		return Judgement{}, fmt.Errorf("%w: confidence missing or outside 0..1", ErrBadAnswer)
 	}
 	j.Confidence = *a.Confidence
-	j.Category = clip(a.Category, 40)
-	j.Reason = clip(a.Reason, 200)
+	j.Category = clip.Prefix(a.Category, 40)
+	j.Reason = clip.Prefix(a.Reason, 200)
 	return j, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

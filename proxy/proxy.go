@@ -24,6 +24,7 @@ import (
 	"unsafe"
 
 	"github.com/warden-dev/warden/identity"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // New returns a reverse proxy to upstream. trusted reports whether a peer
@@ -248,7 +249,7 @@ func (u upgrades) checkResponse(res *http.Response) error {
 		asked = res.Request.Header.Get("Upgrade")
 	}
 	if got := res.Header.Get("Upgrade"); asked == "" || !u.allowed(asked) || !strings.EqualFold(got, asked) {
-		return fmt.Errorf("%w: asked %q, got %q", errUpgradeRefused, bounded(asked), bounded(got))
+		return fmt.Errorf("%w: asked %q, got %q", errUpgradeRefused, clip.String(asked, 128), clip.String(got, 128))
 	}
 	return nil
 }
@@ -289,7 +290,7 @@ func errorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, err
 			status, kind = http.StatusGatewayTimeout, "upstream_timeout"
 		}
 		id := w.Header().Get("X-Request-Id")
-		log.Warn("upstream failed", "status", status, "path", bounded(r.URL.Path), "err", err,
+		log.Warn("upstream failed", "status", status, "path", clip.String(r.URL.Path, 128), "err", err,
 			"refused", errors.Is(err, syscall.ECONNREFUSED))
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
@@ -304,13 +305,6 @@ func jsonSafe(s string) string {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
 			return ""
 		}
-	}
-	return s
-}
-
-func bounded(s string) string {
-	if len(s) > 128 {
-		return s[:128]
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/internal/arith"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // ApplyEnv overlays LibreChat's limiter variables on c, looked up through
@@ -105,7 +106,7 @@ func (c *Config) removePolicy(name string) {
 func parsePositive(s string) (int64, error) {
 	n, err := arith.Eval(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a number: %w", bounded(s), err)
+		return 0, fmt.Errorf("%q is not a number: %w", clip.String(s, 64), err)
 	}
 	if n <= 0 {
 		return 0, fmt.Errorf("must be > 0, got %d", n)
@@ -120,12 +121,5 @@ func parseBool(s string) (bool, error) {
 	case "false", "0", "no", "off", "":
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not true or false", bounded(s))
-}
-
-func bounded(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
+	return false, fmt.Errorf("%q is not true or false", clip.String(s, 64))
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Formats returns the formats Render writes.
@@ -110,7 +112,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		width = min(width, 48)
 		for _, x := range s.rows {
-			fmt.Fprintf(&b, "  %-*s %10s events %10s stopped\n", width, clip(x.Name, 48), num(x.Events), num(x.Stopped))
+			fmt.Fprintf(&b, "  %-*s %10s events %10s stopped\n", width, clip.Runes(x.Name, 48), num(x.Events), num(x.Stopped))
 		}
 	}
 	b.WriteString("\nBans\n")
@@ -242,15 +244,6 @@ func mdEscape(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
-}
-
-// clip cuts s to n runes, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
 
 // wrap breaks text into lines of at most width runes at spaces.

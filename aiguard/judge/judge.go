@@ -11,6 +11,7 @@ import (
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard/chat"
 	"github.com/warden-dev/warden/aiguard/internal/airoute"
+	"github.com/warden-dev/warden/internal/clip"
 	"github.com/warden-dev/warden/internal/lru"
 	"github.com/warden-dev/warden/internal/route"
 	"github.com/warden-dev/warden/llm"
@@ -271,7 +272,7 @@ func (d *Detector) escalate(v abuse.Verdict, j llm.Judgement, why string) abuse.
 	}
 	msg := "llm_judge: " + why
 	if j.Category != "" {
-		msg += " (" + clipString(j.Category, 40) + ")"
+		msg += " (" + clip.Prefix(j.Category, 40) + ")"
 	}
 	v.Messages = append(append([]string(nil), v.Messages...), msg)
 	return v
@@ -316,22 +317,12 @@ func (d *Detector) content(r *abuse.Request) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", r.Method, r.Path)
 	if r.RawQuery != "" {
-		b.WriteString("?" + clipString(r.RawQuery, 2048))
+		b.WriteString("?" + clip.Prefix(r.RawQuery, 2048))
 	}
 	if len(r.Body) > 0 {
-		b.WriteString("\n\n" + clipString(strings.ToValidUTF8(string(r.Body[:min(len(r.Body), 4096)]), "?"), 4096))
+		b.WriteString("\n\n" + clip.Prefix(strings.ToValidUTF8(string(r.Body[:min(len(r.Body), 4096)]), "?"), 4096))
 	}
 	return b.String()
-}
-
-func clipString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // UseChatCache makes d read chat bodies through cc, the cache of the
