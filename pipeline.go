@@ -17,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -55,7 +56,7 @@ func (g *Guard) putRun(r *run) {
 	clear(r.verdicts) // drop references to messages and headers
 	clear(r.observed)
 	clear(r.wrappers)
-	r.req = abuse.Request{}
+	r.req.Reset()
 	r.verdicts, r.modes, r.acts, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.acts[:0], r.observed[:0], r.wrappers[:0]
 	r.rec = recorder{}
 	r.idHeader = nil
@@ -403,7 +404,7 @@ func (g *Guard) readBody(w http.ResponseWriter, r *http.Request, req *abuse.Requ
 		return abuse.Allow
 	}
 	in := io.Reader(r.Body)
-	if mt, _ := sniff.MediaType(req.ContentType); sniff.Binary(mt) && !sniff.Protobuf(mt) {
+	if mt, _ := args.Essence(req.ContentType); sniff.Binary(mt) && !sniff.Protobuf(mt) {
 		// The declared type is a claim: a body is buffered and inspected
 		// unless its first bytes are binary (an image, an archive),
 		// which no detector reads and an upload can be large.

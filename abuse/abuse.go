@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -101,7 +102,8 @@ func (c Client) Key() string {
 // Request is the view of one request that detectors read. The pipeline fills
 // it once; detectors must treat it as read-only and must not retain it after
 // Detect returns. Offline (warden inspect, warden replay) HTTP is nil and
-// Header may be nil.
+// Header may be nil. Its arguments are split on first use (Args), so a
+// Request must not be copied once a detector has read them.
 type Request struct {
 	ID        string    // request id, also sent to the client in answers
 	Time      time.Time // when the request arrived; detectors take time from here, never time.Now
@@ -120,6 +122,21 @@ type Request struct {
 	BodyTruncated bool // Body holds only a prefix of the real body
 	ContentType   string
 	HTTP          *http.Request // nil offline
+
+	args args.Set
+}
+
+// Args returns the request's arguments (query string, form body), split by the first detector that reads them and kept for
+// the others. Detectors of one request run one after another, which is
+// what lets them share it.
+func (r *Request) Args() *args.Set { return &r.args }
+
+// Reset zeroes r for another request, keeping the buffers of its
+// arguments' split.
+func (r *Request) Reset() {
+	a := r.args
+	a.Reset()
+	*r = Request{args: a}
 }
 
 // Verdict is one detector's finding about one request. The zero Verdict

@@ -13,6 +13,7 @@ import (
 
 	li "github.com/corazawaf/libinjection-go"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload/internal/decode"
 )
@@ -52,6 +53,7 @@ type scan struct {
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
 	names      nameMemo       // secret-bearing names matched last (secretName)
 	upload     bool           // the walk of a multipart body ended in a file's content
+	args       *args.Set      // the request's arguments, split once for every detector
 }
 
 // seenSlots is the size of the table of short values already inspected
@@ -108,7 +110,7 @@ func (s *scan) reset() {
 	s.names.n = [len(s.names.n)]uint8{}
 	s.signals = 0
 	s.repeats = 0
-	s.loc, s.name = "", nil
+	s.loc, s.name, s.args = "", nil, nil
 	for _, i := range s.seenAt[:s.nseen] {
 		s.seen[i] = 0
 	}

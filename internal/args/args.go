@@ -1,0 +1,144 @@
+package args
+
+import "strings"
+
+// Pair is one argument as sent: "name=value", still percent-encoded.
+type Pair struct {
+	KV string // the whole pair
+	Eq int    // index of the first '=' in KV, or -1 when there is none
+}
+
+// Name returns the text before the first '=', or all of KV without one.
+func (p Pair) Name() string {
+	if p.Eq < 0 {
+		return p.KV
+	}
+	return p.KV[:p.Eq]
+}
+
+// Value returns the text after the first '=', "" without one.
+func (p Pair) Value() string {
+	if p.Eq < 0 {
+		return ""
+	}
+	return p.KV[p.Eq+1:]
+}
+
+// HasEq reports whether a '=' separated name and value: a lone token may
+// be a value rather than a name.
+func (p Pair) HasEq() bool { return p.Eq >= 0 }
+
+// next splits the first pair off *raw. Pairs are separated by sep; empty
+// ones are skipped. In a Cookie header (sep ';') the spaces after each
+// ';' are dropped, as every cookie parser does.
+func next(raw *string, sep byte) (Pair, bool) {
+	for *raw != "" {
+		var kv string
+		if i := strings.IndexByte(*raw, sep); i >= 0 {
+			kv, *raw = (*raw)[:i], (*raw)[i+1:]
+		} else {
+			kv, *raw = *raw, ""
+		}
+		if sep == ';' {
+			kv = strings.TrimLeft(kv, " ")
+		}
+		if kv != "" {
+			return Pair{KV: kv, Eq: strings.IndexByte(kv, '=')}, true
+		}
+	}
+	return Pair{}, false
+}
+
+// Iter walks the pairs of one source in order. The zero Iter has none.
+type Iter struct {
+	kept []Pair // split before, by the Set
+	rest string // not split yet
+	sep  byte
+}
+
+// Next returns the next pair, and false after the last one.
+func (it *Iter) Next() (Pair, bool) {
+	if len(it.kept) > 0 {
+		p := it.kept[0]
+		it.kept = it.kept[1:]
+		return p, true
+	}
+	return next(&it.rest, it.sep)
+}
+
+// Split walks the '&'-separated pairs of raw (a query string or a form
+// body) without keeping them, for text that is not a request's own query
+// or form body.
+func Split(raw string) Iter { return Iter{rest: raw, sep: '&'} }
+
+// Cookies walks the cookies of one Cookie header value. They are split as
+// they are read and not kept: protocol reads them only when the header
+// holds an escaped line break, so a kept list would serve one reader.
+func Cookies(header string) Iter { return Iter{rest: header, sep: ';'} }
+
+// MaxKept bounds the pairs a Set keeps per source, so that a body of
+// "a&a&a…" does not cost memory in proportion to its length: past them,
+// each reader splits the rest itself, and still sees every pair.
+const MaxKept = 1024
+
+// list is one source's split: the text it was split from, its first
+// MaxKept pairs and what follows them.
+type list struct {
+	done  bool
+	raw   string
+	pairs []Pair
+	rest  string
+}
+
+func (l *list) iter(raw string) Iter {
+	// A string comparison of the same text is a length and a pointer
+	// check; another text (a caller that rewrote it) is split afresh.
+	if !l.done || l.raw != raw {
+		l.done, l.raw, l.rest = true, raw, raw
+		l.pairs = l.pairs[:0]
+		for len(l.pairs) < MaxKept {
+			p, ok := next(&l.rest, '&')
+			if !ok {
+				break
+			}
+			l.pairs = append(l.pairs, p)
+		}
+	}
+	return Iter{kept: l.pairs, rest: l.rest, sep: '&'}
+}
+
+func (l *list) reset() {
+	clear(l.pairs) // drop the request's text
+	l.pairs = l.pairs[:0]
+	if cap(l.pairs) > maxReused {
+		l.pairs = nil // do not keep a flood's buffer alive in a pool
+	}
+	l.done, l.raw, l.rest = false, "", ""
+}
+
+// maxReused is the most pairs whose buffer Reset keeps for the next
+// request.
+const maxReused = 64
+
+// Set is one request's arguments (a media type is parsed where it is
+// read: it costs less than looking up a kept one), split on first use and kept for the
+// next reader. The zero Set is ready to use; Reset readies it for another
+// request and keeps its buffers. A Set is not safe for concurrent use: the
+// pipeline runs a request's detectors one after another.
+type Set struct {
+	query, form list
+}
+
+// Query walks the pairs of the query string raw (without '?'). A request
+// has one query string: every call for a request passes the same raw.
+func (s *Set) Query(raw string) Iter { return s.query.iter(raw) }
+
+// Form walks the pairs of an application/x-www-form-urlencoded body (or a
+// body read as one), viewed as a string.
+func (s *Set) Form(body string) Iter { return s.form.iter(body) }
+
+// Reset forgets the request's arguments and keeps small buffers.
+func (s *Set) Reset() {
+	s.query.reset()
+	s.form.reset()
+}
