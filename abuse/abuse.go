@@ -76,9 +76,9 @@ type Client struct {
 	Plan string // the user's plan, empty when unknown
 }
 
-// KeyIPv6Prefix is the prefix length of the network Key names an IPv6
+// keyIPv6Prefix is the prefix length of the network Key names an IPv6
 // client by.
-const KeyIPv6Prefix = 64
+const keyIPv6Prefix = 64
 
 // Key identifies the client for per-client state: "user:<id>" when a user is
 // known, else "ip:<addr>" — for an IPv6 client its /64, as in
@@ -92,7 +92,7 @@ func (c Client) Key() string {
 	}
 	ip := c.IP.Unmap().WithZone("")
 	if ip.Is6() {
-		if p, err := ip.Prefix(KeyIPv6Prefix); err == nil {
+		if p, err := ip.Prefix(keyIPv6Prefix); err == nil {
 			return "ip:" + p.String()
 		}
 	}

@@ -32,7 +32,7 @@ var classNames = [numClasses]string{
 
 // Classes returns the violation types the detector reports, in a fixed
 // order.
-func Classes() []string {
+func classList() []string {
 	return append([]string(nil), classNames[1:]...)
 }
 

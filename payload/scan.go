@@ -41,7 +41,7 @@ type scan struct {
 	values  int
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
-	kind    Kind                 // what the value being scanned looks like
+	kind    valueKind            // what the value being scanned looks like
 	inName  bool                 // the value being scanned is the name itself
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
@@ -315,7 +315,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		cm = charMask(v)
 	}
 	if cm&cmSpecial != 0 {
-		if k := classify(v, cm, s.loc, s.name); k != KindStructured {
+		if k := classify(v, cm, s.loc, s.name); k != kindStructured {
 			s.inspectText(v, cm, k)
 			return
 		}
