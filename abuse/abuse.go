@@ -134,9 +134,9 @@ func (r *Request) Args() *args.Set { return &r.args }
 // Reset zeroes r for another request, keeping the buffers of its
 // arguments' split.
 func (r *Request) Reset() {
-	a := r.args
-	a.Reset()
-	*r = Request{args: a}
+	q, f := r.args.Buffers()
+	*r = Request{}
+	r.args.Reuse(q, f)
 }
 
 // Verdict is one detector's finding about one request. The zero Verdict

@@ -50,26 +50,44 @@ func next(raw *string, sep byte) (Pair, bool) {
 }
 
 // Iter walks the pairs of one source in order. The zero Iter has none.
+// An Iter from a Set reads the pairs kept there and keeps the ones it is
+// the first to split, up to MaxKept; past them it splits on its own.
 type Iter struct {
-	kept []Pair // split before, by the Set
-	rest string // not split yet
+	l    *list  // the kept pairs; nil past them, or for a source not kept
+	i    int    // the next kept pair to read
+	rest string // not split yet, when l is nil
 	sep  byte
 }
 
 // Next returns the next pair, and false after the last one.
 func (it *Iter) Next() (Pair, bool) {
-	if len(it.kept) > 0 {
-		p := it.kept[0]
-		it.kept = it.kept[1:]
+	if l := it.l; l != nil && it.i < len(l.pairs) {
+		p := l.pairs[it.i]
+		it.i++
 		return p, true
 	}
-	return next(&it.rest, it.sep)
+	return it.split()
 }
 
-// Split walks the '&'-separated pairs of raw (a query string or a form
-// body) without keeping them, for text that is not a request's own query
-// or form body.
-func Split(raw string) Iter { return Iter{rest: raw, sep: '&'} }
+// split reads the pair after the kept ones: it splits and keeps it when
+// there is room, and otherwise goes on alone from the end of the kept
+// pairs.
+func (it *Iter) split() (Pair, bool) {
+	l := it.l
+	if l == nil {
+		return next(&it.rest, it.sep)
+	}
+	if len(l.pairs) < MaxKept {
+		p, ok := next(&l.rest, '&')
+		if ok {
+			l.pairs = append(l.pairs, p)
+			it.i++
+		}
+		return p, ok
+	}
+	it.l, it.rest = nil, l.rest
+	return next(&it.rest, it.sep)
+}
 
 // Cookies walks the cookies of one Cookie header value. They are split as
 // they are read and not kept: protocol reads them only when the header
@@ -82,7 +100,8 @@ func Cookies(header string) Iter { return Iter{rest: header, sep: ';'} }
 const MaxKept = 1024
 
 // list is one source's split: the text it was split from, its first
-// MaxKept pairs and what follows them.
+// pairs (at most MaxKept), split by whichever reader got to them first,
+// and the text after them.
 type list struct {
 	done  bool
 	raw   string
@@ -94,22 +113,18 @@ func (l *list) iter(raw string) Iter {
 	// A string comparison of the same text is a length and a pointer
 	// check; another text (a caller that rewrote it) is split afresh.
 	if !l.done || l.raw != raw {
+		l.reset()
 		l.done, l.raw, l.rest = true, raw, raw
-		l.pairs = l.pairs[:0]
-		for len(l.pairs) < MaxKept {
-			p, ok := next(&l.rest, '&')
-			if !ok {
-				break
-			}
-			l.pairs = append(l.pairs, p)
-		}
 	}
-	return Iter{kept: l.pairs, rest: l.rest, sep: '&'}
+	return Iter{l: l, sep: '&'}
 }
 
+// reset forgets the split and keeps a small buffer.
 func (l *list) reset() {
-	clear(l.pairs) // drop the request's text
-	l.pairs = l.pairs[:0]
+	if len(l.pairs) > 0 {
+		clear(l.pairs) // drop the request's text
+		l.pairs = l.pairs[:0]
+	}
 	if cap(l.pairs) > maxReused {
 		l.pairs = nil // do not keep a flood's buffer alive in a pool
 	}
@@ -120,11 +135,13 @@ func (l *list) reset() {
 // request.
 const maxReused = 64
 
-// Set is one request's arguments (a media type is parsed where it is
-// read: it costs less than looking up a kept one), split on first use and kept for the
-// next reader. The zero Set is ready to use; Reset readies it for another
-// request and keeps its buffers. A Set is not safe for concurrent use: the
-// pipeline runs a request's detectors one after another.
+// Set is one request's arguments: the first reader of a source splits it
+// and keeps its pairs (up to MaxKept) as it reads them, and the next
+// reader reads them without splitting again. A media type is parsed where
+// it is read: that costs less than looking up a kept one. The zero Set is
+// ready to use; Reset readies it for another request and keeps its
+// buffers. A Set is not safe for concurrent use: the pipeline runs a
+// request's detectors one after another.
 type Set struct {
 	query, form list
 }
@@ -142,3 +159,14 @@ func (s *Set) Reset() {
 	s.query.reset()
 	s.form.reset()
 }
+
+// Buffers returns the Set's buffers, emptied, for Reuse: a holder that
+// zeroes a struct holding the Set keeps them across with two slices
+// rather than a copy of the Set.
+func (s *Set) Buffers() (query, form []Pair) {
+	s.Reset()
+	return s.query.pairs, s.form.pairs
+}
+
+// Reuse gives a zero Set the buffers Buffers returned.
+func (s *Set) Reuse(query, form []Pair) { s.query.pairs, s.form.pairs = query, form }

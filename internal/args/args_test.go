@@ -33,9 +33,6 @@ func TestSplit(t *testing.T) {
 		{"semicolon is not a separator", "a=1;b=2", [][2]string{{"a", "1;b=2"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := pairs(Split(c.raw)); !slices.Equal(got, c.want) {
-				t.Errorf("Split(%q) = %q, want %q", c.raw, got, c.want)
-			}
 			var s Set
 			if got := pairs(s.Query(c.raw)); !slices.Equal(got, c.want) {
 				t.Errorf("Set.Query(%q) = %q, want %q", c.raw, got, c.want)
@@ -95,6 +92,21 @@ func TestSetKeepsSplit(t *testing.T) {
 		t.Errorf("form kept apart from the query: %q", got)
 	}
 
+	// A first reader that stops early (payload at max_values) leaves
+	// the rest for the next one to split.
+	s.Reset()
+	first = s.Query("a=1&b=2&c=3")
+	if p, _ := first.Next(); p.Name() != "a" {
+		t.Fatalf("first pair %q", p.KV)
+	}
+	second := s.Query("a=1&b=2&c=3")
+	if got := pairs(second); !slices.Equal(got, [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}}) {
+		t.Errorf("after an early stop: %q", got)
+	}
+	if got := pairs(first); !slices.Equal(got, [][2]string{{"b", "2"}, {"c", "3"}}) {
+		t.Errorf("the first reader, resumed: %q", got)
+	}
+
 	long := strings.Repeat("k=v&", MaxKept+10) + "last=1"
 	for read := range 2 {
 		got := pairs(s.Form(long))
@@ -133,6 +145,14 @@ func TestSetAllocs(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(100, func() { s.Reset(); read() }); a != 0 {
 		t.Errorf("pooled request: %v allocations, want 0", a)
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		q, f := s.Buffers()
+		s = Set{}
+		s.Reuse(q, f)
+		read()
+	}); a != 0 {
+		t.Errorf("a Set zeroed with its holder, buffers kept: %v allocations, want 0", a)
 	}
 	if n == 0 {
 		t.Fatal("no pairs read")
