@@ -34,6 +34,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // (Guard.reqPool holds only *run).
 type run struct {
 	req      abuse.Request
+	args     args.Set // req's arguments, kept with the run for their buffers
 	verdicts []abuse.Verdict
 	modes    []config.Mode
 	acts     []abuse.Action // acts[i]: the action verdicts[i] took (see abuse.Outcome.Acts)
@@ -47,16 +48,20 @@ type run struct {
 // has no New: a pool miss is one allocation, the run.
 func (g *Guard) getRun() *run {
 	if r, ok := g.reqPool.Get().(*run); ok {
+		r.req.UseArgs(&r.args)
 		return r
 	}
-	return new(run)
+	r := new(run)
+	r.req.UseArgs(&r.args)
+	return r
 }
 
 func (g *Guard) putRun(r *run) {
 	clear(r.verdicts) // drop references to messages and headers
 	clear(r.observed)
 	clear(r.wrappers)
-	r.req.Reset()
+	r.req = abuse.Request{}
+	r.args.Reset()
 	r.verdicts, r.modes, r.acts, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.acts[:0], r.observed[:0], r.wrappers[:0]
 	r.rec = recorder{}
 	r.idHeader = nil

@@ -102,8 +102,7 @@ func (c Client) Key() string {
 // Request is the view of one request that detectors read. The pipeline fills
 // it once; detectors must treat it as read-only and must not retain it after
 // Detect returns. Offline (warden inspect, warden replay) HTTP is nil and
-// Header may be nil. Its arguments are split on first use (Args), so a
-// Request must not be copied once a detector has read them.
+// Header may be nil.
 type Request struct {
 	ID        string    // request id, also sent to the client in answers
 	Time      time.Time // when the request arrived; detectors take time from here, never time.Now
@@ -123,21 +122,23 @@ type Request struct {
 	ContentType   string
 	HTTP          *http.Request // nil offline
 
-	args args.Set
+	args *args.Set // see Args
 }
 
-// Args returns the request's arguments (query string, form body), split by the first detector that reads them and kept for
-// the others. Detectors of one request run one after another, which is
-// what lets them share it.
-func (r *Request) Args() *args.Set { return &r.args }
-
-// Reset zeroes r for another request, keeping the buffers of its
-// arguments' split.
-func (r *Request) Reset() {
-	q, f := r.args.Buffers()
-	*r = Request{}
-	r.args.Reuse(q, f)
+// Args returns the request's arguments (query string, form body), split
+// by the first detector that reads them and kept for the others.
+// Detectors of one request run one after another, which is what lets
+// them share it. A Request given no Set by UseArgs allocates one here.
+func (r *Request) Args() *args.Set {
+	if r.args == nil {
+		r.args = new(args.Set)
+	}
+	return r.args
 }
+
+// UseArgs has r keep its arguments in s, which must be zero or Reset: a
+// pool of Requests keeps one Set with each and saves the allocation.
+func (r *Request) UseArgs(s *args.Set) { r.args = s }
 
 // Verdict is one detector's finding about one request. The zero Verdict
 // means "nothing found". Verdicts stand alone: policy combines them, no

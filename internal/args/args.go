@@ -66,26 +66,24 @@ func (it *Iter) Next() (Pair, bool) {
 		it.i++
 		return p, true
 	}
-	return it.split()
+	return it.more()
 }
 
-// split reads the pair after the kept ones: it splits and keeps it when
-// there is room, and otherwise goes on alone from the end of the kept
-// pairs.
-func (it *Iter) split() (Pair, bool) {
-	l := it.l
-	if l == nil {
-		return next(&it.rest, it.sep)
-	}
-	if len(l.pairs) < MaxKept {
-		p, ok := next(&l.rest, '&')
-		if ok {
-			l.pairs = append(l.pairs, p)
-			it.i++
+// more reads past the kept pairs: it has the Set split and keep the next
+// ones when there is room, and otherwise goes on alone from the end of
+// the kept pairs.
+func (it *Iter) more() (Pair, bool) {
+	if l := it.l; l != nil {
+		if l.rest != "" && len(l.pairs) < MaxKept {
+			l.fill()
+			if it.i < len(l.pairs) {
+				p := l.pairs[it.i]
+				it.i++
+				return p, true
+			}
 		}
-		return p, ok
+		it.l, it.rest = nil, l.rest
 	}
-	it.l, it.rest = nil, l.rest
 	return next(&it.rest, it.sep)
 }
 
@@ -100,8 +98,7 @@ func Cookies(header string) Iter { return Iter{rest: header, sep: ';'} }
 const MaxKept = 1024
 
 // list is one source's split: the text it was split from, its first
-// pairs (at most MaxKept), split by whichever reader got to them first,
-// and the text after them.
+// pairs (at most MaxKept) and the text after them.
 type list struct {
 	done  bool
 	raw   string
@@ -117,6 +114,24 @@ func (l *list) iter(raw string) Iter {
 		l.done, l.raw, l.rest = true, raw, raw
 	}
 	return Iter{l: l, sep: '&'}
+}
+
+// fill splits pairs off l.rest until it has MaxKept. It is next for '&'
+// written out, so that a pair costs no call but IndexByte's.
+func (l *list) fill() {
+	rest := l.rest
+	for rest != "" && len(l.pairs) < MaxKept {
+		var kv string
+		if i := strings.IndexByte(rest, '&'); i >= 0 {
+			kv, rest = rest[:i], rest[i+1:]
+		} else {
+			kv, rest = rest, ""
+		}
+		if kv != "" {
+			l.pairs = append(l.pairs, Pair{KV: kv, Eq: strings.IndexByte(kv, '=')})
+		}
+	}
+	l.rest = rest
 }
 
 // reset forgets the split and keeps a small buffer.
@@ -136,8 +151,8 @@ func (l *list) reset() {
 const maxReused = 64
 
 // Set is one request's arguments: the first reader of a source splits it
-// and keeps its pairs (up to MaxKept) as it reads them, and the next
-// reader reads them without splitting again. A media type is parsed where
+// and keeps its first MaxKept pairs, and the next reader reads them
+// without splitting again. A media type is parsed where
 // it is read: that costs less than looking up a kept one. The zero Set is
 // ready to use; Reset readies it for another request and keeps its
 // buffers. A Set is not safe for concurrent use: the pipeline runs a
@@ -159,14 +174,3 @@ func (s *Set) Reset() {
 	s.query.reset()
 	s.form.reset()
 }
-
-// Buffers returns the Set's buffers, emptied, for Reuse: a holder that
-// zeroes a struct holding the Set keeps them across with two slices
-// rather than a copy of the Set.
-func (s *Set) Buffers() (query, form []Pair) {
-	s.Reset()
-	return s.query.pairs, s.form.pairs
-}
-
-// Reuse gives a zero Set the buffers Buffers returned.
-func (s *Set) Reuse(query, form []Pair) { s.query.pairs, s.form.pairs = query, form }
