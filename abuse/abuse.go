@@ -1,9 +1,10 @@
 // Package abuse defines the vocabulary shared by Warden's pipeline and its
 // detectors: the view of a request that detectors read, the Verdict each one
 // returns, the Action policy may take, and the Outcome observed after the
-// upstream answered. It imports nothing of Warden's, so every detector
-// package (payload, behavior, bot, aiguard, ratelimit, …) and the root
-// package can depend on it without cycles.
+// upstream answered. It imports none of Warden's packages but two leaf
+// helpers under internal/ (redaction, the argument split), so every
+// detector package (payload, behavior, bot, aiguard, ratelimit, …) and
+// the root package can depend on it without cycles.
 package abuse
 
 import (

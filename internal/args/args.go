@@ -73,17 +73,22 @@ func (it *Iter) Next() (Pair, bool) {
 // ones when there is room, and otherwise goes on alone from the end of
 // the kept pairs.
 func (it *Iter) more() (Pair, bool) {
-	if l := it.l; l != nil {
-		if l.rest != "" && len(l.pairs) < MaxKept {
-			l.fill()
-			if it.i < len(l.pairs) {
-				p := l.pairs[it.i]
-				it.i++
-				return p, true
-			}
-		}
-		it.l, it.rest = nil, l.rest
+	l := it.l
+	if l == nil {
+		return next(&it.rest, it.sep)
 	}
+	if len(l.pairs) < MaxKept {
+		if l.rest != "" {
+			l.fill()
+		}
+		if it.i >= len(l.pairs) {
+			return Pair{}, false // every pair is kept, and read
+		}
+		p := l.pairs[it.i]
+		it.i++
+		return p, true
+	}
+	it.l, it.rest = nil, l.rest
 	return next(&it.rest, it.sep)
 }
 
@@ -136,10 +141,12 @@ func (l *list) fill() {
 
 // reset forgets the split and keeps a small buffer.
 func (l *list) reset() {
-	if len(l.pairs) > 0 {
-		clear(l.pairs) // drop the request's text
-		l.pairs = l.pairs[:0]
+	// Drop the request's text. A loop, not clear: for the few pairs of
+	// a query it is a few stores where clear is a runtime call.
+	for i := range l.pairs {
+		l.pairs[i] = Pair{}
 	}
+	l.pairs = l.pairs[:0]
 	if cap(l.pairs) > maxReused {
 		l.pairs = nil // do not keep a flood's buffer alive in a pool
 	}
