@@ -328,10 +328,16 @@ func (s *scan) isExtraHeader(h string) bool {
 	return false
 }
 
-// pairs inspects the pairs of it (a query string, a form body, a
-// cookie header), form-unescaped.
-func (s *scan) pairs(loc string, it args.Iter) {
+// pairs inspects pairs (of a query string, a form body, a cookie header),
+// form-unescaped: the ones a Set kept, then the ones of it.
+func (s *scan) pairs(loc string, kept []args.Pair, it args.Iter) {
 	s.loc = loc
+	for _, p := range kept {
+		if s.values >= s.d.cfg.MaxValues {
+			return
+		}
+		s.pair(p.KV)
+	}
 	for s.values < s.d.cfg.MaxValues {
 		p, ok := it.Next()
 		if !ok {
@@ -440,7 +446,8 @@ func (s *scan) body(contentType string, b []byte) {
 	mt, params := args.Essence(contentType)
 	switch {
 	case mt == "application/x-www-form-urlencoded":
-		s.pairs("form", s.args.Form(unsafeString(b)))
+		kept, rest := s.args.Form(unsafeString(b))
+		s.pairs("form", kept, args.Rest(rest))
 	case mt == "multipart/form-data" || mt == "multipart/mixed":
 		s.multipart(params, b)
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json" || mt == "application/x-ndjson":
@@ -479,7 +486,8 @@ func (s *scan) sniff(b []byte) {
 		return
 	}
 	if bytes.IndexByte(b, '=') > 0 && bytes.IndexByte(b, ' ') < 0 && bytes.IndexByte(b, '\n') < 0 {
-		s.pairs("form", s.args.Form(unsafeString(b)))
+		kept, rest := s.args.Form(unsafeString(b))
+		s.pairs("form", kept, args.Rest(rest))
 		return
 	}
 	s.loc, s.name = "body", nil

@@ -19,11 +19,20 @@ const (
 const maxNames = 4096
 
 // query checks the query string's arguments.
-func (s *scan) query() { s.args(s.r.Args().Query(s.r.RawQuery), srcQuery) }
+func (s *scan) query() {
+	kept, rest := s.r.Args().Query(s.r.RawQuery)
+	s.args(kept, rest, srcQuery)
+}
 
-// args checks every pair of it.
-func (s *scan) args(it args.Iter, src argSource) {
-	for {
+// args checks every pair: the ones the request's Set kept, then the rest.
+func (s *scan) args(kept []args.Pair, rest string, src argSource) {
+	for _, p := range kept {
+		s.arg(p.Name(), p.Value(), src, p.HasEq())
+	}
+	if rest == "" {
+		return
+	}
+	for it := args.Rest(rest); ; {
 		p, ok := it.Next()
 		if !ok {
 			return

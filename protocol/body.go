@@ -28,7 +28,8 @@ func (s *scan) body() {
 		s.multipart(body, mt, ct)
 		return
 	case ok && equalFold(mt.Type, "application") && equalFold(mt.Sub, "x-www-form-urlencoded"):
-		s.args(s.r.Args().Form(body), srcForm)
+		kept, rest := s.r.Args().Form(body)
+		s.args(kept, rest, srcForm)
 	case ok:
 		// A body declared as media, an archive or a serialisation that
 		// is JSON, a form or markup was sent to be parsed as what it is

@@ -49,57 +49,28 @@ func next(raw *string, sep byte) (Pair, bool) {
 	return Pair{}, false
 }
 
-// Iter walks the pairs of one source in order. The zero Iter has none.
-// An Iter from a Set reads the pairs kept there and keeps the ones it is
-// the first to split, up to MaxKept; past them it splits on its own.
+// Iter walks pairs that are not kept: a Cookie header's, and a source's
+// past the MaxKept a Set keeps. The zero Iter has none.
 type Iter struct {
-	l    *list  // the kept pairs; nil past them, or for a source not kept
-	i    int    // the next kept pair to read
-	rest string // not split yet, when l is nil
+	rest string // not split yet
 	sep  byte
 }
 
 // Next returns the next pair, and false after the last one.
-func (it *Iter) Next() (Pair, bool) {
-	if l := it.l; l != nil && it.i < len(l.pairs) {
-		p := l.pairs[it.i]
-		it.i++
-		return p, true
-	}
-	return it.more()
-}
-
-// more reads past the kept pairs: it has the Set split and keep the next
-// ones when there is room, and otherwise goes on alone from the end of
-// the kept pairs.
-func (it *Iter) more() (Pair, bool) {
-	l := it.l
-	if l == nil {
-		return next(&it.rest, it.sep)
-	}
-	if len(l.pairs) < MaxKept {
-		if l.rest != "" {
-			l.fill()
-		}
-		if it.i >= len(l.pairs) {
-			return Pair{}, false // every pair is kept, and read
-		}
-		p := l.pairs[it.i]
-		it.i++
-		return p, true
-	}
-	it.l, it.rest = nil, l.rest
-	return next(&it.rest, it.sep)
-}
+func (it *Iter) Next() (Pair, bool) { return next(&it.rest, it.sep) }
 
 // Cookies walks the cookies of one Cookie header value. They are split as
 // they are read and not kept: protocol reads them only when the header
 // holds an escaped line break, so a kept list would serve one reader.
 func Cookies(header string) Iter { return Iter{rest: header, sep: ';'} }
 
+// Rest walks the pairs after the kept ones: rest is what Query or Form
+// returned with them.
+func Rest(rest string) Iter { return Iter{rest: rest, sep: '&'} }
+
 // MaxKept bounds the pairs a Set keeps per source, so that a body of
 // "a&a&a…" does not cost memory in proportion to its length: past them,
-// each reader splits the rest itself, and still sees every pair.
+// each reader splits the rest itself (Rest), and still sees every pair.
 const MaxKept = 1024
 
 // list is one source's split: the text it was split from, its first
@@ -111,20 +82,21 @@ type list struct {
 	rest  string
 }
 
-func (l *list) iter(raw string) Iter {
+func (l *list) split(raw string) ([]Pair, string) {
 	// A string comparison of the same text is a length and a pointer
 	// check; another text (a caller that rewrote it) is split afresh.
 	if !l.done || l.raw != raw {
-		l.reset()
-		l.done, l.raw, l.rest = true, raw, raw
+		l.fill(raw)
 	}
-	return Iter{l: l, sep: '&'}
+	return l.pairs, l.rest
 }
 
-// fill splits pairs off l.rest until it has MaxKept. It is next for '&'
-// written out, so that a pair costs no call but IndexByte's.
-func (l *list) fill() {
-	rest := l.rest
+// fill splits raw's first MaxKept pairs. It is next for '&' written out,
+// so that a pair costs no call but IndexByte's.
+func (l *list) fill(raw string) {
+	l.reset()
+	l.done, l.raw = true, raw
+	rest := raw
 	for rest != "" && len(l.pairs) < MaxKept {
 		var kv string
 		if i := strings.IndexByte(rest, '&'); i >= 0 {
@@ -141,10 +113,13 @@ func (l *list) fill() {
 
 // reset forgets the split and keeps a small buffer.
 func (l *list) reset() {
-	// Drop the request's text. A loop, not clear: for the few pairs of
-	// a query it is a few stores where clear is a runtime call.
+	if !l.done {
+		return
+	}
+	// Drop the request's text: the KV field alone, which the compiler
+	// does not turn into a runtime call as it does a loop zeroing pairs.
 	for i := range l.pairs {
-		l.pairs[i] = Pair{}
+		l.pairs[i].KV = ""
 	}
 	l.pairs = l.pairs[:0]
 	if cap(l.pairs) > maxReused {
@@ -158,23 +133,25 @@ func (l *list) reset() {
 const maxReused = 64
 
 // Set is one request's arguments: the first reader of a source splits it
-// and keeps its first MaxKept pairs, and the next reader reads them
-// without splitting again. A media type is parsed where
-// it is read: that costs less than looking up a kept one. The zero Set is
-// ready to use; Reset readies it for another request and keeps its
-// buffers. A Set is not safe for concurrent use: the pipeline runs a
-// request's detectors one after another.
+// and keeps its first MaxKept pairs, and the next reader gets them
+// without splitting again. A media type is parsed where it is read: that
+// costs less than looking up a kept one. The zero Set is ready to use;
+// Reset readies it for another request and keeps its buffers. A Set is
+// not safe for concurrent use: the pipeline runs a request's detectors
+// one after another.
 type Set struct {
 	query, form list
 }
 
-// Query walks the pairs of the query string raw (without '?'). A request
-// has one query string: every call for a request passes the same raw.
-func (s *Set) Query(raw string) Iter { return s.query.iter(raw) }
+// Query returns the first MaxKept pairs of the query string raw (without
+// '?') and the text after them, for Rest. The pairs are the Set's: read
+// them, do not change them. A request has one query string: every call
+// for a request passes the same raw.
+func (s *Set) Query(raw string) (kept []Pair, rest string) { return s.query.split(raw) }
 
-// Form walks the pairs of an application/x-www-form-urlencoded body (or a
-// body read as one), viewed as a string.
-func (s *Set) Form(body string) Iter { return s.form.iter(body) }
+// Form is Query for an application/x-www-form-urlencoded body (or a body
+// read as one), viewed as a string.
+func (s *Set) Form(body string) (kept []Pair, rest string) { return s.form.split(body) }
 
 // Reset forgets the request's arguments and keeps small buffers.
 func (s *Set) Reset() {
