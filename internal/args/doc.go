@@ -6,7 +6,8 @@
 // reader decodes it as its job needs (protocol looks at the encoding
 // itself, payload at what it decodes to).
 //
-// abuse.Request carries a Set, so that the second detector to read a
-// request's arguments gets the first one's split; protocol and payload
-// import it for Pair, Iter and MediaType. Users of Warden do not.
+// abuse.Request points to a Set (the pipeline keeps one with each pooled
+// request), so that the second detector to read a request's arguments
+// gets the first one's split; protocol and payload import the package
+// for Pair, Iter and MediaType. Users of Warden do not.
 package args
