@@ -17,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/inspect"
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -33,6 +34,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // (Guard.reqPool holds only *run).
 type run struct {
 	req      abuse.Request
+	args     args.Set // req's arguments, kept with the run for their buffers
 	verdicts []abuse.Verdict
 	modes    []config.Mode
 	acts     []abuse.Action // acts[i]: the action verdicts[i] took (see abuse.Outcome.Acts)
@@ -46,9 +48,12 @@ type run struct {
 // has no New: a pool miss is one allocation, the run.
 func (g *Guard) getRun() *run {
 	if r, ok := g.reqPool.Get().(*run); ok {
+		r.req.UseArgs(&r.args)
 		return r
 	}
-	return new(run)
+	r := new(run)
+	r.req.UseArgs(&r.args)
+	return r
 }
 
 func (g *Guard) putRun(r *run) {
@@ -56,6 +61,7 @@ func (g *Guard) putRun(r *run) {
 	clear(r.observed)
 	clear(r.wrappers)
 	r.req = abuse.Request{}
+	r.args.Reset()
 	r.verdicts, r.modes, r.acts, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.acts[:0], r.observed[:0], r.wrappers[:0]
 	r.rec = recorder{}
 	r.idHeader = nil
@@ -432,7 +438,7 @@ func (g *Guard) readBody(w http.ResponseWriter, r *http.Request, req *abuse.Requ
 		return abuse.Allow
 	}
 	in := io.Reader(r.Body)
-	if mt, _ := sniff.MediaType(req.ContentType); sniff.Binary(mt) && !sniff.Protobuf(mt) {
+	if mt, _ := args.Essence(req.ContentType); sniff.Binary(mt) && !sniff.Protobuf(mt) {
 		// The declared type is a claim: a body is buffered and inspected
 		// unless its first bytes are binary (an image, an archive),
 		// which no detector reads and an upload can be large.

@@ -1,9 +1,10 @@
 // Package abuse defines the vocabulary shared by Warden's pipeline and its
 // detectors: the view of a request that detectors read, the Verdict each one
 // returns, the Action policy may take, and the Outcome observed after the
-// upstream answered. It imports nothing of Warden's, so every detector
-// package (payload, behavior, bot, aiguard, ratelimit, …) and the root
-// package can depend on it without cycles.
+// upstream answered. It imports none of Warden's packages but two leaf
+// helpers under internal/ (redaction, the argument split), so every
+// detector package (payload, behavior, bot, aiguard, ratelimit, …) and
+// the root package can depend on it without cycles.
 package abuse
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -75,9 +77,9 @@ type Client struct {
 	Plan string // the user's plan, empty when unknown
 }
 
-// KeyIPv6Prefix is the prefix length of the network Key names an IPv6
+// keyIPv6Prefix is the prefix length of the network Key names an IPv6
 // client by.
-const KeyIPv6Prefix = 64
+const keyIPv6Prefix = 64
 
 // Key identifies the client for per-client state: "user:<id>" when a user is
 // known, else "ip:<addr>" — for an IPv6 client its /64, as in
@@ -91,7 +93,7 @@ func (c Client) Key() string {
 	}
 	ip := c.IP.Unmap().WithZone("")
 	if ip.Is6() {
-		if p, err := ip.Prefix(KeyIPv6Prefix); err == nil {
+		if p, err := ip.Prefix(keyIPv6Prefix); err == nil {
 			return "ip:" + p.String()
 		}
 	}
@@ -120,7 +122,24 @@ type Request struct {
 	BodyTruncated bool // Body holds only a prefix of the real body
 	ContentType   string
 	HTTP          *http.Request // nil offline
+
+	args *args.Set // see Args
 }
+
+// Args returns the request's arguments (query string, form body), split
+// by the first detector that reads them and kept for the others.
+// Detectors of one request run one after another, which is what lets
+// them share it. A Request given no Set by UseArgs allocates one here.
+func (r *Request) Args() *args.Set {
+	if r.args == nil {
+		r.args = new(args.Set)
+	}
+	return r.args
+}
+
+// UseArgs has r keep its arguments in s, which must be zero or Reset: a
+// pool of Requests keeps one Set with each and saves the allocation.
+func (r *Request) UseArgs(s *args.Set) { r.args = s }
 
 // Verdict is one detector's finding about one request. The zero Verdict
 // means "nothing found". Verdicts stand alone: policy combines them, no

@@ -380,7 +380,7 @@ func TestEvictionBound(t *testing.T) {
 		r := ev{ip: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), path: "/"}.request()
 		d.Observe(r, abuse.Outcome{Status: 200})
 	}
-	st := d.Stats()
+	st := d.stats()
 	if st.Clients > 160 || st.Evictions < 5000-160 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -521,7 +521,7 @@ func TestConcurrent(t *testing.T) {
 	for range 8 {
 		<-done
 	}
-	if st := d.Stats(); st.Clients > 64 {
+	if st := d.stats(); st.Clients > 64 {
 		t.Fatalf("stats %+v", st)
 	}
 }

@@ -182,16 +182,16 @@ func (d *Detector) Forget(user string, network netip.Prefix) int {
 // Name returns "behavior".
 func (d *Detector) Name() string { return Name }
 
-// Stats is a snapshot of the detector's state.
-type Stats struct {
+// detectorStats is a snapshot of the detector's state.
+type detectorStats struct {
 	Clients   int // tracked clients
 	Evictions int // clients evicted to stay within MaxClients
 	Users     int // usernames tracked for cross-IP login failures
 }
 
-// Stats returns the current counts.
-func (d *Detector) Stats() Stats {
-	var s Stats
+// stats returns the current counts, for tests of the memory bound.
+func (d *Detector) stats() detectorStats {
+	var s detectorStats
 	for i := range d.shard {
 		sh := &d.shard[i]
 		sh.mu.Lock()

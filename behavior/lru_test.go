@@ -81,7 +81,7 @@ func TestActiveClientKeepsState(t *testing.T) {
 	if d.shard[first.shard()].m.peek(first) != nil {
 		t.Fatal("first one-off client never evicted")
 	}
-	if st := d.Stats(); st.Clients > 160 {
+	if st := d.stats(); st.Clients > 160 {
 		t.Fatalf("stats %+v", st)
 	}
 }

@@ -3,6 +3,8 @@ package behavior
 import (
 	"strings"
 	"sync/atomic"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
 )
 
 // Sensitive-path categories (the first word of a sensitive_path message).
@@ -197,31 +199,15 @@ func normalizePath(p string) string {
 	return string(b)
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
 // unescapeInPlace decodes %XX sequences, leaving malformed ones as they are.
 func unescapeInPlace(b []byte) []byte {
 	j := 0
 	for i := 0; i < len(b); i++ {
-		if b[i] == '%' && i+2 < len(b) {
-			h, ok1 := unhex(b[i+1])
-			l, ok2 := unhex(b[i+2])
-			if ok1 && ok2 {
-				b[j] = h<<4 | l
-				j++
-				i += 2
-				continue
-			}
+		if b[i] == '%' && i+2 < len(b) && hexdigit.Is(b[i+1]) && hexdigit.Is(b[i+2]) {
+			b[j] = hexdigit.Value(b[i+1])<<4 | hexdigit.Value(b[i+2])
+			j++
+			i += 2
+			continue
 		}
 		b[j] = b[i]
 		j++

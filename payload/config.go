@@ -51,7 +51,8 @@ type Config struct {
 	// refusing every large upload would stop the users of any site with
 	// a file field.
 	Incomplete string `yaml:"incomplete"`
-	// Disable lists attack classes not reported (see Classes).
+	// Disable lists attack classes not reported: the violation types
+	// listed in docs/detection.md (a config error names them too).
 	Disable []string `yaml:"disable"`
 	// ChatContent says what the detector does with the message text of a
 	// recognised chat request body: "model" (the default) leaves it to
@@ -107,7 +108,7 @@ type Exclusion struct {
 	// elements, "*" for any one key or element; query, form and multipart
 	// names as they are. Empty: every value of the route.
 	Fields []string `yaml:"fields"`
-	// Classes are attack classes (see Classes). Empty: every class.
+	// Classes are attack classes, as in Disable. Empty: every class.
 	Classes []string `yaml:"classes"`
 }
 

@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
+
+	"github.com/warden-dev/warden/internal/args"
 )
 
 // countMemo remembers parts of requests — request targets (path and
@@ -98,7 +100,8 @@ func (s *scan) inspectTarget(path, query string) {
 	p, cm := unescape(&s.tbuf, path, false)
 	s.hiddenPath(p)
 	s.valueMask(p, cm)
-	s.pairs("query", query, '&')
+	kept, rest := s.args.Query(query)
+	s.pairs("query", kept, args.Rest(rest))
 }
 
 // cookie inspects a Cookie header's pairs, unless they were found clean
@@ -106,10 +109,10 @@ func (s *scan) inspectTarget(path, query string) {
 func (s *scan) cookie(c string) {
 	m := s.d.cookies
 	if m == nil || !memoizable(c) || len(c) > s.d.cfg.MaxValueBytes || s.values >= s.d.cfg.MaxValues {
-		s.pairs("cookie", c, ';')
+		s.pairs("cookie", nil, args.Cookies(c))
 		return
 	}
-	s.counted(m, "", c, func(s *scan, _, c string) { s.pairs("cookie", c, ';') })
+	s.counted(m, "", c, func(s *scan, _, c string) { s.pairs("cookie", nil, args.Cookies(c)) })
 }
 
 // cookiePair inspects one cookie, unless it was found clean before: a consent record or a preference is

@@ -15,7 +15,7 @@ type evidence struct {
 	sig     int32
 	loc     string
 	name    string
-	kind    Kind
+	kind    valueKind
 	excerpt string
 }
 
@@ -31,7 +31,7 @@ func (e *evidence) format(c class, conf float64, signals int) string {
 		b = append(b, ' ')
 		b = strconv.AppendQuote(b, e.name)
 	}
-	if e.kind != KindStructured {
+	if e.kind != kindStructured {
 		b = append(b, " ("...)
 		b = append(b, e.kind.String()...)
 		b = append(b, ')')

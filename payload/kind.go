@@ -11,22 +11,22 @@ import "bytes"
 // that the value breaks out of its context or executes where it lands
 // counts (see text.go).
 
-// Kind is what an inspected value looks like.
-type Kind uint8
+// valueKind is what an inspected value looks like.
+type valueKind uint8
 
 // Kinds of value. Identifiers, numbers, tokens, URLs, base64 blobs and
-// short values are all KindStructured: they get the same strict checks.
+// short values are all kindStructured: they get the same strict checks.
 const (
-	KindStructured Kind = iota // every check applies
-	KindText                   // short free text in a field that takes text: a search, a comment, a title
-	KindProse                  // sentences a person wrote
-	KindMarkdown               // markdown: fenced code, code spans, headings, lists, links
-	KindCode                   // a block of source code or a shell session: several lines
+	kindStructured valueKind = iota // every check applies
+	kindText                        // short free text in a field that takes text: a search, a comment, a title
+	kindProse                       // sentences a person wrote
+	kindMarkdown                    // markdown: fenced code, code spans, headings, lists, links
+	kindCode                        // a block of source code or a shell session: several lines
 )
 
 var kindNames = [...]string{"structured", "text", "prose", "markdown", "code"}
 
-func (k Kind) String() string {
+func (k valueKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
@@ -47,24 +47,24 @@ const maxClassify = 512
 // strings, forms, multipart text parts and JSON can be text; headers,
 // cookies, paths, names and XML are structured, and so is a value whose
 // kind cannot be told.
-func classify(v []byte, cm uint16, loc string, name []byte) Kind {
+func classify(v []byte, cm uint16, loc string, name []byte) valueKind {
 	switch loc {
 	case "query", "form", "multipart", "json":
 	default:
-		return KindStructured
+		return kindStructured
 	}
 	if len(v) < 8 {
-		return KindStructured
+		return kindStructured
 	}
 	spaced := cm&(cmSpace|cmCtlSpace) != 0
 	tf := textField(name)
 	if !spaced && !tf {
 		// One token in a field that does not take text.
-		return KindStructured
+		return kindStructured
 	}
 	if !spaced && pathOrURL(v) {
 		// A path or a URL is what it looks like wherever it is sent.
-		return KindStructured
+		return kindStructured
 	}
 	head := v
 	if len(head) > maxClassify {
@@ -75,30 +75,30 @@ func classify(v []byte, cm uint16, loc string, name []byte) Kind {
 	case !tf && oneLine && bytes.Count(head, space) < 4:
 		// Prose needs five words, code and markdown two lines: this is
 		// a short value, such as a product name or a sort expression.
-		return KindStructured
+		return kindStructured
 	case tf && oneLine && cm&(cmQuote|cmDecode) == 0 && bytes.IndexByte(v, '<') < 0 && bytes.IndexByte(v, '`') < 0:
 		// One line of a text field with no quote, tag, code span or
 		// encoding: whether it reads as prose changes no check.
-		return KindText
+		return kindText
 	}
 	var f textFeatures
 	f.read(head)
 	switch {
 	case f.fences > 0 || f.lines >= 2 && f.markdown >= 2:
-		return KindMarkdown
+		return kindMarkdown
 	case f.lines >= 2 && len(v) >= 40 && (f.codeLines+f.codeStarts)*3 >= f.lines+1:
-		return KindCode
+		return kindCode
 	case f.prose():
 		if f.spans > 0 || f.markdown >= 2 {
-			return KindMarkdown
+			return kindMarkdown
 		}
-		return KindProse
+		return kindProse
 	case f.lines >= 2 && len(v) >= 40:
-		return KindCode
+		return kindCode
 	case tf:
-		return KindText
+		return kindText
 	}
-	return KindStructured
+	return kindStructured
 }
 
 var space = []byte{' '}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/hexdigit"
 	"github.com/warden-dev/warden/internal/sniff"
 )
@@ -115,6 +116,7 @@ func kindOf(h string) headerKind {
 
 // request walks every inspected part of r.
 func (s *scan) request(ctx context.Context, r *abuse.Request) {
+	s.args = r.Args()
 	s.setRules(r)
 	if s.fields.skip&everyClass == everyClass {
 		return // the route's exclusions leave nothing to report
@@ -326,28 +328,26 @@ func (s *scan) isExtraHeader(h string) bool {
 	return false
 }
 
-// pairs inspects name=value pairs separated by sep (query strings, form
-// bodies, cookies), form-unescaped.
-func (s *scan) pairs(loc, raw string, sep byte) {
+// pairs inspects pairs (of a query string, a form body, a cookie header),
+// form-unescaped: the ones a Set kept, then the ones of it.
+func (s *scan) pairs(loc string, kept []args.Pair, it args.Iter) {
 	s.loc = loc
-	for raw != "" && s.values < s.d.cfg.MaxValues {
-		var kv string
-		if i := strings.IndexByte(raw, sep); i >= 0 {
-			kv, raw = raw[:i], raw[i+1:]
-		} else {
-			kv, raw = raw, ""
+	for _, p := range kept {
+		if s.values >= s.d.cfg.MaxValues {
+			return
 		}
-		if sep == ';' {
-			kv = strings.TrimLeft(kv, " ")
+		s.pair(p.KV)
+	}
+	for s.values < s.d.cfg.MaxValues {
+		p, ok := it.Next()
+		if !ok {
+			return
 		}
-		if kv == "" {
+		if loc == "cookie" && s.d.cookiePairs != nil && memoizable(p.KV) && len(p.KV) <= s.d.cfg.MaxValueBytes {
+			s.cookiePair(p.KV)
 			continue
 		}
-		if sep == ';' && s.d.cookiePairs != nil && memoizable(kv) && len(kv) <= s.d.cfg.MaxValueBytes {
-			s.cookiePair(kv)
-			continue
-		}
-		s.pair(kv)
+		s.pair(p.KV)
 	}
 }
 
@@ -443,10 +443,11 @@ func percentUnescape(dst []byte, src string, plus bool) []byte {
 // body dispatches on the content type; bodies of unknown type are
 // inspected as text when they look like text.
 func (s *scan) body(contentType string, b []byte) {
-	mt, params := sniff.MediaType(contentType)
+	mt, params := args.Essence(contentType)
 	switch {
 	case mt == "application/x-www-form-urlencoded":
-		s.pairs("form", unsafeString(b), '&')
+		kept, rest := s.args.Form(unsafeString(b))
+		s.pairs("form", kept, args.Rest(rest))
 	case mt == "multipart/form-data" || mt == "multipart/mixed":
 		s.multipart(params, b)
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json" || mt == "application/x-ndjson":
@@ -485,7 +486,8 @@ func (s *scan) sniff(b []byte) {
 		return
 	}
 	if bytes.IndexByte(b, '=') > 0 && bytes.IndexByte(b, ' ') < 0 && bytes.IndexByte(b, '\n') < 0 {
-		s.pairs("form", unsafeString(b), '&')
+		kept, rest := s.args.Form(unsafeString(b))
+		s.pairs("form", kept, args.Rest(rest))
 		return
 	}
 	s.loc, s.name = "body", nil
@@ -573,7 +575,7 @@ func (s *scan) multipart(params string, b []byte) {
 
 func textPart(h textproto.MIMEHeader) bool {
 	ct := h.Get("Content-Type")
-	mt, _ := sniff.MediaType(ct)
+	mt, _ := args.Essence(ct)
 	return ct == "" || strings.HasPrefix(mt, "text/") || mt == "application/json" || mt == "application/xml" ||
 		mt == "application/x-php" || mt == "application/javascript"
 }

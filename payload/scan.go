@@ -13,6 +13,7 @@ import (
 
 	li "github.com/corazawaf/libinjection-go"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload/internal/decode"
 )
@@ -41,7 +42,7 @@ type scan struct {
 	values  int
 	loc     string               // location of the value being scanned ("query", "json", …)
 	name    []byte               // its name, when it has one
-	kind    Kind                 // what the value being scanned looks like
+	kind    valueKind            // what the value being scanned looks like
 	inName  bool                 // the value being scanned is the name itself
 	seen    [seenSlots]uint64    // hashes of short values already inspected in this request
 	signals int                  // calls to signal that counted, to tell a clean value
@@ -54,6 +55,7 @@ type scan struct {
 	names      nameMemo       // secret-bearing names matched last (secretName)
 	fetchMemo  fetchMemo      // names read for fetchNames (fetchName); a function of the name alone, kept across requests
 	upload     bool           // the walk of a multipart body ended in a file's content
+	args       *args.Set      // the request's arguments, split once for every detector
 }
 
 // seenSlots is the size of the table of short values already inspected
@@ -110,7 +112,7 @@ func (s *scan) reset() {
 	s.names.n = [len(s.names.n)]uint8{}
 	s.signals = 0
 	s.repeats = 0
-	s.loc, s.name = "", nil
+	s.loc, s.name, s.args = "", nil, nil
 	for _, i := range s.seenAt[:s.nseen] {
 		s.seen[i] = 0
 	}
@@ -323,7 +325,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		}
 	}
 	if cm&cmSpecial != 0 {
-		if k := classify(v, cm, s.loc, s.name); k != KindStructured {
+		if k := classify(v, cm, s.loc, s.name); k != kindStructured {
 			s.inspectText(v, cm, k)
 			return
 		}

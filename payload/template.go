@@ -8,7 +8,7 @@ package payload
 // probes (7*7) and object traversal.
 func (s *scan) checkTemplate(v []byte, factor float64) {
 	for i, budget := 0, 8; i+1 < len(v) && budget > 0; i++ {
-		if v[i+1] != '{' || (v[i] != '{' && v[i] != '$' && v[i] != '#') || v[i] == '$' && s.kind == KindCode {
+		if v[i+1] != '{' || (v[i] != '{' && v[i] != '$' && v[i] != '#') || v[i] == '$' && s.kind == kindCode {
 			continue
 		}
 		budget--
@@ -38,7 +38,7 @@ func (s *scan) checkTemplate(v []byte, factor float64) {
 		case v[i] == '{' || v[i] == '#':
 			w = 0.1
 		}
-		if w < 0.8 && s.kind != KindStructured {
+		if w < 0.8 && s.kind != kindStructured {
 			// Text: {{ name }} and ${x} are what people write about
 			// templates; only an expression reaching for code counts.
 			w = 0

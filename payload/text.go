@@ -1,7 +1,7 @@
 package payload
 
-// Checks for text a person wrote (KindText, KindProse, KindMarkdown,
-// KindCode). Such a value is stored through a parameterised or quoted
+// Checks for text a person wrote (kindText, kindProse, kindMarkdown,
+// kindCode). Such a value is stored through a parameterised or quoted
 // string, shown in a page, perhaps rendered by a template and written to
 // a log. An attack on it must break out of one of those places or run in
 // it:
@@ -43,7 +43,7 @@ const (
 // logger. A strong random password matches SQL and XSS fingerprints by
 // chance; it is not judged by them.
 func (s *scan) inspectSecret(v []byte) {
-	s.kind = KindText
+	s.kind = kindText
 	if !s.d.disabled[cSQLi] && bytes.ContainsAny(v, `'"`) {
 		s.textSQLQuotes(v, 1)
 	}
@@ -53,27 +53,27 @@ func (s *scan) inspectSecret(v []byte) {
 	if !s.d.disabled[cLDAP] && indexFold(v, ")(") >= 0 {
 		s.checkLDAP(v, 1)
 	}
-	s.kind = KindStructured
+	s.kind = kindStructured
 }
 
-func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
+func (s *scan) inspectText(v []byte, cm uint16, k valueKind) {
 	s.kind = k
 	tb := textBytesOf(v)
 	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
 		s.textSQL(v, 1)
 	}
 	shown := v
-	if (k == KindProse || k == KindMarkdown) && tb&tbCode != 0 {
+	if (k == kindProse || k == kindMarkdown) && tb&tbCode != 0 {
 		s.xbuf = maskCode(s.xbuf[:0], v)
 		shown = s.xbuf
 	}
 	if !s.d.disabled[cXSS] {
 		if tb&tbMarkup != 0 {
-			s.textHTML(shown, 1, k == KindCode)
+			s.textHTML(shown, 1, k == kindCode)
 		}
 		if cm&cmDecode != 0 {
 			if n, flags := s.dec.Normalize(shown); flags != 0 {
-				s.textHTML(n, 0.95, k == KindCode)
+				s.textHTML(n, 0.95, k == kindCode)
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 	// #- '{1,b}'"). Prose and code start with quotes for their own
 	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
-	if k == KindText && !(tb&tbMarkup != 0 && inertTags(shown)) {
+	if k == kindText && !(tb&tbMarkup != 0 && inertTags(shown)) {
 		mask |= 1 << cXSS
 		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
 			mask |= 1 << cSQLi
@@ -109,7 +109,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k Kind) {
 		// application's LDAP filter: a search box is a query.
 		s.checkLDAP(v, 1)
 	}
-	s.kind = KindStructured
+	s.kind = kindStructured
 }
 
 // inertTags reports whether v names HTML elements and does nothing with

@@ -17,18 +17,18 @@ func jsonField(name, value string) string {
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		name, loc, field, v string
-		want                Kind
+		want                valueKind
 	}{
-		{"id", "query", "id", "1' OR '1'='1", KindStructured},
-		{"sort key", "query", "sort", "name desc", KindStructured},
-		{"header", "header", "", "How do I use grep to find this file?", KindStructured},
-		{"search", "query", "q", "SELECT * FROM users", KindText},
-		{"prose", "json", "x", "How do I escape the output of this function in my templates?", KindProse},
-		{"prose in a comment", "form", "comment", "`pstree -p` is a helpful display of the process tree", KindMarkdown},
-		{"markdown with a fence", "json", "body", "Build it:\n```sh\nmake\n```\n", KindMarkdown},
-		{"code", "json", "content", "function total(xs) {\n  return xs.reduce((a, b) => a + b, 0);\n}\ntotal([1, 2]);\n", KindCode},
-		{"sql payload with keywords", "query", "p", "1) as x where 1=1;select case when 7=7 then 1 else null end--", KindStructured},
-		{"one word", "json", "comment", "ok", KindStructured},
+		{"id", "query", "id", "1' OR '1'='1", kindStructured},
+		{"sort key", "query", "sort", "name desc", kindStructured},
+		{"header", "header", "", "How do I use grep to find this file?", kindStructured},
+		{"search", "query", "q", "SELECT * FROM users", kindText},
+		{"prose", "json", "x", "How do I escape the output of this function in my templates?", kindProse},
+		{"prose in a comment", "form", "comment", "`pstree -p` is a helpful display of the process tree", kindMarkdown},
+		{"markdown with a fence", "json", "body", "Build it:\n```sh\nmake\n```\n", kindMarkdown},
+		{"code", "json", "content", "function total(xs) {\n  return xs.reduce((a, b) => a + b, 0);\n}\ntotal([1, 2]);\n", kindCode},
+		{"sql payload with keywords", "query", "p", "1) as x where 1=1;select case when 7=7 then 1 else null end--", kindStructured},
+		{"one word", "json", "comment", "ok", kindStructured},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := classify([]byte(tc.v), charMask([]byte(tc.v)), tc.loc, []byte(tc.field)); got != tc.want {
@@ -160,7 +160,7 @@ func FuzzText(f *testing.F) {
 		s := d.pool.Get().(*scan)
 		defer d.pool.Put(s)
 		defer s.reset()
-		for k := KindText; k <= KindCode; k++ {
+		for k := kindText; k <= kindCode; k++ {
 			s.inspectText([]byte(v), charMask([]byte(v)), k)
 		}
 	})

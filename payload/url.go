@@ -3,6 +3,8 @@ package payload
 import (
 	"bytes"
 	"net/netip"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
 )
 
 // dangerousSchemes are URL schemes that let a server-side fetch reach
@@ -398,11 +400,10 @@ func parseIPv4Any(h []byte) ([4]byte, bool) {
 		st := i
 		var val uint64
 		for i < len(h) && h[i] != '.' {
-			d, ok := digitVal(h[i])
-			if !ok || uint64(d) >= base {
+			if !hexdigit.Is(h[i]) || uint64(hexdigit.Value(h[i])) >= base {
 				return [4]byte{}, false
 			}
-			val = val*base + uint64(d)
+			val = val*base + uint64(hexdigit.Value(h[i]))
 			if val > 0xffffffff {
 				return [4]byte{}, false
 			}
@@ -431,18 +432,6 @@ func parseIPv4Any(h []byte) ([4]byte, bool) {
 	}
 	ip |= last
 	return [4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}, true
-}
-
-func digitVal(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // fetchNames are the words in a parameter name that say the server

@@ -1,6 +1,10 @@
 package protocol
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/warden-dev/warden/internal/args"
+)
 
 // argSource is where an argument came from.
 type argSource uint8
@@ -15,22 +19,25 @@ const (
 const maxNames = 4096
 
 // query checks the query string's arguments.
-func (s *scan) query() { s.args(s.r.RawQuery, srcQuery) }
+func (s *scan) query() {
+	kept, rest := s.r.Args().Query(s.r.RawQuery)
+	s.args(kept, rest, srcQuery)
+}
 
-// args walks name=value pairs separated by '&'.
-func (s *scan) args(raw string, src argSource) {
-	for raw != "" {
-		var pair string
-		if i := strings.IndexByte(raw, '&'); i >= 0 {
-			pair, raw = raw[:i], raw[i+1:]
-		} else {
-			pair, raw = raw, ""
+// args checks every pair: the ones the request's Set kept, then the rest.
+func (s *scan) args(kept []args.Pair, rest string, src argSource) {
+	for _, p := range kept {
+		s.arg(p.Name(), p.Value(), src, p.HasEq())
+	}
+	if rest == "" {
+		return
+	}
+	for it := args.Rest(rest); ; {
+		p, ok := it.Next()
+		if !ok {
+			return
 		}
-		if pair == "" {
-			continue
-		}
-		name, value, eq := strings.Cut(pair, "=")
-		s.arg(name, value, src, eq)
+		s.arg(p.Name(), p.Value(), src, p.HasEq())
 	}
 }
 

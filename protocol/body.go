@@ -3,6 +3,7 @@ package protocol
 import (
 	"unsafe"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -21,21 +22,22 @@ func (s *scan) body() {
 	} else {
 		ct = s.r.ContentType
 	}
-	mt, ok := parseMediaType(ct)
+	mt, ok := args.ParseMediaType(ct)
 	switch {
-	case ok && equalFold(mt.typ, "multipart"):
+	case ok && equalFold(mt.Type, "multipart"):
 		s.multipart(body, mt, ct)
 		return
-	case ok && equalFold(mt.typ, "application") && equalFold(mt.sub, "x-www-form-urlencoded"):
-		s.args(body, srcForm)
+	case ok && equalFold(mt.Type, "application") && equalFold(mt.Sub, "x-www-form-urlencoded"):
+		kept, rest := s.r.Args().Form(body)
+		s.args(kept, rest, srcForm)
 	case ok:
 		// A body declared as media, an archive or a serialisation that
 		// is JSON, a form or markup was sent to be parsed as what it is
 		// (the payload detector inspects it so); application/
 		// octet-stream claims no particular format, so no text in it
 		// contradicts it.
-		if sniff.BinaryParts(mt.typ, mt.sub) && !equalFold(mt.sub, "octet-stream") && sniff.Text(b) {
-			s.add(chkTypeMismatch, mt.typ+"/"+mt.sub)
+		if sniff.BinaryParts(mt.Type, mt.Sub) && !equalFold(mt.Sub, "octet-stream") && sniff.Text(b) {
+			s.add(chkTypeMismatch, mt.Type+"/"+mt.Sub)
 		}
 	}
 	if i, ok := bodyRequestLine(b); ok {

@@ -183,7 +183,7 @@ var checkInfo = [numChecks]struct {
 }
 
 // Checks returns the names of every check, the keys of Config.Weights.
-func Checks() []string {
+func checkNames() []string {
 	out := make([]string, numChecks)
 	for i := range checkInfo {
 		out[i] = checkInfo[i].name

@@ -56,8 +56,8 @@ type Config struct {
 	// MaxParts bounds the multipart parts read.
 	MaxParts int `yaml:"max_parts"`
 
-	// Weights overrides the confidence of single checks (see Checks);
-	// 0 turns a check off.
+	// Weights overrides the confidence of single checks, by name (a
+	// config error lists the names); 0 turns a check off.
 	Weights map[string]float64 `yaml:"weights"`
 }
 
@@ -188,7 +188,7 @@ func (c Config) Validate() error {
 	}
 	for name, w := range c.Weights {
 		if _, ok := checkByName(name); !ok {
-			add("weights.%s: unknown check (known: %s)", name, strings.Join(Checks(), ", "))
+			add("weights.%s: unknown check (known: %s)", name, strings.Join(checkNames(), ", "))
 		} else if w < 0 || w > 1 {
 			add("weights.%s: must be in [0, 1], got %v", name, w)
 		}

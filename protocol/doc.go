@@ -13,7 +13,7 @@
 // (boundaries, part headers, file names, charsets, transfer encodings);
 // and session identifiers planted in parameters (session fixation).
 //
-// Each check has a name (see Checks), a violation type and a weight.
+// Each check has a name (checkInfo), a violation type and a weight.
 // Clear violations weigh 0.8 or more and block on their own; soft
 // anomalies (a numeric Host, a missing Accept) weigh less and, however
 // many there are, never add up to a block. Config.Weights re-weighs or

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/args"
 )
 
 // FuzzDetect feeds raw requests through net/http's parser (when it takes
@@ -98,10 +99,10 @@ func FuzzMultipart(f *testing.F) {
 		if v.Confidence < 0 || v.Confidence > 1 {
 			t.Fatalf("confidence %v", v.Confidence)
 		}
-		if mt, ok := parseMediaType(ct); ok {
-			it := mt.params()
+		if mt, ok := args.ParseMediaType(ct); ok {
+			it := mt.Params()
 			for n := 0; n < 1000; n++ {
-				if _, _, _, ok := it.next(); !ok {
+				if _, _, _, ok := it.Next(); !ok {
 					return
 				}
 			}

@@ -1,16 +1,20 @@
 package protocol
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/warden-dev/warden/internal/args"
+)
 
 // boundary returns the boundary of a multipart Content-Type, checked
 // against RFC 2046 §5.1.1: 1 to 70 characters from a small set, not
 // ending in a space, quoted when it is not a token.
-func (s *scan) boundary(mt mediaType, ct string) (string, bool) {
-	it := mt.params()
+func (s *scan) boundary(mt args.MediaType, ct string) (string, bool) {
+	it := mt.Params()
 	var b string
 	found := false
 	for {
-		name, value, _, ok := it.next()
+		name, value, _, ok := it.Next()
 		if !ok {
 			break
 		}
@@ -23,7 +27,7 @@ func (s *scan) boundary(mt mediaType, ct string) (string, bool) {
 		}
 	}
 	if !found {
-		if it.bad {
+		if it.Bad {
 			s.add(chkPartQuotes, ct)
 		} else {
 			s.add(chkBoundary, ct)
@@ -89,12 +93,12 @@ type part struct {
 // multipart walks a multipart body: delimiters, part headers, and the
 // values of form fields, which are checked as arguments. File contents
 // are not read.
-func (s *scan) multipart(body string, mt mediaType, ct string) {
+func (s *scan) multipart(body string, mt args.MediaType, ct string) {
 	b, ok := s.boundary(mt, ct)
 	if !ok {
 		return
 	}
-	form := equalFold(mt.sub, "form-data")
+	form := equalFold(mt.Sub, "form-data")
 	pos, parts := 0, 0
 	opened, closed := false, false
 	// Preamble: up to the first delimiter.
@@ -214,10 +218,10 @@ func (s *scan) disposition(v string, p *part, form bool) {
 	if form && !equalFold(v[:i], "form-data") {
 		s.add(chkPartHeader, v)
 	}
-	it := paramIter{s: v[i:]}
+	it := args.ParamList(v[i:])
 	names, files, extFiles := 0, 0, 0
 	for {
-		name, value, quoted, ok := it.next()
+		name, value, quoted, ok := it.Next()
 		if !ok {
 			break
 		}
@@ -235,8 +239,8 @@ func (s *scan) disposition(v string, p *part, form bool) {
 			p.hasFile = true
 		}
 	}
-	if it.bad {
-		if strings.IndexByte(it.junk, '"') >= 0 {
+	if it.Bad {
+		if strings.IndexByte(it.Junk, '"') >= 0 {
 			s.add(chkPartQuotes, v)
 		} else {
 			s.add(chkPartHeader, v)
@@ -291,7 +295,7 @@ func (s *scan) filename(name string, quoted bool) {
 
 // partType checks a part's Content-Type and its charset.
 func (s *scan) partType(v string, p *part) {
-	mt, ok := parseMediaType(v)
+	mt, ok := args.ParseMediaType(v)
 	if !ok {
 		s.add(chkPartHeader, v)
 		return

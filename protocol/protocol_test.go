@@ -448,7 +448,7 @@ func TestWeights(t *testing.T) {
 		t.Fatalf("body_on_get off: %+v", v)
 	}
 	cfg = DefaultConfig()
-	for _, c := range Checks() {
+	for _, c := range checkNames() {
 		if checkInfo[mustCheck(t, c)].weight < 0.8 {
 			continue
 		}

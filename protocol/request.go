@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/warden-dev/warden/internal/args"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -318,7 +319,7 @@ func (s *scan) accept() {
 			if strings.IndexByte(item, ';') < 0 || indexFold(item, "charset") < 0 {
 				continue
 			}
-			if mt, ok := parseMediaType(item); ok {
+			if mt, ok := args.ParseMediaType(item); ok {
 				if refused, _ := s.charsetRefused(mt); refused {
 					s.add(chkAcceptCharset, item)
 				}
@@ -344,7 +345,7 @@ func (s *scan) contentType() {
 		s.add(chkTypeMultiple, cts[1])
 	}
 	v := cts[0]
-	mt, ok := parseMediaType(v)
+	mt, ok := args.ParseMediaType(v)
 	if !ok {
 		if looksLikeMediaType(v) {
 			s.add(chkTypeSmuggled, v)
@@ -356,10 +357,10 @@ func (s *scan) contentType() {
 	if s.carriesContent() && !typeAllowed(s.d.types, mt) {
 		s.add(chkTypeNotAllowed, v)
 	}
-	it := mt.params()
+	it := mt.Params()
 	charsets, boundaries := 0, 0
 	for {
-		name, value, _, ok := it.next()
+		name, value, _, ok := it.Next()
 		if !ok {
 			break
 		}
@@ -371,7 +372,7 @@ func (s *scan) contentType() {
 			}
 		case equalFold(name, "boundary"):
 			boundaries++
-			if !equalFold(mt.typ, "multipart") && looksLikeMediaType(value) {
+			if !equalFold(mt.Type, "multipart") && looksLikeMediaType(value) {
 				// meaningless on this type; a media type here is bait
 				// for parsers that search the whole header
 				s.add(chkTypeSmuggled, v)
@@ -385,8 +386,8 @@ func (s *scan) contentType() {
 			}
 		}
 	}
-	if it.bad {
-		if looksLikeMediaType(it.junk) {
+	if it.Bad {
+		if looksLikeMediaType(it.Junk) {
 			s.add(chkTypeSmuggled, v)
 		} else {
 			s.add(chkTypeInvalid, v)
@@ -448,15 +449,13 @@ func (s *scan) cookie(c string) {
 	if !escapedBreak(c) {
 		return
 	}
-	for rest := c; rest != ""; {
-		var pair string
-		if i := strings.IndexByte(rest, ';'); i >= 0 {
-			pair, rest = rest[:i], rest[i+1:]
-		} else {
-			pair, rest = rest, ""
+	for it := args.Cookies(c); ; {
+		p, ok := it.Next()
+		if !ok {
+			return
 		}
-		if scanEncoded(pair, false)&encCRLF != 0 {
-			s.buf = decode(s.buf[:0], trimOWS(pair), false)
+		if scanEncoded(p.KV, false)&encCRLF != 0 {
+			s.buf = decode(s.buf[:0], trimOWS(p.KV), false)
 			s.lineBreaks(string(s.buf), false)
 		}
 	}

@@ -384,7 +384,7 @@ type options struct {
 	pls                                                string
 	withCoraza, withProtocol                           bool
 	every                                              int
-	misses, diff, cache                                string
+	misses, diff, cache, dump                          string
 	// fromCorpus names the sets whose file was not given, read from -corpus.
 	fromCorpus []string
 }
@@ -403,6 +403,7 @@ func parseFlags() options {
 	flag.BoolVar(&o.withCoraza, "coraza", true, "run Coraza + CRS as the peer")
 	flag.IntVar(&o.every, "every", 1, "use every Nth line only (quick runs)")
 	flag.StringVar(&o.misses, "misses", "", "write Warden's misses and false positives to this file")
+	flag.StringVar(&o.dump, "dump", "", "write every request's Warden answer and each detector's in-process verdict to this file, one line per request, to compare two builds (an empty diff means the same decisions)")
 	flag.StringVar(&o.diff, "diff", "", "write the attacks the first peer blocks and Warden does not to this file")
 	flag.BoolVar(&o.withProtocol, "protocol", true, "run the protocol detector in Warden's column (false: leave it out, to see what protocol enforcement adds)")
 	flag.StringVar(&o.cache, "peer-cache", "", "reuse (or write) the peers' decisions from this JSON file while tuning; only requests missing from it go to the peers, and throughput figures then cover Warden only")
@@ -633,6 +634,11 @@ func main() {
 			fatal(err)
 		}
 	}
+	if o.dump != "" {
+		if err := writeDump(o.dump, samples, all[0], dets); err != nil {
+			fatal(err)
+		}
+	}
 	wireDur := engines[0].dur
 	engines[0].dur, engines[0].n = timeInProcess(dets, samples)
 	table := tally(samples, all)
@@ -645,6 +651,35 @@ func main() {
 		// (The splits are of CRS attack stages: none with -only leaving crs out.)
 		splitReport(os.Stdout, samples, all)
 	}
+}
+
+// writeDump writes, per sample, Warden's decision over the wire and every
+// detector's full verdict on the in-process view, in sample order, so that
+// two builds can be compared with diff.
+func writeDump(path string, samples []sample, warden []decision, dets []abuse.Detector) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	ctx := context.Background()
+	for i := range samples {
+		s := &samples[i]
+		fmt.Fprintf(w, "%s\t%s\tblock=%v flag=%v\n", s.set, s.id, warden[i].block, warden[i].flag)
+		if s.req == nil {
+			continue
+		}
+		for _, d := range dets {
+			if v := d.Detect(ctx, s.req); v.Found() {
+				fmt.Fprintf(w, "\t%s %.6f %s %s %q %q %v\n", v.Detector, v.Confidence, v.Violation, v.Action, v.Reason, v.Messages, v.RetryAfter)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // writeDiff writes the attacks the first peer blocks and Warden does not.

@@ -74,10 +74,3 @@ func Protobuf(mt string) bool {
 	}
 	return strings.HasPrefix(mt, "application/grpc+") || strings.HasPrefix(mt, "application/grpc-web")
 }
-
-// MediaType returns the media type of Content-Type value ct in lower case,
-// and its parameters.
-func MediaType(ct string) (mt, params string) {
-	t, params, _ := strings.Cut(ct, ";")
-	return strings.ToLower(strings.TrimSpace(t)), params
-}

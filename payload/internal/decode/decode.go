@@ -3,6 +3,8 @@ package decode
 import (
 	"encoding/base64"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/internal/hexdigit"
 )
 
 // Flags records what Normalize decoded.
@@ -83,18 +85,6 @@ func needsDecode(s []byte) bool {
 	return false
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
 // hexN parses exactly n hex digits at s[i:].
 func hexN(s []byte, i, n int) (rune, bool) {
 	if i+n > len(s) {
@@ -102,11 +92,10 @@ func hexN(s []byte, i, n int) (rune, bool) {
 	}
 	var r rune
 	for j := 0; j < n; j++ {
-		v, ok := unhex(s[i+j])
-		if !ok {
+		if !hexdigit.Is(s[i+j]) {
 			return 0, false
 		}
-		r = r<<4 | rune(v)
+		r = r<<4 | rune(hexdigit.Value(s[i+j]))
 	}
 	return r, true
 }
@@ -160,11 +149,10 @@ func decodePass(dst, s []byte) ([]byte, Flags) {
 						j := i + 3
 						var r rune
 						for j < len(s) && j < i+10 && s[j] != '}' {
-							v, ok := unhex(s[j])
-							if !ok {
+							if !hexdigit.Is(s[j]) {
 								break
 							}
-							r = r<<4 | rune(v)
+							r = r<<4 | rune(hexdigit.Value(s[j]))
 							j++
 						}
 						if j < len(s) && s[j] == '}' && j > i+3 {
@@ -264,20 +252,12 @@ func entity(s []byte) (rune, int) {
 		start := i
 		var r rune
 		for i < len(s) && i-start < 8 {
-			var v byte
-			var ok bool
-			if hex {
-				v, ok = unhex(s[i])
-			} else if s[i] >= '0' && s[i] <= '9' {
-				v, ok = s[i]-'0', true
-			}
-			if !ok {
-				break
-			}
-			if hex {
-				r = r*16 + rune(v)
+			if hex && hexdigit.Is(s[i]) {
+				r = r*16 + rune(hexdigit.Value(s[i]))
+			} else if !hex && s[i] >= '0' && s[i] <= '9' {
+				r = r*10 + rune(s[i]-'0')
 			} else {
-				r = r*10 + rune(v)
+				break
 			}
 			i++
 		}
