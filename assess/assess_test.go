@@ -365,3 +365,23 @@ func BenchmarkAssess(b *testing.B) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }
+
+func TestContradictions(t *testing.T) {
+	def := assessFile(t, "")
+	tests := []struct {
+		probe ProbeResult
+		want  int
+	}{
+		{ProbeResult{Name: "burst", Control: "ratelimit.message", Got: "200"}, 1},         // in force, yet not throttled
+		{ProbeResult{Name: "burst", Control: "ratelimit.message", Pass: true}, 0},         // as claimed
+		{ProbeResult{Name: "oversized-body", Control: "inspect.max_body", Got: "200"}, 0}, // the report says it is off
+		{ProbeResult{Name: "spoofed-xff", Control: "trusted_proxies", Skipped: true}, 0},  // nothing observed
+		{ProbeResult{Name: "prompt-injection", Control: "ai.prompt", Got: "200"}, 1},      // in force, yet passed
+	}
+	for _, tt := range tests {
+		def.Probes = []ProbeResult{tt.probe}
+		if got := def.Contradictions(); len(got) != tt.want {
+			t.Errorf("%+v: %v, want %d", tt.probe, got, tt.want)
+		}
+	}
+}

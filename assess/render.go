@@ -80,6 +80,12 @@ func (r *Report) markdown(w io.Writer) error {
 		for _, p := range r.Probes {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", p.Name, p.Expected, p.Got, p.Result(), strings.Join(p.Threats, ", "))
 		}
+		if bad := r.Contradictions(); len(bad) > 0 {
+			b.WriteString("\n**The probes contradict the assessment:**\n\n")
+			for _, c := range bad {
+				fmt.Fprintf(&b, "- %s\n", c)
+			}
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
