@@ -66,6 +66,8 @@ type Prober struct {
 	sent    int
 	last    time.Time
 	lifted  []string // ban targets lifted so far
+	start   time.Time
+	self    []string // the prober's own targets, as Warden sees them
 }
 
 // Probe payloads: a classic instruction override and a system-prompt
@@ -156,7 +158,7 @@ func (p *Prober) Plan() []string {
 	}
 	return []string{
 		fmt.Sprintf("target %s, at most %d requests, at most %.0f per second", p.target, p.opts.MaxRequests, p.opts.Rate),
-		fmt.Sprintf("baseline: POST %s, an ordinary developer question: must pass (2xx)", msg),
+		fmt.Sprintf("baseline: POST %s, an ordinary developer question: must not be refused", msg),
 		"admin-on-public: GET /api/v1/bans: must not be the admin API",
 		fmt.Sprintf("oversized-body: POST %s with %d bytes: must be refused (413)", msg, p.maxBody+1),
 		fmt.Sprintf("prompt-injection: POST %s, a chat message overriding instructions: must be blocked (403)", msg),
@@ -175,10 +177,12 @@ func (p *Prober) Plan() []string {
 // earlier probe's ban; without, later probes may see that ban (their
 // "got" says 403 all the same).
 func (p *Prober) Run(ctx context.Context) []ProbeResult {
+	p.start = time.Now().Add(-time.Second)
 	before, banErr := p.bans(ctx)
 	reset := func() {
 		if banErr == nil {
 			_, _ = p.lift(ctx, before) // a failure shows in the final cleanup
+			_ = p.forgetSelf(ctx)
 		}
 	}
 	var out []ProbeResult
@@ -206,15 +210,24 @@ func (p *Prober) Run(ctx context.Context) []ProbeResult {
 // baseline sends what an ordinary user sends: it must pass, or every
 // other probe's 403 says nothing (and a legitimate user is refused).
 func (p *Prober) baseline(ctx context.Context) ProbeResult {
-	r := ProbeResult{Name: "baseline", Expected: "2xx for an ordinary developer question"}
+	r := ProbeResult{Name: "baseline", Expected: "an ordinary developer question is not refused (no 403, 413 or 429)"}
 	if p.message == "" {
 		r.Skipped, r.Got = true, "no message route"
 		return r
 	}
 	body, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": probeBenign}}})
 	code, _, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
-	r.Got, r.Pass = gotCode(code, err), err == nil && code/100 == 2
+	// The upstream's own answer (even a 404 for the probe's made-up path)
+	// means Warden let the request through.
+	r.Got, r.Pass = gotCode(code, err), err == nil && !refused(code) && code != http.StatusRequestEntityTooLarge
+	if code == http.StatusTooManyRequests {
+		r.Got += " (an earlier run's rate-limit window may still be open: the later probes are not telling)"
+	}
 	return r
+}
+
+func refused(code int) bool {
+	return code == http.StatusForbidden || code == http.StatusTooManyRequests
 }
 
 var errBudget = errors.New("probe request budget spent")
@@ -292,6 +305,9 @@ func (p *Prober) oversized(ctx context.Context) ProbeResult {
 	code, _, err := p.do(ctx, p.target, http.MethodPost, p.message, bytes.Repeat([]byte("a"), int(p.maxBody)+1),
 		map[string]string{"Content-Type": "application/octet-stream"})
 	r.Got, r.Pass = gotCode(code, err), code == http.StatusRequestEntityTooLarge
+	if refused(code) {
+		r.Got += " (refused by another control, not for its size)"
+	}
 	return r
 }
 
@@ -408,9 +424,26 @@ func (p *Prober) cleanup(ctx context.Context, before map[string]bool, err error)
 		r.Got = err.Error()
 		return r
 	}
+	// The decision log is written in batches (log.flush_interval, 1 s
+	// by default): give the probes' events a few seconds to land.
+	for i := 0; i < 6; i++ {
+		if err := p.forgetSelf(ctx); err != nil {
+			r.Got = err.Error()
+			return r
+		}
+		if len(p.self) > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			r.Got = ctx.Err().Error()
+			return r
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 	slices.Sort(p.lifted)
 	p.lifted = slices.Compact(p.lifted)
-	r.Got, r.Pass = fmt.Sprintf("lifted: %s", list(p.lifted)), true
+	r.Got, r.Pass = fmt.Sprintf("bans lifted: %s; scores and behaviour state cleared for %s", list(p.lifted), list(p.self)), true
 	return r
 }
 
@@ -470,4 +503,79 @@ func (r *Report) Contradictions() []string {
 		}
 	}
 	return out
+}
+
+// forgetSelf clears the scores and behaviour state the probes left on
+// the prober's own address, which hold no ban for lift to remove: the
+// admin API forgets a target when its ban is lifted, so it places a
+// one-minute ban and lifts it at once. The address is the one Warden
+// logged for the probes' requests, read from the decision log (written
+// in batches, so it may not be known on the first calls).
+func (p *Prober) forgetSelf(ctx context.Context) error {
+	if len(p.self) == 0 {
+		var l struct {
+			Events []struct {
+				Path   string `json:"path"`
+				Client struct {
+					IP string `json:"ip"`
+				} `json:"client"`
+			} `json:"events"`
+		}
+		q := url.Values{"since": {p.start.UTC().Format(time.RFC3339)}, "limit": {"1000"}}
+		if err := p.admin(ctx, http.MethodGet, "/api/v1/events?"+q.Encode(), nil, &l); err != nil {
+			return err
+		}
+		for _, e := range l.Events {
+			if strings.Contains(e.Path, "assess-probe") && e.Client.IP != "" && !slices.Contains(p.self, "ip:"+e.Client.IP) {
+				p.self = append(p.self, "ip:"+e.Client.IP)
+			}
+		}
+	}
+	banned, err := p.bans(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range p.self {
+		if !banned[t] {
+			body, _ := json.Marshal(map[string]string{"target": t, "duration": "1m", "reason": "warden assess: clearing the probes' scores"})
+			if err := p.admin(ctx, http.MethodPost, "/api/v1/bans", body, nil); err != nil {
+				return err
+			}
+		}
+		if err := p.admin(ctx, http.MethodDelete, "/api/v1/bans/"+url.PathEscape(t), nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// admin calls the admin API and decodes its JSON answer into out.
+func (p *Prober) admin(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(p.opts.Admin, "/")+path, rd)
+	if err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+p.opts.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := p.opts.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("admin API: %s %s answered %d", method, strings.SplitN(path, "?", 2)[0], resp.StatusCode)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(out); err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	return nil
 }

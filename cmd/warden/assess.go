@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/assess"
+	"github.com/warden-dev/warden/demo"
 )
 
 // runAssess prints the threat model of a config and, with --probe, the
@@ -22,9 +23,10 @@ func runAssess(ctx context.Context, args []string, e env) int {
 	token := fs.String("token", "", "admin API token (or WARDEN_ADMIN_TOKEN)")
 	format := fs.String("format", "md", "output format: "+strings.Join(assess.Formats(), ", "))
 	failOn := fs.String("fail-on", "", "exit 1 when a finding at or above this severity (low, medium or high) has a recommended fix, or a probe failed")
+	demoCfg := fs.Bool("demo", false, "assess the config `warden demo` runs Warden with (instead of --config)")
 	dryRun := fs.Bool("dry-run", false, "with --probe: list the probes and the requests they would send, send nothing")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: warden assess [--config FILE] [--probe URL] [--admin URL --token T] [--format md|json|sarif|html] [--fail-on low|medium|high] [--dry-run]\n\n"+
+		fmt.Fprintln(e.stderr, "usage: warden assess [--config FILE | --demo] [--probe URL] [--admin URL --token T] [--format md|json|sarif|html] [--fail-on low|medium|high] [--dry-run]\n\n"+
 			"Builds the threat model of a deployment from its config: the controls in force, the\n"+
 			"threats of OWASP Top 10 for LLM Applications 2025, OWASP API Security Top 10 2023 and\n"+
 			"MITRE ATLAS each covered, partly covered or not, a risk score (0-100, lower is better)\n"+
@@ -49,13 +51,20 @@ func runAssess(ctx context.Context, args []string, e env) int {
 			return 2
 		}
 	}
+	if *demoCfg && *cfgPath != "" {
+		fmt.Fprintln(e.stderr, "assess: --demo and --config are exclusive")
+		return 2
+	}
 	cfg, err := offlineConfig(*cfgPath, e)
 	if err != nil {
 		printConfigError(e, err)
 		return 2
 	}
 	name := *cfgPath
-	if name == "" {
+	switch {
+	case *demoCfg:
+		cfg, name = demo.WardenConfig("http://127.0.0.1:8081", "./warden-data"), "warden demo"
+	case name == "":
 		name = "defaults"
 	}
 	rep, err := assess.Assess(cfg, name, time.Now())

@@ -26,6 +26,8 @@ func TestAssessCommand(t *testing.T) {
 		{"sarif", []string{"assess", "--config", perm, "--format", "sarif"}, 0, `"version": "2.1.0"`, ""},
 		{"fail-on high, permissive", []string{"assess", "--config", perm, "--fail-on", "high"}, 1, "Risk score", "with a recommended fix"},
 		{"fail-on low, hardened", []string{"assess", "--config", hard, "--fail-on", "low"}, 0, "Risk score", ""},
+		{"demo config", []string{"assess", "--demo"}, 0, "# Warden threat model: warden demo", ""},
+		{"demo and config", []string{"assess", "--demo", "--config", perm}, 2, "", "exclusive"},
 		{"bad format", []string{"assess", "--format", "pdf"}, 2, "", "--format"},
 		{"bad fail-on", []string{"assess", "--fail-on", "critical"}, 2, "", "--fail-on"},
 		{"dry run needs probe", []string{"assess", "--dry-run"}, 2, "", "--dry-run needs --probe"},
@@ -98,6 +100,11 @@ func TestAssessProbes(t *testing.T) {
 					i := slices.IndexFunc(rep.Probes, func(p assess.ProbeResult) bool { return p.Name == name })
 					t.Errorf("%s: %s, want %s (%+v)", name, got[name], want, rep.Probes[max(i, 0)])
 				}
+			}
+			// The probes' own address is forgotten: its scores and
+			// behaviour state go, as with a lifted ban.
+			if i := slices.IndexFunc(rep.Probes, func(p assess.ProbeResult) bool { return p.Name == "cleanup" }); i < 0 || !strings.Contains(rep.Probes[i].Got, "cleared for ip:127.0.0.1") {
+				t.Errorf("cleanup did not clear the prober's state: %+v", rep.Probes)
 			}
 			// What the config promised matches what the probes saw.
 			if bad := rep.Contradictions(); len(bad) > 0 {
