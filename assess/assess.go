@@ -95,6 +95,9 @@ func Assess(cfg config.Config, name string, now time.Time) (*Report, error) {
 	r.Findings = findings(eds, levels(ctls))
 	r.Score = score(r.Findings)
 	r.Recommendations = recommend(eds, ctls, r.Score)
+	if r.Recommendations == nil {
+		r.Recommendations = []Recommendation{} // [] in JSON: nothing left to do
+	}
 	return r, nil
 }
 

@@ -20,7 +20,7 @@ func runAssess(ctx context.Context, args []string, e env) int {
 	cfgPath := fs.String("config", "", "YAML config file to assess (default: the defaults with the environment)")
 	probeURL := fs.String("probe", "", "URL of a running Warden (its public listener) to probe; opt-in")
 	adminURL := fs.String("admin", "", "URL of its admin API, to lift the bans the probes cause")
-	token := fs.String("token", "", "admin API token (or WARDEN_ADMIN_TOKEN)")
+	token := fs.String("token", "", "admin API token (default: WARDEN_ADMIN_TOKEN, or admin.token in the data dir)")
 	format := fs.String("format", "md", "output format: "+strings.Join(assess.Formats(), ", "))
 	failOn := fs.String("fail-on", "", "exit 1 when a finding at or above this severity (low, medium or high) has a recommended fix, or a probe failed")
 	demoCfg := fs.Bool("demo", false, "assess the config `warden demo` runs Warden with (instead of --config)")
@@ -73,8 +73,13 @@ func runAssess(ctx context.Context, args []string, e env) int {
 		return 1
 	}
 	if *probeURL != "" {
-		if *token == "" && e.lookup != nil {
-			*token, _ = e.lookup("WARDEN_ADMIN_TOKEN")
+		if *adminURL != "" {
+			// The token as `warden bans` finds it: flag, environment,
+			// the data dir.
+			if *token, err = adminToken(*token, cfg.DataDir, e.lookup); err != nil {
+				fmt.Fprintf(e.stderr, "assess: --token: %v\n", err)
+				return 2
+			}
 		}
 		p, err := assess.NewProber(cfg, assess.ProbeOptions{Target: *probeURL, Admin: *adminURL, Token: *token})
 		if err != nil {

@@ -31,6 +31,7 @@ func TestAssessCommand(t *testing.T) {
 		{"bad format", []string{"assess", "--format", "pdf"}, 2, "", "--format"},
 		{"bad fail-on", []string{"assess", "--fail-on", "critical"}, 2, "", "--fail-on"},
 		{"dry run needs probe", []string{"assess", "--dry-run"}, 2, "", "--dry-run needs --probe"},
+		{"admin without a token", []string{"assess", "--config", writeConfig(t, ""), "--probe", "http://127.0.0.1:1", "--admin", "http://127.0.0.1:2"}, 2, "", "--token: no admin token"},
 		{"bad probe URL", []string{"assess", "--probe", "localhost:8080"}, 2, "", "--probe"},
 		{"dry run", []string{"assess", "--probe", "http://127.0.0.1:1", "--dry-run"}, 0, "burst: 50 × POST /api/ask/assess-probe", ""},
 		{"config error names the field", []string{"assess", "--config", writeConfig(t, "mode: loud\n")}, 2, "", "mode"},
