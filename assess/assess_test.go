@@ -385,3 +385,36 @@ func TestContradictions(t *testing.T) {
 		}
 	}
 }
+
+func TestInventoryLimits(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		id, state  string
+	}{
+		{"defaults", "", "ratelimit.message", "enforce"},
+		{"by route", "ratelimit:\n  policies:\n    - name: ask\n      algorithm: window\n      limit: 10\n      window: 1m\n      key: [ip]\n      routes: [\"POST /api/ask/{rest...}\"]\n", "ratelimit.message", "enforce"},
+		{"other class only", "ratelimit:\n  policies:\n    - name: login\n      algorithm: window\n      limit: 5\n      window: 1m\n      key: [ip]\n      classes: [login]\n", "ratelimit.message", "off"},
+		{"monitor", "mode: monitor\n", "ratelimit.message", "monitor"},
+		{"wide proxies", "trusted_proxies: [\"10.0.0.0/8\"]\n", "trusted_proxies", "partial"},
+		{"narrow proxies", "trusted_proxies: [\"10.0.0.5/32\", \"2001:db8::/64\"]\n", "trusted_proxies", "enforce"},
+		{"public admin", "admin:\n  listen: 0.0.0.0:9090\n  token: \"0123456789abcdef0123456789abcdef\"\n", "admin.exposure", "partial"},
+		{"judge without llm", "", "ai.judge", "off"},
+		{"max body", "inspect:\n  max_body: 1048576\n", "inspect.max_body", "enforce"},
+		{"payload off on a route", "detectors:\n  payload:\n    routes:\n      \"POST /wiki/{p...}\": monitor\n", "payload", "partial"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Parse([]byte(tt.yaml), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(Inventory(cfg), func(c Control) bool { return c.ID == tt.id })
+			if i < 0 {
+				t.Fatalf("no control %s", tt.id)
+			}
+			if c := Inventory(cfg)[i]; c.State != tt.state {
+				t.Errorf("%s: %s (%s), want %s", tt.id, c.State, c.Detail, tt.state)
+			}
+		})
+	}
+}

@@ -141,11 +141,13 @@ func (in *inventory) detectors() {
 	in.add(m)
 }
 
-// classLimit returns the rate-limit policies that apply to class.
-func classLimit(rl ratelimit.Config, class string, algo ratelimit.Algorithm) []string {
+// classLimit returns the rate-limit policies that apply to class: by
+// class, or by naming one of its route patterns.
+func classLimit(rl ratelimit.Config, routes map[string][]string, class string, algo ratelimit.Algorithm) []string {
 	var out []string
 	for _, p := range rl.Policies {
-		if slices.Contains(p.Classes, class) && (algo == "" || p.Algorithm == algo) {
+		byRoute := slices.ContainsFunc(p.Routes, func(r string) bool { return slices.Contains(routes[class], r) })
+		if (slices.Contains(p.Classes, class) || byRoute) && (algo == "" || p.Algorithm == algo) {
 			out = append(out, fmt.Sprintf("%s %d/%v by %s", p.Name, p.Limit, p.Window, list(p.Key)))
 		}
 	}
@@ -165,7 +167,7 @@ func (in *inventory) limits() {
 	classes := slices.Sorted(maps.Keys(c.Routes))
 	for _, class := range []string{"login", "register", "message"} {
 		ctl := Control{ID: "ratelimit." + class, Name: "Rate limit on the " + class + " class"}
-		pols := classLimit(rl, class, "")
+		pols := classLimit(rl, c.Routes, class, "")
 		pols = slices.DeleteFunc(pols, func(s string) bool { return strings.HasPrefix(s, ratelimit.PolicyConcurrent) })
 		switch {
 		case !slices.Contains(classes, class):
@@ -179,7 +181,7 @@ func (in *inventory) limits() {
 		in.add(ctl)
 	}
 	conc := Control{ID: "ratelimit.concurrency", Name: "Concurrent requests per client on the message class", State: "off"}
-	if pols := classLimit(rl, "message", ratelimit.Concurrency); len(pols) > 0 && rl.Enabled {
+	if pols := classLimit(rl, c.Routes, "message", ratelimit.Concurrency); len(pols) > 0 && rl.Enabled {
 		conc.Level, conc.State, conc.Detail = lvl, stateOf(lvl), strings.Join(pols, "; ")
 	} else {
 		conc.Fix = &Fix{Title: "Cap concurrent message requests per client", Snippet: "ratelimit:\n  policies:\n    - name: concurrent_message\n      algorithm: concurrency\n      limit: 2\n      key: [ip]\n      classes: [message]"}
@@ -344,27 +346,25 @@ func (in *inventory) deployment() {
 	in.add(adm)
 
 	tp := Control{ID: "trusted_proxies", Name: "Trusted proxies (X-Forwarded-For)", Level: levelOn, State: "enforce"}
+	// Wider than a /16 (IPv4) or a /48 (IPv6) trusts hosts that are not
+	// proxies, and any of them can name any client.
 	var widths []string
-	widest := 128
+	wide := false
 	for _, p := range c.TrustedProxies {
 		pf, err := identity.ParsePrefix(p)
 		if err != nil {
 			continue // Validate refused it already
 		}
-		bits := pf.Bits()
-		if pf.Addr().Is4() {
-			bits += 96 // compare IPv4 and IPv6 widths on one scale
+		if pf.Addr().Is4() && pf.Bits() < 16 || !pf.Addr().Is4() && pf.Bits() < 48 {
+			wide = true
 		}
-		widest = min(widest, bits)
 		widths = append(widths, pf.String())
 	}
 	tp.Detail = "none: the peer address is the client"
 	if len(widths) > 0 {
 		tp.Detail = strings.Join(widths, ", ")
 	}
-	// Wider than a /16 (IPv4) or /48 (IPv6) trusts hosts that are not
-	// proxies, and any of them can name any client.
-	if widest < 96+16 && len(widths) > 0 {
+	if wide {
 		tp.Level, tp.State = 0.3, "partial"
 		tp.Fix = &Fix{Title: "Trust only the addresses of your own proxies", Snippet: "trusted_proxies:\n  - 10.0.0.5/32   # your load balancer"}
 	}
