@@ -62,6 +62,7 @@ type Prober struct {
 	message string // a concrete path of the message class
 	burst   int
 	walk    int
+	strikes int // violations to send for a ban
 	maxBody int64
 	sent    int
 	last    time.Time
@@ -119,6 +120,16 @@ func NewProber(cfg config.Config, opts ProbeOptions) (*Prober, error) {
 			break
 		}
 	}
+	// Enough prompt-injection violations to cross enforce.ban_interval,
+	// and one more.
+	score := cfg.Enforce.DefaultScore
+	if v, ok := cfg.Enforce.Scores["prompt_injection"]; ok {
+		score = v
+	}
+	p.strikes = 10
+	if score > 0 && cfg.Enforce.Interval > 0 {
+		p.strikes = int(min((cfg.Enforce.Interval+score-1)/score+1, 30))
+	}
 	if n := cfg.Behavior.Enumeration.Sequential; n > 0 {
 		p.walk = min(n+8, 60)
 	}
@@ -163,6 +174,7 @@ func (p *Prober) Plan() []string {
 		fmt.Sprintf("oversized-body: POST %s with %d bytes: must be refused (413)", msg, p.maxBody+1),
 		fmt.Sprintf("prompt-injection: POST %s, a chat message overriding instructions: must be blocked (403)", msg),
 		fmt.Sprintf("system-prompt-extraction: POST %s, a chat message asking for the system prompt: must be blocked (403)", msg),
+		fmt.Sprintf("escalation: up to %d × the prompt injection: must end in a ban (403 \"banned\")", p.strikes),
 		fmt.Sprintf("id-walk: GET /api/assess-probe/items/1..%d: must be stopped before the end (403 or 429)", p.walk),
 		fmt.Sprintf("burst: %d × POST %s: must be throttled (429)", p.burst, msg),
 		"spoofed-xff: POST " + msg + " with X-Forwarded-For " + probeSpoofedIP + " while throttled: must stay throttled",
@@ -196,6 +208,7 @@ func (p *Prober) Run(ctx context.Context) []ProbeResult {
 		func(ctx context.Context) ProbeResult {
 			return p.chat(ctx, "system-prompt-extraction", probeExtraction, "LLM07", "AML.T0056")
 		},
+		p.escalation,
 		p.idWalk,
 	} {
 		out = append(out, probe(ctx))
@@ -318,21 +331,65 @@ func (p *Prober) chat(ctx context.Context, name, text string, threats ...string)
 		return r
 	}
 	body, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": text}}})
-	code, _, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
-	r.Got, r.Pass = gotCode(code, err), code == http.StatusForbidden
+	code, ans, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
+	r.Got, r.Pass = answer(code, ans, err), code == http.StatusForbidden
 	return r
+}
+
+// escalation repeats a violation until the answer is a ban.
+func (p *Prober) escalation(ctx context.Context) ProbeResult {
+	r := ProbeResult{Name: "escalation", Control: "enforce.ban", Expected: fmt.Sprintf("a ban within %d violations", p.strikes), Threats: []string{"API2", "AML.T0040"}}
+	if p.message == "" {
+		r.Skipped, r.Got = true, "no message route"
+		return r
+	}
+	for i := 1; i <= p.strikes; i++ {
+		// Each attempt differs: the same blocked request retried scores
+		// once per enforce.repeat_window, as a user's retry should.
+		text := fmt.Sprintf("Attempt %d. %s", i, probeInjection)
+		body, _ := json.Marshal(map[string]any{"messages": []map[string]string{{"role": "user", "content": text}}})
+		code, answer, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
+		if err != nil {
+			r.Got = err.Error()
+			return r
+		}
+		if banned(code, answer) {
+			r.Got, r.Pass = fmt.Sprintf("banned after %d requests", i), true
+			return r
+		}
+	}
+	r.Got = fmt.Sprintf("no ban after %d violations", p.strikes)
+	return r
+}
+
+// banned reports a ban answer (DESIGN: 403 {"error":"banned",…}).
+func banned(code int, body string) bool {
+	return code == http.StatusForbidden && strings.Contains(body, `"error":"banned"`)
+}
+
+// answer names a status, and a ban as such: a 403 from a ban says the
+// earlier probes' violations were counted, not that this probe's control
+// acted.
+func answer(code int, body string, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	if banned(code, body) {
+		return fmt.Sprintf("%d (banned)", code)
+	}
+	return fmt.Sprint(code)
 }
 
 func (p *Prober) idWalk(ctx context.Context) ProbeResult {
 	r := ProbeResult{Name: "id-walk", Control: "behavior.enumeration", Expected: fmt.Sprintf("403 or 429 before ID %d", p.walk), Threats: []string{"API1"}}
 	for i := 1; i <= p.walk; i++ {
-		code, _, err := p.do(ctx, p.target, http.MethodGet, fmt.Sprintf("/api/assess-probe/items/%d", i), nil, nil)
+		code, ans, err := p.do(ctx, p.target, http.MethodGet, fmt.Sprintf("/api/assess-probe/items/%d", i), nil, nil)
 		if err != nil {
 			r.Got = err.Error()
 			return r
 		}
-		if code == http.StatusForbidden || code == http.StatusTooManyRequests {
-			r.Got, r.Pass = fmt.Sprintf("%d at ID %d", code, i), true
+		if refused(code) {
+			r.Got, r.Pass = fmt.Sprintf("%s at ID %d", answer(code, ans, nil), i), true
 			return r
 		}
 	}
@@ -348,13 +405,13 @@ func (p *Prober) burstProbe(ctx context.Context) ProbeResult {
 	}
 	body := []byte(`{"messages":[{"role":"user","content":"hello"}]}`)
 	for i := 1; i <= p.burst; i++ {
-		code, _, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
+		code, ans, err := p.do(ctx, p.target, http.MethodPost, p.message, body, nil)
 		if err != nil {
 			r.Got = err.Error()
 			return r
 		}
-		if code == http.StatusTooManyRequests || code == http.StatusForbidden {
-			r.Got, r.Pass = fmt.Sprintf("%d after %d requests", code, i), true
+		if refused(code) {
+			r.Got, r.Pass = fmt.Sprintf("%s after %d requests", answer(code, ans, nil), i), true
 			return r
 		}
 	}
@@ -369,8 +426,8 @@ func (p *Prober) spoofed(ctx context.Context, throttled bool) ProbeResult {
 		return r
 	}
 	body := []byte(`{"messages":[{"role":"user","content":"hello"}]}`)
-	code, _, err := p.do(ctx, p.target, http.MethodPost, p.message, body, map[string]string{"X-Forwarded-For": probeSpoofedIP})
-	r.Got, r.Pass = gotCode(code, err), code == http.StatusTooManyRequests || code == http.StatusForbidden
+	code, ans, err := p.do(ctx, p.target, http.MethodPost, p.message, body, map[string]string{"X-Forwarded-For": probeSpoofedIP})
+	r.Got, r.Pass = answer(code, ans, err), refused(code)
 	if err == nil && !r.Pass {
 		r.Got += ": the forged address escaped the throttle (trusted_proxies trusts this client)"
 	}

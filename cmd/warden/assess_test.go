@@ -64,10 +64,10 @@ func TestAssessProbes(t *testing.T) {
 	}{
 		{"permissive", "mode: monitor\ntrusted_proxies: [\"127.0.0.0/8\"]\nratelimit:\n  enabled: false\nbehavior:\n  enabled: false\nai:\n  prompt:\n    enabled: false\n",
 			map[string]string{"baseline": "pass", "admin-on-public": "pass", "oversized-body": "FAIL", "prompt-injection": "FAIL", "system-prompt-extraction": "FAIL",
-				"id-walk": "FAIL", "burst": "FAIL", "spoofed-xff": "skipped", "cleanup": "pass"}},
+				"escalation": "FAIL", "id-walk": "FAIL", "burst": "FAIL", "spoofed-xff": "skipped", "cleanup": "pass"}},
 		{"hardened", "inspect:\n  max_body: 1048576\n",
 			map[string]string{"baseline": "pass", "admin-on-public": "pass", "oversized-body": "pass", "prompt-injection": "pass", "system-prompt-extraction": "pass",
-				"id-walk": "pass", "burst": "pass", "spoofed-xff": "pass", "cleanup": "pass"}},
+				"escalation": "pass", "id-walk": "pass", "burst": "pass", "spoofed-xff": "pass", "cleanup": "pass"}},
 		// Trusting every local address lets a client name itself.
 		{"trusting", "trusted_proxies: [\"127.0.0.0/8\"]\n",
 			map[string]string{"baseline": "pass", "burst": "pass", "spoofed-xff": "FAIL"}},
