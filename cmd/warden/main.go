@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"tune":         {runTune, "propose exclusions and per-route modes from a monitor-mode run"},
 		"alerts":       {runAlerts, "list the alert history, or send a test alert through every channel"},
 		"report":       {runReport, "print the daily report of a day from the event store"},
+		"assess":       {runAssess, "print the threat model of a config (OWASP, MITRE ATLAS) and probe a running instance"},
 		"bans":         {runBansCommand, "list, add or remove bans through the admin API"},
 		"version":      {runVersion, "print the version"},
 	}
