@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -386,6 +387,15 @@ type APIError struct {
 	Status     int
 	RetryAfter time.Duration // from a 429's Retry-After; a minute when absent
 	Messages   []string
+	Codes      []int
+}
+
+// duplicateCode is Cloudflare's error for a rule on a value that has one
+// (firewallaccessrules.api.duplicate_of_existing).
+const duplicateCode = 10009
+
+func (e *APIError) duplicate() bool {
+	return e.Status == http.StatusBadRequest && slices.Contains(e.Codes, duplicateCode)
 }
 
 func (e *APIError) Error() string {
@@ -415,6 +425,12 @@ func (c *Cloudflare) create(ctx context.Context, e Entry) (string, error) {
 		ID string `json:"id"`
 	}
 	if err := c.do(ctx, http.MethodPost, c.rulesURL(), body, &res); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.duplicate() {
+			// Pushed before, and the store lost it (a crash between
+			// the call and the save): adopt the rule there is.
+			return c.find(ctx, e)
+		}
 		return "", err
 	}
 	if res.ID == "" {
@@ -423,12 +439,40 @@ func (c *Cloudflare) create(ctx context.Context, e Entry) (string, error) {
 	return res.ID, nil
 }
 
+// find returns the id of the zone's rule on e's value. Its request
+// takes a place in the budget like any other.
+func (c *Cloudflare) find(ctx context.Context, e Entry) (string, error) {
+	c.mu.Lock()
+	c.sent = append(c.sent, c.opts.Now())
+	c.mu.Unlock()
+	q := url.Values{"configuration.target": {e.Target}, "configuration.value": {e.Value}}
+	var res []struct {
+		ID string `json:"id"`
+	}
+	err := c.do(ctx, http.MethodGet, c.rulesURL()+"?"+q.Encode(), nil, &res)
+	c.calls.WithLabelValues("find", result(err)).Inc()
+	if err != nil {
+		return "", err
+	}
+	if len(res) == 0 || res[0].ID == "" {
+		return "", errors.New("cloudflare: a duplicate rule was reported but none was found")
+	}
+	return res[0].ID, nil
+}
+
+func result(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
 func (c *Cloudflare) delete(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, c.rulesURL()+"/"+id, nil, nil)
 }
 
 // do sends one API request and decodes the envelope's result into out.
-func (c *Cloudflare) do(ctx context.Context, method, url string, body, out any) error {
+func (c *Cloudflare) do(ctx context.Context, method, target string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -437,7 +481,7 @@ func (c *Cloudflare) do(ctx context.Context, method, url string, body, out any) 
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return fmt.Errorf("cloudflare: %w", err)
 	}
@@ -460,6 +504,7 @@ func (c *Cloudflare) do(ctx context.Context, method, url string, body, out any) 
 		}
 		for _, m := range env.Errors {
 			ae.Messages = append(ae.Messages, strconv.Itoa(m.Code)+" "+m.Message)
+			ae.Codes = append(ae.Codes, m.Code)
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
 			ae.RetryAfter = time.Minute

@@ -66,7 +66,11 @@ func (s *standIn) reply(w http.ResponseWriter, status int, result any, errs ...s
 	w.WriteHeader(status)
 	es := []map[string]any{}
 	for _, e := range errs {
-		es = append(es, map[string]any{"code": 10000, "message": e})
+		code := 10000
+		if e == "firewallaccessrules.api.duplicate_of_existing" {
+			code = 10009
+		}
+		es = append(es, map[string]any{"code": code, "message": e})
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"success": len(errs) == 0, "errors": es, "messages": []any{}, "result": result})
 }
@@ -119,6 +123,14 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id := fmt.Sprintf("r%d", s.next)
 		s.rules[id] = ru
 		s.reply(w, http.StatusOK, map[string]any{"id": id, "mode": ru.Mode, "configuration": ru.Conf})
+	case r.Method == http.MethodGet && r.URL.Path == base:
+		found := []map[string]any{}
+		for id, x := range s.rules {
+			if x.Conf.Value == r.URL.Query().Get("configuration.value") {
+				found = append(found, map[string]any{"id": id})
+			}
+		}
+		s.reply(w, http.StatusOK, found)
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, base+"/"):
 		id := strings.TrimPrefix(r.URL.Path, base+"/")
 		if _, ok := s.rules[id]; !ok {
@@ -420,4 +432,36 @@ func counterValue(c prometheus.Counter) float64 {
 		return -1
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestCloudflareAdoptsDuplicate: a rule pushed before the store lost it
+// (a crash between the call and the save) is adopted, not duplicated, and
+// removed when the ban is lifted.
+func TestCloudflareAdoptsDuplicate(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clk := &clock{now: t0}
+	si, srv := newStandIn(t, clk)
+	var old rule
+	old.Mode, old.Conf.Target, old.Conf.Value = "managed_challenge", "ip", "203.0.113.1"
+	si.rules["r-old"] = old
+	cfg := testConfig(srv.URL)
+	cfg.MinBans = 1
+	st := &memStore{m: map[string]Entry{}}
+	c, err := NewCloudflare(context.Background(), cfg, CloudflareOptions{Now: clk.Now, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Banned(banOf("203.0.113.1", t0, time.Hour, ""))
+	drain(t, c, clk, time.Minute)
+	if got := st.m["203.0.113.1"].RuleID; got != "r-old" {
+		t.Fatalf("stored rule id %q, want the existing r-old", got)
+	}
+	if n := len(si.values()); n != 1 {
+		t.Fatalf("%d rules, want 1", n)
+	}
+	c.Lifted(ban.IPTarget(netip.MustParseAddr("203.0.113.1")))
+	drain(t, c, clk, time.Minute)
+	if n := len(si.values()); n != 0 {
+		t.Fatalf("%d rules after the lift, want 0", n)
+	}
 }
