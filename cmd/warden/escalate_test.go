@@ -84,13 +84,15 @@ func TestServeEscalation(t *testing.T) {
 
 	cfg := filepath.Join(t.TempDir(), "warden.yaml")
 	yaml := fmt.Sprintf(`trusted_proxies: [127.0.0.1/32]
+enforce: {ban_interval: 1}
 escalation:
   cloudflare:
     api_base: %s/client/v4
     zone_id: z1
     api_token: cf-token
     mode: block
-    min_bans: 1
+    min_bans: 2
+    violations: [sqli]
   hook:
     url: %s
 `, cfSrv.URL, hookSrv.URL)
@@ -126,15 +128,24 @@ escalation:
 	}
 
 	s := start()
+	// An attack gets its client banned by enforcement; a ban for sqli
+	// is pushed at once.
+	if code, _ := s.send(t, "GET", "/api/items?id=1%27%20union%20select%20password%20from%20users--", "198.51.100.9", ""); code != 403 {
+		t.Fatalf("sqli: %d, want 403", code)
+	}
+	wait("the enforcement ban pushed", func() bool { return strings.Contains(cf.seen(), "POST block ip 198.51.100.9") })
+	wait("the enforcement ban hooked", hookSaw("ban ip:198.51.100.9"))
 	steps := []struct {
 		method, path, body string
 		status             int
 		cf, hook           string // expected substrings after the step
 	}{
-		{"POST", "/api/v1/bans", `{"target":"ip:127.0.0.1","duration":"1h","reason":"proxy"}`, 201, "", "ban ip:127.0.0.1"},
+		{"POST", "/api/v1/bans", `{"target":"ip:127.0.0.1","duration":"1h","reason":"proxy","violation":"sqli"}`, 201, "", "ban ip:127.0.0.1"},
+		{"POST", "/api/v1/bans", `{"target":"ip:203.0.113.7","duration":"1h","reason":"scraping"}`, 201, "", "ban ip:203.0.113.7"},
+		// The second ban within the window reaches min_bans.
 		{"POST", "/api/v1/bans", `{"target":"ip:203.0.113.7","duration":"1h","reason":"scraping"}`, 201, "POST block ip 203.0.113.7", "ban ip:203.0.113.7"},
 		{"DELETE", "/api/v1/bans/ip:203.0.113.7", "", 200, "DELETE 203.0.113.7", "unban ip:203.0.113.7"},
-		{"POST", "/api/v1/bans", `{"target":"ip:203.0.113.8","duration":"1h","reason":"scraping"}`, 201, "POST block ip 203.0.113.8", "ban ip:203.0.113.8"},
+		{"POST", "/api/v1/bans", `{"target":"ip:203.0.113.8","duration":"1h","reason":"scraping","violation":"sqli"}`, 201, "POST block ip 203.0.113.8", "ban ip:203.0.113.8"},
 	}
 	for _, st := range steps {
 		if code := s.admin(t, st.method, st.path, st.body, nil); code != st.status {
@@ -144,6 +155,9 @@ escalation:
 			wait(st.cf, func() bool { return strings.Contains(cf.seen(), st.cf) })
 		}
 		wait(st.hook, hookSaw(st.hook))
+	}
+	if n := strings.Count(cf.seen(), "POST block ip 203.0.113.7"); n != 1 {
+		t.Fatalf("203.0.113.7 pushed %d times, want once (at its second ban): %s", n, cf.seen())
 	}
 	if strings.Contains(cf.seen(), "127.0.0.1") {
 		t.Fatalf("a trusted proxy was pushed: %s", cf.seen())
