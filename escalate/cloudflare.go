@@ -65,9 +65,10 @@ type Cloudflare struct {
 	entries map[string]*Entry
 	queued  map[string]bool
 	queue   []string
-	sent    []time.Time // the last Budget request times, oldest first
-	pause   time.Time   // no call before this (429 Retry-After, errors)
-	fails   int         // consecutive failures, for backoff
+	unsaved map[string]bool // new entries not in the store yet
+	sent    []time.Time     // the last Budget request times, oldest first
+	pause   time.Time       // no call before this (429 Retry-After, errors)
+	fails   int             // consecutive failures, for backoff
 	swept   time.Time
 	wake    chan struct{}
 
@@ -94,7 +95,7 @@ func NewCloudflare(ctx context.Context, cfg escalateconfig.Cloudflare, opts Clou
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	c := &Cloudflare{cfg: cfg, opts: opts, hc: hc,
-		bans: map[string][]time.Time{}, entries: map[string]*Entry{}, queued: map[string]bool{},
+		bans: map[string][]time.Time{}, entries: map[string]*Entry{}, queued: map[string]bool{}, unsaved: map[string]bool{},
 		wake: make(chan struct{}, 1)}
 	c.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_cloudflare_requests_total",
 		Help: "Calls to the Cloudflare API, by operation and result."}, []string{"op", "result"})
@@ -165,6 +166,9 @@ func (c *Cloudflare) Banned(b ban.Ban) {
 		}
 		e = &Entry{Value: value, Target: target}
 		c.entries[value] = e
+		// Saved by Step, off the request path: a restart then pushes
+		// what was still waiting for the budget.
+		c.unsaved[value] = true
 	}
 	if b.Until.After(e.Until) {
 		e.Until = b.Until
@@ -228,6 +232,7 @@ func (c *Cloudflare) Run(ctx context.Context) {
 // budget allows, and returns how long to wait before the next step. Run
 // calls it; tests call it with a simulated clock.
 func (c *Cloudflare) Step(ctx context.Context) time.Duration {
+	c.saveNew(ctx)
 	for ctx.Err() == nil {
 		now := c.opts.Now()
 		c.mu.Lock()
@@ -278,6 +283,25 @@ func (c *Cloudflare) Step(ctx context.Context) time.Duration {
 		c.call(ctx, snap, active)
 	}
 	return 0
+}
+
+// saveNew stores the entries created since the last step.
+func (c *Cloudflare) saveNew(ctx context.Context) {
+	if c.opts.Store == nil {
+		return
+	}
+	c.mu.Lock()
+	var snaps []Entry
+	for v := range c.unsaved {
+		if e, ok := c.entries[v]; ok && e.RuleID == "" {
+			snaps = append(snaps, *e)
+		}
+		delete(c.unsaved, v)
+	}
+	c.mu.Unlock()
+	for _, e := range snaps {
+		c.persist(ctx, e, true)
+	}
 }
 
 func (c *Cloudflare) dequeueLocked() {

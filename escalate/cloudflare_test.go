@@ -465,3 +465,39 @@ func TestCloudflareAdoptsDuplicate(t *testing.T) {
 		t.Fatalf("%d rules after the lift, want 0", n)
 	}
 }
+
+// TestCloudflareRestartKeepsBacklog: escalations still waiting for the
+// budget when Warden stops are pushed after the restart, once each.
+func TestCloudflareRestartKeepsBacklog(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clk := &clock{now: t0}
+	si, srv := newStandIn(t, clk)
+	cfg := testConfig(srv.URL)
+	cfg.MinBans = 1
+	st := &memStore{m: map[string]Entry{}}
+	c, err := NewCloudflare(context.Background(), cfg, CloudflareOptions{Now: clk.Now, Store: st, Budget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
+		c.Banned(banOf(ip, t0, time.Hour, ""))
+	}
+	c.Step(context.Background())
+	if n := len(si.values()); n != 1 {
+		t.Fatalf("pushed %d within a budget of 1", n)
+	}
+	if n := len(st.m); n != 3 {
+		t.Fatalf("stored %d entries, want 3 (1 pushed, 2 waiting)", n)
+	}
+	c, err = NewCloudflare(context.Background(), cfg, CloudflareOptions{Now: clk.Now, Store: st, Budget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, c, clk, 20*time.Minute)
+	if n := len(si.values()); n != 3 {
+		t.Fatalf("%d rules after the restart, want 3", n)
+	}
+	if n := len(si.times); n != 3 {
+		t.Fatalf("%d requests, want 3 (one push each)", n)
+	}
+}
