@@ -71,6 +71,7 @@ type Cloudflare struct {
 	fails   int             // consecutive failures, for backoff
 	swept   time.Time
 	wake    chan struct{}
+	list    listState // List mode only
 
 	calls   *prometheus.CounterVec
 	skipped *prometheus.CounterVec
@@ -232,6 +233,9 @@ func (c *Cloudflare) Run(ctx context.Context) {
 // budget allows, and returns how long to wait before the next step. Run
 // calls it; tests call it with a simulated clock.
 func (c *Cloudflare) Step(ctx context.Context) time.Duration {
+	if c.cfg.ListID != "" {
+		return c.stepList(ctx)
+	}
 	c.saveNew(ctx)
 	for ctx.Err() == nil {
 		now := c.opts.Now()
@@ -474,7 +478,7 @@ func (c *Cloudflare) find(ctx context.Context, e Entry) (string, error) {
 		ID string `json:"id"`
 	}
 	err := c.do(ctx, http.MethodGet, c.rulesURL()+"?"+q.Encode(), nil, &res)
-	c.calls.WithLabelValues("find", result(err)).Inc()
+	c.calls.WithLabelValues("find", resultOf(err)).Inc()
 	if err != nil {
 		return "", err
 	}
@@ -482,13 +486,6 @@ func (c *Cloudflare) find(ctx context.Context, e Entry) (string, error) {
 		return "", errors.New("cloudflare: a duplicate rule was reported but none was found")
 	}
 	return res[0].ID, nil
-}
-
-func result(err error) string {
-	if err != nil {
-		return "error"
-	}
-	return "ok"
 }
 
 func (c *Cloudflare) delete(ctx context.Context, id string) error {

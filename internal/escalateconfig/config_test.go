@@ -25,6 +25,8 @@ func TestValidate(t *testing.T) {
 		{"min_bans zero", on(func(c *Config) { c.Cloudflare.MinBans = 0 }), "cloudflare.min_bans"},
 		{"window zero", on(func(c *Config) { c.Cloudflare.Window = 0 }), "cloudflare.window"},
 		{"api_base not a URL", on(func(c *Config) { c.Cloudflare.APIBase = "api.cloudflare.com" }), "cloudflare.api_base"},
+		{"list without account", on(func(c *Config) { c.Cloudflare.ListID = "l1" }), "cloudflare.account_id"},
+		{"list with account", on(func(c *Config) { c.Cloudflare.ListID, c.Cloudflare.AccountID = "l1", "a1" }), ""},
 		{"hook command", on(func(c *Config) { c.Hook.Command = []string{"/usr/local/bin/block", "--ip"} }), ""},
 		{"hook command empty program", on(func(c *Config) { c.Hook.Command = []string{""} }), "hook.command[0]"},
 		{"hook url", on(func(c *Config) { c.Hook.URL = "ftp://x" }), "hook.url"},
