@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/warden-dev/warden/identity"
+	"github.com/warden-dev/warden/protocol"
 )
 
 // ForwardAuth returns a handler for the forward-auth protocol of nginx
@@ -72,7 +73,7 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 	}
 	// A shallow copy: the subrequest is this handler's own, so its header
 	// map can lose the forward-auth fields without a deep clone.
-	o := r.WithContext(r.Context())
+	o := r.WithContext(protocol.Subrequest(r.Context(), h.Get("X-Forwarded-Host") != ""))
 	o.Method = method
 	o.URL = u
 	o.RequestURI = uri

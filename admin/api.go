@@ -183,6 +183,9 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+clip.String(t.String(), 64))
 		return
 	}
+	if s.opts.OnBanLifted != nil {
+		s.opts.OnBanLifted(t)
+	}
 	// Lifting a ban forgives its cause: without this, a client whose
 	// behaviour windows still held the findings that banned it was
 	// blocked and banned again by its next ordinary requests.

@@ -98,6 +98,9 @@ type Options struct {
 	Now func() time.Time
 	// OnBanAdded is called after an admin added a ban (e.g. to count it).
 	OnBanAdded func(ban.Ban)
+	// OnBanLifted is called after an admin lifted the ban on a target
+	// (e.g. to remove it from an edge firewall).
+	OnBanLifted func(ban.Target)
 	// OnPanic is called when a handler panicked (e.g. to count it).
 	OnPanic func()
 	// Log receives admin actions (bans added and lifted) and recovered

@@ -27,6 +27,7 @@ import (
 	"github.com/warden-dev/warden/internal/adminconfig"
 	"github.com/warden-dev/warden/internal/alertconfig"
 	"github.com/warden-dev/warden/internal/clip"
+	"github.com/warden-dev/warden/internal/escalateconfig"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/internal/reportconfig"
@@ -54,35 +55,36 @@ const (
 // README's "Configuration reference" are a stable contract. Fields tagged yaml:"-" are
 // for library users only.
 type Config struct {
-	Upstream       string               `yaml:"upstream"`
-	ForwardAuth    bool                 `yaml:"forward_auth"`
-	Listen         string               `yaml:"listen"`
-	Mode           Mode                 `yaml:"mode"`
-	DataDir        string               `yaml:"data_dir"`
-	TrustedProxies []string             `yaml:"trusted_proxies"`
-	Routes         map[string][]string  `yaml:"routes"`
-	RouteMatching  RouteMatching        `yaml:"route_matching"`
-	Identity       identity.Config      `yaml:"identity"`
-	Allow          Allow                `yaml:"allow"`
-	Policy         Policy               `yaml:"policy"`
-	Detectors      map[string]Detector  `yaml:"detectors"`
-	Inspect        inspect.Config       `yaml:"inspect"`
-	Proxy          proxy.Config         `yaml:"proxy"`
-	Admin          adminconfig.Config   `yaml:"admin"`
-	Log            eventlog.Config      `yaml:"log"`
-	Redact         redact.Config        `yaml:"redact"`
-	Metrics        metricsconfig.Config `yaml:"metrics"`
-	Store          Store                `yaml:"store"`
-	LLM            llm.Config           `yaml:"llm"`
-	Report         reportconfig.Config  `yaml:"report"`
-	RateLimit      ratelimit.Config     `yaml:"ratelimit"`
-	Enforce        enforce.Config       `yaml:"enforce"`
-	Protocol       protocol.Config      `yaml:"protocol"`
-	Payload        payload.Config       `yaml:"payload"`
-	Behavior       behavior.Config      `yaml:"behavior"`
-	Bot            bot.Config           `yaml:"bot"`
-	AI             aiguard.Config       `yaml:"ai"`
-	Alerts         alertconfig.Config   `yaml:"alerts"`
+	Upstream       string                `yaml:"upstream"`
+	ForwardAuth    bool                  `yaml:"forward_auth"`
+	Listen         string                `yaml:"listen"`
+	Mode           Mode                  `yaml:"mode"`
+	DataDir        string                `yaml:"data_dir"`
+	TrustedProxies []string              `yaml:"trusted_proxies"`
+	Routes         map[string][]string   `yaml:"routes"`
+	RouteMatching  RouteMatching         `yaml:"route_matching"`
+	Identity       identity.Config       `yaml:"identity"`
+	Allow          Allow                 `yaml:"allow"`
+	Policy         Policy                `yaml:"policy"`
+	Detectors      map[string]Detector   `yaml:"detectors"`
+	Inspect        inspect.Config        `yaml:"inspect"`
+	Proxy          proxy.Config          `yaml:"proxy"`
+	Admin          adminconfig.Config    `yaml:"admin"`
+	Log            eventlog.Config       `yaml:"log"`
+	Redact         redact.Config         `yaml:"redact"`
+	Metrics        metricsconfig.Config  `yaml:"metrics"`
+	Store          Store                 `yaml:"store"`
+	LLM            llm.Config            `yaml:"llm"`
+	Report         reportconfig.Config   `yaml:"report"`
+	RateLimit      ratelimit.Config      `yaml:"ratelimit"`
+	Enforce        enforce.Config        `yaml:"enforce"`
+	Protocol       protocol.Config       `yaml:"protocol"`
+	Payload        payload.Config        `yaml:"payload"`
+	Behavior       behavior.Config       `yaml:"behavior"`
+	Bot            bot.Config            `yaml:"bot"`
+	AI             aiguard.Config        `yaml:"ai"`
+	Alerts         alertconfig.Config    `yaml:"alerts"`
+	Escalation     escalateconfig.Config `yaml:"escalation"`
 
 	// UserFunc, in library mode, returns the id of the authenticated user
 	// for a request ("" when anonymous). It wins over Identity.
@@ -238,6 +240,7 @@ func Default() Config {
 		Bot:           bot.DefaultConfig(),
 		AI:            aiguard.DefaultConfig(),
 		Alerts:        alertconfig.DefaultConfig(),
+		Escalation:    escalateconfig.DefaultConfig(),
 	}
 }
 
@@ -438,23 +441,24 @@ type validator interface{ Validate() error }
 // sections lists the sections that validate themselves, by YAML key.
 func (c *Config) sections() map[string]validator {
 	return map[string]validator{
-		"identity":  c.Identity,
-		"inspect":   c.Inspect,
-		"proxy":     c.Proxy,
-		"admin":     c.Admin,
-		"log":       c.Log,
-		"redact":    c.Redact,
-		"metrics":   c.Metrics,
-		"llm":       c.LLM,
-		"report":    c.Report,
-		"ratelimit": c.RateLimit,
-		"enforce":   c.Enforce,
-		"protocol":  c.Protocol,
-		"payload":   c.Payload,
-		"behavior":  c.Behavior,
-		"bot":       c.Bot,
-		"ai":        c.AI,
-		"alerts":    c.Alerts,
+		"identity":   c.Identity,
+		"inspect":    c.Inspect,
+		"proxy":      c.Proxy,
+		"admin":      c.Admin,
+		"log":        c.Log,
+		"redact":     c.Redact,
+		"metrics":    c.Metrics,
+		"llm":        c.LLM,
+		"report":     c.Report,
+		"ratelimit":  c.RateLimit,
+		"enforce":    c.Enforce,
+		"protocol":   c.Protocol,
+		"payload":    c.Payload,
+		"behavior":   c.Behavior,
+		"bot":        c.Bot,
+		"ai":         c.AI,
+		"alerts":     c.Alerts,
+		"escalation": c.Escalation,
 	}
 }
 

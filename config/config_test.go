@@ -249,3 +249,28 @@ func TestRedactFields(t *testing.T) {
 		}
 	}
 }
+
+func TestEscalationConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want string // substring of the error; "" for valid
+	}{
+		{"token from the documented variable", "escalation:\n  cloudflare:\n    zone_id: z1\n", map[string]string{"WARDEN_CLOUDFLARE_API_TOKEN": "tok"}, ""},
+		{"no token", "escalation:\n  cloudflare:\n    zone_id: z1\n", nil, "escalation.cloudflare.api_token"},
+		{"bad mode named with its section", "escalation:\n  cloudflare: {zone_id: z1, api_token: t, mode: challenge}\n", nil, "escalation.cloudflare.mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			_, err := Parse([]byte(tt.yaml), lookup)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -14,8 +14,9 @@ import (
 // envAliases are the documented variable names (README, "Configuration
 // reference") that differ from the derived WARDEN_<PATH> form.
 var envAliases = map[string]string{
-	"WARDEN_REDIS_URL":    "store.redis",
-	"WARDEN_POSTGRES_DSN": "store.postgres",
+	"WARDEN_REDIS_URL":            "store.redis",
+	"WARDEN_POSTGRES_DSN":         "store.postgres",
+	"WARDEN_CLOUDFLARE_API_TOKEN": "escalation.cloudflare.api_token",
 }
 
 // EnvName is the variable that overrides the field at a YAML path:

@@ -124,8 +124,11 @@ func (s *scan) framing() {
 	} else if (m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch) &&
 		len(cl) == 0 && !chunked && len(r.Body) == 0 && (s.hr == nil || s.hr.ProtoMajor == 1) {
 		// RFC 9110 §8.6: a user agent sends Content-Length: 0 for an
-		// empty POST; HTTP/2 frames bodies itself.
-		s.add(chkNoLength, m)
+		// empty POST; HTTP/2 frames bodies itself. A forward-auth
+		// subrequest's framing is the front proxy's.
+		if sub, _ := subrequest(s.hr); !sub {
+			s.add(chkNoLength, m)
+		}
 	}
 	if hasBody && len(s.hdr.vals[fContentType]) == 0 {
 		s.add(chkTypeMissing, "")
@@ -177,7 +180,9 @@ func (s *scan) hostFields() {
 		host = hosts[0]
 	}
 	if host = trimOWS(host); host != "" && numericHost(host) {
-		s.add(chkHostNumeric, host)
+		if sub, fwd := subrequest(s.hr); !sub || fwd {
+			s.add(chkHostNumeric, host)
+		}
 	}
 	if strings.IndexByte(host, '%') >= 0 {
 		// reg-name allows percent-encoding; what it decodes to must

@@ -39,6 +39,7 @@ type Guard struct {
 	alerts     *alert.Engine // raises and sends alerts
 	outbox     alert.Outbox  // the alert outbox and incident log
 	stopAlerts func()        // stops the engine's loop; nil until it runs
+	escalation *escalation   // Cloudflare and the action hook
 }
 
 // CheckStores reports a store.postgres connection string that does not
@@ -143,7 +144,13 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 	if err := s.startAlerts(outbox, claimer); err != nil {
 		return be, err
 	}
-	be.OnBan = s.alerts.Banned
+	if err := s.startEscalation(ctx, db); err != nil {
+		return be, err
+	}
+	be.OnBan = func(b ban.Ban) {
+		s.alerts.Banned(b)
+		s.escalation.banned(b)
+	}
 	return be, nil
 }
 
@@ -165,6 +172,7 @@ func (s *Guard) Close(ctx context.Context) error {
 }
 
 func (s *Guard) closeStores() error {
+	s.escalation.close() // its loops use the database
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
@@ -211,8 +219,12 @@ func (s *Guard) AdminHandler() (*admin.Server, string, error) {
 			}
 			return ds, err
 		}),
-		OnBanAdded: func(b ban.Ban) { m.BanIssued(b.Target.Kind) },
-		OnPanic:    s.meter.PanicRecovered, // counted, and an alert when they add up
+		OnBanAdded: func(b ban.Ban) {
+			m.BanIssued(b.Target.Kind)
+			s.escalation.banned(b)
+		},
+		OnBanLifted: s.escalation.lifted,
+		OnPanic:     s.meter.PanicRecovered, // counted, and an alert when they add up
 	}
 	if s.cfg.Metrics.Enabled {
 		opts.Metrics = m.Handler()
