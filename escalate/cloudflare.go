@@ -332,6 +332,11 @@ func (c *Cloudflare) persist(ctx context.Context, e Entry, keep bool) {
 	if c.opts.Store == nil {
 		return
 	}
+	// What Cloudflare now holds is recorded even while Run is being
+	// stopped: a write lost at shutdown would push or keep a rule twice
+	// after the restart.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	var err error
 	if keep {
 		err = c.opts.Store.Save(ctx, e)
@@ -346,6 +351,11 @@ func (c *Cloudflare) persist(ctx context.Context, e Entry, keep bool) {
 // call creates (active) or deletes the entry's rule and records the
 // outcome; on a 429 or a failure it keeps the entry queued and pauses.
 func (c *Cloudflare) call(ctx context.Context, e Entry, create bool) {
+	// A call under way finishes even when Run is being stopped: cut off
+	// after Cloudflare acted, its answer (the rule id) would be lost and
+	// the restart would push or delete again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
 	op := "delete"
 	var err error
 	var id string
