@@ -90,9 +90,9 @@ func setPath(v reflect.Value, path, s, varName string) error {
 func setValue(v reflect.Value, s string) error {
 	s = strings.TrimSpace(s)
 	if v.Type() == reflect.TypeFor[time.Duration]() {
-		d, err := time.ParseDuration(s)
+		d, err := ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("want a duration like 90s or 2h, got %q", bounded(s))
+			return err
 		}
 		v.SetInt(int64(d))
 		return nil
