@@ -16,7 +16,7 @@ func runCheckConfig(_ context.Context, args []string, e env) int {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprintln(e.stderr, "usage: warden check-config FILE") }
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -67,7 +67,7 @@ func runInspect(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "usage: warden inspect [--config FILE] [FILE|-]\n\nReads JSON Lines requests {\"id\",\"method\",\"uri\",\"headers\":{},\"body\"} and writes one\nJSON line per request: {\"id\",\"action\",\"confidence\",\"detectors\",\"messages\"}.")
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
@@ -114,7 +114,7 @@ func runReplay(ctx context.Context, args []string, e env) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
