@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -53,6 +54,10 @@ const (
 // README's "Configuration reference" are a stable contract. Fields tagged yaml:"-" are
 // for library users only.
 type Config struct {
+	// EnvFile is a LibreChat-style .env file whose variables apply as if
+	// exported (the process environment wins); relative to the config
+	// file's directory.
+	EnvFile        string               `yaml:"env_file"`
 	Upstream       string               `yaml:"upstream"`
 	ForwardAuth    bool                 `yaml:"forward_auth"`
 	Listen         string               `yaml:"listen"`
@@ -248,18 +253,33 @@ func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	cfg, err := Parse(data, lookup)
+	cfg, err := parse(data, lookup, filepath.Dir(path))
 	return cfg, inFile(err, path)
 }
 
 // Parse is Load on YAML bytes. A nil lookup means no environment.
 func Parse(data []byte, lookup func(string) (string, bool)) (Config, error) {
+	return parse(data, lookup, "")
+}
+
+// parse is Parse with env_file relative to dir.
+func parse(data []byte, lookup func(string) (string, bool), dir string) (Config, error) {
 	cfg := Default()
 	root, err := decode(data, &cfg)
 	if err != nil {
 		// Report the values that did decode too, so one run shows every
 		// problem.
 		return cfg, locate(errors.Join(err, cfg.Validate(), errors.Join(cfg.checkNames(root)...)), root)
+	}
+	if cfg.EnvFile != "" {
+		if !filepath.IsAbs(cfg.EnvFile) && dir != "" {
+			cfg.EnvFile = filepath.Join(dir, cfg.EnvFile)
+		}
+		file, err := ReadEnvFile(cfg.EnvFile)
+		if err != nil {
+			return cfg, locate(&FieldError{Path: "env_file", Err: err}, root)
+		}
+		lookup = WithEnvFile(lookup, file)
 	}
 	if lookup != nil {
 		if err := cfg.ApplyEnv(lookup); err != nil {

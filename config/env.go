@@ -49,7 +49,7 @@ func applyEnv(v reflect.Value, path string, lookup func(string) (string, bool)) 
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if !f.IsExported() || name == "-" || name == "" {
+		if !f.IsExported() || name == "-" || name == "" || (path == "" && name == "env_file") {
 			continue
 		}
 		p := join(path, name)

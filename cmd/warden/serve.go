@@ -17,9 +17,9 @@ import (
 )
 
 type serveFlags struct {
-	upstream, listen, admin, data, config, mode string
-	forwardAuth                                 bool
-	adminSet                                    bool // --admin given, even as ""
+	upstream, listen, admin, data, config, mode, envFile string
+	forwardAuth                                          bool
+	adminSet                                             bool // --admin given, even as ""
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -32,6 +32,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	fs.StringVar(&f.mode, "mode", "", "enforce or monitor (log what would be blocked, block nothing); overrides the config's mode")
 	fs.StringVar(&f.data, "data", "", "data directory (default ./warden-data)")
 	fs.StringVar(&f.config, "config", "", "YAML config file (env vars override it)")
+	fs.StringVar(&f.envFile, "env-file", "", "LibreChat-style .env file read as if exported (exported variables win)")
 	fs.BoolVar(&f.forwardAuth, "forward-auth", false, "answer forward-auth checks (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth) instead of proxying")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
@@ -41,11 +42,17 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	fs.Visit(func(fl *flag.Flag) { f.adminSet = f.adminSet || fl.Name == "admin" })
+	e, envFile, err := withEnvFile(e, f.envFile)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "config error: --env-file: %v\n", err)
+		return 2
+	}
 	cfg, err := loadServeConfig(f, e)
 	if err != nil {
 		printConfigError(e, err)
 		return 2
 	}
+	reportEnv(e, cfg, envFile)
 	if cfg.Upstream == "" && !cfg.ForwardAuth {
 		fmt.Fprintln(e.stderr, "config error: upstream: required (--upstream URL, the config file, or WARDEN_UPSTREAM), unless forward_auth is on")
 		return 2
