@@ -14,9 +14,10 @@ import (
 func runCheckConfig(_ context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	print := fs.Bool("print", false, "print the effective configuration (defaults, file and environment; secrets masked)")
 	envPath := fs.String("env-file", "", "LibreChat-style .env file read as if exported (exported variables win)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: warden check-config [--env-file FILE] FILE")
+		fmt.Fprintln(e.stderr, "usage: warden check-config [--env-file FILE] [--print] FILE")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -37,6 +38,15 @@ func runCheckConfig(_ context.Context, args []string, e env) int {
 		return 2
 	}
 	reportEnv(e, cfg, envFile)
+	if *print {
+		b, err := cfg.Effective()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "check-config: %v\n", err)
+			return 1
+		}
+		e.stdout.Write(b)
+		return 0
+	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", fs.Arg(0))
 	return 0
 }

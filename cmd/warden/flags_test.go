@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -123,5 +125,22 @@ func TestServeAdminOff(t *testing.T) {
 		if code := <-done; code != 0 {
 			t.Errorf("--admin %q: exit %d", v, code)
 		}
+	}
+}
+
+func TestCheckConfigPrint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "warden.yaml")
+	os.WriteFile(path, []byte("upstream: http://127.0.0.1:3000\nadmin:\n  token: hunter2hunter2hunter2\n"), 0o600)
+	var out, errb bytes.Buffer
+	lookup := func(k string) (string, bool) {
+		if k == "WARDEN_MODE" {
+			return "monitor", true
+		}
+		return "", false
+	}
+	code := run(context.Background(), []string{"check-config", "--print", path}, env{nil, &out, &errb, lookup})
+	if code != 0 || !strings.Contains(out.String(), "mode: monitor\n") || !strings.Contains(out.String(), "upstream: http://127.0.0.1:3000\n") ||
+		strings.Contains(out.String(), "hunter2") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }
