@@ -61,7 +61,7 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) []error {
 	if node.Kind == yaml.AliasNode {
 		return decodeStrict(node.Alias, v, path)
 	}
-	if v.Type() == reflect.TypeFor[time.Duration]() && node.Kind == yaml.ScalarNode {
+	if v.Type() == reflect.TypeFor[time.Duration]() && node.Kind == yaml.ScalarNode && node.Tag != "!!null" {
 		d, err := ParseDuration(node.Value)
 		if err != nil {
 			return []error{&FieldError{Path: orRoot(path), Err: err, Line: node.Line}}

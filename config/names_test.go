@@ -156,6 +156,7 @@ func TestNamesAcceptValidConfigs(t *testing.T) {
 		"routes:\n  api: [\"/api/\"]\nratelimit:\n  policies:\n    - {name: a, algorithm: window, limit: 3, window: 1m, classes: [api], violation: api_flood}\nenforce:\n  scores: {api_flood: 2}",
 		"detectors:\n  payload: {mode: monitor}\n  ratelimit: {mode: off}\n  prompt_injection: {mode: monitor}",
 		"enforce:\n  ban_duration: 2d\n  score_ttl: 1d12h",
+		"enforce:\n  ban_duration:\n", // null keeps the default
 		"",
 	} {
 		if _, err := Parse([]byte(y), nil); err != nil {
