@@ -39,7 +39,7 @@ func runCheckConfig(_ context.Context, args []string, e env) int {
 	}
 	reportEnv(e, cfg, envFile)
 	if *print {
-		b, err := cfg.Effective()
+		b, err := config.Explain(fs.Arg(0), e.lookup)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "check-config: %v\n", err)
 			return 1

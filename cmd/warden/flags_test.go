@@ -139,8 +139,8 @@ func TestCheckConfigPrint(t *testing.T) {
 		return "", false
 	}
 	code := run(context.Background(), []string{"check-config", "--print", path}, env{nil, &out, &errb, lookup})
-	if code != 0 || !strings.Contains(out.String(), "mode: monitor\n") || !strings.Contains(out.String(), "upstream: http://127.0.0.1:3000\n") ||
+	if code != 0 || !strings.Contains(out.String(), "mode: monitor # env WARDEN_MODE\n") || !strings.Contains(out.String(), "upstream: http://127.0.0.1:3000 # file\n") ||
 		strings.Contains(out.String(), "hunter2") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		t.Fatalf("exit %d, stdout %.300q…, stderr %q", code, out.String(), errb.String())
 	}
 }
