@@ -144,3 +144,25 @@ func TestCheckConfigPrint(t *testing.T) {
 		t.Fatalf("exit %d, stdout %.300q…, stderr %q", code, out.String(), errb.String())
 	}
 }
+
+// TestServeRefusesMisspeltNames: a typo under detectors: or routes: that
+// would leave a detector enforcing, or a limit unapplied, stops serve
+// with the file, line and a did-you-mean.
+func TestServeRefusesMisspeltNames(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"detectors:\n  paylod: {mode: monitor}\n", `/warden.yaml:3: detectors.paylod: unknown detector "paylod" (did you mean payload?)`},
+		{"routes:\n  loginn: [\"POST /api/auth/login\"]\n  register: [\"POST /api/auth/register\"]\n  message: [\"POST /api/ask/{rest...}\"]\n",
+			`/warden.yaml:3: ratelimit.policies[0].classes[0]: the default route class "login" is not defined under routes (did you mean loginn?`},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(t.TempDir(), "warden.yaml")
+		os.WriteFile(path, []byte("upstream: http://127.0.0.1:3000\n"+tc.yaml), 0o600)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var out, errb bytes.Buffer
+		code := run(ctx, []string{"serve", "--config", path, "--listen", "127.0.0.1:0", "--admin", "off", "--data", t.TempDir()}, env{strings.NewReader(""), &out, &errb, noEnv})
+		cancel()
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("exit %d, stderr %q; want 2 and %q", code, errb.String(), tc.want)
+		}
+	}
+}
