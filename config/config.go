@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -55,6 +56,10 @@ const (
 // README's "Configuration reference" are a stable contract. Fields tagged yaml:"-" are
 // for library users only.
 type Config struct {
+	// EnvFile is a LibreChat-style .env file whose variables apply as if
+	// exported (the process environment wins); relative to the config
+	// file's directory.
+	EnvFile        string                `yaml:"env_file"`
 	Upstream       string                `yaml:"upstream"`
 	ForwardAuth    bool                  `yaml:"forward_auth"`
 	Listen         string                `yaml:"listen"`
@@ -252,23 +257,40 @@ func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, lookup)
+	cfg, err := parse(data, lookup, filepath.Dir(path))
+	return cfg, inFile(err, path)
 }
 
 // Parse is Load on YAML bytes. A nil lookup means no environment.
 func Parse(data []byte, lookup func(string) (string, bool)) (Config, error) {
+	return parse(data, lookup, "")
+}
+
+// parse is Parse with env_file relative to dir.
+func parse(data []byte, lookup func(string) (string, bool), dir string) (Config, error) {
 	cfg := Default()
-	if err := decode(data, &cfg); err != nil {
+	root, err := decode(data, &cfg)
+	if err != nil {
 		// Report the values that did decode too, so one run shows every
 		// problem.
-		return cfg, errors.Join(err, cfg.Validate())
+		return cfg, locate(errors.Join(err, cfg.Validate(), errors.Join(cfg.checkNames(root)...)), root)
+	}
+	if cfg.EnvFile != "" {
+		if !filepath.IsAbs(cfg.EnvFile) && dir != "" {
+			cfg.EnvFile = filepath.Join(dir, cfg.EnvFile)
+		}
+		file, err := ReadEnvFile(cfg.EnvFile)
+		if err != nil {
+			return cfg, locate(&FieldError{Path: "env_file", Err: err}, root)
+		}
+		lookup = WithEnvFile(lookup, file)
 	}
 	if lookup != nil {
 		if err := cfg.ApplyEnv(lookup); err != nil {
-			return cfg, err
+			return cfg, locate(err, root)
 		}
 	}
-	return cfg, cfg.Validate()
+	return cfg, locate(errors.Join(cfg.Validate(), errors.Join(cfg.checkNames(root)...)), root)
 }
 
 // FromEnv returns the defaults with the environment applied, validated: the
@@ -283,28 +305,30 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 
 const maxConfigBytes = 4 << 20
 
-func decode(data []byte, cfg *Config) error {
+// decode reads data over cfg and returns the file's root node (nil when
+// there is none), for locating errors.
+func decode(data []byte, cfg *Config) (*yaml.Node, error) {
 	if len(data) > maxConfigBytes {
-		return fmt.Errorf("config file is larger than %d bytes", maxConfigBytes)
+		return nil, fmt.Errorf("config file is larger than %d bytes", maxConfigBytes)
 	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		if err.Error() == "EOF" {
-			return nil // empty file: defaults
+			return nil, nil // empty file: defaults
 		}
-		return fmt.Errorf("config is not valid YAML: %w", err)
+		return nil, fmt.Errorf("config is not valid YAML: %w", err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return errors.New("config holds more than one YAML document")
+		return nil, errors.New("config holds more than one YAML document")
 	}
 	// A section given in the file replaces the default map entirely for
 	// routes, so that operators see exactly the classes they wrote.
 	if hasKey(&root, "routes") {
 		cfg.Routes = nil
 	}
-	return errors.Join(decodeStrict(&root, reflect.ValueOf(cfg).Elem(), "")...)
+	return &root, errors.Join(decodeStrict(&root, reflect.ValueOf(cfg).Elem(), "")...)
 }
 
 func hasKey(doc *yaml.Node, key string) bool {
@@ -557,8 +581,8 @@ func CheckPatterns(routes map[string][]string) (err error) {
 			err = fmt.Errorf("conflicting patterns: %v", r)
 		}
 	}()
-	for class, pats := range routes {
-		for _, p := range pats {
+	for _, class := range slices.Sorted(maps.Keys(routes)) { // sorted: the same message each run
+		for _, p := range routes[class] {
 			if CheckPattern(p) != nil {
 				continue
 			}

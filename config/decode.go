@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -20,9 +21,24 @@ import (
 type FieldError struct {
 	Path string
 	Err  error
+	// File and Line locate the field in the config file, when known.
+	File string
+	Line int
 }
 
-func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *FieldError) Error() string {
+	where := e.File
+	switch {
+	case where != "" && e.Line > 0:
+		where += ":" + strconv.Itoa(e.Line)
+	case e.Line > 0:
+		where = "line " + strconv.Itoa(e.Line)
+	}
+	if where != "" {
+		where += ": "
+	}
+	return where + e.Path + ": " + e.Err.Error()
+}
 func (e *FieldError) Unwrap() error { return e.Err }
 
 func fieldErr(path string, format string, args ...any) error {
@@ -45,6 +61,14 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) []error {
 	}
 	if node.Kind == yaml.AliasNode {
 		return decodeStrict(node.Alias, v, path)
+	}
+	if v.Type() == reflect.TypeFor[time.Duration]() && node.Kind == yaml.ScalarNode && node.Tag != "!!null" {
+		d, err := ParseDuration(node.Value)
+		if err != nil {
+			return []error{&FieldError{Path: orRoot(path), Err: err, Line: node.Line}}
+		}
+		v.SetInt(int64(d))
+		return nil
 	}
 	// Types with their own YAML decoding, and scalars, go to yaml directly.
 	if v.CanAddr() {
@@ -70,17 +94,17 @@ func decodeStrict(node *yaml.Node, v reflect.Value, path string) []error {
 			key := node.Content[i].Value
 			p := join(path, key)
 			if seen[key] {
-				errs = append(errs, fieldErr(p, "given twice"))
+				errs = append(errs, &FieldError{Path: p, Err: errors.New("given twice"), Line: node.Content[i].Line})
 				continue
 			}
 			seen[key] = true
 			idx, ok := fields[key]
 			if !ok {
+				fe := &FieldError{Path: p, Err: errors.New("unknown field (check its spelling and section)"), Line: node.Content[i].Line}
 				if k, near := suggest.Closest(key, slices.Sorted(maps.Keys(fields))); near {
-					errs = append(errs, fieldErr(p, "unknown field (did you mean %s?)", k))
-				} else {
-					errs = append(errs, fieldErr(p, "unknown field (check its spelling and section)"))
+					fe.Err = fmt.Errorf("unknown field (did you mean %s?)", k)
 				}
+				errs = append(errs, fe)
 				continue
 			}
 			errs = append(errs, decodeStrict(node.Content[i+1], v.FieldByIndex(idx), p)...)
@@ -137,7 +161,7 @@ func wrapDecode(node *yaml.Node, v reflect.Value, path string) []error {
 		if errors.As(err, &te) && len(te.Errors) > 0 {
 			msg = cleanYAMLError(te.Errors[0])
 		}
-		return []error{fieldErr(orRoot(path), "%s (line %d)", msg, node.Line)}
+		return []error{&FieldError{Path: orRoot(path), Err: errors.New(msg), Line: node.Line}}
 	}
 	return nil
 }
@@ -161,7 +185,7 @@ func goTypeName(t string) string {
 	case strings.HasPrefix(t, "map["):
 		return "a mapping"
 	case t == "time.Duration":
-		return "a duration like 90s or 2h"
+		return durationWant
 	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
 		return "an integer"
 	case strings.HasPrefix(t, "float"):
@@ -222,4 +246,32 @@ func yamlFields(t reflect.Type) map[string][]int {
 		out[name] = []int{i}
 	}
 	return out
+}
+
+// durationWant is what a duration error asks for.
+const durationWant = "a duration like 90s, 2h or 7d"
+
+// ParseDuration reads a duration as time.ParseDuration does, with "d"
+// for days (24h) as a leading unit: "7d", "1d12h". Config files need
+// days for bans and quotas, and Go has no unit for them.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, rest, ok := strings.Cut(s, "d"); ok && days != "" && !strings.ContainsAny(days, "hmsuµn.") {
+		n, err := strconv.ParseInt(days, 10, 32)
+		if err == nil && n >= 0 && n <= 100*366 {
+			d := time.Duration(n) * 24 * time.Hour
+			if rest == "" {
+				return d, nil
+			}
+			if r, err := time.ParseDuration(rest); err == nil && r >= 0 {
+				return d + r, nil
+			}
+		}
+		return 0, fmt.Errorf("want %s, got %q", durationWant, clip.String(s, 40))
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want %s, got %q", durationWant, clip.String(s, 40))
+	}
+	return d, nil
 }

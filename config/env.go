@@ -52,7 +52,7 @@ func applyEnv(v reflect.Value, path string, lookup func(string) (string, bool)) 
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if !f.IsExported() || name == "-" || name == "" {
+		if !f.IsExported() || name == "-" || name == "" || (path == "" && name == "env_file") {
 			continue
 		}
 		p := join(path, name)
@@ -93,9 +93,9 @@ func setPath(v reflect.Value, path, s, varName string) error {
 func setValue(v reflect.Value, s string) error {
 	s = strings.TrimSpace(s)
 	if v.Type() == reflect.TypeFor[time.Duration]() {
-		d, err := time.ParseDuration(s)
+		d, err := ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("want a duration like 90s or 2h, got %q", clip.String(s, 40))
+			return err
 		}
 		v.SetInt(int64(d))
 		return nil

@@ -87,7 +87,9 @@ type Line struct {
 	Method  string                     `json:"method"`
 	URI     string                     `json:"uri"`
 	Headers map[string]json.RawMessage `json:"headers"`
-	Body    string                     `json:"body"`
+	// Body is a string (the body as sent) or any other JSON value, which
+	// stands for a JSON body and is inspected as its encoding.
+	Body json.RawMessage `json:"body"`
 }
 
 // Result is one output line.
@@ -123,8 +125,33 @@ func ParseLine(line []byte, opts Options) (json.RawMessage, *abuse.Request, erro
 			h.Add(k, v)
 		}
 	}
-	r, err := BuildRequest(l.Method, l.URI, h, []byte(l.Body), opts.MaxBodyBytes, opts.Now)
+	body, err := lineBody(l.Body)
+	if err != nil {
+		return l.ID, nil, err
+	}
+	r, err := BuildRequest(l.Method, l.URI, h, body, opts.MaxBodyBytes, opts.Now)
 	return l.ID, r, err
+}
+
+// lineBody is the body a line's "body" stands for: a string's text, null
+// or absent for none, any other value as its compact JSON encoding.
+func lineBody(raw json.RawMessage) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return nil, nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("body: %w", err)
+		}
+		return []byte(s), nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // BuildRequest makes the detectors' view of a request from its parts: uri

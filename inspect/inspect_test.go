@@ -202,3 +202,28 @@ func ExampleRun() {
 	// "r2" allow []
 	// 2 requests, 1 blocked
 }
+
+func TestParseLineBodyValue(t *testing.T) {
+	tests := []struct {
+		line, body string
+		err        bool
+	}{
+		{`{"body":"a=1&b=2"}`, "a=1&b=2", false},
+		{`{"body":{ "q" : "x", "n": [1, 2] }}`, `{"q":"x","n":[1,2]}`, false},
+		{`{"body":[1,2]}`, `[1,2]`, false},
+		{`{"body":42}`, `42`, false},
+		{`{"body":true}`, `true`, false},
+		{`{"body":null}`, ``, false},
+		{`{}`, ``, false},
+	}
+	for _, tc := range tests {
+		_, r, err := ParseLine([]byte(tc.line), Options{})
+		if (err != nil) != tc.err {
+			t.Errorf("%s: error %v", tc.line, err)
+			continue
+		}
+		if err == nil && string(r.Body) != tc.body {
+			t.Errorf("%s: body %q, want %q", tc.line, r.Body, tc.body)
+		}
+	}
+}

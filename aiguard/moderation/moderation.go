@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -60,14 +61,21 @@ func (c Config) Validate() error {
 
 // ApplyEnv overlays LibreChat's OPENAI_MODERATION,
 // OPENAI_MODERATION_API_KEY and OPENAI_MODERATION_REVERSE_PROXY.
-func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
+func (c *Config) ApplyEnv(lookup func(string) (string, bool)) (err error) {
+	fromEnv := false
 	if v, ok := lookup("OPENAI_MODERATION"); ok && v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("OPENAI_MODERATION: %q is not true or false", v)
 		}
-		c.Enabled = b
+		c.Enabled, fromEnv = b, b
 	}
+	defer func() {
+		// Name the variable the operator set, not the YAML field.
+		if fromEnv && c.APIKey == "" && c.BaseURL == "" && err == nil {
+			err = errors.New("OPENAI_MODERATION: true needs OPENAI_MODERATION_API_KEY (or OPENAI_MODERATION_REVERSE_PROXY, or ai.moderation.api_key in the config file)")
+		}
+	}()
 	if v, ok := lookup("OPENAI_MODERATION_API_KEY"); ok && v != "" {
 		c.APIKey = v
 	}

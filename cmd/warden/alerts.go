@@ -34,7 +34,7 @@ func runAlerts(ctx context.Context, args []string, e env) int {
 	since := fs.Duration("since", 7*24*time.Hour, "list: alerts of this long before now")
 	limit := fs.Int("limit", alert.DefaultLimit, fmt.Sprintf("list: at most this many (1..%d)", alert.MaxLimit))
 	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(e.stderr, "alerts %s: unexpected argument %q\n", sub, fs.Arg(0))

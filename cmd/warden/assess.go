@@ -35,7 +35,7 @@ func runAssess(ctx context.Context, args []string, e env) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(e.stderr, "assess: unexpected argument %q\n", fs.Arg(0))

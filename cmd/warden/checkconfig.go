@@ -14,18 +14,38 @@ import (
 func runCheckConfig(_ context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprintln(e.stderr, "usage: warden check-config FILE") }
+	print := fs.Bool("print", false, "print the effective configuration (defaults, file and environment; secrets masked)")
+	envPath := fs.String("env-file", "", "LibreChat-style .env file read as if exported (exported variables win)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: warden check-config [--env-file FILE] [--print] FILE")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
+		return 2
+	}
+	e, envFile, err := withEnvFile(e, *envPath)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "config error: --env-file: %v\n", err)
 		return 2
 	}
 	cfg, err := config.Load(fs.Arg(0), e.lookup)
 	if err := errors.Join(err, server.CheckStores(cfg)); err != nil {
 		printConfigError(e, err)
 		return 2
+	}
+	reportEnv(e, cfg, envFile)
+	if *print {
+		b, err := config.Explain(fs.Arg(0), e.lookup)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "check-config: %v\n", err)
+			return 1
+		}
+		e.stdout.Write(b)
+		return 0
 	}
 	fmt.Fprintf(e.stdout, "%s: ok\n", fs.Arg(0))
 	return 0

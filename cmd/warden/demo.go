@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	every := fs.Duration("every", 2*time.Second, "how often to print the summary")
 	noTraffic := fs.Bool("no-traffic", false, "do not run the traffic generator")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 0 || *every <= 0 {
 		fmt.Fprintln(e.stderr, "usage: warden demo [--listen ADDR] [--admin ADDR] [--data DIR] [--every 2s] [--no-traffic]")

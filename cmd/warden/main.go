@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -81,4 +83,13 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'warden <command> -h' for a command's flags.")
+}
+
+// flagExit is the exit code for a flag parsing error: 0 when -h or
+// --help asked for the usage (printed by the flag set), else 2.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }

@@ -67,7 +67,7 @@ func runInspect(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "usage: warden inspect [--config FILE] [FILE|-]\n\nReads JSON Lines requests {\"id\",\"method\",\"uri\",\"headers\":{},\"body\"} and writes one\nJSON line per request: {\"id\",\"action\",\"confidence\",\"detectors\",\"messages\"}.")
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
@@ -95,11 +95,23 @@ func runInspect(ctx context.Context, args []string, e env) int {
 		Now:          time.Now(),
 		MaxBodyBytes: int(cfg.Inspect.BodyLimit),
 	}
-	if _, err := inspect.Run(ctx, in, e.stdout, opts); err != nil {
+	sum, err := inspect.Run(ctx, in, e.stdout, opts)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "inspect: %v\n", err)
 		return 1
 	}
-	return 0
+	return malformedExit(e, "inspect", sum.Errors, sum.Requests+sum.Errors)
+}
+
+// malformedExit reports malformed input lines on stderr and is the exit
+// code: 1 when any line was malformed, since results that silently skip
+// input (540 of 540 lines, say) must not read as a clean run.
+func malformedExit(e env, cmd string, malformed, lines int) int {
+	if malformed == 0 {
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "%s: %d of %d input lines were malformed\n", cmd, malformed, lines)
+	return 1
 }
 
 func runReplay(ctx context.Context, args []string, e env) int {
@@ -108,13 +120,14 @@ func runReplay(ctx context.Context, args []string, e env) int {
 	format := fs.String("format", "combined", "log format: combined, nginx or json")
 	cfgPath := fs.String("config", "", "YAML config file for detector settings and route classes")
 	noPayload := fs.Bool("no-payload", false, "do not run the payload detector on URLs (faster)")
-	noSummary := fs.Bool("no-summary", false, "print only the JSON Lines alerts")
+	noSummary := fs.Bool("no-summary", false, "print no summary")
+	summaryPath := fs.String("summary", "", "write the summary table to this file instead of stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: warden replay [--format combined|nginx|json] [--config FILE] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -129,7 +142,8 @@ func runReplay(ctx context.Context, args []string, e env) int {
 	opts.Format = logreplay.Format(*format)
 	opts.Routes, opts.RouteMatching = cfg.Routes, cfg.RouteMatching
 	opts.Behavior, opts.Bot = cfg.Behavior, cfg.Bot
-	opts.NoSummary = *noSummary
+	// stdout carries only JSON Lines, for jq; the summary goes apart.
+	opts.NoSummary = true
 	opts.Act = func(v *abuse.Verdict) abuse.Action { return warden.VerdictAction(cfg.Policy, v) }
 	if cfg.Payload.Enabled && !*noPayload {
 		d, err := payload.New(cfg.PayloadSection())
@@ -158,11 +172,34 @@ func runReplay(ctx context.Context, args []string, e env) int {
 		return 1
 	}
 	defer done()
-	if _, err := logreplay.Run(ctx, in, e.stdout, opts); err != nil {
+	sum, err := logreplay.Run(ctx, in, e.stdout, opts)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "replay: %v\n", err)
 		return 1
 	}
-	return 0
+	if !*noSummary {
+		if err := writeSummary(sum, *summaryPath, e); err != nil {
+			fmt.Fprintf(e.stderr, "replay: summary: %v\n", err)
+			return 1
+		}
+	}
+	return malformedExit(e, "replay", sum.Malformed, sum.Lines)
+}
+
+// writeSummary writes the replay's summary table to path, or to stderr.
+func writeSummary(sum logreplay.Summary, path string, e env) error {
+	if path == "" {
+		return sum.WriteTable(e.stderr)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := sum.WriteTable(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func runBansCommand(ctx context.Context, args []string, e env) int {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,7 +21,9 @@ func TestInspectCommand(t *testing.T) {
 		`not json`,
 	}, "\n")
 	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"inspect", "-"}, env{strings.NewReader(in), &out, &errb, noEnv}); code != 0 {
+	// The malformed line makes the exit code 1, with the count on stderr.
+	if code := run(context.Background(), []string{"inspect", "-"}, env{strings.NewReader(in), &out, &errb, noEnv}); code != 1 ||
+		!strings.Contains(errb.String(), "inspect: 1 of 5 input lines were malformed") {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	want := map[string]string{"sqli": "block", "benign": "allow", "prompt": "block", "smuggle": "block"}
@@ -70,8 +74,8 @@ func TestReplaySlowScan(t *testing.T) {
 			t.Errorf("%s flagged:\n%s", c, out.String())
 		}
 	}
-	if !regexp.MustCompile(`slow_scan\s+2\n`).MatchString(out.String()) {
-		t.Errorf("summary does not count two slow scanners:\n%s", out.String())
+	if !regexp.MustCompile(`slow_scan\s+2\n`).MatchString(errb.String()) {
+		t.Errorf("summary on stderr does not count two slow scanners:\n%s", errb.String())
 	}
 }
 
@@ -86,8 +90,8 @@ func TestReplayCommand(t *testing.T) {
 	log.WriteString("this is not a log line\n")
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"replay", "--format", "combined", "-"}, env{strings.NewReader(log.String()), &out, &errb, noEnv})
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
+	if code != 1 || !strings.Contains(errb.String(), "replay: 1 of 61 input lines were malformed") {
+		t.Fatalf("exit %d, want 1 for the malformed line: %s", code, errb.String())
 	}
 	if !strings.Contains(out.String(), `"client":"ip:198.51.100.9","scenario":"id_enumeration"`) {
 		t.Errorf("enumerator not flagged:\n%s", out.String())
@@ -95,10 +99,70 @@ func TestReplayCommand(t *testing.T) {
 	if strings.Contains(out.String(), "203.0.113.7") {
 		t.Errorf("normal browsing flagged:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "malformed 1") {
-		t.Errorf("summary does not count the malformed line:\n%s", out.String())
+	if !strings.Contains(errb.String(), "malformed 1") {
+		t.Errorf("summary does not count the malformed line:\n%s", errb.String())
 	}
 	if code := run(context.Background(), []string{"replay", "--format", "apache2"}, env{strings.NewReader(""), &out, &errb, noEnv}); code != 2 {
 		t.Errorf("bad usage exit %d", code)
+	}
+}
+
+// TestOfflineOutputIsJSONLines: stdout of inspect and replay is JSON
+// Lines only (for jq); the replay summary goes to stderr or --summary;
+// the exit code is 0 only when no input line was malformed; inspect
+// takes a JSON body as a string or as a JSON value.
+func TestOfflineOutputIsJSONLines(t *testing.T) {
+	jsonLines := func(t *testing.T, s string) {
+		t.Helper()
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			if !json.Valid([]byte(l)) {
+				t.Errorf("stdout line is not JSON: %q", l)
+			}
+		}
+	}
+	var clean strings.Builder
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&clean, "198.51.100.9 - - [23/Nov/2026:10:01:%02d +0000] \"GET /api/users/%d HTTP/1.1\" 200 99 \"-\" \"Mozilla/5.0\"\n", i, i)
+	}
+	summary := filepath.Join(t.TempDir(), "summary.txt")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"replay", "--summary", summary, "-"}, env{strings.NewReader(clean.String()), &out, &errb, noEnv})
+	if code != 0 {
+		t.Fatalf("clean log: exit %d: %s", code, errb.String())
+	}
+	jsonLines(t, out.String())
+	if b, err := os.ReadFile(summary); err != nil || !strings.Contains(string(b), "malformed 0") || errb.Len() != 0 {
+		t.Errorf("--summary file %q (%v), stderr %q", b, err, errb.String())
+	}
+
+	out.Reset()
+	errb.Reset()
+	bad := strings.Repeat("garbage\n", 540)
+	if code := run(context.Background(), []string{"replay", "-"}, env{strings.NewReader(bad), &out, &errb, noEnv}); code != 1 ||
+		!strings.Contains(errb.String(), "540 of 540 input lines were malformed") {
+		t.Errorf("all lines malformed: exit %d, %s", code, errb.String())
+	}
+
+	in := strings.Join([]string{
+		`{"id":"object","method":"POST","uri":"/api/search","headers":{"Content-Type":"application/json"},"body":{"q":"1' UNION SELECT password FROM users--"}}`,
+		`{"id":"string","method":"POST","uri":"/api/search","headers":{"Content-Type":"application/json"},"body":"{\"q\":\"1' UNION SELECT password FROM users--\"}"}`,
+		`{"id":"benign","method":"POST","uri":"/api/search","headers":{"Content-Type":"application/json","User-Agent":"Mozilla/5.0"},"body":{"q":"blue shoes","page":2,"tags":["a","b"]}}`,
+		`{"id":"none","method":"GET","uri":"/api/search?q=shoes","headers":{"User-Agent":"Mozilla/5.0"},"body":null}`,
+	}, "\n")
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"inspect"}, env{strings.NewReader(in), &out, &errb, noEnv}); code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errb.String())
+	}
+	jsonLines(t, out.String())
+	want := map[string]string{"object": "block", "string": "block", "benign": "allow", "none": "allow"}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var r struct{ ID, Action, Error string }
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Action != want[r.ID] || r.Error != "" {
+			t.Errorf("%s: %s", r.ID, l)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func runReport(ctx context.Context, args []string, e env) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(e.stderr, "report: unexpected argument %q\n", fs.Arg(0))

@@ -17,8 +17,9 @@ import (
 )
 
 type serveFlags struct {
-	upstream, listen, admin, data, config string
-	forwardAuth                           bool
+	upstream, listen, admin, data, config, mode, envFile string
+	forwardAuth                                          bool
+	adminSet                                             bool // --admin given, even as ""
 }
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -27,15 +28,23 @@ func runServe(ctx context.Context, args []string, e env) int {
 	var f serveFlags
 	fs.StringVar(&f.upstream, "upstream", "", "URL of the app to protect (http://host:port)")
 	fs.StringVar(&f.listen, "listen", "", "address to listen on (default 127.0.0.1:8080)")
-	fs.StringVar(&f.admin, "admin", "", "admin listener address (default 127.0.0.1:9090)")
+	fs.StringVar(&f.admin, "admin", "", `admin listener address (default 127.0.0.1:9090); "" or off turns the admin API off`)
+	fs.StringVar(&f.mode, "mode", "", "enforce or monitor (log what would be blocked, block nothing); overrides the config's mode")
 	fs.StringVar(&f.data, "data", "", "data directory (default ./warden-data)")
 	fs.StringVar(&f.config, "config", "", "YAML config file (env vars override it)")
+	fs.StringVar(&f.envFile, "env-file", "", "LibreChat-style .env file read as if exported (exported variables win)")
 	fs.BoolVar(&f.forwardAuth, "forward-auth", false, "answer forward-auth checks (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth) instead of proxying")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(e.stderr, "serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	fs.Visit(func(fl *flag.Flag) { f.adminSet = f.adminSet || fl.Name == "admin" })
+	e, envFile, err := withEnvFile(e, f.envFile)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "config error: --env-file: %v\n", err)
 		return 2
 	}
 	cfg, err := loadServeConfig(f, e)
@@ -43,6 +52,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		printConfigError(e, err)
 		return 2
 	}
+	reportEnv(e, cfg, envFile)
 	if cfg.Upstream == "" && !cfg.ForwardAuth {
 		fmt.Fprintln(e.stderr, "config error: upstream: required (--upstream URL, the config file, or WARDEN_UPSTREAM), unless forward_auth is on")
 		return 2
@@ -54,11 +64,15 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return 1
 	}
 	if cfg.ForwardAuth {
-		fmt.Fprintf(e.stdout, "warden %s: forward-auth http://%s (mode %s)\n", version, inst.proxyAddr, cfg.Mode)
+		fmt.Fprintf(e.stdout, "warden %s: forward-auth http://%s (mode %s)\n", shortVersion(), inst.proxyAddr, cfg.Mode)
 	} else {
-		fmt.Fprintf(e.stdout, "warden %s: proxy http://%s → %s (mode %s)\n", version, inst.proxyAddr, cfg.Upstream, cfg.Mode)
+		fmt.Fprintf(e.stdout, "warden %s: proxy http://%s → %s (mode %s)\n", shortVersion(), inst.proxyAddr, cfg.Upstream, cfg.Mode)
 	}
-	fmt.Fprintf(e.stdout, "admin:  http://%s  (token in %s)\n", inst.adminAddr, inst.tokenSource)
+	if inst.adminAddr == "" {
+		fmt.Fprintln(e.stdout, `admin:  off (--admin off or admin.listen: ""): no admin API, so no dashboard, metrics or "warden bans"`)
+	} else {
+		fmt.Fprintf(e.stdout, "admin:  http://%s  (token in %s)\n", inst.adminAddr, inst.tokenSource)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "shutting down")
 	if err := inst.shutdown(cfg.Proxy.ShutdownTimeout); err != nil {
@@ -89,13 +103,23 @@ func loadServeConfig(f serveFlags, e env) (config.Config, error) {
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
-	if f.admin != "" {
+	switch {
+	case f.admin == "off":
+		cfg.Admin.Listen = ""
+	case f.admin != "" || f.adminSet:
 		cfg.Admin.Listen = f.admin
+	}
+	switch config.Mode(f.mode) {
+	case "":
+	case config.Enforce, config.Monitor:
+		cfg.Mode = config.Mode(f.mode)
+	default:
+		err = fmt.Errorf("--mode: must be enforce or monitor, got %q", f.mode)
 	}
 	if f.data != "" {
 		cfg.DataDir = f.data
 	}
-	return cfg, errors.Join(cfg.Validate(), server.CheckStores(cfg))
+	return cfg, errors.Join(err, cfg.Validate(), server.CheckStores(cfg))
 }
 
 // instance is a running proxy and admin listener.
@@ -143,7 +167,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 	inst.proxyAddr = pl.Addr().String()
 	go func() { inst.errc <- serveOn(inst.proxySrv, pl) }()
 	if cfg.Admin.Listen == "" { // admin API turned off
-		inst.adminAddr, inst.tokenSource = "(off)", "-"
+		inst.adminAddr, inst.tokenSource = "", ""
 		inst.adminSrv = &http.Server{}
 		return inst, nil
 	}

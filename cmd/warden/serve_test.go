@@ -257,7 +257,7 @@ func TestCommandsUsage(t *testing.T) {
 		{[]string{"version"}, 0, "warden "},
 		{[]string{"serve"}, 2, "upstream: required"},
 		{[]string{"serve", "--upstream", "ftp://x"}, 2, "upstream: must be an http"},
-		{[]string{"check-config"}, 2, "usage: warden check-config FILE"},
+		{[]string{"check-config"}, 2, "usage: warden check-config [--env-file FILE] [--print] FILE"},
 		{[]string{"check-config", "/nonexistent/warden.yaml"}, 2, "config error"},
 	}
 	for _, tc := range tests {

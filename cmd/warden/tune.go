@@ -31,7 +31,7 @@ func runTune(ctx context.Context, args []string, e env) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "tune: unexpected argument %q: give at most one FILE\n", fs.Arg(1))
