@@ -99,12 +99,10 @@
   function renderEvents(data) {
     const tb = $("events");
     tb.replaceChildren();
-    const counts = {};
     for (const e of data.events) {
       // A monitor-mode line says what happened (action) and, apart, what
       // enforce mode would have done (would): show both, never merge them.
       const action = e.would ? e.action + " (would " + e.would + ")" : e.action;
-      counts[action] = (counts[action] || 0) + 1;
       const client = (e.client.ip || "") + (e.client.user ? " user:" + e.client.user : "");
       // The log line's JSON writes empty lists as null.
       const dets = (e.abuse && e.abuse.detectors || []).map((d) =>
@@ -113,16 +111,79 @@
       tb.appendChild(row([new Date(e.time).toLocaleTimeString(), action, e.status, client,
         e.method + " " + e.path + (e.route ? "  (" + e.route + ")" : ""), dets], [0, 1, 2]));
     }
+  }
+
+  // The order actions stack in, from the bottom: allowed traffic first,
+  // the harshest on top.
+  const ACTIONS = ["allow", "log", "throttle", "reject", "too_large", "block", "ban"];
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG, tag);
+    for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+  const actionClass = (a) => "a-" + (ACTIONS.includes(a) ? a : "other");
+
+  // renderChart draws the decisions per step as stacked bars. Every bar
+  // segment carries its action and count (data-action, data-n) and a
+  // tooltip; the steps without decisions stay empty.
+  function renderChart(o) {
+    const W = 760, H = 180, left = 40, bottom = 16;
+    const from = Date.parse(o.from), to = Date.parse(o.to), step = o.step_seconds * 1000;
+    const steps = Math.max(1, Math.ceil((to - from) / step));
+    const bw = (W - left) / steps;
+    let max = 0;
+    for (const b of o.buckets) max = Math.max(max, Object.values(b.actions).reduce((x, y) => x + y, 0));
+    const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "decisions over time" });
+    root.appendChild(svg("line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" }));
+    root.appendChild(svg("text", { x: left - 4, y: 10, "text-anchor": "end" }, max));
+    root.appendChild(svg("text", { x: left - 4, y: H - bottom, "text-anchor": "end" }, 0));
+    root.appendChild(svg("text", { x: left, y: H - 2 }, new Date(from).toLocaleString()));
+    root.appendChild(svg("text", { x: W, y: H - 2, "text-anchor": "end" }, new Date(to).toLocaleString()));
+    const scale = max > 0 ? (H - bottom - 14) / max : 0;
+    for (const b of o.buckets) {
+      const x = left + Math.floor((Date.parse(b.start) - from) / step) * bw;
+      let y = H - bottom;
+      const keys = Object.keys(b.actions).sort((p, q) => (ACTIONS.indexOf(p) >>> 0) - (ACTIONS.indexOf(q) >>> 0));
+      for (const a of keys) {
+        const n = b.actions[a], h = Math.max(n * scale, 1);
+        y -= h;
+        const r = svg("rect", { x: x.toFixed(1), y: y.toFixed(1), width: Math.max(bw - 1, 1).toFixed(1), height: h.toFixed(1),
+          class: actionClass(a), "data-action": a, "data-n": n });
+        r.appendChild(svg("title", {}, new Date(Date.parse(b.start)).toLocaleString() + ": " + n + " " + a));
+        root.appendChild(r);
+      }
+    }
+    $("ov-chart").replaceChildren(root);
+  }
+
+  function renderTop(id, list, empty) {
+    const tb = $(id);
+    tb.replaceChildren();
+    if (list.length === 0) tb.appendChild(row([empty, ""]));
+    for (const c of list) tb.appendChild(row([c.key === "" ? "(none)" : c.key, c.n], [1]));
+  }
+
+  function renderOverview(o) {
     const box = $("counts");
     box.replaceChildren();
-    const keys = Object.keys(counts).sort();
-    if (keys.length === 0) box.appendChild(el("span", "no decisions logged yet", "muted"));
+    const keys = Object.keys(o.actions).sort((p, q) => (ACTIONS.indexOf(p) >>> 0) - (ACTIONS.indexOf(q) >>> 0));
+    if (keys.length === 0) box.appendChild(el("span", "no decisions in this range", "muted"));
     for (const k of keys) {
       const c = el("div", null, "count");
-      c.appendChild(el("b", counts[k]));
+      c.dataset.action = k;
+      c.appendChild(el("b", o.actions[k]));
+      c.appendChild(el("i", null, actionClass(k)));
       c.appendChild(el("span", k));
       box.appendChild(c);
     }
+    renderChart(o);
+    renderTop("ov-violations", o.violations, "nothing stopped");
+    renderTop("ov-detectors", o.detectors, "nothing stopped");
+    renderTop("ov-clients", o.clients, "nothing stopped");
+    renderTop("ov-users", o.users, "no signed-in user stopped");
+    renderTop("ov-routes", o.routes, "nothing stopped");
   }
 
   async function refresh() {
@@ -133,11 +194,14 @@
     }
     if (!tokenSyntax.test(token)) { refuseToken(); return; }
     try {
-      const [bans, events] = await Promise.allSettled([api("GET", "/api/v1/bans"), api("GET", "/api/v1/events?limit=100")]);
-      for (const r of [bans, events]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
+      const [bans, events, overview] = await Promise.allSettled([api("GET", "/api/v1/bans"), api("GET", "/api/v1/events?limit=100"),
+        api("GET", "/api/v1/overview?range=" + encodeURIComponent($("ov-range").value))]);
+      for (const r of [bans, events, overview]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
       $("login").hidden = true;
       $("app").hidden = false;
       if (bans.status === "fulfilled") renderBans(bans.value); else $("ban-count").textContent = "(" + bans.reason.message + ")";
+      if (overview.status === "fulfilled") { $("ov-error").textContent = ""; renderOverview(overview.value); }
+      else $("ov-error").textContent = overview.reason.message;
       if (events.status === "fulfilled") renderEvents(events.value);
       else { $("events").replaceChildren(row(["", events.reason.message])); }
       $("status").textContent = "updated " + new Date().toLocaleTimeString();
@@ -174,6 +238,8 @@
       $("ban-error").textContent = e.message;
     }
   });
+
+  $("ov-range").addEventListener("change", () => refresh());
 
   if (badLink) refuseToken(); else refresh();
   setInterval(refresh, 5000);

@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/warden-dev/warden/eventlog"
+)
+
+// Overview implements eventlog.Overviewer: every figure is a GROUP BY
+// over the time index, so memory stays bounded by the number of steps and
+// the top lists, whatever the number of events. Violation types and
+// detectors live in the event's JSON, read with json_each only for the
+// decisions that stopped a request.
+func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
+	if err := eventlog.CheckOverviewRange(from, to, step); err != nil {
+		return eventlog.Overview{}, err
+	}
+	o := eventlog.NewOverview(from, to, step)
+	lo, hi := UnixNanos(from), UnixNanos(to)
+	// Totals per step count index ranges, one per step, which is several
+	// times cheaper than grouping a million rows; the actions other than
+	// allow come from the (action, time) index, and allow is the rest.
+	nsteps := (to.Sub(from) + step - 1) / step
+	rows, err := d.db.QueryContext(ctx,
+		`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4 - 1)
+		 SELECT i, (SELECT COUNT(*) FROM events WHERE time_ns >= ?1 + i * ?3 AND time_ns < min(?2, ?1 + (i + 1) * ?3)) FROM b`,
+		lo, hi, int64(step), int64(nsteps))
+	if err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	totals, err := scanTotals(rows, int(nsteps))
+	if err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	rows, err = d.db.QueryContext(ctx,
+		`SELECT (time_ns - ?) / ?, action, COUNT(*) FROM events
+		 WHERE action IN `+notAllowSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`,
+		lo, int64(step), lo, hi)
+	if err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	if err := scanBuckets(rows, &o, from, step, totals); err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	// One pass over the detectors gives both breakdowns.
+	rows, err = d.db.QueryContext(ctx,
+		`SELECT COALESCE(json_extract(j.value, '$.name'), ''), COALESCE(json_extract(j.value, '$.violation'), ''), COUNT(*)
+		 FROM events, json_each(events.data, '$.abuse.detectors') j
+		 WHERE action IN `+eventlog.StoppedSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`, lo, hi)
+	if err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	if err := scanDetectors(rows, &o); err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
+	}
+	const stopped = `time_ns >= ? AND time_ns < ? AND action IN ` + eventlog.StoppedSQL
+	tops := []struct {
+		list *[]eventlog.Count
+		sql  string
+	}{
+		{&o.Clients, `SELECT client_ip, COUNT(*) FROM events WHERE ` + stopped + ` GROUP BY 1`},
+		{&o.Users, `SELECT client_user, COUNT(*) FROM events WHERE ` + stopped + ` AND client_user <> '' GROUP BY 1`},
+		{&o.Routes, `SELECT route, COUNT(*) FROM events WHERE ` + stopped + ` GROUP BY 1`},
+	}
+	for _, q := range tops {
+		rows, err := d.db.QueryContext(ctx, q.sql+` ORDER BY 2 DESC, 1 LIMIT ?`, lo, hi, eventlog.TopN)
+		if err != nil {
+			return o, fmt.Errorf("sqlite: overview: %w", err)
+		}
+		if *q.list, err = scanCounts(rows); err != nil {
+			return o, fmt.Errorf("sqlite: overview: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// notAllowSQL lists the actions counted apart per step; allow is the
+// rest of a step's total.
+const notAllowSQL = "('log','reject','throttle','too_large','block','ban')"
+
+func scanTotals(rows *sql.Rows, n int) ([]int64, error) {
+	defer rows.Close()
+	totals := make([]int64, n)
+	for rows.Next() {
+		var i, c int64
+		if err := rows.Scan(&i, &c); err != nil {
+			return nil, err
+		}
+		if i >= 0 && i < int64(n) {
+			totals[i] = c
+		}
+	}
+	return totals, rows.Err()
+}
+
+// scanBuckets reads (step, action, count) rows and fills o's buckets from
+// them and the steps' totals: what the rows leave of a total is allow.
+func scanBuckets(rows *sql.Rows, o *eventlog.Overview, from time.Time, step time.Duration, totals []int64) error {
+	defer rows.Close()
+	per := make(map[int64]map[string]int64)
+	for rows.Next() {
+		var (
+			i      int64
+			action string
+			n      int64
+		)
+		if err := rows.Scan(&i, &action, &n); err != nil {
+			return err
+		}
+		if per[i] == nil {
+			per[i] = map[string]int64{}
+		}
+		per[i][action] += n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, total := range totals {
+		if total == 0 {
+			continue
+		}
+		m := per[int64(i)]
+		if m == nil {
+			m = map[string]int64{}
+		}
+		for _, n := range m {
+			total -= n
+		}
+		if total > 0 {
+			m["allow"] = total
+		}
+		for a, n := range m {
+			o.Actions[a] += n
+		}
+		o.Buckets = append(o.Buckets, eventlog.Bucket{Start: from.Add(time.Duration(i) * step).UTC(), Actions: m})
+	}
+	return nil
+}
+
+// scanDetectors reads (detector, violation, count) rows into o's
+// Detectors and Violations.
+func scanDetectors(rows *sql.Rows, o *eventlog.Overview) error {
+	defer rows.Close()
+	dets, viols := map[string]int64{}, map[string]int64{}
+	for rows.Next() {
+		var (
+			name, viol string
+			n          int64
+		)
+		if err := rows.Scan(&name, &viol, &n); err != nil {
+			return err
+		}
+		dets[name] += n
+		viols[viol] += n
+	}
+	o.Detectors = countsOf(dets)
+	o.Violations = countsOf(viols)
+	return rows.Err()
+}
+
+func countsOf(m map[string]int64) []eventlog.Count {
+	out := make([]eventlog.Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, eventlog.Count{Key: k, N: n})
+	}
+	return eventlog.TopCounts(out)
+}
+
+func scanCounts(rows *sql.Rows) ([]eventlog.Count, error) {
+	defer rows.Close()
+	out := []eventlog.Count{}
+	for rows.Next() {
+		var c eventlog.Count
+		if err := rows.Scan(&c.Key, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+var _ eventlog.Overviewer = (*DB)(nil)
