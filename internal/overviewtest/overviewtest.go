@@ -3,6 +3,7 @@
 package overviewtest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -80,5 +81,89 @@ func Check(t testing.TB, got, want eventlog.Overview) {
 	w, _ := json.Marshal(want)
 	if string(g) != string(w) {
 		t.Errorf("overview\n got %s\nwant %s", g, w)
+	}
+}
+
+// SearchCase is a query of the decision log over Events(base) and the
+// request ids it must find, newest first.
+type SearchCase struct {
+	Name  string
+	Query eventlog.Query
+	Want  int // how many events match
+}
+
+// SearchCases are the log queries every store answers alike.
+func SearchCases(base time.Time) []SearchCase {
+	return []SearchCase{
+		{"all", eventlog.Query{}, 94},
+		{"range", eventlog.Query{From: base, To: base.Add(time.Hour)}, 85},
+		{"client", eventlog.Query{Client: "203.0.113.7"}, 32},
+		{"user", eventlog.Query{User: Hostile}, 3},
+		{"route", eventlog.Query{Route: "/login"}, 7},
+		{"action", eventlog.Query{Action: "ban"}, 20},
+		{"detector", eventlog.Query{Detector: "payload"}, 24},
+		{"violation", eventlog.Query{Violation: "sqli"}, 41},
+		{"detector and violation", eventlog.Query{Detector: "payload", Violation: "sqli"}, 21},
+		{"search, any case", eventlog.Query{Search: "union select"}, 21},
+		{"search with a wildcard is literal", eventlog.Query{Search: "5%min"}, 0},
+		{"search for an underscore", eventlog.Query{Search: "req_"}, 0},
+		{"client and action", eventlog.Query{Client: "203.0.113.7", Action: "block"}, 12},
+	}
+}
+
+// CheckSearch runs SearchCases on s, and pages through every case three
+// events at a time: the pages together are the one-page answer, in
+// order, without repeats.
+func CheckSearch(t testing.TB, s eventlog.Searcher, base time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	all := Events(base)
+	for _, tc := range SearchCases(base) {
+		q := tc.Query
+		q.Limit = 1000
+		whole, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.Name, err)
+		}
+		if len(whole.Events) != tc.Want || !whole.Next.IsZero() {
+			t.Errorf("%s: %d events (next %v), want %d", tc.Name, len(whole.Events), whole.Next, tc.Want)
+		}
+		var want []string
+		for i := range all {
+			e := &all[i]
+			if q.Match(e, e.AppendJSON(nil)) {
+				want = append(want, e.RequestID)
+			}
+		}
+		if len(want) != tc.Want {
+			t.Errorf("%s: Match finds %d, want %d", tc.Name, len(want), tc.Want)
+		}
+		for i := 1; i < len(whole.Events); i++ {
+			if whole.Events[i].Time.After(whole.Events[i-1].Time) {
+				t.Errorf("%s: not newest first at %d", tc.Name, i)
+			}
+		}
+		q.Limit = 3
+		var paged []string
+		for pages := 0; ; pages++ {
+			p, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: page %d: %v", tc.Name, pages, err)
+			}
+			for _, e := range p.Events {
+				paged = append(paged, e.RequestID)
+			}
+			if p.Next.IsZero() || pages > 100 {
+				break
+			}
+			q.After = p.Next
+		}
+		var ids []string
+		for _, e := range whole.Events {
+			ids = append(ids, e.RequestID)
+		}
+		if fmt.Sprint(paged) != fmt.Sprint(ids) {
+			t.Errorf("%s: paged %v, want %v", tc.Name, paged, ids)
+		}
 	}
 }

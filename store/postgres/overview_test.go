@@ -26,3 +26,13 @@ func TestOverview(t *testing.T) {
 	}
 	overviewtest.Check(t, got, overviewtest.Want(base))
 }
+
+func TestSearch(t *testing.T) {
+	dsn, _ := newDB(t)
+	s := open(t, dsn, Options{})
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	if err := s.WriteEvents(context.Background(), overviewtest.Events(base)); err != nil {
+		t.Fatal(err)
+	}
+	overviewtest.CheckSearch(t, s, base)
+}

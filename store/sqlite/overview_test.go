@@ -65,3 +65,12 @@ func BenchmarkOverviewDay(b *testing.B) {
 		}
 	}
 }
+
+func TestSearch(t *testing.T) {
+	db, _ := openTemp(t)
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	if err := db.WriteEvents(context.Background(), overviewtest.Events(base)); err != nil {
+		t.Fatal(err)
+	}
+	overviewtest.CheckSearch(t, db, base)
+}
