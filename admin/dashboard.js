@@ -96,20 +96,118 @@
     }
   }
 
-  function renderEvents(data) {
+  // The decision log: the first page of the filtered log, then older
+  // pages on demand (next cursor) and newer decisions polled on every
+  // refresh. The rows kept are bounded: past MAX_ROWS the oldest go.
+  const MAX_ROWS = 500;
+  const log = { rows: [], next: "", newest: "", filter: null, params: null, trimmed: false };
+
+  function logFilter() {
+    const p = new URLSearchParams();
+    for (const [k, id] of [["client", "f-client"], ["user", "f-user"], ["route", "f-route"], ["action", "f-action"],
+      ["detector", "f-detector"], ["violation", "f-violation"], ["q", "f-q"]]) {
+      const v = $(id).value.trim();
+      if (v) p.set(k, v);
+    }
+    return p;
+  }
+  // logParams is the filter with its time: from is now minus the chosen
+  // span, so it moves; the filter itself (logFilter) does not.
+  function logParams() {
+    const p = logFilter();
+    const secs = Number($("f-time").value);
+    if (secs) p.set("from", new Date(Date.now() - secs * 1000).toISOString());
+    return p;
+  }
+  const filterKey = () => logFilter().toString() + "|" + $("f-time").value;
+
+  const detectorText = (e) => (e.abuse && e.abuse.detectors || []).map((d) =>
+    d.name + " " + d.confidence.toFixed(2) + (d.violation ? " [" + d.violation + "]" : "") +
+    (d.messages && d.messages.length ? ": " + d.messages.join("; ") : "")).join(" | ");
+
+  // same tells a decision that repeats the one before it, as the API's
+  // collapsing does.
+  const sig = (e) => JSON.stringify([e.action, e.would || "", e.client, e.method, e.route, e.route ? "" : e.path, e.status,
+    e.abuse ? (e.abuse.detectors || []).map((d) => [d.name, d.violation]) : null]);
+
+  function renderEvents() {
     const tb = $("events");
     tb.replaceChildren();
-    for (const e of data.events) {
+    if (log.rows.length === 0) tb.appendChild(row(["", "no decisions match"]));
+    for (const d of log.rows) {
       // A monitor-mode line says what happened (action) and, apart, what
       // enforce mode would have done (would): show both, never merge them.
-      const action = e.would ? e.action + " (would " + e.would + ")" : e.action;
-      const client = (e.client.ip || "") + (e.client.user ? " user:" + e.client.user : "");
-      // The log line's JSON writes empty lists as null.
-      const dets = (e.abuse && e.abuse.detectors || []).map((d) =>
-        d.name + " " + d.confidence.toFixed(2) + (d.violation ? " [" + d.violation + "]" : "") +
-        (d.messages && d.messages.length ? ": " + d.messages.join("; ") : "")).join(" | ");
-      tb.appendChild(row([new Date(e.time).toLocaleTimeString(), action, e.status, client,
-        e.method + " " + e.path + (e.route ? "  (" + e.route + ")" : ""), dets], [0, 1, 2]));
+      const action = (d.would ? d.action + " (would " + d.would + ")" : d.action) + (d.repeat > 1 ? " ×" + d.repeat : "");
+      const client = (d.client.ip || "") + (d.client.user ? " user:" + d.client.user : "");
+      const tr = row([new Date(d.time).toLocaleTimeString(), action, d.status, client,
+        d.method + " " + d.path + (d.route ? "  (" + d.route + ")" : ""), detectorText(d)], [0, 1, 2]);
+      tr.className = "row";
+      tr.addEventListener("click", () => { d.open = !d.open; renderEvents(); });
+      tb.appendChild(tr);
+      if (d.open) {
+        const lines = ["request id: " + d.request_id, "mode: " + d.mode];
+        if (d.repeat > 1) lines.push(d.repeat + " like it since " + new Date(d.since).toLocaleString());
+        for (const det of (d.abuse && d.abuse.detectors || [])) {
+          lines.push(det.name + (det.violation ? " [" + det.violation + "]" : "") + " " + det.confidence.toFixed(2));
+          for (const m of det.messages || []) lines.push("  " + m);
+        }
+        const td = el("td", lines.join("\n"));
+        td.colSpan = 6;
+        const dr = el("tr", null, "detail");
+        dr.appendChild(td);
+        tb.appendChild(dr);
+      }
+    }
+    $("log-more").hidden = !log.next;
+    $("log-note").textContent = log.trimmed ? "older rows were dropped to keep the page light; filter to see them" : "";
+  }
+
+  function addOlder(data) {
+    for (const d of data.decisions) {
+      const last = log.rows[log.rows.length - 1];
+      if (last && sig(last) === sig(d)) { last.repeat += d.repeat; last.since = d.since; continue; }
+      log.rows.push(d);
+    }
+    log.next = data.next;
+  }
+
+  // loadLog starts the log over for the current filter.
+  async function loadLog() {
+    const p = logParams();
+    p.set("limit", "100");
+    const key = filterKey();
+    const data = await api("GET", "/api/v1/decisions?" + p);
+    log.rows = [];
+    log.trimmed = false;
+    log.filter = key;
+    log.params = p;
+    addOlder(data);
+    log.newest = log.rows.length ? log.rows[0].time : "";
+  }
+
+  // pollLog adds the decisions newer than the newest shown.
+  async function pollLog() {
+    if (!log.newest) return loadLog();
+    const p = logFilter();
+    p.set("from", log.newest);
+    p.set("limit", "1000");
+    const data = await api("GET", "/api/v1/decisions?" + p);
+    // from is inclusive: the newest shown comes back, and is skipped.
+    const known = new Set(log.rows.slice(0, 50).map((d) => d.request_id + d.time));
+    const fresh = [];
+    for (const d of data.decisions) if (!known.has(d.request_id + d.time)) fresh.push(d);
+    for (const d of fresh.reverse()) { // oldest first onto the top
+      const top = log.rows[0];
+      if (top && sig(top) === sig(d)) {
+        d.repeat += top.repeat; d.since = top.since; d.open = top.open;
+        log.rows[0] = d;
+      } else log.rows.unshift(d);
+    }
+    if (log.rows.length) log.newest = log.rows[0].time;
+    if (log.rows.length > MAX_ROWS) {
+      log.rows.length = MAX_ROWS;
+      log.next = "";
+      log.trimmed = true;
     }
   }
 
@@ -194,7 +292,8 @@
     }
     if (!tokenSyntax.test(token)) { refuseToken(); return; }
     try {
-      const [bans, events, overview] = await Promise.allSettled([api("GET", "/api/v1/bans"), api("GET", "/api/v1/events?limit=100"),
+      const [bans, events, overview] = await Promise.allSettled([api("GET", "/api/v1/bans"),
+        log.filter === filterKey() ? pollLog() : loadLog(),
         api("GET", "/api/v1/overview?range=" + encodeURIComponent($("ov-range").value))]);
       for (const r of [bans, events, overview]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
       $("login").hidden = true;
@@ -202,8 +301,8 @@
       if (bans.status === "fulfilled") renderBans(bans.value); else $("ban-count").textContent = "(" + bans.reason.message + ")";
       if (overview.status === "fulfilled") { $("ov-error").textContent = ""; renderOverview(overview.value); }
       else $("ov-error").textContent = overview.reason.message;
-      if (events.status === "fulfilled") renderEvents(events.value);
-      else { $("events").replaceChildren(row(["", events.reason.message])); }
+      if (events.status === "fulfilled") { $("log-error").textContent = ""; renderEvents(); }
+      else $("log-error").textContent = events.reason.message;
       $("status").textContent = "updated " + new Date().toLocaleTimeString();
     } catch (e) {
       if (e instanceof AuthError) {
@@ -240,6 +339,13 @@
   });
 
   $("ov-range").addEventListener("change", () => refresh());
+  $("log-form").addEventListener("submit", (ev) => { ev.preventDefault(); log.filter = null; refresh(); });
+  $("log-more").addEventListener("click", async () => {
+    const p = new URLSearchParams(log.params);
+    p.set("cursor", log.next);
+    try { addOlder(await api("GET", "/api/v1/decisions?" + p)); renderEvents(); }
+    catch (e) { $("log-error").textContent = e.message; }
+  });
 
   if (badLink) refuseToken(); else refresh();
   setInterval(refresh, 5000);

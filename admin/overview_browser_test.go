@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,92 @@ func TestDashboardWeight(t *testing.T) {
 			t.Errorf("dashboard refers to an outside resource (%s): %q", re, page[max(loc[0]-40, 0):min(loc[1]+40, len(page))])
 		}
 	}
+}
+
+// TestDecisionLogInBrowser filters, expands, pages and follows the
+// decision log on seeded data: repeats read "×N", a filter changes the
+// rows, a row opens to its request id and messages, "older" loads the
+// next page, and a new decision shows without a reload.
+func TestDecisionLogInBrowser(t *testing.T) {
+	chromium := findChromium(t)
+	f := newFixture(t, nil)
+	store := eventlog.NewMemoryStore(2000)
+	f.srv.opts.Events = store
+	base := now.Add(-59 * time.Minute)
+	if err := store.WriteEvents(t.Context(), overviewtest.Events(base)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(f.srv)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	b := newBrowser(t, ctx, chromium)
+	shots := screenshotDir(t)
+
+	b.do("open", chromedp.Navigate(srv.URL+"/#token="+testToken), chromedp.WaitVisible(chromedp.ID("app")))
+	b.waitFor("open", `document.querySelectorAll("#events tr.row").length === 9`)
+	actions := func(step string) []string {
+		var out []string
+		for _, r := range b.rows(step, "events") {
+			if len(r) == 6 {
+				out = append(out, r[1])
+			}
+		}
+		return out
+	}
+	want := []string{"block ×5", "block", "log ×2", "ban ×20", "throttle ×7", "block ×3", "block ×12", "allow ×40", "block ×4"}
+	if got := actions("collapsed"); !slices.Equal(got, want) {
+		t.Errorf("collapsed: actions %q, want %q", got, want)
+	}
+
+	// A filter changes the rows.
+	b.do("filter", chromedp.SendKeys(chromedp.ID("f-client"), "203.0.113.7"), chromedp.Click(chromedp.CSS("#log-form button")))
+	b.waitFor("filter", `document.querySelectorAll("#events tr.row").length === 2`)
+	if got := actions("filter"); !slices.Equal(got, []string{"ban ×20", "block ×12"}) {
+		t.Errorf("filter: actions %q", got)
+	}
+	// A row opens to its request id and messages.
+	b.clickRow("expand", `//tbody[@id="events"]/tr[contains(@class,"row")][2]`)
+	b.waitFor("expand", `document.querySelector("#events tr.detail") !== null`)
+	detail := eval[string](b, "expand", `document.querySelector("#events tr.detail td").textContent`)
+	for _, w := range []string{"request id: req-2-block-11", "payload [sqli] 0.97", "  UNION SELECT", "12 like it since"} {
+		if !strings.Contains(detail, w) {
+			t.Errorf("expand: detail %q lacks %q", detail, w)
+		}
+	}
+	b.screenshot("expand", filepath.Join(shots, "log-expanded.png"))
+
+	// Hostile text in a search and in the rows stays text.
+	b.do("search", chromedp.Evaluate[chromedp.Void](`document.getElementById("f-client").value = ""`), chromedp.SendKeys(chromedp.ID("f-q"), "../"), chromedp.Click(chromedp.CSS("#log-form button")))
+	b.waitFor("search", `document.querySelectorAll("#events tr.row").length === 1`)
+	if got := b.rows("search", "events")[0]; !strings.Contains(got[3], overviewtest.Hostile) || eval[int](b, "search", `document.querySelectorAll("#events img").length`) != 0 {
+		t.Errorf("search: row %q", got)
+	}
+
+	// Paging: 100 rows a page; 150 allowed requests of one client fill
+	// more than one page, each a run of its own (the routes differ).
+	var more []eventlog.Event
+	for i := range 150 {
+		more = append(more, eventlog.Event{Time: now.Add(-30*time.Second + time.Duration(i)*time.Millisecond), RequestID: fmt.Sprint("page-", i),
+			Client: eventlog.Client{IP: "192.0.2.99"}, Method: "GET", Route: fmt.Sprint("/r", i), Path: "/p", Status: 200, Action: "allow", Mode: "enforce"})
+	}
+	if err := store.WriteEvents(t.Context(), more); err != nil {
+		t.Fatal(err)
+	}
+	b.do("paging", chromedp.Evaluate[chromedp.Void](`document.getElementById("f-q").value = ""`), chromedp.SendKeys(chromedp.ID("f-client"), "192.0.2.99"), chromedp.Click(chromedp.CSS("#log-form button")))
+	b.waitFor("paging", `document.querySelectorAll("#events tr.row").length === 100 && !document.getElementById("log-more").hidden`)
+	b.do("paging", chromedp.Click(chromedp.ID("log-more")))
+	b.waitFor("paging", `document.querySelectorAll("#events tr.row").length === 150 && document.getElementById("log-more").hidden`)
+
+	// Live: a new decision of the client shows on the next refresh.
+	live := eventlog.Event{Time: now, RequestID: "live-1", Client: eventlog.Client{IP: "192.0.2.99"}, Method: "POST", Route: "/live",
+		Path: "/live", Status: 403, Action: "block", Mode: "enforce"}
+	if err := store.WriteEvents(t.Context(), []eventlog.Event{live}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("live", `document.querySelectorAll("#events tr.row").length === 151`)
+	if got := b.rows("live", "events")[0]; got[1] != "block" || got[4] != "POST /live  (/live)" {
+		t.Errorf("live: top row %q", got)
+	}
+	b.problems.check(t, "log")
 }
