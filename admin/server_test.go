@@ -453,7 +453,7 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("CSP %q", csp)
 			}
 			page := string(body)
-			if !strings.Contains(page, "<script>") || !strings.Contains(page, "/api/v1/events") || strings.Contains(page, "<!--SCRIPT-->") {
+			if !strings.Contains(page, "<script>") || !strings.Contains(page, "/api/v1/decisions") || strings.Contains(page, "<!--SCRIPT-->") {
 				t.Error("script not inlined")
 			}
 			if strings.Contains(page, "innerHTML") {
