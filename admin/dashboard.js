@@ -81,18 +81,87 @@
     return s + "s";
   }
 
+  // Ban stories: a ban's row opens to what led to it, the violation
+  // scores and log of its target and its latest stopped decisions.
+  const stories = new Map(); // target -> story text, while open
+
+  async function loadStory(target) {
+    const lines = [];
+    try {
+      const v = (await api("GET", "/api/v1/violations?target=" + encodeURIComponent(target))).violations || {};
+      lines.push("score " + (v.total ?? "?") + (v.bans ? ", banned " + v.bans + " time" + (v.bans > 1 ? "s" : "") + " so far (escalation)" : ""));
+      const scores = v.scores || {}, counts = v.counts || {};
+      for (const k of Object.keys(scores).sort()) lines.push("  " + (k || "(none)") + ": score " + scores[k] + ", " + (counts[k] || 0) + " violation(s)");
+      const recent = v.recent || [];
+      if (recent.length) lines.push("violations, newest first:");
+      for (const r of recent) lines.push("  " + new Date(r.time).toLocaleString() + "  " + r.type + " +" + r.score + (r.route ? "  " + r.route : ""));
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      lines.push("violations: " + e.message);
+    }
+    // The decisions that stopped the target, with their messages: the
+    // examples of what it did.
+    const p = new URLSearchParams({ limit: "200" }); // collapsed, a few rows
+    if (target.startsWith("user:")) p.set("user", target.slice(5));
+    else if (target.startsWith("ip:") && !target.includes("/")) p.set("client", target.slice(3));
+    if (p.has("user") || p.has("client")) {
+      try {
+        const d = await api("GET", "/api/v1/decisions?" + p);
+        const stopped = d.decisions.filter((x) => x.action !== "allow");
+        if (stopped.length) lines.push("latest decisions:");
+        for (const x of stopped.slice(0, 8)) {
+          lines.push("  " + new Date(x.time).toLocaleString() + "  " + x.action + (x.repeat > 1 ? " ×" + x.repeat : "") + "  " +
+            x.method + " " + x.path + (detectorText(x) ? "  " + detectorText(x) : ""));
+        }
+      } catch (e) {
+        if (e instanceof AuthError) throw e;
+        lines.push("decisions: " + e.message);
+      }
+    }
+    return lines.join("\n");
+  }
+
+  async function lift(target, keep) {
+    $("ban-error").textContent = "";
+    try {
+      await api("DELETE", "/api/v1/bans/" + encodeURIComponent(target) + (keep ? "?keep_score=true" : ""));
+      stories.delete(target);
+      refresh();
+    } catch (e) { $("ban-error").textContent = e.message; }
+  }
+
+  let lastBans = { bans: [], count: 0 };
   function renderBans(data) {
+    lastBans = data;
     const tb = $("bans");
     tb.replaceChildren();
     $("ban-count").textContent = "(" + data.count + ")";
     for (const b of data.bans) {
-      const lift = el("button", "lift");
-      lift.addEventListener("click", async () => {
-        $("ban-error").textContent = "";
-        try { await api("DELETE", "/api/v1/bans/" + encodeURIComponent(b.target)); refresh(); }
-        catch (e) { $("ban-error").textContent = e.message; }
+      const buttons = document.createDocumentFragment();
+      const story = el("button", stories.has(b.target) ? "hide" : "story");
+      story.addEventListener("click", async () => {
+        if (stories.has(b.target)) { stories.delete(b.target); renderBans(lastBans); return; }
+        stories.set(b.target, "loading…");
+        renderBans(lastBans);
+        try { stories.set(b.target, await loadStory(b.target)); }
+        catch (e) { if (e instanceof AuthError) { refuseToken(); return; } stories.set(b.target, e.message); }
+        if (stories.has(b.target)) renderBans(lastBans);
       });
-      tb.appendChild(row([b.target, b.reason, b.violation || "", new Date(b.until).toLocaleString(), fmtLeft(b.seconds_left), lift], [3, 4, 5]));
+      const liftBtn = el("button", "lift");
+      liftBtn.title = "lift the ban and clear the target's violation scores";
+      liftBtn.addEventListener("click", () => lift(b.target, false));
+      const keepBtn = el("button", "lift, keep score");
+      keepBtn.title = "lift the ban; the scores stay, so new violations ban again sooner";
+      keepBtn.addEventListener("click", () => lift(b.target, true));
+      buttons.append(story, " ", liftBtn, " ", keepBtn);
+      tb.appendChild(row([b.target, b.reason, b.violation || "", new Date(b.until).toLocaleString(), fmtLeft(b.seconds_left), buttons], [3, 4, 5]));
+      if (stories.has(b.target)) {
+        const td = el("td", stories.get(b.target));
+        td.colSpan = 6;
+        const tr = el("tr", null, "detail story");
+        tr.appendChild(td);
+        tb.appendChild(tr);
+      }
     }
   }
 

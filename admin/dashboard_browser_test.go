@@ -367,9 +367,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("app")))
 	b.waitFor("sign in", `document.querySelectorAll("#bans tr").length === 3 && document.querySelectorAll("#events tr").length === 6`)
 	wantBans := [][]string{ // the until column (index 3) is in the browser's locale
-		{"ip:203.0.113.7", "credential stuffing", "login", "", "2h0m", "lift"},
-		{"user:mallory/ops team", `<b>spam</b> & "abuse"`, "", "", "3h0m", "lift"},
-		{"ip:2001:db8::/64", "scanner", "scan", "", "1d2h", "lift"}, // an IPv6 ban covers the /64
+		{"ip:203.0.113.7", "credential stuffing", "login", "", "2h0m", "story lift lift, keep score"},
+		{"user:mallory/ops team", `<b>spam</b> & "abuse"`, "", "", "3h0m", "story lift lift, keep score"},
+		{"ip:2001:db8::/64", "scanner", "scan", "", "1d2h", "story lift lift, keep score"}, // an IPv6 ban covers the /64
 	}
 	for i, got := range b.rows("sign in", "bans") {
 		if len(got) != 6 || got[3] == "" {
@@ -490,7 +490,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// holds a slash and a space and the network colons and a slash, which
 	// the lift URL must carry intact.
 	for _, target := range []string{"user:mallory/ops team", "ip:2001:db8::/64"} {
-		lift := fmt.Sprintf(`//tbody[@id="bans"]/tr[td[1][text()=%q]]//button`, target)
+		lift := fmt.Sprintf(`//tbody[@id="bans"]/tr[td[1][text()=%q]]//button[text()="lift"]`, target)
 		b.clickRow("lift "+target, lift)
 		b.waitFor("lift "+target, "!"+fmt.Sprintf(listedJS, target))
 		tg, err := ban.ParseTarget(target)

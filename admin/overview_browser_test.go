@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/overviewtest"
 )
@@ -252,4 +254,78 @@ func TestDecisionLogInBrowser(t *testing.T) {
 		t.Errorf("live: top row %q", got)
 	}
 	b.problems.check(t, "log")
+}
+
+// TestBanStoryInBrowser opens a ban's story: the violations that led to
+// it (from GET /api/v1/violations, the shape enforce.Report has) and the
+// stopped decisions of its client with their messages; then lifts one ban
+// keeping its score and one clearing it.
+func TestBanStoryInBrowser(t *testing.T) {
+	chromium := findChromium(t)
+	fg := &forgetter{}
+	f := newFixture(t, func(o *Options) {
+		o.Forget = fg
+		o.Violations = ViolationsFunc(func(_ context.Context, tg ban.Target) (any, error) {
+			if tg.String() != "ip:203.0.113.7" {
+				return nil, ErrNotFound
+			}
+			return map[string]any{"target": "ip:203.0.113.7", "total": 40, "bans": 2,
+				"scores": map[string]int{"sqli": 40}, "counts": map[string]int{"sqli": 4},
+				"recent": []map[string]any{
+					{"time": now.Add(-34 * time.Minute), "type": "sqli", "score": 10, "route": "/search"},
+					{"time": now.Add(-57 * time.Minute), "type": "sqli", "score": 10, "route": overviewtest.Hostile},
+				}}, nil
+		})
+	})
+	store := eventlog.NewMemoryStore(1000)
+	f.srv.opts.Events = store
+	if err := store.WriteEvents(t.Context(), overviewtest.Events(now.Add(-59*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []ban.Ban{
+		{Target: ban.IPTarget(netip.MustParseAddr("203.0.113.7")), Reason: "violation score 40", Violation: "sqli", Created: now, Until: now.Add(time.Hour)},
+		{Target: ban.IPTarget(netip.MustParseAddr("198.51.100.9")), Reason: "violation score 20", Violation: "login", Created: now, Until: now.Add(2 * time.Hour)},
+	} {
+		if err := f.bans.Add(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(f.srv)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	b := newBrowser(t, ctx, chromium)
+
+	b.do("open", chromedp.Navigate(srv.URL+"/#token="+testToken), chromedp.WaitVisible(chromedp.ID("app")))
+	b.waitFor("open", `document.querySelectorAll("#bans tr").length === 2`)
+	b.clickRow("story", `//tbody[@id="bans"]/tr[td[1][text()="ip:203.0.113.7"]]//button[text()="story"]`)
+	b.waitFor("story", `(document.querySelector("#bans tr.story td") || {}).textContent?.includes("latest decisions")`)
+	story := eval[string](b, "story", `document.querySelector("#bans tr.story td").textContent`)
+	for _, w := range []string{"score 40, banned 2 times so far", "sqli: score 40, 4 violation(s)", "sqli +10  /search",
+		"sqli +10  " + overviewtest.Hostile, "ban ×20", "block ×12", "[sqli]: UNION SELECT"} {
+		if !strings.Contains(story, w) {
+			t.Errorf("story: %q lacks %q", story, w)
+		}
+	}
+	if n := eval[int](b, "story", `document.querySelectorAll("#bans img, #bans :not(tr, td, button)").length`); n != 0 {
+		t.Errorf("story: %d elements from client text", n)
+	}
+	b.screenshot("story", filepath.Join(screenshotDir(t), "ban-story.png"))
+
+	// Lift keeping the score: the scores are not cleared.
+	b.clickRow("lift, keep score", `//tbody[@id="bans"]/tr[td[1][text()="198.51.100.9"] or td[1][text()="ip:198.51.100.9"]]//button[text()="lift, keep score"]`)
+	b.waitFor("lift, keep score", `document.querySelectorAll("#bans tr:not(.story)").length === 1`)
+	// Lift clearing it.
+	b.clickRow("lift", `//tbody[@id="bans"]/tr[td[1][text()="ip:203.0.113.7"]]//button[text()="lift"]`)
+	b.waitFor("lift", `document.querySelectorAll("#bans tr").length === 0`)
+	fg.mu.Lock()
+	forgot := slices.Clone(fg.got)
+	fg.mu.Unlock()
+	if !slices.Equal(forgot, []string{"ip:203.0.113.7"}) {
+		t.Errorf("lift: scores cleared for %q, want only ip:203.0.113.7", forgot)
+	}
+	if list, _ := f.bans.List(t.Context(), now); len(list) != 0 {
+		t.Errorf("lift: %d bans left in the store", len(list))
+	}
+	b.problems.check(t, "ban story")
 }
