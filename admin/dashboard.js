@@ -52,7 +52,7 @@
     const res = await fetch(path, opts);
     if (res.status === 401) throw new AuthError("unauthorized");
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(data.message || res.statusText);
+    if (!res.ok) { const e = new Error(data.message || res.statusText); e.status = res.status; throw e; }
     return data;
   }
 
@@ -280,6 +280,41 @@
     }
   }
 
+  // Alerts: the incident log, newest first, with each message's state
+  // (firing or resolved) and its delivery.
+  function renderAlerts(data) {
+    const tb = $("alerts");
+    tb.replaceChildren();
+    const list = data.alerts || [];
+    $("alert-count").textContent = "(" + list.length + ")";
+    if (list.length === 0) tb.appendChild(row(["", "no alerts"]));
+    for (const d of list) {
+      const n = d.notification || {};
+      const tr = row([new Date(d.created).toLocaleString(), n.status || "", n.rule || n.type || "", n.title || "", d.channel,
+        d.status + (d.attempts > 1 ? " (" + d.attempts + " tries)" : "") + (d.error ? ": " + d.error : "")], [0, 1]);
+      tr.cells[1].classList.add("st-" + (n.status === "firing" ? "firing" : "resolved"));
+      tb.appendChild(tr);
+    }
+  }
+
+  // The daily report, as the text the report renders itself.
+  async function loadReport() {
+    $("report-error").textContent = "";
+    const date = $("report-date").value;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) { $("report-error").textContent = "pick a date"; return; }
+    try {
+      const res = await fetch("/api/v1/reports/" + date + "?format=text", { headers: { Authorization: "Bearer " + token } });
+      if (res.status === 401) { refuseToken(); return; }
+      if (!res.ok) {
+        const data = await res.json().catch(() => ({}));
+        $("report").textContent = "";
+        $("report-error").textContent = data.message || res.statusText;
+        return;
+      }
+      $("report").textContent = await res.text();
+    } catch (e) { $("report-error").textContent = e.message; }
+  }
+
   // The order actions stack in, from the bottom: allowed traffic first,
   // the harshest on top.
   const ACTIONS = ["allow", "log", "throttle", "reject", "too_large", "block", "ban"];
@@ -353,6 +388,7 @@
     renderTop("ov-routes", o.routes, "nothing stopped");
   }
 
+  let noAlerts = false;
   async function refresh() {
     if (!token) {
       // The periodic refresh must not wipe the sign-in message.
@@ -361,13 +397,16 @@
     }
     if (!tokenSyntax.test(token)) { refuseToken(); return; }
     try {
-      const [bans, events, overview] = await Promise.allSettled([api("GET", "/api/v1/bans"),
+      const [bans, events, overview, alerts] = await Promise.allSettled([api("GET", "/api/v1/bans"),
         log.filter === filterKey() ? pollLog() : loadLog(),
-        api("GET", "/api/v1/overview?range=" + encodeURIComponent($("ov-range").value))]);
-      for (const r of [bans, events, overview]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
+        api("GET", "/api/v1/overview?range=" + encodeURIComponent($("ov-range").value)), noAlerts ? { alerts: [] } : api("GET", "/api/v1/alerts?limit=50")]);
+      for (const r of [bans, events, overview, alerts]) if (r.status === "rejected" && r.reason instanceof AuthError) throw r.reason;
       $("login").hidden = true;
       $("app").hidden = false;
       if (bans.status === "fulfilled") renderBans(bans.value); else $("ban-count").textContent = "(" + bans.reason.message + ")";
+      if (alerts.status === "fulfilled") { $("alert-error").textContent = ""; renderAlerts(alerts.value); }
+      else if (alerts.reason.status === 501) { noAlerts = true; $("alerts-view").hidden = true; } // no alert log: ask once
+      else $("alert-error").textContent = alerts.reason.message;
       if (overview.status === "fulfilled") { $("ov-error").textContent = ""; renderOverview(overview.value); }
       else $("ov-error").textContent = overview.reason.message;
       if (events.status === "fulfilled") { $("log-error").textContent = ""; renderEvents(); }
@@ -408,6 +447,9 @@
   });
 
   $("ov-range").addEventListener("change", () => refresh());
+  // The report of yesterday (UTC) opens first: today's is not made yet.
+  $("report-date").value = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  $("report-load").addEventListener("click", loadReport);
   $("log-form").addEventListener("submit", (ev) => { ev.preventDefault(); log.filter = null; refresh(); });
   $("log-more").addEventListener("click", async () => {
     const p = new URLSearchParams(log.params);

@@ -329,3 +329,67 @@ func TestBanStoryInBrowser(t *testing.T) {
 	}
 	b.problems.check(t, "ban story")
 }
+
+// textReport is a stored report that renders itself, as *report.Report
+// does.
+type textReport string
+
+func (r textReport) Render(format string) ([]byte, string, error) {
+	return []byte(r), "text/plain; charset=utf-8", nil
+}
+
+// TestReportsAndAlertsInBrowser shows the alert history with each
+// message's state and the stored daily report, hostile text as text.
+func TestReportsAndAlertsInBrowser(t *testing.T) {
+	chromium := findChromium(t)
+	const report = "Warden daily report 2026-11-22\nrequests 1200, blocked 31\ntop client <script>alert(1)</script> 12\n"
+	f := newFixture(t, func(o *Options) {
+		o.Reports = ReportsFunc(func(_ context.Context, d time.Time) (any, error) {
+			if d.Format(time.DateOnly) == "2026-11-22" {
+				return textReport(report), nil
+			}
+			return nil, ErrNotFound
+		})
+	})
+	srv := httptest.NewServer(f.srv)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	b := newBrowser(t, ctx, chromium)
+	b.do("open", chromedp.Navigate(srv.URL+"/#token="+testToken), chromedp.WaitVisible(chromedp.ID("app")))
+	b.waitFor("alerts", `document.querySelectorAll("#alerts tr").length === 2`)
+	var got [][]string
+	for _, r := range b.rows("alerts", "alerts") {
+		got = append(got, r[1:])
+	}
+	want := [][]string{
+		{"resolved", "blocked_spike", "Blocked requests back to normal", "ops-mail", "sent"},
+		{"firing", "blocked_spike", "Blocked spike <b>x</b>", "ops-mail", "failed (3 tries): smtp: 554"},
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("alerts: %q, want %q", got, want)
+	}
+	if n := eval[int](b, "alerts", `document.querySelectorAll("#alerts b, #alerts-view :not(h2, span, table, thead, tbody, tr, th, td)").length`); n != 0 {
+		t.Errorf("alerts: %d elements from alert text", n)
+	}
+
+	// A day without a report says so; a stored one is shown as text.
+	b.do("no report", chromedp.SetValue(chromedp.ID("report-date"), "2026-11-21"), chromedp.Click(chromedp.ID("report-load")))
+	b.waitFor("no report", `document.getElementById("report-error").textContent === "no report stored for 2026-11-21"`)
+	b.do("report", chromedp.SetValue(chromedp.ID("report-date"), "2026-11-22"), chromedp.Click(chromedp.ID("report-load")))
+	b.waitFor("report", `document.getElementById("report").textContent.length > 0`)
+	if got := eval[string](b, "report", `document.getElementById("report").textContent`); got != report {
+		t.Errorf("report: %q, want %q", got, report)
+	}
+	if n := eval[int](b, "report", `document.querySelectorAll("#report *").length`); n != 0 {
+		t.Errorf("report: %d elements in the report's text", n)
+	}
+	b.screenshot("report", filepath.Join(screenshotDir(t), "report-alerts.png"))
+	// The 404 of the missing report is an answer, not a page problem.
+	b.problems.mu.Lock()
+	b.problems.list = slices.DeleteFunc(b.problems.list, func(m string) bool {
+		return strings.Contains(m, "status of 404") && strings.Contains(m, "/api/v1/reports/2026-11-21")
+	})
+	b.problems.mu.Unlock()
+	b.problems.check(t, "reports and alerts")
+}
