@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/warden-dev/warden/eventlog"
@@ -24,55 +26,65 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 	// times cheaper than grouping a million rows; the actions other than
 	// allow come from the (action, time) index, and allow is the rest.
 	nsteps := (to.Sub(from) + step - 1) / step
-	rows, err := d.db.QueryContext(ctx,
-		`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4 - 1)
-		 SELECT i, (SELECT COUNT(*) FROM events WHERE time_ns >= ?1 + i * ?3 AND time_ns < min(?2, ?1 + (i + 1) * ?3)) FROM b`,
-		lo, hi, int64(step), int64(nsteps))
-	if err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
-	}
-	totals, err := scanTotals(rows, int(nsteps))
-	if err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
-	}
-	rows, err = d.db.QueryContext(ctx,
-		`SELECT (time_ns - ?) / ?, action, COUNT(*) FROM events
-		 WHERE action IN `+notAllowSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`,
-		lo, int64(step), lo, hi)
-	if err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
-	}
-	if err := scanBuckets(rows, &o, from, step, totals); err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
+	steps := func() error {
+		rows, err := d.db.QueryContext(ctx,
+			`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4 - 1)
+			 SELECT i, (SELECT COUNT(*) FROM events WHERE time_ns >= ?1 + i * ?3 AND time_ns < min(?2, ?1 + (i + 1) * ?3)) FROM b`,
+			lo, hi, int64(step), int64(nsteps))
+		if err != nil {
+			return err
+		}
+		totals, err := scanTotals(rows, int(nsteps))
+		if err != nil {
+			return err
+		}
+		rows, err = d.db.QueryContext(ctx,
+			`SELECT (time_ns - ?) / ?, action, COUNT(*) FROM events
+			 WHERE action IN `+notAllowSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`,
+			lo, int64(step), lo, hi)
+		if err != nil {
+			return err
+		}
+		return scanBuckets(rows, &o, from, step, totals)
 	}
 	// One pass over the detectors gives both breakdowns.
-	rows, err = d.db.QueryContext(ctx,
-		`SELECT COALESCE(json_extract(j.value, '$.name'), ''), COALESCE(json_extract(j.value, '$.violation'), ''), COUNT(*)
-		 FROM events, json_each(events.data, '$.abuse.detectors') j
-		 WHERE action IN `+eventlog.StoppedSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`, lo, hi)
-	if err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
-	}
-	if err := scanDetectors(rows, &o); err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
+	detectors := func() error {
+		rows, err := d.db.QueryContext(ctx,
+			`SELECT COALESCE(json_extract(j.value, '$.name'), ''), COALESCE(json_extract(j.value, '$.violation'), ''), COUNT(*)
+			 FROM events, json_each(events.data, '$.abuse.detectors') j
+			 WHERE action IN `+eventlog.StoppedSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`, lo, hi)
+		if err != nil {
+			return err
+		}
+		return scanDetectors(rows, &o)
 	}
 	const stopped = `time_ns >= ? AND time_ns < ? AND action IN ` + eventlog.StoppedSQL
-	tops := []struct {
-		list *[]eventlog.Count
-		sql  string
-	}{
-		{&o.Clients, `SELECT client_ip, COUNT(*) FROM events WHERE ` + stopped + ` GROUP BY 1`},
-		{&o.Users, `SELECT client_user, COUNT(*) FROM events WHERE ` + stopped + ` AND client_user <> '' GROUP BY 1`},
-		{&o.Routes, `SELECT route, COUNT(*) FROM events WHERE ` + stopped + ` GROUP BY 1`},
+	top := func(list *[]eventlog.Count, sqlText string) func() error {
+		return func() error {
+			rows, err := d.db.QueryContext(ctx, sqlText+` ORDER BY 2 DESC, 1 LIMIT ?`, lo, hi, eventlog.TopN)
+			if err != nil {
+				return err
+			}
+			*list, err = scanCounts(rows)
+			return err
+		}
 	}
-	for _, q := range tops {
-		rows, err := d.db.QueryContext(ctx, q.sql+` ORDER BY 2 DESC, 1 LIMIT ?`, lo, hi, eventlog.TopN)
-		if err != nil {
-			return o, fmt.Errorf("sqlite: overview: %w", err)
-		}
-		if *q.list, err = scanCounts(rows); err != nil {
-			return o, fmt.Errorf("sqlite: overview: %w", err)
-		}
+	// The parts fill disjoint fields of o and run at once, each on its
+	// own connection (WAL readers do not block each other): on two cores
+	// a day's overview takes about half as long.
+	parts := []func() error{steps, detectors,
+		top(&o.Clients, `SELECT client_ip, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
+		top(&o.Users, `SELECT client_user, COUNT(*) FROM events WHERE `+stopped+` AND client_user <> '' GROUP BY 1`),
+		top(&o.Routes, `SELECT route, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { errs[i] = part() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return o, fmt.Errorf("sqlite: overview: %w", err)
 	}
 	return o, nil
 }
