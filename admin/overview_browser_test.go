@@ -253,6 +253,22 @@ func TestDecisionLogInBrowser(t *testing.T) {
 	if got := b.rows("live", "events")[0]; got[1] != "block" || got[4] != "POST /live  (/live)" {
 		t.Errorf("live: top row %q", got)
 	}
+	// The page keeps at most 500 rows however many arrive.
+	var flood []eventlog.Event
+	for i := range 600 {
+		flood = append(flood, eventlog.Event{Time: now.Add(time.Duration(i) * time.Microsecond), RequestID: fmt.Sprint("flood-", i),
+			Client: eventlog.Client{IP: "192.0.2.99"}, Method: "GET", Route: fmt.Sprint("/f", i), Path: "/f", Status: 403, Action: "block", Mode: "enforce"})
+	}
+	if err := store.WriteEvents(t.Context(), flood); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("bounded", `document.getElementById("log-note").textContent !== ""`)
+	if n := eval[int](b, "bounded", `document.querySelectorAll("#events tr.row").length`); n != 500 {
+		t.Errorf("bounded: %d rows, want 500", n)
+	}
+	if got := b.rows("bounded", "events")[0]; got[4] != "GET /f  (/f599)" {
+		t.Errorf("bounded: top row %q, want the newest", got)
+	}
 	b.problems.check(t, "log")
 }
 

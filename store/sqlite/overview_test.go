@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -33,26 +32,8 @@ func BenchmarkOverviewDay(b *testing.B) {
 	ctx := context.Background()
 	base := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	const total = 1_000_000
-	batch := make([]eventlog.Event, 0, 10000)
-	sqli := eventlog.Detector{Name: "payload", Confidence: 0.97, Violation: "sqli", Messages: []string{"UNION SELECT"}}
-	for i := range total {
-		e := eventlog.Event{
-			Time:      base.Add(time.Duration(i) * (24 * time.Hour / total)),
-			RequestID: fmt.Sprint("r", i),
-			Client:    eventlog.Client{IP: fmt.Sprintf("10.0.%d.%d", i%2000/250, i%250)},
-			Method:    "GET", Route: fmt.Sprint("/r", i%20), Path: "/p", Status: 200, Action: "allow", Mode: "enforce",
-		}
-		if i%20 == 0 {
-			e.Action, e.Status = "block", 403
-			e.Abuse = &eventlog.Abuse{Confidence: 0.97, Detectors: []eventlog.Detector{sqli}}
-		}
-		batch = append(batch, e)
-		if len(batch) == cap(batch) {
-			if err := db.WriteEvents(ctx, batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
+	if err := overviewtest.Day(base, total, func(batch []eventlog.Event) error { return db.WriteEvents(ctx, batch) }); err != nil {
+		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
