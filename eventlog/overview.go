@@ -147,10 +147,7 @@ func (b *OverviewBuilder) Build() Overview {
 	slices.SortFunc(o.Buckets, func(x, y Bucket) int { return x.Start.Compare(y.Start) })
 	lists := []*[]Count{&o.Violations, &o.Detectors, &o.Clients, &o.Users, &o.Routes}
 	for i, m := range b.tops {
-		for k, n := range m {
-			*lists[i] = append(*lists[i], Count{Key: k, N: n})
-		}
-		*lists[i] = TopCounts(*lists[i])
+		*lists[i] = TopOf(m)
 	}
 	return o
 }
@@ -163,6 +160,15 @@ func NewOverview(from, to time.Time, step time.Duration) Overview {
 		Buckets: []Bucket{}, Actions: map[string]int64{},
 		Violations: []Count{}, Detectors: []Count{}, Clients: []Count{}, Users: []Count{}, Routes: []Count{},
 	}
+}
+
+// TopOf is TopCounts of a map of counts.
+func TopOf(m map[string]int64) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{Key: k, N: n})
+	}
+	return TopCounts(out)
 }
 
 // TopCounts sorts counts most first (ties by key) and keeps the first

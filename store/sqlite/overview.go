@@ -168,17 +168,9 @@ func scanDetectors(rows *sql.Rows, o *eventlog.Overview) error {
 		dets[name] += n
 		viols[viol] += n
 	}
-	o.Detectors = countsOf(dets)
-	o.Violations = countsOf(viols)
+	o.Detectors = eventlog.TopOf(dets)
+	o.Violations = eventlog.TopOf(viols)
 	return rows.Err()
-}
-
-func countsOf(m map[string]int64) []eventlog.Count {
-	out := make([]eventlog.Count, 0, len(m))
-	for k, n := range m {
-		out = append(out, eventlog.Count{Key: k, N: n})
-	}
-	return eventlog.TopCounts(out)
 }
 
 func scanCounts(rows *sql.Rows) ([]eventlog.Count, error) {
