@@ -262,7 +262,7 @@
     p.set("limit", "1000");
     const data = await api("GET", "/api/v1/decisions?" + p);
     // from is inclusive: the newest shown comes back, and is skipped.
-    const known = new Set(log.rows.slice(0, 50).map((d) => d.request_id + d.time));
+    const known = new Set(log.rows.map((d) => d.request_id + d.time));
     const fresh = [];
     for (const d of data.decisions) if (!known.has(d.request_id + d.time)) fresh.push(d);
     for (const d of fresh.reverse()) { // oldest first onto the top
@@ -389,7 +389,20 @@
   }
 
   let noAlerts = false;
+  // A refresh that has not finished yet (a slow store) is not overlapped
+  // by the next one: two polls from the same place would add the same
+  // decisions twice.
+  // A refresh asked for meanwhile (a filter, a lift) runs right after.
+  let refreshing = false, again = false;
   async function refresh() {
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    try {
+      do { again = false; await doRefresh(); } while (again);
+    } finally { refreshing = false; }
+  }
+
+  async function doRefresh() {
     if (!token) {
       // The periodic refresh must not wipe the sign-in message.
       if ($("login").hidden) showLogin();
