@@ -170,6 +170,9 @@
   // refresh. The rows kept are bounded: past MAX_ROWS the oldest go.
   const MAX_ROWS = 500;
   const log = { rows: [], next: "", newest: "", filter: null, params: null, trimmed: false };
+  // The rows opened by a click, by request id and time: they stay open
+  // when the log reloads or new decisions come in.
+  const openRows = new Set();
 
   function logFilter() {
     const p = new URLSearchParams();
@@ -211,9 +214,10 @@
       const tr = row([new Date(d.time).toLocaleTimeString(), action, d.status, client,
         d.method + " " + d.path + (d.route ? "  (" + d.route + ")" : ""), detectorText(d)], [0, 1, 2]);
       tr.className = "row";
-      tr.addEventListener("click", () => { d.open = !d.open; renderEvents(); });
+      const key = d.request_id + d.time;
+      tr.addEventListener("click", () => { if (!openRows.delete(key)) openRows.add(key); renderEvents(); });
       tb.appendChild(tr);
-      if (d.open) {
+      if (openRows.has(key)) {
         const lines = ["request id: " + d.request_id, "mode: " + d.mode];
         if (d.repeat > 1) lines.push(d.repeat + " like it since " + new Date(d.since).toLocaleString());
         for (const det of (d.abuse && d.abuse.detectors || [])) {
@@ -268,7 +272,7 @@
     for (const d of fresh.reverse()) { // oldest first onto the top
       const top = log.rows[0];
       if (top && sig(top) === sig(d)) {
-        d.repeat += top.repeat; d.since = top.since; d.open = top.open;
+        d.repeat += top.repeat; d.since = top.since;
         log.rows[0] = d;
       } else log.rows.unshift(d);
     }
