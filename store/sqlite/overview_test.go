@@ -55,3 +55,32 @@ func TestSearch(t *testing.T) {
 	}
 	overviewtest.CheckSearch(t, db, base)
 }
+
+// BenchmarkSearchDay is a page of 100 of the decision log over a day of
+// 1M events: the newest, one client's, and the SQL injections.
+func BenchmarkSearchDay(b *testing.B) {
+	db, _ := openTemp(b)
+	ctx := context.Background()
+	base := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	if err := overviewtest.Day(base, 1_000_000, func(batch []eventlog.Event) error { return db.WriteEvents(ctx, batch) }); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []struct {
+		name string
+		q    eventlog.Query
+	}{
+		{"newest", eventlog.Query{Limit: 100}},
+		{"client", eventlog.Query{Client: "10.0.3.7", Limit: 100}},
+		{"action", eventlog.Query{Action: "block", Limit: 100}},
+		{"violation", eventlog.Query{Violation: "sqli", Limit: 100}},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := db.Search(ctx, q.q)
+				if err != nil || len(p.Events) != 100 {
+					b.Fatalf("%d events, %v", len(p.Events), err)
+				}
+			}
+		})
+	}
+}
