@@ -253,11 +253,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 func sinceLimit(w http.ResponseWriter, r *http.Request) (since time.Time, limit int, ok bool) {
 	q := r.URL.Query()
 	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil && strings.Contains(v, " ") {
-			// An unencoded "+01:00" offset arrives as " 01:00".
-			t, err = time.Parse(time.RFC3339, strings.ReplaceAll(v, " ", "+"))
-		}
+		t, err := parseTime(v)
 		if err != nil {
 			badRequest(w, "since", `since: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, clip.String(v, 64))
 			return since, 0, false

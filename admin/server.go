@@ -83,7 +83,7 @@ var ErrNotFound = errors.New("not found")
 type Options struct {
 	Token      string      // the Bearer token (see LoadOrCreateToken)
 	Bans       ban.Store   // GET/POST/DELETE /api/v1/bans
-	Events     EventSource // GET /api/v1/events
+	Events     EventSource // GET /api/v1/events; /overview and /decisions when it is an eventlog.Overviewer and Searcher
 	Violations Violations  // GET /api/v1/violations
 	Reports    Reports     // GET /api/v1/reports/{date}
 	Alerts     AlertLog    // GET /api/v1/alerts
@@ -151,6 +151,8 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("DELETE /api/v1/bans/{target...}", s.handleLiftBan)
 	mux.HandleFunc("GET /api/v1/violations", s.handleViolations)
 	mux.HandleFunc("GET /api/v1/events", s.handleEvents)
+	mux.HandleFunc("GET /api/v1/overview", s.handleOverview)
+	mux.HandleFunc("GET /api/v1/decisions", s.handleDecisions)
 	mux.HandleFunc("GET /api/v1/reports/{date}", s.handleReport)
 	mux.HandleFunc("GET /api/v1/alerts", s.handleAlerts)
 	s.mux = mux

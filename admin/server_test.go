@@ -59,6 +59,14 @@ func newFixture(t testing.TB, mutate func(*Options)) *fixture {
 			}
 			return nil, fmt.Errorf("report: %w", os.ErrNotExist)
 		}),
+		Alerts: AlertLogFunc(func(context.Context, time.Time, int) (any, error) {
+			return []map[string]any{
+				{"id": 2, "channel": "ops-mail", "status": "sent", "attempts": 1, "created": now.Add(-time.Minute),
+					"notification": map[string]any{"type": "alert", "status": "resolved", "rule": "blocked_spike", "title": "Blocked requests back to normal"}},
+				{"id": 1, "channel": "ops-mail", "status": "failed", "attempts": 3, "error": "smtp: 554", "created": now.Add(-time.Hour),
+					"notification": map[string]any{"type": "alert", "status": "firing", "rule": "blocked_spike", "title": `Blocked spike <b>x</b>`}},
+			}, nil
+		}),
 		Metrics:    http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "warden_requests_total 1\n") }),
 		Now:        func() time.Time { return now },
 		OnPanic:    func() { f.panics.Add(1) },
@@ -453,7 +461,7 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("CSP %q", csp)
 			}
 			page := string(body)
-			if !strings.Contains(page, "<script>") || !strings.Contains(page, "/api/v1/events") || strings.Contains(page, "<!--SCRIPT-->") {
+			if !strings.Contains(page, "<script>") || !strings.Contains(page, "/api/v1/decisions") || strings.Contains(page, "<!--SCRIPT-->") {
 				t.Error("script not inlined")
 			}
 			if strings.Contains(page, "innerHTML") {

@@ -47,6 +47,8 @@ type MemoryStore struct {
 	ring []Event
 	next int  // index of the slot the next event goes to
 	full bool // the ring has wrapped
+	// written counts the events ever written: Search numbers them.
+	written int64
 }
 
 // NewMemoryStore returns a ring of the given capacity (at least 1).
@@ -61,6 +63,7 @@ func (m *MemoryStore) WriteEvents(_ context.Context, events []Event) error {
 	for _, e := range events {
 		m.ring[m.next] = e
 		m.next++
+		m.written++
 		if m.next == len(m.ring) {
 			m.next, m.full = 0, true
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,11 @@ import (
 
 // numActions counts abuse's actions; index numActions is "unknown".
 const numActions = int(abuse.Ban) + 1
+
+// MaxViolationLabels caps the distinct (violation type, route pattern)
+// pairs of warden_violations_total; pairs past it are counted under
+// violation="other", route="other".
+const MaxViolationLabels = 1024
 
 // MaxDetectorLabels caps the distinct detector label values. Detector
 // names come from code and config, not from clients, but a cap keeps a
@@ -49,6 +55,7 @@ type actionCounters [numActions + 1]prometheus.Counter
 //
 //	warden_requests_total{action}                 requests by final action
 //	warden_decisions_total{detector,action}       verdicts that found something, by detector and the request's action
+//	warden_violations_total{violation,route,action} verdicts that named a violation type, by type, route pattern and action
 //	warden_decision_duration_seconds              time to decide (identify → policy), histogram
 //	warden_request_duration_seconds               whole request including the upstream, histogram
 //	warden_events_dropped_total                   decision-log events dropped (queue full)
@@ -72,6 +79,13 @@ type Metrics struct {
 	requestLatency  prometheus.Histogram
 	dropped         prometheus.Counter
 	panics          prometheus.Counter
+
+	requestsVec, incompleteVec *prometheus.CounterVec // for the rare "unknown" action
+
+	// violations maps a (violation, route) pair to its children, copied
+	// on write under detMu like detectors.
+	violations    atomic.Pointer[map[violationKey]*actionCounters]
+	violationsVec *prometheus.CounterVec
 
 	fallbacks     *prometheus.CounterVec
 	fallbackCache sync.Map // store name → prometheus.Counter
@@ -127,23 +141,32 @@ func New(cfg Config) *Metrics {
 		Name: "warden_bans_issued_total",
 		Help: "Bans added, by target kind.",
 	}, []string{"kind"})
+	m.violationsVec = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "warden_violations_total",
+		Help: "Detector verdicts that named a violation type, by violation type, route pattern (the configured pattern that matched; empty when none did) and the action taken on the request.",
+	}, []string{"violation", "route", "action"})
+	reg.MustRegister(m.violationsVec)
 	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, m.backfilled, bans, incomplete)
 	if cfg.RuntimeMetrics {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
+	// The "unknown" children (an action out of range, which Warden never
+	// produces) are made on first use: a series that is always zero only
+	// clutters dashboards.
+	m.requestsVec, m.incompleteVec = requests, incomplete
 	for a := range numActions {
 		m.requests[a] = requests.WithLabelValues(abuse.Action(a).String())
 	}
-	m.requests[numActions] = requests.WithLabelValues("unknown")
 	for a := range numActions {
 		m.incomplete[a] = incomplete.WithLabelValues(abuse.Action(a).String())
 	}
-	m.incomplete[numActions] = incomplete.WithLabelValues("unknown")
 	m.bansIssued[ban.KindIP] = bans.WithLabelValues("ip")
 	m.bansIssued[ban.KindUser] = bans.WithLabelValues("user")
 	empty := map[string]*actionCounters{}
 	m.detectors.Store(&empty)
+	noViolations := map[violationKey]*actionCounters{}
+	m.violations.Store(&noViolations)
 	return m
 }
 
@@ -158,20 +181,81 @@ func actionIndex(a abuse.Action) int {
 // each verdict that found something by detector and action, and the
 // request's duration. It does not allocate once the detectors' names have
 // been seen.
-func (m *Metrics) Observe(_ *abuse.Request, o abuse.Outcome) {
+func (m *Metrics) Observe(r *abuse.Request, o abuse.Outcome) {
 	ai := actionIndex(o.Action)
-	m.requests[ai].Inc()
+	if ai == numActions {
+		m.requestsVec.WithLabelValues("unknown").Inc()
+	} else {
+		m.requests[ai].Inc()
+	}
 	m.requestLatency.Observe(o.Latency.Seconds())
+	route := ""
+	if r != nil {
+		route = r.Route
+	}
 	for i := range o.Verdicts {
 		v := &o.Verdicts[i]
 		if !v.Found() {
 			continue
 		}
+		if ai == numActions {
+			m.decisions.WithLabelValues(detectorLabel(v.Detector), "unknown").Inc()
+			continue
+		}
 		m.detector(v.Detector)[ai].Inc()
+		if v.Violation != "" {
+			m.violation(v.Violation, route)[ai].Inc()
+		}
 		if payload.Incomplete(v) {
 			m.incomplete[ai].Inc()
 		}
 	}
+}
+
+func detectorLabel(name string) string {
+	if name == "" {
+		return "unnamed"
+	}
+	return name
+}
+
+// violationKey is a (violation type, route pattern) pair of
+// warden_violations_total.
+type violationKey struct{ violation, route string }
+
+// violation returns the pre-resolved children for a violation type on a
+// route pattern. Route patterns are the configured ones (abuse.Request's
+// Route, never the client's path) and violation types come from the
+// detectors, so the pairs are few; past MaxViolationLabels they are
+// counted as "other".
+func (m *Metrics) violation(viol, route string) *actionCounters {
+	k := violationKey{viol, route}
+	if c, ok := (*m.violations.Load())[k]; ok {
+		return c
+	}
+	m.detMu.Lock()
+	defer m.detMu.Unlock()
+	cur := *m.violations.Load()
+	if c, ok := cur[k]; ok {
+		return c
+	}
+	if len(cur) >= MaxViolationLabels {
+		k = violationKey{"other", "other"}
+		if c, ok := cur[k]; ok {
+			return c
+		}
+	}
+	c := new(actionCounters)
+	for a := range numActions {
+		c[a] = m.violationsVec.WithLabelValues(k.violation, k.route, abuse.Action(a).String())
+	}
+	next := make(map[violationKey]*actionCounters, len(cur)+1)
+	for kk, v := range cur {
+		next[kk] = v
+	}
+	next[k] = c
+	m.violations.Store(&next)
+	return c
 }
 
 // detector returns the pre-resolved children for a detector name.
@@ -196,7 +280,6 @@ func (m *Metrics) detector(name string) *actionCounters {
 	for a := range numActions {
 		c[a] = m.decisions.WithLabelValues(label, abuse.Action(a).String())
 	}
-	c[numActions] = m.decisions.WithLabelValues(label, "unknown")
 	if len(cur) >= MaxDetectorLabels {
 		return c // not cached: the map stays bounded
 	}
@@ -297,7 +380,7 @@ func (c countersCollector) Describe(chan<- *prometheus.Desc) {} // unchecked: na
 
 func (c countersCollector) Collect(ch chan<- prometheus.Metric) {
 	for name, v := range c.read() {
-		desc := prometheus.NewDesc(name, "AI protection counter "+name+".", nil, nil)
+		desc := prometheus.NewDesc(name, counterHelp(name), nil, nil)
 		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v))
 	}
 }
@@ -317,3 +400,62 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 var _ abuse.Observer = (*Metrics)(nil)
+
+// counterHelp is the help text of a counter that RegisterCounters
+// exports: the AI protections name their counters, this says what each
+// counts.
+func counterHelp(name string) string {
+	switch name {
+	case "warden_ai_llm_malicious_total":
+		return "Requests the AI judge's model found malicious."
+	case "warden_ai_judge_scheduled_total":
+		return "Requests handed to the AI judge."
+	case "warden_ai_judge_waited_total":
+		return "Requests held until the AI judge answered (judge.wait)."
+	case "warden_ai_judge_dropped_total":
+		return "Requests the AI judge skipped because its queue was full."
+	case "warden_ai_judge_failed_total":
+		return "AI judge calls that failed; the requests were let through."
+	case "warden_ai_judge_acted_total":
+		return "AI judge verdicts that changed the action taken on a client."
+	case "warden_ai_moderation_flagged_total":
+		return "Prompts or answers the moderation model flagged."
+	case "warden_ai_budget_throttled_total":
+		return "Requests throttled because the client's token budget was spent."
+	case "warden_ai_budget_corrected_total":
+		return "Token budget charges corrected to the usage the model reported."
+	case "warden_ai_budget_refunded_total":
+		return "Token budget charges refunded (answer not delivered)."
+	case "warden_ai_extraction_flagged_clients_total":
+		return "Clients flagged for model extraction (many varied prompts)."
+	case "warden_ai_response_scanned_total":
+		return "Model answers scanned by the response guard."
+	case "warden_ai_response_unparsed_total":
+		return "Model answers or stream events the response guard could not read and passed unchanged."
+	case "warden_ai_response_findings_total":
+		return "Findings of the response guard in model answers (secrets, system prompt leaks)."
+	case "warden_ai_response_redacted_total":
+		return "Findings the response guard redacted in model answers."
+	case "warden_ai_response_cut_total":
+		return "Model answers the response guard cut short."
+	}
+	client := "the AI judge's model client"
+	if strings.HasPrefix(name, "warden_ai_moderation_") {
+		client = "the moderation model client"
+	}
+	for _, s := range []struct{ suffix, text string }{
+		{"_calls_total", "Calls made by "},
+		{"_cache_hits_total", "Answers served from the cache, without a call, by "},
+		{"_failures_total", "Calls that failed (the request was let through) by "},
+		{"_timeouts_total", "Calls that timed out by "},
+		{"_bad_answers_total", "Answers that could not be read, to "},
+		{"_over_budget_total", "Calls skipped because the call budget was spent, by "},
+		{"_busy_total", "Calls skipped because too many were in flight, by "},
+		{"_content_cuts_total", "Contents cut to the size limit before a call, by "},
+	} {
+		if strings.HasSuffix(name, s.suffix) {
+			return s.text + client + "."
+		}
+	}
+	return "Count of " + strings.TrimSuffix(strings.TrimPrefix(name, "warden_"), "_total") + " events of the AI protections."
+}

@@ -47,7 +47,7 @@ func TestObserveCounts(t *testing.T) {
 	m.Observe(r, blockedOutcome())
 	m.Observe(r, blockedOutcome())
 	m.Observe(r, abuse.Outcome{Status: 200})
-	m.Observe(r, abuse.Outcome{Action: abuse.Action(200)}) // out of range: "unknown", no panic
+	m.Observe(r, abuse.Outcome{Action: abuse.Action(200)}) // out of range: "unknown", made then, no panic
 	m.DecisionLatency(4 * time.Microsecond)
 	m.DroppedEvent()
 	m.PanicRecovered()
@@ -228,4 +228,104 @@ func counterValue(c prometheus.Counter) float64 {
 		panic(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestViolationsByRoute: verdicts with a violation type are counted by
+// type, the configured route pattern and the action; a request without a
+// matched pattern counts under route="".
+func TestViolationsByRoute(t *testing.T) {
+	m := New(Config{})
+	m.Observe(&abuse.Request{Route: "GET /search"}, blockedOutcome())
+	m.Observe(&abuse.Request{Route: "GET /search"}, blockedOutcome())
+	m.Observe(&abuse.Request{Path: "/nowhere/<script>"}, blockedOutcome())
+	m.Observe(&abuse.Request{Route: "POST /login"}, abuse.Outcome{Action: abuse.Throttle, Verdicts: []abuse.Verdict{
+		{Detector: "behavior", Confidence: 1, Violation: "credential_stuffing"}}})
+	out := scrape(t, m)
+	for _, want := range []string{
+		`warden_violations_total{action="block",route="GET /search",violation="sqli"} 2`,
+		`warden_violations_total{action="block",route="",violation="sqli"} 1`,
+		`warden_violations_total{action="throttle",route="POST /login",violation="credential_stuffing"} 1`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<script>") {
+		t.Error("a client's path became a label")
+	}
+}
+
+func TestViolationLabelsBounded(t *testing.T) {
+	m := New(Config{})
+	for i := range MaxViolationLabels + 50 {
+		m.Observe(&abuse.Request{Route: fmt.Sprint("GET /r", i)}, blockedOutcome())
+	}
+	// The cap's pairs and the "other" pair.
+	if n := len(*m.violations.Load()); n != MaxViolationLabels+1 {
+		t.Errorf("%d violation pairs cached, want %d", n, MaxViolationLabels+1)
+	}
+	if !strings.Contains(scrape(t, m), `warden_violations_total{action="block",route="other",violation="other"} 50`+"\n") {
+		t.Error("pairs past the cap are not counted as other")
+	}
+}
+
+// TestNoPlaceholderSeries: a fresh registry has no always-zero
+// "unknown" series, and every series has real help text.
+func TestNoPlaceholderSeries(t *testing.T) {
+	m := New(Config{RuntimeMetrics: true})
+	if err := m.RegisterCounters(func() map[string]uint64 {
+		return map[string]uint64{"warden_ai_llm_calls_total": 3, "warden_ai_moderation_busy_total": 1, "warden_ai_judge_acted_total": 2}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m.Observe(&abuse.Request{}, blockedOutcome())
+	out := scrape(t, m)
+	if strings.Contains(out, `"unknown"`) {
+		t.Error(`an "unknown" series is exported before any unknown action`)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "# HELP ") {
+			continue
+		}
+		name, help, _ := strings.Cut(strings.TrimPrefix(line, "# HELP "), " ")
+		if len(help) < 15 || strings.Contains(help, "AI protection counter") || strings.Contains(help, "events of the AI protections") {
+			t.Errorf("%s: help text %q", name, help)
+		}
+	}
+	for name, want := range map[string]string{
+		"warden_ai_llm_calls_total":       "Calls made by the AI judge's model client.",
+		"warden_ai_moderation_busy_total": "Calls skipped because too many were in flight, by the moderation model client.",
+	} {
+		if !strings.Contains(out, "# HELP "+name+" "+want+"\n") {
+			t.Errorf("%s: help text is not %q", name, want)
+		}
+	}
+	// An unknown action still counts, under "unknown".
+	m.Observe(&abuse.Request{}, abuse.Outcome{Action: abuse.Action(200), Verdicts: []abuse.Verdict{{Detector: "x", Confidence: 1}}})
+	if out := scrape(t, m); !strings.Contains(out, `warden_requests_total{action="unknown"} 1`) ||
+		!strings.Contains(out, `warden_decisions_total{action="unknown",detector="x"} 1`) {
+		t.Error("an unknown action is not counted")
+	}
+}
+
+// TestCounterHelpCoversAI: every counter name the AI protections export
+// has its own help text, not the generic one.
+func TestCounterHelpCoversAI(t *testing.T) {
+	names := []string{"warden_ai_llm_malicious_total", "warden_ai_judge_scheduled_total", "warden_ai_judge_waited_total",
+		"warden_ai_judge_dropped_total", "warden_ai_judge_failed_total", "warden_ai_judge_acted_total",
+		"warden_ai_moderation_flagged_total", "warden_ai_budget_throttled_total", "warden_ai_budget_corrected_total",
+		"warden_ai_budget_refunded_total", "warden_ai_extraction_flagged_clients_total",
+		"warden_ai_response_scanned_total", "warden_ai_response_unparsed_total", "warden_ai_response_findings_total",
+		"warden_ai_response_redacted_total", "warden_ai_response_cut_total"}
+	for _, p := range []string{"warden_ai_llm", "warden_ai_moderation"} {
+		for _, s := range []string{"_calls_total", "_cache_hits_total", "_failures_total", "_timeouts_total", "_bad_answers_total",
+			"_over_budget_total", "_busy_total", "_content_cuts_total"} {
+			names = append(names, p+s)
+		}
+	}
+	for _, n := range names {
+		if h := counterHelp(n); strings.HasPrefix(h, "Count of ") {
+			t.Errorf("%s: generic help %q", n, h)
+		}
+	}
 }

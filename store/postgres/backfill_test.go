@@ -395,8 +395,8 @@ func TestUpgradeFromSchemaWithoutEventID(t *testing.T) {
 		t.Errorf("second Open: Events = %d events, %v", len(got), err)
 	}
 	var indexes int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE tablename = 'warden_events'`).Scan(&indexes); err != nil || indexes != 3 {
-		t.Errorf("warden_events has %d indexes (%v), want primary key, time and event_id", indexes, err)
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE tablename = 'warden_events'`).Scan(&indexes); err != nil || indexes != 4 {
+		t.Errorf("warden_events has %d indexes (%v), want primary key, time, event_id and (action, time)", indexes, err)
 	}
 }
 

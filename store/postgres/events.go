@@ -51,12 +51,15 @@ var schema = []string{
 	// (time_ns, id) serves since, the newest-first order with its id
 	// tie-break, and retention.
 	`CREATE INDEX IF NOT EXISTS ` + table + `_time ON ` + table + ` (time_ns, id)`,
-	// Last: ensureSchema takes its presence for a current schema.
-	`CREATE UNIQUE INDEX IF NOT EXISTS ` + lastIndex + ` ON ` + table + ` (event_id)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS ` + table + `_event_id ON ` + table + ` (event_id)`,
+	// Last: ensureSchema takes its presence for a current schema. The
+	// overview reads the decisions that stopped a request by action and
+	// time.
+	`CREATE INDEX IF NOT EXISTS ` + lastIndex + ` ON ` + table + ` (action, time_ns)`,
 }
 
 // lastIndex is the index the last schema statement creates.
-const lastIndex = table + `_event_id`
+const lastIndex = table + `_action_time`
 
 // schemaLock is the advisory lock key held while creating the schema:
 // concurrent CREATE ... IF NOT EXISTS can still collide in the catalog
