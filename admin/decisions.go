@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // Decision is one line of GET /api/v1/decisions: an event, and how many
@@ -90,7 +91,7 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 	}{{"from", &q.From}, {"to", &q.To}} {
 		if raw := v.Get(t.name); raw != "" {
 			if *t.dst, err = parseTime(raw); err != nil {
-				badRequest(w, t.name, `%s: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, t.name, bounded(raw))
+				badRequest(w, t.name, `%s: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, t.name, clip.String(raw, 64))
 				return
 			}
 		}

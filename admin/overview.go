@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warden-dev/warden/eventlog"
+	"github.com/warden-dev/warden/internal/clip"
 )
 
 // overviewRange returns the span and step of a range the dashboard
@@ -43,7 +44,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 		}
 		span, st, ok := overviewRange(v)
 		if !ok {
-			badRequest(w, "range", "range: %q is not one of 1h, 1d, 7d", bounded(v))
+			badRequest(w, "range", "range: %q is not one of 1h, 1d, 7d", clip.String(v, 64))
 			return
 		}
 		// Steps start on a step boundary, so bars stay put between
@@ -53,15 +54,15 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	} else {
 		var err error
 		if from, err = parseTime(q.Get("from")); err != nil {
-			badRequest(w, "from", `from: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, bounded(q.Get("from")))
+			badRequest(w, "from", `from: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, clip.String(q.Get("from"), 64))
 			return
 		}
 		if to, err = parseTime(q.Get("to")); err != nil {
-			badRequest(w, "to", `to: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, bounded(q.Get("to")))
+			badRequest(w, "to", `to: %q is not an RFC 3339 time like "2026-11-23T12:00:00Z"`, clip.String(q.Get("to"), 64))
 			return
 		}
 		if step, err = time.ParseDuration(q.Get("step")); err != nil {
-			badRequest(w, "step", `step: %q is not a duration like "10m"`, bounded(q.Get("step")))
+			badRequest(w, "step", `step: %q is not a duration like "10m"`, clip.String(q.Get("step"), 64))
 			return
 		}
 	}
