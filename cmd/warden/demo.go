@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/demo"
 )
 
@@ -57,23 +54,23 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	go func() { _ = app.Serve(appL) }()
 	defer app.Close()
 
-	// Alerts go to a local inbox, signed as a real webhook's are.
-	inboxKey := make([]byte, 32)
-	_, _ = rand.Read(inboxKey)
-	inbox := demo.NewInbox(inboxKey)
-	inboxL, err := net.Listen("tcp", "127.0.0.1:0")
+	// Alerts go to a local mailbox over plain SMTP on loopback, through the
+	// same mail channel a real deployment uses.
+	mailbox := demo.NewMailbox()
+	mailL, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		fmt.Fprintf(e.stderr, "demo: inbox listen: %v\n", err)
+		fmt.Fprintf(e.stderr, "demo: mailbox listen: %v\n", err)
 		return 1
 	}
-	inboxSrv := &http.Server{Handler: inbox, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = inboxSrv.Serve(inboxL) }()
-	defer inboxSrv.Close()
+	go func() { _ = mailbox.Serve(mailL) }()
+	defer mailbox.Close()
 
 	cfg := demo.WardenConfig("http://"+appL.Addr().String(), dir)
 	cfg.Listen, cfg.Admin.Listen = *listen, *adminAddr
-	cfg.Alerts.Webhook.URL = "http://" + inboxL.Addr().String() + "/hook"
-	cfg.Alerts.Webhook.Secret = "whsec_" + base64.StdEncoding.EncodeToString(inboxKey)
+	cfg.Alerts.SMTP.Host = "127.0.0.1"
+	cfg.Alerts.SMTP.Port = mailL.Addr().(*net.TCPAddr).Port
+	cfg.Alerts.SMTP.StartTLS, cfg.Alerts.SMTP.TLS = false, false // loopback only
+	cfg.Alerts.SMTP.From, cfg.Alerts.SMTP.To = demo.MailFrom, []string{demo.MailTo}
 	cfg.Alerts.GroupWait = 5 * time.Second // a livelier demo than 30s
 	if err := cfg.Validate(); err != nil {
 		printConfigError(e, err)
@@ -91,7 +88,7 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "demo app (unprotected): http://%s\n", appL.Addr())
 	fmt.Fprintf(e.stdout, "through Warden:         http://%s\n", inst.proxyAddr)
 	fmt.Fprintf(e.stdout, "dashboard and admin:    http://%s/#token=%s  (token in %s)\n", inst.adminAddr, readToken(inst.tokenSource), inst.tokenSource)
-	fmt.Fprintf(e.stdout, "alert inbox:            http://%s/\n", inboxL.Addr())
+	fmt.Fprintf(e.stdout, "alert mailbox:          smtp://%s (%s; mails print below)\n", mailL.Addr(), demo.MailTo)
 	fmt.Fprintf(e.stdout, "demo logins: alice@example.com / alice-demo-pass, bob@example.com / bob-demo-pass\n")
 	fmt.Fprintln(e.stdout, "Ctrl-C stops everything.")
 
@@ -116,9 +113,9 @@ func runDemo(ctx context.Context, args []string, e env) int {
 			if !*noTraffic {
 				fmt.Fprint(e.stdout, "\n", tr.Stats().Summary())
 			}
-			var fresh []alert.Notification
-			fresh, seen = inbox.Since(seen)
-			fmt.Fprint(e.stdout, demo.Titles(fresh))
+			var fresh []demo.Mail
+			fresh, seen = mailbox.Since(seen)
+			fmt.Fprint(e.stdout, demo.MailLines(fresh))
 		case err := <-inst.errc:
 			if err != nil {
 				fmt.Fprintf(e.stderr, "demo: %v\n", err)

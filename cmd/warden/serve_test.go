@@ -296,6 +296,54 @@ func TestCheckConfig(t *testing.T) {
 	}
 }
 
+// The demo mails its alerts to the local mailbox it starts and prints
+// them: at least one "[FIRING] Warden" mail arrives while attackers run,
+// and no printed mail carries an attack payload, a stuffed password or the
+// admin token.
+func TestDemoMailsAlerts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	out, errb := &syncbuf.Buffer{}, &syncbuf.Buffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--every", "200ms"}, env{strings.NewReader(""), out, errb, noEnv})
+	}()
+	const firing = "mail → ops@demo.local (from warden@demo.local): [FIRING] Warden"
+	for !strings.Contains(out.String(), firing) && ctx.Err() == nil {
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited %d before any alert mail: %s", code, errb.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("demo exit %d: %s", code, errb.String())
+	}
+	text := out.String()
+	if !strings.Contains(text, firing) {
+		t.Fatalf("no alert mail printed during the demo:\n%s", text)
+	}
+	_, tok, _ := strings.Cut(text, "#token=")
+	tok, _, _ = strings.Cut(tok, " ")
+	if len(tok) < 16 {
+		t.Fatalf("admin token not found in the demo output")
+	}
+	var mails strings.Builder // the mail lines and their indented text
+	inMail := false
+	for line := range strings.Lines(text) {
+		inMail = strings.HasPrefix(line, "mail → ") || inMail && strings.HasPrefix(line, "    ")
+		if inMail {
+			mails.WriteString(line)
+		}
+	}
+	for _, secret := range []string{tok, "UNION SELECT", "<script", "../", "DAN", "letmein", "Summer2024!", "alice-demo-pass", "enumerator-pass-1"} {
+		if strings.Contains(mails.String(), secret) {
+			t.Errorf("a printed mail contains %q:\n%s", secret, mails.String())
+		}
+	}
+}
+
 func TestDemoCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
@@ -304,7 +352,7 @@ func TestDemoCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"through Warden:", "dashboard and admin:", "#token=", "alert inbox:", "final count:"} {
+	for _, want := range []string{"through Warden:", "dashboard and admin:", "#token=", "alert mailbox:", "final count:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
