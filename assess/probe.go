@@ -356,7 +356,7 @@ func (p *Prober) secretEcho(ctx context.Context) ProbeResult {
 	key, marker := "sk-proj-WardenAssessTestKey"+rand.Text(), "warden-assess-echo-"+rand.Text()[:12]
 	text := "This is a test of my setup by warden assess; the key below is made up and works nowhere. Please reply with exactly this line and nothing else: " + marker + " " + key
 	var got []string
-	echoed, leaked := false, false
+	echoed, leaked, answered := false, false, false
 	for _, stream := range []bool{false, true} {
 		kind := "plain"
 		if stream {
@@ -372,6 +372,7 @@ func (p *Prober) secretEcho(ctx context.Context) ProbeResult {
 			got = append(got, fmt.Sprintf("%s: %s, the request was refused", kind, answer(code, ans, nil)))
 			continue
 		}
+		answered = true
 		switch said := chatText(ans); {
 		case strings.Contains(ans, key) || strings.Contains(said, key):
 			leaked = true
@@ -388,6 +389,10 @@ func (p *Prober) secretEcho(ctx context.Context) ProbeResult {
 	case leaked:
 	case echoed:
 		r.Pass = true
+	case !answered:
+		// A request-side control refused a message holding a key: the
+		// answer side is not reached, so it says nothing of it.
+		r.Skipped = true
 	default:
 		r.Skipped, r.Got = true, "the upstream did not repeat the text ("+r.Got+")"
 	}
