@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,10 +65,10 @@ func TestAssessProbes(t *testing.T) {
 	}{
 		{"permissive", "mode: monitor\ntrusted_proxies: [\"127.0.0.0/8\"]\nratelimit:\n  enabled: false\nbehavior:\n  enabled: false\nai:\n  prompt:\n    enabled: false\n",
 			map[string]string{"baseline": "pass", "admin-on-public": "pass", "oversized-body": "FAIL", "prompt-injection": "FAIL", "system-prompt-extraction": "FAIL",
-				"escalation": "FAIL", "id-walk": "FAIL", "burst": "FAIL", "spoofed-xff": "skipped", "cleanup": "pass"}},
+				"escalation": "FAIL", "id-walk": "FAIL", "burst": "FAIL", "spoofed-xff": "skipped", "secret-echo": "skipped", "cleanup": "pass"}},
 		{"hardened", "inspect:\n  max_body: 1048576\n",
 			map[string]string{"baseline": "pass", "admin-on-public": "pass", "oversized-body": "pass", "prompt-injection": "pass", "system-prompt-extraction": "pass",
-				"escalation": "pass", "id-walk": "pass", "burst": "pass", "spoofed-xff": "pass", "cleanup": "pass"}},
+				"escalation": "pass", "id-walk": "pass", "burst": "pass", "spoofed-xff": "pass", "secret-echo": "skipped", "cleanup": "pass"}},
 		// Trusting every local address lets a client name itself.
 		{"trusting", "trusted_proxies: [\"127.0.0.0/8\"]\n",
 			map[string]string{"baseline": "pass", "burst": "pass", "spoofed-xff": "FAIL"}},
@@ -123,6 +124,103 @@ func TestAssessProbes(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusForbidden {
 				t.Errorf("after cleanup, a benign message got %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// echoUpstream answers like an OpenAI chat-completions API that repeats
+// the user's last message: streamed (SSE, a few bytes per event, so a key
+// is split across events) when the request asks for a stream, plain JSON
+// otherwise. With echo false it answers without repeating anything.
+func echoUpstream(t *testing.T, echo bool) *httptest.Server {
+	t.Helper()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Stream   bool                             `json:"stream"`
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"ok":true}`)
+			return
+		}
+		text := "I can't help with that."
+		if echo {
+			text = req.Messages[len(req.Messages)-1].Content
+			if _, line, ok := strings.Cut(text, "nothing else: "); ok {
+				text = line
+			}
+		}
+		if !req.Stream {
+			b, _ := json.Marshal(map[string]any{"id": "chatcmpl-1", "object": "chat.completion", "model": "m",
+				"choices": []map[string]any{{"index": 0, "message": map[string]string{"role": "assistant", "content": text}, "finish_reason": "stop"}}})
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(b)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < len(text); i += 9 {
+			q, _ := json.Marshal(text[i:min(i+9, len(text))])
+			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]}\n\n", q)
+			w.(http.Flusher).Flush()
+		}
+		io.WriteString(w, "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+	t.Cleanup(up.Close)
+	return up
+}
+
+// TestAssessSecretEcho runs the secret-echo probe through `warden serve`
+// in front of a model that repeats what it is asked to: with the response
+// guard on (the default) the test key comes back redacted, plain and
+// streamed; with it off the key comes back in clear; in front of a model
+// that repeats nothing the probe says so instead of passing.
+func TestAssessSecretEcho(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		echo bool
+		want string // pass, FAIL or skipped
+		got  string // in the probe's "got"
+	}{
+		{"guard on", "", true, "pass", "plain: repeated, the key redacted; streamed: repeated, the key redacted"},
+		{"guard off", "ai:\n  response:\n    enabled: false\n", true, "FAIL", "plain: the key came back in clear; streamed: the key came back in clear"},
+		{"no echo", "", false, "skipped", "the upstream did not repeat the text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeConfig(t, tt.yaml)
+			s := startServe(t, "--config", cfg, "--upstream", echoUpstream(t, tt.echo).URL)
+			tok, err := os.ReadFile(s.tokenPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := runCmd(t, "", "assess", "--config", cfg, "--format", "json",
+				"--probe", "http://"+s.proxy, "--admin", "http://"+s.admin, "--token", strings.TrimSpace(string(tok)))
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var rep assess.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(rep.Probes, func(p assess.ProbeResult) bool { return p.Name == "secret-echo" })
+			if i < 0 {
+				t.Fatalf("no secret-echo probe in %+v", rep.Probes)
+			}
+			p := rep.Probes[i]
+			t.Logf("%s: %s", p.Result(), p.Got)
+			if p.Result() != tt.want || !strings.Contains(p.Got, tt.got) {
+				t.Fatalf("%s: %q, want %s with %q", p.Result(), p.Got, tt.want, tt.got)
+			}
+			if !slices.Equal(p.Threats, []string{"LLM02", "LLM05", "AML.T0057"}) || p.Control != "ai.response.secrets" {
+				t.Errorf("threats %v control %q", p.Threats, p.Control)
+			}
+			// The report agrees with the probe: on means in force, off
+			// means off.
+			if bad := rep.Contradictions(); len(bad) > 0 {
+				t.Errorf("report contradicts the probes: %v", bad)
 			}
 		})
 	}
