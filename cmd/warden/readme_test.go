@@ -6,8 +6,12 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/importer"
 	"go/parser"
+	"go/printer"
 	"go/token"
+	"go/types"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -87,7 +91,8 @@ var readmeGlue = map[string]string{
 // TestReadmeGoSnippets compiles every ```go block of the README into one
 // throwaway package of this module and runs go vet on it (which
 // type-checks), so a renamed function, a changed signature or a wrong
-// import path in the README fails here. A block with its own imports is a
+// import path in the README fails here, and so does an ignored error.
+// Line directives make every message name the README's line. A block with its own imports is a
 // file; a fragment is the body of a function given the ctx and cfg it
 // refers to, importing the packages it names.
 func TestReadmeGoSnippets(t *testing.T) {
@@ -96,6 +101,7 @@ func TestReadmeGoSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	pkgs := modulePackages(t, root)
+	readme := filepath.Join(root, "README.md")
 	// A dot directory inside the module: its imports resolve against this
 	// module, and "./..." patterns (go test, vet, staticcheck) skip it.
 	dir, err := os.MkdirTemp(root, ".readme-snippets-")
@@ -113,12 +119,12 @@ func TestReadmeGoSnippets(t *testing.T) {
 		n++
 		var src string
 		if strings.Contains(b.text, "\nfunc ") || strings.HasPrefix(b.text, "import") {
-			src = fmt.Sprintf("// README.md:%d\n\npackage main\n\n%s", b.line, b.text)
+			src = fmt.Sprintf("package main\n\n//line %s:%d\n%s", readme, b.line+1, b.text)
 		} else {
 			imports := snippetImports(b.text, pkgs)
 			imports["context"], imports["config"] = "context", pkgs["config"]
-			src = fmt.Sprintf("// README.md:%d\n\npackage main\n\n%s\nfunc readmeSnippet%d(ctx context.Context, cfg config.Config) {\n%s}\n",
-				b.line, importDecl(imports), n, b.text)
+			src = fmt.Sprintf("package main\n\n%s\nfunc readmeSnippet%d(ctx context.Context, cfg config.Config) {\n//line %s:%d\n%s}\n",
+				importDecl(imports), n, readme, b.line+1, b.text)
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
 		if err != nil {
@@ -156,6 +162,82 @@ func TestReadmeGoSnippets(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the README's Go examples do not compile against the module (%v):\n%s", err, out)
 	}
+	for _, msg := range ignoredErrors(t, root, dir) {
+		t.Error(msg)
+	}
+}
+
+// ignoredErrors type-checks the snippet package against the compiled
+// export data of its imports and returns a message for every call whose
+// error result the README drops on the floor (a statement g.Detect(…)
+// rather than err = g.Detect(…)): readers copy examples, error handling
+// included. Deferred calls (defer g.Close(…)) are left alone.
+func ignoredErrors(t *testing.T, root, dir string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "./"+filepath.Base(dir))
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -export: %v", err)
+	}
+	exports := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if path, file, ok := strings.Cut(l, "="); ok && file != "" {
+			exports[path] = file
+		}
+	}
+	fset := token.NewFileSet()
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, n := range names {
+		f, err := parser.ParseFile(fset, n, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	conf := types.Config{Importer: importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := exports[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(file)
+	})}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	if _, err := conf.Check("main", fset, files, info); err != nil {
+		t.Fatalf("type-checking the README's Go examples: %v", err)
+	}
+	errType := types.Universe.Lookup("error").Type()
+	var msgs []string
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			st, ok := n.(*ast.ExprStmt)
+			if !ok {
+				return true
+			}
+			call, ok := st.X.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			res := info.Types[call].Type
+			tuple, ok := res.(*types.Tuple)
+			if !ok {
+				tuple = types.NewTuple(types.NewVar(token.NoPos, nil, "", res))
+			}
+			for i := 0; i < tuple.Len(); i++ {
+				if types.Identical(tuple.At(i).Type(), errType) {
+					var b strings.Builder
+					printer.Fprint(&b, fset, call.Fun)
+					msgs = append(msgs, fmt.Sprintf("%s: the error %s returns is ignored", fset.Position(call.Pos()), b.String()))
+				}
+			}
+			return true
+		})
+	}
+	return msgs
 }
 
 // modulePackages maps a package name to its import path: the standard
