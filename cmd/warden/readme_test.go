@@ -80,12 +80,17 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 }
 
 // readmeGlue declares what the README's Go examples leave to the reader's
-// program: the app's own auth middleware, its context key and its mux. A
-// name is declared only when no snippet declares it itself.
-var readmeGlue = map[string]string{
-	"userKey": "type userKey struct{}",
-	"auth":    "func auth(next http.Handler) http.Handler { return next }",
-	"appMux":  "var appMux = http.NewServeMux()",
+// program: the app's own auth middleware, its context key and its mux, and
+// the ctx and cfg a fragment continues from. A name is declared (at package
+// level, so a fragment may still declare its own) only when no snippet
+// declares it at top level.
+var readmeGlue = map[string]struct{ decl, imp string }{
+	"userKey": {"type userKey struct{}", ""},
+	"auth":    {"func auth(next http.Handler) http.Handler { return next }", "net/http"},
+	"appMux":  {"var appMux = http.NewServeMux()", "net/http"},
+	"ctx":     {"var ctx = context.Background()", "context"},
+	"cfg":     {"var cfg = config.Default()", "github.com/warden-dev/warden/config"},
+	"main":    {"func main() {}", ""},
 }
 
 // TestReadmeGoSnippets compiles every ```go block of the README into one
@@ -93,8 +98,8 @@ var readmeGlue = map[string]string{
 // type-checks), so a renamed function, a changed signature or a wrong
 // import path in the README fails here, and so does an ignored error.
 // Line directives make every message name the README's line. A block with its own imports is a
-// file; a fragment is the body of a function given the ctx and cfg it
-// refers to, importing the packages it names.
+// file; a fragment is the body of a function, importing the packages it
+// names.
 func TestReadmeGoSnippets(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -121,10 +126,8 @@ func TestReadmeGoSnippets(t *testing.T) {
 		if strings.Contains(b.text, "\nfunc ") || strings.HasPrefix(b.text, "import") {
 			src = fmt.Sprintf("package main\n\n//line %s:%d\n%s", readme, b.line+1, b.text)
 		} else {
-			imports := snippetImports(b.text, pkgs)
-			imports["context"], imports["config"] = "context", pkgs["config"]
-			src = fmt.Sprintf("package main\n\n%s\nfunc readmeSnippet%d(ctx context.Context, cfg config.Config) {\n//line %s:%d\n%s}\n",
-				importDecl(imports), n, readme, b.line+1, b.text)
+			src = fmt.Sprintf("package main\n\n%s\nfunc readmeSnippet%d() {\n//line %s:%d\n%s}\n",
+				importDecl(snippetImports(b.text, pkgs)), n, readme, b.line+1, b.text)
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
 		if err != nil {
@@ -144,16 +147,17 @@ func TestReadmeGoSnippets(t *testing.T) {
 		t.Fatalf("found %d go blocks in the README; the middleware examples are missing", n)
 	}
 	var glue []string
-	for name, decl := range readmeGlue {
+	glueImports := map[string]string{}
+	for name, g := range readmeGlue {
 		if !declared[name] {
-			glue = append(glue, decl)
+			glue = append(glue, g.decl)
+			if g.imp != "" {
+				glueImports[g.imp] = g.imp
+			}
 		}
 	}
 	sort.Strings(glue)
-	if !declared["main"] {
-		glue = append(glue, "func main() {}")
-	}
-	glueSrc := "package main\n\nimport \"net/http\"\n\nvar _ http.Handler\n\n" + strings.Join(glue, "\n\n") + "\n"
+	glueSrc := "package main\n\n" + importDecl(glueImports) + "\n" + strings.Join(glue, "\n\n") + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "glue.go"), []byte(glueSrc), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +249,7 @@ func ignoredErrors(t *testing.T, root, dir string) []string {
 // whose last path element is unique.
 func modulePackages(t *testing.T, root string) map[string]string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "./...")
+	cmd := exec.Command("go", "list", "-f", "{{.Name}} {{.ImportPath}}", "./...")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
@@ -253,14 +257,15 @@ func modulePackages(t *testing.T, root string) map[string]string {
 	}
 	m := map[string]string{"bytes": "bytes", "context": "context", "errors": "errors", "fmt": "fmt",
 		"http": "net/http", "io": "io", "log": "log", "os": "os", "strings": "strings", "time": "time"}
-	count := map[string]int{}
-	for _, p := range strings.Fields(string(out)) {
-		count[p[strings.LastIndex(p, "/")+1:]]++
+	byName := map[string][]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if name, path, ok := strings.Cut(l, " "); ok && name != "main" {
+			byName[name] = append(byName[name], path)
+		}
 	}
-	for _, p := range strings.Fields(string(out)) {
-		name := p[strings.LastIndex(p, "/")+1:]
-		if _, std := m[name]; !std && count[name] == 1 {
-			m[name] = p // an ambiguous name needs an import in the README itself
+	for name, paths := range byName {
+		if _, std := m[name]; !std && len(paths) == 1 {
+			m[name] = paths[0] // an ambiguous name needs an import in the README itself
 		}
 	}
 	return m
