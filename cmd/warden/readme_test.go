@@ -391,27 +391,27 @@ func shellFields(s string) ([]string, error) {
 		out   []string
 		cur   strings.Builder
 		quote bool
-		any   bool
+		word  bool
 	)
 	for _, r := range s {
 		switch {
 		case r == '"':
-			quote, any = !quote, true
+			quote, word = !quote, true
 		case !quote && (r == ' ' || r == '\t'):
-			if any {
+			if word {
 				out = append(out, cur.String())
 				cur.Reset()
-				any = false
+				word = false
 			}
 		default:
 			cur.WriteRune(r)
-			any = true
+			word = true
 		}
 	}
 	if quote {
 		return nil, fmt.Errorf("unbalanced quote in %q", s)
 	}
-	if any {
+	if word {
 		out = append(out, cur.String())
 	}
 	return out, nil
