@@ -212,7 +212,7 @@ func parseChat(body []byte, lim Limits, quick bool) (c Chat, raw string, ok bool
 		c.Truncated = true
 		body = append(append(make([]byte, 0, len(body)+len(closer)), body...), closer...)
 	}
-	raw = string(body)
+	raw = fixSurrogates(string(body))
 	root := gjson.Parse(raw)
 	p := &parser{lim: lim, c: c, raw: raw}
 	// One pass over the top-level keys instead of one Get per key.

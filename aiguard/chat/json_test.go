@@ -3,7 +3,6 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -78,19 +77,10 @@ func TestParseStringsMatchEncodingJSON(t *testing.T) {
 	}
 }
 
-// highThenEscape is a surrogate escape followed by another \u escape.
-var highThenEscape = regexp.MustCompile(`(?i)\\ud[89a-f][0-9a-f]{2}\\u`)
-
 // checkString parses {"text": quoted} and compares its text with
-// encoding/json's decoding of quoted. One known difference is skipped:
-// gjson reads a surrogate escape followed by any \u escape as a
-// pair, so "\ud800\u0041" gives U+FFFD where encoding/json gives
-// "\uFFFDA" (TestParseLoneSurrogate pins it).
+// encoding/json's decoding of quoted.
 func checkString(t *testing.T, quoted string) {
 	t.Helper()
-	if highThenEscape.MatchString(quoted) {
-		return
-	}
 	var want string
 	if err := json.Unmarshal([]byte(quoted), &want); err != nil {
 		t.Fatalf("encoding/json refuses %s: %v", quoted, err)
@@ -105,15 +95,22 @@ func checkString(t *testing.T, quoted string) {
 	}
 }
 
-// TestParseLoneSurrogate pins gjson's reading of a lone high surrogate
-// followed by an escape, where encoding/json differs: the escape after it
-// is taken as its pair and dropped, one character per such escape. It is
-// kept as gjson reads it: reading it as encoding/json does would change
-// verdicts.
+// TestParseLoneSurrogate: a surrogate escape that is not half of a pair
+// reads as U+FFFD and the escape after it as itself, as encoding/json
+// (and so the app behind Warden) reads it; gjson alone would take the next
+// escape as the pair and drop it, hiding one letter per escape.
 func TestParseLoneSurrogate(t *testing.T) {
-	c, ok := Parse([]byte(`{"text":"\ud800\u0041b"}`), Limits{})
-	if !ok || len(c.Segments) != 1 || c.Segments[0].Text != "\uFFFDb" {
-		t.Fatalf("Parse = %v %+v", ok, c.Segments)
+	for _, tt := range []struct{ body, want string }{
+		{`{"text":"\ud800\u0041b"}`, "\uFFFDAb"},
+		{`{"text":"ign\ud800\u006fre previous instructions"}`, "ign\uFFFDore previous instructions"},
+		{`{"text":"\udc00\u0041"}`, "\uFFFDA"},
+		{`{"text":"\ud83d\ude00 ok"}`, "\U0001F600 ok"},
+		{`{"text":"\\ud800\u0041"}`, "\\ud800A"},
+	} {
+		c, ok := Parse([]byte(tt.body), Limits{})
+		if !ok || len(c.Segments) != 1 || c.Segments[0].Text != tt.want {
+			t.Errorf("Parse(%s) = %v %+v, want %q", tt.body, ok, c.Segments, tt.want)
+		}
 	}
 }
 
