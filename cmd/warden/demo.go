@@ -107,15 +107,17 @@ func runDemo(ctx context.Context, args []string, e env) int {
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
 	seen := 0
+	live := &liveBlock{w: e.stdout, tty: isTerminal(e.stdout)}
 	for {
 		select {
 		case <-tick.C:
-			if !*noTraffic {
-				fmt.Fprint(e.stdout, "\n", tr.Stats().Summary())
-			}
 			var fresh []demo.Mail
 			fresh, seen = mailbox.Since(seen)
-			fmt.Fprint(e.stdout, demo.MailLines(fresh))
+			sum := ""
+			if !*noTraffic {
+				sum = tr.Stats().Summary()
+			}
+			live.show(demo.MailLines(fresh), sum)
 		case err := <-inst.errc:
 			if err != nil {
 				fmt.Fprintf(e.stderr, "demo: %v\n", err)
@@ -147,4 +149,38 @@ func readToken(path string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// liveBlock prints the demo's summary. On a terminal it redraws one block
+// in place (new mails are printed above it and stay), instead of a new
+// table every tick; anywhere else (a pipe, a file, a test) it appends.
+type liveBlock struct {
+	w     io.Writer
+	tty   bool
+	lines int // lines of the block on screen
+}
+
+func (l *liveBlock) show(mails, summary string) {
+	if !l.tty {
+		if summary != "" {
+			fmt.Fprint(l.w, "\n", summary)
+		}
+		fmt.Fprint(l.w, mails)
+		return
+	}
+	if l.lines > 0 {
+		fmt.Fprintf(l.w, "\x1b[%dA\x1b[J", l.lines) // up over the old block, clear to the end
+	}
+	fmt.Fprint(l.w, mails, "\n", summary)
+	l.lines = 1 + strings.Count(summary, "\n")
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
