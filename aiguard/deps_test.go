@@ -16,7 +16,7 @@ func TestImportDirection(t *testing.T) {
 		t.Skip("go not on PATH")
 	}
 	const mod = "github.com/warden-dev/warden/"
-	common := []string{"abuse", "internal/args", "internal/clip", "internal/redact", "aiguard/chat", "internal/lru", "internal/route", "internal/hexdigit", "aiguard/internal/airoute"}
+	common := []string{"abuse", "internal/args", "internal/clip", "internal/redact", "aiguard/chat", "internal/lru", "internal/route", "internal/hexdigit", "aiguard/internal/airoute", "aiguard/internal/fold"}
 	for _, tc := range []struct {
 		pkg     string
 		allowed []string // Warden packages it may depend on, besides common

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/aiguard/internal/fold"
 )
 
 // span is a word of the normalised text, norm[start:end] (or a stretch
@@ -76,18 +78,6 @@ func (s *textScan) reset(filter *wordFilter) {
 	s.low, s.lowOn, s.lowDone = s.low[:0], false, false
 }
 
-func isZeroWidth(r rune) bool {
-	switch r {
-	case 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD, 0x180E:
-		return true
-	}
-	return r >= 0xFE00 && r <= 0xFE0F // variation selectors
-}
-
-func isBidi(r rune) bool {
-	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
-}
-
 func isASCIILetter(r rune) bool { return (r|0x20) >= 'a' && (r|0x20) <= 'z' }
 
 // scanText fills s from text in one pass. filter (may be nil: every word
@@ -150,12 +140,12 @@ func (s *textScan) scanText(text string, filter *wordFilter) {
 				s.tagText = append(s.tagText, byte(r-0xE0000))
 			}
 			continue
-		case isZeroWidth(r):
+		case fold.ZeroWidth(r):
 			if isASCIILetter(prev) {
 				pendingZW++
 			}
 			continue
-		case isBidi(r):
+		case fold.Bidi(r):
 			s.bidi++
 			continue
 		}
@@ -393,7 +383,7 @@ func (s *textScan) lower(text string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
-		if r >= 0xE0000 && r <= 0xE007F || isZeroWidth(r) || isBidi(r) {
+		if r >= 0xE0000 && r <= 0xE007F || fold.ZeroWidth(r) || fold.Bidi(r) {
 			continue
 		}
 		s.low = utf8.AppendRune(s.low, unicode.ToLower(r))
@@ -437,7 +427,7 @@ func (s *textScan) endWord() {
 	leet := false
 	if digits > 0 && letters > 0 {
 		for j, r := range w {
-			if m := leetMap(r); m != 0 {
+			if m := fold.Leet(r); m != 0 {
 				w[j] = m
 				leet = true
 			}
@@ -457,7 +447,7 @@ func (s *textScan) endWord() {
 	}
 	if latin > 0 && cyr > 0 { // homoglyph mix such as Cyrillic і or Greek ο in "іgnοre"
 		for j, r := range w {
-			if m := homoglyph(r); m != 0 {
+			if m := fold.Homoglyph(r); m != 0 {
 				w[j] = m
 				leet = true
 			}
@@ -477,82 +467,6 @@ func asciiLetters(w []rune) bool {
 		}
 	}
 	return true
-}
-
-func leetMap(r rune) rune {
-	switch r {
-	case '0':
-		return 'o'
-	case '1':
-		return 'i'
-	case '3':
-		return 'e'
-	case '4', '@':
-		return 'a'
-	case '5', '$':
-		return 's'
-	case '7':
-		return 't'
-	case '8':
-		return 'b'
-	case '9':
-		return 'g'
-	}
-	return 0
-}
-
-func homoglyph(r rune) rune {
-	switch r {
-	case 'а':
-		return 'a'
-	case 'е':
-		return 'e'
-	case 'о':
-		return 'o'
-	case 'р':
-		return 'p'
-	case 'с':
-		return 'c'
-	case 'у':
-		return 'y'
-	case 'х':
-		return 'x'
-	case 'і':
-		return 'i'
-	case 'ј':
-		return 'j'
-	case 'ѕ':
-		return 's'
-	case 'һ':
-		return 'h'
-	case 'ԁ':
-		return 'd'
-	case 'ɡ':
-		return 'g'
-	case 'α':
-		return 'a'
-	case 'ε':
-		return 'e'
-	case 'ο':
-		return 'o'
-	case 'ι':
-		return 'i'
-	case 'κ':
-		return 'k'
-	case 'ν':
-		return 'v'
-	case 'ρ':
-		return 'p'
-	case 'τ':
-		return 't'
-	case 'υ':
-		return 'u'
-	case 'χ':
-		return 'x'
-	case 'ϲ':
-		return 'c'
-	}
-	return 0
 }
 
 // appendFolded appends r with Latin diacritics removed (é → e, ß → ss).

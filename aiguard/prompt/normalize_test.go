@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/aiguard/internal/fold"
 )
 
 // scanCases mix what the fast path takes (ASCII letter words) with what
@@ -108,7 +110,7 @@ func refLower(text string) []byte {
 		switch {
 		case r < utf8.RuneSelf:
 			b = append(b, asciiLower[r])
-		case r >= 0xE0000 && r <= 0xE007F, isZeroWidth(r), isBidi(r):
+		case r >= 0xE0000 && r <= 0xE007F, fold.ZeroWidth(r), fold.Bidi(r):
 		default:
 			b = utf8.AppendRune(b, unicode.ToLower(r))
 		}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/warden-dev/warden/aiguard/internal/fold"
 )
 
 // The features of a text are hashed into 1<<bits buckets: word unigrams and
@@ -243,7 +245,7 @@ func (e *extractor) flush() {
 		switch {
 		case e.digits > 0 && e.letters > 0:
 			for j, r := range w {
-				if m := leet(r); m != 0 {
+				if m := fold.Leet(r); m != 0 {
 					w[j] = m
 				}
 			}
@@ -260,7 +262,7 @@ func (e *extractor) flush() {
 		}
 		if e.latin > 0 && e.other > 0 {
 			for j, r := range w {
-				if m := homoglyph(r); m != 0 {
+				if m := fold.Homoglyph(r); m != 0 {
 					w[j] = m
 				}
 			}
@@ -342,72 +344,8 @@ func foldRune(r rune) rune {
 	case r >= 0x24B6 && r <= 0x24E9: // circled letters
 		return 'a' + (r-0x24B6)%26
 	}
-	switch r {
-	case 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD, 0x180E, 0x034F:
-		return -1
-	}
-	if (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+	if fold.ZeroWidth(r) || fold.Bidi(r) {
 		return -1
 	}
 	return r
-}
-
-func leet(r rune) rune {
-	switch r {
-	case '0':
-		return 'o'
-	case '1':
-		return 'i'
-	case '3':
-		return 'e'
-	case '4', '@':
-		return 'a'
-	case '5', '$':
-		return 's'
-	case '7':
-		return 't'
-	case '8':
-		return 'b'
-	case '9':
-		return 'g'
-	}
-	return 0
-}
-
-// homoglyph maps the Cyrillic and Greek letters that look like Latin ones
-// (already lower-cased).
-func homoglyph(r rune) rune {
-	switch r {
-	case 'а', 'α':
-		return 'a'
-	case 'е', 'ε':
-		return 'e'
-	case 'о', 'ο':
-		return 'o'
-	case 'р', 'ρ':
-		return 'p'
-	case 'с':
-		return 'c'
-	case 'у', 'υ':
-		return 'y'
-	case 'х', 'χ':
-		return 'x'
-	case 'і', 'ι':
-		return 'i'
-	case 'ј':
-		return 'j'
-	case 'ѕ':
-		return 's'
-	case 'һ':
-		return 'h'
-	case 'ԁ':
-		return 'd'
-	case 'к', 'κ':
-		return 'k'
-	case 'ν':
-		return 'v'
-	case 'τ':
-		return 't'
-	}
-	return 0
 }
