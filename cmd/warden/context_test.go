@@ -20,6 +20,54 @@ type contextCase struct {
 	header                         map[string]string
 }
 
+// send sends c through the proxy as a browser at client address ip
+// (trusted_proxies lets the test pick it with X-Forwarded-For) and
+// returns the status and body.
+func (c contextCase) send(t *testing.T, proxy, ip string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(c.method, "http://"+proxy+c.target, strings.NewReader(c.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ct != "" {
+		req.Header.Set("Content-Type", c.ct)
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
+	req.Header.Set("Accept", "*/*")
+	req.Header.Set("X-Forwarded-For", ip)
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// checkPassBlock sends each case from its own address in network (for
+// example "203.0.113."): every pass case must reach the app (hits counts
+// its requests) with 200, every block case must get 403 "blocked" without
+// reaching it.
+func checkPassBlock(t *testing.T, proxy string, hits *atomic.Int64, network string, pass, block []contextCase) {
+	t.Helper()
+	for i, c := range pass {
+		before := hits.Load()
+		if code, body := c.send(t, proxy, fmt.Sprintf("%s%d", network, i+1)); code != http.StatusOK || hits.Load() != before+1 {
+			t.Errorf("%s: got %d %q, want it passed to the app", c.name, code, body)
+		}
+	}
+	for i, c := range block {
+		before := hits.Load()
+		code, body := c.send(t, proxy, fmt.Sprintf("%s%d", network, len(pass)+i+1))
+		if code != http.StatusForbidden || !strings.Contains(body, `"blocked"`) || hits.Load() != before {
+			t.Errorf("%s: got %d %q, want it blocked before the app", c.name, code, body)
+		}
+	}
+}
+
 func chatBody(text string) string {
 	b, _ := json.Marshal(map[string]any{"model": "gpt-4o-mini", "messages": []map[string]string{{"role": "user", "content": text}}})
 	return string(b)
@@ -78,40 +126,5 @@ func TestServeJudgesValuesByContext(t *testing.T) {
 		{name: "nosql operator login", method: "POST", target: "/api/login", ct: "application/json", body: `{"username":{"$gt":""},"password":{"$gt":""}}`},
 		{name: "nosql where", method: "POST", target: "/api/users/search", ct: "application/json", body: `{"$where":"sleep(1000)"}`},
 	}
-	send := func(i int, c contextCase) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(c.method, "http://"+s.proxy+c.target, strings.NewReader(c.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.ct != "" {
-			req.Header.Set("Content-Type", c.ct)
-		}
-		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
-		req.Header.Set("Accept", "*/*")
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
-		for k, v := range c.header {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	for i, c := range pass {
-		before := hits.Load()
-		if code, body := send(i, c); code != http.StatusOK || hits.Load() != before+1 {
-			t.Errorf("%s: got %d %q, want it passed to the app", c.name, code, body)
-		}
-	}
-	for i, c := range block {
-		before := hits.Load()
-		code, body := send(len(pass)+i, c)
-		if code != http.StatusForbidden || !strings.Contains(body, `"blocked"`) || hits.Load() != before {
-			t.Errorf("%s: got %d %q, want it blocked before the app", c.name, code, body)
-		}
-	}
+	checkPassBlock(t, s.proxy, &hits, "203.0.113.", pass, block)
 }

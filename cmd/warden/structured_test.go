@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -49,40 +47,5 @@ func TestServeBlocksWhereStructuredValuesExecute(t *testing.T) {
 		{name: "system path as referer", method: "GET", target: "/", header: map[string]string{"Referer": "/var/lib/dpkg/status"}},
 		{name: "empty library call", method: "GET", target: "/api/x?v=" + url.QueryEscape("iconv_strlen()")},
 	}
-	send := func(i int, c contextCase) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(c.method, "http://"+s.proxy+c.target, strings.NewReader(c.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.ct != "" {
-			req.Header.Set("Content-Type", c.ct)
-		}
-		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
-		req.Header.Set("Accept", "*/*")
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
-		for k, v := range c.header {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	for i, c := range pass {
-		before := hits.Load()
-		if code, body := send(i, c); code != http.StatusOK || hits.Load() != before+1 {
-			t.Errorf("%s: got %d %q, want it passed to the app", c.name, code, body)
-		}
-	}
-	for i, c := range block {
-		before := hits.Load()
-		code, body := send(len(pass)+i, c)
-		if code != http.StatusForbidden || !strings.Contains(body, `"blocked"`) || hits.Load() != before {
-			t.Errorf("%s: got %d %q, want it blocked before the app", c.name, code, body)
-		}
-	}
+	checkPassBlock(t, s.proxy, &hits, "198.51.100.", pass, block)
 }
