@@ -390,12 +390,6 @@ func (d *Detector) scan(fs []Finding, text string, src chat.Source, depth int, s
 		}
 		if suffix {
 			if sc := suffixScore(text); sc > 0 {
-				if sc >= 0.8 && isDocument(text) {
-					// An optimiser appends its suffix to a one-paragraph
-					// request; the tail of a pasted document (sections,
-					// fences, lists) is the document's own. Alone, it logs.
-					sc = 0.79
-				}
 				fs = append(fs, Finding{Family: famSuffix, Weight: sc, What: "adversarial gibberish suffix", Source: src, Excerpt: tailExcerpt(text)})
 			}
 		}
@@ -529,11 +523,4 @@ func tailExcerpt(s string) string {
 		i++
 	}
 	return "…" + strings.ToValidUTF8(s[i:], "")
-}
-
-// isDocument reports whether a text reads as a pasted document rather
-// than one request: it has a fenced code block, or paragraphs separated
-// by a blank line.
-func isDocument(text string) bool {
-	return strings.Contains(text, "```") || strings.Contains(text, "\n\n") || strings.Contains(text, "\r\n\r\n")
 }

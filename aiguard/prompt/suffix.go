@@ -15,6 +15,25 @@ import (
 // returns a score in 0..1. Code-like text (several indented or
 // brace-terminated lines) scores 0: code is legitimate chat content.
 func suffixScore(text string) float64 {
+	sc := tailScore(text)
+	if sc >= 0.8 && isDocument(text) {
+		// An optimiser appends its suffix to a one-paragraph request;
+		// the tail of a pasted document (sections, fences, lists) is the
+		// document's own. Alone, it logs.
+		return 0.79
+	}
+	return sc
+}
+
+// isDocument reports whether a text reads as a pasted document rather
+// than one request: it has a fenced code block, or paragraphs separated
+// by a blank line.
+func isDocument(text string) bool {
+	return strings.Contains(text, "```") || strings.Contains(text, "\n\n") || strings.Contains(text, "\r\n\r\n")
+}
+
+// tailScore scores the last tokens of text as optimiser gibberish.
+func tailScore(text string) float64 {
 	text = dropCode(dropSpans(stripCodeBlocks(text)))
 	if len(text) < 40 || looksLikeCode(text) {
 		return 0
