@@ -14,7 +14,7 @@ import (
 // "ign\uFFFDore" upstream: one hidden letter per escape. Bodies without a
 // surrogate escape are returned as they are, without a copy.
 func fixSurrogates(raw string) string {
-	if !strings.Contains(raw, `\ud`) && !strings.Contains(raw, `\uD`) {
+	if !hasSurrogateEscape(raw) {
 		return raw
 	}
 	var b []byte // nil until the first rewrite
@@ -62,4 +62,19 @@ func escapeAt(s string, i int) (rune, bool) {
 		r = r<<4 | rune(hexdigit.Value(c))
 	}
 	return r, true
+}
+
+// hasSurrogateEscape reports, in one pass, whether raw holds a \uD…
+// escape (either case): most bodies have none and are left as they are.
+func hasSurrogateEscape(raw string) bool {
+	for {
+		i := strings.Index(raw, `\u`)
+		if i < 0 || i+2 >= len(raw) {
+			return false
+		}
+		if raw[i+2]|0x20 == 'd' {
+			return true
+		}
+		raw = raw[i+2:]
+	}
 }
