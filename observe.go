@@ -10,13 +10,18 @@ import (
 	"github.com/warden-dev/warden/eventlog"
 )
 
-// record feeds metrics and, for decisions worth it, the decision log.
-// decided is how long the decision took, latency the whole request.
+// record feeds metrics, the token rollup and, for decisions worth it,
+// the decision log. decided is how long the decision took, latency the
+// whole request. It runs after the observers, one of which may have
+// measured the answer's tokens into req.Tokens.
 func (g *Guard) record(req *abuse.Request, d *Decision, status int, latency, decided time.Duration) {
 	out := abuse.Outcome{Status: status, Latency: latency, Action: d.Action, Verdicts: d.Verdicts}
 	if g.metrics != nil {
 		g.metrics.Observe(req, out)
 		g.metrics.DecisionLatency(decided)
+	}
+	if g.usage != nil {
+		g.usage.Add(req.Time, req.Route, req.Tokens)
 	}
 	if g.events == nil {
 		return

@@ -21,6 +21,7 @@ import (
 	"github.com/warden-dev/warden/payload"
 	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/ratelimit"
+	"github.com/warden-dev/warden/usage"
 )
 
 // provision builds what the configuration asks for in memory: metrics,
@@ -69,6 +70,14 @@ func (g *Guard) provision(ctx context.Context) error {
 		// Closed before the store it writes to: the server closes its
 		// stores after Guard.Close, so the writer drains first.
 		g.onClose(events.Close)
+	}
+	if be.Usage != nil {
+		u, err := usage.New(usage.Options{Store: be.Usage, OnStoreError: func(error) { m.StoreFallback("usage") }})
+		if err != nil {
+			return err
+		}
+		g.usage = u
+		g.onClose(u.Close) // before the store, as the decision log
 	}
 	if err := g.provisionDetectors(ctx); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/warden-dev/warden/config"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/identity"
+	"github.com/warden-dev/warden/usage"
 )
 
 // Config is Warden's configuration; see package config.
@@ -49,6 +50,7 @@ type Guard struct {
 	banScope  ban.Scope // how much address space an IP ban covers (enforce.ipv6_prefix)
 	enforcer  Enforcer
 	events    *eventlog.Writer // nil when events go nowhere
+	usage     *usage.Rollup    // nil when no Backends.Usage
 	metrics   config.Meter     // nil counts nothing
 
 	mu      sync.Mutex // serialises registration; readers use routes

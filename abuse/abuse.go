@@ -122,9 +122,28 @@ type Request struct {
 	BodyTruncated bool // Body holds only a prefix of the real body
 	ContentType   string
 	HTTP          *http.Request // nil offline
+	// Tokens is the model usage of the answer, zero when none was
+	// measured. It is the one field written after Detect: the observer
+	// that measures it (aiguard/budget) sets it in Observe, and the
+	// decision log and the usage rollup read it once every observer ran.
+	Tokens Tokens
 
 	args *args.Set // see Args
 }
+
+// Tokens is what answering one request cost in model tokens. Prompt and
+// Completion come from the answer's usage object; when the answer had
+// none, Estimated is set, Prompt is estimated from the request body
+// (bytes / 4) and Completion is 0 (not counted rather than guessed).
+type Tokens struct {
+	Model      string // as the request named it, "" when it named none
+	Prompt     int64
+	Completion int64
+	Estimated  bool
+}
+
+// Known reports whether any tokens were measured.
+func (t Tokens) Known() bool { return t.Prompt > 0 || t.Completion > 0 }
 
 // Args returns the request's arguments (query string, form body), split
 // by the first detector that reads them and kept for the others.

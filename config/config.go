@@ -38,6 +38,7 @@ import (
 	"github.com/warden-dev/warden/protocol"
 	"github.com/warden-dev/warden/proxy"
 	"github.com/warden-dev/warden/ratelimit"
+	"github.com/warden-dev/warden/usage"
 )
 
 // Mode says whether Warden acts on its decisions.
@@ -114,6 +115,9 @@ type Backends struct {
 	// Events receives the decision log in batches (eventlog.Writer).
 	// Nil stores no events; log.stderr still prints them.
 	Events eventlog.Store
+	// Usage receives the hourly token rollup of AI requests (usage.Rollup:
+	// per hour, route and model). Nil keeps no rollup.
+	Usage usage.Store
 	// Limits shares rate-limit state between instances (store/redis).
 	Limits ratelimit.Backend
 	// Quotas persists lifetime quotas (store/sqlite).

@@ -76,6 +76,18 @@ func (e *Event) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, '}')
 	}
+	if t := e.Tokens; t != nil {
+		b = append(b, `,"tokens":{"prompt":`...)
+		b = strconv.AppendInt(b, t.Prompt, 10)
+		b = append(b, `,"completion":`...)
+		b = strconv.AppendInt(b, t.Completion, 10)
+		b = append(b, `,"model":`...)
+		b = appendString(b, t.Model)
+		if t.Estimated {
+			b = append(b, `,"estimated":true`...)
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

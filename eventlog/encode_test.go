@@ -42,7 +42,12 @@ func encodeCases() []Event {
 	empty := Event{Abuse: &Abuse{}}
 	monitored := New(sampleRequest(), abuse.Outcome{Status: 200, Action: abuse.Log, Verdicts: blocked().Verdicts}, "monitor")
 	monitored.Would = "block"
-	return []Event{blockedEv, allowEv, odd, empty, {}, monitored}
+	ai := sampleRequest()
+	ai.Tokens = abuse.Tokens{Model: "gpt-4o\"mini\u2028", Prompt: 120, Completion: 34}
+	withTokens := New(ai, abuse.Outcome{Status: 200}, "enforce")
+	ai.Tokens = abuse.Tokens{Model: "m", Prompt: 9, Estimated: true}
+	estimated := New(ai, blocked(), "enforce")
+	return []Event{blockedEv, allowEv, withTokens, estimated, odd, empty, {}, monitored}
 }
 
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
@@ -61,7 +66,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 // The fast path of WriteLine and the generic slog path write the same
 // object.
 func TestLinePathsAgree(t *testing.T) {
-	for i, e := range encodeCases()[:3] {
+	for i, e := range encodeCases()[:4] {
 		var fast, slow bytes.Buffer
 		if err := WriteLine(context.Background(), NewJSONHandler(&fast), &e); err != nil {
 			t.Fatal(err)

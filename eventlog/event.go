@@ -38,11 +38,15 @@ const AbuseThreshold = 0.5
 //
 //	{"time":…,"request_id":…,"client":{"ip":…,"user":…},"method":…,"route":…,
 //	 "path":…,"status":…,"action":…,"mode":…,"would":…,"abuse":{"confidence":…,"detectors":[
-//	 {"name":…,"confidence":…,"violation":…,"messages":[…]}]}}
+//	 {"name":…,"confidence":…,"violation":…,"messages":[…]}]},
+//	 "tokens":{"prompt":…,"completion":…,"model":…,"estimated":true}}
 //
 // would is present only when a monitor mode held an action back. abuse is
 // present when the highest confidence is above AbuseThreshold or the
-// action is not allow. Build events with New, which applies the bounds.
+// action is not allow. tokens is present on AI requests whose answer's
+// token usage was measured (abuse.Request.Tokens), estimated only when
+// the answer reported none. Build events with New, which applies the
+// bounds.
 type Event struct {
 	Time      time.Time `json:"time"`
 	RequestID string    `json:"request_id"`
@@ -56,8 +60,19 @@ type Event struct {
 	// Would is what enforce mode would have done, set only when a monitor
 	// mode held that back (Action is then log): a monitor-mode line says
 	// what would have happened without claiming it happened.
-	Would string `json:"would,omitempty"`
-	Abuse *Abuse `json:"abuse,omitempty"`
+	Would  string  `json:"would,omitempty"`
+	Abuse  *Abuse  `json:"abuse,omitempty"`
+	Tokens *Tokens `json:"tokens,omitempty"`
+}
+
+// Tokens is the model usage of an AI request's answer (abuse.Tokens).
+// Estimated is set when the answer reported no usage: Prompt is then
+// estimated from the request and Completion is 0.
+type Tokens struct {
+	Prompt     int64  `json:"prompt"`
+	Completion int64  `json:"completion"`
+	Model      string `json:"model"` // as the request named it, at most MaxNameBytes
+	Estimated  bool   `json:"estimated,omitempty"`
 }
 
 // Client is who asked.
@@ -115,7 +130,11 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 	// secrets does not allocate.
 	id, user, method := bound(r.ID, MaxRequestIDBytes), bound(r.Client.User, MaxUserBytes), bound(r.Method, MaxMethodBytes)
 	route, path := bound(r.Route, MaxRouteBytes), bound(redact.Names{}.Text(r.Path), MaxPathBytes)
-	size := len(id) + len(user) + len(method) + len(route) + len(path)
+	var model string
+	if r.Tokens.Known() {
+		model = bound(redact.Names{}.Text(r.Tokens.Model), MaxNameBytes)
+	}
+	size := len(id) + len(user) + len(method) + len(route) + len(path) + len(model)
 	nDet, nMsg, msgBytes := 0, 0, 0
 	var perDet [MaxDetectors]int                // messages kept per detector
 	var msgs [MaxDetectors * MaxMessages]string // the kept messages, redacted and bounded
@@ -158,6 +177,9 @@ func FromDecision(r *abuse.Request, status int, action abuse.Action, mode string
 	}
 	if r.Client.IP.IsValid() {
 		e.Client.IP = r.Client.IP.Unmap().String()
+	}
+	if t := r.Tokens; t.Known() {
+		e.Tokens = &Tokens{Prompt: max(t.Prompt, 0), Completion: max(t.Completion, 0), Model: c.copy(model), Estimated: t.Estimated}
 	}
 	if !withAbuse {
 		return e

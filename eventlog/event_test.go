@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -366,6 +367,47 @@ func TestFromDecisionRedacts(t *testing.T) {
 			}
 			if !strings.Contains(string(b), "[redacted]") {
 				t.Errorf("the event does not say [redacted]: %s", b)
+			}
+		})
+	}
+}
+
+// An AI request's measured tokens go into the line as the contract's
+// optional tokens object, model bounded and redacted; a request without
+// tokens has no such key.
+func TestNewTokens(t *testing.T) {
+	long := strings.Repeat("x", 2*MaxNameBytes)
+	for _, tc := range []struct {
+		name   string
+		tokens abuse.Tokens
+		want   *Tokens
+	}{
+		{"none", abuse.Tokens{Model: "gpt-4o"}, nil},
+		{"measured", abuse.Tokens{Model: "gpt-4o", Prompt: 12, Completion: 30}, &Tokens{Prompt: 12, Completion: 30, Model: "gpt-4o"}},
+		{"estimated", abuse.Tokens{Model: "m", Prompt: 7, Estimated: true}, &Tokens{Prompt: 7, Model: "m", Estimated: true}},
+		{"long model", abuse.Tokens{Model: long, Completion: 1}, &Tokens{Completion: 1, Model: long[:MaxNameBytes]}},
+		{"secret in model", abuse.Tokens{Model: "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789", Prompt: 1}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sampleRequest()
+			r.Tokens = tc.tokens
+			e := New(r, abuse.Outcome{Status: 200}, "enforce")
+			line := e.AppendJSON(nil)
+			if tc.name == "secret in model" {
+				if e.Tokens == nil || strings.Contains(string(line), "abcdefghijklmnop") {
+					t.Fatalf("secret model name logged: %s", line)
+				}
+				return
+			}
+			if !reflect.DeepEqual(e.Tokens, tc.want) {
+				t.Fatalf("tokens %+v, want %+v", e.Tokens, tc.want)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(line, &m); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := m["tokens"]; ok != (tc.want != nil) {
+				t.Fatalf("tokens key present %v, want %v: %s", ok, tc.want != nil, line)
 			}
 		})
 	}

@@ -105,6 +105,13 @@ func WriteLine(ctx context.Context, h slog.Handler, e *Event) error {
 			slog.Any("detectors", e.Abuse.Detectors),
 		))
 	}
+	if t := e.Tokens; t != nil {
+		attrs := []any{slog.Int64("prompt", t.Prompt), slog.Int64("completion", t.Completion), slog.String("model", t.Model)}
+		if t.Estimated {
+			attrs = append(attrs, slog.Bool("estimated", true))
+		}
+		rec.AddAttrs(slog.Group("tokens", attrs...))
+	}
 	return h.Handle(ctx, rec)
 }
 

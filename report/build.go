@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/warden-dev/warden/aiguard/budget"
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload"
@@ -49,6 +50,10 @@ type Options struct {
 	Health func() *Health
 	// Model writes the summary when set, enabled and Config.Summary is on.
 	Model Completer
+	// Prices are USD per million tokens per model, "*" for any other
+	// (ai.budget.prices), for the estimated cost of AI requests. Nil
+	// reports tokens without a cost.
+	Prices map[string]budget.Price
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -123,7 +128,9 @@ func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
 	if !b.opts.RequestLog {
 		r.Notes = append(r.Notes, "log.requests is off: requests and allowed count only decisions that were not a plain allow")
 	}
-	r.Notes = append(r.Notes, "events carry no token counts: tokens and estimated cost on AI routes are not reported")
+	if err := b.usageDays(ctx, r, prevFrom); err != nil {
+		return nil, err
+	}
 	if b.opts.Bans != nil {
 		bans, err := b.opts.Bans.List(ctx, b.opts.Now())
 		if err != nil {

@@ -82,7 +82,7 @@ func legend() []legendItem {
 // htmlTmpl is mail-safe: inline styles, inline SVG, no script, no
 // external resources. html/template escapes every value.
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": num, "change": changeText, "issued": issued,
+	"num": num, "change": changeText, "issued": issued, "usd": usd, "changeF": changeTextF,
 	"f": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Warden daily report {{.R.Date}}</title></head>
@@ -98,7 +98,8 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{range .Headline}}<tr><td>{{.label}}</td><td align="right">{{num .today}}</td><td align="right">{{num .before}}</td><td align="right">{{change .today .before}}</td></tr>
 {{end}}<tr><td>new offenders</td><td align="right">{{num .R.Today.NewOffenders}}</td><td></td><td></td></tr>
 <tr><td>repeat offenders</td><td align="right">{{num .R.Today.RepeatOffenders}}</td><td></td><td></td></tr>
-</table>
+{{if .Priced}}<tr><td>estimated cost</td><td align="right">{{usd .R.Today.CostUSD}}</td><td align="right">{{usd .R.Yesterday.CostUSD}}</td><td align="right">{{changeF .R.Today.CostUSD .R.Yesterday.CostUSD}}</td></tr>
+{{end}}</table>
 <h2 style="font-size:17px">Actions per hour</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="720" height="240" viewBox="0 0 720 240" role="img" aria-label="actions per hour">
 <line x1="8" y1="190" x2="720" y2="190" stroke="#9ca3af" stroke-width="1"/>
@@ -110,7 +111,12 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr style="border-bottom:1px solid #d1d5db"><th align="left">{{.Col}}</th><th align="right">events</th><th align="right">stopped</th><th></th></tr>
 {{range .Rows}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Events}}</td><td align="right">{{num .Stopped}}</td><td><svg xmlns="http://www.w3.org/2000/svg" width="160" height="10" role="img" aria-label="{{num .Events}} events, {{num .Stopped}} stopped"><rect width="{{f .Width}}" height="10" fill="#9ca3af"/><rect width="{{f .StoppedWidth}}" height="10" fill="#ef4444"/></svg></td></tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}
-{{end}}<h2 style="font-size:17px">Bans</h2>
+{{end}}<h2 style="font-size:17px">AI usage</h2>
+{{with .R.Usage}}{{if .Models}}<table style="border-collapse:collapse;font-size:14px" cellpadding="4">
+<tr style="border-bottom:1px solid #d1d5db"><th align="left">model</th><th align="right">requests</th><th align="right">prompt tokens</th><th align="right">completion tokens</th>{{if .Priced}}<th align="right">estimated cost</th>{{end}}</tr>
+{{$p := .Priced}}{{range .Models}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Requests}}</td><td align="right">{{num .PromptTokens}}</td><td align="right">{{num .CompletionTokens}}</td>{{if $p}}<td align="right">{{usd .CostUSD}}</td>{{end}}</tr>
+{{end}}</table>{{else}}<p>None.</p>{{end}}{{else}}<p>None.</p>{{end}}
+<h2 style="font-size:17px">Bans</h2>
 <p>Issued: {{issued .R.Bans.Issued}}. Refused requests: {{num .R.Bans.Refused}}. Banned clients seen: {{num .R.Bans.Clients}}.</p>
 <h2 style="font-size:17px">Alerts</h2>
 {{if .R.Alerts}}<p>Sent: {{num .R.Alerts.Sent}}.</p>{{else}}<p>Not recorded (see notes).</p>{{end}}
@@ -150,7 +156,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		hl = append(hl, map[string]any{"label": f.label, "today": f.today, "before": f.before})
 	}
 	return htmlTmpl.Execute(w, map[string]any{
-		"R": r, "SummaryLabel": r.Summary.label(), "Headline": hl,
+		"R": r, "SummaryLabel": r.Summary.label(), "Headline": hl, "Priced": r.priced(),
 		"Bars": chartBars(r.Hours), "Legend": legend(), "Sections": secs,
 	})
 }

@@ -94,6 +94,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, f := range headlineFields(r) {
 		fmt.Fprintf(&b, "  %-20s %11s %13s %9s\n", f.label, num(f.today), num(f.before), changeText(f.today, f.before))
 	}
+	if r.priced() {
+		fmt.Fprintf(&b, "  %-20s %11s %13s %9s\n", "estimated cost", usd(r.Today.CostUSD), usd(r.Yesterday.CostUSD), changeTextF(r.Today.CostUSD, r.Yesterday.CostUSD))
+	}
 	fmt.Fprintf(&b, "  %-20s %11s\n", "new offenders", num(r.Today.NewOffenders))
 	fmt.Fprintf(&b, "  %-20s %11s\n", "repeat offenders", num(r.Today.RepeatOffenders))
 
@@ -113,6 +116,28 @@ func (r *Report) WriteText(w io.Writer) error {
 		width = min(width, 48)
 		for _, x := range s.rows {
 			fmt.Fprintf(&b, "  %-*s %10s events %10s stopped\n", width, clip.Runes(x.Name, 48), num(x.Events), num(x.Stopped))
+		}
+	}
+	b.WriteString("\nAI usage (tokens by model)\n")
+	if u := r.Usage; u == nil || len(u.Models) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		fmt.Fprintf(&b, "  requests: %s   prompt tokens: %s   completion tokens: %s", num(u.Requests), num(u.PromptTokens), num(u.CompletionTokens))
+		if u.Priced {
+			fmt.Fprintf(&b, "   estimated cost: %s", usd(u.CostUSD))
+		}
+		b.WriteString("\n")
+		width := 0
+		for _, x := range u.Models {
+			width = max(width, utf8.RuneCountInString(x.Name))
+		}
+		width = min(width, 40)
+		for _, x := range u.Models {
+			fmt.Fprintf(&b, "  %-*s %8s req %12s in %12s out", width, clip.Runes(x.Name, 40), num(x.Requests), num(x.PromptTokens), num(x.CompletionTokens))
+			if u.Priced {
+				fmt.Fprintf(&b, " %10s", usd(x.CostUSD))
+			}
+			b.WriteString("\n")
 		}
 	}
 	b.WriteString("\nBans\n")
@@ -192,6 +217,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, f := range headlineFields(r) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.label, num(f.today), num(f.before), changeText(f.today, f.before))
 	}
+	if r.priced() {
+		fmt.Fprintf(&b, "| estimated cost | %s | %s | %s |\n", usd(r.Today.CostUSD), usd(r.Yesterday.CostUSD), changeTextF(r.Today.CostUSD, r.Yesterday.CostUSD))
+	}
 	fmt.Fprintf(&b, "| new offenders | %s | | |\n| repeat offenders | %s | | |\n", num(r.Today.NewOffenders), num(r.Today.RepeatOffenders))
 	b.WriteString("\n## Actions per hour\n\n```\n█ stopped  ▒ logged  ░ allowed\n")
 	b.WriteString(textChart(r.Hours, 48))
@@ -205,6 +233,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | events | stopped |\n|---|---:|---:|\n", s.col)
 		for _, x := range s.rows {
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdEscape(x.Name), num(x.Events), num(x.Stopped))
+		}
+	}
+	b.WriteString("\n## AI usage\n\n")
+	if u := r.Usage; u == nil || len(u.Models) == 0 {
+		b.WriteString("None.\n")
+	} else {
+		b.WriteString("| model | requests | prompt tokens | completion tokens | estimated cost |\n|---|---:|---:|---:|---:|\n")
+		for _, x := range u.Models {
+			cost := ""
+			if u.Priced {
+				cost = usd(x.CostUSD)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(x.Name), num(x.Requests), num(x.PromptTokens), num(x.CompletionTokens), cost)
 		}
 	}
 	fmt.Fprintf(&b, "\n## Bans\n\nIssued: %s. Refused requests: %s. Banned clients seen: %s.\n", issued(r.Bans.Issued), num(r.Bans.Refused), num(r.Bans.Clients))
@@ -265,3 +306,6 @@ func wrap(text string, width int) []string {
 	}
 	return lines
 }
+
+// priced reports whether the report has an estimated cost to show.
+func (r *Report) priced() bool { return r.Usage != nil && r.Usage.Priced }

@@ -34,6 +34,7 @@ type Report struct {
 	Violations    []Row `json:"violations"`     // violation types
 	AttackClasses []Row `json:"attack_classes"` // payload attack classes
 
+	Usage   *Usage  `json:"usage,omitempty"` // nil: no token usage recorded yet
 	Bans    Bans    `json:"bans"`
 	Alerts  *Alerts `json:"alerts,omitempty"` // nil: no alert history to read
 	Health  *Health `json:"health,omitempty"` // nil: not recorded
@@ -60,6 +61,10 @@ type Headline struct {
 	// too; NewOffenders were not.
 	NewOffenders    int64 `json:"new_offenders"`
 	RepeatOffenders int64 `json:"repeat_offenders"`
+	// Tokens are the prompt and completion tokens of AI requests, CostUSD
+	// their estimated cost (0 without prices): see Usage.
+	Tokens  int64   `json:"tokens"`
+	CostUSD float64 `json:"cost_usd"`
 }
 
 // RepeatWindow is how far back an offender counts as a repeat one.

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/warden-dev/warden/store/postgres"
-	_ "github.com/warden-dev/warden/store/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/warden-dev/warden/store/sqlite" // also registers the "sqlite" database/sql driver
 )
 
 // Source is an event store read with SQL: the SQLite database in the data
@@ -25,6 +25,7 @@ type Source struct {
 // dialect is what differs between the two stores' SQL.
 type dialect struct {
 	table string
+	usage string // the hourly token rollup's table (package usage)
 	// detectors is the FROM clause joining each event (alias e) to its
 	// abuse.detectors elements (alias d, one JSON object in d.value).
 	detectors string
@@ -41,6 +42,7 @@ type dialect struct {
 
 var sqliteDialect = dialect{
 	table:     "events",
+	usage:     sqlite.UsageTable,
 	detectors: `events e, json_each(e.data, '$.abuse.detectors') AS d`,
 	field:     func(k string) string { return `json_extract(d.value, '$.` + k + `')` },
 	would:     `instr(e.data, '"would":') > 0`,
@@ -51,6 +53,7 @@ var sqliteDialect = dialect{
 // instead of an error.
 var postgresDialect = dialect{
 	table: "warden_events",
+	usage: postgres.UsageTable,
 	detectors: `warden_events e CROSS JOIN LATERAL (SELECT (e.data::json)->'abuse'->'detectors' AS ds) j
 		CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(j.ds) = 'array' THEN j.ds END) AS d(value)`,
 	field:  func(k string) string { return `(d.value->>'` + k + `')` },

@@ -33,6 +33,7 @@ type facts struct {
 	Bans        Bans           `json:"bans"`
 	Alerts      *Alerts        `json:"alerts,omitempty"`
 	Health      *Health        `json:"health,omitempty"`
+	AIModels    []UsageRow     `json:"ai_models,omitempty"` // tokens and cost per model
 }
 
 type hourFact struct {
@@ -53,6 +54,16 @@ func factsOf(r *Report) facts {
 	for _, c := range headlineFields(r) {
 		if p, ok := Change(c.today, c.before); ok {
 			f.ChangePct[c.key] = round1(p)
+		}
+	}
+	if u := r.Usage; u != nil {
+		if len(u.Models) > factTop {
+			f.AIModels = u.Models[:factTop]
+		} else {
+			f.AIModels = u.Models
+		}
+		if u.Priced && r.Yesterday.CostUSD > 0 {
+			f.ChangePct["cost_usd"] = round1((r.Today.CostUSD - r.Yesterday.CostUSD) * 100 / r.Yesterday.CostUSD)
 		}
 	}
 	var best *Hour
@@ -97,6 +108,7 @@ func headlineFields(r *Report) []headlineField {
 		{"blocked", "blocked", t.Blocked, y.Blocked},
 		{"banned", "banned", t.Banned, y.Banned},
 		{"offenders", "distinct offenders", t.Offenders, y.Offenders},
+		{"tokens", "AI tokens", t.Tokens, y.Tokens},
 	}
 }
 
@@ -224,6 +236,13 @@ func templateSummary(r *Report, f facts) string {
 	}
 	if r.Bans.Issued > 0 {
 		fmt.Fprintf(&b, " %s bans were issued.", num(r.Bans.Issued))
+	}
+	if u := r.Usage; u != nil && t.Tokens > 0 {
+		fmt.Fprintf(&b, " AI requests used %s tokens", num(t.Tokens))
+		if u.Priced {
+			fmt.Fprintf(&b, ", an estimated %s", usd(t.CostUSD))
+		}
+		b.WriteString(".")
 	}
 	return b.String()
 }

@@ -55,7 +55,7 @@ func (s *Guard) openReports() error {
 	b, err := report.New(report.Options{
 		Source: src, Config: cfg.Report, RequestLog: cfg.Log.Requests,
 		Bans: s.Guard.Bans(), Health: health.Health, Model: model, Now: s.Guard.Now,
-		Alerts: alertHistory{s.outbox},
+		Alerts: alertHistory{s.outbox}, Prices: cfg.AI.Budget.Prices,
 	})
 	if err != nil {
 		return err

@@ -106,6 +106,7 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 	}
 	be.Bans = bans
 	s.events = db
+	be.Usage = db // the token rollup lives with the events
 	var claimer alert.Claimer
 	if cfg.Store.Postgres != "" {
 		pc := postgres.DefaultConfig()
@@ -118,6 +119,7 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		}
 		s.closers = append(s.closers, ps.Close)
 		s.events = ps
+		be.Usage = ps
 		claimer = ps
 	}
 	be.Events = s.events

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard/chat"
@@ -154,8 +156,14 @@ type charge struct {
 	tokens    int64
 	cost      float64
 	price     Price
+	model     string // bounded copy: the body it came from is reused
+	in        int64  // the input estimate, reported when the answer has no usage
 	w         *usageWriter
 }
+
+// maxModelBytes bounds the model name kept per pending charge and
+// reported in abuse.Tokens: it comes from the client.
+const maxModelBytes = 64
 
 // NewDetector returns a detector for cfg.
 func NewDetector(cfg Config) (*Detector, error) {
@@ -300,7 +308,7 @@ func (d *Detector) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	s.dayCost += cost
 	if r.ID != "" {
 		c, _ := d.pending.Put(r.ID) // when full, the oldest charge is dropped: its estimate stands
-		*c = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p}
+		*c = &charge{key: key, hour: hour, day: day, tokens: tokens, cost: cost, price: p, model: boundModel(model), in: in}
 	}
 	return abuse.Verdict{}
 }
@@ -363,7 +371,9 @@ func (d *Detector) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.Re
 
 // Observe settles the charge of a request: refunds it when Warden blocked
 // the request or the upstream failed (status >= 400), replaces the
-// estimate with the upstream's usage when WrapResponse saw it.
+// estimate with the upstream's usage when WrapResponse saw it. It sets
+// r.Tokens to what the answer cost: the upstream's usage, or, when the
+// answer reported none, the input estimate marked Estimated.
 func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	if !d.charged(r) {
 		return
@@ -382,12 +392,15 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 	case c.w != nil:
 		in, out, ok := c.w.usage()
 		if !ok {
+			r.Tokens = abuse.Tokens{Model: c.model, Prompt: c.in, Estimated: true}
 			return // keep the estimate
 		}
+		r.Tokens = abuse.Tokens{Model: c.model, Prompt: in, Completion: out}
 		tokens = in + out
 		cost = (float64(in)*c.price.Input + float64(out)*c.price.Output) / 1e6
 		d.corrected.Add(1)
 	default:
+		r.Tokens = abuse.Tokens{Model: c.model, Prompt: c.in, Estimated: true}
 		return // keep the estimate
 	}
 	d.mu.Lock()
@@ -404,6 +417,19 @@ func (d *Detector) Observe(r *abuse.Request, o abuse.Outcome) {
 		s.dayTokens = max(s.dayTokens+tokens-c.tokens, 0)
 		s.dayCost = max(s.dayCost+cost-c.cost, 0)
 	}
+}
+
+// boundModel copies a model name cut to maxModelBytes (on a rune
+// boundary), so that a pending charge does not keep the body alive.
+func boundModel(m string) string {
+	if len(m) > maxModelBytes {
+		cut := maxModelBytes
+		for cut > 0 && !utf8.RuneStart(m[cut]) {
+			cut--
+		}
+		m = m[:cut]
+	}
+	return strings.Clone(m)
 }
 
 // UseChatCache makes d parse chat bodies through cc, which the other

@@ -253,3 +253,62 @@ func FuzzUsageWriter(f *testing.F) {
 }
 
 var _ http.Flusher = (*usageWriter)(nil)
+
+// TestBudgetTokensOnRequest checks what Observe leaves in r.Tokens for the
+// decision log and the usage rollup: the upstream's usage when the answer
+// has one, the input estimate marked Estimated when it has none, nothing
+// for a request that produced no answer.
+func TestBudgetTokensOnRequest(t *testing.T) {
+	srv := openaitest.NewServer()
+	defer srv.Close()
+	up, _ := url.Parse(srv.URL)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"choices":[{"message":{"content":"hi"}}]}`)
+	}))
+	defer plain.Close()
+	noUsage, _ := url.Parse(plain.URL)
+	long := strings.Repeat("m", 100) + "é"
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		upstream *url.URL
+		body     string
+		model    string
+		measured bool // the upstream's usage, not an estimate
+	}{
+		{"usage", up, `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}`, "gpt-4o-mini", true},
+		{"stream usage", up, `{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello"}]}`, "gpt-4o-mini", true},
+		{"no usage", noUsage, `{"model":"m1","messages":[{"role":"user","content":"hello"}]}`, "m1", false},
+		{"long model name", noUsage, `{"model":"` + long + `","messages":[{"role":"user","content":"hello"}]}`, long[:maxModelBytes], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := NewDetector(DefaultConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := budgetReq(tc.name, t0, tc.body)
+			_, in, _, _ := d.estimateBody(r.Body)
+			proxyThrough(t, d, tc.upstream, r)
+			got := r.Tokens
+			if got.Model != tc.model || got.Estimated == tc.measured || got.Prompt <= 0 {
+				t.Fatalf("tokens %+v, want model %q measured %v", got, tc.model, tc.measured)
+			}
+			if tc.measured && got.Completion <= 0 {
+				t.Fatalf("measured answer without completion tokens: %+v", got)
+			}
+			if !tc.measured && (got.Prompt != in || got.Completion != 0) {
+				t.Fatalf("estimate %+v, want prompt %d and no completion", got, in)
+			}
+		})
+	}
+	t.Run("refunded", func(t *testing.T) {
+		d, _ := NewDetector(DefaultConfig())
+		r := budgetReq("refunded", t0, `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
+		d.Detect(context.Background(), r)
+		d.Observe(r, abuse.Outcome{Status: 502})
+		if r.Tokens.Known() {
+			t.Fatalf("a failed answer cost tokens: %+v", r.Tokens)
+		}
+	})
+}

@@ -55,7 +55,7 @@ func runReport(ctx context.Context, args []string, e env) int {
 	if *data != "" {
 		cfg.DataDir = *data
 	}
-	opts := report.Options{Config: cfg.Report, RequestLog: cfg.Log.Requests}
+	opts := report.Options{Config: cfg.Report, RequestLog: cfg.Log.Requests, Prices: cfg.AI.Budget.Prices}
 	if cfg.Store.Postgres != "" {
 		if opts.Source, err = report.OpenPostgres(cfg.Store.Postgres); err != nil {
 			fmt.Fprintf(e.stderr, "report: %v\n", err)

@@ -187,6 +187,7 @@ type Store struct {
 	schemaReady atomic.Bool
 	claimsReady atomic.Bool   // warden_alert_claims exists (claims.go)
 	claims      atomic.Uint64 // claims made, to prune now and then
+	usageReady  atomic.Bool   // warden_token_usage exists (usage.go)
 
 	down       atomic.Bool
 	outages    atomic.Uint64

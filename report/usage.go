@@ -1,0 +1,209 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/warden-dev/warden/aiguard/budget"
+)
+
+// Usage is what a day's AI requests cost in model tokens, read from the
+// hourly token rollup (package usage) that the token budget (ai.budget)
+// feeds: the routes it covers are the AI routes. Hours are UTC hours,
+// counted in the day they start in.
+type Usage struct {
+	Requests         int64 `json:"requests"`
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	// Estimated counts requests whose answer reported no usage: their
+	// prompt tokens are estimated from the request and their completion
+	// tokens are not counted.
+	Estimated int64 `json:"estimated_requests"`
+	// CostUSD is the estimated cost at the configured prices
+	// (ai.budget.prices, USD per million tokens); Priced is false when no
+	// price is configured. UnpricedTokens are those of models that no
+	// price (nor "*") covers, left out of CostUSD.
+	CostUSD        float64    `json:"cost_usd"`
+	Priced         bool       `json:"priced"`
+	UnpricedTokens int64      `json:"unpriced_tokens"`
+	Models         []UsageRow `json:"models"`
+	Routes         []UsageRow `json:"routes"`
+}
+
+// Tokens is the day's prompt and completion tokens together.
+func (u *Usage) Tokens() int64 { return u.PromptTokens + u.CompletionTokens }
+
+// UsageRow is one model's or route's usage.
+type UsageRow struct {
+	Name             string  `json:"name"`
+	Requests         int64   `json:"requests"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+}
+
+// maxUsageRows bounds the route × model rows read for a day: the rollup
+// already folds what is past its own bound into "(other)".
+const maxUsageRows = 10_000
+
+// usageReady reports whether the rollup table exists: it is created by
+// the first AI request's write.
+func (s *Source) usageReady(ctx context.Context) (bool, error) {
+	var ok bool
+	var err error
+	if s.d.dollar {
+		err = s.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.d.usage).Scan(&ok)
+	} else {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`, s.d.usage).Scan(&ok)
+	}
+	if err != nil {
+		return false, fmt.Errorf("report: token usage: %w", err)
+	}
+	return ok, nil
+}
+
+// usage reads the rollup of [from, to) and prices it.
+func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error) {
+	s := b.opts.Source
+	rows, err := s.db.QueryContext(ctx, s.sql(`SELECT route, model, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(estimated)
+		FROM `+s.d.usage+` WHERE hour_ns >= ? AND hour_ns < ? GROUP BY 1, 2 LIMIT ?`), from.UnixNano(), to.UnixNano(), maxUsageRows)
+	if err != nil {
+		return nil, fmt.Errorf("report: token usage: %w", err)
+	}
+	u := &Usage{Priced: len(b.opts.Prices) > 0}
+	models, routes := map[string]*UsageRow{}, map[string]*UsageRow{}
+	addTo := func(m map[string]*UsageRow, name string, x UsageRow) {
+		r := m[name]
+		if r == nil {
+			r = &UsageRow{Name: name}
+			m[name] = r
+		}
+		r.Requests += x.Requests
+		r.PromptTokens += x.PromptTokens
+		r.CompletionTokens += x.CompletionTokens
+		r.CostUSD += x.CostUSD
+	}
+	err = scanEach(rows, func(sc func(...any) error) error {
+		var route, model string
+		var x UsageRow
+		var est int64
+		if err := sc(&route, &model, &x.Requests, &x.PromptTokens, &x.CompletionTokens, &est); err != nil {
+			return err
+		}
+		route, model = clean(route), clean(model)
+		if p, ok := b.price(model); ok {
+			x.CostUSD = (float64(x.PromptTokens)*p.Input + float64(x.CompletionTokens)*p.Output) / 1e6
+		} else {
+			u.UnpricedTokens += x.PromptTokens + x.CompletionTokens
+		}
+		u.Requests += x.Requests
+		u.PromptTokens += x.PromptTokens
+		u.CompletionTokens += x.CompletionTokens
+		u.Estimated += est
+		u.CostUSD += x.CostUSD
+		if model == "" {
+			model = "(none)"
+		}
+		if route == "" {
+			route = NoRoute
+		}
+		addTo(models, model, x)
+		addTo(routes, route, x)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: token usage: %w", err)
+	}
+	top := b.opts.Config.Top
+	u.Models, u.Routes = topUsage(models, top), topUsage(routes, top)
+	u.CostUSD = roundCost(u.CostUSD)
+	return u, nil
+}
+
+// price is model's price, else the "*" price.
+func (b *Builder) price(model string) (budget.Price, bool) {
+	if p, ok := b.opts.Prices[model]; ok {
+		return p, true
+	}
+	p, ok := b.opts.Prices["*"]
+	return p, ok
+}
+
+// roundCost keeps a hundredth of a cent: enough for a small day, and a
+// number the summary can repeat exactly.
+func roundCost(c float64) float64 { return math.Round(c*1e4) / 1e4 }
+
+func topUsage(m map[string]*UsageRow, n int) []UsageRow {
+	out := make([]UsageRow, 0, len(m))
+	for _, r := range m {
+		r.CostUSD = roundCost(r.CostUSD)
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b UsageRow) int {
+		ta, tb := a.PromptTokens+a.CompletionTokens, b.PromptTokens+b.CompletionTokens
+		if ta != tb {
+			if ta > tb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out[:min(len(out), n)]
+}
+
+// usageDays fills the day's and the day before's tokens and cost, and
+// says in the notes what they do not cover.
+func (b *Builder) usageDays(ctx context.Context, r *Report, prevFrom time.Time) error {
+	ok, err := b.opts.Source.usageReady(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		r.Notes = append(r.Notes, "no token usage recorded yet: tokens and estimated cost come from AI requests the token budget (ai.budget) covers")
+		return nil
+	}
+	if r.Usage, err = b.usage(ctx, r.From, r.To); err != nil {
+		return err
+	}
+	before, err := b.usage(ctx, prevFrom, r.From)
+	if err != nil {
+		return err
+	}
+	r.Today.Tokens, r.Today.CostUSD = r.Usage.Tokens(), r.Usage.CostUSD
+	r.Yesterday.Tokens, r.Yesterday.CostUSD = before.Tokens(), before.CostUSD
+	switch {
+	case !r.Usage.Priced:
+		r.Notes = append(r.Notes, "no prices configured (ai.budget.prices): estimated cost is not reported")
+	case r.Usage.UnpricedTokens > 0:
+		r.Notes = append(r.Notes, fmt.Sprintf("%s tokens are of models with no configured price (ai.budget.prices) and not in the estimated cost", num(r.Usage.UnpricedTokens)))
+	}
+	if r.Usage.Estimated > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s AI requests got answers without a usage object: their prompt tokens are estimated (bytes / 4) and their completion tokens not counted", num(r.Usage.Estimated)))
+	}
+	return nil
+}
+
+// usd writes a cost: cents from one dollar up, hundredths of a cent
+// below, where cents would round a small day away.
+func usd(c float64) string {
+	if c != 0 && math.Abs(c) < 1 {
+		return fmt.Sprintf("$%.4f", c)
+	}
+	return fmt.Sprintf("$%.2f", c)
+}
+
+// changeTextF is changeText for costs.
+func changeTextF(today, before float64) string {
+	if before == 0 {
+		if today == 0 {
+			return "="
+		}
+		return "new"
+	}
+	return signed(round1((today-before)*100/before)) + "%"
+}
