@@ -15,9 +15,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/warden-dev/warden/aiguard/budget"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/cputime"
 	"github.com/warden-dev/warden/report"
+	"github.com/warden-dev/warden/usage"
 )
 
 // millionDay returns n events spread over the reported day: 70% plain
@@ -108,6 +110,22 @@ func procStatus(field string) uint64 {
 // resetPeakRSS sets VmHWM to the current resident set (Linux).
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
+// usageDay is a day of the token rollup with more route × model rows
+// than a report reads one by one (24 hours × 4 routes × 150 models), each
+// of 10 requests, 1,000 prompt and 500 completion tokens.
+func usageDay() []usage.Row {
+	var rows []usage.Row
+	for h := range 24 {
+		for r := range 4 {
+			for m := range 150 {
+				rows = append(rows, usage.Row{Hour: day.Add(time.Duration(h) * time.Hour), Route: "POST /v1/route" + strconv.Itoa(r),
+					Model: "model-" + strconv.Itoa(m), Requests: 10, Prompt: 1000, Completion: 500})
+			}
+		}
+	}
+	return rows
+}
+
 func fill(n int) []eventlog.Event {
 	var out []eventlog.Event
 	for e := range millionDay(n) {
@@ -128,17 +146,19 @@ func BenchmarkBuildDay(b *testing.B) {
 	}
 	for _, store := range []struct {
 		name string
-		open func(testing.TB, []eventlog.Event) *report.Source
+		open func(testing.TB, []eventlog.Event, ...usage.Row) *report.Source
 		// serverCPU reads the CPU time of the database server's
 		// processes, when it runs apart from Warden.
 		serverCPU func() time.Duration
 	}{{"sqlite", sqliteSource, nil}, {"postgres", postgresSource, func() time.Duration { return clusterCPU(b) }}} {
 		b.Run(fmt.Sprintf("%s/events=%d", store.name, n), func(b *testing.B) {
 			events := fill(n)
-			src := store.open(b, events)
-			events = nil
+			rows := usageDay()
+			src := store.open(b, events, rows...)
+			events, rows = nil, nil
 			debug.FreeOSMemory() // the generated events are garbage: give their memory back before measuring
-			bl, err := report.New(report.Options{Source: src, Config: report.DefaultConfig(), RequestLog: true})
+			bl, err := report.New(report.Options{Source: src, Config: report.DefaultConfig(), RequestLog: true,
+				Prices: map[string]budget.Price{"*": {Input: 1, Output: 2}}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -167,6 +187,10 @@ func BenchmarkBuildDay(b *testing.B) {
 			b.ReportMetric(float64(procStatus("VmHWM")-min(base, procStatus("VmHWM")))/(1<<20), "RSS-growth-MiB")
 			if r.Today.Requests != int64(n) {
 				b.Fatalf("requests = %d, want %d", r.Today.Requests, n)
+			}
+			// 14,400 rows × 1,500 tokens; cost 14,400 × (1,000 × 1 + 500 × 2) / 1e6.
+			if r.Today.Tokens != 21_600_000 || r.Today.CostUSD != 28.8 || r.Usage.Requests != 144_000 {
+				b.Fatalf("tokens %d cost %v requests %d, want 21600000, 28.8, 144000", r.Today.Tokens, r.Today.CostUSD, r.Usage.Requests)
 			}
 		})
 	}

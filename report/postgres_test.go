@@ -9,6 +9,7 @@ import (
 	"github.com/warden-dev/warden/internal/pgtest"
 	"github.com/warden-dev/warden/report"
 	"github.com/warden-dev/warden/store/postgres"
+	"github.com/warden-dev/warden/usage"
 )
 
 // pg is one PostgreSQL cluster for the package's tests; each test gets
@@ -23,16 +24,21 @@ func TestMain(m *testing.M) {
 
 // postgresSource writes events into a fresh PostgreSQL database through
 // the store `warden serve` uses, and opens it for reports.
-func postgresSource(t testing.TB, events []eventlog.Event) *report.Source {
+func postgresSource(t testing.TB, events []eventlog.Event, rows ...usage.Row) *report.Source {
 	t.Helper()
 	dsn := pg.Server(t).NewDatabase(t)
 	ctx := context.Background()
-	if len(events) > 0 {
+	if len(events) > 0 || len(rows) > 0 {
 		cfg := postgres.DefaultConfig()
 		cfg.DSN = dsn
 		st, err := postgres.Open(ctx, cfg, postgres.Options{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(rows) > 0 {
+			if err := st.AddUsage(ctx, rows); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for len(events) > 0 {
 			n := min(len(events), 5000)

@@ -14,6 +14,7 @@ import (
 	"github.com/warden-dev/warden/llm/openaitest"
 	"github.com/warden-dev/warden/report"
 	"github.com/warden-dev/warden/store/sqlite"
+	"github.com/warden-dev/warden/usage"
 )
 
 // day is the reported day in the tests.
@@ -78,7 +79,7 @@ func fixture() []eventlog.Event {
 	return es
 }
 
-func sqliteSource(t testing.TB, events []eventlog.Event) *report.Source {
+func sqliteSource(t testing.TB, events []eventlog.Event, rows ...usage.Row) *report.Source {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "warden.db")
@@ -87,6 +88,11 @@ func sqliteSource(t testing.TB, events []eventlog.Event) *report.Source {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if len(rows) > 0 {
+		if err := db.AddUsage(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for len(events) > 0 {
 		n := min(len(events), 5000)
 		if err := db.WriteEvents(ctx, events[:n]); err != nil {

@@ -46,8 +46,10 @@ type UsageRow struct {
 	CostUSD          float64 `json:"cost_usd"`
 }
 
-// maxUsageRows bounds the route × model rows read for a day: the rollup
-// already folds what is past its own bound into "(other)".
+// maxUsageRows bounds the route × model rows read for a day, the
+// largest first. The rollup bounds its keys per write, not per day, so a
+// day of made-up model names can have more: their tokens still count in
+// the totals (read apart) and are priced at "*".
 const maxUsageRows = 10_000
 
 // usageReady reports whether the rollup table exists: it is created by
@@ -69,12 +71,20 @@ func (s *Source) usageReady(ctx context.Context) (bool, error) {
 // usage reads the rollup of [from, to) and prices it.
 func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error) {
 	s := b.opts.Source
-	rows, err := s.db.QueryContext(ctx, s.sql(`SELECT route, model, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(estimated)
-		FROM `+s.d.usage+` WHERE hour_ns >= ? AND hour_ns < ? GROUP BY 1, 2 LIMIT ?`), from.UnixNano(), to.UnixNano(), maxUsageRows)
+	u := &Usage{Priced: len(b.opts.Prices) > 0}
+	var all UsageRow // the whole day, whatever the row limit leaves out
+	err := s.db.QueryRowContext(ctx, s.sql(`SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+		COALESCE(SUM(estimated), 0) FROM `+s.d.usage+` WHERE hour_ns >= ? AND hour_ns < ?`), from.UnixNano(), to.UnixNano()).
+		Scan(&all.Requests, &all.PromptTokens, &all.CompletionTokens, &u.Estimated)
 	if err != nil {
 		return nil, fmt.Errorf("report: token usage: %w", err)
 	}
-	u := &Usage{Priced: len(b.opts.Prices) > 0}
+	rows, err := s.db.QueryContext(ctx, s.sql(`SELECT route, model, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens)
+		FROM `+s.d.usage+` WHERE hour_ns >= ? AND hour_ns < ? GROUP BY 1, 2
+		ORDER BY SUM(prompt_tokens) + SUM(completion_tokens) DESC, 1, 2 LIMIT ?`), from.UnixNano(), to.UnixNano(), maxUsageRows)
+	if err != nil {
+		return nil, fmt.Errorf("report: token usage: %w", err)
+	}
 	models, routes := map[string]*UsageRow{}, map[string]*UsageRow{}
 	addTo := func(m map[string]*UsageRow, name string, x UsageRow) {
 		r := m[name]
@@ -90,21 +100,14 @@ func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error)
 	err = scanEach(rows, func(sc func(...any) error) error {
 		var route, model string
 		var x UsageRow
-		var est int64
-		if err := sc(&route, &model, &x.Requests, &x.PromptTokens, &x.CompletionTokens, &est); err != nil {
+		if err := sc(&route, &model, &x.Requests, &x.PromptTokens, &x.CompletionTokens); err != nil {
 			return err
 		}
 		route, model = clean(route), clean(model)
-		if p, ok := b.price(model); ok {
-			x.CostUSD = (float64(x.PromptTokens)*p.Input + float64(x.CompletionTokens)*p.Output) / 1e6
-		} else {
-			u.UnpricedTokens += x.PromptTokens + x.CompletionTokens
-		}
+		b.addCost(u, model, &x)
 		u.Requests += x.Requests
 		u.PromptTokens += x.PromptTokens
 		u.CompletionTokens += x.CompletionTokens
-		u.Estimated += est
-		u.CostUSD += x.CostUSD
 		if model == "" {
 			model = "(none)"
 		}
@@ -118,10 +121,32 @@ func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error)
 	if err != nil {
 		return nil, fmt.Errorf("report: token usage: %w", err)
 	}
+	if rest := (UsageRow{Requests: all.Requests - u.Requests, PromptTokens: all.PromptTokens - u.PromptTokens,
+		CompletionTokens: all.CompletionTokens - u.CompletionTokens}); rest.Requests > 0 {
+		b.addCost(u, otherModels, &rest)
+		addTo(models, otherModels, rest)
+		addTo(routes, otherModels, rest)
+		u.Requests, u.PromptTokens, u.CompletionTokens = all.Requests, all.PromptTokens, all.CompletionTokens
+	}
 	top := b.opts.Config.Top
 	u.Models, u.Routes = topUsage(models, top), topUsage(routes, top)
 	u.CostUSD = roundCost(u.CostUSD)
 	return u, nil
+}
+
+// otherModels names the rows past maxUsageRows.
+const otherModels = "(other)"
+
+// addCost prices x at model's price and adds it to u's cost, or its
+// tokens to u's unpriced ones.
+func (b *Builder) addCost(u *Usage, model string, x *UsageRow) {
+	p, ok := b.price(model)
+	if !ok {
+		u.UnpricedTokens += x.PromptTokens + x.CompletionTokens
+		return
+	}
+	x.CostUSD = (float64(x.PromptTokens)*p.Input + float64(x.CompletionTokens)*p.Output) / 1e6
+	u.CostUSD += x.CostUSD
 }
 
 // price is model's price, else the "*" price.
