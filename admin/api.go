@@ -183,19 +183,21 @@ func (s *Server) handleLiftBan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "target", "no ban on "+clip.String(t.String(), 64))
 		return
 	}
-	if s.opts.OnBanLifted != nil {
-		s.opts.OnBanLifted(t)
-	}
 	// Lifting a ban forgives its cause: without this, a client whose
 	// behaviour windows still held the findings that banned it was
 	// blocked and banned again by its next ordinary requests.
 	cleared := false
+	var ferr error
 	if !keep && s.opts.Forget != nil {
-		if err := s.opts.Forget.Forget(r.Context(), t); err != nil {
-			s.internal(w, "the ban was lifted, but clearing its scores", err)
-			return
-		}
-		cleared = true
+		ferr = s.opts.Forget.Forget(r.Context(), t)
+		cleared = ferr == nil
+	}
+	if s.opts.OnBanLifted != nil { // also when clearing failed: the ban is gone
+		s.opts.OnBanLifted(ban.Change{Time: s.opts.Now(), Lifted: true, Ban: ban.Ban{Target: t}, By: ban.ByAdmin, ScoreCleared: cleared})
+	}
+	if ferr != nil {
+		s.internal(w, "the ban was lifted, but clearing its scores", ferr)
+		return
 	}
 	s.opts.Log.Info("admin: ban lifted", "target", t.String(), "score_cleared", cleared)
 	writeJSON(w, http.StatusOK, map[string]any{"target": t.String(), "removed": true, "score_cleared": cleared})

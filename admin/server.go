@@ -99,8 +99,9 @@ type Options struct {
 	// OnBanAdded is called after an admin added a ban (e.g. to count it).
 	OnBanAdded func(ban.Ban)
 	// OnBanLifted is called after an admin lifted the ban on a target
-	// (e.g. to remove it from an edge firewall).
-	OnBanLifted func(ban.Target)
+	// (e.g. to remove it from an edge firewall, to record it), with
+	// whether the target's scores were cleared too.
+	OnBanLifted func(ban.Change)
 	// OnPanic is called when a handler panicked (e.g. to count it).
 	OnPanic func()
 	// Log receives admin actions (bans added and lifted) and recovered

@@ -131,7 +131,11 @@ func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
 	if err := b.usageDays(ctx, r, prevFrom); err != nil {
 		return nil, err
 	}
-	if b.opts.Bans != nil {
+	history, err := b.banHistory(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if !history && b.opts.Bans != nil {
 		bans, err := b.opts.Bans.List(ctx, b.opts.Now())
 		if err != nil {
 			return nil, fmt.Errorf("report: list bans: %w", err)
@@ -143,7 +147,9 @@ func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
 			}
 		}
 	}
-	r.Notes = append(r.Notes, "lifted bans are not recorded: bans issued counts those the ban store still holds")
+	if !history {
+		r.Notes = append(r.Notes, "no ban history recorded yet: bans issued counts those the ban store still holds, lifted and expired bans are not counted")
+	}
 	if b.opts.Alerts != nil {
 		a, err := b.opts.Alerts.Alerts(ctx, from, to)
 		if err != nil {

@@ -117,7 +117,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{$p := .Priced}}{{range .Models}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Requests}}</td><td align="right">{{num .PromptTokens}}</td><td align="right">{{num .CompletionTokens}}</td>{{if $p}}<td align="right">{{usd .CostUSD}}</td>{{end}}</tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}{{else}}<p>None.</p>{{end}}
 <h2 style="font-size:17px">Bans</h2>
-<p>Issued: {{issued .R.Bans.Issued}}. Refused requests: {{num .R.Bans.Refused}}. Banned clients seen: {{num .R.Bans.Clients}}.</p>
+<p>Issued: {{issued .R.Bans.Issued}}. Lifted: {{num .R.Bans.Lifted}} (scores cleared: {{num .R.Bans.LiftedCleared}}). Expired: {{num .R.Bans.Expired}}. Refused requests: {{num .R.Bans.Refused}}. Banned clients seen: {{num .R.Bans.Clients}}.</p>
 <h2 style="font-size:17px">Alerts</h2>
 {{if .R.Alerts}}<p>Sent: {{num .R.Alerts.Sent}}.</p>{{else}}<p>Not recorded (see notes).</p>{{end}}
 <h2 style="font-size:17px">Health</h2>

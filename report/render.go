@@ -141,7 +141,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	b.WriteString("\nBans\n")
-	fmt.Fprintf(&b, "  issued: %s   refused requests: %s   banned clients seen: %s\n", issued(r.Bans.Issued), num(r.Bans.Refused), num(r.Bans.Clients))
+	fmt.Fprintf(&b, "  issued: %s   lifted: %s (scores cleared: %s)   expired: %s\n", issued(r.Bans.Issued), num(r.Bans.Lifted), num(r.Bans.LiftedCleared), num(r.Bans.Expired))
+	fmt.Fprintf(&b, "  refused requests: %s   banned clients seen: %s\n", num(r.Bans.Refused), num(r.Bans.Clients))
 	b.WriteString("\nAlerts\n")
 	if r.Alerts == nil {
 		b.WriteString("  not recorded (see notes)\n")
@@ -248,7 +249,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(x.Name), num(x.Requests), num(x.PromptTokens), num(x.CompletionTokens), cost)
 		}
 	}
-	fmt.Fprintf(&b, "\n## Bans\n\nIssued: %s. Refused requests: %s. Banned clients seen: %s.\n", issued(r.Bans.Issued), num(r.Bans.Refused), num(r.Bans.Clients))
+	fmt.Fprintf(&b, "\n## Bans\n\nIssued: %s. Lifted: %s (scores cleared: %s). Expired: %s. Refused requests: %s. Banned clients seen: %s.\n",
+		issued(r.Bans.Issued), num(r.Bans.Lifted), num(r.Bans.LiftedCleared), num(r.Bans.Expired), num(r.Bans.Refused), num(r.Bans.Clients))
 	b.WriteString("\n## Alerts\n\n")
 	if r.Alerts == nil {
 		b.WriteString("Not recorded (see notes).\n")

@@ -94,10 +94,20 @@ type Row struct {
 
 // Bans are the day's bans.
 type Bans struct {
-	// Issued counts bans placed during the day that the ban store still
-	// holds (expired and lifted bans are not kept); -1 when no ban store
-	// was read.
+	// Issued counts bans placed during the day, by enforcement or an
+	// admin, from the ban history. Without a history it counts those the
+	// ban store still holds (expired and lifted bans are not kept); -1
+	// when neither was read.
 	Issued int64 `json:"issued"`
+	// Lifted counts bans an admin lifted during the day (DELETE
+	// /api/v1/bans/{target}), LiftedCleared those of them that also
+	// cleared the target's scores (no keep_score=true). Expired counts
+	// bans that ran out during the day without being lifted: expiry is
+	// not an event, it is read from each placed ban's end. All three are
+	// 0 without a ban history (see Notes).
+	Lifted        int64 `json:"lifted"`
+	LiftedCleared int64 `json:"lifted_score_cleared"`
+	Expired       int64 `json:"expired"`
 	// Refused counts requests answered "banned"; Clients the distinct
 	// IPs they came from.
 	Refused int64 `json:"refused"`

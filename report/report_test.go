@@ -302,7 +302,7 @@ func TestRender(t *testing.T) {
 	}{
 		{"text", text, []string{"Warden daily report: 2026-12-06 (UTC)", "Summary (from the template)",
 			"  requests                     115            12   +858.3%", "  repeat offenders               1",
-			"  03:00 ███ 8\n", "  01:00  0\n  02:00  0\n", "  04:00 … 13:00  0\n", "  00:00 ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 100\n", "  198.51.100.1", "Attack classes\n  sqli", "issued: not read   refused requests: 2   banned clients seen: 1"}},
+			"  03:00 ███ 8\n", "  01:00  0\n  02:00  0\n", "  04:00 … 13:00  0\n", "  00:00 ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 100\n", "  198.51.100.1", "Attack classes\n  sqli", "issued: not read   lifted: 0 (scores cleared: 0)   expired: 0\n  refused requests: 2   banned clients seen: 1"}},
 		{"md", md, []string{"# Warden daily report: 2026-12-06 (UTC)", "| requests | 115 | 12 | +858.3% |",
 			"| POST /api/\\<posts\\> | 4 | 0 |", "| 198.51.100.1 | 5 | 5 |", "```\n█ stopped"}},
 		{"html", html, []string{"<svg", `aria-label="5 events, 5 stopped"><rect width="160.0"`, "<title>03:00: 8 events</title>", "POST /api/&lt;posts&gt;", "<td align=\"right\">&#43;858.3%</td>"}},

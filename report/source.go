@@ -26,6 +26,7 @@ type Source struct {
 type dialect struct {
 	table string
 	usage string // the hourly token rollup's table (package usage)
+	bans  string // the ban history's table (ban.History)
 	// detectors is the FROM clause joining each event (alias e) to its
 	// abuse.detectors elements (alias d, one JSON object in d.value).
 	detectors string
@@ -43,6 +44,7 @@ type dialect struct {
 var sqliteDialect = dialect{
 	table:     "events",
 	usage:     sqlite.UsageTable,
+	bans:      sqlite.BanChangesTable,
 	detectors: `events e, json_each(e.data, '$.abuse.detectors') AS d`,
 	field:     func(k string) string { return `json_extract(d.value, '$.` + k + `')` },
 	would:     `instr(e.data, '"would":') > 0`,
@@ -54,6 +56,7 @@ var sqliteDialect = dialect{
 var postgresDialect = dialect{
 	table: "warden_events",
 	usage: postgres.UsageTable,
+	bans:  postgres.BanChangesTable,
 	detectors: `warden_events e CROSS JOIN LATERAL (SELECT (e.data::json)->'abuse'->'detectors' AS ds) j
 		CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(j.ds) = 'array' THEN j.ds END) AS d(value)`,
 	field:  func(k string) string { return `(d.value->>'` + k + `')` },

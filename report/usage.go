@@ -52,18 +52,18 @@ type UsageRow struct {
 // the totals (read apart) and are priced at "*".
 const maxUsageRows = 10_000
 
-// usageReady reports whether the rollup table exists: it is created by
-// the first AI request's write.
-func (s *Source) usageReady(ctx context.Context) (bool, error) {
+// hasTable reports whether table exists: the token rollup and the ban
+// history are created by their first write.
+func (s *Source) hasTable(ctx context.Context, table string) (bool, error) {
 	var ok bool
 	var err error
 	if s.d.dollar {
-		err = s.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, s.d.usage).Scan(&ok)
+		err = s.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&ok)
 	} else {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`, s.d.usage).Scan(&ok)
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&ok)
 	}
 	if err != nil {
-		return false, fmt.Errorf("report: token usage: %w", err)
+		return false, fmt.Errorf("report: %s: %w", table, err)
 	}
 	return ok, nil
 }
@@ -184,7 +184,7 @@ func topUsage(m map[string]*UsageRow, n int) []UsageRow {
 // usageDays fills the day's and the day before's tokens and cost, and
 // says in the notes what they do not cover.
 func (b *Builder) usageDays(ctx context.Context, r *Report, prevFrom time.Time) error {
-	ok, err := b.opts.Source.usageReady(ctx)
+	ok, err := b.opts.Source.hasTable(ctx, b.opts.Source.d.usage)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ type Guard struct {
 	outbox     alert.Outbox  // the alert outbox and incident log
 	stopAlerts func()        // stops the engine's loop; nil until it runs
 	escalation *escalation   // Cloudflare and the action hook
+	banLog     *banHistory   // bans placed and lifted, for the daily report
 }
 
 // CheckStores reports a store.postgres connection string that does not
@@ -123,6 +124,12 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		claimer = ps
 	}
 	be.Events = s.events
+	var history ban.History = db // with the events: the report reads both
+	if ps, ok := s.events.(*postgres.Store); ok {
+		history = ps
+	}
+	s.banLog = newBanHistory(history, m.DroppedEvent)
+	s.closers = append(s.closers, s.banLog.close)
 	if cfg.Store.Redis != "" {
 		rc := redis.DefaultConfig()
 		rc.URL = cfg.Store.Redis
@@ -150,6 +157,7 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		return be, err
 	}
 	be.OnBan = func(b ban.Ban) {
+		s.banLog.placed(b, ban.ByEnforce)
 		s.alerts.Banned(b)
 		s.escalation.banned(b)
 	}
@@ -223,10 +231,14 @@ func (s *Guard) AdminHandler() (*admin.Server, string, error) {
 		}),
 		OnBanAdded: func(b ban.Ban) {
 			m.BanIssued(b.Target.Kind)
+			s.banLog.placed(b, ban.ByAdmin)
 			s.escalation.banned(b)
 		},
-		OnBanLifted: s.escalation.lifted,
-		OnPanic:     s.meter.PanicRecovered, // counted, and an alert when they add up
+		OnBanLifted: func(c ban.Change) {
+			s.banLog.record(c)
+			s.escalation.lifted(c.Ban.Target)
+		},
+		OnPanic: s.meter.PanicRecovered, // counted, and an alert when they add up
 	}
 	if s.cfg.Metrics.Enabled {
 		opts.Metrics = m.Handler()

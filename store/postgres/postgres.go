@@ -183,11 +183,12 @@ type Store struct {
 	onFail     func()
 	onBackfill func(int)
 
-	schemaMu    sync.Mutex // serialises schema creation
-	schemaReady atomic.Bool
-	claimsReady atomic.Bool   // warden_alert_claims exists (claims.go)
-	claims      atomic.Uint64 // claims made, to prune now and then
-	usageReady  atomic.Bool   // warden_token_usage exists (usage.go)
+	schemaMu        sync.Mutex // serialises schema creation
+	schemaReady     atomic.Bool
+	claimsReady     atomic.Bool   // warden_alert_claims exists (claims.go)
+	claims          atomic.Uint64 // claims made, to prune now and then
+	usageReady      atomic.Bool   // warden_token_usage exists (usage.go)
+	banChangesReady atomic.Bool   // warden_ban_changes exists (banhistory.go)
 
 	down       atomic.Bool
 	outages    atomic.Uint64

@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/warden-dev/warden/ban"
+)
+
+// banHistory writes ban changes (placed, lifted) to the ban history off
+// the request path: enforcement places a ban while it decides a request,
+// so record only queues. One goroutine writes batches every second. The
+// queue holds banHistoryQueue changes; past that, and past as many kept
+// while the store fails, changes are dropped and counted.
+type banHistory struct {
+	h      ban.History
+	q      chan ban.Change
+	done   chan struct{}
+	onDrop func()
+	log    *slog.Logger
+}
+
+const (
+	banHistoryQueue = 4096
+	banHistoryEvery = time.Second
+)
+
+func newBanHistory(h ban.History, onDrop func()) *banHistory {
+	b := &banHistory{h: h, q: make(chan ban.Change, banHistoryQueue), done: make(chan struct{}), onDrop: onDrop, log: slog.Default()}
+	go b.run()
+	return b
+}
+
+// record queues c; it never blocks.
+func (b *banHistory) record(c ban.Change) {
+	if b == nil {
+		return
+	}
+	select {
+	case b.q <- c:
+	default:
+		b.onDrop()
+	}
+}
+
+// placed records a ban enforcement or an admin placed.
+func (b *banHistory) placed(x ban.Ban, by string) {
+	b.record(ban.Change{Time: x.Created, Ban: x, By: by})
+}
+
+func (b *banHistory) run() {
+	defer close(b.done)
+	t := time.NewTicker(banHistoryEvery)
+	defer t.Stop()
+	var batch []ban.Change
+	failing := false
+	write := func() {
+		if len(batch) == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := b.h.AddBanChanges(ctx, batch)
+		cancel()
+		switch {
+		case err == nil:
+			batch = batch[:0]
+			if failing {
+				failing = false
+				b.log.Info("bans: the ban history is written again")
+			}
+		case !failing:
+			failing = true
+			b.log.Warn("bans: writing the ban history failed; keeping changes in memory and retrying", "err", err)
+		}
+		if over := len(batch) - banHistoryQueue; over > 0 {
+			for range over {
+				b.onDrop()
+			}
+			batch = append(batch[:0], batch[over:]...)
+		}
+	}
+	for {
+		select {
+		case c, ok := <-b.q:
+			if !ok {
+				write()
+				if len(batch) > 0 {
+					b.log.Error("bans: ban changes lost at close", "changes", len(batch))
+				}
+				return
+			}
+			batch = append(batch, c)
+		case <-t.C:
+			write()
+		}
+	}
+}
+
+// close writes what is queued and stops.
+func (b *banHistory) close() error {
+	close(b.q)
+	<-b.done
+	return nil
+}
