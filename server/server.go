@@ -146,9 +146,15 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 		s.closers = append(s.closers, func() error { return q.Close(context.Background()) })
 		be.Quotas = q
 	}
-	outbox, err := db.AlertOutbox(ctx)
+	local, err := db.AlertOutbox(ctx)
 	if err != nil {
 		return be, err
+	}
+	var outbox alert.Outbox = local
+	if ps, ok := s.events.(*postgres.Store); ok {
+		// Instances sharing PostgreSQL share the outbox: each delivery is
+		// sent once, by whichever instance is up.
+		outbox = &alert.Failover{Shared: ps.AlertOutbox(), Local: local}
 	}
 	if err := s.startAlerts(outbox, claimer); err != nil {
 		return be, err

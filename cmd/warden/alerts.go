@@ -13,6 +13,7 @@ import (
 
 	"github.com/warden-dev/warden/alert"
 	"github.com/warden-dev/warden/server"
+	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
@@ -56,22 +57,12 @@ func runAlerts(ctx context.Context, args []string, e env) int {
 	if *data != "" {
 		dir = *data
 	}
-	path := filepath.Join(dir, server.DBFile)
-	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(e.stderr, "alerts list: no database at %s (--data DIR, or data_dir in --config): %v\n", path, errors.Unwrap(err))
-		return 1
-	}
-	db, err := sqlite.Open(ctx, path)
+	ob, closeAll, err := openAlertLog(ctx, cfg.Store.Postgres, filepath.Join(dir, server.DBFile))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "alerts list: %v\n", err)
 		return 1
 	}
-	defer db.Close()
-	ob, err := db.AlertOutbox(ctx)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "alerts list: %v\n", err)
-		return 1
-	}
+	defer closeAll()
 	ds, err := ob.Deliveries(ctx, time.Now().Add(-*since), *limit)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "alerts list: %v\n", err)
@@ -93,6 +84,47 @@ func runAlerts(ctx context.Context, args []string, e env) int {
 	}
 	_ = tw.Flush()
 	return 0
+}
+
+// openAlertLog opens the incident log `warden serve` keeps: in
+// PostgreSQL when store.postgres is set (with what this instance's data
+// dir kept while PostgreSQL was down), else in the data dir's database.
+func openAlertLog(ctx context.Context, dsn, path string) (alert.Outbox, func(), error) {
+	var local alert.Outbox
+	closers := []func() error{}
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			_ = closers[i]()
+		}
+	}
+	if _, err := os.Stat(path); err == nil {
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, closeAll, err
+		}
+		closers = append(closers, db.Close)
+		if local, err = db.AlertOutbox(ctx); err != nil {
+			closeAll()
+			return nil, func() {}, err
+		}
+	} else if dsn == "" {
+		return nil, closeAll, fmt.Errorf("no database at %s (--data DIR, or data_dir in --config): %w", path, errors.Unwrap(err))
+	}
+	if dsn == "" {
+		return local, closeAll, nil
+	}
+	pc := postgres.DefaultConfig()
+	pc.DSN = dsn
+	ps, err := postgres.Open(ctx, pc, postgres.Options{})
+	if err != nil {
+		closeAll()
+		return nil, func() {}, err
+	}
+	closers = append(closers, ps.Close)
+	if local == nil {
+		return ps.AlertOutbox(), closeAll, nil
+	}
+	return &alert.Failover{Shared: ps.AlertOutbox(), Local: local}, closeAll, nil
 }
 
 // alertsTest sends a sample through each channel of cfg and reports each

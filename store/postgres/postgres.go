@@ -189,6 +189,7 @@ type Store struct {
 	claims          atomic.Uint64 // claims made, to prune now and then
 	usageReady      atomic.Bool   // warden_token_usage exists (usage.go)
 	banChangesReady atomic.Bool   // warden_ban_changes exists (banhistory.go)
+	outboxReady     atomic.Bool   // warden_alert_deliveries exists (outbox.go)
 
 	down       atomic.Bool
 	outages    atomic.Uint64
