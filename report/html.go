@@ -82,7 +82,7 @@ func legend() []legendItem {
 // htmlTmpl is mail-safe: inline styles, inline SVG, no script, no
 // external resources. html/template escapes every value.
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": num, "change": changeText, "issued": issued, "usd": usd, "changeF": changeTextF,
+	"num": num, "change": changeText, "issued": issued, "usd": usd, "changeF": changeTextF, "rowCost": rowCost,
 	"f": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Warden daily report {{.R.Date}}</title></head>
@@ -114,7 +114,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 {{end}}<h2 style="font-size:17px">AI usage</h2>
 {{with .R.Usage}}{{if .Models}}<table style="border-collapse:collapse;font-size:14px" cellpadding="4">
 <tr style="border-bottom:1px solid #d1d5db"><th align="left">model</th><th align="right">requests</th><th align="right">prompt tokens</th><th align="right">completion tokens</th>{{if .Priced}}<th align="right">estimated cost</th>{{end}}</tr>
-{{$p := .Priced}}{{range .Models}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Requests}}</td><td align="right">{{num .PromptTokens}}</td><td align="right">{{num .CompletionTokens}}</td>{{if $p}}<td align="right">{{usd .CostUSD}}</td>{{end}}</tr>
+{{$p := .Priced}}{{range .Models}}<tr><td style="font-family:monospace">{{.Name}}</td><td align="right">{{num .Requests}}</td><td align="right">{{num .PromptTokens}}</td><td align="right">{{num .CompletionTokens}}</td>{{if $p}}<td align="right">{{rowCost .}}</td>{{end}}</tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}{{else}}<p>None.</p>{{end}}
 <h2 style="font-size:17px">Bans</h2>
 <p>Issued: {{issued .R.Bans.Issued}}. Lifted: {{num .R.Bans.Lifted}} (scores cleared: {{num .R.Bans.LiftedCleared}}). Expired: {{num .R.Bans.Expired}}. Refused requests: {{num .R.Bans.Refused}}. Banned clients seen: {{num .R.Bans.Clients}}.</p>

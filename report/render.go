@@ -135,7 +135,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, x := range u.Models {
 			fmt.Fprintf(&b, "  %-*s %8s req %12s in %12s out", width, clip.Runes(x.Name, 40), num(x.Requests), num(x.PromptTokens), num(x.CompletionTokens))
 			if u.Priced {
-				fmt.Fprintf(&b, " %10s", usd(x.CostUSD))
+				fmt.Fprintf(&b, " %10s", rowCost(x))
 			}
 			b.WriteString("\n")
 		}
@@ -244,7 +244,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, x := range u.Models {
 			cost := ""
 			if u.Priced {
-				cost = usd(x.CostUSD)
+				cost = rowCost(x)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(x.Name), num(x.Requests), num(x.PromptTokens), num(x.CompletionTokens), cost)
 		}

@@ -44,6 +44,9 @@ type UsageRow struct {
 	PromptTokens     int64   `json:"prompt_tokens"`
 	CompletionTokens int64   `json:"completion_tokens"`
 	CostUSD          float64 `json:"cost_usd"`
+	// Unpriced is set on a model no configured price covers: its CostUSD
+	// is 0 and its tokens are in Usage.UnpricedTokens.
+	Unpriced bool `json:"unpriced,omitempty"`
 }
 
 // maxUsageRows bounds the route × model rows read for a day, the
@@ -96,6 +99,7 @@ func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error)
 		r.PromptTokens += x.PromptTokens
 		r.CompletionTokens += x.CompletionTokens
 		r.CostUSD += x.CostUSD
+		r.Unpriced = r.Unpriced || x.Unpriced
 	}
 	err = scanEach(rows, func(sc func(...any) error) error {
 		var route, model string
@@ -115,6 +119,7 @@ func (b *Builder) usage(ctx context.Context, from, to time.Time) (*Usage, error)
 			route = NoRoute
 		}
 		addTo(models, model, x)
+		x.Unpriced = false // a route mixes models: its cost is what was priced
 		addTo(routes, route, x)
 		return nil
 	})
@@ -143,6 +148,7 @@ func (b *Builder) addCost(u *Usage, model string, x *UsageRow) {
 	p, ok := b.price(model)
 	if !ok {
 		u.UnpricedTokens += x.PromptTokens + x.CompletionTokens
+		x.Unpriced = u.Priced // without any price, no row is singled out
 		return
 	}
 	x.CostUSD = (float64(x.PromptTokens)*p.Input + float64(x.CompletionTokens)*p.Output) / 1e6
@@ -211,6 +217,14 @@ func (b *Builder) usageDays(ctx context.Context, r *Report, prevFrom time.Time) 
 		r.Notes = append(r.Notes, fmt.Sprintf("%s AI requests got answers without a usage object: their prompt tokens are estimated (bytes / 4) and their completion tokens not counted", num(r.Usage.Estimated)))
 	}
 	return nil
+}
+
+// rowCost writes a model's cost, or that it has no price.
+func rowCost(x UsageRow) string {
+	if x.Unpriced {
+		return "no price"
+	}
+	return usd(x.CostUSD)
 }
 
 // usd writes a cost: cents from one dollar up, hundredths of a cent

@@ -87,6 +87,9 @@ func checkUsage(t *testing.T, r *report.Report) {
 	if len(u.Models) != 3 || u.Models[0].Name != wantModels[0] || u.Models[1].Name != wantModels[1] || u.Models[2].Name != wantModels[2] {
 		t.Fatalf("models %+v, want %v by tokens", u.Models, wantModels)
 	}
+	if !u.Models[2].Unpriced || u.Models[0].Unpriced {
+		t.Errorf("unpriced flags: %+v", u.Models)
+	}
 	if m := u.Models[0]; m.Requests != 2 || m.PromptTokens != 300_000 || m.CompletionTokens != 100_000 || math.Abs(m.CostUSD-0.105) > 1e-9 {
 		t.Errorf("gpt-4o-mini %+v", m)
 	}
@@ -99,7 +102,7 @@ func checkUsage(t *testing.T, r *report.Report) {
 			t.Fatal(err)
 		}
 		s := string(out)
-		want := []string{"700,400", "150,000", "$1.6", "$0.0450", "gpt-4o-mini", "366.9%"}
+		want := []string{"700,400", "150,000", "$1.6", "$0.0450", "gpt-4o-mini", "366.9%", "no price"}
 		if f == "json" {
 			want = []string{`"tokens": 700400`, `"cost_usd": 1.605`, `"cost_usd": 0.045`, `"gpt-4o-mini"`}
 		}
