@@ -120,3 +120,21 @@ func TestRollupKeepsRowsWhileStoreFails(t *testing.T) {
 		t.Fatalf("rows %+v, want %+v", got, want)
 	}
 }
+
+// BenchmarkRollupAdd is the per-request cost of the rollup: a map update
+// under a mutex, no allocation once the hour, route and model have a key.
+func BenchmarkRollupAdd(b *testing.B) {
+	u, err := New(Options{Store: &fakeStore{}, FlushInterval: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer u.Close(context.Background())
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	models := []string{"gpt-4o", "gpt-4o-mini", "claude-sonnet", "llama"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		u.Add(t0, "POST /v1/chat/completions", abuse.Tokens{Model: models[i%len(models)], Prompt: 100, Completion: 20})
+		i++
+	}
+}
