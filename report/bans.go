@@ -27,10 +27,13 @@ func (b *Builder) banHistory(ctx context.Context, r *Report) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("report: ban history: %w", err)
 	}
+	// A ban that ends later today has not run out yet: today's report
+	// counts up to now.
+	end := min(to, b.opts.Now().UnixNano())
 	err = s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(*) FROM `+s.d.bans+` p
 		WHERE p.change = 'placed' AND p.until_ns >= ? AND p.until_ns < ? AND NOT EXISTS (
 			SELECT 1 FROM `+s.d.bans+` l WHERE l.target = p.target AND l.change = 'lifted'
-			AND l.time_ns >= p.time_ns AND l.time_ns < p.until_ns)`), from, to).Scan(&expired)
+			AND l.time_ns >= p.time_ns AND l.time_ns < p.until_ns)`), from, end).Scan(&expired)
 	if err != nil {
 		return false, fmt.Errorf("report: ban history: %w", err)
 	}

@@ -77,6 +77,19 @@ func TestBanHistorySQLite(t *testing.T) {
 	}
 	defer src.Close()
 	checkBans(t, buildPriced(t, src, nil))
+
+	// Today's report at 11h: user b's ban (until 12h) has not run out yet.
+	bl, err := report.New(report.Options{Source: src, Config: report.DefaultConfig(), Now: func() time.Time { return day.Add(11 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bl.Build(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Bans.Expired != 1 {
+		t.Errorf("expired at 11h = %d, want 1 (the day before's ban only)", r.Bans.Expired)
+	}
 }
 
 func TestBanHistoryPostgres(t *testing.T) {

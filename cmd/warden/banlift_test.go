@@ -12,14 +12,15 @@ import (
 	"testing"
 )
 
-// TestServeReportBansLifted: bans an admin places and lifts through the
+// TestServeReportBansLifted: a ban enforcement places (a script on a
+// browser-only chat route) and bans an admin places and lifts through the
 // admin API of `warden serve` (one lift clearing the scores, one with
 // keep_score=true) are counted by `warden report` as issued and lifted,
 // and the client whose ban was lifted is served again.
 func TestServeReportBansLifted(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
 	defer up.Close()
-	cfg := writeConfig(t, "trusted_proxies: [127.0.0.1/32]\n")
+	cfg := writeConfig(t, "trusted_proxies: [127.0.0.1/32]\nroutes: {message: [\"POST /api/ask\"]}\n")
 	s := startServe(t, "--config", cfg, "--upstream", up.URL)
 	token, err := os.ReadFile(s.tokenPath)
 	if err != nil {
@@ -64,6 +65,20 @@ func TestServeReportBansLifted(t *testing.T) {
 	if code := get("198.51.100.7"); code != 200 {
 		t.Fatalf("client whose ban was lifted answered %d, want 200", code)
 	}
+	// A script on the chat route: blocked, and banned by enforcement.
+	for i, want := range []int{403, 403} {
+		req, _ := http.NewRequest("POST", "http://"+s.proxy+"/api/ask", strings.NewReader(`{"text":"hi"}`))
+		req.Header.Set("X-Forwarded-For", "198.51.100.30")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (i == 1 && !strings.Contains(string(body), "banned")) {
+			t.Fatalf("script request %d: %d %s, want %d (the second refused as banned)", i, resp.StatusCode, body, want)
+		}
+	}
 	if code := s.stop(); code != 0 { // writes the ban history
 		t.Fatalf("serve exit %d: %s", code, s.stderr.String())
 	}
@@ -82,7 +97,7 @@ func TestServeReportBansLifted(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	if b := rep.Bans; b.Issued != 2 || b.Lifted != 2 || b.Cleared != 1 || b.Expired != 0 {
-		t.Errorf("bans = %+v, want 2 issued, 2 lifted (1 clearing scores), none expired", b)
+	if b := rep.Bans; b.Issued != 3 || b.Lifted != 2 || b.Cleared != 1 || b.Expired != 0 {
+		t.Errorf("bans = %+v, want 3 issued (1 by enforcement), 2 lifted (1 clearing scores), none expired", b)
 	}
 }
