@@ -126,8 +126,9 @@ func attackHour(ctx context.Context, clk *alert.FakeClock, engines []*alert.Engi
 }
 
 // TestAttackHour: an hour of attack traffic (about 50,000 decisions)
-// over two instances sharing a real Redis, or a real PostgreSQL, makes at
-// most 10 messages per channel, and no alert is told by both instances.
+// over two instances sharing a real Redis, or a real PostgreSQL (claims
+// and the outbox, as warden serve shares them), makes at most 10
+// messages per channel, and no alert is told by both instances.
 func TestAttackHour(t *testing.T) {
 	tests := []struct {
 		store   string
@@ -177,7 +178,13 @@ func attackHourOver(t *testing.T, newClaimer func() alert.Claimer) {
 	var engines []*alert.Engine
 	for range 2 {
 		in := instance{email: alert.NewRecorder("email"), hook: alert.NewRecorder("webhook")}
-		in.e = alert.New(alert.DefaultConfig(), alert.Options{Channels: []alert.Channel{in.email, in.hook}, Claimer: newClaimer(), Now: clk.Now, Log: alert.Quiet()})
+		opts := alert.Options{Channels: []alert.Channel{in.email, in.hook}, Claimer: newClaimer(), Now: clk.Now, Log: alert.Quiet()}
+		if ps, ok := opts.Claimer.(*postgres.Store); ok {
+			// As warden serve: instances on PostgreSQL share its outbox,
+			// so either may send what the other queued.
+			opts.Outbox = &alert.Failover{Shared: ps.AlertOutbox(), Local: &alert.MemoryOutbox{}}
+		}
+		in.e = alert.New(alert.DefaultConfig(), opts)
 		insts = append(insts, in)
 		engines = append(engines, in.e)
 	}
