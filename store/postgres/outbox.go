@@ -74,20 +74,6 @@ func (o *AlertOutbox) begin(ctx context.Context) (context.Context, context.Cance
 	return ctx, cancel, nil
 }
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return sqlite.UnixNanos(t)
-}
-
-func optTime(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // AddDeliveries implements alert.Outbox.
 func (o *AlertOutbox) AddDeliveries(ctx context.Context, ds []alert.Delivery) error {
 	ctx, cancel, err := o.begin(ctx)
@@ -105,7 +91,7 @@ func (o *AlertOutbox) AddDeliveries(ctx context.Context, ds []alert.Delivery) er
 			if err := tx.QueryRow(ctx, `INSERT INTO `+OutboxTable+`
 				(created_ns, channel, status, attempts, next_attempt_ns, error, sent_ns, notification)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-				nanos(d.Created), d.Channel, d.Status, d.Attempts, nanos(d.NextAttempt), text(d.Error), nanos(d.Sent), string(body)).Scan(&d.ID); err != nil {
+				sqlite.OptionalNanos(d.Created), d.Channel, d.Status, d.Attempts, sqlite.OptionalNanos(d.NextAttempt), text(d.Error), sqlite.OptionalNanos(d.Sent), string(body)).Scan(&d.ID); err != nil {
 				return err
 			}
 		}
@@ -130,7 +116,7 @@ func (o *AlertOutbox) DueDeliveries(ctx context.Context, now time.Time, limit in
 	rows, err := o.s.pool.Query(ctx, `UPDATE `+OutboxTable+` SET next_attempt_ns = $3
 		WHERE id IN (SELECT id FROM `+OutboxTable+` WHERE status = $1 AND next_attempt_ns <= $2
 			ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING `+outboxColumns, alert.Pending, nanos(now), nanos(now.Add(leaseFor)), min(max(limit, 1), leaseBatch))
+		RETURNING `+outboxColumns, alert.Pending, sqlite.OptionalNanos(now), sqlite.OptionalNanos(now.Add(leaseFor)), min(max(limit, 1), leaseBatch))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: due alert deliveries: %w", err)
 	}
@@ -151,7 +137,7 @@ func (o *AlertOutbox) UpdateDelivery(ctx context.Context, d alert.Delivery) erro
 		return fmt.Errorf("postgres: update alert delivery: %w", err)
 	}
 	_, err = o.s.pool.Exec(ctx, `UPDATE `+OutboxTable+` SET status = $1, attempts = $2, next_attempt_ns = $3, error = $4, sent_ns = $5
-		WHERE id = $6`, d.Status, d.Attempts, nanos(d.NextAttempt), text(d.Error), nanos(d.Sent), d.ID)
+		WHERE id = $6`, d.Status, d.Attempts, sqlite.OptionalNanos(d.NextAttempt), text(d.Error), sqlite.OptionalNanos(d.Sent), d.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update alert delivery: %w", err)
 	}
@@ -166,7 +152,7 @@ func (o *AlertOutbox) Deliveries(ctx context.Context, since time.Time, limit int
 		return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
 	}
 	rows, err := o.s.pool.Query(ctx, `SELECT `+outboxColumns+` FROM `+OutboxTable+`
-		WHERE created_ns >= $1 ORDER BY created_ns DESC, id DESC LIMIT $2`, nanos(since), alert.ClampLimit(limit))
+		WHERE created_ns >= $1 ORDER BY created_ns DESC, id DESC LIMIT $2`, sqlite.OptionalNanos(since), alert.ClampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
 	}
@@ -183,7 +169,7 @@ func scanDeliveries(rows pgx.Rows) ([]alert.Delivery, error) {
 		if err := rows.Scan(&d.ID, &created, &d.Channel, &d.Status, &d.Attempts, &next, &d.Error, &sent, &body); err != nil {
 			return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
 		}
-		d.Created, d.NextAttempt, d.Sent = optTime(created), optTime(next), optTime(sent)
+		d.Created, d.NextAttempt, d.Sent = sqlite.OptionalTime(created), sqlite.OptionalTime(next), sqlite.OptionalTime(sent)
 		if err := json.Unmarshal([]byte(body), &d.Notification); err != nil {
 			return nil, fmt.Errorf("postgres: alert delivery %d: %w", d.ID, err)
 		}

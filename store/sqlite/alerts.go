@@ -38,15 +38,17 @@ func (d *DB) AlertOutbox(ctx context.Context) (*AlertOutbox, error) {
 	return &AlertOutbox{d: d}, nil
 }
 
-// nanos and optTime store a time that may be unset as 0.
-func nanos(t time.Time) int64 {
+// OptionalNanos and OptionalTime store a time that may be unset (the zero
+// time) as 0; store/postgres's outbox stores its times the same way.
+func OptionalNanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return UnixNanos(t)
 }
 
-func optTime(n int64) time.Time {
+// OptionalTime is the time OptionalNanos stored.
+func OptionalTime(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}
@@ -72,7 +74,7 @@ func (o *AlertOutbox) AddDeliveries(ctx context.Context, ds []alert.Delivery) (e
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO alert_deliveries
 			(created, channel, status, attempts, next_attempt, error, sent, notification) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			nanos(d.Created), d.Channel, d.Status, d.Attempts, nanos(d.NextAttempt), d.Error, nanos(d.Sent), string(body))
+			OptionalNanos(d.Created), d.Channel, d.Status, d.Attempts, OptionalNanos(d.NextAttempt), d.Error, OptionalNanos(d.Sent), string(body))
 		if err != nil {
 			return fmt.Errorf("sqlite: add alert deliveries: %w", err)
 		}
@@ -91,7 +93,7 @@ const deliveryColumns = `id, created, channel, status, attempts, next_attempt, e
 // DueDeliveries implements alert.Outbox.
 func (o *AlertOutbox) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]alert.Delivery, error) {
 	rows, err := o.d.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM alert_deliveries
-		WHERE status = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, alert.Pending, nanos(now), limit)
+		WHERE status = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, alert.Pending, OptionalNanos(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: due alert deliveries: %w", err)
 	}
@@ -101,7 +103,7 @@ func (o *AlertOutbox) DueDeliveries(ctx context.Context, now time.Time, limit in
 // UpdateDelivery implements alert.Outbox.
 func (o *AlertOutbox) UpdateDelivery(ctx context.Context, d alert.Delivery) error {
 	_, err := o.d.db.ExecContext(ctx, `UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt = ?, error = ?, sent = ?
-		WHERE id = ?`, d.Status, d.Attempts, nanos(d.NextAttempt), d.Error, nanos(d.Sent), d.ID)
+		WHERE id = ?`, d.Status, d.Attempts, OptionalNanos(d.NextAttempt), d.Error, OptionalNanos(d.Sent), d.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update alert delivery: %w", err)
 	}
@@ -111,7 +113,7 @@ func (o *AlertOutbox) UpdateDelivery(ctx context.Context, d alert.Delivery) erro
 // Deliveries implements alert.Outbox.
 func (o *AlertOutbox) Deliveries(ctx context.Context, since time.Time, limit int) ([]alert.Delivery, error) {
 	rows, err := o.d.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM alert_deliveries
-		WHERE created >= ? ORDER BY created DESC, id DESC LIMIT ?`, nanos(since), alert.ClampLimit(limit))
+		WHERE created >= ? ORDER BY created DESC, id DESC LIMIT ?`, OptionalNanos(since), alert.ClampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: alert deliveries: %w", err)
 	}
@@ -128,7 +130,7 @@ func scanDeliveries(rows *sql.Rows) ([]alert.Delivery, error) {
 		if err := rows.Scan(&d.ID, &created, &d.Channel, &d.Status, &d.Attempts, &next, &d.Error, &sent, &body); err != nil {
 			return nil, fmt.Errorf("sqlite: alert deliveries: %w", err)
 		}
-		d.Created, d.NextAttempt, d.Sent = optTime(created), optTime(next), optTime(sent)
+		d.Created, d.NextAttempt, d.Sent = OptionalTime(created), OptionalTime(next), OptionalTime(sent)
 		if err := json.Unmarshal([]byte(body), &d.Notification); err != nil {
 			return nil, fmt.Errorf("sqlite: alert delivery %d: %w", d.ID, err)
 		}
