@@ -234,8 +234,11 @@ func templateSummary(r *Report, f facts) string {
 		}
 		b.WriteString(".")
 	}
-	if r.Bans.Issued > 0 || r.Bans.Lifted > 0 {
+	switch {
+	case r.Bans.Lifted > 0:
 		fmt.Fprintf(&b, " %s bans were issued and %s lifted by an admin.", num(max(r.Bans.Issued, 0)), num(r.Bans.Lifted))
+	case r.Bans.Issued > 0:
+		fmt.Fprintf(&b, " %s bans were issued.", num(r.Bans.Issued))
 	}
 	if u := r.Usage; u != nil && t.Tokens > 0 {
 		fmt.Fprintf(&b, " AI requests used %s tokens", num(t.Tokens))

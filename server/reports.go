@@ -131,6 +131,10 @@ func healthCounters(reg *prometheus.Registry) report.Counters {
 // digests count as "digest".
 type alertHistory struct{ outbox alert.Outbox }
 
+// AlertHistory is the report's view of an alert outbox, for `warden
+// report`, which opens the outbox serve keeps.
+func AlertHistory(o alert.Outbox) report.AlertSource { return alertHistory{o} }
+
 // Alerts implements report.AlertSource. The outbox lists at most
 // alert.MaxLimit rows, well above a day of capped channels (8 messages and
 // a digest an hour each).

@@ -172,6 +172,22 @@ alerts:
 	if code != 0 || !strings.Contains(out.String(), "requests blocked") || !strings.Contains(out.String(), "webhook") {
 		t.Fatalf("alerts list exit %d:\n%s%s", code, out.String(), errb.String())
 	}
+
+	// The day's report from the command line counts the alert sent.
+	out, errb = &syncbuf.Buffer{}, &syncbuf.Buffer{}
+	code = run(context.Background(), []string{"report", "--data", data, "--date", "today", "--format", "json"}, env{strings.NewReader(""), out, errb, noEnv})
+	var rep struct {
+		Alerts *struct {
+			Sent  int64
+			Rules []struct{ Name string }
+		} `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rep); code != 0 || err != nil {
+		t.Fatalf("report exit %d, %v:\n%s%s", code, err, out.String(), errb.String())
+	}
+	if rep.Alerts == nil || rep.Alerts.Sent < 1 || len(rep.Alerts.Rules) == 0 || rep.Alerts.Rules[0].Name != "blocked" {
+		t.Errorf("report alerts = %+v, want the blocked alert sent", rep.Alerts)
+	}
 }
 
 // TestAlertsTestCommand sends the sample through a working webhook and

@@ -76,6 +76,11 @@ func runReport(ctx context.Context, args []string, e env) int {
 		}
 	}
 	defer opts.Source.Close()
+	// The alert history serve keeps; without one the report says so.
+	if ob, closeLog, err := openAlertLog(ctx, cfg.Store.Postgres, filepath.Join(cfg.DataDir, server.DBFile)); err == nil {
+		defer closeLog()
+		opts.Alerts = server.AlertHistory(ob)
+	}
 	if opts.Model, err = llm.New(cfg.LLMSection()); err != nil {
 		fmt.Fprintf(e.stderr, "report: %v\n", err)
 		return 2
