@@ -35,8 +35,8 @@ type Store interface {
 	AddUsage(ctx context.Context, rows []Row) error
 }
 
-// Other is the model (and route) rows fall into once MaxKeys distinct
-// hour, route and model keys wait: model names come from clients.
+// Other is the model (and route) rows fall into past the bounds: model
+// names come from clients.
 const Other = "(other)"
 
 // Options configure a Rollup.
@@ -47,6 +47,10 @@ type Options struct {
 	// MaxKeys bounds the distinct hour, route and model keys held between
 	// writes, including rows kept while the store fails (default 10000).
 	MaxKeys int
+	// MaxModels bounds the distinct models counted in an hour (default
+	// 100); later ones count as Other. With routes from the configuration,
+	// it bounds the rows an hour adds to the store.
+	MaxModels int
 	// OnStoreError is called for each failed write, e.g. a metrics counter.
 	OnStoreError func(error)
 	// Log receives a warning when writing starts failing and a note when
@@ -61,6 +65,12 @@ type key struct {
 
 type counts struct{ requests, prompt, completion, estimated int64 }
 
+// models are the model names counted in one hour.
+type models struct {
+	hour  int64
+	names map[string]struct{}
+}
+
 // Rollup sums token usage in memory and writes it to a Store every
 // FlushInterval and at Close. Add is the only per-request work: a map
 // update under a mutex, allocating only for a new key. Memory is bounded
@@ -73,6 +83,7 @@ type Rollup struct {
 
 	mu      sync.Mutex
 	pending map[key]counts
+	models  models
 
 	stop chan struct{}
 	done chan struct{}
@@ -94,10 +105,14 @@ func New(opts Options) (*Rollup, error) {
 	if opts.MaxKeys <= 0 {
 		opts.MaxKeys = 10_000
 	}
+	if opts.MaxModels <= 0 {
+		opts.MaxModels = 100
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	u := &Rollup{opts: opts, pending: map[key]counts{}, stop: make(chan struct{}), done: make(chan struct{})}
+	u := &Rollup{opts: opts, pending: map[key]counts{}, models: models{names: map[string]struct{}{}},
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go u.run()
 	return u, nil
 }
@@ -114,8 +129,27 @@ func (u *Rollup) Add(at time.Time, route string, t abuse.Tokens) {
 	}
 	k := key{hour: at.Unix() / 3600, route: route, model: t.Model}
 	u.mu.Lock()
+	k.model = u.modelLocked(k.hour, k.model)
 	u.addLocked(k, c)
 	u.mu.Unlock()
+}
+
+// modelLocked returns the name model counts under in hour: itself among
+// the hour's first MaxModels, else Other.
+func (u *Rollup) modelLocked(hour int64, model string) string {
+	m := &u.models
+	if hour > m.hour {
+		m.hour = hour
+		clear(m.names)
+	}
+	if _, ok := m.names[model]; ok {
+		return model
+	}
+	if len(m.names) >= u.opts.MaxModels {
+		return Other
+	}
+	m.names[model] = struct{}{}
+	return model
 }
 
 func (u *Rollup) addLocked(k key, c counts) {

@@ -45,12 +45,12 @@ func TestRollup(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 10, 15, 0, 0, time.UTC)
 	h10, h11 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		name    string
-		maxKeys int
-		adds    func(u *Rollup)
-		want    []Row
+		name               string
+		maxKeys, maxModels int
+		adds               func(u *Rollup)
+		want               []Row
 	}{
-		{"sums per hour route model", 0, func(u *Rollup) {
+		{"sums per hour route model", 0, 0, func(u *Rollup) {
 			u.Add(t0, "POST /v1/chat", abuse.Tokens{Model: "a", Prompt: 10, Completion: 5})
 			u.Add(t0.Add(30*time.Minute), "POST /v1/chat", abuse.Tokens{Model: "a", Prompt: 1, Completion: 2})
 			u.Add(t0, "POST /v1/chat", abuse.Tokens{Model: "b", Prompt: 7, Estimated: true})
@@ -61,7 +61,7 @@ func TestRollup(t *testing.T) {
 			{Hour: h10, Route: "POST /v1/chat", Model: "b", Requests: 1, Prompt: 7, Estimated: 1},
 			{Hour: h11, Route: "POST /v1/chat", Model: "a", Requests: 1, Prompt: 3},
 		}},
-		{"new keys past the bound count under other", 2, func(u *Rollup) {
+		{"new keys past the bound count under other", 2, 0, func(u *Rollup) {
 			for _, m := range []string{"a", "b", "c", "d"} {
 				u.Add(t0, "r", abuse.Tokens{Model: m, Prompt: 1})
 			}
@@ -71,7 +71,18 @@ func TestRollup(t *testing.T) {
 			{Hour: h10, Route: "r", Model: "a", Requests: 2, Prompt: 2},
 			{Hour: h10, Route: "r", Model: "b", Requests: 1, Prompt: 1},
 		}},
-		{"names cleaned for the store, merged when alike", 0, func(u *Rollup) {
+		{"models past an hour's bound count under other", 0, 2, func(u *Rollup) {
+			for _, m := range []string{"a", "b", "c", "d", "a"} {
+				u.Add(t0, "r", abuse.Tokens{Model: m, Prompt: 1})
+			}
+			u.Add(t0.Add(time.Hour), "r", abuse.Tokens{Model: "c", Prompt: 1}) // a new hour counts anew
+		}, []Row{
+			{Hour: h10, Route: "r", Model: Other, Requests: 2, Prompt: 2},
+			{Hour: h10, Route: "r", Model: "a", Requests: 2, Prompt: 2},
+			{Hour: h10, Route: "r", Model: "b", Requests: 1, Prompt: 1},
+			{Hour: h11, Route: "r", Model: "c", Requests: 1, Prompt: 1},
+		}},
+		{"names cleaned for the store, merged when alike", 0, 0, func(u *Rollup) {
 			u.Add(t0, "r", abuse.Tokens{Model: "m\x00", Prompt: 1})
 			u.Add(t0, "r", abuse.Tokens{Model: "m\xff", Prompt: 2})
 		}, []Row{
@@ -80,7 +91,7 @@ func TestRollup(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &fakeStore{}
-			u, err := New(Options{Store: st, FlushInterval: time.Hour, MaxKeys: tc.maxKeys})
+			u, err := New(Options{Store: st, FlushInterval: time.Hour, MaxKeys: tc.maxKeys, MaxModels: tc.maxModels})
 			if err != nil {
 				t.Fatal(err)
 			}
