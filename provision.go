@@ -72,7 +72,8 @@ func (g *Guard) provision(ctx context.Context) error {
 		g.onClose(events.Close)
 	}
 	if be.Usage != nil {
-		u, err := usage.New(usage.Options{Store: be.Usage, OnStoreError: func(error) { m.StoreFallback("usage") }})
+		u, err := usage.New(usage.Options{Store: be.Usage, Retention: cfg.Log.Retention, Now: g.now,
+			OnStoreError: func(error) { m.StoreFallback("usage") }})
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard/budget"
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/report"
 	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
@@ -190,4 +191,69 @@ func hasNote(r *report.Report, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// Retention (log.retention) deletes the rollup's and the ban history's
+// rows from before the cutoff and keeps the rest, in both stores.
+func TestRetention(t *testing.T) {
+	type store interface {
+		usage.Store
+		usage.Pruner
+		AddBanChanges(context.Context, []ban.Change) error
+		DeleteBanChangesBefore(context.Context, time.Time) (int64, error)
+	}
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) (store, *report.Source)
+	}{
+		{"sqlite", func(t *testing.T) (store, *report.Source) {
+			path := filepath.Join(t.TempDir(), "warden.db")
+			db, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			src, err := report.OpenSQLite(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { src.Close() })
+			return db, src
+		}},
+		{"postgres", func(t *testing.T) (store, *report.Source) {
+			dsn := pg.Server(t).NewDatabase(t)
+			cfg := postgres.DefaultConfig()
+			cfg.DSN = dsn
+			st, err := postgres.Open(context.Background(), cfg, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			src, err := report.OpenPostgres(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { src.Close() })
+			return st, src
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, src := tc.open(t)
+			usageFixture(t, st)
+			if err := st.AddBanChanges(ctx, banChanges()); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := st.DeleteUsageBefore(ctx, day); err != nil || n != 1 {
+				t.Fatalf("usage rows deleted %d, %v; want the day before's 1", n, err)
+			}
+			if n, err := st.DeleteBanChangesBefore(ctx, day); err != nil || n != 1 {
+				t.Fatalf("ban changes deleted %d, %v; want the day before's 1", n, err)
+			}
+			r := buildPriced(t, src, prices)
+			if r.Today.Tokens != 700_400 || r.Yesterday.Tokens != 0 || r.Bans.Issued != 4 || r.Bans.Lifted != 2 {
+				t.Errorf("after retention: today %+v, day before %+v, bans %+v", r.Today, r.Yesterday, r.Bans)
+			}
+		})
+	}
 }

@@ -10,15 +10,24 @@ import (
 
 // banHistory writes ban changes (placed, lifted) to the ban history off
 // the request path: enforcement places a ban while it decides a request,
-// so record only queues. One goroutine writes batches every second. The
-// queue holds banHistoryQueue changes; past that, and past as many kept
-// while the store fails, changes are dropped and counted.
+// so record only queues. One goroutine writes batches every second and,
+// hourly, deletes changes older than the retention (log.retention) when
+// the store can. The queue holds banHistoryQueue changes; past that, and
+// past as many kept while the store fails, changes are dropped and
+// counted.
 type banHistory struct {
-	h      ban.History
-	q      chan ban.Change
-	done   chan struct{}
-	onDrop func()
-	log    *slog.Logger
+	h         ban.History
+	retention time.Duration
+	now       func() time.Time
+	q         chan ban.Change
+	done      chan struct{}
+	onDrop    func()
+	log       *slog.Logger
+}
+
+// banPruner is a ban history that enforces retention.
+type banPruner interface {
+	DeleteBanChangesBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 const (
@@ -26,8 +35,9 @@ const (
 	banHistoryEvery = time.Second
 )
 
-func newBanHistory(h ban.History, onDrop func()) *banHistory {
-	b := &banHistory{h: h, q: make(chan ban.Change, banHistoryQueue), done: make(chan struct{}), onDrop: onDrop, log: slog.Default()}
+func newBanHistory(h ban.History, retention time.Duration, now func() time.Time, onDrop func()) *banHistory {
+	b := &banHistory{h: h, retention: retention, now: now, q: make(chan ban.Change, banHistoryQueue), done: make(chan struct{}),
+		onDrop: onDrop, log: slog.Default()}
 	go b.run()
 	return b
 }
@@ -54,6 +64,7 @@ func (b *banHistory) run() {
 	t := time.NewTicker(banHistoryEvery)
 	defer t.Stop()
 	var batch []ban.Change
+	var nextPrune time.Time // zero: prune at the first tick
 	failing := false
 	write := func() {
 		if len(batch) == 0 {
@@ -93,7 +104,23 @@ func (b *banHistory) run() {
 			batch = append(batch, c)
 		case <-t.C:
 			write()
+			if now := b.now(); !now.Before(nextPrune) {
+				nextPrune = now.Add(time.Hour)
+				b.prune(now)
+			}
 		}
+	}
+}
+
+func (b *banHistory) prune(now time.Time) {
+	p, ok := b.h.(banPruner)
+	if !ok || b.retention <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := p.DeleteBanChangesBefore(ctx, now.Add(-b.retention)); err != nil {
+		b.log.Warn("bans: ban history retention failed", "err", err)
 	}
 }
 

@@ -128,7 +128,11 @@ func (s *Guard) open(ctx context.Context) (config.Backends, error) {
 	if ps, ok := s.events.(*postgres.Store); ok {
 		history = ps
 	}
-	s.banLog = newBanHistory(history, m.DroppedEvent)
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	s.banLog = newBanHistory(history, cfg.Log.Retention, now, m.DroppedEvent)
 	s.closers = append(s.closers, s.banLog.close)
 	if cfg.Store.Redis != "" {
 		rc := redis.DefaultConfig()

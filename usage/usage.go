@@ -35,6 +35,12 @@ type Store interface {
 	AddUsage(ctx context.Context, rows []Row) error
 }
 
+// Pruner is a Store that deletes old rows: a Rollup with a Retention
+// calls it hourly.
+type Pruner interface {
+	DeleteUsageBefore(ctx context.Context, t time.Time) (deleted int64, err error)
+}
+
 // Other is the model (and route) rows fall into past the bounds: model
 // names come from clients.
 const Other = "(other)"
@@ -51,6 +57,11 @@ type Options struct {
 	// 100); later ones count as Other. With routes from the configuration,
 	// it bounds the rows an hour adds to the store.
 	MaxModels int
+	// Retention deletes rows of hours older than this, hourly, when the
+	// Store is a Pruner (log.retention); 0 keeps them.
+	Retention time.Duration
+	// Now is the clock for retention; nil means time.Now.
+	Now func() time.Time
 	// OnStoreError is called for each failed write, e.g. a metrics counter.
 	OnStoreError func(error)
 	// Log receives a warning when writing starts failing and a note when
@@ -110,6 +121,9 @@ func New(opts Options) (*Rollup, error) {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	u := &Rollup{opts: opts, pending: map[key]counts{}, models: models{names: map[string]struct{}{}},
 		stop: make(chan struct{}), done: make(chan struct{})}
@@ -194,11 +208,16 @@ func (u *Rollup) run() {
 	t := time.NewTicker(u.opts.FlushInterval)
 	defer t.Stop()
 	failing := false
+	var nextPrune time.Time
 	for {
 		select {
 		case <-u.stop:
 			return
 		case <-t.C:
+		}
+		if now := u.opts.Now(); !now.Before(nextPrune) {
+			nextPrune = now.Add(time.Hour)
+			u.prune(now)
 		}
 		err := u.Flush(context.Background())
 		switch {
@@ -214,6 +233,19 @@ func (u *Rollup) run() {
 			failing = false
 			u.opts.Log.Info("usage: writing the token rollup works again")
 		}
+	}
+}
+
+// prune deletes rows older than the retention.
+func (u *Rollup) prune(now time.Time) {
+	p, ok := u.opts.Store.(Pruner)
+	if !ok || u.opts.Retention <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if _, err := p.DeleteUsageBefore(ctx, now.Add(-u.opts.Retention)); err != nil {
+		u.opts.Log.Warn("usage: retention failed", "err", err)
 	}
 }
 

@@ -149,3 +149,45 @@ func BenchmarkRollupAdd(b *testing.B) {
 		i++
 	}
 }
+
+type pruningStore struct {
+	fakeStore
+	mu     sync.Mutex
+	before []time.Time
+}
+
+func (p *pruningStore) DeleteUsageBefore(_ context.Context, t time.Time) (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.before = append(p.before, t)
+	return 0, nil
+}
+
+// With a retention, the rollup deletes the store's rows older than it;
+// without one it deletes nothing.
+func TestRollupRetention(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, retention := range []time.Duration{0, 30 * 24 * time.Hour} {
+		st := &pruningStore{}
+		u, err := New(Options{Store: st, FlushInterval: time.Millisecond, Retention: retention, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Add(now, "r", abuse.Tokens{Model: "m", Prompt: 1})
+		for len(st.sorted()) == 0 { // the first tick prunes, then writes
+			time.Sleep(time.Millisecond) // polling, not timing a result
+		}
+		if err := u.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		st.mu.Lock()
+		got := st.before
+		st.mu.Unlock()
+		switch {
+		case retention == 0 && len(got) != 0:
+			t.Errorf("no retention, yet pruned before %v", got)
+		case retention > 0 && (len(got) != 1 || !got[0].Equal(now.Add(-retention))):
+			t.Errorf("pruned before %v, want once before %v", got, now.Add(-retention))
+		}
+	}
+}

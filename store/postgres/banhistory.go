@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/store/sqlite"
@@ -69,3 +70,23 @@ func (s *Store) AddBanChanges(ctx context.Context, cs []ban.Change) error {
 }
 
 var _ ban.History = (*Store)(nil)
+
+// DeleteBanChangesBefore deletes the changes made before t (retention).
+func (s *Store) DeleteBanChangesBefore(ctx context.Context, t time.Time) (int64, error) {
+	if !s.usable() {
+		return 0, fmt.Errorf("postgres: ban history retention: %w", ErrUnavailable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if !s.banChangesReady.Load() {
+		if err := s.createLocked(ctx, banChangesSchema...); err != nil {
+			return 0, fmt.Errorf("postgres: ban history retention: %w", err)
+		}
+		s.banChangesReady.Store(true)
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM `+BanChangesTable+` WHERE time_ns < $1`, sqlite.UnixNanos(t))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: ban history retention: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

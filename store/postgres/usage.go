@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -79,3 +80,26 @@ func (s *Store) createLocked(ctx context.Context, stmts ...string) error {
 		return nil
 	})
 }
+
+// DeleteUsageBefore implements usage.Pruner: it deletes the rows of hours
+// that began before t.
+func (s *Store) DeleteUsageBefore(ctx context.Context, t time.Time) (int64, error) {
+	if !s.usable() {
+		return 0, fmt.Errorf("postgres: usage retention: %w", ErrUnavailable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if !s.usageReady.Load() {
+		if err := s.createLocked(ctx, usageSchema); err != nil {
+			return 0, fmt.Errorf("postgres: usage retention: %w", err)
+		}
+		s.usageReady.Store(true)
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM `+UsageTable+` WHERE hour_ns < $1`, t.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("postgres: usage retention: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+var _ usage.Pruner = (*Store)(nil)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/warden-dev/warden/ban"
 )
@@ -67,3 +68,15 @@ const (
 )
 
 var _ ban.History = (*DB)(nil)
+
+// DeleteBanChangesBefore deletes the changes made before t (retention).
+func (d *DB) DeleteBanChangesBefore(ctx context.Context, t time.Time) (int64, error) {
+	if _, err := d.db.ExecContext(ctx, banChangesSchema); err != nil {
+		return 0, fmt.Errorf("sqlite: ban history retention: %w", err)
+	}
+	res, err := d.db.ExecContext(ctx, `DELETE FROM `+BanChangesTable+` WHERE time_ns < ?`, UnixNanos(t))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: ban history retention: %w", err)
+	}
+	return res.RowsAffected()
+}

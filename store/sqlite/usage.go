@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/warden-dev/warden/usage"
 )
@@ -62,3 +63,18 @@ func (d *DB) AddUsage(ctx context.Context, rows []usage.Row) (err error) {
 }
 
 var _ usage.Store = (*DB)(nil)
+
+// DeleteUsageBefore implements usage.Pruner: it deletes the rows of hours
+// that began before t.
+func (d *DB) DeleteUsageBefore(ctx context.Context, t time.Time) (int64, error) {
+	if _, err := d.db.ExecContext(ctx, usageSchema); err != nil {
+		return 0, fmt.Errorf("sqlite: usage retention: %w", err)
+	}
+	res, err := d.db.ExecContext(ctx, `DELETE FROM `+UsageTable+` WHERE hour_ns < ?`, UnixNanos(t))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: usage retention: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+var _ usage.Pruner = (*DB)(nil)
