@@ -181,7 +181,14 @@ func (e *Engine) deliver(ctx context.Context, now time.Time) {
 	for _, d := range due {
 		ch := e.channel(d.Channel)
 		if ch == nil {
-			d.Status, d.Error = Failed, "channel no longer configured"
+			// Instances sharing an outbox (PostgreSQL) may differ in
+			// channels for a while, as during a rolling change: leave
+			// it to one that has the channel, and give up later.
+			if now.Sub(d.Created) < unknownChannelGrace {
+				d.NextAttempt = now.Add(time.Minute)
+			} else {
+				d.Status, d.Error = Failed, "channel no longer configured"
+			}
 			_ = e.outbox.UpdateDelivery(ctx, d)
 			continue
 		}
@@ -218,6 +225,10 @@ func (e *Engine) channel(name string) Channel {
 	}
 	return nil
 }
+
+// unknownChannelGrace is how long a delivery for a channel this instance
+// does not have waits for an instance that has it.
+const unknownChannelGrace = 10 * time.Minute
 
 // backoff is the wait before attempt n+1: 30 s doubling up to an hour,
 // with ±20 % jitter so that instances do not retry in step, and at least

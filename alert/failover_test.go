@@ -85,3 +85,36 @@ func TestFailover(t *testing.T) {
 		t.Fatal("no error when neither outbox took the delivery")
 	}
 }
+
+// A delivery for a channel this instance lacks (another instance sharing
+// the outbox has it) waits for that instance, then fails.
+func TestDeliverUnknownChannel(t *testing.T) {
+	ob := &MemoryOutbox{}
+	e, clk, rec := newTestEngine(t, DefaultConfig(), Options{Outbox: ob})
+	ctx := context.Background()
+	now := clk.Now()
+	if err := ob.AddDeliveries(ctx, []Delivery{{Channel: "slack", Status: Pending, Created: now, NextAttempt: now,
+		Notification: Notification{Title: "for slack"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		after  time.Duration
+		status string
+	}{
+		{0, Pending}, // left for an instance with Slack
+		{unknownChannelGrace + time.Minute, Failed}, // nobody took it
+	} {
+		clk.Add(step.after)
+		e.deliver(ctx, clk.Now())
+		got, _ := ob.Deliveries(ctx, time.Time{}, 10)
+		if len(got) != 1 || got[0].Status != step.status {
+			t.Fatalf("after %v: %+v, want %s", step.after, got, step.status)
+		}
+		if step.status == Pending && !got[0].NextAttempt.After(clk.Now()) {
+			t.Fatalf("left due at once: %+v", got[0])
+		}
+	}
+	if len(rec.sent()) != 0 {
+		t.Fatal("sent through another channel")
+	}
+}
