@@ -214,7 +214,7 @@ func (b *Builder) usageDays(ctx context.Context, r *Report, prevFrom time.Time) 
 		r.Notes = append(r.Notes, fmt.Sprintf("%s tokens are of models with no configured price (ai.budget.prices) and not in the estimated cost", num(r.Usage.UnpricedTokens)))
 	}
 	if r.Usage.Estimated > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%s AI requests got answers without a usage object: their prompt tokens are estimated (bytes / 4) and their completion tokens not counted", num(r.Usage.Estimated)))
+		r.Notes = append(r.Notes, fmt.Sprintf("AI requests whose answer had no usage object: %s; their prompt tokens are estimated (bytes / 4), their completion tokens not counted", num(r.Usage.Estimated)))
 	}
 	return nil
 }
