@@ -182,9 +182,9 @@ func signalClass(id int) class {
 		return cLDAP
 	case sigNUL, sigHiddenPath, sigSysPath:
 		return cTraversal
-	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag:
+	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag, sigSessionFile:
 		return cCode
-	case sigBatch, sigShellCmd, sigQuotedCmd, sigBraceCmd, sigShellFunc, sigShellVars, sigMailCmd:
+	case sigBatch, sigShellCmd, sigQuotedCmd, sigBraceCmd, sigShellFunc, sigShellVars, sigMailCmd, sigGlobPath:
 		return cCommand
 	}
 	return cNone

@@ -143,6 +143,8 @@ const (
 	sigSSRFWhole
 	sigTextSQL
 	sigTextHTML
+	sigGlobPath
+	sigSessionFile
 	numComputed
 )
 
@@ -160,6 +162,7 @@ var computedNames = [numComputed]string{
 	"remote script include", "remote url in a path parameter", "system file path",
 	"value is a url to an internal address",
 	"sql breakout from text", "html that runs script in text",
+	"system path written as a shell glob", "php session file upload",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data
@@ -1103,6 +1106,9 @@ var rules = []rule{
 
 	// LDAP filter injection: ")(" followed by a filter term.
 	{")(", cNone, 0, trigLDAP},
+	{")&(", cNone, 0, trigLDAP},
+	{")|(", cNone, 0, trigLDAP},
+	{")!(", cNone, 0, trigLDAP},
 
 	// Basic prompt-injection phrases; package aiguard goes deeper.
 	{"ignore previous instructions", cPrompt, 0.6, 0},

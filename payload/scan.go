@@ -368,6 +368,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// traversal weight for paths).
 		s.checkSysPath(n)
 	}
+	if cm&cmSlash != 0 && !s.d.disabled[cCommand] && bytes.ContainsAny(n, "[*?") {
+		s.checkGlobPath(n)
+	}
 	if cm&cmComment != 0 && hasComment(n) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
 		s.analyze(s.cbuf, 0.9, 1<<cSQLi|1<<cXSS|1<<cCommand)
