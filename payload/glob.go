@@ -1,5 +1,7 @@
 package payload
 
+import "bytes"
+
 // Shell globs that name a system path: "/bi[n]/bash", "/usr/[a-z]in/id",
 // "/etc/pas[s]wd", "/usr/bin/[u]name". The shell expands the pattern to
 // the file; a form field, a search or prose has no use for a bracket
@@ -19,23 +21,82 @@ var (
 const maxGlobPaths = 8
 
 // checkGlobPath flags an absolute path written with a shell glob that
-// resolves into a system directory.
+// resolves into a system directory. It starts from the glob characters,
+// which most values lack, and reads back to the start of their word: a
+// URL's '?' leads back to a scheme or host, not to /bin or /etc.
 func (s *scan) checkGlobPath(v []byte) {
-	for i, n := 0, 0; i < len(v) && n < maxGlobPaths; i++ {
-		if v[i] != '/' || i > 0 && (isWordChar(v[i-1]) || v[i-1] == '/' || v[i-1] == '.') {
-			continue
+	n := 0
+	for _, c := range [...]byte{'[', '*', '?'} {
+		for g := 0; g < len(v) && n < maxGlobPaths; g++ {
+			k := bytes.IndexByte(v[g:], c)
+			if k < 0 {
+				break
+			}
+			g += k
+			if c == '?' && urlQuery(v[g+1:]) {
+				continue
+			}
+			n++
+			st := g
+			for st > 0 && g-st < 128 && !pathStop(v[st-1]) {
+				st--
+			}
+			if v[st] != '/' || st+1 >= len(v) {
+				continue
+			}
+			switch lower(v[st+1]) {
+			case 'b', 's', 'u', 'e', '[', '?', '*':
+			default:
+				continue
+			}
+			e := g
+			for e < len(v) && e-st < 128 && !pathStop(v[e]) {
+				e++
+			}
+			if globSysPath(v[st:e]) {
+				s.signal(len(rules)+sigGlobPath, cCommand, 0.85, v, st)
+				return
+			}
+			g = e
 		}
-		n++
-		e := i
-		for e < len(v) && e-i < 128 && !isSpace(v[e]) && v[e] != '"' && v[e] != '\'' && v[e] != ';' && v[e] != '|' && v[e] != '&' {
-			e++
-		}
-		if globSysPath(v[i:e]) {
-			s.signal(len(rules)+sigGlobPath, cCommand, 0.85, v, i)
-			return
-		}
-		i = e
 	}
+}
+
+// mayGlob reports whether v, of character classes cm, holds a glob
+// character other than the '?' that starts a URL's query: the cheap
+// gate in front of checkGlobPath for the URLs most values with a slash
+// are.
+func mayGlob(v []byte, cm uint16) bool {
+	if cm&cmStar != 0 || bytes.IndexByte(v, '[') >= 0 {
+		return true
+	}
+	q := bytes.IndexByte(v, '?')
+	return q >= 0 && (!urlQuery(v[q+1:]) || bytes.IndexByte(v[q+1:], '?') >= 0)
+}
+
+// urlQuery reports whether q, what follows a '?', starts a URL query
+// ("ref=list&x"): a name and '=' before any '/'.
+func urlQuery(q []byte) bool {
+	for i := 0; i < len(q) && i < 64; i++ {
+		switch q[i] {
+		case '=', '&':
+			return true
+		case '/':
+			return false
+		}
+	}
+	return false
+}
+
+// pathStop reports whether c ends a file path written in a value: a
+// space, quote, shell separator, or the ':' and '=' of URLs and
+// assignments.
+func pathStop(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', ';', '|', '&', ':', '=', '(', ')', '<', '>', '`', ',':
+		return true
+	}
+	return false
 }
 
 // globSysPath reports whether the absolute path p has a glob in one of

@@ -368,7 +368,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// traversal weight for paths).
 		s.checkSysPath(n)
 	}
-	if cm&cmSlash != 0 && !s.d.disabled[cCommand] && bytes.ContainsAny(n, "[*?") {
+	if cm&cmSlash != 0 && !s.d.disabled[cCommand] && mayGlob(n, cm) {
 		s.checkGlobPath(n)
 	}
 	if cm&cmComment != 0 && hasComment(n) {
