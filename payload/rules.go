@@ -145,6 +145,8 @@ const (
 	sigTextHTML
 	sigGlobPath
 	sigSessionFile
+	sigJSComment
+	sigUTF7
 	numComputed
 )
 
@@ -163,6 +165,7 @@ var computedNames = [numComputed]string{
 	"value is a url to an internal address",
 	"sql breakout from text", "html that runs script in text",
 	"system path written as a shell glob", "php session file upload",
+	"comment inside a script member access", "tag written in utf-7",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data

@@ -41,7 +41,14 @@ func (s *scan) uploadName(name []byte) {
 	}
 	for i := len(name) - 1; i > 0; i-- {
 		if name[i] == '.' && dangerousUpload(name[:i]) {
-			s.signal(len(rules)+sigUpload, cCode, 0.7, name, 0)
+			// "shell.php.jpg" may be a screenshot named after its
+			// file; "shell. php.jpg" hides the extension from filters
+			// that a server trimming spaces still runs.
+			w := 0.7
+			if d := lastIndexByte(name[:i], '.'); d >= 0 && d+1 < i && name[d+1] == ' ' {
+				w = 0.85
+			}
+			s.signal(len(rules)+sigUpload, cCode, w, name, 0)
 			return
 		}
 	}
