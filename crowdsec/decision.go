@@ -8,11 +8,15 @@ import (
 	"time"
 )
 
-// Origin is the origin of the decisions the Watcher reports. The Bouncer
-// skips decisions of this origin: Warden enforces its own bans itself,
-// and taking them back from CrowdSec would keep blocking a client after
-// an admin lifted its ban in Warden.
-const Origin = "warden"
+// Scenario prefixes the scenario of the alerts and decisions the watcher
+// reports ("warden/credential_stuffing"). The bouncer skips decisions
+// whose scenario has it: Warden enforces its own bans itself, and taking
+// them back from CrowdSec would keep blocking a client an admin let in.
+const Scenario = "warden/"
+
+// Origin is the origin of the decisions the watcher reports: that of
+// every watcher's, so that `cscli decisions list` shows them without -a.
+const Origin = "crowdsec"
 
 // Decision types Warden acts on; the stream's other types are skipped.
 const (
@@ -186,8 +190,8 @@ func (s *Set) Decisions() []Decision {
 // Apply changes the set: with replace, the set becomes put alone (the
 // stream's startup answer holds every decision in force); else put is
 // added, a decision replacing the one of its value and type, and drop
-// removed by value and type. Decisions of other types or scopes, of
-// Origin, or over at now are left out. It returns the decisions stored
+// removed by value and type. Decisions of other types or scopes, Warden's
+// own (Scenario), or over at now are left out. It returns the decisions stored
 // and those removed, in canonical form, for the Store.
 func (s *Set) Apply(put, drop []Decision, replace bool, now time.Time) (stored, removed []Decision) {
 	s.mu.Lock()
@@ -210,7 +214,7 @@ func (s *Set) Apply(put, drop []Decision, replace bool, now time.Time) (stored, 
 	}
 	for _, d := range put {
 		k, ok := d.normalize()
-		if !ok || d.Origin == Origin || !now.Before(d.Until) {
+		if !ok || strings.HasPrefix(d.Scenario, Scenario) || !now.Before(d.Until) {
 			continue
 		}
 		s.all[k] = d

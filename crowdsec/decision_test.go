@@ -23,13 +23,13 @@ func TestSetLookup(t *testing.T) {
 		dec("ban", "Ip", "203.0.113.9", time.Hour),
 		dec("ban", "Range", "2001:db8:1::/48", time.Hour),
 		dec("ban", "Ip", "2001:db8:2::5", time.Hour),
-		dec("ban", "Ip", "::ffff:192.0.2.8", time.Hour),                                           // mapped: taken as IPv4
-		dec("ban", "Range", "::ffff:192.0.2.128/121", time.Hour),                                  // 192.0.2.128/25
-		dec("Ban", "ip", "192.0.2.99", time.Second),                                               // CrowdSec's case does not matter
-		dec("ban", "Ip", "192.0.2.50", -time.Second),                                              // already over
-		dec("ban", "Country", "FR", time.Hour),                                                    // scope Warden does not act on
-		dec("throttle", "Ip", "192.0.2.60", time.Hour),                                            // type Warden does not act on
-		{Type: "ban", Scope: "Ip", Value: "192.0.2.70", Origin: Origin, Until: t0.Add(time.Hour)}, // Warden's own
+		dec("ban", "Ip", "::ffff:192.0.2.8", time.Hour),          // mapped: taken as IPv4
+		dec("ban", "Range", "::ffff:192.0.2.128/121", time.Hour), // 192.0.2.128/25
+		dec("Ban", "ip", "192.0.2.99", time.Second),              // CrowdSec's case does not matter
+		dec("ban", "Ip", "192.0.2.50", -time.Second),             // already over
+		dec("ban", "Country", "FR", time.Hour),                   // scope Warden does not act on
+		dec("throttle", "Ip", "192.0.2.60", time.Hour),           // type Warden does not act on
+		{Type: "ban", Scope: "Ip", Value: "192.0.2.70", Origin: "crowdsec", Scenario: "warden/credential_stuffing", Until: t0.Add(time.Hour)}, // Warden's own
 	}, nil, true, t0)
 	tests := []struct {
 		ip      string

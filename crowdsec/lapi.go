@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,9 @@ import (
 // community blocklist runs to tens of thousands of decisions, about 200
 // bytes each.
 const maxStream = 64 << 20
+
+// maxAnswer bounds the other answers: alerts on one client.
+const maxAnswer = 4 << 20
 
 // statusError is an answer other than 2xx.
 type statusError struct {
@@ -36,6 +41,8 @@ func permanent(err error) bool {
 	var se *statusError
 	return errors.As(err, &se) && se.code/100 == 4 && se.code != http.StatusUnauthorized && se.code != http.StatusTooManyRequests
 }
+
+const userAgent = "warden/crowdsec"
 
 // errUnauthorized is a 401 from the LAPI: the watcher's token expired.
 var errUnauthorized = errors.New("unauthorized")
@@ -69,7 +76,9 @@ func (l *lapi) call(ctx context.Context, method, path string, body any, auth fun
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", "warden-crowdsec")
+	// The LAPI takes a watcher's version from the User-Agent after its
+	// "/", and refuses a login without one.
+	req.Header.Set("User-Agent", userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -130,7 +139,7 @@ func (l *lapi) login(ctx context.Context) error {
 
 // watcherCall calls as the watcher: logs in first when it has no token,
 // and again once on a 401 (the token lasts an hour).
-func (l *lapi) watcherCall(ctx context.Context, method, path string, body any) error {
+func (l *lapi) watcherCall(ctx context.Context, method, path string, body any) ([]byte, error) {
 	fresh := false // the token was got in this call: a 401 with it is final
 	for {
 		l.mu.Lock()
@@ -138,12 +147,12 @@ func (l *lapi) watcherCall(ctx context.Context, method, path string, body any) e
 		l.mu.Unlock()
 		if tok == "" {
 			if err := l.login(ctx); err != nil {
-				return err
+				return nil, err
 			}
 			fresh = true
 			continue
 		}
-		_, err := l.call(ctx, method, path, body, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }, 1<<20)
+		data, err := l.call(ctx, method, path, body, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }, maxAnswer)
 		if errors.Is(err, errUnauthorized) && !fresh {
 			l.mu.Lock()
 			if l.token == tok {
@@ -152,20 +161,46 @@ func (l *lapi) watcherCall(ctx context.Context, method, path string, body any) e
 			l.mu.Unlock()
 			continue
 		}
-		return err
+		return data, err
 	}
 }
 
 // deleteDecisions removes Warden's own decisions on an address or
-// network (ip= or range=).
+// network: it finds them in the alerts on it (ip= or range=), by their
+// scenario, and deletes each by id, leaving other decisions on the
+// client alone.
 func (l *lapi) deleteDecisions(ctx context.Context, d Decision) error {
-	q := url.Values{"origin": {Origin}}
+	q := url.Values{"has_active_decision": {"true"}}
 	if d.Scope == "Range" {
 		q.Set("range", d.Value)
 	} else {
 		q.Set("ip", d.Value)
 	}
-	return l.watcherCall(ctx, http.MethodDelete, "/v1/decisions?"+q.Encode(), nil)
+	data, err := l.watcherCall(ctx, http.MethodGet, "/v1/alerts?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	var alerts []struct {
+		Decisions []struct {
+			ID       int64  `json:"id"`
+			Scenario string `json:"scenario"`
+			Value    string `json:"value"`
+		} `json:"decisions"`
+	}
+	if err := json.Unmarshal(data, &alerts); err != nil {
+		return fmt.Errorf("GET /v1/alerts: %w", err)
+	}
+	for _, a := range alerts {
+		for _, x := range a.Decisions {
+			if !strings.HasPrefix(x.Scenario, Scenario) || x.Value != d.Value {
+				continue
+			}
+			if _, err := l.watcherCall(ctx, http.MethodDelete, "/v1/decisions/"+strconv.FormatInt(x.ID, 10), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // pause waits d or until ctx ends; false when ctx ended.

@@ -152,7 +152,7 @@ func (c *Client) send(ctx context.Context, batch []job) (int, error) {
 	if len(alerts) == 0 {
 		return n, nil
 	}
-	err := c.api.watcherCall(call, http.MethodPost, "/v1/alerts", alerts)
+	_, err := c.api.watcherCall(call, http.MethodPost, "/v1/alerts", alerts)
 	c.count("alerts", err)
 	if err != nil && !permanent(err) {
 		return 0, err
@@ -214,7 +214,7 @@ func newAlert(j job, now time.Time) (alert, bool) {
 	if v == "" {
 		v = "manual"
 	}
-	scenario := "warden/" + v
+	scenario := Scenario + v
 	start := j.ban.Created
 	if start.IsZero() || start.After(now) {
 		start = now
