@@ -93,9 +93,19 @@ func New(ctx context.Context, cfg crowdsecconfig.Config, opts Options) (*Client,
 		if err != nil {
 			return nil, fmt.Errorf("crowdsec: load decisions: %w", err)
 		}
-		_, gone := c.set.Apply(ds, nil, true, opts.Now())
-		if len(gone) > 0 {
-			// Expired while Warden was down.
+		kept, _ := c.set.Apply(ds, nil, true, opts.Now())
+		if len(kept) < len(ds) {
+			// Some expired while Warden was down.
+			in := make(map[[2]string]bool, len(kept))
+			for _, d := range kept {
+				in[[2]string{d.Type, d.Value}] = true
+			}
+			var gone []Decision
+			for _, d := range ds {
+				if !in[[2]string{d.Type, d.Value}] {
+					gone = append(gone, d)
+				}
+			}
 			if err := opts.Store.Save(ctx, nil, gone); err != nil {
 				return nil, fmt.Errorf("crowdsec: %w", err)
 			}
