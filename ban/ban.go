@@ -246,15 +246,12 @@ func (t *Target) UnmarshalText(b []byte) error {
 
 // Ban is one ban record.
 type Ban struct {
-	Target    Target `json:"target"`
-	Reason    string `json:"reason"`
-	Violation string `json:"violation,omitempty"` // the violation type that caused it, if any
-	// Score is the client's violation score when enforcement placed the
-	// ban (0 for an admin ban); escalation rules read it. Stores need not
-	// keep it.
-	Score   int64     `json:"score,omitempty"`
-	Created time.Time `json:"created"`
-	Until   time.Time `json:"until"`
+	Target    Target    `json:"target"`
+	Reason    string    `json:"reason"`
+	Violation string    `json:"violation,omitempty"` // the violation type that caused it, if any
+	Created   time.Time `json:"created"`
+	Until     time.Time `json:"until"`
+	Score     int64     `json:"score,omitempty"` // violation score it was placed at; 0 for an admin ban; stores need not keep it
 }
 
 // Active reports whether the ban is in force at now.
