@@ -53,8 +53,11 @@ func (s *Guard) startEscalation(ctx context.Context, db *sqlite.DB) error {
 		}
 	}
 	if ec.Hook.Enabled() {
-		var err error
-		e.hook, err = escalate.NewHook(ec.Hook, escalate.HookOptions{Now: s.cfg.Clock,
+		pending, err := db.HookPending(ctx)
+		if err != nil {
+			return err
+		}
+		e.hook, err = escalate.NewHook(ctx, ec.Hook, escalate.HookOptions{Store: pending, Now: s.cfg.Clock,
 			Registerer: s.metrics.Registry(), Log: log})
 		if err != nil {
 			return err

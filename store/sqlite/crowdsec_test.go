@@ -62,3 +62,37 @@ func TestCrowdSecDecisions(t *testing.T) {
 		t.Fatalf("after reopen: %s", s)
 	}
 }
+
+// TestHookPending: targets saved survive a reopen; drop removes.
+func TestHookPending(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.db")
+	until := time.Date(2026, 12, 8, 4, 0, 0, 0, time.UTC)
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.HookPending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Save(ctx, map[string]time.Time{"ip:192.0.2.1": until, "user:42": until}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Save(ctx, nil, []string{"user:42"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if st, err = db.HookPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Load(ctx)
+	if err != nil || len(got) != 1 || !got["ip:192.0.2.1"].Equal(until) {
+		t.Fatalf("after reopen: %v %v", got, err)
+	}
+}
