@@ -137,3 +137,20 @@ func TestNewAlert(t *testing.T) {
 		t.Fatal("a ban over by the time it is sent is reported")
 	}
 }
+
+// TestDetectAllocs: the request path allocates nothing, hit or miss.
+func TestDetectAllocs(t *testing.T) {
+	cfg := crowdsecconfig.DefaultConfig()
+	cfg.LAPIURL, cfg.BouncerKey = "http://127.0.0.1:1", "k"
+	c, err := New(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Set().Apply(bigSet(10_000).Decisions(), nil, true, t0)
+	for _, ip := range []string{"100.0.0.5", "192.0.2.1", "2001:db8:b::1"} {
+		r := &abuse.Request{Time: t0, Client: abuse.Client{IP: netip.MustParseAddr(ip)}}
+		if n := testing.AllocsPerRun(100, func() { c.Detect(context.Background(), r) }); n != 0 {
+			t.Errorf("Detect from %s allocates %v times", ip, n)
+		}
+	}
+}
