@@ -206,6 +206,7 @@ func TestServeCrowdSec(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "warden.yaml")
 	data := t.TempDir()
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`trusted_proxies: [127.0.0.1/32]
+enforce: {ban_interval: 1}
 allow:
   cidrs: [198.51.100.0/24]
 crowdsec:
@@ -300,12 +301,42 @@ crowdsec:
 	if got := code("192.0.2.55"); got != "403 banned" {
 		t.Fatalf("banned client: %s", got)
 	}
-	if c := s.admin(t, "DELETE", "/api/v1/bans/ip:192.0.2.55", "", nil); c != 200 {
-		t.Fatalf("admin lift: %d", c)
+	// An enforcement ban, and an IPv6 one, which covers the /64.
+	const sqli = "/api/items?id=1%27%20union%20select%20password%20from%20users--"
+	if c, _ := s.send(t, "GET", sqli, "192.0.2.66", ""); c != 403 {
+		t.Fatalf("sqli: %d", c)
 	}
-	eventually(t, "a lifted Warden ban gone from CrowdSec", 15*time.Second, func() bool {
-		_, ok := l.wardenDecisions(t)["192.0.2.55"]
-		return !ok
+	if c := s.admin(t, "POST", "/api/v1/bans", `{"target":"ip:2001:db8:7::1","duration":"2h","reason":"test"}`, nil); c != 201 {
+		t.Fatalf("admin ban: %d", c)
+	}
+	eventually(t, "an enforcement ban and an IPv6 ban in cscli decisions list", 15*time.Second, func() bool {
+		got := l.wardenDecisions(t)
+		return got["192.0.2.66"] == "ban warden/sqli" && got["2001:db8:7::/64"] == "ban warden/manual"
+	})
+	// A client under a CrowdSec decision that Warden bans too is not
+	// reported back.
+	if c, _ := s.send(t, "GET", sqli, "2001:db8:5::9", ""); c != 403 {
+		t.Fatalf("sqli from a CrowdSec-banned client: %d", c)
+	}
+	eventually(t, "the ban of a CrowdSec-banned client skipped", 10*time.Second, func() bool {
+		return strings.Contains(s.metrics(t), `warden_crowdsec_skipped_total{reason="crowdsec"} 1`)
+	})
+	for v := range l.wardenDecisions(t) {
+		if strings.HasPrefix(v, "2001:db8:5:") {
+			t.Fatalf("a client banned by CrowdSec was reported back: %s", v)
+		}
+	}
+
+	for _, target := range []string{"ip:192.0.2.55", "ip:2001:db8:7::/64"} {
+		if c := s.admin(t, "DELETE", "/api/v1/bans/"+target, "", nil); c != 200 {
+			t.Fatalf("admin lift %s: %d", target, c)
+		}
+	}
+	eventually(t, "lifted Warden bans gone from CrowdSec", 15*time.Second, func() bool {
+		got := l.wardenDecisions(t)
+		_, a := got["192.0.2.55"]
+		_, b := got["2001:db8:7::/64"]
+		return !a && !b && got["192.0.2.66"] != ""
 	})
 	// Its decision went through the stream meanwhile: the bouncer must
 	// not have taken it back (no loop), so the client stays let in.
@@ -325,14 +356,20 @@ crowdsec:
 		t.Fatalf("a deleted decision came back after the restart: %s", got)
 	}
 	eventually(t, "the unreachable LAPI counted", 10*time.Second, func() bool {
-		req, _ := http.NewRequest("GET", "http://"+s.running.admin+"/metrics", nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return strings.Contains(string(b), `warden_crowdsec_requests_total{op="stream",result="error"}`)
+		return strings.Contains(s.metrics(t), `warden_crowdsec_requests_total{op="stream",result="error"}`)
 	})
+}
+
+// metrics returns the admin API's Prometheus text.
+func (s *ipv6Serve) metrics(t *testing.T) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+s.running.admin+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
