@@ -154,8 +154,15 @@ func (t *table) lookup(ip netip.Addr, now time.Time) (Hit, bool) {
 // It is safe for concurrent use. The zero Set is empty and ready.
 type Set struct {
 	mu   sync.Mutex
-	all  map[key]Decision // guarded by mu
+	all  map[key]entry // guarded by mu
 	snap atomic.Pointer[table]
+}
+
+// entry is a decision held, with its rule built once: a change rebuilds
+// the table from the rules, not the messages.
+type entry struct {
+	d Decision
+	r rule
 }
 
 // Lookup returns the decision in force on ip at now, if any. It does not
@@ -181,8 +188,8 @@ func (s *Set) Decisions() []Decision {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Decision, 0, len(s.all))
-	for _, d := range s.all {
-		out = append(out, d)
+	for _, e := range s.all {
+		out = append(out, e.d)
 	}
 	return out
 }
@@ -198,17 +205,17 @@ func (s *Set) Apply(put, drop []Decision, replace bool, now time.Time) (stored, 
 	defer s.mu.Unlock()
 	if s.all == nil || replace {
 		if replace {
-			for _, d := range s.all {
-				removed = append(removed, d)
+			for _, e := range s.all {
+				removed = append(removed, e.d)
 			}
 		}
-		s.all = make(map[key]Decision, len(put))
+		s.all = make(map[key]entry, len(put))
 	}
 	for _, d := range drop {
 		if k, ok := d.normalize(); ok {
 			if old, ok := s.all[k]; ok {
 				delete(s.all, k)
-				removed = append(removed, old)
+				removed = append(removed, old.d)
 			}
 		}
 	}
@@ -217,13 +224,13 @@ func (s *Set) Apply(put, drop []Decision, replace bool, now time.Time) (stored, 
 		if !ok || strings.HasPrefix(d.Scenario, Scenario) || !now.Before(d.Until) {
 			continue
 		}
-		s.all[k] = d
+		s.all[k] = entry{d: d, r: rule{until: d.Until, messages: []string{message(d)}, set: true}}
 		stored = append(stored, d)
 	}
-	for k, d := range s.all {
-		if !now.Before(d.Until) {
+	for k, e := range s.all {
+		if !now.Before(e.d.Until) {
 			delete(s.all, k)
-			removed = append(removed, d)
+			removed = append(removed, e.d)
 		}
 	}
 	s.snap.Store(build(s.all))
@@ -231,17 +238,16 @@ func (s *Set) Apply(put, drop []Decision, replace bool, now time.Time) (stored, 
 }
 
 // build makes the lookup table of decisions.
-func build(all map[key]Decision) *table {
+func build(all map[key]entry) *table {
 	t := &table{m: make(map[netip.Prefix]rules, len(all))}
 	var v4 [33]bool
 	var v6 [129]bool
-	for k, d := range all {
+	for k, e := range all {
 		rs := t.m[k.p]
-		r := rule{until: d.Until, messages: []string{message(d)}, set: true}
 		if k.captcha {
-			rs.captcha = r
+			rs.captcha = e.r
 		} else {
-			rs.ban = r
+			rs.ban = e.r
 		}
 		t.m[k.p] = rs
 		if k.p.Addr().Is4() {

@@ -139,3 +139,14 @@ func BenchmarkSetLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSetApplyOne: one poll's change on a set of 100,000 decisions
+// (the community blocklist's size, with room) rebuilds the lookup table.
+func BenchmarkSetApplyOne(b *testing.B) {
+	s := bigSet(100_000)
+	d := []Decision{dec("ban", "Ip", "192.0.2.1", time.Hour)}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Apply(d, nil, false, t0)
+	}
+}
