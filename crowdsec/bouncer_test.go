@@ -89,7 +89,7 @@ func TestBouncerPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	held := func(ip string) bool {
-		_, ok := c.Set().Lookup(netip.MustParseAddr(ip), t0)
+		_, ok := c.set.Lookup(netip.MustParseAddr(ip), t0)
 		return ok
 	}
 	if !held("192.0.2.1") || held("192.0.2.2") || st.keys() != "ban 192.0.2.1" {

@@ -114,9 +114,6 @@ func New(ctx context.Context, cfg crowdsecconfig.Config, opts Options) (*Client,
 	return c, nil
 }
 
-// Set returns the decisions the bouncer holds.
-func (c *Client) Set() *Set { return &c.set }
-
 // Run polls the decision stream and sends the watcher's reports until
 // ctx ends.
 func (c *Client) Run(ctx context.Context) {

@@ -183,17 +183,6 @@ func (s *Set) Len() int {
 	return len(s.all)
 }
 
-// Decisions returns the decisions held.
-func (s *Set) Decisions() []Decision {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Decision, 0, len(s.all))
-	for _, e := range s.all {
-		out = append(out, e.d)
-	}
-	return out
-}
-
 // Apply changes the set: with replace, the set becomes put alone (the
 // stream's startup answer holds every decision in force); else put is
 // added, a decision replacing the one of its value and type, and drop

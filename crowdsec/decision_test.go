@@ -107,6 +107,12 @@ func TestSetLookupAllocs(t *testing.T) {
 // bigSet holds n decisions as a CrowdSec LAPI with the community
 // blocklist does: mostly single addresses, some ranges of both families.
 func bigSet(n int) *Set {
+	s := &Set{}
+	s.Apply(bigDecisions(n), nil, true, t0)
+	return s
+}
+
+func bigDecisions(n int) []Decision {
 	var ds []Decision
 	for i := range n {
 		switch i % 10 {
@@ -118,9 +124,7 @@ func bigSet(n int) *Set {
 			ds = append(ds, dec("ban", "Ip", fmt.Sprintf("100.%d.%d.%d", i>>16&255, i>>8&255, i&255), time.Hour))
 		}
 	}
-	s := &Set{}
-	s.Apply(ds, nil, true, t0)
-	return s
+	return ds
 }
 
 func BenchmarkSetLookup(b *testing.B) {

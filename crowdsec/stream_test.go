@@ -104,7 +104,7 @@ func TestDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Set().Apply([]Decision{dec("ban", "Ip", "192.0.2.7", time.Hour), dec("captcha", "Range", "203.0.113.0/24", 30*time.Minute)}, nil, true, t0)
+			c.set.Apply([]Decision{dec("ban", "Ip", "192.0.2.7", time.Hour), dec("captcha", "Range", "203.0.113.0/24", 30*time.Minute)}, nil, true, t0)
 			v := c.Detect(context.Background(), &abuse.Request{Time: t0, Client: abuse.Client{IP: netip.MustParseAddr(tt.ip)}})
 			if v.Action != tt.want || v.RetryAfter != tt.retry {
 				t.Fatalf("verdict %+v; want action %v retry %v", v, tt.want, tt.retry)
@@ -146,7 +146,7 @@ func TestDetectAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Set().Apply(bigSet(10_000).Decisions(), nil, true, t0)
+	c.set.Apply(bigDecisions(10_000), nil, true, t0)
 	for _, ip := range []string{"100.0.0.5", "192.0.2.1", "2001:db8:b::1"} {
 		r := &abuse.Request{Time: t0, Client: abuse.Client{IP: netip.MustParseAddr(ip)}}
 		if n := testing.AllocsPerRun(100, func() { c.Detect(context.Background(), r) }); n != 0 {

@@ -37,7 +37,7 @@ func TestBannedSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Set().Apply([]Decision{dec("ban", "Ip", "192.0.2.9", time.Hour)}, nil, true, t0)
+	c.set.Apply([]Decision{dec("ban", "Ip", "192.0.2.9", time.Hour)}, nil, true, t0)
 	c.Banned(ban.Ban{Target: ban.UserTarget("42"), Until: t0.Add(time.Hour)}) // no address
 	c.Banned(ipBan("10.1.2.3"))                                               // protected
 	c.Banned(ipBan("192.0.2.9"))                                              // under a CrowdSec decision
