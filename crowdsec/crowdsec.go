@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,19 +118,14 @@ func New(ctx context.Context, cfg crowdsecconfig.Config, opts Options) (*Client,
 // Run polls the decision stream and sends the watcher's reports until
 // ctx ends.
 func (c *Client) Run(ctx context.Context) {
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	if c.jobs != nil {
-		go func() {
-			defer close(done)
-			c.runWatcher(ctx)
-		}()
-	} else {
-		close(done)
+		wg.Go(func() { c.runWatcher(ctx) })
 	}
 	if c.cfg.Bouncer() {
 		c.runBouncer(ctx)
 	}
-	<-done
+	wg.Wait()
 }
 
 // Name returns the detector's name, as the decision log shows it.
