@@ -36,11 +36,23 @@ func (e *statusError) Error() string {
 }
 
 // permanent reports an answer that the same request would get again: a
-// 4xx other than 401 (the token is renewed) and 429.
+// 4xx other than 401 (the token is renewed) and 429. A failed login is
+// never permanent: the reports wait while an operator fixes the password
+// or validates the machine.
 func permanent(err error) bool {
+	var le *loginError
+	if errors.As(err, &le) {
+		return false
+	}
 	var se *statusError
 	return errors.As(err, &se) && se.code/100 == 4 && se.code != http.StatusUnauthorized && se.code != http.StatusTooManyRequests
 }
+
+// loginError is a failed watcher login.
+type loginError struct{ err error }
+
+func (e *loginError) Error() string { return "watcher login: " + e.err.Error() }
+func (e *loginError) Unwrap() error { return e.err }
 
 const userAgent = "warden/crowdsec"
 
@@ -147,7 +159,7 @@ func (l *lapi) watcherCall(ctx context.Context, method, path string, body any) (
 		l.mu.Unlock()
 		if tok == "" {
 			if err := l.login(ctx); err != nil {
-				return nil, err
+				return nil, &loginError{err}
 			}
 			fresh = true
 			continue

@@ -58,10 +58,11 @@ func TestBannedSkips(t *testing.T) {
 // fakeLAPI answers the watcher's endpoints: tokens "t1", "t2"… in turn,
 // and alerts as the test scripts them.
 type fakeLAPI struct {
-	mu     sync.Mutex
-	logins int
-	script []int // statuses for the next POST /v1/alerts, then 201
-	got    []string
+	mu          sync.Mutex
+	logins      int
+	script      []int // statuses for the next POST /v1/alerts, then 201
+	unvalidated int   // logins refused before one succeeds
+	got         []string
 }
 
 func (f *fakeLAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +72,11 @@ func (f *fakeLAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/watchers/login":
 		if !strings.Contains(r.UserAgent(), "/") {
 			w.WriteHeader(http.StatusUnauthorized) // as crowdsec 1.4 does
+			return
+		}
+		if f.unvalidated > 0 {
+			f.unvalidated--
+			w.WriteHeader(http.StatusForbidden) // a machine not validated yet
 			return
 		}
 		f.logins++
@@ -95,11 +101,11 @@ func (f *fakeLAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TestWatcherRetries: a 5xx is retried, an expired token (401) renewed, a
-// refused report (400) dropped so that the next ones go through, in
-// order.
+// TestWatcherRetries: a refused login (403) and a 5xx are retried, an
+// expired token (401) renewed, a refused report (400) dropped so that
+// the next ones go through, in order.
 func TestWatcherRetries(t *testing.T) {
-	f := &fakeLAPI{script: []int{500, 401, 201, 400}}
+	f := &fakeLAPI{script: []int{500, 401, 201, 400}, unvalidated: 1}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	cfg := watcherConfig(srv.URL)
@@ -119,7 +125,7 @@ func TestWatcherRetries(t *testing.T) {
 	waitFor(t, func() bool { return counterValue(c.skipped.WithLabelValues("rejected")) == 1 })
 	c.Banned(ipBan("192.0.2.3"))
 	waitFor(t, func() bool { return len(f.sent()) == 2 })
-	want := "Bearer t2 192.0.2.1 warden/scanner; Bearer t2 192.0.2.3 warden/scanner"
+	want := "Bearer t2 192.0.2.1 warden/scanner; Bearer t2 192.0.2.3 warden/scanner" // t1 expired
 	if got := strings.Join(f.sent(), "; "); got != want {
 		t.Fatalf("sent %q, want %q", got, want)
 	}
