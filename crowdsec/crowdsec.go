@@ -73,6 +73,7 @@ func New(ctx context.Context, cfg crowdsecconfig.Config, opts Options) (*Client,
 	}
 	c := &Client{cfg: cfg, opts: opts,
 		api: &lapi{base: strings.TrimRight(cfg.LAPIURL, "/"), hc: hc, key: cfg.BouncerKey, machine: cfg.MachineID, pass: cfg.Password}}
+	c.api.counted = c.count
 	if cfg.Watcher() {
 		c.jobs = make(chan job, cfg.Queue)
 	}

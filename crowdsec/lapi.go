@@ -68,6 +68,7 @@ type lapi struct {
 	key     string // X-Api-Key of the bouncer
 	machine string
 	pass    string
+	counted func(op string, err error) // counts each call in metrics
 
 	mu    sync.Mutex
 	token string // the watcher's JWT; empty until logged in
@@ -134,6 +135,7 @@ func (l *lapi) stream(ctx context.Context, startup bool) ([]byte, error) {
 func (l *lapi) login(ctx context.Context) error {
 	data, err := l.call(ctx, http.MethodPost, "/v1/watchers/login",
 		map[string]any{"machine_id": l.machine, "password": l.pass}, func(*http.Request) {}, 1<<16)
+	l.counted("login", err)
 	if err != nil {
 		return err
 	}

@@ -129,6 +129,9 @@ func TestWatcherRetries(t *testing.T) {
 	if got := strings.Join(f.sent(), "; "); got != want {
 		t.Fatalf("sent %q, want %q", got, want)
 	}
+	if bad, ok := counterValue(c.calls.WithLabelValues("login", "error")), counterValue(c.calls.WithLabelValues("login", "ok")); bad != 1 || ok != 2 {
+		t.Fatalf("logins counted: %v failed, %v ok; want 1 and 2", bad, ok)
+	}
 }
 
 func (f *fakeLAPI) sent() []string {
