@@ -16,7 +16,9 @@ import (
 // front proxy sends Warden a copy of each request's head, and forwards the
 // request to the app only when Warden answers 2xx. Any other answer —
 // Warden's 403, 429 or 413 JSON, with Retry-After — goes back to the
-// client instead.
+// client instead; its error code is in the X-Warden-Error header too and
+// the request id in X-Request-Id, for front proxies that drop the body of
+// the answer they act on (nginx).
 //
 // The original method, URI and host are read from X-Forwarded-Method,
 // X-Forwarded-Uri and X-Forwarded-Host (Traefik, Caddy) or X-Original-Method

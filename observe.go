@@ -47,6 +47,12 @@ func writeJSON(w http.ResponseWriter, status int, requestID string, v any) {
 	if requestID != "" {
 		h.Set("X-Request-Id", requestID)
 	}
+	if e, ok := v.(errorBody); ok {
+		// A front proxy in forward-auth mode drops the body of the
+		// answer it acts on (nginx's auth_request): the error code in a
+		// header lets it build the same answer.
+		h.Set("X-Warden-Error", e.Error)
+	}
 	h.Del("Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))

@@ -251,6 +251,7 @@ type Ban struct {
 	Violation string    `json:"violation,omitempty"` // the violation type that caused it, if any
 	Created   time.Time `json:"created"`
 	Until     time.Time `json:"until"`
+	Score     int64     `json:"score,omitempty"` // violation score it was placed at; 0 for an admin ban; stores need not keep it
 }
 
 // Active reports whether the ban is in force at now.

@@ -28,6 +28,7 @@ import (
 	"github.com/warden-dev/warden/internal/adminconfig"
 	"github.com/warden-dev/warden/internal/alertconfig"
 	"github.com/warden-dev/warden/internal/clip"
+	"github.com/warden-dev/warden/internal/crowdsecconfig"
 	"github.com/warden-dev/warden/internal/escalateconfig"
 	"github.com/warden-dev/warden/internal/metricsconfig"
 	"github.com/warden-dev/warden/internal/redact"
@@ -91,6 +92,7 @@ type Config struct {
 	AI             aiguard.Config        `yaml:"ai"`
 	Alerts         alertconfig.Config    `yaml:"alerts"`
 	Escalation     escalateconfig.Config `yaml:"escalation"`
+	CrowdSec       crowdsecconfig.Config `yaml:"crowdsec"`
 
 	// UserFunc, in library mode, returns the id of the authenticated user
 	// for a request ("" when anonymous). It wins over Identity.
@@ -250,6 +252,7 @@ func Default() Config {
 		AI:            aiguard.DefaultConfig(),
 		Alerts:        alertconfig.DefaultConfig(),
 		Escalation:    escalateconfig.DefaultConfig(),
+		CrowdSec:      crowdsecconfig.DefaultConfig(),
 	}
 }
 
@@ -487,6 +490,7 @@ func (c *Config) sections() map[string]validator {
 		"ai":         c.AI,
 		"alerts":     c.Alerts,
 		"escalation": c.Escalation,
+		"crowdsec":   c.CrowdSec,
 	}
 }
 

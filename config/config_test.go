@@ -260,6 +260,10 @@ func TestEscalationConfig(t *testing.T) {
 		{"token from the documented variable", "escalation:\n  cloudflare:\n    zone_id: z1\n", map[string]string{"WARDEN_CLOUDFLARE_API_TOKEN": "tok"}, ""},
 		{"no token", "escalation:\n  cloudflare:\n    zone_id: z1\n", nil, "escalation.cloudflare.api_token"},
 		{"bad mode named with its section", "escalation:\n  cloudflare: {zone_id: z1, api_token: t, mode: challenge}\n", nil, "escalation.cloudflare.mode"},
+		{"crowdsec bouncer key from the documented variable", "crowdsec:\n  lapi_url: http://127.0.0.1:8080\n", map[string]string{"WARDEN_CROWDSEC_BOUNCER_KEY": "k"}, ""},
+		{"crowdsec watcher password from the documented variable", "crowdsec:\n  lapi_url: http://127.0.0.1:8080\n  machine_id: warden\n", map[string]string{"WARDEN_CROWDSEC_PASSWORD": "pw"}, ""},
+		{"crowdsec without credentials", "crowdsec:\n  lapi_url: http://127.0.0.1:8080\n", nil, "crowdsec.bouncer_key"},
+		{"crowdsec captcha_action named with its section", "crowdsec: {lapi_url: http://127.0.0.1:8080, bouncer_key: k, captcha_action: captcha}\n", nil, "crowdsec.captcha_action"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -169,6 +169,7 @@ func (e *Enforcer) RecordFinding(ctx context.Context, r *abuse.Request, violatio
 		Target:    subject,
 		Reason:    fmt.Sprintf("violation score %d reached a multiple of %d", total, e.cfg.Interval),
 		Violation: violation,
+		Score:     total,
 		Created:   r.Time,
 		Until:     r.Time.Add(e.cfg.Duration),
 	}

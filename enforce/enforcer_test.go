@@ -82,7 +82,7 @@ func TestRecordBansUserAndIP(t *testing.T) {
 	if err != nil || !banned {
 		t.Fatalf("20th violation: banned=%v err=%v", banned, err)
 	}
-	if b.Target != ban.UserTarget("42") || !b.Until.Equal(at.Add(2*time.Hour)) || b.Violation != "login_limit" {
+	if b.Target != ban.UserTarget("42") || !b.Until.Equal(at.Add(2*time.Hour)) || b.Violation != "login_limit" || b.Score != 20 {
 		t.Fatalf("ban = %+v", b)
 	}
 	for _, target := range []ban.Target{ban.UserTarget("42"), ban.IPTarget(netip.MustParseAddr("203.0.113.7"))} {

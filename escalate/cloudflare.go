@@ -156,7 +156,8 @@ func (c *Cloudflare) Banned(b ban.Ban) {
 		times = times[len(times)-c.cfg.MinBans:]
 	}
 	c.bans[value] = times
-	if len(times) < c.cfg.MinBans && !slices.Contains(c.cfg.Violations, b.Violation) {
+	if len(times) < c.cfg.MinBans && !slices.Contains(c.cfg.Violations, b.Violation) &&
+		(c.cfg.MinScore <= 0 || b.Score < c.cfg.MinScore) {
 		return
 	}
 	e, ok := c.entries[value]

@@ -207,6 +207,11 @@ func banOf(ip string, now time.Time, d time.Duration, violation string) ban.Ban 
 		Created: now, Until: now.Add(d)}
 }
 
+func scored(b ban.Ban, score int64) ban.Ban {
+	b.Score = score
+	return b
+}
+
 // drain steps the pusher, moving the clock by what it asks (at most
 // step), until its queue is empty or limit passes.
 func drain(t *testing.T, c *Cloudflare, clk *clock, limit time.Duration) {
@@ -245,6 +250,13 @@ func TestCloudflareRules(t *testing.T) {
 			edit: func(c *escalateconfig.Cloudflare) { c.Mode, c.Violations = "block", []string{"credential_stuffing"} },
 			bans: []ban.Ban{banOf("203.0.113.9", t0, time.Hour, "credential_stuffing")},
 			want: map[string]string{"203.0.113.9": "ip block"}},
+		{name: "a ban at min_score pushes at once",
+			edit: func(c *escalateconfig.Cloudflare) { c.MinScore = 60 },
+			bans: []ban.Ban{scored(banOf("203.0.113.10", t0, time.Hour, "sqli"), 60), scored(banOf("203.0.113.11", t0, time.Hour, "sqli"), 40)},
+			want: map[string]string{"203.0.113.10": "ip managed_challenge"}},
+		{name: "min_score 0 is off",
+			bans: []ban.Ban{scored(banOf("203.0.113.10", t0, time.Hour, "sqli"), 1000)},
+			want: map[string]string{}},
 		{name: "an IPv6 ban pushes its /64",
 			edit: func(c *escalateconfig.Cloudflare) { c.MinBans = 1 },
 			bans: []ban.Ban{banOf("2001:db8:1:2::5", t0, time.Hour, "")},

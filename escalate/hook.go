@@ -35,8 +35,19 @@ type HookEvent struct {
 	Until     time.Time `json:"until,omitzero"`
 }
 
+// HookStore keeps the bans the hook waits on for their end, by target
+// ("ip:203.0.113.7"), so that a restart still sends their unban events
+// (store/sqlite.HookPending).
+type HookStore interface {
+	Load(ctx context.Context) (map[string]time.Time, error)
+	// Save writes the targets of put with their end, and removes those of
+	// drop, in one transaction.
+	Save(ctx context.Context, put map[string]time.Time, drop []string) error
+}
+
 // HookOptions are what the hook needs besides its configuration.
 type HookOptions struct {
+	Store      HookStore // nil keeps the bans waited on in memory only
 	HTTP       *http.Client
 	Now        func() time.Time
 	Registerer prometheus.Registerer
@@ -55,12 +66,15 @@ type Hook struct {
 
 	mu       sync.Mutex
 	expiring map[ban.Target]time.Time
+	dirty    map[ban.Target]bool // changed in expiring since the store was last written; bounded as it is
 
 	runs *prometheus.CounterVec
 }
 
-// NewHook returns the hook; Run starts its workers.
-func NewHook(cfg escalateconfig.Hook, opts HookOptions) (*Hook, error) {
+// NewHook returns the hook, waiting on the bans opts.Store kept; Run
+// starts its workers, and sends the unban events of those that ended
+// while Warden was down at its first sweep.
+func NewHook(ctx context.Context, cfg escalateconfig.Hook, opts HookOptions) (*Hook, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -72,12 +86,25 @@ func NewHook(cfg escalateconfig.Hook, opts HookOptions) (*Hook, error) {
 		hc = &http.Client{}
 	}
 	h := &Hook{cfg: cfg, opts: opts, hc: hc, jobs: make(chan HookEvent, cfg.Queue),
-		expiring: map[ban.Target]time.Time{}}
+		expiring: map[ban.Target]time.Time{}, dirty: map[ban.Target]bool{}}
 	h.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_action_hook_runs_total",
 		Help: "Action hook runs, by event (ban, unban) and result (ok, failed, timeout, dropped)."}, []string{"event", "result"})
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(h.runs); err != nil {
 			return nil, fmt.Errorf("hook: metrics: %w", err)
+		}
+	}
+	if opts.Store != nil {
+		kept, err := opts.Store.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("hook: load: %w", err)
+		}
+		for text, until := range kept {
+			t, err := ban.ParseTarget(text)
+			if err != nil || len(h.expiring) >= maxExpiring {
+				continue
+			}
+			h.expiring[t] = until
 		}
 	}
 	return h, nil
@@ -88,6 +115,7 @@ func (h *Hook) Banned(b ban.Ban) {
 	h.mu.Lock()
 	if _, ok := h.expiring[b.Target]; ok || len(h.expiring) < maxExpiring {
 		h.expiring[b.Target] = b.Until
+		h.dirty[b.Target] = true
 	} else {
 		h.runs.WithLabelValues("unban", "dropped").Inc()
 	}
@@ -98,7 +126,10 @@ func (h *Hook) Banned(b ban.Ban) {
 // Lifted queues an unban event for a ban an admin lifted.
 func (h *Hook) Lifted(t ban.Target) {
 	h.mu.Lock()
-	delete(h.expiring, t)
+	if _, ok := h.expiring[t]; ok {
+		delete(h.expiring, t)
+		h.dirty[t] = true
+	}
 	h.mu.Unlock()
 	h.enqueue(event("unban", ban.Ban{Target: t}))
 }
@@ -145,9 +176,14 @@ func (h *Hook) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			// What changed in the last second, for the next start.
+			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			h.flush(last)
+			cancel()
 			return
 		case <-t.C:
 			h.Sweep()
+			h.flush(ctx)
 		}
 	}
 }
@@ -161,11 +197,44 @@ func (h *Hook) Sweep() {
 		if !now.Before(until) {
 			ended = append(ended, t)
 			delete(h.expiring, t)
+			h.dirty[t] = true
 		}
 	}
 	h.mu.Unlock()
 	for _, t := range ended {
 		h.enqueue(event("unban", ban.Ban{Target: t}))
+	}
+}
+
+// flush writes the changes to the bans waited on to the store, off the
+// request path. A failed write is kept for the next flush.
+func (h *Hook) flush(ctx context.Context) {
+	if h.opts.Store == nil {
+		return
+	}
+	h.mu.Lock()
+	if len(h.dirty) == 0 {
+		h.mu.Unlock()
+		return
+	}
+	put, drop := map[string]time.Time{}, []string(nil)
+	changed := h.dirty
+	for t := range changed {
+		if until, ok := h.expiring[t]; ok {
+			put[t.String()] = until
+		} else {
+			drop = append(drop, t.String())
+		}
+	}
+	h.dirty = map[ban.Target]bool{}
+	h.mu.Unlock()
+	if err := h.opts.Store.Save(ctx, put, drop); err != nil {
+		h.opts.Log.Warn("action hook: saving the bans waited on failed", "err", err)
+		h.mu.Lock()
+		for t := range changed {
+			h.dirty[t] = true
+		}
+		h.mu.Unlock()
 	}
 }
 

@@ -82,7 +82,7 @@ func TestHookDelivers(t *testing.T) {
 			if tt.hook.Timeout > 0 {
 				cfg.Timeout = tt.hook.Timeout
 			}
-			h, err := NewHook(cfg, HookOptions{})
+			h, err := NewHook(context.Background(), cfg, HookOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,7 +121,7 @@ func TestHookBounds(t *testing.T) {
 	cfg := escalateconfig.DefaultConfig().Hook
 	cfg.URL, cfg.Concurrency, cfg.Queue = srv.URL, 2, 3
 	clk := &clock{now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
-	h, err := NewHook(cfg, HookOptions{Now: clk.Now})
+	h, err := NewHook(context.Background(), cfg, HookOptions{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +149,72 @@ func TestHookBounds(t *testing.T) {
 	clk.Add(time.Minute)
 	h.Sweep()
 	waitFor(t, "unbans", func() bool { return counterValue(h.runs.WithLabelValues("unban", "ok")) >= 3 })
+}
+
+// memPending is a HookStore in memory.
+type memPending struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (m *memPending) Load(context.Context) (map[string]time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]time.Time{}
+	for k, v := range m.m {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (m *memPending) Save(_ context.Context, put map[string]time.Time, drop []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range drop {
+		delete(m.m, k)
+	}
+	for k, v := range put {
+		m.m[k] = v
+	}
+	return nil
+}
+
+// TestHookPendingSurvivesRestart: a ban that ends while Warden is down
+// still gets its unban event after the restart; a lifted one does not get
+// a second.
+func TestHookPendingSurvivesRestart(t *testing.T) {
+	cfg := escalateconfig.DefaultConfig().Hook
+	cfg.URL = "http://127.0.0.1:1"
+	clk := &clock{now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+	st := &memPending{m: map[string]time.Time{}}
+	h, err := NewHook(context.Background(), cfg, HookOptions{Now: clk.Now, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Banned(banOf("203.0.113.7", clk.Now(), time.Minute, ""))
+	h.Banned(banOf("203.0.113.8", clk.Now(), time.Minute, ""))
+	h.Lifted(ban.IPTarget(netip.MustParseAddr("203.0.113.8")))
+	h.flush(context.Background())
+	if got, _ := st.Load(context.Background()); len(got) != 1 || !got["ip:203.0.113.7"].Equal(clk.Now().Add(time.Minute)) {
+		t.Fatalf("store holds %v", got)
+	}
+
+	clk.Add(2 * time.Minute) // Warden was down while the ban ended
+	h2, err := NewHook(context.Background(), cfg, HookOptions{Now: clk.Now, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2.Sweep()
+	h2.flush(context.Background())
+	var got []string
+	for len(h2.jobs) > 0 {
+		e := <-h2.jobs
+		got = append(got, e.Event+" "+e.Target)
+	}
+	if s := strings.Join(got, "; "); s != "unban ip:203.0.113.7" {
+		t.Fatalf("after the restart the hook queued %q", s)
+	}
+	if left, _ := st.Load(context.Background()); len(left) != 0 {
+		t.Fatalf("store still holds %v", left)
+	}
 }

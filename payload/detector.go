@@ -162,7 +162,7 @@ func signalClass(id int) class {
 	switch id - len(rules) {
 	case sigLibSQLi, sigSQLBool, sigSQLBreakout, sigSQLComment, sigSQLStacked, sigSQLStatement, sigTextSQL:
 		return cSQLi
-	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML:
+	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML, sigJSComment, sigUTF7:
 		return cXSS
 	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme, sigSSRFWhole:
 		return cSSRF
@@ -182,9 +182,9 @@ func signalClass(id int) class {
 		return cLDAP
 	case sigNUL, sigHiddenPath, sigSysPath:
 		return cTraversal
-	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag:
+	case sigPHPSerial, sigPHPVarCall, sigUpload, sigDynCall, sigBareCall, sigPHPTag, sigSessionFile:
 		return cCode
-	case sigBatch, sigShellCmd, sigQuotedCmd, sigBraceCmd, sigShellFunc, sigShellVars, sigMailCmd:
+	case sigBatch, sigShellCmd, sigQuotedCmd, sigBraceCmd, sigShellFunc, sigShellVars, sigMailCmd, sigGlobPath:
 		return cCommand
 	}
 	return cNone

@@ -1,5 +1,7 @@
 package payload
 
+import "bytes"
+
 // JavaScript obfuscation: shapes that reach a sink without writing its
 // name as a call, so the word lists and libinjection do not see them.
 
@@ -156,4 +158,53 @@ func truthyJS(b []byte) bool {
 		return false
 	}
 	return t != neg
+}
+
+// jsMembers are the member accesses a script payload reads: the session,
+// the origin, a navigation, a write into the page.
+var jsMembers = [...]string{
+	"document.cookie", "document.domain", "document.location", "document.write",
+	"window.location", "document[\"cookie\"]", "document['cookie']",
+	"document)[\"cookie\"]", "document)['cookie']", "document).cookie",
+}
+
+// checkJSComment flags a comment written inside a member access of a
+// script sink (document/*x*/.cookie, (document/**/)["cookie"]): the
+// comment splits the name for filters, and JavaScript skips it. Code
+// that comments a line keeps the access whole, so v itself must not
+// hold the access its comment-free form shows.
+func (s *scan) checkJSComment(v []byte) {
+	var buf [256]byte
+	c := buf[:0]
+	for i := 0; i < len(v) && len(c) < len(buf); i++ {
+		switch {
+		case v[i] == '/' && i+1 < len(v) && v[i+1] == '*':
+			e := i + 2
+			for e+1 < len(v) && !(v[e] == '*' && v[e+1] == '/') {
+				e++
+			}
+			i = e + 1
+		case isSpace(v[i]):
+		default:
+			c = append(c, v[i])
+		}
+	}
+	for _, m := range jsMembers {
+		if indexFold(c, m) >= 0 && indexFold(v, m) < 0 {
+			s.signal(len(rules)+sigJSComment, cXSS, 0.85, v, 0)
+			return
+		}
+	}
+}
+
+// checkUTF7 flags a tag written in UTF-7 ("+ADw-script+AD4-"): a page
+// served without a charset was once read as UTF-7 by browsers, and a
+// value that spells '<' as "+ADw-" before a tag name is written for
+// that; base64 has no '-' after '+', so data does not look like it.
+func (s *scan) checkUTF7(v []byte) {
+	i := bytes.Index(v, []byte("+ADw-"))
+	if i < 0 || i+5 >= len(v) || !isLetter(v[i+5]) && v[i+5] != '/' {
+		return
+	}
+	s.signal(len(rules)+sigUTF7, cXSS, 0.85, v, i)
 }

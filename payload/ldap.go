@@ -22,16 +22,29 @@ func unbalancedClose(b []byte) bool {
 
 // checkLDAP flags an LDAP filter term injected after a closing
 // parenthesis: ")(uid=*", ")(|(password=*", ")(&(objectClass=*",
-// ")(sn~=x".
+// ")(sn~=x", ")&(cn=admin", and a value that closes the application's
+// filter and opens an operator it leaves to the application's own
+// closing ("admin)(|").
 func (s *scan) checkLDAP(v []byte, factor float64) {
 	for i, n := 0, 0; i+1 < len(v) && n < 8; i++ {
-		if v[i] != ')' || v[i+1] != '(' {
+		if v[i] != ')' {
+			continue
+		}
+		o := i + 1
+		if ldapOp(v[o]) && o+1 < len(v) && v[o+1] == '(' {
+			o++ // ")&(cn=x": the operator between the terms
+		}
+		if v[o] != '(' {
 			continue
 		}
 		n++
-		j := i + 2
-		for j < len(v) && j-i < 6 && (v[j] == '&' || v[j] == '|' || v[j] == '!' || v[j] == '(' || v[j] == ' ') {
+		j := o + 1
+		for j < len(v) && j-i < 6 && (ldapOp(v[j]) || v[j] == '(' || v[j] == ' ') {
 			j++
+		}
+		if j == len(v) && j > o+1 && ldapOp(v[o+1]) && unbalancedClose(v[:i+1]) {
+			s.signal(len(rules)+sigLDAP, cLDAP, 0.8*factor, v, i)
+			return
 		}
 		k := j
 		for k < len(v) && k-j < 40 && (v[k] >= 'a' && v[k] <= 'z' || v[k] >= 'A' && v[k] <= 'Z' || v[k] >= '0' && v[k] <= '9' || v[k] == '-' || v[k] == '.') {
@@ -50,4 +63,9 @@ func (s *scan) checkLDAP(v []byte, factor float64) {
 			return
 		}
 	}
+}
+
+// ldapOp reports whether c is an LDAP filter operator: and, or, not.
+func ldapOp(c byte) bool {
+	return c == '&' || c == '|' || c == '!'
 }

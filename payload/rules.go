@@ -143,6 +143,10 @@ const (
 	sigSSRFWhole
 	sigTextSQL
 	sigTextHTML
+	sigGlobPath
+	sigSessionFile
+	sigJSComment
+	sigUTF7
 	numComputed
 )
 
@@ -160,6 +164,8 @@ var computedNames = [numComputed]string{
 	"remote script include", "remote url in a path parameter", "system file path",
 	"value is a url to an internal address",
 	"sql breakout from text", "html that runs script in text",
+	"system path written as a shell glob", "php session file upload",
+	"comment inside a script member access", "tag written in utf-7",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data
@@ -1103,6 +1109,9 @@ var rules = []rule{
 
 	// LDAP filter injection: ")(" followed by a filter term.
 	{")(", cNone, 0, trigLDAP},
+	{")&(", cNone, 0, trigLDAP},
+	{")|(", cNone, 0, trigLDAP},
+	{")!(", cNone, 0, trigLDAP},
 
 	// Basic prompt-injection phrases; package aiguard goes deeper.
 	{"ignore previous instructions", cPrompt, 0.6, 0},

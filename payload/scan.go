@@ -331,6 +331,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		}
 	}
 	if cm&cmSpecial == 0 {
+		if cm&cmUpper != 0 && !s.d.disabled[cXSS] {
+			s.checkUTF7(v)
+		}
 		// Letters, digits and a few separators: only whole-word signals
 		// (information_schema, xp_cmdshell, processbuilder) can be here.
 		s.analyze(v, 1, allClasses)
@@ -368,9 +371,18 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// traversal weight for paths).
 		s.checkSysPath(n)
 	}
+	if cm&cmSlash != 0 && !s.d.disabled[cCommand] && mayGlob(n, cm) {
+		s.checkGlobPath(n)
+	}
+	if cm&cmUpper != 0 && !s.d.disabled[cXSS] {
+		s.checkUTF7(n)
+	}
 	if cm&cmComment != 0 && hasComment(n) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
 		s.analyze(s.cbuf, 0.9, 1<<cSQLi|1<<cXSS|1<<cCommand)
+		if !s.d.disabled[cXSS] {
+			s.checkJSComment(n)
+		}
 	}
 	s.base64(v, cm)
 	if cm&cmCtlSpace != 0 {

@@ -79,10 +79,24 @@ func (s *scan) checkQuotedCmd(v []byte) {
 		}
 		n++
 		st, e := i, i
-		for st > 0 && shellWordByte(v[st-1]) {
+		for st > 0 {
+			if k := braceVarBefore(v, st); k > 0 {
+				st -= k
+				continue
+			}
+			if !shellWordByte(v[st-1]) {
+				break
+			}
 			st--
 		}
-		for e < len(v) && shellWordByte(v[e]) {
+		for e < len(v) {
+			if k := braceVarAt(v, e); k > 0 {
+				e += k
+				continue
+			}
+			if !shellWordByte(v[e]) {
+				break
+			}
 			e++
 		}
 		i = e
@@ -154,6 +168,11 @@ func unquoteWord(dst, w []byte) []byte {
 		case c == '$' && i+1 < len(w) && isLetter(w[i+1]) && (i+2 == len(w) || !isWordChar(w[i+2])):
 			i++
 			continue
+		case c == '$' && i > 0 && isWordChar(w[i-1]) && braceVarAt(w, i) > 0 && i+braceVarAt(w, i) < len(w) && isWordChar(w[i+braceVarAt(w, i)]):
+			// "c${KK}url": a variable that splits a word, unset, so
+			// empty. One that ends a word ("id${n}") is a template.
+			i += braceVarAt(w, i) - 1
+			continue
 		case !isWordChar(c) && c != '-':
 			// Anything else ($x, (, <) is not a plain word.
 			return dst[:0]
@@ -161,6 +180,39 @@ func unquoteWord(dst, w []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// braceVarAt returns the length of the expansion "${name}" at v[i], or 0.
+func braceVarAt(v []byte, i int) int {
+	if i+3 >= len(v) || v[i] != '$' || v[i+1] != '{' || !isIdentStart(v[i+2]) {
+		return 0
+	}
+	for k := i + 3; k < len(v) && k-i < 34; k++ {
+		switch {
+		case v[k] == '}':
+			return k + 1 - i
+		case !isWordChar(v[k]):
+			return 0
+		}
+	}
+	return 0
+}
+
+// braceVarBefore returns the length of the expansion "${name}" that ends
+// just before v[i], or 0.
+func braceVarBefore(v []byte, i int) int {
+	if i < 4 || v[i-1] != '}' {
+		return 0
+	}
+	for k := i - 2; k >= 1 && i-k < 34; k-- {
+		if v[k] == '{' {
+			if v[k-1] == '$' && braceVarAt(v, k-1) == i-k+1 {
+				return i - k + 1
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 // checkBraceCmd flags bash brace expansion used to write a command with
@@ -192,6 +244,10 @@ func (s *scan) checkBraceCmd(v []byte) {
 		if e < 0 || !comma {
 			continue
 		}
+		if s.braceInWord(v, i, e) {
+			s.signal(len(rules)+sigBraceCmd, cCommand, 0.85, v, i)
+			return
+		}
 		for _, el := range splitComma(v[i+1 : e]) {
 			if len(el) == 0 {
 				continue
@@ -206,6 +262,28 @@ func (s *scan) checkBraceCmd(v []byte) {
 		}
 		i = e
 	}
+}
+
+// braceInWord reports whether the brace expansion v[i:e+1], glued to
+// letters on both sides, makes a command word of its first alternative:
+// "c{a,oun}t" is "cat count" to the shell. A brace set inside a word
+// in code ("file{,.bak}", "std::{io,fs}") makes no command.
+func (s *scan) braceInWord(v []byte, i, e int) bool {
+	st := i
+	for st > 0 && i-st < 16 && isLetter(v[st-1]) {
+		st--
+	}
+	en := e + 1
+	for en < len(v) && en-e < 16 && isLetter(v[en]) {
+		en++
+	}
+	if st == i || en == e+1 {
+		return false
+	}
+	el := splitComma(v[i+1 : e])[0]
+	var buf [48]byte
+	w := append(append(append(buf[:0], v[st:i]...), el...), v[e+1:en]...)
+	return isCommandWord(w)
 }
 
 // splitComma splits b at commas, at most 8 parts.

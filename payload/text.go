@@ -20,7 +20,13 @@ package payload
 // <?php system(...) ?> in a sentence, a code block or a search does none
 // of these.
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/warden-dev/warden/payload/internal/decode"
+)
 
 const (
 	maxTextQuotes = 64  // quotes read on from for a SQL breakout per value, and one per 64 bytes
@@ -805,17 +811,25 @@ func urlAttr(attr []byte) bool {
 	return false
 }
 
-// scriptURL reports whether v starts (spaces and control bytes skipped,
-// as browsers do) with a scheme that runs script.
+// scriptURL reports whether the attribute value v starts with a scheme
+// that runs script, read as a browser does: character references
+// decoded first ("ja&Tab;vascript&colon;"), then tabs, newlines and
+// control bytes dropped. A javascript: URL that does nothing
+// ("javascript:;", "javascript:void(0)") is an inert link.
 func scriptURL(v []byte) bool {
-	var b [16]byte
+	var b [24]byte
 	n := 0
-	for _, c := range v {
+	for i := 0; i < len(v) && n < len(b); {
+		c := v[i]
+		i++
+		if c == '&' {
+			if r, k := decode.CharRef(v[i-1:]); k > 0 && r < utf8.RuneSelf {
+				c = byte(r)
+				i += k - 1
+			}
+		}
 		if c <= ' ' {
 			continue
-		}
-		if n == len(b) {
-			break
 		}
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
@@ -824,7 +838,14 @@ func scriptURL(v []byte) bool {
 		n++
 	}
 	s := string(b[:n])
-	return len(s) >= 11 && s[:11] == "javascript:" || len(s) >= 9 && s[:9] == "vbscript:" || len(s) >= 14 && s[:14] == "data:text/html"
+	switch {
+	case strings.HasPrefix(s, "javascript:"):
+		rest := s[len("javascript:"):]
+		return rest != "" && rest[0] != ';' && rest[0] != '"' && rest[0] != '\'' && !strings.HasPrefix(rest, "void")
+	case strings.HasPrefix(s, "vbscript:"), strings.HasPrefix(s, "data:text/html"):
+		return true
+	}
+	return false
 }
 
 // sinks are what handler code an attacker writes reaches for: a probe

@@ -7,16 +7,19 @@ import (
 	"sync"
 
 	"github.com/warden-dev/warden/ban"
+	"github.com/warden-dev/warden/crowdsec"
 	"github.com/warden-dev/warden/escalate"
 	"github.com/warden-dev/warden/identity"
 	"github.com/warden-dev/warden/store/sqlite"
 )
 
-// escalation carries bans beyond this process: Cloudflare and the action
-// hook, each nil when off.
+// escalation carries bans beyond this process: Cloudflare, the action
+// hook and CrowdSec, each nil when off. CrowdSec's decisions also come
+// the other way: cs is a detector of the Guard.
 type escalation struct {
 	cf   *escalate.Cloudflare
 	hook *escalate.Hook
+	cs   *crowdsec.Client
 	stop func()
 }
 
@@ -26,22 +29,22 @@ func (s *Guard) startEscalation(ctx context.Context, db *sqlite.DB) error {
 	ec := s.cfg.Escalation
 	e := &escalation{}
 	s.escalation = e
-	if !ec.Cloudflare.Enabled() && !ec.Hook.Enabled() {
+	if !ec.Cloudflare.Enabled() && !ec.Hook.Enabled() && !s.cfg.CrowdSec.Enabled() {
 		return nil
 	}
 	log := slog.Default()
+	// Never pushed: the allow list, and the proxies in front of us (a ban
+	// on one at the edge would block every client behind it).
+	var prot []netip.Prefix
+	for _, p := range append(append([]string{}, s.cfg.Allow.CIDRs...), s.cfg.TrustedProxies...) {
+		if q, err := identity.ParsePrefix(p); err == nil {
+			prot = append(prot, q)
+		}
+	}
 	if ec.Cloudflare.Enabled() {
 		st, err := db.Escalations(ctx)
 		if err != nil {
 			return err
-		}
-		// Never pushed: the allow list, and the proxies in front of us
-		// (a ban on one at the edge would block every client behind it).
-		var prot []netip.Prefix
-		for _, p := range append(append([]string{}, s.cfg.Allow.CIDRs...), s.cfg.TrustedProxies...) {
-			if q, err := identity.ParsePrefix(p); err == nil {
-				prot = append(prot, q)
-			}
 		}
 		e.cf, err = escalate.NewCloudflare(ctx, ec.Cloudflare, escalate.CloudflareOptions{Store: st, Now: s.cfg.Clock,
 			Registerer: s.metrics.Registry(), Protected: prot, Log: log})
@@ -50,9 +53,23 @@ func (s *Guard) startEscalation(ctx context.Context, db *sqlite.DB) error {
 		}
 	}
 	if ec.Hook.Enabled() {
-		var err error
-		e.hook, err = escalate.NewHook(ec.Hook, escalate.HookOptions{Now: s.cfg.Clock,
+		pending, err := db.HookPending(ctx)
+		if err != nil {
+			return err
+		}
+		e.hook, err = escalate.NewHook(ctx, ec.Hook, escalate.HookOptions{Store: pending, Now: s.cfg.Clock,
 			Registerer: s.metrics.Registry(), Log: log})
+		if err != nil {
+			return err
+		}
+	}
+	if s.cfg.CrowdSec.Enabled() {
+		st, err := db.CrowdSecDecisions(ctx)
+		if err != nil {
+			return err
+		}
+		e.cs, err = crowdsec.New(ctx, s.cfg.CrowdSec, crowdsec.Options{Store: st, Now: s.cfg.Clock,
+			Registerer: s.metrics.Registry(), Protected: prot, Log: log})
 		if err != nil {
 			return err
 		}
@@ -64,6 +81,9 @@ func (s *Guard) startEscalation(ctx context.Context, db *sqlite.DB) error {
 	}
 	if e.hook != nil {
 		wg.Go(func() { e.hook.Run(run) })
+	}
+	if e.cs != nil {
+		wg.Go(func() { e.cs.Run(run) })
 	}
 	e.stop = func() { cancel(); wg.Wait() }
 	return nil
@@ -77,6 +97,9 @@ func (e *escalation) banned(b ban.Ban) {
 	if e.hook != nil {
 		e.hook.Banned(b)
 	}
+	if e.cs != nil {
+		e.cs.Banned(b)
+	}
 }
 
 // lifted passes an admin's lift on.
@@ -86,6 +109,9 @@ func (e *escalation) lifted(t ban.Target) {
 	}
 	if e.hook != nil {
 		e.hook.Lifted(t)
+	}
+	if e.cs != nil {
+		e.cs.Lifted(t)
 	}
 }
 

@@ -39,7 +39,7 @@ type Guard struct {
 	alerts     *alert.Engine // raises and sends alerts
 	outbox     alert.Outbox  // the alert outbox and incident log
 	stopAlerts func()        // stops the engine's loop; nil until it runs
-	escalation *escalation   // Cloudflare and the action hook
+	escalation *escalation   // Cloudflare, the action hook and CrowdSec
 	banLog     *banHistory   // bans placed and lifted, for the daily report
 }
 
@@ -79,6 +79,9 @@ func New(ctx context.Context, cfg config.Config) (*Guard, error) {
 		return nil, err
 	}
 	s.Guard = g
+	if cs := s.escalation.cs; cs != nil && s.cfg.CrowdSec.Bouncer() {
+		g.Use(cs) // CrowdSec's decisions, checked on every request not allow-listed
+	}
 	s.runAlerts()
 	if err := s.openReports(); err != nil {
 		_ = s.Close(ctx)

@@ -52,8 +52,10 @@ type extractor struct {
 	w      []int8
 	sum    int32
 	nfeats int
-	acc    [2]int32 // the two windows' sums: see sumWeights
-	best   float64  // the highest window score so far
+	// Windows are pairs of half windows: cur sums the half being
+	// filled, prev the one before it (see windowScore).
+	cur, prev int32
+	best      float64 // the highest window score so far
 
 	tok     [maxToken]rune
 	n       int // runes in tok
@@ -87,6 +89,12 @@ var invSqrtWindow = 1 / math.Sqrt(window)
 // windowScore returns the highest normalised weight sum (sum over
 // sqrt(features)) of text's windows; a text of one window or less is
 // scored whole. len(w) is 1<<bits.
+//
+// Windows start every half window: window j holds features
+// [j*window/2, j*window/2+window). The full ones are scored as each half
+// ends (emit); at the end two partial windows remain, one ending in the
+// partial half alone and one in the last full half with it, each scored
+// when it holds a quarter window or more.
 func windowScore(w []int8, text string, bits uint8) float64 {
 	e := extractor{shift: 32 - uint32(bits), w: w, prevClass: -1, best: math.Inf(-1)}
 	e.run(text)
@@ -94,13 +102,11 @@ func windowScore(w []int8, text string, bits uint8) float64 {
 	if n <= window {
 		return float64(e.sum) / math.Sqrt(float64(max(n, 1)))
 	}
-	// The partial windows at the end, when a quarter window or more.
-	for k, rest := range [2]int{n % window, (n - window/2) % window} {
-		if rest >= window/4 {
-			e.best = max(e.best, float64(e.acc[k])/math.Sqrt(float64(rest)))
-		}
+	r := n % (window / 2)
+	if r >= window/4 {
+		e.best = max(e.best, float64(e.cur)/math.Sqrt(float64(r)))
 	}
-	return e.best
+	return max(e.best, float64(e.prev+e.cur)/math.Sqrt(float64(window/2+r)))
 }
 
 func (e *extractor) run(text string) {
@@ -135,31 +141,52 @@ func lengthBucket(n int) int {
 
 func mix(h uint32) uint32 { return h * finalMixMul }
 
+// emit adds the feature hashed to h: its weight when scoring, its
+// bucket otherwise.
 func (e *extractor) emit(h uint32) {
 	i := mix(h) >> e.shift
-	if e.w != nil {
-		v := int32(e.w[i&uint32(len(e.w)-1)])
-		e.sum += v
-		e.nfeats++
-		e.acc[0] += v
-		if e.nfeats > window/2 {
-			e.acc[1] += v
-		}
-		if e.nfeats%(window/2) == 0 && e.nfeats >= window {
-			// window 0 ends at multiples of window, window 1 half a
-			// window later
-			k := (e.nfeats / (window / 2)) % 2
-			e.best = max(e.best, float64(e.acc[k])*invSqrtWindow)
-			e.acc[k] = 0
-		}
+	if e.w == nil {
+		e.out = append(e.out, i)
 		return
 	}
-	e.out = append(e.out, i)
+	e.score(i)
+}
+
+// score adds the weight of bucket i. It inlines into the loop over a
+// word's characters, which emits one character gram each.
+func (e *extractor) score(i uint32) {
+	v := int32(e.w[i&uint32(len(e.w)-1)])
+	e.sum += v
+	e.cur += v
+	e.nfeats++
+	if e.nfeats&(window/2-1) == 0 {
+		e.halfEnd()
+	}
+}
+
+// halfEnd closes a half window, and with it the window of it and the
+// half before.
+func (e *extractor) halfEnd() {
+	if e.nfeats >= window {
+		e.best = max(e.best, float64(e.prev+e.cur)*invSqrtWindow)
+	}
+	e.prev, e.cur = e.cur, 0
 }
 
 func (e *extractor) scan(text string) {
 	for i := 0; i < len(text); {
 		c := text[i]
+		if c|0x20 >= 'a' && c|0x20 <= 'z' {
+			// A run of ASCII letters, most of any text: added in bulk,
+			// as rune would add them one by one.
+			j := i + 1
+			for j < len(text) && text[j]|0x20 >= 'a' && text[j]|0x20 <= 'z' {
+				j++
+			}
+			e.letterRun(text[i:j])
+			i = j
+			continue
+		}
 		var r rune
 		if c < utf8.RuneSelf {
 			r = rune(c)
@@ -170,6 +197,26 @@ func (e *extractor) scan(text string) {
 			i += size
 		}
 		e.rune(r)
+	}
+}
+
+// letterRun adds a run of ASCII letters: what add does for each, with
+// the token split at maxToken as add splits it.
+func (e *extractor) letterRun(run string) {
+	for len(run) > 0 {
+		if e.n > 0 && (e.class != tkWord || e.n == maxToken) {
+			e.flush()
+		}
+		e.class = tkWord
+		t := e.tok[e.n:min(maxToken, e.n+len(run))]
+		k := len(t)
+		for j, c := range []byte(run[:k]) {
+			t[j] = rune(c | 0x20)
+		}
+		e.n += k
+		e.letters += k
+		e.latin += k
+		run = run[k:]
 	}
 }
 
@@ -281,9 +328,22 @@ func (e *extractor) flush() {
 		if !(e.class == tkCJK && e.prevClass == tkCJK) {
 			e.push(' ')
 		}
+		// push for each rune, with the stream's state in registers.
+		gram, seen := e.gram, e.seen
 		for _, r := range w {
-			e.push(r)
+			gram = gram<<16 | uint64(uint16(r^r>>16))
+			seen++
+			if seen < 4 {
+				continue
+			}
+			h := uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
+			if e.w == nil {
+				e.emit(h)
+				continue
+			}
+			e.score(mix(h) >> e.shift)
 		}
+		e.gram, e.seen = gram, seen
 		e.prevClass = e.class
 	}
 	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0

@@ -173,3 +173,87 @@ escalation:
 		t.Fatalf("pushed 203.0.113.8 %d times across a restart (before: %q, after: %q)", n, before, cf.seen())
 	}
 }
+
+// TestServeEscalationScoreAndPendingUnban: escalation.cloudflare.min_score
+// pushes a client banned by enforcement at that score at its first ban,
+// while an admin ban (no score) waits for min_bans; and a ban that ends
+// while serve is down still gets its unban hook after the restart.
+func TestServeEscalationScoreAndPendingUnban(t *testing.T) {
+	cf := &cfRecorder{rules: map[string]string{}}
+	cfSrv := httptest.NewServer(cf)
+	defer cfSrv.Close()
+	var hookMu sync.Mutex
+	var hooked []string
+	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e struct{ Event, Target string }
+		json.NewDecoder(r.Body).Decode(&e)
+		hookMu.Lock()
+		hooked = append(hooked, e.Event+" "+e.Target)
+		hookMu.Unlock()
+	}))
+	defer hookSrv.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
+	defer up.Close()
+	cfg := filepath.Join(t.TempDir(), "warden.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`trusted_proxies: [127.0.0.1/32]
+enforce: {ban_interval: 1}
+escalation:
+  cloudflare:
+    api_base: %s/client/v4
+    zone_id: z1
+    api_token: cf-token
+    mode: block
+    min_bans: 5
+    min_score: 1
+  hook:
+    url: %s
+`, cfSrv.URL, hookSrv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	start := func() *ipv6Serve {
+		s := startServe(t, "--config", cfg, "--upstream", up.URL, "--data", data)
+		tok, err := os.ReadFile(s.tokenPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &ipv6Serve{running: s, token: strings.TrimSpace(string(tok))}
+	}
+	hookSaw := func(s string) bool {
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		return strings.Contains(strings.Join(hooked, "; "), s)
+	}
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if cond() {
+				return
+			}
+		}
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		t.Fatalf("timed out waiting for %s; cloudflare saw %q, hook saw %q", what, cf.seen(), hooked)
+	}
+
+	s := start()
+	if code, _ := s.send(t, "GET", "/api/items?id=1%27%20union%20select%20password%20from%20users--", "198.51.100.9", ""); code != 403 {
+		t.Fatalf("sqli: %d, want 403", code)
+	}
+	wait("the scored ban pushed", func() bool { return strings.Contains(cf.seen(), "POST block ip 198.51.100.9") })
+	banned := time.Now()
+	if code := s.admin(t, "POST", "/api/v1/bans", `{"target":"ip:203.0.113.7","duration":"2s","reason":"short"}`, nil); code != 201 {
+		t.Fatalf("admin ban: %d", code)
+	}
+	wait("the admin ban hooked", func() bool { return hookSaw("ban ip:203.0.113.7") })
+	s.stop()
+	if strings.Contains(cf.seen(), "203.0.113.7") {
+		t.Fatalf("an admin ban (no score) was pushed below min_bans: %s", cf.seen())
+	}
+	if hookSaw("unban ip:203.0.113.7") {
+		t.Fatal("unban sent before the ban ended")
+	}
+	time.Sleep(time.Until(banned.Add(2500 * time.Millisecond))) // the ban ends while serve is down
+	start()
+	wait("the unban of a ban that ended while down", func() bool { return hookSaw("unban ip:203.0.113.7") })
+}

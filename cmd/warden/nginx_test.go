@@ -181,6 +181,16 @@ func TestForwardAuthNginx(t *testing.T) {
 		if code != st.status {
 			t.Fatalf("%s: %d %q, want %d", st.name, code, body, st.status)
 		}
+		if code == http.StatusForbidden {
+			// Warden's JSON, not nginx's HTML page.
+			var e struct {
+				Error     string `json:"error"`
+				RequestID string `json:"request_id"`
+			}
+			if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != "blocked" || e.RequestID == "" || h.Get("X-Request-Id") != e.RequestID {
+				t.Fatalf("%s: refusal %q (X-Request-Id %q), want Warden's JSON with its request id", st.name, body, h.Get("X-Request-Id"))
+			}
+		}
 		if st.retryAfter && h.Get("Retry-After") == "" {
 			t.Fatalf("%s: no Retry-After", st.name)
 		}

@@ -34,6 +34,9 @@ type Cloudflare struct {
 	// Violations push a client at its first ban for one of these
 	// violation types, whatever MinBans says.
 	Violations []string `yaml:"violations"`
+	// MinScore, when above 0, pushes a client at a ban placed with a
+	// violation score of at least this, whatever MinBans says.
+	MinScore int64 `yaml:"min_score"`
 	// ListID, with AccountID, keeps the clients in a Cloudflare List
 	// (a custom rule `ip.src in $name` acts on it) instead of one IP
 	// Access Rule each: for large setups.
@@ -102,6 +105,9 @@ func (c Config) Validate() error {
 		}
 		if cf.ListID != "" && cf.AccountID == "" {
 			add("cloudflare.account_id", "must be set with list_id: lists belong to the account")
+		}
+		if cf.MinScore < 0 {
+			add("cloudflare.min_score", "must not be negative (0 turns it off), got %d", cf.MinScore)
 		}
 		if cf.Window <= 0 {
 			add("cloudflare.window", "must be positive, got %v", cf.Window)

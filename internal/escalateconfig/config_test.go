@@ -23,6 +23,8 @@ func TestValidate(t *testing.T) {
 		{"no token", on(func(c *Config) { c.Cloudflare.APIToken = "" }), "cloudflare.api_token"},
 		{"mode misspelt", on(func(c *Config) { c.Cloudflare.Mode = "blok" }), `cloudflare.mode: must be managed_challenge or block, got "blok" (did you mean block?)`},
 		{"min_bans zero", on(func(c *Config) { c.Cloudflare.MinBans = 0 }), "cloudflare.min_bans"},
+		{"min_score negative", on(func(c *Config) { c.Cloudflare.MinScore = -1 }), "cloudflare.min_score"},
+		{"min_score", on(func(c *Config) { c.Cloudflare.MinScore = 60 }), ""},
 		{"window zero", on(func(c *Config) { c.Cloudflare.Window = 0 }), "cloudflare.window"},
 		{"api_base not a URL", on(func(c *Config) { c.Cloudflare.APIBase = "api.cloudflare.com" }), "cloudflare.api_base"},
 		{"list without account", on(func(c *Config) { c.Cloudflare.ListID = "l1" }), "cloudflare.account_id"},

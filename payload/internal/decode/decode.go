@@ -170,7 +170,7 @@ func decodePass(dst, s []byte) ([]byte, Flags) {
 				}
 			}
 		case '&':
-			if r, n := entity(s[i:]); n > 0 {
+			if r, n := CharRef(s[i:]); n > 0 {
 				dst = appendRune(dst, r)
 				flags |= Entity
 				i += n
@@ -236,9 +236,10 @@ var named = [...]struct {
 	{"plus", '+'}, {"vert", '|'}, {"verbar", '|'}, {"commat", '@'},
 }
 
-// entity decodes one HTML entity at the start of s ("&…"), returning the
-// rune and the bytes consumed, or n == 0 when s does not start with one.
-func entity(s []byte) (rune, int) {
+// CharRef decodes one HTML character reference at the start of s ("&…"),
+// returning the rune and the bytes consumed, or n == 0 when s does not
+// start with one.
+func CharRef(s []byte) (rune, int) {
 	if len(s) < 3 {
 		return 0, 0
 	}
