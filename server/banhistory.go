@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/warden-dev/warden/ban"
@@ -19,6 +20,8 @@ type banHistory struct {
 	h         ban.History
 	retention time.Duration
 	now       func() time.Time
+	mu        sync.RWMutex // guards closed against record racing close
+	closed    bool
 	q         chan ban.Change
 	done      chan struct{}
 	onDrop    func()
@@ -42,16 +45,22 @@ func newBanHistory(h ban.History, retention time.Duration, now func() time.Time,
 	return b
 }
 
-// record queues c; it never blocks.
+// record queues c; it never blocks. After close (an admin call racing
+// shutdown) c is dropped and counted.
 func (b *banHistory) record(c ban.Change) {
 	if b == nil {
 		return
 	}
-	select {
-	case b.q <- c:
-	default:
-		b.onDrop()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if !b.closed {
+		select {
+		case b.q <- c:
+			return
+		default:
+		}
 	}
+	b.onDrop()
 }
 
 // placed records a ban enforcement or an admin placed.
@@ -126,7 +135,12 @@ func (b *banHistory) prune(now time.Time) {
 
 // close writes what is queued and stops.
 func (b *banHistory) close() error {
-	close(b.q)
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.q)
+	}
+	b.mu.Unlock()
 	<-b.done
 	return nil
 }
