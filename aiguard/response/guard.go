@@ -68,6 +68,7 @@ func New(cfg Config, o Options) (*Guard, error) {
 			g.det.act[k] = weaker(act, Log)
 		}
 	}
+	g.det.setHolds()
 	g.det.canary = []byte(cfg.Canary)
 	g.promptDet.act = [nKinds]Action{kSecret: Log, kEmail: Log, kPhone: Log, kCard: Log, kIBAN: Log,
 		kCanary: Off, kSystemPrompt: Off, kHTML: Off}

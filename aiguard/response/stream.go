@@ -67,6 +67,10 @@ type writer struct {
 	heldBytes int    // bytes of the held events
 	wrote     bool   // some of the answer was written
 	own       []byte // w.in's buffer when it is not the caller's
+	// unchecked, data0 and data1 are event's fields for the event
+	// being queued.
+	unchecked    bool
+	data0, data1 int
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -96,6 +100,10 @@ type event struct {
 	raw  []byte
 	segs []seg
 	end  int64 // the answer's text offset where this event's text ends
+	// unchecked says the texts were found by quickTexts: raw[ds:de], the
+	// JSON, was not read whole, and is before it is rewritten.
+	unchecked bool
+	ds, de    int
 }
 
 // seg is one text string of an event: raw[rs:re] are its contents in
@@ -337,7 +345,11 @@ func (w *writer) event(raw []byte) error {
 		return w.queue(raw, nil)
 	}
 	w.segs = w.segs[:0]
-	spans, ok := texts(w.spans[:0], d)
+	spans, quick := quickTexts(w.spans[:0], d)
+	ok = quick
+	if !quick {
+		spans, ok = texts(spans[:0], d)
+	}
 	w.spans = spans
 	if !ok {
 		w.g.unparsed.Add(1)
@@ -363,6 +375,8 @@ func (w *writer) event(raw []byte) error {
 			return nil
 		}
 	}
+	w.unchecked = quick
+	w.data0, w.data1 = off, off+len(d)
 	return w.queue(raw, w.segs)
 }
 
@@ -382,6 +396,7 @@ func (w *writer) queue(raw []byte, segs []seg) error {
 	ev := event{raw: append([]byte(nil), raw...), end: end}
 	if len(segs) > 0 {
 		ev.segs = append([]seg(nil), segs...)
+		ev.unchecked, ev.ds, ev.de = w.unchecked, w.data0, w.data1
 	}
 	w.held = append(w.held, ev)
 	w.heldBytes += len(ev.raw)
@@ -502,6 +517,15 @@ func (w *writer) rewrite(ev *event) []byte {
 	if !w.touched(ev.segs) {
 		return ev.raw
 	}
+	if ev.unchecked {
+		var buf [4]strSpan
+		if _, ok := texts(buf[:0], ev.raw[ev.ds:ev.de]); !ok {
+			// Not JSON after all: it passes as it came, as an event
+			// that cannot be read does.
+			w.g.unparsed.Add(1)
+			return ev.raw
+		}
+	}
 	var out []byte
 	last := 0
 	var buf []byte
@@ -555,8 +579,13 @@ func (w *writer) flushOut() error {
 // final says the text has ended: nothing found can grow.
 func (w *writer) scan(from int, final bool) error {
 	ws := w.window()
-	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
-	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, w.plain(ws))
+	quiet := w.plain(ws)
+	fenceOpen := false
+	if !quiet && w.g.det.act[kHTML] != Off {
+		// Counted only when HTML is looked for: most events are plain.
+		fenceOpen = w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
+	}
+	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet)
 	for i := range w.ms {
 		w.ms[i].start += ws
 		w.ms[i].end += ws

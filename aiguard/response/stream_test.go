@@ -325,6 +325,7 @@ func TestStreamBadInput(t *testing.T) {
 		{"malformed json", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", true},
 		{"no blank line end", "text/event-stream", "data: {\"choices\":[]}\ndata: x\n", false},
 		{"invalid utf-8", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe ok \xc0\"}}]}\n\n", false},
+		{"invalid json holding a key", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"key " + testKey + "\"}},]}\n\n", true},
 		{"bare CR", "text/event-stream", "data: {}\r\rdata: {}\r\r", true},
 		{"comments only", "text/event-stream", ": keep-alive\n\n: again\n\n", false},
 		{"huge single event", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"" + strings.Repeat("a", 2<<20) + "\"}}]}\n\n", true},
