@@ -67,10 +67,15 @@ type writer struct {
 	heldBytes int    // bytes of the held events
 	wrote     bool   // some of the answer was written
 	own       []byte // w.in's buffer when it is not the caller's
-	// unchecked, data0 and data1 are event's fields for the event
-	// being queued.
-	unchecked    bool
-	data0, data1 int
+	joined    []byte // the data of an event of several data lines
+	// cur is the payload of the event being queued: its place in the
+	// event (ds), or the data joined from its lines (ds -1); unchecked
+	// as in event.
+	cur struct {
+		d         []byte
+		ds        int
+		unchecked bool
+	}
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -100,14 +105,25 @@ type event struct {
 	raw  []byte
 	segs []seg
 	end  int64 // the answer's text offset where this event's text ends
-	// unchecked says the texts were found by quickTexts: raw[ds:de], the
-	// JSON, was not read whole, and is before it is rewritten.
-	unchecked bool
+	// The payload (the JSON) is raw[ds:de], or joined when the event
+	// has several data lines (ds is -1). unchecked says its texts were
+	// found by quickTexts: it was not read whole, and is before it is
+	// rewritten.
 	ds, de    int
+	joined    []byte
+	unchecked bool
 }
 
-// seg is one text string of an event: raw[rs:re] are its contents in
-// the event, [a, b) its place in the answer's text.
+// payload returns the event's JSON.
+func (ev *event) payload() []byte {
+	if ev.ds < 0 {
+		return ev.joined
+	}
+	return ev.raw[ev.ds:ev.de]
+}
+
+// seg is one text string of an event: payload()[rs:re] are its contents
+// in the event, [a, b) its place in the answer's text.
 type seg struct {
 	rs, re int
 	a, b   int64
@@ -301,34 +317,65 @@ func (w *writer) giveUp(start int) error {
 	return w.flushOut()
 }
 
-// data returns the payload of an event: its one data field (SSE) or the
-// line, and its offset in raw; ok is false when there is no single one.
+// data returns the payload of an event: the line (NDJSON), or the
+// values of its data fields joined by "\n" as the SSE specification
+// reads them. off is where the payload lies in raw, or -1 when it was
+// joined from several lines into w.joined. ok is false when there is no
+// data field.
 func (w *writer) data(raw []byte) (d []byte, off int, ok bool) {
 	if w.mode == modeLines {
 		d = bytes.TrimRight(raw, "\r\n")
 		return d, 0, len(d) > 0
 	}
-	found := false
+	// Most events are one "data: " line and the blank line.
+	if n := len(raw); n > 8 && string(raw[:6]) == "data: " && raw[n-1] == '\n' && raw[n-2] == '\n' &&
+		bytes.IndexByte(raw[6:n-2], '\n') < 0 && raw[n-3] != '\r' {
+		return raw[6 : n-2], 6, true
+	}
+	lines := 0
 	for i := 0; i < len(raw); {
 		j := bytes.IndexByte(raw[i:], '\n')
 		if j < 0 {
 			j = len(raw) - i
 		}
-		line := bytes.TrimSuffix(raw[i:i+j], []byte("\r"))
-		if bytes.HasPrefix(line, []byte("data:")) {
-			if found {
-				return nil, 0, false // several data lines: one payload split in lines
+		line := raw[i : i+j]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if v, vo, isData := dataField(line); isData {
+			switch lines++; lines {
+			case 1:
+				d, off = v, i+vo
+			case 2:
+				w.joined = append(append(append(w.joined[:0], d...), '\n'), v...)
+				off = -1
+			default:
+				w.joined = append(append(w.joined, '\n'), v...)
 			}
-			found = true
-			o := 5
-			if len(line) > 5 && line[5] == ' ' {
-				o = 6
-			}
-			d, off = line[o:], i+o
 		}
 		i += j + 1
 	}
-	return d, off, found
+	if lines > 1 {
+		d = w.joined
+	}
+	return d, off, lines > 0
+}
+
+// dataField returns the value of an SSE data line ("data: v", "data:v"
+// or "data" alone) and where it starts; ok is false for another line.
+func dataField(line []byte) (v []byte, off int, ok bool) {
+	if len(line) < 4 || string(line[:4]) != "data" {
+		return nil, 0, false
+	}
+	switch {
+	case len(line) == 4:
+		return line[4:], 4, true
+	case line[4] != ':':
+		return nil, 0, false // another field, "dataset: …"
+	case len(line) > 5 && line[5] == ' ':
+		return line[6:], 6, true
+	}
+	return line[5:], 5, true
 }
 
 // event handles one complete event (or line) raw, a slice of w.in.
@@ -365,7 +412,7 @@ func (w *writer) event(raw []byte) error {
 		} else {
 			w.text = append(w.text, d[s.start:s.end]...)
 		}
-		w.segs = append(w.segs, seg{rs: off + s.start, re: off + s.end, a: a, b: w.base + int64(len(w.text))})
+		w.segs = append(w.segs, seg{rs: s.start, re: s.end, a: a, b: w.base + int64(len(w.text))})
 	}
 	if len(w.segs) > 0 {
 		if err := w.scan(int(w.segs[0].a-w.base), false); err != nil {
@@ -375,8 +422,7 @@ func (w *writer) event(raw []byte) error {
 			return nil
 		}
 	}
-	w.unchecked = quick
-	w.data0, w.data1 = off, off+len(d)
+	w.cur.d, w.cur.ds, w.cur.unchecked = d, off, quick
 	return w.queue(raw, w.segs)
 }
 
@@ -396,7 +442,10 @@ func (w *writer) queue(raw []byte, segs []seg) error {
 	ev := event{raw: append([]byte(nil), raw...), end: end}
 	if len(segs) > 0 {
 		ev.segs = append([]seg(nil), segs...)
-		ev.unchecked, ev.ds, ev.de = w.unchecked, w.data0, w.data1
+		ev.unchecked, ev.ds, ev.de = w.cur.unchecked, w.cur.ds, w.cur.ds+len(w.cur.d)
+		if ev.ds < 0 {
+			ev.joined = append([]byte(nil), w.cur.d...)
+		}
 	}
 	w.held = append(w.held, ev)
 	w.heldBytes += len(ev.raw)
@@ -517,9 +566,10 @@ func (w *writer) rewrite(ev *event) []byte {
 	if !w.touched(ev.segs) {
 		return ev.raw
 	}
+	pl := ev.payload()
 	if ev.unchecked {
 		var buf [4]strSpan
-		if _, ok := texts(buf[:0], ev.raw[ev.ds:ev.de]); !ok {
+		if _, ok := texts(buf[:0], pl); !ok {
 			// Not JSON after all: it passes as it came, as an event
 			// that cannot be read does.
 			w.g.unparsed.Add(1)
@@ -527,10 +577,13 @@ func (w *writer) rewrite(ev *event) []byte {
 		}
 	}
 	var out []byte
+	if ev.ds >= 0 {
+		out = append(out, ev.raw[:ev.ds]...)
+	}
 	last := 0
 	var buf []byte
 	for _, s := range ev.segs {
-		out = append(out, ev.raw[last:s.rs]...)
+		out = append(out, pl[last:s.rs]...)
 		buf = buf[:0]
 		i := s.a
 		for k := range w.edits {
@@ -553,8 +606,44 @@ func (w *writer) rewrite(ev *event) []byte {
 		out = quote(out, buf)
 		last = s.re
 	}
-	out = append(out, ev.raw[last:]...)
+	out = append(out, pl[last:]...)
 	w.g.redacted.Add(1)
+	if ev.ds >= 0 {
+		return append(out, ev.raw[ev.de:]...)
+	}
+	return splitData(ev.raw, out)
+}
+
+// splitData returns the SSE event raw with its data lines' values
+// replaced by the lines of d, in order. A rewrite keeps every line break
+// of a JSON payload (they lie between tokens; a string's are escaped),
+// so d has as many lines as raw has data lines.
+func splitData(raw, d []byte) []byte {
+	out := make([]byte, 0, len(raw)+len(d))
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			j = len(raw) - i
+		}
+		line := raw[i : i+j]
+		end := raw[i+j : min(i+j+1, len(raw))]
+		if cr := len(line) > 0 && line[len(line)-1] == '\r'; cr {
+			line, end = line[:len(line)-1], raw[i+j-1:min(i+j+1, len(raw))]
+		}
+		if _, off, ok := dataField(line); ok {
+			out = append(out, line[:off]...)
+			k := bytes.IndexByte(d, '\n')
+			if k < 0 {
+				k = len(d)
+			}
+			out = append(out, d[:k]...)
+			d = d[min(k+1, len(d)):]
+		} else {
+			out = append(out, line...)
+		}
+		out = append(out, end...)
+		i += j + 1
+	}
 	return out
 }
 
@@ -782,7 +871,7 @@ func (w *writer) finishJSON() {
 		if len(w.edits) == 0 {
 			continue
 		}
-		ev := event{raw: doc, segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
+		ev := event{raw: doc, ds: 0, de: len(doc), segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
 		r := w.rewrite(&ev)
 		// rewrite copied all of doc; keep only this string's part.
 		out = append(out, doc[last:s.start]...)

@@ -323,7 +323,7 @@ func TestStreamBadInput(t *testing.T) {
 		unparsed         bool
 	}{
 		{"malformed json", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", true},
-		{"no blank line end", "text/event-stream", "data: {\"choices\":[]}\ndata: x\n", false},
+		{"no blank line end", "text/event-stream", "data: {\"choices\":[]}\n\ndata: x\n", false},
 		{"invalid utf-8", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe ok \xc0\"}}]}\n\n", false},
 		{"invalid json holding a key", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"key " + testKey + "\"}},]}\n\n", true},
 		{"bare CR", "text/event-stream", "data: {}\r\rdata: {}\r\r", true},
