@@ -90,7 +90,7 @@ func FuzzSSEFraming(f *testing.F) {
 		if len(text) > 2048 {
 			return
 		}
-		r := seed | 1 // xorshift stays at 0
+		r := seed | 1                   // xorshift stays at 0
 		next := func(n uint64) uint64 { // a small generator: the same seed, the same stream
 			r ^= r << 13
 			r ^= r >> 7
