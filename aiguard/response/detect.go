@@ -68,8 +68,9 @@ func (d *detectors) setHolds() {
 
 // find appends to dst the findings in text of every type not Off.
 // fenceOpen says a markdown code block opened before text.
-// quiet is plain(text).
-func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []match {
+// quiet is plain(text). text[fresh:] is new since the last call: a
+// canary that ended before it was found then.
+func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool, fresh int) []match {
 	// The spans are used before text changes: a string view saves a copy
 	// of every event's text.
 	s := unsafe.String(unsafe.SliceData(text), len(text))
@@ -118,7 +119,7 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []matc
 		dst = findRE(dst, text, ibanRE, kIBAN, 4, ibanOK)
 	}
 	if len(d.canary) > 0 && d.act[kCanary] != Off {
-		for i := 0; ; {
+		for i := max(fresh-len(d.canary)+1, 0); ; {
 			j := bytes.Index(text[i:], d.canary)
 			if j < 0 {
 				break

@@ -130,7 +130,7 @@ func (g *Guard) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	var text []byte
 	for _, s := range spans {
 		text = unquote(text[:0], r.Body[s.start:s.end])
-		for _, m := range g.promptDet.find(ms[:0], text, false, false) {
+		for _, m := range g.promptDet.find(ms[:0], text, false, false, 0) {
 			found[m.k] = true
 		}
 	}

@@ -68,6 +68,7 @@ type writer struct {
 	wrote     bool   // some of the answer was written
 	own       []byte // w.in's buffer when it is not the caller's
 	joined    []byte // the data of an event of several data lines
+	shape     shape
 	// cur is the payload of the event being queued: its place in the
 	// event (ds), or the data joined from its lines (ds -1); unchecked
 	// as in event.
@@ -133,6 +134,54 @@ type seg struct {
 type edit struct {
 	s, e   int64
 	marked bool
+}
+
+// shape is the last event's JSON around its one text: a stream's events
+// are mostly the same document with another text in it (a chunk's id,
+// model and index repeat), so an event with the same bytes before and
+// after its text string holds its text there and nowhere else.
+type shape struct {
+	before, after []byte
+}
+
+// maxShape bounds the bytes a shape keeps.
+const maxShape = 512
+
+// texts returns the one text span of d when d has the shape; ok is false
+// when it has not. For a d json.Valid accepts it finds what quickTexts
+// finds: a valid document with the same bytes around a string as one
+// whose only text is that string has that string as its only text.
+func (sh *shape) texts(dst []strSpan, d []byte) ([]strSpan, bool) {
+	n := len(sh.before)
+	if n == 0 || len(d) < n+len(sh.after) || !bytes.Equal(d[:n], sh.before) {
+		return dst, false
+	}
+	e := n
+	for {
+		x := bytes.IndexByte(d[e:], '"')
+		if x < 0 {
+			return dst, false
+		}
+		e += x
+		if !escaped(d, e) {
+			break
+		}
+		e++
+	}
+	if !bytes.Equal(d[e:], sh.after) {
+		return dst, false
+	}
+	return append(dst, strSpan{start: n, end: e, esc: bytes.IndexByte(d[n:e], '\\') >= 0}), true
+}
+
+// learn keeps d's shape when d has one text, read by quickTexts or texts.
+func (sh *shape) learn(d []byte, spans []strSpan, ok bool) {
+	if !ok || len(spans) != 1 || len(d) > maxShape {
+		return
+	}
+	s := spans[0]
+	sh.before = append(sh.before[:0], d[:s.start]...)
+	sh.after = append(sh.after[:0], d[s.end:]...)
 }
 
 // Header returns the header map of the underlying writer.
@@ -392,10 +441,15 @@ func (w *writer) event(raw []byte) error {
 		return w.queue(raw, nil)
 	}
 	w.segs = w.segs[:0]
-	spans, quick := quickTexts(w.spans[:0], d)
+	spans, quick := w.shape.texts(w.spans[:0], d)
 	ok = quick
 	if !quick {
-		spans, ok = texts(spans[:0], d)
+		spans, quick = quickTexts(spans[:0], d)
+		ok = quick
+		if !quick {
+			spans, ok = texts(spans[:0], d)
+		}
+		w.shape.learn(d, spans, ok)
 	}
 	w.spans = spans
 	if !ok {
@@ -674,7 +728,7 @@ func (w *writer) scan(from int, final bool) error {
 		// Counted only when HTML is looked for: most events are plain.
 		fenceOpen = w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
 	}
-	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet)
+	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet, max(from-ws, 0))
 	for i := range w.ms {
 		w.ms[i].start += ws
 		w.ms[i].end += ws
