@@ -76,7 +76,7 @@ func validEvents(s string) bool {
 // or CRLF, comments and other fields, the canary inserted or not) and
 // checks the guard against the reference reading (readSSE): a logging
 // guard passes the stream byte for byte; a guard that cuts on the canary
-// cuts exactly when the text the reference reads holds it, never lets it
+// cuts only when the text the reference reads holds it, never lets it
 // through, and leaves every event's data JSON.
 func FuzzSSEFraming(f *testing.F) {
 	f.Add([]byte("Hello, world. How are you?"), uint64(0), uint16(7))
@@ -136,7 +136,10 @@ func FuzzSSEFraming(f *testing.F) {
 		if !ok {
 			t.Fatalf("the guard's output is not JSON events: %q", rec.Body.String())
 		}
-		if leak := strings.Contains(want, testCanary); errored != leak || strings.Contains(got, testCanary) {
+		// A canary run into a key ("sk-0" then the canary) is redacted
+		// with it rather than cut: either way it does not go out.
+		leak := strings.Contains(want, testCanary)
+		if errored && !leak || leak && !errored && !strings.Contains(got, "[redacted]") || strings.Contains(got, testCanary) {
 			t.Fatalf("canary in the text %v, cut %v; client read %q", leak, errored, got)
 		}
 		if !errored && !strings.Contains(got, "[redacted]") && got != want {
