@@ -34,6 +34,7 @@ type Options struct {
 type Guard struct {
 	cfg       Config
 	det       detectors
+	mon       detectors // det with every action at most Log: monitor mode
 	promptDet detectors // secrets and personal data, logged, for Detect
 	prompt    *prompt
 	classes   map[string]bool
@@ -70,6 +71,11 @@ func New(cfg Config, o Options) (*Guard, error) {
 	}
 	g.det.setHolds()
 	g.det.canary = []byte(cfg.Canary)
+	g.mon = g.det
+	for k, act := range g.mon.act {
+		g.mon.act[k] = weaker(act, Log)
+	}
+	g.mon.setHolds()
 	g.promptDet.act = [nKinds]Action{kSecret: Log, kEmail: Log, kPhone: Log, kCard: Log, kIBAN: Log,
 		kCanary: Off, kSystemPrompt: Off, kHTML: Off}
 	if cfg.SystemPrompt != "" && g.det.act[kSystemPrompt] != Off {
@@ -177,6 +183,18 @@ func chatBody(body []byte) bool {
 // uncompressed answer (a compressed one could not be read) and, with a
 // canary, adds it to the request's system message.
 func (g *Guard) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.ResponseWriter {
+	return g.wrap(w, r, g.monitor)
+}
+
+// WrapResponseMonitor is WrapResponse for a request the guard monitors
+// (detectors.response.routes): findings are reported as they would be
+// acted on, and the answer passes unchanged. The canary is still added,
+// so that a leak is seen.
+func (g *Guard) WrapResponseMonitor(w http.ResponseWriter, r *abuse.Request) http.ResponseWriter {
+	return g.wrap(w, r, true)
+}
+
+func (g *Guard) wrap(w http.ResponseWriter, r *abuse.Request, monitor bool) http.ResponseWriter {
 	if !g.applies(r) {
 		return w
 	}
@@ -190,7 +208,10 @@ func (g *Guard) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.Respo
 		}
 	}
 	g.scanned.Add(1)
-	sw := &writer{w: w, g: g, req: r, ps: newPlainScan()}
+	sw := &writer{w: w, g: g, det: &g.det, monitor: monitor, req: r, ps: newPlainScan()}
+	if monitor {
+		sw.det = &g.mon
+	}
 	for k := range sw.reported {
 		sw.reported[k] = -1
 	}
@@ -273,6 +294,7 @@ func (g *Guard) Counters() map[string]uint64 {
 var (
 	_ abuse.Detector         = (*Guard)(nil)
 	_ abuse.ResponseWrapper  = (*Guard)(nil)
+	_ abuse.MonitorWrapper   = (*Guard)(nil)
 	_ abuse.ResponseFinisher = (*writer)(nil)
 	_ http.Flusher           = (*writer)(nil)
 )

@@ -46,10 +46,12 @@ const (
 
 // writer scans one answer. It is used by one handler goroutine.
 type writer struct {
-	w    http.ResponseWriter
-	g    *Guard
-	req  *abuse.Request
-	mode int
+	w       http.ResponseWriter
+	g       *Guard
+	det     *detectors // the Guard's, or its monitor mode's
+	monitor bool
+	req     *abuse.Request
+	mode    int
 
 	status int    // held for a JSON answer
 	in     []byte // the event or line being received, or the JSON document
@@ -535,7 +537,7 @@ func (w *writer) plain(ws int) bool {
 // holdFrom returns the answer's text offset from which text is held.
 func (w *writer) holdFrom() int64 {
 	ws := w.window()
-	p := w.base + int64(ws+w.g.det.pending(w.text[ws:], w.plain(ws)))
+	p := w.base + int64(ws+w.det.pending(w.text[ws:], w.plain(ws)))
 	end := w.base + int64(len(w.text))
 	if end-w.out > maxHold {
 		p = end
@@ -724,11 +726,11 @@ func (w *writer) scan(from int, final bool) error {
 	ws := w.window()
 	quiet := w.plain(ws)
 	fenceOpen := false
-	if !quiet && w.g.det.act[kHTML] != Off {
+	if !quiet && w.det.act[kHTML] != Off {
 		// Counted only when HTML is looked for: most events are plain.
 		fenceOpen = w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
 	}
-	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet, max(from-ws, 0))
+	w.ms = w.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet, max(from-ws, 0))
 	for i := range w.ms {
 		w.ms[i].start += ws
 		w.ms[i].end += ws
@@ -752,7 +754,7 @@ func (w *writer) scan(from int, final bool) error {
 			}
 		}
 		w.report(m, s)
-		switch w.g.det.act[m.k] {
+		switch w.det.act[m.k] {
 		case Redact:
 			w.addEdit(s, e)
 		case Cut:
@@ -764,7 +766,7 @@ func (w *writer) scan(from int, final bool) error {
 	w.continuePEM(from)
 	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
 		w.report(match{k: kSystemPrompt}, w.base+int64(from))
-		if w.g.det.act[kSystemPrompt] == Cut && cut < 0 {
+		if w.det.act[kSystemPrompt] == Cut && cut < 0 {
 			cut, cutKind = w.out, kSystemPrompt
 		}
 	}
@@ -784,7 +786,7 @@ func (w *writer) continuePEM(from int) {
 			open = true
 		}
 	}
-	if w.pemOpen && !open && w.g.det.act[kSecret] == Redact {
+	if w.pemOpen && !open && w.det.act[kSecret] == Redact {
 		e := len(w.text)
 		open = true
 		if i := bytes.Index(w.text[from:], []byte("-----END")); i >= 0 {
@@ -806,7 +808,7 @@ func (w *writer) report(m match, s int64) {
 	if int(m.sub) < len(w.subs) {
 		w.subs[m.sub] = true
 	}
-	w.acted[m.k] = w.g.det.act[m.k]
+	w.acted[m.k] = w.det.act[m.k]
 	w.g.findings.Add(1)
 }
 
@@ -971,7 +973,7 @@ func (w *writer) verdicts() []abuse.Verdict {
 		case Log:
 			done = "logged"
 		}
-		if w.g.monitor {
+		if w.monitor {
 			done += " (monitor: would act as configured)"
 		}
 		conf := 0.8

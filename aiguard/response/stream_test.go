@@ -412,17 +412,43 @@ func TestNDJSONAnswer(t *testing.T) {
 	}
 }
 
+// TestMonitorActsNot: in monitor mode, for the whole guard (Options) or
+// for one request (WrapResponseMonitor, a route in monitor mode), the
+// answer passes byte for byte and the findings say what would be done;
+// the same guard still acts on the requests it enforces.
 func TestMonitorActsNot(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Canary = testCanary
-	g, err := New(cfg, Options{Monitor: true})
+	whole, err := New(cfg, Options{Monitor: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := openAISSE("key ", testKey, " and ", testCanary)
-	rec, vs := serveStream(t, g, "text/event-stream", a)
-	if rec.Body.String() != a || violations(vs) != "response_secret,system_prompt_leak" {
-		t.Fatalf("monitor mode changed the answer or missed findings: %v", vs)
+	perRequest := newGuard(t, nil)
+	a := openAISSE("key ", testKey[:9], testKey[9:], " and ", testCanary)
+	for _, tc := range []struct {
+		name string
+		wrap func(http.ResponseWriter, *abuse.Request) http.ResponseWriter
+	}{
+		{"Options.Monitor", whole.WrapResponse},
+		{"WrapResponseMonitor", perRequest.WrapResponseMonitor},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			w := tc.wrap(rec, &abuse.Request{Class: "message"})
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Write([]byte(a))
+			vs := w.(abuse.ResponseFinisher).FinishResponse()
+			if rec.Body.String() != a || violations(vs) != "response_secret,system_prompt_leak" {
+				t.Fatalf("monitor mode changed the answer or missed findings: %q %v", rec.Body.String(), vs)
+			}
+			if m := vs[0].Messages[0]; !strings.Contains(m, "logged (monitor: would act as configured)") {
+				t.Fatalf("message %q", m)
+			}
+		})
+	}
+	rec, _ := serveStream(t, perRequest, "text/event-stream", a)
+	if strings.Contains(rec.Body.String(), testKey[9:]) {
+		t.Fatal("the guard that monitored one request did not redact another")
 	}
 }
 

@@ -245,3 +245,103 @@ func TestCheckConfigResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestServeResponseGuardRouteMode: detectors.response.routes puts the
+// response guard in monitor mode on one route: there a leaked key passes
+// as the upstream sent it and the decision log says what enforce mode
+// would have done; on the other routes it is still redacted.
+func TestServeResponseGuardRouteMode(t *testing.T) {
+	up := chatUpstream(t, nil)
+	defer up.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	yaml := `routes:
+  message: ["POST /v1/chat/completions", "POST /beta/chat/completions"]
+detectors:
+  response:
+    routes:
+      "POST /beta/chat/completions": monitor
+ai:
+  response:
+    canary: ` + e2eCanary + "\n"
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf, "--upstream", up.URL, "--data", dir)
+	tok, err := os.ReadFile(s.tokenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, text, message string
+	}{
+		{"/v1/chat/completions", "Your API key is [redacted]. Keep it secret.", "1 found, redacted"},
+		{"/beta/chat/completions", "Your API key is " + answerKey + ". Keep it secret.", "1 found, logged (monitor: would act as configured)"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"case:key"}]}`
+			req, _ := http.NewRequest("POST", "http://"+s.proxy+tc.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if text := streamText(t, string(b)); text != tc.text {
+				t.Fatalf("client read %q, want %q", text, tc.text)
+			}
+			if msg := eventMessage(t, s, strings.TrimSpace(string(tok)), resp.Header.Get("X-Request-Id"), "response"); !strings.Contains(msg, tc.message) {
+				t.Fatalf("decision log says %q, want %q in it", msg, tc.message)
+			}
+		})
+	}
+}
+
+// eventMessage waits for the event of request id in the admin API and
+// returns the messages of its detector name, joined.
+func eventMessage(t *testing.T, s *running, token, id, name string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", "http://"+s.admin+"/api/v1/events?limit=100", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Events []struct {
+				RequestID string `json:"request_id"`
+				Abuse     struct {
+					Detectors []struct {
+						Name     string
+						Messages []string
+					} `json:"detectors"`
+				} `json:"abuse"`
+			} `json:"events"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if e.RequestID != id {
+				continue
+			}
+			for _, d := range e.Abuse.Detectors {
+				if d.Name == name {
+					return strings.Join(d.Messages, "; ")
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no event of %s for request %s", name, id)
+	return ""
+}
