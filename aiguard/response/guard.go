@@ -41,7 +41,7 @@ type Guard struct {
 	routes    *route.Table[bool]
 	monitor   bool
 
-	scanned, unparsed, redacted, cut, findings atomic.Uint64
+	scanned, unparsed, redacted, cut, findings, placeholders atomic.Uint64
 }
 
 // New returns the Guard for cfg.
@@ -119,11 +119,11 @@ func rank(a Action) int {
 func (g *Guard) Name() string { return "response" }
 
 // Detect reads the user's messages of a chat request on the guard's
-// routes for secrets and personal data when Config.Prompt is log, and
-// reports them (Action Log, no violation: it never scores). It finds
-// nothing otherwise: the guard's work is on the answer.
+// routes for secrets and personal data when Config.Prompt is log or
+// redact, and reports them (Action Log, no violation: it never scores).
+// It finds nothing otherwise: the guard's work is on the answer.
 func (g *Guard) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
-	if g.cfg.Prompt != Log || len(r.Body) == 0 || r.Body[0] != '{' || !g.applies(r) {
+	if g.cfg.Prompt == Off || len(r.Body) == 0 || r.Body[0] != '{' || !g.applies(r) {
 		return abuse.Verdict{}
 	}
 	var buf [8]strSpan
@@ -198,19 +198,33 @@ func (g *Guard) wrap(w http.ResponseWriter, r *abuse.Request, monitor bool) http
 	if !g.applies(r) {
 		return w
 	}
-	if r.HTTP != nil {
-		r.HTTP.Header.Del("Accept-Encoding")
-		if g.cfg.Canary != "" && !r.BodyTruncated && len(r.Body) > 0 {
-			if b, ok := addCanary(r.Body, g.cfg.Canary, strings.HasSuffix(r.Path, "/v1/messages")); ok {
-				r.HTTP.Body = readCloser{bytes.NewReader(b), r.HTTP.Body}
-				r.HTTP.ContentLength = int64(len(b))
-			}
-		}
-	}
 	g.scanned.Add(1)
 	sw := &writer{w: w, g: g, det: &g.det, monitor: monitor, req: r, ps: newPlainScan()}
 	if monitor {
 		sw.det = &g.mon
+	}
+	if r.HTTP != nil {
+		r.HTTP.Header.Del("Accept-Encoding")
+		if !r.BodyTruncated && len(r.Body) > 0 {
+			body, changed := r.Body, false
+			if g.cfg.Prompt == Redact && !monitor {
+				// The user's values go upstream as placeholders; the
+				// writer puts them back where the answer repeats one.
+				if b, ph, ok := withPlaceholders(body, &g.promptDet); ok {
+					body, changed, sw.ph = b, true, ph
+					g.placeholders.Add(uint64(len(ph)))
+				}
+			}
+			if g.cfg.Canary != "" {
+				if b, ok := addCanary(body, g.cfg.Canary, strings.HasSuffix(r.Path, "/v1/messages")); ok {
+					body, changed = b, true
+				}
+			}
+			if changed {
+				r.HTTP.Body = readCloser{bytes.NewReader(body), r.HTTP.Body}
+				r.HTTP.ContentLength = int64(len(body))
+			}
+		}
 	}
 	for k := range sw.reported {
 		sw.reported[k] = -1
@@ -287,6 +301,8 @@ func (g *Guard) Counters() map[string]uint64 {
 		"warden_ai_response_findings_total": g.findings.Load(),
 		"warden_ai_response_redacted_total": g.redacted.Load(),
 		"warden_ai_response_cut_total":      g.cut.Load(),
+		// Values of users' messages sent upstream as placeholders.
+		"warden_ai_prompt_placeholders_total": g.placeholders.Load(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/warden-dev/warden/abuse"
@@ -69,7 +70,8 @@ type writer struct {
 	heldBytes int    // bytes of the held events
 	wrote     bool   // some of the answer was written
 	own       []byte // w.in's buffer when it is not the caller's
-	joined    []byte // the data of an event of several data lines
+	joined    []byte        // the data of an event of several data lines
+	ph        []placeholder // the user's values the request carried as placeholders
 	shape     shape
 	// cur is the payload of the event being queued: its place in the
 	// event (ds), or the data joined from its lines (ds -1); unchecked
@@ -132,9 +134,11 @@ type seg struct {
 	a, b   int64
 }
 
-// edit is a finding to redact, by the answer's text offsets.
+// edit is a finding to redact, by the answer's text offsets, or a
+// placeholder to restore: rep, when set, replaces it instead of mark.
 type edit struct {
 	s, e   int64
+	rep    []byte
 	marked bool
 }
 
@@ -538,6 +542,9 @@ func (w *writer) plain(ws int) bool {
 func (w *writer) holdFrom() int64 {
 	ws := w.window()
 	p := w.base + int64(ws+w.det.pending(w.text[ws:], w.plain(ws)))
+	if len(w.ph) > 0 {
+		p = min(p, w.base+int64(w.placeholderTail()))
+	}
 	end := w.base + int64(len(w.text))
 	if end-w.out > maxHold {
 		p = end
@@ -638,6 +645,7 @@ func (w *writer) rewrite(ev *event) []byte {
 	}
 	last := 0
 	var buf []byte
+	redacted := false
 	for _, s := range ev.segs {
 		out = append(out, pl[last:s.rs]...)
 		buf = buf[:0]
@@ -651,7 +659,12 @@ func (w *writer) rewrite(ev *event) []byte {
 				buf = append(buf, w.text[i-w.base:e.s-w.base]...)
 			}
 			if !e.marked {
-				buf = append(buf, mark...)
+				if e.rep != nil {
+					buf = append(buf, e.rep...)
+				} else {
+					buf = append(buf, mark...)
+					redacted = true
+				}
 				e.marked = true
 			}
 			i = max(i, min(e.e, s.b))
@@ -663,7 +676,9 @@ func (w *writer) rewrite(ev *event) []byte {
 		last = s.re
 	}
 	out = append(out, pl[last:]...)
-	w.g.redacted.Add(1)
+	if redacted {
+		w.g.redacted.Add(1)
+	}
 	if ev.ds >= 0 {
 		return append(out, ev.raw[ev.de:]...)
 	}
@@ -756,7 +771,7 @@ func (w *writer) scan(from int, final bool) error {
 		w.report(m, s)
 		switch w.det.act[m.k] {
 		case Redact:
-			w.addEdit(s, e)
+			w.addEdit(s, e, nil)
 		case Cut:
 			if cut < 0 || s < cut {
 				cut, cutKind = s, m.k
@@ -764,6 +779,9 @@ func (w *writer) scan(from int, final bool) error {
 		}
 	}
 	w.continuePEM(from)
+	if len(w.ph) > 0 {
+		w.restore(from)
+	}
 	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
 		w.report(match{k: kSystemPrompt}, w.base+int64(from))
 		if w.det.act[kSystemPrompt] == Cut && cut < 0 {
@@ -794,7 +812,7 @@ func (w *writer) continuePEM(from int) {
 				e, open = from+i+8+j+5, false
 			}
 		}
-		w.addEdit(w.base+int64(from), w.base+int64(e))
+		w.addEdit(w.base+int64(from), w.base+int64(e), nil)
 	}
 	w.pemOpen = open
 }
@@ -812,17 +830,26 @@ func (w *writer) report(m match, s int64) {
 	w.g.findings.Add(1)
 }
 
-// addEdit records [s, e) for redaction, merged with an edit of the same
-// finding seen before (it grew with more text).
-func (w *writer) addEdit(s, e int64) {
+// addEdit records [s, e) for redaction (rep nil) or replacement by rep,
+// merged with an edit of the same finding seen before (it grew with
+// more text); a redaction wins over a restored placeholder it overlaps.
+func (w *writer) addEdit(s, e int64, rep []byte) {
 	for k := range w.edits {
 		x := &w.edits[k]
 		if s < x.e && e > x.s {
 			x.s, x.e = min(x.s, s), max(x.e, e)
+			if rep == nil {
+				x.rep = nil
+			}
 			return
 		}
 	}
-	w.edits = append(w.edits, edit{s: s, e: e})
+	// Kept in order: rewrite walks them from the start of the text.
+	i := len(w.edits)
+	for i > 0 && w.edits[i-1].s > s {
+		i--
+	}
+	w.edits = slices.Insert(w.edits, i, edit{s: s, e: e, rep: rep})
 }
 
 // cutAt passes on the held events whose text ends before at, then ends

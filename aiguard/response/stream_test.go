@@ -258,6 +258,13 @@ func TestStreamRedactsPIIWhenAsked(t *testing.T) {
 	if text != "Mail [redacted] now." {
 		t.Fatalf("client read %q", text)
 	}
+	// An address before a key in one text: both go, whatever order the
+	// detectors find them in.
+	doc := `{"choices":[{"message":{"content":"Mail jane.doe@acme-corp.com, key ` + testKey + `."}}]}`
+	rec, _ = serveStream(t, g, "application/json", doc)
+	if want := `{"choices":[{"message":{"content":"Mail [redacted], key [redacted]."}}]}`; rec.Body.String() != want {
+		t.Fatalf("client got %s", rec.Body.String())
+	}
 }
 
 func TestStreamHTML(t *testing.T) {
@@ -560,7 +567,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.SystemPrompt, c.SystemPromptFile = "x", "/f" }, "system_prompt_file: set either"},
 		{func(c *Config) { c.Similarity = 2 }, "similarity: must be between 0 and 1"},
 		{func(c *Config) { c.Routes = []string{"POST /a/{x"} }, "routes[0]:"},
-		{func(c *Config) { c.Prompt = Redact }, "prompt: \"redact\": want off or log"},
+		{func(c *Config) { c.Prompt = Cut }, `prompt: "cut": want off, log or redact`},
+		{func(c *Config) { c.Prompt = "redcat" }, `prompt: "redcat": want off, log or redact (did you mean redact?)`},
 		{func(c *Config) { c.MaxJSONBytes = -1 }, "max_json_bytes: must be >= 0"},
 	} {
 		c := DefaultConfig()

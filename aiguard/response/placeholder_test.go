@@ -1,0 +1,139 @@
+package response
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/warden-dev/warden/abuse"
+)
+
+const (
+	userEmail = "jane.doe@acme-corp.com"
+	userCard  = "4111 1111 1111 1111"
+)
+
+func TestWithPlaceholders(t *testing.T) {
+	g := newGuard(t, func(c *Config) { c.Prompt = Redact })
+	for _, tc := range []struct {
+		name, body string
+		want       []string // in the body sent upstream
+		gone       []string // not in it
+		ok         bool
+	}{
+		{"user values", `{"model":"m","messages":[{"role":"system","content":"Support: help@acme-corp.com"},` +
+			`{"role":"user","content":"Mail ` + userEmail + `, card ` + userCard + `, key ` + testKey + `; again ` + userEmail + `"}]}`,
+			[]string{`"Mail [EMAIL_1], card [CARD_1], key [SECRET_1]; again [EMAIL_1]"`, "help@acme-corp.com"},
+			[]string{userEmail, userCard, testKey}, true},
+		{"assistant turn left", `{"messages":[{"role":"assistant","content":"I noted ` + userEmail + `"},{"role":"user","content":"thanks"}]}`,
+			[]string{userEmail}, nil, false},
+		{"parts and escapes", `{"messages":[{"role":"user","content":[{"type":"text","text":"a \"quote\" and\n` + userEmail + `"}]}]}`,
+			[]string{`"text":"a \"quote\" and\n[EMAIL_1]"`}, []string{userEmail}, true},
+		{"the user's own [EMAIL_1] kept", `{"messages":[{"role":"user","content":"[EMAIL_1] is ` + userEmail + `"}]}`,
+			[]string{`"[EMAIL_1] is [EMAIL_2]"`}, []string{userEmail}, true},
+		{"nothing to replace", `{"messages":[{"role":"user","content":"How do I reverse a list?"}]}`, nil, nil, false},
+		{"not a chat body", `{"messages":`, nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ph, ok := withPlaceholders([]byte(tc.body), &g.promptDet)
+			if ok != tc.ok {
+				t.Fatalf("ok %v, want %v (%s)", ok, tc.ok, out)
+			}
+			if !ok {
+				if string(out) != tc.body || ph != nil {
+					t.Fatalf("body changed to %s", out)
+				}
+				return
+			}
+			if !json.Valid(out) {
+				t.Fatalf("not JSON: %s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("%s does not hold %s", out, w)
+				}
+			}
+			for _, w := range tc.gone {
+				if strings.Contains(string(out), w) {
+					t.Errorf("%s still holds %s", out, w)
+				}
+			}
+		})
+	}
+}
+
+// placeholderRequest wraps a recorder for a chat request with the
+// user's email and card, and returns the writer and the body the
+// upstream is sent.
+func placeholderRequest(t *testing.T, g *Guard, monitor bool) (*httptest.ResponseRecorder, http.ResponseWriter, string) {
+	t.Helper()
+	body := `{"model":"m","messages":[{"role":"user","content":"I am ` + userEmail + `, card ` + userCard + `. Repeat it."}]}`
+	hr := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(body))
+	r := &abuse.Request{ID: "r1", Class: "message", Method: "POST", Path: "/v1/chat/completions", Body: []byte(body), HTTP: hr}
+	rec := httptest.NewRecorder()
+	wrap := g.WrapResponse
+	if monitor {
+		wrap = g.WrapResponseMonitor
+	}
+	w := wrap(rec, r)
+	sent, err := io.ReadAll(hr.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, w, string(sent)
+}
+
+// TestPlaceholdersRestored: the upstream gets placeholders, and the
+// client reads its own values where the answer repeats them, whatever
+// event boundaries cut a placeholder; a placeholder the request did not
+// send, and a redacted key next to a restored value, stay as they are.
+func TestPlaceholdersRestored(t *testing.T) {
+	g := newGuard(t, func(c *Config) { c.Prompt = Redact })
+	answer := "You are [EMAIL_1] with card [CARD_1]; [EMAIL_9] is not yours, nor " + testKey + "."
+	want := "You are " + userEmail + " with card " + userCard + "; [EMAIL_9] is not yours, nor [redacted]."
+	for split := 1; split < len(answer); split++ {
+		_, w, sent := placeholderRequest(t, g, false)
+		if strings.Contains(sent, userEmail) || strings.Contains(sent, userCard) || !strings.Contains(sent, "I am [EMAIL_1], card [CARD_1].") {
+			t.Fatalf("the upstream was sent %s", sent)
+		}
+		// Deltas of 1..split bytes: every placeholder is cut somewhere.
+		var deltas []string
+		for i := 0; i < len(answer); i += split {
+			deltas = append(deltas, answer[i:min(i+split, len(answer))])
+		}
+		rec := w.(interface{ Unwrap() http.ResponseWriter }).Unwrap().(*httptest.ResponseRecorder)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte(openAISSE(deltas...)))
+		w.(abuse.ResponseFinisher).FinishResponse()
+		// A key's first bytes may go out before they are known to start
+		// one ("s", "sk"), as without placeholders; its body may not.
+		text, _ := sseText(t, rec.Body.String())
+		head, tail, _ := strings.Cut(want, "nor ")
+		if got, rest, _ := strings.Cut(text, "nor "); got != head || !strings.HasSuffix(rest, tail) || len(rest) > len(tail)+2 {
+			t.Fatalf("deltas of %d bytes: client read %q", split, text)
+		}
+	}
+	// A JSON answer, read whole.
+	rec, w, _ := placeholderRequest(t, g, false)
+	w.Header().Set("Content-Type", "application/json")
+	q, _ := json.Marshal(answer)
+	w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":` + string(q) + `}}]}`))
+	w.(abuse.ResponseFinisher).FinishResponse()
+	var got struct {
+		Choices []struct{ Message struct{ Content string } }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Choices[0].Message.Content != want {
+		t.Fatalf("JSON answer %s (%v)", rec.Body.String(), err)
+	}
+	// Monitor mode changes nothing: not the request, not the answer.
+	_, _, sent := placeholderRequest(t, g, true)
+	if !strings.Contains(sent, userEmail) {
+		t.Fatalf("monitor mode rewrote the request: %s", sent)
+	}
+	if n := g.Counters()["warden_ai_prompt_placeholders_total"]; n == 0 {
+		t.Error("placeholders not counted")
+	}
+}
