@@ -66,10 +66,10 @@ type writer struct {
 	ms        []match
 	segs      []seg
 	spans     []strSpan
-	buf       []byte // what is passed on, written at the end of each Write
-	heldBytes int    // bytes of the held events
-	wrote     bool   // some of the answer was written
-	own       []byte // w.in's buffer when it is not the caller's
+	buf       []byte        // what is passed on, written at the end of each Write
+	heldBytes int           // bytes of the held events
+	wrote     bool          // some of the answer was written
+	own       []byte        // w.in's buffer when it is not the caller's
 	joined    []byte        // the data of an event of several data lines
 	ph        []placeholder // the user's values the request carried as placeholders
 	shape     shape
