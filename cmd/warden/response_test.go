@@ -345,3 +345,103 @@ func eventMessage(t *testing.T, s *running, token, id, name string) string {
 	t.Fatalf("no event of %s for request %s", name, id)
 	return ""
 }
+
+// TestServePromptPlaceholders runs `warden serve` with ai.response.prompt
+// redact in front of a model that repeats the user's message: the model
+// is sent placeholders instead of the user's address and card number,
+// and the user reads their own values back, in a streamed answer (in
+// 3-byte deltas, so placeholders arrive cut) and in a JSON one; the
+// decision log names what was found, never the values.
+func TestServePromptPlaceholders(t *testing.T) {
+	const msg = "I am jane.doe@acme-corp.com, card 4111 1111 1111 1111. Repeat that."
+	got := make(chan string, 4) // what the model was sent
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Stream   bool                             `json:"stream"`
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		said := req.Messages[len(req.Messages)-1].Content
+		got <- said
+		answer := "You said: " + said
+		if !req.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant", "content": answer}}}})
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < len(answer); i += 3 {
+			q, _ := json.Marshal(answer[i:min(i+3, len(answer))])
+			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%s}}]}\n\n", q)
+			w.(http.Flusher).Flush()
+		}
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	defer up.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	yaml := "routes:\n  message: [\"POST /v1/chat/completions\"]\nai:\n  response:\n    prompt: redact\n"
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf, "--upstream", up.URL, "--data", dir)
+	tok, err := os.ReadFile(s.tokenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stream := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			q, _ := json.Marshal(msg)
+			body := fmt.Sprintf(`{"model":"m","stream":%v,"messages":[{"role":"user","content":%s}]}`, stream, q)
+			req, _ := http.NewRequest("POST", "http://"+s.proxy+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if sent := <-got; sent != "I am [EMAIL_1], card [CARD_1]. Repeat that." {
+				t.Fatalf("the model was sent %q", sent)
+			}
+			var text string
+			if stream {
+				text = streamText(t, string(b))
+			} else {
+				var v struct {
+					Choices []struct{ Message struct{ Content string } }
+				}
+				if err := json.Unmarshal(b, &v); err != nil || len(v.Choices) != 1 {
+					t.Fatalf("answer %s: %v", b, err)
+				}
+				text = v.Choices[0].Message.Content
+			}
+			if text != "You said: "+msg {
+				t.Fatalf("client read %q", text)
+			}
+			m := eventMessage(t, s, strings.TrimSpace(string(tok)), resp.Header.Get("X-Request-Id"), "prompt_data")
+			if m != "prompt: email, card in the user's message" {
+				t.Fatalf("decision log says %q", m)
+			}
+		})
+	}
+	// The values are nowhere in the decision log.
+	req, _ := http.NewRequest("GET", "http://"+s.admin+"/api/v1/events?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), "jane.doe") || strings.Contains(string(raw), "4111 1111") {
+		t.Fatalf("the decision log shows the user's values: %s", raw)
+	}
+}
