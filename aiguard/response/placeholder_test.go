@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/warden-dev/warden/abuse"
 )
@@ -136,4 +137,60 @@ func TestPlaceholdersRestored(t *testing.T) {
 	if n := g.Counters()["warden_ai_prompt_placeholders_total"]; n == 0 {
 		t.Error("placeholders not counted")
 	}
+}
+
+// FuzzPlaceholders sends a fuzzed user message through the placeholder
+// rewrite and a model that repeats what it was sent, streamed in fuzzed
+// pieces: the body sent upstream is JSON when the request was, and the
+// client reads back exactly the message it wrote.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{
+		"I am " + userEmail + ", card " + userCard + ", key " + testKey,
+		"[EMAIL_1] and " + userEmail + " and [EMAIL_",
+		"call +1 415-555-0132 or " + userEmail + userEmail,
+		"DE89 3704 0044 0532 0130 00\n\"quoted\" \\ \u00e9",
+	} {
+		f.Add(s, uint64(7))
+	}
+	g := newGuard(f, func(c *Config) {
+		c.Prompt, c.Canary = Redact, ""
+		c.Actions = Actions{Secrets: Log, Email: Log, Phone: Log, Card: Log, IBAN: Log, Canary: Log, SystemPrompt: Log, HTML: Log}
+	})
+	f.Fuzz(func(t *testing.T, msg string, seed uint64) {
+		if len(msg) > 1024 || !utf8.ValidString(msg) || strings.ContainsRune(msg, utf8.RuneError) {
+			return // invalid UTF-8 comes back as U+FFFD, by design
+		}
+		q, _ := json.Marshal(msg)
+		body := `{"model":"m","messages":[{"role":"user","content":` + string(q) + `}]}`
+		hr := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		w := g.WrapResponse(rec, &abuse.Request{Class: "message", Body: []byte(body), HTTP: hr})
+		sent, _ := io.ReadAll(hr.Body)
+		var req struct {
+			Messages []struct{ Content string } `json:"messages"`
+		}
+		if err := json.Unmarshal(sent, &req); err != nil || len(req.Messages) != 1 {
+			t.Fatalf("sent %q: %v", sent, err)
+		}
+		said := req.Messages[0].Content
+		r := seed | 1
+		var deltas []string
+		for len(said) > 0 {
+			r ^= r << 13
+			r ^= r >> 7
+			r ^= r << 17
+			n := min(int(r%9)+1, len(said))
+			for n < len(said) && !utf8.RuneStart(said[n]) {
+				n++ // a model's deltas are whole characters
+			}
+			deltas = append(deltas, said[:n])
+			said = said[n:]
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte(openAISSE(deltas...)))
+		w.(abuse.ResponseFinisher).FinishResponse()
+		if text, _ := sseText(t, rec.Body.String()); text != msg {
+			t.Fatalf("client read %q, wrote %q (the model was sent %q)", text, msg, req.Messages[0].Content)
+		}
+	})
 }
