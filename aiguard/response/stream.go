@@ -602,12 +602,16 @@ func (w *writer) release(all bool) error {
 	return nil
 }
 
+// trimAt is how much text passed on and out of the look-behind
+// collects before trim drops it.
+const trimAt = 2 << 10
+
 // trim drops the text passed on but the look-behind, and the edits that
 // lie wholly in what is dropped.
 func (w *writer) trim() {
 	keep := w.out - lookBehind
-	if keep <= w.base {
-		return
+	if keep-w.base < trimAt {
+		return // dropped in pieces, not a few bytes each event
 	}
 	n := int(keep - w.base)
 	w.fences += bytes.Count(w.text[:n], []byte("```"))
