@@ -211,7 +211,7 @@ func (g *Guard) wrap(w http.ResponseWriter, r *abuse.Request, monitor bool) http
 				// The user's values go upstream as placeholders; the
 				// writer puts them back where the answer repeats one.
 				if b, ph, ok := withPlaceholders(body, &g.promptDet); ok {
-					body, changed, sw.ph = b, true, ph
+					body, changed, sw.ph, sw.phLen = b, true, ph, longestName(ph)
 					g.placeholders.Add(uint64(len(ph)))
 				}
 			}

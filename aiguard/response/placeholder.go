@@ -23,6 +23,16 @@ const maxPlaceholders = 64
 // not replaced.
 var placeholderNames = [nKinds]string{kSecret: "SECRET", kEmail: "EMAIL", kPhone: "PHONE", kCard: "CARD", kIBAN: "IBAN"}
 
+// longestName returns the length of the longest name in ph: how far
+// back a placeholder ending in new text may start.
+func longestName(ph []placeholder) int {
+	n := 0
+	for _, p := range ph {
+		n = max(n, len(p.name))
+	}
+	return n
+}
+
 // withPlaceholders returns body, a chat request, with the secrets and
 // personal data of the user's messages replaced by placeholders, and the
 // mapping; ok is false when nothing was replaced (body is returned
@@ -99,13 +109,10 @@ func newName(body []byte, k kind, counts *[nKinds]int) []byte {
 	}
 }
 
-// maxName is the longest placeholder name: "[SECRET_64]".
-const maxName = len("[SECRET_64]")
-
 // restore marks the placeholders in the new text text[from:] (and one
 // that began before it) for replacement by the user's values.
 func (w *writer) restore(from int) {
-	for i := max(from-maxName+1, 0); i < len(w.text); i++ {
+	for i := max(from-w.phLen+1, 0); i < len(w.text); i++ {
 		j := bytes.IndexByte(w.text[i:], '[')
 		if j < 0 {
 			return
@@ -128,7 +135,7 @@ func (w *writer) restore(from int) {
 // is whole or cannot be one.
 func (w *writer) placeholderTail() int {
 	n := len(w.text)
-	for i := max(n-maxName+1, 0); i < n; i++ {
+	for i := max(n-w.phLen+1, 0); i < n; i++ {
 		j := bytes.IndexByte(w.text[i:], '[')
 		if j < 0 {
 			break

@@ -35,6 +35,8 @@ func TestWithPlaceholders(t *testing.T) {
 			[]string{`"text":"a \"quote\" and\n[EMAIL_1]"`}, []string{userEmail}, true},
 		{"the user's own [EMAIL_1] kept", `{"messages":[{"role":"user","content":"[EMAIL_1] is ` + userEmail + `"}]}`,
 			[]string{`"[EMAIL_1] is [EMAIL_2]"`}, []string{userEmail}, true},
+		{"numbered past the user's own", `{"messages":[{"role":"user","content":"[EMAIL_1] [EMAIL_2] [EMAIL_3] [EMAIL_4] [EMAIL_5] [EMAIL_6] [EMAIL_7] [EMAIL_8] [EMAIL_9] ` + userEmail + `"}]}`,
+			[]string{`[EMAIL_9] [EMAIL_10]"`}, []string{userEmail}, true},
 		{"nothing to replace", `{"messages":[{"role":"user","content":"How do I reverse a list?"}]}`, nil, nil, false},
 		{"not a chat body", `{"messages":`, nil, nil, false},
 	} {
@@ -116,6 +118,19 @@ func TestPlaceholdersRestored(t *testing.T) {
 		if got, rest, _ := strings.Cut(text, "nor "); got != head || !strings.HasSuffix(rest, tail) || len(rest) > len(tail)+2 {
 			t.Fatalf("deltas of %d bytes: client read %q", split, text)
 		}
+	}
+	// A name longer than the others ("[EMAIL_10]", numbered past the
+	// user's own "[EMAIL_1]"…"[EMAIL_9]"), cut across events.
+	own := "[EMAIL_1] [EMAIL_2] [EMAIL_3] [EMAIL_4] [EMAIL_5] [EMAIL_6] [EMAIL_7] [EMAIL_8] [EMAIL_9] "
+	body := `{"messages":[{"role":"user","content":"` + own + userEmail + `"}]}`
+	hr := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(body))
+	rec0 := httptest.NewRecorder()
+	w0 := g.WrapResponse(rec0, &abuse.Request{Class: "message", Body: []byte(body), HTTP: hr})
+	w0.Header().Set("Content-Type", "text/event-stream")
+	w0.Write([]byte(openAISSE("Mail [EMA", "IL_1", "0] now")))
+	w0.(abuse.ResponseFinisher).FinishResponse()
+	if text, _ := sseText(t, rec0.Body.String()); text != "Mail "+userEmail+" now" {
+		t.Fatalf("client read %q", text)
 	}
 	// A JSON answer, read whole.
 	rec, w, _ := placeholderRequest(t, g, false)

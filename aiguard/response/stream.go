@@ -72,6 +72,7 @@ type writer struct {
 	own       []byte        // w.in's buffer when it is not the caller's
 	joined    []byte        // the data of an event of several data lines
 	ph        []placeholder // the user's values the request carried as placeholders
+	phLen     int           // the longest name in ph
 	shape     shape
 	// cur is the payload of the event being queued: its place in the
 	// event (ds), or the data joined from its lines (ds -1); unchecked
