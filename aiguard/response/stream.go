@@ -615,7 +615,9 @@ func (w *writer) trim() {
 		return // dropped in pieces, not a few bytes each event
 	}
 	n := int(keep - w.base)
-	w.fences += bytes.Count(w.text[:n], []byte("```"))
+	// A fence that starts in what is dropped counts there, even when its
+	// last backticks are kept.
+	w.fences += bytes.Count(w.text[:min(n+2, len(w.text))], []byte("```"))
 	copy(w.text, w.text[n:])
 	w.text = w.text[:len(w.text)-n]
 	w.base = keep

@@ -658,3 +658,31 @@ func TestStreamCodeNotRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFencesCounted: HTML inside a fenced code block is shown, not
+// rendered, however far the fence lies behind (past the look-behind) and
+// wherever the text passed on is dropped; after the block it counts.
+func TestStreamFencesCounted(t *testing.T) {
+	g := newGuard(t, func(c *Config) { c.RendersMarkdown = true })
+	// Short pads, and pads moving the fence across the offset where the
+	// first piece of passed-on text is dropped (about trimAt).
+	var pads []int
+	for p := 0; p < 40; p++ {
+		pads = append(pads, p, trimAt-30+p)
+	}
+	for _, pad := range pads {
+		for _, tc := range []struct{ after, want string }{
+			{"That is all.", ""},
+			{"Click <script>alert(1)</script> here.", "unsafe_output"},
+		} {
+			text := strings.Repeat("x", pad) + "\nExample:\n```html\n<script src=\"app.js\"></script>\n```\n" + strings.Repeat("Some more prose. ", 20) + tc.after
+			var deltas []string
+			for i := 0; i < len(text); i += 4 {
+				deltas = append(deltas, text[i:min(i+4, len(text))])
+			}
+			if _, vs := serveStream(t, g, "text/event-stream", openAISSE(deltas...)); violations(vs) != tc.want {
+				t.Fatalf("pad %d, %q: verdicts %v, want %q", pad, tc.after, vs, tc.want)
+			}
+		}
+	}
+}
