@@ -199,7 +199,10 @@ func (g *Guard) wrap(w http.ResponseWriter, r *abuse.Request, monitor bool) http
 		return w
 	}
 	g.scanned.Add(1)
-	sw := &writer{w: w, g: g, det: &g.det, monitor: monitor, req: r, ps: newPlainScan()}
+	// The text grows to the look-behind and a piece to drop (trim)
+	// in most answers: one allocation instead of one per doubling.
+	sw := &writer{w: w, g: g, det: &g.det, monitor: monitor, req: r, ps: newPlainScan(),
+		text: make([]byte, 0, lookBehind+trimAt+512), spans: make([]strSpan, 0, 4)}
 	if monitor {
 		sw.det = &g.mon
 	}
