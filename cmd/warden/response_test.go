@@ -233,6 +233,8 @@ func TestCheckConfigResponse(t *testing.T) {
 		{"ai:\n  response:\n    actions:\n      secrets: redcat\n", `ai.response.actions.secrets: "redcat" is not an action, want one of off, log, redact, cut (did you mean redact?)`},
 		{"ai:\n  response:\n    canary: abc\n", "ai.response.canary: shorter than 8 bytes"},
 		{"ai:\n  response:\n    similarity: 2\n", "ai.response.similarity: must be between 0 and 1"},
+		{"ai:\n  response:\n    prompt: redcat\n", `ai.response.prompt: "redcat": want off, log or redact (did you mean redact?)`},
+		{"detectors:\n  response:\n    routes:\n      \"POST /beta/chat/completions\": monitr\n", `detectors.response.routes["POST /beta/chat/completions"]: must be enforce, monitor or off`},
 	} {
 		conf := filepath.Join(t.TempDir(), "warden.yaml")
 		if err := os.WriteFile(conf, []byte("upstream: http://127.0.0.1:3000\n"+tc.yaml), 0o600); err != nil {
