@@ -255,21 +255,23 @@ func TestCheckConfigResponse(t *testing.T) {
 func TestServeResponseGuardRouteMode(t *testing.T) {
 	up := chatUpstream(t, nil)
 	defer up.Close()
+	for _, tc := range []struct{ name, detectors string }{
+		{"enforced, one route monitored", "detectors:\n  response:\n    routes:\n      \"POST /beta/chat/completions\": monitor\n"},
+		{"monitored, one route enforced", "detectors:\n  response:\n    mode: monitor\n    routes:\n      \"POST /v1/chat/completions\": enforce\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { routeMode(t, up.URL, tc.detectors) })
+	}
+}
+
+func routeMode(t *testing.T, upstream, detectors string) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "warden.yaml")
-	yaml := `routes:
-  message: ["POST /v1/chat/completions", "POST /beta/chat/completions"]
-detectors:
-  response:
-    routes:
-      "POST /beta/chat/completions": monitor
-ai:
-  response:
-    canary: ` + e2eCanary + "\n"
+	yaml := "routes:\n  message: [\"POST /v1/chat/completions\", \"POST /beta/chat/completions\"]\n" + detectors +
+		"ai:\n  response:\n    canary: " + e2eCanary + "\n"
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startServe(t, "--config", conf, "--upstream", up.URL, "--data", dir)
+	s := startServe(t, "--config", conf, "--upstream", upstream, "--data", dir)
 	tok, err := os.ReadFile(s.tokenPath)
 	if err != nil {
 		t.Fatal(err)
