@@ -51,13 +51,8 @@ type jsonReader struct {
 }
 
 func (p *jsonReader) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
+	for p.i < len(p.b) && isWS(p.b[p.i]) {
+		p.i++
 	}
 }
 
@@ -167,7 +162,7 @@ func (p *jsonReader) object(depth int) bool {
 			return false
 		}
 		key := p.b[k.start:k.end]
-		keep := !k.esc && (string(key) == "content" || string(key) == "text" || string(key) == "delta")
+		keep := !k.esc && isTextKey(key)
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return false
@@ -427,10 +422,12 @@ func quickTexts(dst []strSpan, doc []byte) ([]strSpan, bool) {
 	}
 }
 
+// isTextKey reports whether k, a key without escapes, names a text.
 func isTextKey(k []byte) bool {
 	return string(k) == "content" || string(k) == "text" || string(k) == "delta"
 }
 
+// isWS reports whether c is JSON whitespace.
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // escaped reports whether the quote at doc[i] is escaped: an odd number
