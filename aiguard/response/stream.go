@@ -73,7 +73,7 @@ type writer struct {
 	joined    []byte        // the data of an event of several data lines
 	ph        []placeholder // the user's values the request carried as placeholders
 	phLen     int           // the longest name in ph
-	shape     shape
+	shape     shape         // the last event's JSON around its text
 	// cur is the payload of the event being queued: its place in the
 	// event (ds), or the data joined from its lines (ds -1); unchecked
 	// as in event.
@@ -705,7 +705,7 @@ func splitData(raw, d []byte) []byte {
 		}
 		line := raw[i : i+j]
 		end := raw[i+j : min(i+j+1, len(raw))]
-		if cr := len(line) > 0 && line[len(line)-1] == '\r'; cr {
+		if len(line) > 0 && line[len(line)-1] == '\r' {
 			line, end = line[:len(line)-1], raw[i+j-1:min(i+j+1, len(raw))]
 		}
 		if _, off, ok := dataField(line); ok {
