@@ -473,6 +473,9 @@ func isLetters(b []byte) bool {
 	return true
 }
 
+// canaryHold is the shortest start of the canary held back.
+const canaryHold = 4
+
 // pending returns where the tail of text that may still grow into a
 // finding that is redacted or cut begins, or len(text): text from there
 // is held back until more comes.
@@ -496,10 +499,12 @@ func (d *detectors) pending(text []byte, quiet bool) int {
 	}
 	if len(d.canary) > 0 && d.holds[kCanary] {
 		// The longest tail of text that starts the canary: compared only
-		// where its first byte is.
-		for i := len(text) - min(len(d.canary)-1, len(text)); i < len(text); i++ {
+		// where its first byte is. A tail shorter than canaryHold goes
+		// on: a few letters of the canary tell nothing, and holding them
+		// would delay every event that ends in its first letter.
+		for i := len(text) - min(len(d.canary)-1, len(text)); i <= len(text)-canaryHold; i++ {
 			j := bytes.IndexByte(text[i:], d.canary[0])
-			if j < 0 {
+			if j < 0 || i+j > len(text)-canaryHold {
 				break
 			}
 			if i += j; bytes.HasPrefix(d.canary, text[i:]) {

@@ -321,6 +321,21 @@ func TestStreamFirstTokenNotHeld(t *testing.T) {
 	if rec.Body.String() != first {
 		t.Fatalf("a key's start was passed on: %q", rec.Body.String())
 	}
+	// The canary's first letters alone are not held (testCanary starts
+	// with "w"); four of them are.
+	for _, tc := range []struct {
+		text string
+		held bool
+	}{{"Hello w", false}, {"Hello " + testCanary[:3], false}, {"Hello " + testCanary[:4], true}} {
+		rec := httptest.NewRecorder()
+		w := g.WrapResponse(rec, &abuse.Request{Class: "message"})
+		w.Header().Set("Content-Type", "text/event-stream")
+		ev := `data: {"choices":[{"delta":{"content":"` + tc.text + `"}}]}` + "\n\n"
+		w.Write([]byte(ev))
+		if held := rec.Body.String() != ev; held != tc.held {
+			t.Errorf("%q: held %v, want %v", tc.text, held, tc.held)
+		}
+	}
 }
 
 func TestStreamBadInput(t *testing.T) {
