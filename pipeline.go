@@ -40,6 +40,7 @@ type run struct {
 	acts     []abuse.Action // acts[i]: the action verdicts[i] took (see abuse.Outcome.Acts)
 	observed []abuse.Observer
 	wrappers []abuse.ResponseWrapper
+	wrapMon  []bool // wrapMon[i]: wrappers[i]'s detector monitors this request
 	rec      recorder
 	idHeader []string // X-Request-Id's value: req.ID
 }
@@ -63,6 +64,7 @@ func (g *Guard) putRun(r *run) {
 	r.req = abuse.Request{}
 	r.args.Reset()
 	r.verdicts, r.modes, r.acts, r.observed, r.wrappers = r.verdicts[:0], r.modes[:0], r.acts[:0], r.observed[:0], r.wrappers[:0]
+	r.wrapMon = r.wrapMon[:0]
 	r.rec = recorder{}
 	r.idHeader = nil
 	g.reqPool.Put(r)
@@ -111,7 +113,11 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		g.answer(rec, req, &d)
 		return
 	}
-	for _, wr := range run.wrappers {
+	for i, wr := range run.wrappers {
+		if mw, ok := wr.(abuse.MonitorWrapper); ok && run.wrapMon[i] {
+			out = mw.WrapResponseMonitor(out, req)
+			continue
+		}
 		out = wr.WrapResponse(out, req)
 	}
 	next.ServeHTTP(out, r)
@@ -239,6 +245,7 @@ func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
 		}
 		if s.wrap != nil {
 			run.wrappers = append(run.wrappers, s.wrap)
+			run.wrapMon = append(run.wrapMon, mode == config.Monitor)
 		}
 		if !v.Found() {
 			continue

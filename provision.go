@@ -165,9 +165,10 @@ func (g *Guard) provisionDetectors(ctx context.Context) error {
 		return err
 	}
 	if ai.Response.Enabled {
-		rd := cfg.Detectors["response"]
-		rg, err := response.New(ai.Response, response.Options{Variants: cfg.RouteMatching.Variants(),
-			Monitor: cfg.Mode == config.Monitor || rd.Mode == config.Monitor})
+		// No Options.Monitor: the pipeline resolves the mode per request
+		// (global, detectors.response.mode and .routes) and wraps a
+		// monitored answer with WrapResponseMonitor.
+		rg, err := response.New(ai.Response, response.Options{Variants: cfg.RouteMatching.Variants()})
 		if err != nil {
 			return err
 		}

@@ -293,6 +293,15 @@ type ResponseWrapper interface {
 	WrapResponse(w http.ResponseWriter, r *Request) http.ResponseWriter
 }
 
+// MonitorWrapper is a ResponseWrapper that can read an answer without
+// acting on it. The pipeline calls WrapResponseMonitor instead of
+// WrapResponse where the detector is in monitor mode for the request
+// (the global mode, detectors.<name>.mode or its routes): the writer
+// reports what it would change and changes nothing.
+type MonitorWrapper interface {
+	WrapResponseMonitor(w http.ResponseWriter, r *Request) http.ResponseWriter
+}
+
 // ResponseFinisher is a response writer, returned by a ResponseWrapper,
 // that reads the answer for findings of its own (the response guard) and
 // may hold part of it back. Once the handler returned, the pipeline

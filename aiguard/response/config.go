@@ -71,9 +71,13 @@ type Config struct {
 	SystemPromptFile string  `yaml:"system_prompt_file"`
 	Similarity       float64 `yaml:"similarity"`
 	// Prompt is what a secret or personal data in the user's own
-	// messages does: off (default) or log. Only the user's and tools'
-	// messages are read, not the app's system prompt; a finding never
-	// scores towards a ban (a user pasting their address is no abuse).
+	// messages does: off (default), log, or redact: each value is sent
+	// upstream as a placeholder ("[EMAIL_1]", "[CARD_1]", "[SECRET_1]")
+	// and put back where the answer repeats it, streamed or not; the
+	// mapping lives only as long as the answer and is never logged.
+	// Only the user's and tools' messages are read, not the app's system
+	// prompt; a finding never scores towards a ban (a user pasting their
+	// address is no abuse).
 	Prompt Action `yaml:"prompt"`
 	// RendersMarkdown says the app's UI renders answers as markdown or
 	// HTML: only then is HTML in an answer looked for.
@@ -125,9 +129,9 @@ func (c Config) Validate() error {
 		}
 	}
 	switch c.Prompt {
-	case "", Off, Log:
+	case "", Off, Log, Redact:
 	default:
-		errs = append(errs, fmt.Errorf("prompt: %q: want off or log (redacting a prompt is not supported yet)%s", string(c.Prompt), suggest.Hint(string(c.Prompt), []string{"off", "log"})))
+		errs = append(errs, fmt.Errorf("prompt: %q: want off, log or redact%s", string(c.Prompt), suggest.Hint(string(c.Prompt), []string{"off", "log", "redact"})))
 	}
 	for i, r := range c.Routes {
 		if err := route.NewTable[bool](route.Exact).Add(r, true); err != nil {

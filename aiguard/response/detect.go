@@ -50,15 +50,27 @@ type match struct {
 
 // detectors holds what finding in a text needs; it is read-only.
 type detectors struct {
-	act    [nKinds]Action
+	act [nKinds]Action
+	// holds says a finding of the kind changes the answer (redact or
+	// cut): text that may grow into one is held back. A bool, not a
+	// comparison of the actions, which are strings.
+	holds  [nKinds]bool
 	names  redact.Names
 	canary []byte
 }
 
+// setHolds fills holds from act; it is called once act is final.
+func (d *detectors) setHolds() {
+	for k, a := range d.act {
+		d.holds[k] = rank(a) >= rank(Redact)
+	}
+}
+
 // find appends to dst the findings in text of every type not Off.
 // fenceOpen says a markdown code block opened before text.
-// quiet is plain(text).
-func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []match {
+// quiet is plain(text). text[fresh:] is new since the last call: a
+// canary that ended before it was found then.
+func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool, fresh int) []match {
 	// The spans are used before text changes: a string view saves a copy
 	// of every event's text.
 	s := unsafe.String(unsafe.SliceData(text), len(text))
@@ -107,7 +119,7 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool) []matc
 		dst = findRE(dst, text, ibanRE, kIBAN, 4, ibanOK)
 	}
 	if len(d.canary) > 0 && d.act[kCanary] != Off {
-		for i := 0; ; {
+		for i := max(fresh-len(d.canary)+1, 0); ; {
 			j := bytes.Index(text[i:], d.canary)
 			if j < 0 {
 				break
@@ -461,6 +473,9 @@ func isLetters(b []byte) bool {
 	return true
 }
 
+// canaryHold is the shortest start of the canary held back.
+const canaryHold = 4
+
 // pending returns where the tail of text that may still grow into a
 // finding that is redacted or cut begins, or len(text): text from there
 // is held back until more comes.
@@ -468,29 +483,37 @@ func isLetters(b []byte) bool {
 func (d *detectors) pending(text []byte, quiet bool) int {
 	p := len(text)
 	s := unsafe.String(unsafe.SliceData(text), len(text))
-	if d.act[kSecret] >= Redact {
+	if d.holds[kSecret] {
 		if quiet {
 			// Only a key's prefix at the end may be pending (sk-pro…).
 			t := len(text)
 			for t > 0 && (isAlnum(text[t-1]) || text[t-1] == '_' || text[t-1] == '-' || text[t-1] == '.') {
 				t--
 			}
-			t = max(t-8, 0) // "Bearer " before it
+			// Only the token is read: "Bearer " before it, a key's
+			// separator or "-----BEGIN" would have made text not plain.
 			p = t + d.names.Pending(s[t:])
 		} else {
 			p = d.names.Pending(s)
 		}
 	}
-	if len(d.canary) > 0 && d.act[kCanary] >= Redact {
-		// The longest tail of text that starts the canary.
-		for n := min(len(d.canary)-1, len(text)); n > 0; n-- {
-			if bytes.Equal(text[len(text)-n:], d.canary[:n]) {
-				p = min(p, len(text)-n)
+	if len(d.canary) > 0 && d.holds[kCanary] {
+		// The longest tail of text that starts the canary: compared only
+		// where its first byte is. A tail shorter than canaryHold goes
+		// on: a few letters of the canary tell nothing, and holding them
+		// would delay every event that ends in its first letter.
+		for i := len(text) - min(len(d.canary)-1, len(text)); i <= len(text)-canaryHold; i++ {
+			j := bytes.IndexByte(text[i:], d.canary[0])
+			if j < 0 || i+j > len(text)-canaryHold {
+				break
+			}
+			if i += j; bytes.HasPrefix(d.canary, text[i:]) {
+				p = min(p, i)
 				break
 			}
 		}
 	}
-	if d.act[kEmail] >= Redact || d.act[kPhone] >= Redact || d.act[kCard] >= Redact || d.act[kIBAN] >= Redact {
+	if d.holds[kEmail] || d.holds[kPhone] || d.holds[kCard] || d.holds[kIBAN] {
 		// The trailing word, and the groups of digits before it: an
 		// address, a number or an IBAN still coming.
 		t := len(text)
@@ -505,7 +528,7 @@ func (d *detectors) pending(text []byte, quiet bool) int {
 		}
 		p = min(p, t)
 	}
-	if d.act[kHTML] >= Redact {
+	if d.holds[kHTML] {
 		if lt := bytes.LastIndexByte(text, '<'); lt >= 0 && len(text)-lt < 256 && bytes.IndexByte(text[lt:], '>') < 0 {
 			p = min(p, lt)
 		}

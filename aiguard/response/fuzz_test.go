@@ -3,6 +3,7 @@ package response
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,8 @@ func FuzzStream(f *testing.F) {
 		"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}\n\n",
 		"data: {}\r\n\r\ndata: [DONE]\r\n\r\n",
 		": ping\n\nevent: x\ndata: 1\ndata: 2\n\n",
+		multiLine("data: ", "\n", "key ", testKey[:10], testKey[10:]),
+		multiLine("data:", "\r\n", testCanary[:4], testCanary[4:]),
 		"data: {\"content\":\"password=hunter2hunter2 -----BEGIN PRIVATE KEY-----\\nMIIE\"}\n\n",
 	} {
 		f.Add([]byte(s), uint16(len(s)/2))
@@ -43,30 +46,106 @@ func FuzzStream(f *testing.F) {
 			t.Fatalf("a logging guard changed the answer:\n got %q\nwant %q", rec.Body.Bytes(), stream)
 		}
 		rec, _ = serveStream(t, acting, "text/event-stream", string(stream), c)
-		if !validEvents(stream) {
+		if !validEvents(string(stream)) {
 			return
 		}
-		for _, ev := range strings.Split(rec.Body.String(), "\n\n") {
-			if d, ok := strings.CutPrefix(ev, "data: "); ok && d != "[DONE]" && !json.Valid([]byte(d)) {
-				t.Fatalf("event %q is not JSON after the guard (input %q)", d, stream)
+		for _, ev := range readSSE(rec.Body.String()) {
+			if ev.data != "[DONE]" && !json.Valid([]byte(ev.data)) {
+				t.Fatalf("event %q is not JSON after the guard (input %q)", ev.data, stream)
 			}
 		}
 	})
 }
 
-// validEvents reports whether s is SSE events of one "data: " JSON line
-// each, ended by "\n\n", with nothing else.
-func validEvents(s []byte) bool {
-	if len(s) == 0 || !bytes.HasSuffix(s, []byte("\n\n")) {
+// validEvents reports whether s, read as the specification reads it, is
+// events whose data is JSON or [DONE], ended by a blank line.
+func validEvents(s string) bool {
+	if !strings.HasSuffix(s, "\n\n") && !strings.HasSuffix(s, "\r\n\r\n") {
 		return false
 	}
-	for _, ev := range strings.Split(strings.TrimSuffix(string(s), "\n\n"), "\n\n") {
-		d, ok := strings.CutPrefix(ev, "data: ")
-		if !ok || strings.ContainsAny(d, "\r\n") || d != "[DONE]" && !json.Valid([]byte(d)) {
+	for _, ev := range readSSE(s) {
+		if ev.data != "[DONE]" && !json.Valid([]byte(ev.data)) {
 			return false
 		}
 	}
 	return true
+}
+
+// FuzzSSEFraming builds a chat stream from fuzzed text and framing (data
+// lines split between JSON tokens, "data:" with or without its space, LF
+// or CRLF, comments and other fields, the canary inserted or not) and
+// checks the guard against the reference reading (readSSE): a logging
+// guard passes the stream byte for byte; a guard that cuts on the canary
+// cuts only when the text the reference reads holds it, never lets it
+// through, and leaves every event's data JSON.
+func FuzzSSEFraming(f *testing.F) {
+	f.Add([]byte("Hello, world. How are you?"), uint64(0), uint16(7))
+	f.Add([]byte("key: sk-proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6 done"), uint64(0xdeadbeef), uint16(40))
+	f.Add([]byte("a\"b\\c\n\u00e9"), uint64(0x5555), uint16(3))
+	logAll := newGuard(f, func(c *Config) {
+		c.Actions = Actions{Secrets: Log, Email: Log, Phone: Log, Card: Log, IBAN: Log, Canary: Log, SystemPrompt: Log, HTML: Log}
+	})
+	acting := newGuard(f, nil)
+	f.Fuzz(func(t *testing.T, text []byte, seed uint64, cut uint16) {
+		if len(text) > 2048 {
+			return
+		}
+		r := seed | 1                   // xorshift stays at 0
+		next := func(n uint64) uint64 { // a small generator: the same seed, the same stream
+			r ^= r << 13
+			r ^= r >> 7
+			r ^= r << 17
+			return r % n
+		}
+		src := string(text)
+		if next(2) == 0 {
+			at := int(next(uint64(len(src) + 1)))
+			src = src[:at] + testCanary + src[at:]
+		}
+		eol := [...]string{"\n", "\r\n"}[next(2)]
+		var b strings.Builder
+		for len(src) > 0 {
+			n := min(int(next(12))+1, len(src))
+			q, _ := json.Marshal(src[:n])
+			src = src[n:]
+			if next(4) == 0 {
+				b.WriteString(": ping" + eol + "event: delta" + eol)
+			}
+			parts := jsonLines(q)
+			if next(2) == 0 {
+				parts = []string{strings.Join(parts, "")}
+			}
+			for _, p := range parts {
+				b.WriteString([...]string{"data: ", "data:"}[next(2)] + p + eol)
+			}
+			b.WriteString(eol)
+		}
+		b.WriteString("data: [DONE]" + eol + eol)
+		stream := b.String()
+		want, _, ok := sseContent(stream)
+		if !ok {
+			t.Fatalf("the test built a stream the reference cannot read: %q", stream)
+		}
+		c := int(cut) % (len(stream) + 1)
+		rec, _ := serveStream(t, logAll, "text/event-stream", stream, c)
+		if rec.Body.String() != stream {
+			t.Fatalf("a logging guard changed the answer:\n got %q\nwant %q", rec.Body.String(), stream)
+		}
+		rec, _ = serveStream(t, acting, "text/event-stream", stream, c)
+		got, errored, ok := sseContent(rec.Body.String())
+		if !ok {
+			t.Fatalf("the guard's output is not JSON events: %q", rec.Body.String())
+		}
+		// A canary run into a key ("sk-0" then the canary) is redacted
+		// with it rather than cut: either way it does not go out.
+		leak := strings.Contains(want, testCanary)
+		if errored && !leak || leak && !errored && !strings.Contains(got, "[redacted]") || strings.Contains(got, testCanary) {
+			t.Fatalf("canary in the text %v, cut %v; client read %q", leak, errored, got)
+		}
+		if !errored && !strings.Contains(got, "[redacted]") && got != want {
+			t.Fatalf("client read %q, the stream says %q", got, want)
+		}
+	})
 }
 
 // FuzzTexts checks the JSON reader against encoding/json: it accepts
@@ -77,7 +156,8 @@ func FuzzTexts(f *testing.F) {
 		`{"choices":[{"delta":{"content":"hi\n\u00e9\ud83d\ude00"}}]}`,
 		`{"content":[{"type":"text","text":"a\"b"}]}`,
 		`{"delta":"x","n":-1.5e3,"t":true,"f":false,"z":null}`,
-		`[1,2,{"text":"x"}]`, `{"a":}`, `{"content":"\x01"}`, `"str"`, `{"text":"\ud800"}`,
+		`[1,2,{"text":"x"}]`, `{"a":}`, `{"k\\":"content","text" : "a:\"b\\","x":{"delta": ":"}}`,
+		`{"a\"content":"x","content":"\\"}`, `{"content":[{"text":"p"}],"text":null}`, `{"content":"\x01"}`, `"str"`, `{"text":"\ud800"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -88,6 +168,11 @@ func FuzzTexts(f *testing.F) {
 		}
 		if !ok {
 			return
+		}
+		// The byte search finds what the reader finds in a valid
+		// document, or leaves it to the reader.
+		if quick, qok := quickTexts(nil, doc); qok && !slices.Equal(quick, spans) {
+			t.Fatalf("quickTexts(%q) = %v, texts %v", doc, quick, spans)
 		}
 		for _, s := range spans {
 			var want string

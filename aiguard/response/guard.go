@@ -34,13 +34,14 @@ type Options struct {
 type Guard struct {
 	cfg       Config
 	det       detectors
+	mon       detectors // det with every action at most Log: monitor mode
 	promptDet detectors // secrets and personal data, logged, for Detect
 	prompt    *prompt
 	classes   map[string]bool
 	routes    *route.Table[bool]
 	monitor   bool
 
-	scanned, unparsed, redacted, cut, findings atomic.Uint64
+	scanned, unparsed, redacted, cut, findings, placeholders atomic.Uint64
 }
 
 // New returns the Guard for cfg.
@@ -68,7 +69,13 @@ func New(cfg Config, o Options) (*Guard, error) {
 			g.det.act[k] = weaker(act, Log)
 		}
 	}
+	g.det.setHolds()
 	g.det.canary = []byte(cfg.Canary)
+	g.mon = g.det
+	for k, act := range g.mon.act {
+		g.mon.act[k] = weaker(act, Log)
+	}
+	g.mon.setHolds()
 	g.promptDet.act = [nKinds]Action{kSecret: Log, kEmail: Log, kPhone: Log, kCard: Log, kIBAN: Log,
 		kCanary: Off, kSystemPrompt: Off, kHTML: Off}
 	if cfg.SystemPrompt != "" && g.det.act[kSystemPrompt] != Off {
@@ -112,11 +119,11 @@ func rank(a Action) int {
 func (g *Guard) Name() string { return "response" }
 
 // Detect reads the user's messages of a chat request on the guard's
-// routes for secrets and personal data when Config.Prompt is log, and
-// reports them (Action Log, no violation: it never scores). It finds
-// nothing otherwise: the guard's work is on the answer.
+// routes for secrets and personal data when Config.Prompt is log or
+// redact, and reports them (Action Log, no violation: it never scores).
+// It finds nothing otherwise: the guard's work is on the answer.
 func (g *Guard) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
-	if g.cfg.Prompt != Log || len(r.Body) == 0 || r.Body[0] != '{' || !g.applies(r) {
+	if g.cfg.Prompt == Off || len(r.Body) == 0 || r.Body[0] != '{' || !g.applies(r) {
 		return abuse.Verdict{}
 	}
 	var buf [8]strSpan
@@ -129,7 +136,7 @@ func (g *Guard) Detect(_ context.Context, r *abuse.Request) abuse.Verdict {
 	var text []byte
 	for _, s := range spans {
 		text = unquote(text[:0], r.Body[s.start:s.end])
-		for _, m := range g.promptDet.find(ms[:0], text, false, false) {
+		for _, m := range g.promptDet.find(ms[:0], text, false, false, 0) {
 			found[m.k] = true
 		}
 	}
@@ -176,20 +183,52 @@ func chatBody(body []byte) bool {
 // uncompressed answer (a compressed one could not be read) and, with a
 // canary, adds it to the request's system message.
 func (g *Guard) WrapResponse(w http.ResponseWriter, r *abuse.Request) http.ResponseWriter {
+	return g.wrap(w, r, g.monitor)
+}
+
+// WrapResponseMonitor is WrapResponse for a request the guard monitors
+// (detectors.response.routes): findings are reported as they would be
+// acted on, and the answer passes unchanged. The canary is still added,
+// so that a leak is seen.
+func (g *Guard) WrapResponseMonitor(w http.ResponseWriter, r *abuse.Request) http.ResponseWriter {
+	return g.wrap(w, r, true)
+}
+
+func (g *Guard) wrap(w http.ResponseWriter, r *abuse.Request, monitor bool) http.ResponseWriter {
 	if !g.applies(r) {
 		return w
 	}
+	g.scanned.Add(1)
+	// The text grows to the look-behind and a piece to drop (trim)
+	// in most answers: one allocation instead of one per doubling.
+	sw := &writer{w: w, g: g, det: &g.det, monitor: monitor, req: r, ps: newPlainScan(),
+		text: make([]byte, 0, lookBehind+trimAt+512), spans: make([]strSpan, 0, 4)}
+	if monitor {
+		sw.det = &g.mon
+	}
 	if r.HTTP != nil {
 		r.HTTP.Header.Del("Accept-Encoding")
-		if g.cfg.Canary != "" && !r.BodyTruncated && len(r.Body) > 0 {
-			if b, ok := addCanary(r.Body, g.cfg.Canary, strings.HasSuffix(r.Path, "/v1/messages")); ok {
-				r.HTTP.Body = readCloser{bytes.NewReader(b), r.HTTP.Body}
-				r.HTTP.ContentLength = int64(len(b))
+		if !r.BodyTruncated && len(r.Body) > 0 {
+			body, changed := r.Body, false
+			if g.cfg.Prompt == Redact && !monitor {
+				// The user's values go upstream as placeholders; the
+				// writer puts them back where the answer repeats one.
+				if b, ph, ok := withPlaceholders(body, &g.promptDet); ok {
+					body, changed, sw.ph, sw.phLen = b, true, ph, longestName(ph)
+					g.placeholders.Add(uint64(len(ph)))
+				}
+			}
+			if g.cfg.Canary != "" {
+				if b, ok := addCanary(body, g.cfg.Canary, strings.HasSuffix(r.Path, "/v1/messages")); ok {
+					body, changed = b, true
+				}
+			}
+			if changed {
+				r.HTTP.Body = readCloser{bytes.NewReader(body), r.HTTP.Body}
+				r.HTTP.ContentLength = int64(len(body))
 			}
 		}
 	}
-	g.scanned.Add(1)
-	sw := &writer{w: w, g: g, req: r, ps: newPlainScan()}
 	for k := range sw.reported {
 		sw.reported[k] = -1
 	}
@@ -265,6 +304,8 @@ func (g *Guard) Counters() map[string]uint64 {
 		"warden_ai_response_findings_total": g.findings.Load(),
 		"warden_ai_response_redacted_total": g.redacted.Load(),
 		"warden_ai_response_cut_total":      g.cut.Load(),
+		// Values of users' messages sent upstream as placeholders.
+		"warden_ai_prompt_placeholders_total": g.placeholders.Load(),
 	}
 }
 
@@ -272,6 +313,7 @@ func (g *Guard) Counters() map[string]uint64 {
 var (
 	_ abuse.Detector         = (*Guard)(nil)
 	_ abuse.ResponseWrapper  = (*Guard)(nil)
+	_ abuse.MonitorWrapper   = (*Guard)(nil)
 	_ abuse.ResponseFinisher = (*writer)(nil)
 	_ http.Flusher           = (*writer)(nil)
 )

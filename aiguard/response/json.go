@@ -1,6 +1,7 @@
 package response
 
 import (
+	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -50,13 +51,8 @@ type jsonReader struct {
 }
 
 func (p *jsonReader) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
+	for p.i < len(p.b) && isWS(p.b[p.i]) {
+		p.i++
 	}
 }
 
@@ -166,7 +162,7 @@ func (p *jsonReader) object(depth int) bool {
 			return false
 		}
 		key := p.b[k.start:k.end]
-		keep := !k.esc && (string(key) == "content" || string(key) == "text" || string(key) == "delta")
+		keep := !k.esc && isTextKey(key)
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return false
@@ -351,4 +347,96 @@ func quote(dst []byte, s []byte) []byte {
 		i++
 	}
 	return dst
+}
+
+// quickTexts is texts for the common event: it finds the text keys from
+// the colons that end keys instead of reading every token, which was
+// most of an event's cost. ok is false when it cannot tell (no closing
+// brace at the end, a document that may be deeper than maxDepth, a text
+// string without its end); then texts must read doc. For a document
+// json.Valid accepts it finds what texts finds: in valid JSON an
+// unescaped quote, `content`, an unescaped quote and a colon are a key.
+// A document it accepts may still be invalid elsewhere: a rewrite checks
+// with texts first (writer.rewrite).
+func quickTexts(dst []strSpan, doc []byte) ([]strSpan, bool) {
+	last := len(doc) - 1
+	for last > 0 && isWS(doc[last]) {
+		last--
+	}
+	if len(doc) == 0 || doc[0] != '{' || doc[last] != '}' || bytes.Count(doc, []byte{'{'}) > maxDepth {
+		return dst, false
+	}
+	n := len(dst)
+	for i := 0; ; {
+		c := bytes.IndexByte(doc[i:], ':')
+		if c < 0 {
+			return dst, true
+		}
+		c += i
+		i = c + 1
+		q := c - 1
+		for q > 0 && isWS(doc[q]) {
+			q--
+		}
+		if q < 5 || doc[q] != '"' || escaped(doc, q) {
+			continue
+		}
+		var k int // the key's opening quote
+		switch {
+		case q >= 8 && string(doc[q-7:q]) == "content":
+			k = q - 8
+		case string(doc[q-4:q]) == "text":
+			k = q - 5
+		case q >= 6 && string(doc[q-5:q]) == "delta":
+			k = q - 6
+		default:
+			continue
+		}
+		if doc[k] != '"' || escaped(doc, k) || !isTextKey(doc[k+1:q]) {
+			continue
+		}
+		v := c + 1
+		for v < len(doc) && isWS(doc[v]) {
+			v++
+		}
+		if v >= len(doc) || doc[v] != '"' {
+			continue // an object, a list of parts, null
+		}
+		s := strSpan{start: v + 1}
+		e := s.start
+		for {
+			x := bytes.IndexByte(doc[e:], '"')
+			if x < 0 {
+				return dst[:n], false
+			}
+			e += x
+			if !escaped(doc, e) {
+				break
+			}
+			e++
+		}
+		s.end = e
+		s.esc = bytes.IndexByte(doc[s.start:s.end], '\\') >= 0
+		dst = append(dst, s)
+		i = e + 1
+	}
+}
+
+// isTextKey reports whether k, a key without escapes, names a text.
+func isTextKey(k []byte) bool {
+	return string(k) == "content" || string(k) == "text" || string(k) == "delta"
+}
+
+// isWS reports whether c is JSON whitespace.
+func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// escaped reports whether the quote at doc[i] is escaped: an odd number
+// of backslashes before it.
+func escaped(doc []byte, i int) bool {
+	n := 0
+	for i > 0 && doc[i-1] == '\\' {
+		n++
+		i--
+	}
+	return n%2 == 1
 }

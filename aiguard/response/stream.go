@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/warden-dev/warden/abuse"
@@ -46,10 +47,12 @@ const (
 
 // writer scans one answer. It is used by one handler goroutine.
 type writer struct {
-	w    http.ResponseWriter
-	g    *Guard
-	req  *abuse.Request
-	mode int
+	w       http.ResponseWriter
+	g       *Guard
+	det     *detectors // the Guard's, or its monitor mode's
+	monitor bool
+	req     *abuse.Request
+	mode    int
 
 	status int    // held for a JSON answer
 	in     []byte // the event or line being received, or the JSON document
@@ -63,10 +66,22 @@ type writer struct {
 	ms        []match
 	segs      []seg
 	spans     []strSpan
-	buf       []byte // what is passed on, written at the end of each Write
-	heldBytes int    // bytes of the held events
-	wrote     bool   // some of the answer was written
-	own       []byte // w.in's buffer when it is not the caller's
+	buf       []byte        // what is passed on, written at the end of each Write
+	heldBytes int           // bytes of the held events
+	wrote     bool          // some of the answer was written
+	own       []byte        // w.in's buffer when it is not the caller's
+	joined    []byte        // the data of an event of several data lines
+	ph        []placeholder // the user's values the request carried as placeholders
+	phLen     int           // the longest name in ph
+	shape     shape         // the last event's JSON around its text
+	// cur is the payload of the event being queued: its place in the
+	// event (ds), or the data joined from its lines (ds -1); unchecked
+	// as in event.
+	cur struct {
+		d         []byte
+		ds        int
+		unchecked bool
+	}
 
 	reported [nKinds]int64 // start of the last finding reported per kind
 	counts   [nKinds]int
@@ -96,19 +111,84 @@ type event struct {
 	raw  []byte
 	segs []seg
 	end  int64 // the answer's text offset where this event's text ends
+	// The payload (the JSON) is raw[ds:de], or joined when the event
+	// has several data lines (ds is -1). unchecked says its texts were
+	// found by quickTexts: it was not read whole, and is before it is
+	// rewritten.
+	ds, de    int
+	joined    []byte
+	unchecked bool
 }
 
-// seg is one text string of an event: raw[rs:re] are its contents in
-// the event, [a, b) its place in the answer's text.
+// payload returns the event's JSON.
+func (ev *event) payload() []byte {
+	if ev.ds < 0 {
+		return ev.joined
+	}
+	return ev.raw[ev.ds:ev.de]
+}
+
+// seg is one text string of an event: payload()[rs:re] are its contents
+// in the event, [a, b) its place in the answer's text.
 type seg struct {
 	rs, re int
 	a, b   int64
 }
 
-// edit is a finding to redact, by the answer's text offsets.
+// edit is a finding to redact, by the answer's text offsets, or a
+// placeholder to restore: rep, when set, replaces it instead of mark.
 type edit struct {
 	s, e   int64
+	rep    []byte
 	marked bool
+}
+
+// shape is the last event's JSON around its one text: a stream's events
+// are mostly the same document with another text in it (a chunk's id,
+// model and index repeat), so an event with the same bytes before and
+// after its text string holds its text there and nowhere else.
+type shape struct {
+	before, after []byte
+}
+
+// maxShape bounds the bytes a shape keeps.
+const maxShape = 512
+
+// texts returns the one text span of d when d has the shape; ok is false
+// when it has not. For a d json.Valid accepts it finds what quickTexts
+// finds: a valid document with the same bytes around a string as one
+// whose only text is that string has that string as its only text.
+func (sh *shape) texts(dst []strSpan, d []byte) ([]strSpan, bool) {
+	n := len(sh.before)
+	if n == 0 || len(d) < n+len(sh.after) || !bytes.Equal(d[:n], sh.before) {
+		return dst, false
+	}
+	e := n
+	for {
+		x := bytes.IndexByte(d[e:], '"')
+		if x < 0 {
+			return dst, false
+		}
+		e += x
+		if !escaped(d, e) {
+			break
+		}
+		e++
+	}
+	if !bytes.Equal(d[e:], sh.after) {
+		return dst, false
+	}
+	return append(dst, strSpan{start: n, end: e, esc: bytes.IndexByte(d[n:e], '\\') >= 0}), true
+}
+
+// learn keeps d's shape when d has one text, read by quickTexts or texts.
+func (sh *shape) learn(d []byte, spans []strSpan, ok bool) {
+	if !ok || len(spans) != 1 || len(d) > maxShape {
+		return
+	}
+	s := spans[0]
+	sh.before = append(sh.before[:0], d[:s.start]...)
+	sh.after = append(sh.after[:0], d[s.end:]...)
 }
 
 // Header returns the header map of the underlying writer.
@@ -293,34 +373,65 @@ func (w *writer) giveUp(start int) error {
 	return w.flushOut()
 }
 
-// data returns the payload of an event: its one data field (SSE) or the
-// line, and its offset in raw; ok is false when there is no single one.
+// data returns the payload of an event: the line (NDJSON), or the
+// values of its data fields joined by "\n" as the SSE specification
+// reads them. off is where the payload lies in raw, or -1 when it was
+// joined from several lines into w.joined. ok is false when there is no
+// data field.
 func (w *writer) data(raw []byte) (d []byte, off int, ok bool) {
 	if w.mode == modeLines {
 		d = bytes.TrimRight(raw, "\r\n")
 		return d, 0, len(d) > 0
 	}
-	found := false
+	// Most events are one "data: " line and the blank line.
+	if n := len(raw); n > 8 && string(raw[:6]) == "data: " && raw[n-1] == '\n' && raw[n-2] == '\n' &&
+		bytes.IndexByte(raw[6:n-2], '\n') < 0 && raw[n-3] != '\r' {
+		return raw[6 : n-2], 6, true
+	}
+	lines := 0
 	for i := 0; i < len(raw); {
 		j := bytes.IndexByte(raw[i:], '\n')
 		if j < 0 {
 			j = len(raw) - i
 		}
-		line := bytes.TrimSuffix(raw[i:i+j], []byte("\r"))
-		if bytes.HasPrefix(line, []byte("data:")) {
-			if found {
-				return nil, 0, false // several data lines: one payload split in lines
+		line := raw[i : i+j]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if v, vo, isData := dataField(line); isData {
+			switch lines++; lines {
+			case 1:
+				d, off = v, i+vo
+			case 2:
+				w.joined = append(append(append(w.joined[:0], d...), '\n'), v...)
+				off = -1
+			default:
+				w.joined = append(append(w.joined, '\n'), v...)
 			}
-			found = true
-			o := 5
-			if len(line) > 5 && line[5] == ' ' {
-				o = 6
-			}
-			d, off = line[o:], i+o
 		}
 		i += j + 1
 	}
-	return d, off, found
+	if lines > 1 {
+		d = w.joined
+	}
+	return d, off, lines > 0
+}
+
+// dataField returns the value of an SSE data line ("data: v", "data:v"
+// or "data" alone) and where it starts; ok is false for another line.
+func dataField(line []byte) (v []byte, off int, ok bool) {
+	if len(line) < 4 || string(line[:4]) != "data" {
+		return nil, 0, false
+	}
+	switch {
+	case len(line) == 4:
+		return line[4:], 4, true
+	case line[4] != ':':
+		return nil, 0, false // another field, "dataset: …"
+	case len(line) > 5 && line[5] == ' ':
+		return line[6:], 6, true
+	}
+	return line[5:], 5, true
 }
 
 // event handles one complete event (or line) raw, a slice of w.in.
@@ -337,7 +448,16 @@ func (w *writer) event(raw []byte) error {
 		return w.queue(raw, nil)
 	}
 	w.segs = w.segs[:0]
-	spans, ok := texts(w.spans[:0], d)
+	spans, quick := w.shape.texts(w.spans[:0], d)
+	ok = quick
+	if !quick {
+		spans, quick = quickTexts(spans[:0], d)
+		ok = quick
+		if !quick {
+			spans, ok = texts(spans[:0], d)
+		}
+		w.shape.learn(d, spans, ok)
+	}
 	w.spans = spans
 	if !ok {
 		w.g.unparsed.Add(1)
@@ -353,7 +473,7 @@ func (w *writer) event(raw []byte) error {
 		} else {
 			w.text = append(w.text, d[s.start:s.end]...)
 		}
-		w.segs = append(w.segs, seg{rs: off + s.start, re: off + s.end, a: a, b: w.base + int64(len(w.text))})
+		w.segs = append(w.segs, seg{rs: s.start, re: s.end, a: a, b: w.base + int64(len(w.text))})
 	}
 	if len(w.segs) > 0 {
 		if err := w.scan(int(w.segs[0].a-w.base), false); err != nil {
@@ -363,6 +483,7 @@ func (w *writer) event(raw []byte) error {
 			return nil
 		}
 	}
+	w.cur.d, w.cur.ds, w.cur.unchecked = d, off, quick
 	return w.queue(raw, w.segs)
 }
 
@@ -382,6 +503,10 @@ func (w *writer) queue(raw []byte, segs []seg) error {
 	ev := event{raw: append([]byte(nil), raw...), end: end}
 	if len(segs) > 0 {
 		ev.segs = append([]seg(nil), segs...)
+		ev.unchecked, ev.ds, ev.de = w.cur.unchecked, w.cur.ds, w.cur.ds+len(w.cur.d)
+		if ev.ds < 0 {
+			ev.joined = append([]byte(nil), w.cur.d...)
+		}
 	}
 	w.held = append(w.held, ev)
 	w.heldBytes += len(ev.raw)
@@ -417,7 +542,10 @@ func (w *writer) plain(ws int) bool {
 // holdFrom returns the answer's text offset from which text is held.
 func (w *writer) holdFrom() int64 {
 	ws := w.window()
-	p := w.base + int64(ws+w.g.det.pending(w.text[ws:], w.plain(ws)))
+	p := w.base + int64(ws+w.det.pending(w.text[ws:], w.plain(ws)))
+	if len(w.ph) > 0 {
+		p = min(p, w.base+int64(w.placeholderTail()))
+	}
 	end := w.base + int64(len(w.text))
 	if end-w.out > maxHold {
 		p = end
@@ -475,15 +603,21 @@ func (w *writer) release(all bool) error {
 	return nil
 }
 
+// trimAt is how much text passed on and out of the look-behind
+// collects before trim drops it.
+const trimAt = 2 << 10
+
 // trim drops the text passed on but the look-behind, and the edits that
 // lie wholly in what is dropped.
 func (w *writer) trim() {
 	keep := w.out - lookBehind
-	if keep <= w.base {
-		return
+	if keep-w.base < trimAt {
+		return // dropped in pieces, not a few bytes each event
 	}
 	n := int(keep - w.base)
-	w.fences += bytes.Count(w.text[:n], []byte("```"))
+	// A fence that starts in what is dropped counts there, even when its
+	// last backticks are kept.
+	w.fences += bytes.Count(w.text[:min(n+2, len(w.text))], []byte("```"))
 	copy(w.text, w.text[n:])
 	w.text = w.text[:len(w.text)-n]
 	w.base = keep
@@ -502,11 +636,25 @@ func (w *writer) rewrite(ev *event) []byte {
 	if !w.touched(ev.segs) {
 		return ev.raw
 	}
+	pl := ev.payload()
+	if ev.unchecked {
+		var buf [4]strSpan
+		if _, ok := texts(buf[:0], pl); !ok {
+			// Not JSON after all: it passes as it came, as an event
+			// that cannot be read does.
+			w.g.unparsed.Add(1)
+			return ev.raw
+		}
+	}
 	var out []byte
+	if ev.ds >= 0 {
+		out = append(out, ev.raw[:ev.ds]...)
+	}
 	last := 0
 	var buf []byte
+	redacted := false
 	for _, s := range ev.segs {
-		out = append(out, ev.raw[last:s.rs]...)
+		out = append(out, pl[last:s.rs]...)
 		buf = buf[:0]
 		i := s.a
 		for k := range w.edits {
@@ -518,7 +666,12 @@ func (w *writer) rewrite(ev *event) []byte {
 				buf = append(buf, w.text[i-w.base:e.s-w.base]...)
 			}
 			if !e.marked {
-				buf = append(buf, mark...)
+				if e.rep != nil {
+					buf = append(buf, e.rep...)
+				} else {
+					buf = append(buf, mark...)
+					redacted = true
+				}
 				e.marked = true
 			}
 			i = max(i, min(e.e, s.b))
@@ -529,8 +682,46 @@ func (w *writer) rewrite(ev *event) []byte {
 		out = quote(out, buf)
 		last = s.re
 	}
-	out = append(out, ev.raw[last:]...)
-	w.g.redacted.Add(1)
+	out = append(out, pl[last:]...)
+	if redacted {
+		w.g.redacted.Add(1)
+	}
+	if ev.ds >= 0 {
+		return append(out, ev.raw[ev.de:]...)
+	}
+	return splitData(ev.raw, out)
+}
+
+// splitData returns the SSE event raw with its data lines' values
+// replaced by the lines of d, in order. A rewrite keeps every line break
+// of a JSON payload (they lie between tokens; a string's are escaped),
+// so d has as many lines as raw has data lines.
+func splitData(raw, d []byte) []byte {
+	out := make([]byte, 0, len(raw)+len(d))
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '\n')
+		if j < 0 {
+			j = len(raw) - i
+		}
+		line := raw[i : i+j]
+		end := raw[i+j : min(i+j+1, len(raw))]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line, end = line[:len(line)-1], raw[i+j-1:min(i+j+1, len(raw))]
+		}
+		if _, off, ok := dataField(line); ok {
+			out = append(out, line[:off]...)
+			k := bytes.IndexByte(d, '\n')
+			if k < 0 {
+				k = len(d)
+			}
+			out = append(out, d[:k]...)
+			d = d[min(k+1, len(d)):]
+		} else {
+			out = append(out, line...)
+		}
+		out = append(out, end...)
+		i += j + 1
+	}
 	return out
 }
 
@@ -555,8 +746,13 @@ func (w *writer) flushOut() error {
 // final says the text has ended: nothing found can grow.
 func (w *writer) scan(from int, final bool) error {
 	ws := w.window()
-	fenceOpen := w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
-	w.ms = w.g.det.find(w.ms[:0], w.text[ws:], fenceOpen, w.plain(ws))
+	quiet := w.plain(ws)
+	fenceOpen := false
+	if !quiet && w.det.act[kHTML] != Off {
+		// Counted only when HTML is looked for: most events are plain.
+		fenceOpen = w.fences%2 == 1 != (bytes.Count(w.text[:ws], []byte("```"))%2 == 1)
+	}
+	w.ms = w.det.find(w.ms[:0], w.text[ws:], fenceOpen, quiet, max(from-ws, 0))
 	for i := range w.ms {
 		w.ms[i].start += ws
 		w.ms[i].end += ws
@@ -580,9 +776,9 @@ func (w *writer) scan(from int, final bool) error {
 			}
 		}
 		w.report(m, s)
-		switch w.g.det.act[m.k] {
+		switch w.det.act[m.k] {
 		case Redact:
-			w.addEdit(s, e)
+			w.addEdit(s, e, nil)
 		case Cut:
 			if cut < 0 || s < cut {
 				cut, cutKind = s, m.k
@@ -590,9 +786,12 @@ func (w *writer) scan(from int, final bool) error {
 		}
 	}
 	w.continuePEM(from)
+	if len(w.ph) > 0 {
+		w.restore(from)
+	}
 	if w.sim.p != nil && w.sim.answer(w.text[from:]) && w.reported[kSystemPrompt] < 0 {
 		w.report(match{k: kSystemPrompt}, w.base+int64(from))
-		if w.g.det.act[kSystemPrompt] == Cut && cut < 0 {
+		if w.det.act[kSystemPrompt] == Cut && cut < 0 {
 			cut, cutKind = w.out, kSystemPrompt
 		}
 	}
@@ -612,7 +811,7 @@ func (w *writer) continuePEM(from int) {
 			open = true
 		}
 	}
-	if w.pemOpen && !open && w.g.det.act[kSecret] == Redact {
+	if w.pemOpen && !open && w.det.act[kSecret] == Redact {
 		e := len(w.text)
 		open = true
 		if i := bytes.Index(w.text[from:], []byte("-----END")); i >= 0 {
@@ -620,7 +819,7 @@ func (w *writer) continuePEM(from int) {
 				e, open = from+i+8+j+5, false
 			}
 		}
-		w.addEdit(w.base+int64(from), w.base+int64(e))
+		w.addEdit(w.base+int64(from), w.base+int64(e), nil)
 	}
 	w.pemOpen = open
 }
@@ -634,21 +833,30 @@ func (w *writer) report(m match, s int64) {
 	if int(m.sub) < len(w.subs) {
 		w.subs[m.sub] = true
 	}
-	w.acted[m.k] = w.g.det.act[m.k]
+	w.acted[m.k] = w.det.act[m.k]
 	w.g.findings.Add(1)
 }
 
-// addEdit records [s, e) for redaction, merged with an edit of the same
-// finding seen before (it grew with more text).
-func (w *writer) addEdit(s, e int64) {
+// addEdit records [s, e) for redaction (rep nil) or replacement by rep,
+// merged with an edit of the same finding seen before (it grew with
+// more text); a redaction wins over a restored placeholder it overlaps.
+func (w *writer) addEdit(s, e int64, rep []byte) {
 	for k := range w.edits {
 		x := &w.edits[k]
 		if s < x.e && e > x.s {
 			x.s, x.e = min(x.s, s), max(x.e, e)
+			if rep == nil {
+				x.rep = nil
+			}
 			return
 		}
 	}
-	w.edits = append(w.edits, edit{s: s, e: e})
+	// Kept in order: rewrite walks them from the start of the text.
+	i := len(w.edits)
+	for i > 0 && w.edits[i-1].s > s {
+		i--
+	}
+	w.edits = slices.Insert(w.edits, i, edit{s: s, e: e, rep: rep})
 }
 
 // cutAt passes on the held events whose text ends before at, then ends
@@ -753,7 +961,7 @@ func (w *writer) finishJSON() {
 		if len(w.edits) == 0 {
 			continue
 		}
-		ev := event{raw: doc, segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
+		ev := event{raw: doc, ds: 0, de: len(doc), segs: []seg{{rs: s.start, re: s.end, a: 0, b: int64(len(w.text))}}}
 		r := w.rewrite(&ev)
 		// rewrite copied all of doc; keep only this string's part.
 		out = append(out, doc[last:s.start]...)
@@ -799,7 +1007,7 @@ func (w *writer) verdicts() []abuse.Verdict {
 		case Log:
 			done = "logged"
 		}
-		if w.g.monitor {
+		if w.monitor {
 			done += " (monitor: would act as configured)"
 		}
 		conf := 0.8

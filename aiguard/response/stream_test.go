@@ -258,6 +258,13 @@ func TestStreamRedactsPIIWhenAsked(t *testing.T) {
 	if text != "Mail [redacted] now." {
 		t.Fatalf("client read %q", text)
 	}
+	// An address before a key in one text: both go, whatever order the
+	// detectors find them in.
+	doc := `{"choices":[{"message":{"content":"Mail jane.doe@acme-corp.com, key ` + testKey + `."}}]}`
+	rec, _ = serveStream(t, g, "application/json", doc)
+	if want := `{"choices":[{"message":{"content":"Mail [redacted], key [redacted]."}}]}`; rec.Body.String() != want {
+		t.Fatalf("client got %s", rec.Body.String())
+	}
 }
 
 func TestStreamHTML(t *testing.T) {
@@ -314,6 +321,21 @@ func TestStreamFirstTokenNotHeld(t *testing.T) {
 	if rec.Body.String() != first {
 		t.Fatalf("a key's start was passed on: %q", rec.Body.String())
 	}
+	// The canary's first letters alone are not held (testCanary starts
+	// with "w"); four of them are.
+	for _, tc := range []struct {
+		text string
+		held bool
+	}{{"Hello w", false}, {"Hello " + testCanary[:3], false}, {"Hello " + testCanary[:4], true}} {
+		rec := httptest.NewRecorder()
+		w := g.WrapResponse(rec, &abuse.Request{Class: "message"})
+		w.Header().Set("Content-Type", "text/event-stream")
+		ev := `data: {"choices":[{"delta":{"content":"` + tc.text + `"}}]}` + "\n\n"
+		w.Write([]byte(ev))
+		if held := rec.Body.String() != ev; held != tc.held {
+			t.Errorf("%q: held %v, want %v", tc.text, held, tc.held)
+		}
+	}
 }
 
 func TestStreamBadInput(t *testing.T) {
@@ -323,8 +345,9 @@ func TestStreamBadInput(t *testing.T) {
 		unparsed         bool
 	}{
 		{"malformed json", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", true},
-		{"no blank line end", "text/event-stream", "data: {\"choices\":[]}\ndata: x\n", false},
+		{"no blank line end", "text/event-stream", "data: {\"choices\":[]}\n\ndata: x\n", false},
 		{"invalid utf-8", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe ok \xc0\"}}]}\n\n", false},
+		{"invalid json holding a key", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"key " + testKey + "\"}},]}\n\n", true},
 		{"bare CR", "text/event-stream", "data: {}\r\rdata: {}\r\r", true},
 		{"comments only", "text/event-stream", ": keep-alive\n\n: again\n\n", false},
 		{"huge single event", "text/event-stream", "data: {\"choices\":[{\"delta\":{\"content\":\"" + strings.Repeat("a", 2<<20) + "\"}}]}\n\n", true},
@@ -411,17 +434,43 @@ func TestNDJSONAnswer(t *testing.T) {
 	}
 }
 
+// TestMonitorActsNot: in monitor mode, for the whole guard (Options) or
+// for one request (WrapResponseMonitor, a route in monitor mode), the
+// answer passes byte for byte and the findings say what would be done;
+// the same guard still acts on the requests it enforces.
 func TestMonitorActsNot(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Canary = testCanary
-	g, err := New(cfg, Options{Monitor: true})
+	whole, err := New(cfg, Options{Monitor: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := openAISSE("key ", testKey, " and ", testCanary)
-	rec, vs := serveStream(t, g, "text/event-stream", a)
-	if rec.Body.String() != a || violations(vs) != "response_secret,system_prompt_leak" {
-		t.Fatalf("monitor mode changed the answer or missed findings: %v", vs)
+	perRequest := newGuard(t, nil)
+	a := openAISSE("key ", testKey[:9], testKey[9:], " and ", testCanary)
+	for _, tc := range []struct {
+		name string
+		wrap func(http.ResponseWriter, *abuse.Request) http.ResponseWriter
+	}{
+		{"Options.Monitor", whole.WrapResponse},
+		{"WrapResponseMonitor", perRequest.WrapResponseMonitor},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			w := tc.wrap(rec, &abuse.Request{Class: "message"})
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Write([]byte(a))
+			vs := w.(abuse.ResponseFinisher).FinishResponse()
+			if rec.Body.String() != a || violations(vs) != "response_secret,system_prompt_leak" {
+				t.Fatalf("monitor mode changed the answer or missed findings: %q %v", rec.Body.String(), vs)
+			}
+			if m := vs[0].Messages[0]; !strings.Contains(m, "logged (monitor: would act as configured)") {
+				t.Fatalf("message %q", m)
+			}
+		})
+	}
+	rec, _ := serveStream(t, perRequest, "text/event-stream", a)
+	if strings.Contains(rec.Body.String(), testKey[9:]) {
+		t.Fatal("the guard that monitored one request did not redact another")
 	}
 }
 
@@ -533,7 +582,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.SystemPrompt, c.SystemPromptFile = "x", "/f" }, "system_prompt_file: set either"},
 		{func(c *Config) { c.Similarity = 2 }, "similarity: must be between 0 and 1"},
 		{func(c *Config) { c.Routes = []string{"POST /a/{x"} }, "routes[0]:"},
-		{func(c *Config) { c.Prompt = Redact }, "prompt: \"redact\": want off or log"},
+		{func(c *Config) { c.Prompt = Cut }, `prompt: "cut": want off, log or redact`},
+		{func(c *Config) { c.Prompt = "redcat" }, `prompt: "redcat": want off, log or redact (did you mean redact?)`},
 		{func(c *Config) { c.MaxJSONBytes = -1 }, "max_json_bytes: must be >= 0"},
 	} {
 		c := DefaultConfig()
@@ -620,6 +670,34 @@ func TestStreamCodeNotRedacted(t *testing.T) {
 		if rec.Body.String() != a {
 			got, _ := sseText(t, rec.Body.String())
 			t.Errorf("%q changed to %q (%v)", text, got, vs)
+		}
+	}
+}
+
+// TestStreamFencesCounted: HTML inside a fenced code block is shown, not
+// rendered, however far the fence lies behind (past the look-behind) and
+// wherever the text passed on is dropped; after the block it counts.
+func TestStreamFencesCounted(t *testing.T) {
+	g := newGuard(t, func(c *Config) { c.RendersMarkdown = true })
+	// Short pads, and pads moving the fence across the offset where the
+	// first piece of passed-on text is dropped (about trimAt).
+	var pads []int
+	for p := 0; p < 40; p++ {
+		pads = append(pads, p, trimAt-30+p)
+	}
+	for _, pad := range pads {
+		for _, tc := range []struct{ after, want string }{
+			{"That is all.", ""},
+			{"Click <script>alert(1)</script> here.", "unsafe_output"},
+		} {
+			text := strings.Repeat("x", pad) + "\nExample:\n```html\n<script src=\"app.js\"></script>\n```\n" + strings.Repeat("Some more prose. ", 20) + tc.after
+			var deltas []string
+			for i := 0; i < len(text); i += 4 {
+				deltas = append(deltas, text[i:min(i+4, len(text))])
+			}
+			if _, vs := serveStream(t, g, "text/event-stream", openAISSE(deltas...)); violations(vs) != tc.want {
+				t.Fatalf("pad %d, %q: verdicts %v, want %q", pad, tc.after, vs, tc.want)
+			}
 		}
 	}
 }

@@ -233,6 +233,8 @@ func TestCheckConfigResponse(t *testing.T) {
 		{"ai:\n  response:\n    actions:\n      secrets: redcat\n", `ai.response.actions.secrets: "redcat" is not an action, want one of off, log, redact, cut (did you mean redact?)`},
 		{"ai:\n  response:\n    canary: abc\n", "ai.response.canary: shorter than 8 bytes"},
 		{"ai:\n  response:\n    similarity: 2\n", "ai.response.similarity: must be between 0 and 1"},
+		{"ai:\n  response:\n    prompt: redcat\n", `ai.response.prompt: "redcat": want off, log or redact (did you mean redact?)`},
+		{"detectors:\n  response:\n    routes:\n      \"POST /beta/chat/completions\": monitr\n", `detectors.response.routes["POST /beta/chat/completions"]: must be enforce, monitor or off`},
 	} {
 		conf := filepath.Join(t.TempDir(), "warden.yaml")
 		if err := os.WriteFile(conf, []byte("upstream: http://127.0.0.1:3000\n"+tc.yaml), 0o600); err != nil {
@@ -243,5 +245,207 @@ func TestCheckConfigResponse(t *testing.T) {
 		if code != 2 || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("exit %d, errors %q; want 2 and %q", code, errb.String(), tc.want)
 		}
+	}
+}
+
+// TestServeResponseGuardRouteMode: detectors.response.routes puts the
+// response guard in monitor mode on one route: there a leaked key passes
+// as the upstream sent it and the decision log says what enforce mode
+// would have done; on the other routes it is still redacted.
+func TestServeResponseGuardRouteMode(t *testing.T) {
+	up := chatUpstream(t, nil)
+	defer up.Close()
+	for _, tc := range []struct{ name, detectors string }{
+		{"enforced, one route monitored", "detectors:\n  response:\n    routes:\n      \"POST /beta/chat/completions\": monitor\n"},
+		{"monitored, one route enforced", "detectors:\n  response:\n    mode: monitor\n    routes:\n      \"POST /v1/chat/completions\": enforce\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { routeMode(t, up.URL, tc.detectors) })
+	}
+}
+
+func routeMode(t *testing.T, upstream, detectors string) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	yaml := "routes:\n  message: [\"POST /v1/chat/completions\", \"POST /beta/chat/completions\"]\n" + detectors +
+		"ai:\n  response:\n    canary: " + e2eCanary + "\n"
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf, "--upstream", upstream, "--data", dir)
+	tok, err := os.ReadFile(s.tokenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, text, message string
+	}{
+		{"/v1/chat/completions", "Your API key is [redacted]. Keep it secret.", "1 found, redacted"},
+		{"/beta/chat/completions", "Your API key is " + answerKey + ". Keep it secret.", "1 found, logged (monitor: would act as configured)"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"case:key"}]}`
+			req, _ := http.NewRequest("POST", "http://"+s.proxy+tc.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if text := streamText(t, string(b)); text != tc.text {
+				t.Fatalf("client read %q, want %q", text, tc.text)
+			}
+			if msg := eventMessage(t, s, strings.TrimSpace(string(tok)), resp.Header.Get("X-Request-Id"), "response"); !strings.Contains(msg, tc.message) {
+				t.Fatalf("decision log says %q, want %q in it", msg, tc.message)
+			}
+		})
+	}
+}
+
+// eventMessage waits for the event of request id in the admin API and
+// returns the messages of its detector name, joined.
+func eventMessage(t *testing.T, s *running, token, id, name string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", "http://"+s.admin+"/api/v1/events?limit=100", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Events []struct {
+				RequestID string `json:"request_id"`
+				Abuse     struct {
+					Detectors []struct {
+						Name     string
+						Messages []string
+					} `json:"detectors"`
+				} `json:"abuse"`
+			} `json:"events"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if e.RequestID != id {
+				continue
+			}
+			for _, d := range e.Abuse.Detectors {
+				if d.Name == name {
+					return strings.Join(d.Messages, "; ")
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no event of %s for request %s", name, id)
+	return ""
+}
+
+// TestServePromptPlaceholders runs `warden serve` with ai.response.prompt
+// redact in front of a model that repeats the user's message: the model
+// is sent placeholders instead of the user's address and card number,
+// and the user reads their own values back, in a streamed answer (in
+// 3-byte deltas, so placeholders arrive cut) and in a JSON one; the
+// decision log names what was found, never the values.
+func TestServePromptPlaceholders(t *testing.T) {
+	const msg = "I am jane.doe@acme-corp.com, card 4111 1111 1111 1111. Repeat that."
+	got := make(chan string, 4) // what the model was sent
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Stream   bool                             `json:"stream"`
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		said := req.Messages[len(req.Messages)-1].Content
+		got <- said
+		answer := "You said: " + said
+		if !req.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]string{"role": "assistant", "content": answer}}}})
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < len(answer); i += 3 {
+			q, _ := json.Marshal(answer[i:min(i+3, len(answer))])
+			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%s}}]}\n\n", q)
+			w.(http.Flusher).Flush()
+		}
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	defer up.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "warden.yaml")
+	yaml := "routes:\n  message: [\"POST /v1/chat/completions\"]\nai:\n  response:\n    prompt: redact\n"
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, "--config", conf, "--upstream", up.URL, "--data", dir)
+	tok, err := os.ReadFile(s.tokenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stream := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			q, _ := json.Marshal(msg)
+			body := fmt.Sprintf(`{"model":"m","stream":%v,"messages":[{"role":"user","content":%s}]}`, stream, q)
+			req, _ := http.NewRequest("POST", "http://"+s.proxy+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			if sent := <-got; sent != "I am [EMAIL_1], card [CARD_1]. Repeat that." {
+				t.Fatalf("the model was sent %q", sent)
+			}
+			var text string
+			if stream {
+				text = streamText(t, string(b))
+			} else {
+				var v struct {
+					Choices []struct{ Message struct{ Content string } }
+				}
+				if err := json.Unmarshal(b, &v); err != nil || len(v.Choices) != 1 {
+					t.Fatalf("answer %s: %v", b, err)
+				}
+				text = v.Choices[0].Message.Content
+			}
+			if text != "You said: "+msg {
+				t.Fatalf("client read %q", text)
+			}
+			m := eventMessage(t, s, strings.TrimSpace(string(tok)), resp.Header.Get("X-Request-Id"), "prompt_data")
+			if m != "prompt: email, card in the user's message" {
+				t.Fatalf("decision log says %q", m)
+			}
+		})
+	}
+	// The values are nowhere in the decision log.
+	req, _ := http.NewRequest("GET", "http://"+s.admin+"/api/v1/events?limit=100", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), "jane.doe") || strings.Contains(string(raw), "4111 1111") {
+		t.Fatalf("the decision log shows the user's values: %s", raw)
 	}
 }
