@@ -11,72 +11,109 @@ import (
 	"github.com/warden-dev/warden/eventlog"
 )
 
-// Overview implements eventlog.Overviewer: every figure is a GROUP BY
-// over the time index, so memory stays bounded by the number of steps and
-// the top lists, whatever the number of events. Violation types and
-// detectors live in the event's JSON, read with json_each only for the
-// decisions that stopped a request.
+// Overview implements eventlog.Overviewer from the rollup (event_counts)
+// for the whole minutes of the range and from the events for the rest
+// (see eventlog.RollupPlan), so a day's overview reads some tens of
+// thousands of rollup rows instead of a million events, and memory stays
+// bounded by the steps and the distinct keys of the top lists.
 func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
 	if err := eventlog.CheckOverviewRange(from, to, step); err != nil {
 		return eventlog.Overview{}, err
 	}
-	o := eventlog.NewOverview(from, to, step)
 	lo, hi := UnixNanos(from), UnixNanos(to)
-	// Totals per step count index ranges, one per step, which is several
-	// times cheaper than grouping a million rows; the actions other than
-	// allow come from the (action, time) index, and allow is the rest.
-	nsteps := (to.Sub(from) + step - 1) / step
-	steps := func() error {
-		rows, err := d.db.QueryContext(ctx,
-			`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4 - 1)
-			 SELECT i, (SELECT COUNT(*) FROM events WHERE time_ns >= ?1 + i * ?3 AND time_ns < min(?2, ?1 + (i + 1) * ?3)) FROM b`,
-			lo, hi, int64(step), int64(nsteps))
-		if err != nil {
-			return err
+	p := eventlog.PlanRollup(lo, hi, step)
+	b := eventlog.NewOverviewBuilder(from, to, step)
+	var mu sync.Mutex // guards b
+	bars := func(rows *sql.Rows) error {
+		defer rows.Close()
+		var (
+			i, n   int64
+			action string
+		)
+		for rows.Next() {
+			if err := rows.Scan(&i, &action, &n); err != nil {
+				return err
+			}
+			mu.Lock()
+			b.AddBar(i, action, n)
+			mu.Unlock()
 		}
-		totals, err := scanTotals(rows, int(nsteps))
-		if err != nil {
-			return err
-		}
-		rows, err = d.db.QueryContext(ctx,
-			`SELECT (time_ns - ?) / ?, action, COUNT(*) FROM events
-			 WHERE action IN `+notAllowSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`,
-			lo, int64(step), lo, hi)
-		if err != nil {
-			return err
-		}
-		return scanBuckets(rows, &o, from, step, totals)
+		return rows.Err()
 	}
-	// One pass over the detectors gives both breakdowns.
-	detectors := func() error {
+	// The bars of the minutes that lie in one step, from the rollup.
+	rolledBars := func() error {
 		rows, err := d.db.QueryContext(ctx,
-			`SELECT COALESCE(json_extract(j.value, '$.name'), ''), COALESCE(json_extract(j.value, '$.violation'), ''), COUNT(*)
-			 FROM events, json_each(events.data, '$.abuse.detectors') j
-			 WHERE action IN `+eventlog.StoppedSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`, lo, hi)
+			`SELECT (minute * 60000000000 - ?1) / ?2, key, SUM(n) FROM event_counts
+			 WHERE kind = 'a' AND minute >= ?3 AND minute < ?4 AND `+eventlog.WholeInStep("minute", "?1", "?2")+`
+			 GROUP BY 1, 2`, lo, int64(step), p.Lo, p.Hi)
 		if err != nil {
 			return err
 		}
-		return scanDetectors(rows, &o)
+		return bars(rows)
 	}
-	const stopped = `time_ns >= ? AND time_ns < ? AND action IN ` + eventlog.StoppedSQL
-	top := func(list *[]eventlog.Count, sqlText string) func() error {
-		return func() error {
-			rows, err := d.db.QueryContext(ctx, sqlText+` ORDER BY 2 DESC, 1 LIMIT ?`, lo, hi, eventlog.TopN)
+	// The rest of the bars, from the events.
+	rawBars := func() error {
+		for _, s := range p.Bars() {
+			rows, err := d.db.QueryContext(ctx,
+				`SELECT (time_ns - ?1) / ?2, action, COUNT(*) FROM events
+				 WHERE time_ns >= ?3 AND time_ns < ?4 GROUP BY 1, 2`, lo, int64(step), s.Lo, s.Hi)
 			if err != nil {
 				return err
 			}
-			*list, err = scanCounts(rows)
+			if err := bars(rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The top lists of the whole buckets, from the rollup.
+	rolledTops := func() error {
+		rows, err := d.db.QueryContext(ctx,
+			`SELECT kind, key, key2, SUM(n) FROM event_counts
+			 WHERE kind IN ('d', 'r') AND minute >= ? AND minute < ? OR kind IN ('c', 'u') AND minute >= ? AND minute < ?
+			 GROUP BY 1, 2, 3`, p.Lo, p.Hi, p.HourLo, p.HourHi)
+		if err != nil {
 			return err
 		}
+		defer rows.Close()
+		var (
+			kind, key, key2 string
+			n               int64
+		)
+		for rows.Next() {
+			if err := rows.Scan(&kind, &key, &key2, &n); err != nil {
+				return err
+			}
+			mu.Lock()
+			b.AddCount(kind, key, key2, n)
+			mu.Unlock()
+		}
+		return rows.Err()
 	}
-	// The parts fill disjoint fields of o and run at once, each on its
-	// own connection (WAL readers do not block each other): on two cores
-	// a day's overview takes about half as long.
-	parts := []func() error{steps, detectors,
-		top(&o.Clients, `SELECT client_ip, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
-		top(&o.Users, `SELECT client_user, COUNT(*) FROM events WHERE `+stopped+` AND client_user <> '' GROUP BY 1`),
-		top(&o.Routes, `SELECT route, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
+	// The top lists of the edges, from the events, counted as the
+	// rollup counts them. The hours' edges hold the minutes'; of what
+	// they count, the kinds per minute take only the minutes outside
+	// [p.Lo, p.Hi).
+	rawTops := func() error {
+		c := counts{}
+		for _, s := range p.HourEdges {
+			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, c, 1); err != nil {
+				return err
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for k, n := range c {
+			if (k.kind == eventlog.KindDetector || k.kind == eventlog.KindRoute) && k.minute >= p.Lo && k.minute < p.Hi {
+				continue
+			}
+			b.AddCount(k.kind, k.key, k.key2, n)
+		}
+		return nil
 	}
+	// The parts run at once, each on its own connection (WAL readers do
+	// not block each other).
+	parts := []func() error{rolledBars, rawBars, rolledTops, rawTops}
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
@@ -84,106 +121,9 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
+		return eventlog.Overview{}, fmt.Errorf("sqlite: overview: %w", err)
 	}
-	return o, nil
-}
-
-// notAllowSQL lists the actions counted apart per step; allow is the
-// rest of a step's total.
-const notAllowSQL = "('log','reject','throttle','too_large','block','ban')"
-
-func scanTotals(rows *sql.Rows, n int) ([]int64, error) {
-	defer rows.Close()
-	totals := make([]int64, n)
-	for rows.Next() {
-		var i, c int64
-		if err := rows.Scan(&i, &c); err != nil {
-			return nil, err
-		}
-		if i >= 0 && i < int64(n) {
-			totals[i] = c
-		}
-	}
-	return totals, rows.Err()
-}
-
-// scanBuckets reads (step, action, count) rows and fills o's buckets from
-// them and the steps' totals: what the rows leave of a total is allow.
-func scanBuckets(rows *sql.Rows, o *eventlog.Overview, from time.Time, step time.Duration, totals []int64) error {
-	defer rows.Close()
-	per := make(map[int64]map[string]int64)
-	for rows.Next() {
-		var (
-			i      int64
-			action string
-			n      int64
-		)
-		if err := rows.Scan(&i, &action, &n); err != nil {
-			return err
-		}
-		if per[i] == nil {
-			per[i] = map[string]int64{}
-		}
-		per[i][action] += n
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i, total := range totals {
-		if total == 0 {
-			continue
-		}
-		m := per[int64(i)]
-		if m == nil {
-			m = map[string]int64{}
-		}
-		for _, n := range m {
-			total -= n
-		}
-		if total > 0 {
-			m["allow"] = total
-		}
-		for a, n := range m {
-			o.Actions[a] += n
-		}
-		o.Buckets = append(o.Buckets, eventlog.Bucket{Start: from.Add(time.Duration(i) * step).UTC(), Actions: m})
-	}
-	return nil
-}
-
-// scanDetectors reads (detector, violation, count) rows into o's
-// Detectors and Violations.
-func scanDetectors(rows *sql.Rows, o *eventlog.Overview) error {
-	defer rows.Close()
-	dets, viols := map[string]int64{}, map[string]int64{}
-	for rows.Next() {
-		var (
-			name, viol string
-			n          int64
-		)
-		if err := rows.Scan(&name, &viol, &n); err != nil {
-			return err
-		}
-		dets[name] += n
-		viols[viol] += n
-	}
-	o.Detectors = eventlog.TopOf(dets)
-	o.Violations = eventlog.TopOf(viols)
-	return rows.Err()
-}
-
-func scanCounts(rows *sql.Rows) ([]eventlog.Count, error) {
-	defer rows.Close()
-	out := []eventlog.Count{}
-	for rows.Next() {
-		var c eventlog.Count
-		if err := rows.Scan(&c.Key, &c.N); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return b.Build(), nil
 }
 
 var _ eventlog.Overviewer = (*DB)(nil)
