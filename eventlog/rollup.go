@@ -100,7 +100,7 @@ func PlanRollup(lo, hi int64, step time.Duration) RollupPlan {
 	return p
 }
 
-// whole returns the buckets of size ns wholly inside [lo, hi), as the
+// whole returns the buckets of size nanoseconds wholly inside [lo, hi), as the
 // minutes [first, end), and the parts of the range outside them.
 func whole(lo, hi, size int64) (first, end int64, edges []Span) {
 	per := size / rollupNS

@@ -207,6 +207,14 @@ func BenchmarkDetectorLatency(b *testing.B) {
 	}
 }
 
+func BenchmarkUpstreamResponse(b *testing.B) {
+	m := New(Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.UpstreamResponse("GET /api/products/{id}", 200)
+	}
+}
+
 func BenchmarkDecisionLatency(b *testing.B) {
 	m := New(Config{})
 	b.ReportAllocs()

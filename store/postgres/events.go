@@ -100,6 +100,11 @@ func detectorsText(e *eventlog.Event) string {
 		return s
 	}
 	var b strings.Builder
+	n := 0
+	for i := range e.Abuse.Detectors {
+		n += len(e.Abuse.Detectors[i].Name) + len(e.Abuse.Detectors[i].Violation) + 2
+	}
+	b.Grow(n)
 	for i := range e.Abuse.Detectors {
 		d := &e.Abuse.Detectors[i]
 		if i > 0 {

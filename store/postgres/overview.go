@@ -25,9 +25,10 @@ const dataDetectorsSQL = `json_extract_path(replace(data, E'\\u0000', E'\\ufffd'
 const detectorsSQL = `json_array_elements(CASE WHEN json_typeof(` + dataDetectorsSQL + `) = 'array'
 	THEN ` + dataDetectorsSQL + ` ELSE '[]'::json END)`
 
-// Overview implements eventlog.Overviewer with GROUP BY queries in
-// PostgreSQL, as store/sqlite does; while PostgreSQL is down the
-// fallback answers when it can (events kept there meanwhile are its own).
+// Overview implements eventlog.Overviewer from the rollup the triggers
+// keep (see countsTable) and the events at the edges of the range, as
+// store/sqlite does; while PostgreSQL is down the fallback answers when it
+// can (events kept there meanwhile are its own).
 func (s *Store) Overview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
 	if err := eventlog.CheckOverviewRange(from, to, step); err != nil {
 		return eventlog.Overview{}, err
