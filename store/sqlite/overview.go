@@ -96,8 +96,9 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 	// [p.Lo, p.Hi).
 	rawTops := func() error {
 		c := counts{}
+		whole := eventlog.Span{Lo: p.Lo * int64(eventlog.RollupStep), Hi: p.Hi * int64(eventlog.RollupStep)}
 		for _, s := range p.HourEdges {
-			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, c, 1); err != nil {
+			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, whole, c, 1); err != nil {
 				return err
 			}
 		}
