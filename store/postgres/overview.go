@@ -57,7 +57,7 @@ func (s *Store) Overview(ctx context.Context, from, to time.Time, step time.Dura
 }
 
 func (s *Store) queryOverview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
-	// Four statements: the store's timeout for a write is too short for
+	// Six statements: the store's timeout for a write is too short for
 	// a week's, so the caller's context bounds them.
 	if err := s.ensureSchema(ctx); err != nil {
 		return eventlog.Overview{}, err
@@ -89,13 +89,12 @@ func (s *Store) queryOverview(ctx context.Context, from, to time.Time, step time
 	for _, sp := range p.Bars() {
 		los, his = append(los, sp.Lo), append(his, sp.Hi)
 	}
-	// The edges' events that stopped a request, counted as the triggers
-	// count them. The hours' edges hold the minutes'; of what they
-	// count, the kinds per minute take only the minutes outside
-	// [p.Lo, p.Hi).
+	// Detectors and routes, whose keys come from code and configuration,
+	// are summed here: the rollup's whole minutes, and the events of the
+	// edges that stopped a request, counted as the triggers count them.
 	edges := `(SELECT * FROM ` + table + ` WHERE action IN ` + eventlog.StoppedSQL + ` AND (false`
-	edgeArgs := []any{p.Lo, p.Hi}
-	for _, sp := range p.HourEdges {
+	var edgeArgs []any
+	for _, sp := range p.Edges {
 		edges += fmt.Sprintf(` OR time_ns >= $%d AND time_ns < $%d`, len(edgeArgs)+1, len(edgeArgs)+2)
 		edgeArgs = append(edgeArgs, sp.Lo, sp.Hi)
 	}
@@ -119,10 +118,39 @@ func (s *Store) queryOverview(ctx context.Context, from, to time.Time, step time
 			return err
 		}
 	}
+	// Clients and users, whose keys clients choose, are ranked in SQL
+	// over the rollup's whole hours and the events of the hours' edges,
+	// so that a botnet's million addresses never come into memory here.
+	// COLLATE "C" orders ties by bytes, as SQLite and the Go builder do.
+	var clients, users []eventlog.Count
+	ranked := func(list *[]eventlog.Count, kind, col, cond string) func() error {
+		return func() error {
+			q := `SELECT k, n FROM (SELECT key, SUM(n)::bigint FROM (SELECT key, n FROM ` + countsTable + ` WHERE kind = $1 AND minute >= $2 AND minute < $3`
+			args := []any{kind, p.HourLo, p.HourHi, eventlog.TopN}
+			for _, sp := range p.HourEdges {
+				q += fmt.Sprintf(` UNION ALL SELECT %s, 1 FROM %s WHERE action IN %s AND time_ns >= $%d AND time_ns < $%d%s`,
+					col, table, eventlog.StoppedSQL, len(args)+1, len(args)+2, cond)
+				args = append(args, sp.Lo, sp.Hi)
+			}
+			rows, err := s.pool.Query(ctx, q+`) AS u (key, n) GROUP BY 1) AS t (k, n) ORDER BY n DESC, k COLLATE "C" LIMIT $4`, args...)
+			if err != nil {
+				return err
+			}
+			var c eventlog.Count
+			out := []eventlog.Count{}
+			if _, err := pgx.ForEachRow(rows, []any{&c.Key, &c.N}, func() error {
+				out = append(out, c)
+				return nil
+			}); err != nil {
+				return err
+			}
+			*list = out
+			return nil
+		}
+	}
 	// The parts run at once on the pool's connections: the bars of the
 	// minutes in one step from the rollup, the others from the events;
-	// the top lists of the whole minutes from the rollup, the edges'
-	// from the events.
+	// the top lists as above.
 	parts := []func() error{
 		bars(`SELECT (minute * 60000000000 - $1) / $2, key, SUM(n)::bigint FROM `+countsTable+`
 			WHERE kind = 'a' AND minute >= $3 AND minute < $4 AND `+eventlog.WholeInStep("minute", "$1", "$2")+`
@@ -131,12 +159,13 @@ func (s *Store) queryOverview(ctx context.Context, from, to time.Time, step time
 			JOIN unnest($3::bigint[], $4::bigint[]) AS s (lo, hi) ON e.time_ns >= s.lo AND e.time_ns < s.hi
 			GROUP BY 1, 2`, lo, int64(step), los, his),
 		tops(`SELECT kind, key, key2, SUM(n)::bigint FROM `+countsTable+`
-			WHERE kind IN ('d', 'r') AND minute >= $1 AND minute < $2 OR kind IN ('c', 'u') AND minute >= $3 AND minute < $4
-			GROUP BY 1, 2, 3`, p.Lo, p.Hi, p.HourLo, p.HourHi),
+			WHERE kind IN ('d', 'r') AND minute >= $1 AND minute < $2 GROUP BY 1, 2, 3`, p.Lo, p.Hi),
+		ranked(&clients, eventlog.KindClient, "client_ip", ""),
+		ranked(&users, eventlog.KindUser, "client_user", " AND client_user <> ''"),
 	}
-	if len(p.HourEdges) > 0 {
+	if len(p.Edges) > 0 {
 		parts = append(parts, tops(`SELECT k, k1, k2, n FROM (`+countsSQL(edges)+`) AS t (k, m, k1, k2, n)
-			WHERE k IN ('c', 'u') OR k IN ('d', 'r') AND NOT (m >= $1 AND m < $2)`, edgeArgs...))
+			WHERE k IN ('d', 'r')`, edgeArgs...))
 	}
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
@@ -147,7 +176,9 @@ func (s *Store) queryOverview(ctx context.Context, from, to time.Time, step time
 	if err := errors.Join(errs...); err != nil {
 		return eventlog.Overview{}, fmt.Errorf("postgres: overview: %w", err)
 	}
-	return b.Build(), nil
+	o := b.Build()
+	o.Clients, o.Users = clients, users
+	return o, nil
 }
 
 var _ eventlog.Overviewer = (*Store)(nil)

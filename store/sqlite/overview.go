@@ -12,10 +12,11 @@ import (
 )
 
 // Overview implements eventlog.Overviewer from the rollup (event_counts)
-// for the whole minutes of the range and from the events for the rest
-// (see eventlog.RollupPlan), so a day's overview reads some tens of
-// thousands of rollup rows instead of a million events, and memory stays
-// bounded by the steps and the distinct keys of the top lists.
+// for the whole minutes (hours) of the range and from the events for the
+// rest (see eventlog.RollupPlan), so a day's overview reads some
+// thousands of rollup rows instead of a million events. Memory stays
+// bounded by the steps, the detectors and the route patterns; clients and
+// users are ranked in SQL.
 func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
 	if err := eventlog.CheckOverviewRange(from, to, step); err != nil {
 		return eventlog.Overview{}, err
@@ -66,12 +67,13 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 		}
 		return nil
 	}
-	// The top lists of the whole buckets, from the rollup.
+	// Detectors and routes, whose keys come from code and configuration,
+	// are summed here: the rollup's whole minutes and the events of the
+	// edges, counted as the rollup counts them.
 	rolledTops := func() error {
 		rows, err := d.db.QueryContext(ctx,
 			`SELECT kind, key, key2, SUM(n) FROM event_counts
-			 WHERE kind IN ('d', 'r') AND minute >= ? AND minute < ? OR kind IN ('c', 'u') AND minute >= ? AND minute < ?
-			 GROUP BY 1, 2, 3`, p.Lo, p.Hi, p.HourLo, p.HourHi)
+			 WHERE kind IN ('d', 'r') AND minute >= ? AND minute < ? GROUP BY 1, 2, 3`, p.Lo, p.Hi)
 		if err != nil {
 			return err
 		}
@@ -90,31 +92,47 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 		}
 		return rows.Err()
 	}
-	// The top lists of the edges, from the events, counted as the
-	// rollup counts them. The hours' edges hold the minutes'; of what
-	// they count, the kinds per minute take only the minutes outside
-	// [p.Lo, p.Hi).
 	rawTops := func() error {
 		c := counts{}
-		whole := eventlog.Span{Lo: p.Lo * int64(eventlog.RollupStep), Hi: p.Hi * int64(eventlog.RollupStep)}
-		for _, s := range p.HourEdges {
-			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, whole, c, 1); err != nil {
+		for _, s := range p.Edges {
+			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, c, 1); err != nil {
 				return err
 			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		for k, n := range c {
-			if (k.kind == eventlog.KindDetector || k.kind == eventlog.KindRoute) && k.minute >= p.Lo && k.minute < p.Hi {
-				continue
+			if k.kind == eventlog.KindDetector || k.kind == eventlog.KindRoute {
+				b.AddCount(k.kind, k.key, k.key2, n)
 			}
-			b.AddCount(k.kind, k.key, k.key2, n)
 		}
 		return nil
 	}
+	// Clients and users, whose keys clients choose, are ranked in SQL
+	// over the rollup's whole hours and the events of the hours' edges,
+	// so that a botnet's million addresses never come into memory here.
+	var clients, users []eventlog.Count
+	top := func(list *[]eventlog.Count, kind, col, cond string) func() error {
+		return func() error {
+			q := `SELECT key, SUM(n) FROM (SELECT key, n FROM event_counts WHERE kind = ? AND minute >= ? AND minute < ?`
+			args := []any{kind, p.HourLo, p.HourHi}
+			for _, s := range p.HourEdges {
+				q += ` UNION ALL SELECT ` + col + `, 1 FROM events
+					WHERE action IN ` + eventlog.StoppedSQL + ` AND time_ns >= ? AND time_ns < ?` + cond
+				args = append(args, s.Lo, s.Hi)
+			}
+			rows, err := d.db.QueryContext(ctx, q+`) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, append(args, eventlog.TopN)...)
+			if err != nil {
+				return err
+			}
+			*list, err = scanCounts(rows)
+			return err
+		}
+	}
 	// The parts run at once, each on its own connection (WAL readers do
 	// not block each other).
-	parts := []func() error{rolledBars, rawBars, rolledTops, rawTops}
+	parts := []func() error{rolledBars, rawBars, rolledTops, rawTops,
+		top(&clients, eventlog.KindClient, "client_ip", ""), top(&users, eventlog.KindUser, "client_user", " AND client_user <> ''")}
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
@@ -124,7 +142,22 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 	if err := errors.Join(errs...); err != nil {
 		return eventlog.Overview{}, fmt.Errorf("sqlite: overview: %w", err)
 	}
-	return b.Build(), nil
+	o := b.Build()
+	o.Clients, o.Users = clients, users
+	return o, nil
+}
+
+func scanCounts(rows *sql.Rows) ([]eventlog.Count, error) {
+	defer rows.Close()
+	out := []eventlog.Count{}
+	for rows.Next() {
+		var c eventlog.Count
+		if err := rows.Scan(&c.Key, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 var _ eventlog.Overviewer = (*DB)(nil)

@@ -49,10 +49,10 @@ func (c counts) add(ns int64, action, ip, user, route string, dets []eventlog.De
 }
 
 // addStored counts a row as stored, reading its detectors from the JSON
-// line when it stopped a request (and data, the line, is given).
+// line when it stopped a request.
 func (c counts) addStored(ns int64, action, ip, user, route, data string, sign int64) error {
 	var dets []eventlog.Detector
-	if eventlog.Stopped(action) && data != "" {
+	if eventlog.Stopped(action) {
 		var e struct {
 			Abuse *struct {
 				Detectors []eventlog.Detector `json:"detectors"`
@@ -112,7 +112,7 @@ func (c counts) apply(ctx context.Context, tx *sql.Tx) error {
 // rollup, before they are deleted in tx.
 func uncountSpan(ctx context.Context, tx *sql.Tx, lo, hi int64) error {
 	c := counts{}
-	if err := countSpan(ctx, tx, lo, hi, false, eventlog.Span{}, c, -1); err != nil {
+	if err := countSpan(ctx, tx, lo, hi, false, c, -1); err != nil {
 		return err
 	}
 	return c.apply(ctx, tx)
@@ -124,19 +124,17 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// countSpan adds the events with lo <= time_ns < hi to c, times sign.
-// With stopped, only those that stopped a request (read through the
-// (action, time) index). The detectors of the events inside skip are not
-// counted: the overview has those minutes' from the rollup, and their
-// JSON lines are then neither read nor decoded.
-func countSpan(ctx context.Context, q querier, lo, hi int64, stopped bool, skip eventlog.Span, c counts, sign int64) error {
-	where := `time_ns >= ?1 AND time_ns < ?2`
+// countSpan adds the events with lo <= time_ns < hi to c, times sign;
+// with stopped, only those that stopped a request (read through the
+// (action, time) index).
+func countSpan(ctx context.Context, q querier, lo, hi int64, stopped bool, c counts, sign int64) error {
+	where := `time_ns >= ? AND time_ns < ?`
 	if stopped {
 		where += ` AND action IN ` + eventlog.StoppedSQL
 	}
 	rows, err := q.QueryContext(ctx, `SELECT time_ns, action, client_ip, client_user, route,
-		CASE WHEN action IN `+eventlog.StoppedSQL+` AND NOT (time_ns >= ?3 AND time_ns < ?4) THEN data ELSE '' END
-		FROM events WHERE `+where, lo, hi, skip.Lo, skip.Hi)
+		CASE WHEN action IN `+eventlog.StoppedSQL+` THEN data ELSE '' END
+		FROM events WHERE `+where, lo, hi)
 	if err != nil {
 		return err
 	}
