@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -85,6 +86,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 	w.Header()["X-Request-Id"] = run.idHeader
 	var d Decision
 	var decided time.Duration // time to decide; the rest is the upstream's
+	var forwarded bool        // next was called
 	var out http.ResponseWriter = rec
 	defer func() {
 		p := recover()
@@ -99,6 +101,15 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		}
 		if decided == 0 {
 			decided = latency
+		}
+		// The upstream answered unless it was never called or the client
+		// left before anything was written.
+		if forwarded && g.metrics != nil && (rec.wrote || rec.upstreamFailed || r.Context().Err() == nil) {
+			up := status
+			if rec.upstreamFailed {
+				up = 0
+			}
+			g.metrics.UpstreamResponse(req.Route, up)
 		}
 		g.finish(run, &d, status, latency, decided)
 		g.putRun(run)
@@ -120,6 +131,7 @@ func (g *Guard) serve(w http.ResponseWriter, r *http.Request, next http.Handler)
 		}
 		out = wr.WrapResponse(out, req)
 	}
+	forwarded = true
 	next.ServeHTTP(out, r)
 }
 
@@ -223,16 +235,32 @@ func decisionContext(r *http.Request) context.Context {
 // runAll runs the global detectors, then the route's own, or the default
 // set when no Detect pattern matched.
 func (g *Guard) runAll(ctx context.Context, r *http.Request, run *run, t *routeTable, e *routeEntry) {
-	g.runStages(ctx, run, t.global)
+	timed := g.timeDetectors()
+	g.runStages(ctx, run, t.global, timed)
 	switch {
 	case e != nil && e.hasCustom:
-		g.runStages(ctx, run, e.stages)
+		g.runStages(ctx, run, e.stages, timed)
 	default:
-		g.runStages(ctx, run, t.defaults)
+		g.runStages(ctx, run, t.defaults, timed)
 	}
 }
 
-func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
+// timeDetectors reports whether this request's detectors are timed for
+// metrics: one request in metrics.detector_sample, picked at random.
+func (g *Guard) timeDetectors() bool {
+	n := g.cfg.Metrics.DetectorSample
+	return g.metrics != nil && n > 0 && (n == 1 || rand.Uint32N(uint32(n)) == 0)
+}
+
+// runStages runs the detectors of stages on run's request; timed, it
+// records each detector's time. Times are read from the monotonic clock,
+// not the Guard's (which tests and replay drive): one reading per
+// detector, each ending one detector's time and starting the next's.
+func (g *Guard) runStages(ctx context.Context, run *run, stages []stage, timed bool) {
+	var last time.Time
+	if timed {
+		last = time.Now()
+	}
 	for i := range stages {
 		s := &stages[i]
 		mode := s.modeFor(&run.req)
@@ -240,6 +268,11 @@ func (g *Guard) runStages(ctx context.Context, run *run, stages []stage) {
 			continue
 		}
 		v := s.d.Detect(ctx, &run.req)
+		if timed && s.took != nil {
+			now := time.Now()
+			s.took(now.Sub(last))
+			last = now
+		}
 		if s.obs != nil {
 			run.observed = append(run.observed, s.obs)
 		}
@@ -587,7 +620,14 @@ type recorder struct {
 	status   int
 	wrote    bool
 	hijacked bool
+	// upstreamFailed: the proxy could not reach the upstream, and the
+	// status is its own 502 or 504.
+	upstreamFailed bool
 }
+
+// UpstreamFailed is how package proxy says that it answers for an
+// upstream it could not reach.
+func (r *recorder) UpstreamFailed() { r.upstreamFailed = true }
 
 func (r *recorder) WriteHeader(code int) {
 	if !r.wrote {

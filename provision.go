@@ -200,6 +200,8 @@ type noMeter struct{}
 
 func (noMeter) Observe(*abuse.Request, abuse.Outcome)           {}
 func (noMeter) DecisionLatency(time.Duration)                   {}
+func (noMeter) UpstreamResponse(string, int)                    {}
+func (noMeter) DetectorLatency(string) func(time.Duration)      { return nil }
 func (noMeter) PanicRecovered()                                 {}
 func (noMeter) StoreFallback(string)                            {}
 func (noMeter) DroppedEvent()                                   {}

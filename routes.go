@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/warden-dev/warden/internal/route"
 
@@ -37,6 +38,8 @@ type stage struct {
 	routeModes *route.Table[config.Mode]
 	obs        abuse.Observer
 	wrap       abuse.ResponseWrapper
+	// took records the detector's time per request; nil without metrics.
+	took func(time.Duration)
 }
 
 // modeFor returns the stage's mode for req.
@@ -94,6 +97,9 @@ func (g *Guard) stages(ds []abuse.Detector) []stage {
 		}
 		s.obs, _ = d.(abuse.Observer)
 		s.wrap, _ = d.(abuse.ResponseWrapper)
+		if g.metrics != nil {
+			s.took = g.metrics.DetectorLatency(name)
+		}
 		out = append(out, s)
 	}
 	return out

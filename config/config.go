@@ -135,11 +135,21 @@ type Backends struct {
 	OnBan func(ban.Ban)
 }
 
-// Meter counts what a Guard does; *metrics.Metrics implements it. The
-// first four methods run on the request path and must not block.
+// Meter counts what a Guard does; *metrics.Metrics implements it.
+// Observe, DecisionLatency, UpstreamResponse, PanicRecovered,
+// StoreFallback and DetectorLatency's recorders run on the request path
+// and must not block.
 type Meter interface {
 	Observe(*abuse.Request, abuse.Outcome)
 	DecisionLatency(time.Duration)
+	// UpstreamResponse counts the upstream's answer to a request that was
+	// let through, by route pattern: its status, or 0 when the upstream
+	// could not be reached.
+	UpstreamResponse(route string, status int)
+	// DetectorLatency returns the recorder of one detector's time per
+	// request; it is called once per detector when the pipeline is built,
+	// the recorder on the request path.
+	DetectorLatency(detector string) func(time.Duration)
 	PanicRecovered()
 	// StoreFallback counts a decision made in memory because the named
 	// store failed.

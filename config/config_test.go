@@ -95,6 +95,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"duplicate key", "mode: enforce\nmode: monitor", []string{"mode"}},
 		{"not YAML", "{{{", []string{"not valid YAML"}},
 		{"thresholds", "policy: {block_threshold: 1.5}", []string{"policy.block_threshold"}},
+		{"detector sample", "metrics: {detector_sample: -1}", []string{"metrics.detector_sample: must be between 0 (off) and 1048576"}},
 		{"short JWT key", "identity: {jwt: {hs256_key: short}}", []string{"identity.jwt.hs256_key: must be at least 32 bytes"}},
 		{"IPv6 ban prefix", "enforce: {ipv6_prefix: 8}", []string{"enforce.ipv6_prefix: must be 32..128"}},
 		{"h2c upgrade", "proxy: {upgrades: [websocket, H2C]}", []string{"proxy.upgrades[1]: h2c is never allowed: HTTP/2 over Upgrade was removed in RFC 9113"}},

@@ -137,6 +137,38 @@ func (b *OverviewBuilder) Add(e *Event) {
 	b.tops[4][e.Route]++
 }
 
+// AddBar adds n decisions of action to the bar of step i (from the start
+// of the range), for a store that counts them itself.
+func (b *OverviewBuilder) AddBar(i int64, action string, n int64) {
+	if n == 0 {
+		return
+	}
+	m := b.buckets[i]
+	if m == nil {
+		m = map[string]int64{}
+		b.buckets[i] = m
+	}
+	m[action] += n
+	b.actions[action] += n
+}
+
+// AddCount adds n to a line of the top lists, given as a rollup row's
+// kind and keys (see KindDetector): a detector row counts for its
+// violation type too. Kinds without a list (KindAction) are ignored.
+func (b *OverviewBuilder) AddCount(kind, key, key2 string, n int64) {
+	switch kind {
+	case KindDetector:
+		b.tops[0][key2] += n
+		b.tops[1][key] += n
+	case KindClient:
+		b.tops[2][key] += n
+	case KindUser:
+		b.tops[3][key] += n
+	case KindRoute:
+		b.tops[4][key] += n
+	}
+}
+
 // Build returns the Overview.
 func (b *OverviewBuilder) Build() Overview {
 	o := NewOverview(b.from, b.to, b.step)

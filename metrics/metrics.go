@@ -47,8 +47,9 @@ var requestBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 
 type actionCounters [numActions + 1]prometheus.Counter
 
 // Metrics is one Guard's metrics. All methods are safe for concurrent use;
-// Observe, DecisionLatency, DroppedEvent, PanicRecovered and StoreFallback
-// are cheap enough for the request path and do not allocate once a
+// Observe, DecisionLatency, UpstreamResponse, DroppedEvent, PanicRecovered,
+// StoreFallback and DetectorLatency's functions are cheap enough for the
+// request path and do not allocate once a
 // detector or store name has been seen.
 //
 // Series:
@@ -57,6 +58,8 @@ type actionCounters [numActions + 1]prometheus.Counter
 //	warden_decisions_total{detector,action}       verdicts that found something, by detector and the request's action
 //	warden_violations_total{violation,route,action} verdicts that named a violation type, by type, route pattern and action
 //	warden_decision_duration_seconds              time to decide (identify → policy), histogram
+//	warden_detector_duration_seconds{detector}    time each detector took, histogram
+//	warden_upstream_responses_total{route,class}  upstream answers to requests let through, by route pattern and status class
 //	warden_request_duration_seconds               whole request including the upstream, histogram
 //	warden_events_dropped_total                   decision-log events dropped (queue full)
 //	warden_panics_recovered_total                 panics turned into 500 answers
@@ -93,6 +96,15 @@ type Metrics struct {
 
 	bansIssued [3]prometheus.Counter // by ban.Kind; [0] unused
 	bansActive atomic.Bool           // WatchBans was called
+
+	// upstream maps a (route, class) pair to its counter, copied on
+	// write under detMu; upstreamRoutes counts the routes labelled.
+	upstream       atomic.Pointer[map[upstreamKey]prometheus.Counter]
+	upstreamRoutes map[string]struct{} // guarded by detMu
+	upstreamVec    *prometheus.CounterVec
+
+	detectorDuration *prometheus.HistogramVec
+	timedDetectors   map[string]struct{} // labels given out; guarded by detMu
 }
 
 // New returns metrics on a fresh registry.
@@ -146,6 +158,11 @@ func New(cfg Config) *Metrics {
 		Help: "Detector verdicts that named a violation type, by violation type, route pattern (the configured pattern that matched; empty when none did) and the action taken on the request.",
 	}, []string{"violation", "route", "action"})
 	reg.MustRegister(m.violationsVec)
+	m.upstreamVec, m.detectorDuration = newUpstreamVec(), newDetectorDurationVec()
+	reg.MustRegister(m.upstreamVec, m.detectorDuration)
+	m.upstreamRoutes, m.timedDetectors = map[string]struct{}{}, map[string]struct{}{}
+	noUpstream := map[upstreamKey]prometheus.Counter{}
+	m.upstream.Store(&noUpstream)
 	reg.MustRegister(requests, m.decisions, m.decisionLatency, m.requestLatency, m.dropped, m.panics, m.fallbacks, m.backfilled, bans, incomplete)
 	if cfg.RuntimeMetrics {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -341,7 +358,7 @@ func (m *Metrics) WatchBans(s ban.Store, now func() time.Time) error {
 	}
 	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warden_bans_active",
-		Help: "Bans in force.",
+		Help: "Bans in force on IP addresses and users, read from the ban store at each scrape.",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

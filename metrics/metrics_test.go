@@ -148,11 +148,15 @@ func TestHotPathAllocs(t *testing.T) {
 	o := blockedOutcome()
 	m.Observe(nil, o) // resolve the detector names
 	m.StoreFallback("redis")
+	m.UpstreamResponse("GET /x", 200)
+	took := m.DetectorLatency("payload")
 	tests := []struct {
 		name string
 		fn   func()
 	}{
 		{"Observe", func() { m.Observe(nil, o) }},
+		{"UpstreamResponse", func() { m.UpstreamResponse("GET /x", 200) }},
+		{"DetectorLatency", func() { took(2 * time.Microsecond) }},
 		{"DecisionLatency", func() { m.DecisionLatency(3 * time.Microsecond) }},
 		{"StoreFallback", func() { m.StoreFallback("redis") }},
 		{"DroppedEvent", m.DroppedEvent},
@@ -191,6 +195,24 @@ func BenchmarkObserveParallel(b *testing.B) {
 			m.Observe(nil, o)
 		}
 	})
+}
+
+// BenchmarkDetectorLatency is one detector's time recorded: the
+// request-path half of DetectorLatency.
+func BenchmarkDetectorLatency(b *testing.B) {
+	took := New(Config{}).DetectorLatency("payload")
+	b.ReportAllocs()
+	for b.Loop() {
+		took(3 * time.Microsecond)
+	}
+}
+
+func BenchmarkUpstreamResponse(b *testing.B) {
+	m := New(Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.UpstreamResponse("GET /api/products/{id}", 200)
+	}
 }
 
 func BenchmarkDecisionLatency(b *testing.B) {
@@ -327,5 +349,84 @@ func TestCounterHelpCoversAI(t *testing.T) {
 		if h := counterHelp(n); strings.HasPrefix(h, "Count of ") {
 			t.Errorf("%s: generic help %q", n, h)
 		}
+	}
+}
+
+// TestUpstreamResponses: the upstream's answers are counted by route
+// pattern and status class, transport errors as "error"; a class a route
+// never answered is not exported, and routes past the cap are "other".
+func TestUpstreamResponses(t *testing.T) {
+	m := New(Config{})
+	for _, c := range []struct {
+		route  string
+		status int
+	}{
+		{"GET /items/{id}", 200}, {"GET /items/{id}", 204}, {"GET /items/{id}", 404},
+		{"GET /items/{id}", 503}, {"GET /items/{id}", UpstreamUnreachable},
+		{"", 302}, {"", 101}, {"", 999},
+	} {
+		m.UpstreamResponse(c.route, c.status)
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`warden_upstream_responses_total{class="2xx",route="GET /items/{id}"} 2`,
+		`warden_upstream_responses_total{class="4xx",route="GET /items/{id}"} 1`,
+		`warden_upstream_responses_total{class="5xx",route="GET /items/{id}"} 1`,
+		`warden_upstream_responses_total{class="error",route="GET /items/{id}"} 1`,
+		`warden_upstream_responses_total{class="3xx",route=""} 1`,
+		`warden_upstream_responses_total{class="1xx",route=""} 1`,
+		`warden_upstream_responses_total{class="5xx",route=""} 1`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if strings.Contains(out, `class="3xx",route="GET /items/{id}"`) {
+		t.Error("a class the route never answered is exported")
+	}
+
+	capped := New(Config{})
+	for i := range MaxRouteLabels + 20 {
+		capped.UpstreamResponse(fmt.Sprint("GET /r", i), 200)
+		capped.UpstreamResponse(fmt.Sprint("GET /r", i), 500)
+	}
+	if !strings.Contains(scrape(t, capped), `warden_upstream_responses_total{class="5xx",route="other"} 20`+"\n") {
+		t.Error("routes past the cap are not counted as other")
+	}
+	if n := len(*capped.upstream.Load()); n != 2*MaxRouteLabels {
+		t.Errorf("%d (route, class) pairs cached, want %d", n, 2*MaxRouteLabels)
+	}
+}
+
+// TestDetectorLatency: each detector's times go to its own histogram,
+// which appears with its first request; names past the cap are "other".
+func TestDetectorLatency(t *testing.T) {
+	m := New(Config{})
+	payload, bot := m.DetectorLatency("payload"), m.DetectorLatency("bot")
+	if strings.Contains(scrape(t, m), "warden_detector_duration_seconds_count") {
+		t.Error("a detector's histogram is exported before it ran")
+	}
+	payload(3 * time.Microsecond)
+	payload(40 * time.Microsecond)
+	bot(300 * time.Nanosecond)
+	out := scrape(t, m)
+	for _, want := range []string{
+		`warden_detector_duration_seconds_count{detector="payload"} 2`,
+		`warden_detector_duration_seconds_bucket{detector="payload",le="5e-06"} 1`,
+		`warden_detector_duration_seconds_bucket{detector="payload",le="5e-05"} 2`,
+		`warden_detector_duration_seconds_count{detector="bot"} 1`,
+		`warden_detector_duration_seconds_bucket{detector="bot",le="5e-07"} 1`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+
+	capped := New(Config{})
+	for i := range MaxDetectorLabels + 5 {
+		capped.DetectorLatency(fmt.Sprint("d", i))(time.Microsecond)
+	}
+	if !strings.Contains(scrape(t, capped), `warden_detector_duration_seconds_count{detector="other"} 5`+"\n") {
+		t.Error("detectors past the cap are not counted as other")
 	}
 }

@@ -289,6 +289,7 @@ func errorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, err
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 			status, kind = http.StatusGatewayTimeout, "upstream_timeout"
 		}
+		markUpstreamFailed(w)
 		id := w.Header().Get("X-Request-Id")
 		log.Warn("upstream failed", "status", status, "path", clip.String(r.URL.Path, 128), "err", err,
 			"refused", errors.Is(err, syscall.ECONNREFUSED))
@@ -297,6 +298,27 @@ func errorHandler(log *slog.Logger) func(http.ResponseWriter, *http.Request, err
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(`{"error":"` + kind + `","reason":"upstream unavailable","request_id":"` + jsonSafe(id) + `"}` + "\n"))
+	}
+}
+
+// upstreamFailer is a writer that counts answers by who gave them: the
+// Guard's, which counts a 502 or 504 of errorHandler as the upstream
+// failing, not as its answer.
+type upstreamFailer interface{ UpstreamFailed() }
+
+// markUpstreamFailed tells the first upstreamFailer among w and the
+// writers it wraps.
+func markUpstreamFailed(w http.ResponseWriter) {
+	for w != nil {
+		if f, ok := w.(upstreamFailer); ok {
+			f.UpstreamFailed()
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 

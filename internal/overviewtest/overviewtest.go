@@ -84,6 +84,51 @@ func Check(t testing.TB, got, want eventlog.Overview) {
 	}
 }
 
+// Ranges are overviews of Events(base) whose range or step cuts the
+// stores' one-minute rollup buckets, beside whole ones: a store must give
+// each exactly what the Go builder counts from the events.
+func Ranges(base time.Time) []struct {
+	Name     string
+	From, To time.Time
+	Step     time.Duration
+} {
+	at := func(d time.Duration) time.Time { return base.Add(d) }
+	return []struct {
+		Name     string
+		From, To time.Time
+		Step     time.Duration
+	}{
+		{"whole minutes", at(0), at(time.Hour), 10 * time.Minute},
+		{"whole minutes, five-minute steps", at(time.Minute), at(26 * time.Minute), 5 * time.Minute},
+		{"from and to cut minutes", at(30 * time.Second), at(time.Hour + 30*time.Second), 10 * time.Minute},
+		{"odd step", at(2*time.Minute + 15*time.Second), at(25*time.Minute + 50*time.Second), 7*time.Minute + 13*time.Second},
+		{"step under a minute", at(90 * time.Second), at(50 * time.Minute), 30 * time.Second},
+		{"inside one minute", at(15*time.Minute + 30*time.Second), at(16*time.Minute + 10*time.Second), 10 * time.Second},
+		{"everything", at(-2 * time.Minute), at(2 * time.Hour), time.Minute},
+	}
+}
+
+// CheckRanges compares ov's overview of every Ranges(base) with the Go
+// builder's over events (what the store holds).
+func CheckRanges(t testing.TB, ov eventlog.Overviewer, base time.Time, events []eventlog.Event) {
+	t.Helper()
+	for _, r := range Ranges(base) {
+		got, err := ov.Overview(context.Background(), r.From, r.To, r.Step)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		b := eventlog.NewOverviewBuilder(r.From, r.To, r.Step)
+		for i := range events {
+			b.Add(&events[i])
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(b.Build())
+		if string(g) != string(w) {
+			t.Errorf("%s: overview\n got %s\nwant %s", r.Name, g, w)
+		}
+	}
+}
+
 // SearchCase is a query of the decision log over Events(base) and the
 // request ids it must find, newest first.
 type SearchCase struct {

@@ -182,6 +182,26 @@ func TestText(t *testing.T) {
 	}
 }
 
+func TestDetectorsText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dets []eventlog.Detector
+		want string
+	}{
+		{"none", nil, ""},
+		{"two", []eventlog.Detector{{Name: "payload", Violation: "sqli"}, {Name: "bot"}}, "payload\x1fsqli\x1ebot\x1f"},
+		{"separators and NUL replaced", []eventlog.Detector{{Name: "a\x1eb", Violation: "c\x1fd\x00"}}, "a\uFFFDb\x1fc\uFFFDd\uFFFD"},
+	} {
+		e := eventlog.Event{Abuse: &eventlog.Abuse{Detectors: tc.dets}}
+		if got := detectorsText(&e); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := detectorsText(&eventlog.Event{}); got != "" {
+		t.Errorf("no abuse: %q", got)
+	}
+}
+
 func TestWriteNothing(t *testing.T) {
 	// An empty batch touches nothing (the Store is never dialed).
 	var s Store

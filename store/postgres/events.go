@@ -33,7 +33,7 @@ const table = "warden_events"
 // stores it once; it is NULL only in rows written before it existed,
 // which adding it leaves as they are (a nullable column without a default
 // rewrites nothing).
-var schema = []string{
+var schema = append([]string{
 	`CREATE TABLE IF NOT EXISTS ` + table + ` (
 		id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 		time_ns     BIGINT NOT NULL,
@@ -45,28 +45,77 @@ var schema = []string{
 		status      INTEGER NOT NULL,
 		confidence  DOUBLE PRECISION NOT NULL, -- abuse.confidence, 0 when absent
 		data        TEXT NOT NULL,             -- the event as its JSON log line
-		event_id    UUID                       -- eventID; NULL in rows older than it
+		event_id    UUID,                      -- eventID; NULL in rows older than it
+		detectors   TEXT                       -- see detectorsColumn
 	)`,
 	`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS event_id UUID`,
+	`ALTER TABLE ` + table + ` ADD COLUMN IF NOT EXISTS detectors TEXT`,
 	// (time_ns, id) serves since, the newest-first order with its id
 	// tie-break, and retention.
 	`CREATE INDEX IF NOT EXISTS ` + table + `_time ON ` + table + ` (time_ns, id)`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS ` + table + `_event_id ON ` + table + ` (event_id)`,
-	// Last: ensureSchema takes its presence for a current schema. The
-	// overview reads the decisions that stopped a request by action and
-	// time.
-	`CREATE INDEX IF NOT EXISTS ` + lastIndex + ` ON ` + table + ` (action, time_ns)`,
-}
+	// The overview reads the decisions that stopped a request by action
+	// and time.
+	`CREATE INDEX IF NOT EXISTS ` + table + `_action_time ON ` + table + ` (action, time_ns)`,
+}, rollupSchema...)
 
-// lastIndex is the index the last schema statement creates.
-const lastIndex = table + `_action_time`
+// lastIndex is an index the schema statements create; they run in one
+// transaction, so its presence means they all ran.
+const lastIndex = countsTable + `_pkey`
 
 // schemaLock is the advisory lock key held while creating the schema:
 // concurrent CREATE ... IF NOT EXISTS can still collide in the catalog
 // when several instances start at once.
 const schemaLock int64 = 0x77617264656e // "warden"
 
-var columns = []string{"event_id", "time_ns", "request_id", "action", "client_ip", "client_user", "route", "status", "confidence", "data"}
+var columns = []string{"event_id", "time_ns", "request_id", "action", "client_ip", "client_user", "route", "status", "confidence", "data", "detectors"}
+
+// The detectors column holds the names and violation types of a stopped
+// event's detectors (detectorsText), which the rollup's trigger counts:
+// reading them from data would parse the whole line, some 10 µs per event
+// (JSON in PostgreSQL is parsed anew by each function that reads it). It
+// is NULL in rows written before it existed, by an older Warden, or
+// copied from the fallback (whose rows keep only the line); the trigger
+// reads data for those.
+
+// Separators of the detectors column: between a detector's name and its
+// violation type, and between detectors.
+const (
+	unitSep   = "\x1f"
+	recordSep = "\x1e"
+)
+
+// detectorsText is the detectors column of e: "name\x1fviolation" per
+// detector, joined by \x1e. The separators, NUL and invalid UTF-8 are
+// replaced in names and types (which come from code, not clients).
+func detectorsText(e *eventlog.Event) string {
+	if e.Abuse == nil {
+		return ""
+	}
+	clean := func(s string) string {
+		s = text(s)
+		if strings.ContainsAny(s, unitSep+recordSep) {
+			s = strings.NewReplacer(unitSep, "\uFFFD", recordSep, "\uFFFD").Replace(s)
+		}
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for i := range e.Abuse.Detectors {
+		n += len(e.Abuse.Detectors[i].Name) + len(e.Abuse.Detectors[i].Violation) + 2
+	}
+	b.Grow(n)
+	for i := range e.Abuse.Detectors {
+		d := &e.Abuse.Detectors[i]
+		if i > 0 {
+			b.WriteString(recordSep)
+		}
+		b.WriteString(clean(d.Name))
+		b.WriteString(unitSep)
+		b.WriteString(clean(d.Violation))
+	}
+	return b.String()
+}
 
 // ensureSchema creates or upgrades the schema once per Store. A current
 // schema is recognised without a lock: ALTER TABLE takes an exclusive
@@ -165,6 +214,7 @@ type row struct {
 	status     int32
 	confidence float64
 	data       string
+	detectors  pgtype.Text // NULL: read them from data
 }
 
 // rowOf is e's row; line is e's JSON line (e.AppendJSON).
@@ -174,9 +224,13 @@ func rowOf(e *eventlog.Event, line []byte) row {
 		conf = e.Abuse.Confidence
 	}
 	ns := sqlite.UnixNanos(e.Time)
-	return row{id: eventID(ns, line), ns: ns, requestID: text(e.RequestID), action: text(e.Action),
+	r := row{id: eventID(ns, line), ns: ns, requestID: text(e.RequestID), action: text(e.Action),
 		clientIP: text(e.Client.IP), clientUser: text(e.Client.User), route: text(e.Route),
 		status: int32(e.Status), confidence: conf, data: string(line)}
+	if eventlog.Stopped(e.Action) {
+		r.detectors = pgtype.Text{String: detectorsText(e), Valid: true}
+	}
+	return r
 }
 
 // insertSQL inserts rows given as one array per column, skipping events
@@ -184,7 +238,7 @@ func rowOf(e *eventlog.Event, line []byte) row {
 // time and line (the time index finds those).
 var insertSQL = `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `)
 	SELECT u.* FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-		$7::text[], $8::integer[], $9::double precision[], $10::text[]) AS u(` + strings.Join(columns, ", ") + `)
+		$7::text[], $8::integer[], $9::double precision[], $10::text[], $11::text[]) AS u(` + strings.Join(columns, ", ") + `)
 	WHERE NOT EXISTS (SELECT 1 FROM ` + table + ` o
 		WHERE o.event_id IS NULL AND o.time_ns = u.time_ns AND o.data = u.data)
 	ON CONFLICT (event_id) DO NOTHING`
@@ -198,13 +252,14 @@ func (s *Store) insertRows(ctx context.Context, rows []row) (int64, error) {
 		reqIDs, actions, ips, users, routes, ds = make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
 		statuses                                = make([]int32, len(rows))
 		confs                                   = make([]float64, len(rows))
+		dets                                    = make([]pgtype.Text, len(rows))
 	)
 	for i := range rows {
 		r := &rows[i]
 		ids[i], ns[i], reqIDs[i], actions[i], ips[i] = r.id, r.ns, r.requestID, r.action, r.clientIP
-		users[i], routes[i], statuses[i], confs[i], ds[i] = r.clientUser, r.route, r.status, r.confidence, r.data
+		users[i], routes[i], statuses[i], confs[i], ds[i], dets[i] = r.clientUser, r.route, r.status, r.confidence, r.data, r.detectors
 	}
-	tag, err := s.pool.Exec(ctx, insertSQL, ids, ns, reqIDs, actions, ips, users, routes, statuses, confs, ds)
+	tag, err := s.pool.Exec(ctx, insertSQL, ids, ns, reqIDs, actions, ips, users, routes, statuses, confs, ds, dets)
 	if err != nil {
 		return 0, fmt.Errorf("insert: %w", err)
 	}
@@ -234,7 +289,7 @@ func (r *eventRows) Values() ([]any, error) {
 	r.id = pgtype.UUID{Bytes: r.row.id, Valid: true}
 	w, v := &r.row, r.values
 	v[0], v[1], v[2], v[3], v[4] = &r.id, w.ns, w.requestID, w.action, w.clientIP
-	v[5], v[6], v[7], v[8], v[9] = w.clientUser, w.route, w.status, w.confidence, w.data
+	v[5], v[6], v[7], v[8], v[9], v[10] = w.clientUser, w.route, w.status, w.confidence, w.data, &w.detectors
 	return v, nil
 }
 

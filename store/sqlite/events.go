@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ func (d *DB) WriteEvents(ctx context.Context, events []eventlog.Event) (err erro
 		full *sql.Stmt // the statement for a full chunk, prepared once
 		args = make([]any, 0, eventCols*eventRowsPerInsert)
 		buf  = make([]byte, 0, 1024)
+		c    = counts{}
 	)
 	defer func() {
 		if full != nil {
@@ -63,10 +65,14 @@ func (d *DB) WriteEvents(ctx context.Context, events []eventlog.Event) (err erro
 		for i := range chunk {
 			e := &chunk[i]
 			buf = e.AppendJSON(buf[:0])
-			var conf float64
+			var (
+				conf float64
+				dets []eventlog.Detector
+			)
 			if e.Abuse != nil {
-				conf = e.Abuse.Confidence
+				conf, dets = e.Abuse.Confidence, e.Abuse.Detectors
 			}
+			c.add(UnixNanos(e.Time), e.Action, e.Client.IP, e.Client.User, e.Route, dets, 1)
 			args = append(args, UnixNanos(e.Time), e.RequestID, e.Action, e.Client.IP, e.Client.User,
 				e.Route, e.Status, conf, string(buf))
 		}
@@ -83,6 +89,9 @@ func (d *DB) WriteEvents(ctx context.Context, events []eventlog.Event) (err erro
 		if err != nil {
 			return fmt.Errorf("sqlite: write events: insert: %w", err)
 		}
+	}
+	if err := c.apply(ctx, tx); err != nil {
+		return fmt.Errorf("sqlite: write events: rollup: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: write events: commit: %w", err)
@@ -120,14 +129,33 @@ func (d *DB) Events(ctx context.Context, since time.Time, limit int) ([]eventlog
 }
 
 // DeleteEventsBefore implements eventlog.Pruner: it deletes events older
-// than t and returns how many.
-func (d *DB) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM events WHERE time_ns < ?`, UnixNanos(t))
+// than t and returns how many. The rollup loses the buckets before t's
+// hour whole, and the events of t's own hour one by one.
+func (d *DB) DeleteEventsBefore(ctx context.Context, t time.Time) (n int64, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("sqlite: delete events before %s: %w", t.Format(time.RFC3339), err)
+		}
+	}()
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: delete events before %s: %w", t.Format(time.RFC3339), err)
+		return 0, err
 	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	defer tx.Rollback()
+	ns := UnixNanos(t)
+	m := eventlog.RollupBucket(eventlog.KindClient, ns)
+	if err := uncountSpan(ctx, tx, m*int64(eventlog.RollupStep), ns); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_counts WHERE kind IN ('a', 'd', 'c', 'u', 'r') AND minute < ?`, m); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE time_ns < ?`, ns)
+	if err != nil {
+		return 0, err
+	}
+	n, _ = res.RowsAffected()
+	return n, tx.Commit()
 }
 
 var (
@@ -253,18 +281,31 @@ func (d *DB) DeleteStoredEvents(ctx context.Context, events []StoredEvent) (n in
 			tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, `DELETE FROM events WHERE id = ? AND time_ns = ?`)
+	stmt, err := tx.PrepareContext(ctx, `DELETE FROM events WHERE id = ? AND time_ns = ?
+		RETURNING action, client_ip, client_user, route, data`)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: delete stored events: prepare: %w", err)
 	}
 	defer stmt.Close()
+	// The rollup loses what the rows held as stored, not as the caller
+	// says they were.
+	c := counts{}
 	for i := range events {
-		res, err := stmt.ExecContext(ctx, events[i].Row, events[i].TimeNS)
+		var action, ip, user, route, data string
+		err := stmt.QueryRowContext(ctx, events[i].Row, events[i].TimeNS).Scan(&action, &ip, &user, &route, &data)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err == nil {
+			err = c.addStored(events[i].TimeNS, action, ip, user, route, data, -1)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("sqlite: delete stored events: %w", err)
 		}
-		m, _ := res.RowsAffected()
-		n += m
+		n++
+	}
+	if err := c.apply(ctx, tx); err != nil {
+		return 0, fmt.Errorf("sqlite: delete stored events: rollup: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("sqlite: delete stored events: commit: %w", err)

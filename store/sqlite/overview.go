@@ -11,57 +11,117 @@ import (
 	"github.com/warden-dev/warden/eventlog"
 )
 
-// Overview implements eventlog.Overviewer: every figure is a GROUP BY
-// over the time index, so memory stays bounded by the number of steps and
-// the top lists, whatever the number of events. Violation types and
-// detectors live in the event's JSON, read with json_each only for the
-// decisions that stopped a request.
+// Overview implements eventlog.Overviewer from the rollup (event_counts)
+// for the whole minutes (hours) of the range and from the events for the
+// rest (see eventlog.RollupPlan), so a day's overview reads some
+// thousands of rollup rows instead of a million events. Memory stays
+// bounded by the steps, the detectors and the route patterns; clients and
+// users are ranked in SQL.
 func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duration) (eventlog.Overview, error) {
 	if err := eventlog.CheckOverviewRange(from, to, step); err != nil {
 		return eventlog.Overview{}, err
 	}
-	o := eventlog.NewOverview(from, to, step)
 	lo, hi := UnixNanos(from), UnixNanos(to)
-	// Totals per step count index ranges, one per step, which is several
-	// times cheaper than grouping a million rows; the actions other than
-	// allow come from the (action, time) index, and allow is the rest.
-	nsteps := (to.Sub(from) + step - 1) / step
-	steps := func() error {
-		rows, err := d.db.QueryContext(ctx,
-			`WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < ?4 - 1)
-			 SELECT i, (SELECT COUNT(*) FROM events WHERE time_ns >= ?1 + i * ?3 AND time_ns < min(?2, ?1 + (i + 1) * ?3)) FROM b`,
-			lo, hi, int64(step), int64(nsteps))
-		if err != nil {
-			return err
+	p := eventlog.PlanRollup(lo, hi, step)
+	b := eventlog.NewOverviewBuilder(from, to, step)
+	var mu sync.Mutex // guards b
+	bars := func(rows *sql.Rows) error {
+		defer rows.Close()
+		var (
+			i, n   int64
+			action string
+		)
+		for rows.Next() {
+			if err := rows.Scan(&i, &action, &n); err != nil {
+				return err
+			}
+			mu.Lock()
+			b.AddBar(i, action, n)
+			mu.Unlock()
 		}
-		totals, err := scanTotals(rows, int(nsteps))
-		if err != nil {
-			return err
-		}
-		rows, err = d.db.QueryContext(ctx,
-			`SELECT (time_ns - ?) / ?, action, COUNT(*) FROM events
-			 WHERE action IN `+notAllowSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`,
-			lo, int64(step), lo, hi)
-		if err != nil {
-			return err
-		}
-		return scanBuckets(rows, &o, from, step, totals)
+		return rows.Err()
 	}
-	// One pass over the detectors gives both breakdowns.
-	detectors := func() error {
+	// The bars of the minutes that lie in one step, from the rollup.
+	rolledBars := func() error {
 		rows, err := d.db.QueryContext(ctx,
-			`SELECT COALESCE(json_extract(j.value, '$.name'), ''), COALESCE(json_extract(j.value, '$.violation'), ''), COUNT(*)
-			 FROM events, json_each(events.data, '$.abuse.detectors') j
-			 WHERE action IN `+eventlog.StoppedSQL+` AND time_ns >= ? AND time_ns < ? GROUP BY 1, 2`, lo, hi)
+			`SELECT (minute * 60000000000 - ?1) / ?2, key, SUM(n) FROM event_counts
+			 WHERE kind = 'a' AND minute >= ?3 AND minute < ?4 AND `+eventlog.WholeInStep("minute", "?1", "?2")+`
+			 GROUP BY 1, 2`, lo, int64(step), p.Lo, p.Hi)
 		if err != nil {
 			return err
 		}
-		return scanDetectors(rows, &o)
+		return bars(rows)
 	}
-	const stopped = `time_ns >= ? AND time_ns < ? AND action IN ` + eventlog.StoppedSQL
-	top := func(list *[]eventlog.Count, sqlText string) func() error {
+	// The rest of the bars, from the events.
+	rawBars := func() error {
+		for _, s := range p.Bars() {
+			rows, err := d.db.QueryContext(ctx,
+				`SELECT (time_ns - ?1) / ?2, action, COUNT(*) FROM events
+				 WHERE time_ns >= ?3 AND time_ns < ?4 GROUP BY 1, 2`, lo, int64(step), s.Lo, s.Hi)
+			if err != nil {
+				return err
+			}
+			if err := bars(rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Detectors and routes, whose keys come from code and configuration,
+	// are summed here: the rollup's whole minutes and the events of the
+	// edges, counted as the rollup counts them.
+	rolledTops := func() error {
+		rows, err := d.db.QueryContext(ctx,
+			`SELECT kind, key, key2, SUM(n) FROM event_counts
+			 WHERE kind IN ('d', 'r') AND minute >= ? AND minute < ? GROUP BY 1, 2, 3`, p.Lo, p.Hi)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var (
+			kind, key, key2 string
+			n               int64
+		)
+		for rows.Next() {
+			if err := rows.Scan(&kind, &key, &key2, &n); err != nil {
+				return err
+			}
+			mu.Lock()
+			b.AddCount(kind, key, key2, n)
+			mu.Unlock()
+		}
+		return rows.Err()
+	}
+	rawTops := func() error {
+		c := counts{}
+		for _, s := range p.Edges {
+			if err := countSpan(ctx, d.db, s.Lo, s.Hi, true, c, 1); err != nil {
+				return err
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for k, n := range c {
+			if k.kind == eventlog.KindDetector || k.kind == eventlog.KindRoute {
+				b.AddCount(k.kind, k.key, k.key2, n)
+			}
+		}
+		return nil
+	}
+	// Clients and users, whose keys clients choose, are ranked in SQL
+	// over the rollup's whole hours and the events of the hours' edges,
+	// so that a botnet's million addresses never come into memory here.
+	var clients, users []eventlog.Count
+	top := func(list *[]eventlog.Count, kind, col, cond string) func() error {
 		return func() error {
-			rows, err := d.db.QueryContext(ctx, sqlText+` ORDER BY 2 DESC, 1 LIMIT ?`, lo, hi, eventlog.TopN)
+			q := `SELECT key, SUM(n) FROM (SELECT key, n FROM event_counts WHERE kind = ? AND minute >= ? AND minute < ?`
+			args := []any{kind, p.HourLo, p.HourHi}
+			for _, s := range p.HourEdges {
+				q += ` UNION ALL SELECT ` + col + `, 1 FROM events
+					WHERE action IN ` + eventlog.StoppedSQL + ` AND time_ns >= ? AND time_ns < ?` + cond
+				args = append(args, s.Lo, s.Hi)
+			}
+			rows, err := d.db.QueryContext(ctx, q+`) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, append(args, eventlog.TopN)...)
 			if err != nil {
 				return err
 			}
@@ -69,14 +129,10 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 			return err
 		}
 	}
-	// The parts fill disjoint fields of o and run at once, each on its
-	// own connection (WAL readers do not block each other): on two cores
-	// a day's overview takes about half as long.
-	parts := []func() error{steps, detectors,
-		top(&o.Clients, `SELECT client_ip, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
-		top(&o.Users, `SELECT client_user, COUNT(*) FROM events WHERE `+stopped+` AND client_user <> '' GROUP BY 1`),
-		top(&o.Routes, `SELECT route, COUNT(*) FROM events WHERE `+stopped+` GROUP BY 1`),
-	}
+	// The parts run at once, each on its own connection (WAL readers do
+	// not block each other).
+	parts := []func() error{rolledBars, rawBars, rolledTops, rawTops,
+		top(&clients, eventlog.KindClient, "client_ip", ""), top(&users, eventlog.KindUser, "client_user", " AND client_user <> ''")}
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
@@ -84,93 +140,11 @@ func (d *DB) Overview(ctx context.Context, from, to time.Time, step time.Duratio
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return o, fmt.Errorf("sqlite: overview: %w", err)
+		return eventlog.Overview{}, fmt.Errorf("sqlite: overview: %w", err)
 	}
+	o := b.Build()
+	o.Clients, o.Users = clients, users
 	return o, nil
-}
-
-// notAllowSQL lists the actions counted apart per step; allow is the
-// rest of a step's total.
-const notAllowSQL = "('log','reject','throttle','too_large','block','ban')"
-
-func scanTotals(rows *sql.Rows, n int) ([]int64, error) {
-	defer rows.Close()
-	totals := make([]int64, n)
-	for rows.Next() {
-		var i, c int64
-		if err := rows.Scan(&i, &c); err != nil {
-			return nil, err
-		}
-		if i >= 0 && i < int64(n) {
-			totals[i] = c
-		}
-	}
-	return totals, rows.Err()
-}
-
-// scanBuckets reads (step, action, count) rows and fills o's buckets from
-// them and the steps' totals: what the rows leave of a total is allow.
-func scanBuckets(rows *sql.Rows, o *eventlog.Overview, from time.Time, step time.Duration, totals []int64) error {
-	defer rows.Close()
-	per := make(map[int64]map[string]int64)
-	for rows.Next() {
-		var (
-			i      int64
-			action string
-			n      int64
-		)
-		if err := rows.Scan(&i, &action, &n); err != nil {
-			return err
-		}
-		if per[i] == nil {
-			per[i] = map[string]int64{}
-		}
-		per[i][action] += n
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i, total := range totals {
-		if total == 0 {
-			continue
-		}
-		m := per[int64(i)]
-		if m == nil {
-			m = map[string]int64{}
-		}
-		for _, n := range m {
-			total -= n
-		}
-		if total > 0 {
-			m["allow"] = total
-		}
-		for a, n := range m {
-			o.Actions[a] += n
-		}
-		o.Buckets = append(o.Buckets, eventlog.Bucket{Start: from.Add(time.Duration(i) * step).UTC(), Actions: m})
-	}
-	return nil
-}
-
-// scanDetectors reads (detector, violation, count) rows into o's
-// Detectors and Violations.
-func scanDetectors(rows *sql.Rows, o *eventlog.Overview) error {
-	defer rows.Close()
-	dets, viols := map[string]int64{}, map[string]int64{}
-	for rows.Next() {
-		var (
-			name, viol string
-			n          int64
-		)
-		if err := rows.Scan(&name, &viol, &n); err != nil {
-			return err
-		}
-		dets[name] += n
-		viols[viol] += n
-	}
-	o.Detectors = eventlog.TopOf(dets)
-	o.Violations = eventlog.TopOf(viols)
-	return rows.Err()
 }
 
 func scanCounts(rows *sql.Rows) ([]eventlog.Count, error) {

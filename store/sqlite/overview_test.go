@@ -84,3 +84,63 @@ func BenchmarkSearchDay(b *testing.B) {
 		})
 	}
 }
+
+// TestOverviewRollup checks the rollup against the events after every
+// change that touches it: writes, retention cutting a minute, the rows a
+// backfill copied elsewhere deleted, and a database from before the
+// rollup, which Open fills from its events.
+func TestOverviewRollup(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	events := overviewtest.Events(base)
+	if err := db.WriteEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	overviewtest.CheckRanges(t, db, base, events)
+
+	// Retention in the middle of minute 15 (the traversal blocks).
+	cut := base.Add(15*time.Minute + 1500*time.Millisecond)
+	if _, err := db.DeleteEventsBefore(ctx, cut); err != nil {
+		t.Fatal(err)
+	}
+	var kept []eventlog.Event
+	for _, e := range events {
+		if !e.Time.Before(cut) {
+			kept = append(kept, e)
+		}
+	}
+	overviewtest.CheckRanges(t, db, base, kept)
+
+	// A backfill deletes the rows it copied: the first three (one of
+	// them twice), and one whose row no longer holds that event.
+	stored, err := db.StoredEventsAfter(ctx, 0, 3)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("stored events: %d, %v", len(stored), err)
+	}
+	gone := append(stored, stored[0], StoredEvent{Row: stored[2].Row + 1, TimeNS: 1})
+	if n, err := db.DeleteStoredEvents(ctx, gone); err != nil || n != 3 {
+		t.Fatalf("deleted %d, %v; want 3", n, err)
+	}
+	kept = kept[3:]
+	overviewtest.CheckRanges(t, db, base, kept)
+
+	// A database from before the rollup: Open fills it.
+	if _, err := db.db.ExecContext(ctx, `DROP TABLE event_counts`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.db.ExecContext(ctx, `PRAGMA user_version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db = reopen(t, db, path)
+	overviewtest.CheckRanges(t, db, base, kept)
+
+	// Retention of everything leaves no rollup row.
+	if _, err := db.DeleteEventsBefore(ctx, base.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_counts`).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("event_counts holds %d rows after everything was deleted (%v)", rows, err)
+	}
+}

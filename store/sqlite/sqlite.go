@@ -125,6 +125,7 @@ var migrations = [][]string{
 		// in a day of mostly allowed ones, by action and time.
 		`CREATE INDEX events_action_time ON events (action, time_ns)`,
 	},
+	rollupMigration, // 2 → 3
 }
 
 func (d *DB) migrate(ctx context.Context) error {
