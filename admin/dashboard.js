@@ -364,11 +364,13 @@
     $("ov-chart").replaceChildren(root);
   }
 
-  function renderTop(id, list, empty) {
+  // none names the empty key: a refusal of a banned client has no
+  // violation type, a path outside the configured routes no pattern.
+  function renderTop(id, list, empty, none) {
     const tb = $(id);
     tb.replaceChildren();
     if (list.length === 0) tb.appendChild(row([empty, ""]));
-    for (const c of list) tb.appendChild(row([c.key === "" ? "(none)" : c.key, c.n], [1]));
+    for (const c of list) tb.appendChild(row([c.key === "" ? none : c.key, c.n], [1]));
   }
 
   function renderOverview(o) {
@@ -385,11 +387,11 @@
       box.appendChild(c);
     }
     renderChart(o);
-    renderTop("ov-violations", o.violations, "nothing stopped");
-    renderTop("ov-detectors", o.detectors, "nothing stopped");
-    renderTop("ov-clients", o.clients, "nothing stopped");
-    renderTop("ov-users", o.users, "no signed-in user stopped");
-    renderTop("ov-routes", o.routes, "nothing stopped");
+    renderTop("ov-violations", o.violations, "nothing stopped", "(no violation type)");
+    renderTop("ov-detectors", o.detectors, "nothing stopped", "(none)");
+    renderTop("ov-clients", o.clients, "nothing stopped", "(unknown)");
+    renderTop("ov-users", o.users, "no signed-in user stopped", "(anonymous)");
+    renderTop("ov-routes", o.routes, "nothing stopped", "(no configured route)");
   }
 
   let noAlerts = false;

@@ -109,7 +109,7 @@ func TestOverviewInBrowser(t *testing.T) {
 		for _, c := range list {
 			k := c.Key
 			if k == "" {
-				k = "(none)"
+				k = map[string]string{"ov-clients": "(unknown)", "ov-users": "(anonymous)", "ov-routes": "(no configured route)", "ov-violations": "(no violation type)"}[id]
 			}
 			wantRows = append(wantRows, []string{k, fmt.Sprint(c.N)})
 		}
