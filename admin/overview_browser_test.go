@@ -20,6 +20,9 @@ import (
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/internal/overviewtest"
+	"github.com/warden-dev/warden/internal/pgtest"
+	"github.com/warden-dev/warden/store/postgres"
+	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // screenshotDir is where the browser tests leave their screenshots:
@@ -54,10 +57,51 @@ func (b *browser) screenshot(step, path string) {
 // store's figures per action, the top lists show the stopped clients,
 // users and routes (hostile ones as text), another range changes the
 // figures, and the dark scheme is dark.
+//
+// It runs on each event store the server can use: the memory store, and
+// SQLite and PostgreSQL, which count from their rollup tables.
 func TestOverviewInBrowser(t *testing.T) {
 	chromium := findChromium(t)
+	for _, st := range seededStores {
+		t.Run(st.name, func(t *testing.T) { overviewInBrowser(t, chromium, st.open(t)) })
+	}
+}
+
+// seededStores are the event stores the browser tests seed: the memory
+// store, and SQLite and PostgreSQL, which count and search in SQL.
+var seededStores = []struct {
+	name string
+	open func(t *testing.T) seededStore
+}{
+	{"memory", func(*testing.T) seededStore { return eventlog.NewMemoryStore(2000) }},
+	{"sqlite", func(t *testing.T) seededStore {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "warden.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+	{"postgres", func(t *testing.T) seededStore {
+		cfg := postgres.DefaultConfig()
+		cfg.DSN = pgtest.New(t).NewDatabase(t)
+		s, err := postgres.Open(t.Context(), cfg, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}},
+}
+
+// seededStore is an event store the overview test writes its hour into.
+type seededStore interface {
+	EventSource
+	WriteEvents(ctx context.Context, events []eventlog.Event) error
+}
+
+func overviewInBrowser(t *testing.T, chromium string, store seededStore) {
 	f := newFixture(t, nil)
-	store := eventlog.NewMemoryStore(1000)
 	f.srv.opts.Events = store
 	// The last hour in minutes ends at 12:01: the seeded hour is
 	// [11:01, 12:01), with one event before it and five after.
@@ -120,7 +164,7 @@ func TestOverviewInBrowser(t *testing.T) {
 	if n := eval[int](b, "no injection", `document.querySelectorAll("#overview img, #overview table :not(tbody, tr, td)").length`); n != 0 || eval[string](b, "no injection", "document.title") != "Warden dashboard" {
 		t.Errorf("no injection: %d elements from client text", n)
 	}
-	b.screenshot("last hour", filepath.Join(shots, "overview-light.png"))
+	b.screenshot("last hour", filepath.Join(shots, "overview-light-"+t.Name()[len("TestOverviewInBrowser/"):]+".png"))
 	b.problems.check(t, "last hour")
 
 	// The last day holds every seeded event.
@@ -143,7 +187,7 @@ func TestOverviewInBrowser(t *testing.T) {
 	if bg != "rgb(29, 33, 41)" {
 		t.Errorf("dark: section background %s, want the dark one", bg)
 	}
-	b.screenshot("dark", filepath.Join(shots, "overview-dark.png"))
+	b.screenshot("dark", filepath.Join(shots, "overview-dark-"+t.Name()[len("TestOverviewInBrowser/"):]+".png"))
 	b.problems.check(t, "dark")
 }
 
@@ -174,8 +218,13 @@ func TestDashboardWeight(t *testing.T) {
 // next page, and a new decision shows without a reload.
 func TestDecisionLogInBrowser(t *testing.T) {
 	chromium := findChromium(t)
+	for _, st := range seededStores {
+		t.Run(st.name, func(t *testing.T) { decisionLogInBrowser(t, chromium, st.open(t)) })
+	}
+}
+
+func decisionLogInBrowser(t *testing.T, chromium string, store seededStore) {
 	f := newFixture(t, nil)
-	store := eventlog.NewMemoryStore(2000)
 	f.srv.opts.Events = store
 	base := now.Add(-59 * time.Minute)
 	if err := store.WriteEvents(t.Context(), overviewtest.Events(base)); err != nil {
