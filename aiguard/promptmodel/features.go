@@ -183,7 +183,14 @@ func (e *extractor) scan(text string) {
 			for j < len(text) && text[j]|0x20 >= 'a' && text[j]|0x20 <= 'z' {
 				j++
 			}
-			e.letterRun(text[i:j])
+			if e.n > 0 && e.class != tkWord {
+				e.flush()
+			}
+			if e.n == 0 && j-i <= maxToken && (j == len(text) || endsWord(text[j])) {
+				e.asciiWord(text[i:j])
+			} else {
+				e.letterRun(text[i:j])
+			}
 			i = j
 			continue
 		}
@@ -198,6 +205,89 @@ func (e *extractor) scan(text string) {
 		}
 		e.rune(r)
 	}
+}
+
+// endsWord reports whether the byte c after a run of ASCII letters ends
+// the word: an ASCII byte that rune would not add to it (digits, @, $
+// and apostrophes join; non-ASCII runes may be letters or invisible).
+func endsWord(c byte) bool {
+	return c < utf8.RuneSelf && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
+}
+
+// asciiWord adds a whole word of ASCII letters, at most maxToken, with
+// no token pending: what letterRun and flush do for it, read from the
+// text itself instead of the token's runes.
+func (e *extractor) asciiWord(word string) {
+	h := uint32(seedWord)
+	for k := 0; k < len(word); k++ {
+		h = (h ^ uint32(word[k]|0x20)) * fnvPrime
+	}
+	var idx [maxToken + 3]uint32
+	e.class = tkWord
+	k := e.wordHead(&idx, h)
+	gram, seen, shift := e.gram, e.seen, e.shift
+	for j := 0; j < len(word); j++ {
+		gram = gram<<16 | uint64(word[j]|0x20)
+		seen++
+		if seen >= 4 {
+			idx[k] = mix(gramHash(gram)) >> shift
+			k++
+		}
+	}
+	e.gram, e.seen = gram, seen
+	e.prevClass = tkWord
+	e.feats(idx[:k])
+}
+
+// wordHead puts into idx the features a token of hash h starts with (the
+// word, the bigram with the one before, the gram ending in the space
+// before it unless both are CJK) and returns how many.
+func (e *extractor) wordHead(idx *[maxToken + 3]uint32, h uint32) int {
+	idx[0] = mix(h) >> e.shift
+	k := 1
+	if e.prevWord != 0 {
+		idx[k] = mix((e.prevWord*31^h^seedBigram)*fnvPrime) >> e.shift
+		k++
+	}
+	e.prevWord = h
+	if !(e.class == tkCJK && e.prevClass == tkCJK) {
+		e.gram = e.gram<<16 | ' '
+		e.seen++
+		if e.seen >= 4 {
+			idx[k] = mix(gramHash(e.gram)) >> e.shift
+			k++
+		}
+	}
+	return k
+}
+
+// gramHash hashes the last four runes of the character stream.
+func gramHash(gram uint64) uint32 {
+	return uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
+}
+
+// feats adds the features of bucket indexes idx, in order: appends them,
+// or adds their weights with the sums in registers (halfEnd reads them
+// from e).
+func (e *extractor) feats(idx []uint32) {
+	if e.w == nil {
+		e.out = append(e.out, idx...)
+		return
+	}
+	w, mask := e.w, uint32(len(e.w)-1)
+	sum, cur, n := e.sum, e.cur, e.nfeats
+	for _, i := range idx {
+		v := int32(w[i&mask])
+		sum += v
+		cur += v
+		n++
+		if n&(window/2-1) == 0 {
+			e.sum, e.cur, e.nfeats = sum, cur, n
+			e.halfEnd()
+			cur = e.cur
+		}
+	}
+	e.sum, e.cur, e.nfeats = sum, cur, n
 }
 
 // letterRun adds a run of ASCII letters: what add does for each, with
@@ -320,31 +410,20 @@ func (e *extractor) flush() {
 		for _, r := range w {
 			h = (h ^ uint32(r)) * fnvPrime
 		}
-		e.emit(h)
-		if e.prevWord != 0 {
-			e.emit((e.prevWord*31 ^ h ^ seedBigram) * fnvPrime)
-		}
-		e.prevWord = h
-		if !(e.class == tkCJK && e.prevClass == tkCJK) {
-			e.push(' ')
-		}
-		// push for each rune, with the stream's state in registers.
-		gram, seen := e.gram, e.seen
+		var idx [maxToken + 3]uint32
+		k := e.wordHead(&idx, h)
+		gram, seen, shift := e.gram, e.seen, e.shift
 		for _, r := range w {
 			gram = gram<<16 | uint64(uint16(r^r>>16))
 			seen++
-			if seen < 4 {
-				continue
+			if seen >= 4 {
+				idx[k] = mix(gramHash(gram)) >> shift
+				k++
 			}
-			h := uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
-			if e.w == nil {
-				e.emit(h)
-				continue
-			}
-			e.score(mix(h) >> e.shift)
 		}
 		e.gram, e.seen = gram, seen
 		e.prevClass = e.class
+		e.feats(idx[:k])
 	}
 	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0
 }
@@ -361,7 +440,7 @@ func (e *extractor) push(r rune) {
 	if e.seen < 4 {
 		return
 	}
-	e.emit(uint32((e.gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4)
+	e.emit(gramHash(e.gram))
 }
 
 // latinFold maps U+00C0..U+024F to the ASCII letter it decomposes to ('.'
