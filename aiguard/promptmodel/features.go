@@ -69,6 +69,11 @@ type extractor struct {
 	prevClass int
 	gram      uint64 // last four runes of the character stream
 	seen      int    // runes pushed to the ring
+
+	// idx gathers a token's features (mixed hashes) before they are
+	// added: a power of two over maxToken+3, so that indexing it by a
+	// masked count needs no bounds check.
+	idx [64]uint32
 }
 
 // appendFeatures appends the bucket indexes of text's features to dst.
@@ -177,20 +182,23 @@ func (e *extractor) scan(text string) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c|0x20 >= 'a' && c|0x20 <= 'z' {
-			// A run of ASCII letters, most of any text: added in bulk,
-			// as rune would add them one by one.
+			// A run of ASCII letters, most of any text: a whole word
+			// read from the text in one pass, a longer run added in
+			// bulk, as rune would add them one by one.
+			if e.n > 0 && e.class != tkWord {
+				e.flush()
+			}
+			if e.n == 0 {
+				if j := e.asciiWord(text, i); j > i {
+					i = j
+					continue
+				}
+			}
 			j := i + 1
 			for j < len(text) && text[j]|0x20 >= 'a' && text[j]|0x20 <= 'z' {
 				j++
 			}
-			if e.n > 0 && e.class != tkWord {
-				e.flush()
-			}
-			if e.n == 0 && j-i <= maxToken && (j == len(text) || endsWord(text[j])) {
-				e.asciiWord(text[i:j])
-			} else {
-				e.letterRun(text[i:j])
-			}
+			e.letterRun(text[i:j])
 			i = j
 			continue
 		}
@@ -211,42 +219,54 @@ func (e *extractor) scan(text string) {
 // the word: an ASCII byte that rune would not add to it (digits, @, $
 // and apostrophes join; non-ASCII runes may be letters or invisible).
 func endsWord(c byte) bool {
-	return c < utf8.RuneSelf && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
+	return c < utf8.RuneSelf && (c|0x20 < 'a' || c|0x20 > 'z') && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
 }
 
-// asciiWord adds a whole word of ASCII letters, at most maxToken, with
-// no token pending: what letterRun and flush do for it, read from the
-// text itself instead of the token's runes.
-func (e *extractor) asciiWord(word string) {
+// asciiWord adds the word of ASCII letters at text[i:], with no token
+// pending, in one pass over it: what letterRun and flush do for it. It
+// returns where the word ends, or i, having added nothing, when the
+// word is not all ASCII letters or is longer than maxToken.
+func (e *extractor) asciiWord(text string, i int) int {
+	// The word's character grams go after the at most three features
+	// it starts with (wordHead); they follow the space pushed before it.
+	const head = 3
 	h := uint32(seedWord)
-	for k := 0; k < len(word); k++ {
-		h = (h ^ uint32(word[k]|0x20)) * fnvPrime
-	}
-	var idx [maxToken + 3]uint32
-	e.class = tkWord
-	k := e.wordHead(&idx, h)
-	gram, seen, shift := e.gram, e.seen, e.shift
-	for j := 0; j < len(word); j++ {
-		gram = gram<<16 | uint64(word[j]|0x20)
-		seen++
-		if seen >= 4 {
-			idx[k] = mix(gramHash(gram)) >> shift
-			k++
+	gram := e.gram<<16 | ' '
+	w := text[i:min(len(text), i+maxToken)]
+	m := 0
+	for ; m < len(w); m++ {
+		c := w[m] | 0x20
+		if c-'a' >= 26 {
+			break
 		}
+		h = (h ^ uint32(c)) * fnvPrime
+		gram = gram<<16 | uint64(c)
+		e.idx[uint(head+m)%uint(len(e.idx))] = mix(gramHash(gram))
 	}
-	e.gram, e.seen = gram, seen
+	if j := i + m; j < len(text) && !endsWord(text[j]) {
+		return i
+	}
+	e.class = tkWord
+	n := e.wordHead(h)
+	// The first three characters of a text have no gram of their own.
+	skip := max(0, 3-e.seen)
+	if n < head || skip > 0 {
+		copy(e.idx[n:], e.idx[head+skip:head+max(m, skip)])
+	}
+	e.gram, e.seen = gram, e.seen+m
 	e.prevClass = tkWord
-	e.feats(idx[:k])
+	e.feats(e.idx[:n+max(m-skip, 0)])
+	return i + m
 }
 
-// wordHead puts into idx the features a token of hash h starts with (the
-// word, the bigram with the one before, the gram ending in the space
-// before it unless both are CJK) and returns how many.
-func (e *extractor) wordHead(idx *[maxToken + 3]uint32, h uint32) int {
-	idx[0] = mix(h) >> e.shift
+// wordHead puts into e.idx the (mixed hashes of the) features a token of hash h starts with
+// (the word, the bigram with the one before, the gram ending in the
+// space before it unless both are CJK) and returns how many.
+func (e *extractor) wordHead(h uint32) int {
+	e.idx[0] = mix(h)
 	k := 1
 	if e.prevWord != 0 {
-		idx[k] = mix((e.prevWord*31^h^seedBigram)*fnvPrime) >> e.shift
+		e.idx[k] = mix((e.prevWord*31 ^ h ^ seedBigram) * fnvPrime)
 		k++
 	}
 	e.prevWord = h
@@ -254,7 +274,7 @@ func (e *extractor) wordHead(idx *[maxToken + 3]uint32, h uint32) int {
 		e.gram = e.gram<<16 | ' '
 		e.seen++
 		if e.seen >= 4 {
-			idx[k] = mix(gramHash(e.gram)) >> e.shift
+			e.idx[k] = mix(gramHash(e.gram))
 			k++
 		}
 	}
@@ -266,18 +286,30 @@ func gramHash(gram uint64) uint32 {
 	return uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
 }
 
-// feats adds the features of bucket indexes idx, in order: appends them,
-// or adds their weights with the sums in registers (halfEnd reads them
-// from e).
-func (e *extractor) feats(idx []uint32) {
+// feats adds the features of mixed hashes hs, in order, as emit would:
+// appends their buckets, or adds their weights with the sums in
+// registers (halfEnd reads them from e).
+func (e *extractor) feats(hs []uint32) {
+	shift := e.shift & 31
 	if e.w == nil {
-		e.out = append(e.out, idx...)
+		for _, h := range hs {
+			e.out = append(e.out, h>>shift)
+		}
 		return
 	}
 	w, mask := e.w, uint32(len(e.w)-1)
 	sum, cur, n := e.sum, e.cur, e.nfeats
-	for _, i := range idx {
-		v := int32(w[i&mask])
+	if n%(window/2)+len(hs) < window/2 {
+		// No half window ends here.
+		var s int32
+		for _, h := range hs {
+			s += int32(w[h>>shift&mask])
+		}
+		e.sum, e.cur, e.nfeats = sum+s, cur+s, n+len(hs)
+		return
+	}
+	for _, h := range hs {
+		v := int32(w[h>>shift&mask])
 		sum += v
 		cur += v
 		n++
@@ -410,20 +442,19 @@ func (e *extractor) flush() {
 		for _, r := range w {
 			h = (h ^ uint32(r)) * fnvPrime
 		}
-		var idx [maxToken + 3]uint32
-		k := e.wordHead(&idx, h)
-		gram, seen, shift := e.gram, e.seen, e.shift
+		k := e.wordHead(h)
+		gram, seen := e.gram, e.seen
 		for _, r := range w {
 			gram = gram<<16 | uint64(uint16(r^r>>16))
 			seen++
 			if seen >= 4 {
-				idx[k] = mix(gramHash(gram)) >> shift
+				e.idx[k] = mix(gramHash(gram))
 				k++
 			}
 		}
 		e.gram, e.seen = gram, seen
 		e.prevClass = e.class
-		e.feats(idx[:k])
+		e.feats(e.idx[:k])
 	}
 	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0
 }
