@@ -202,6 +202,14 @@ func (e *extractor) scan(text string) {
 			i = j
 			continue
 		}
+		if c == ' ' {
+			// what rune does for a space
+			if e.n > 0 {
+				e.flush()
+			}
+			i++
+			continue
+		}
 		var r rune
 		if c < utf8.RuneSelf {
 			r = rune(c)
@@ -219,7 +227,7 @@ func (e *extractor) scan(text string) {
 // the word: an ASCII byte that rune would not add to it (digits, @, $
 // and apostrophes join; non-ASCII runes may be letters or invisible).
 func endsWord(c byte) bool {
-	return c < utf8.RuneSelf && (c|0x20 < 'a' || c|0x20 > 'z') && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
+	return c == ' ' || c < utf8.RuneSelf && (c|0x20 < 'a' || c|0x20 > 'z') && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
 }
 
 // asciiWord adds the word of ASCII letters at text[i:], with no token
