@@ -71,8 +71,8 @@ type extractor struct {
 	seen      int    // runes pushed to the ring
 
 	// idx gathers a token's features (mixed hashes) before they are
-	// added: a power of two over maxToken+3, so that indexing it by a
-	// masked count needs no bounds check.
+	// added: at most maxToken+3; a power of two, so that asciiWord's
+	// loop indexes it by a masked count with no bounds check.
 	idx [64]uint32
 }
 
@@ -267,9 +267,10 @@ func (e *extractor) asciiWord(text string, i int) int {
 	return i + m
 }
 
-// wordHead puts into e.idx the (mixed hashes of the) features a token of hash h starts with
-// (the word, the bigram with the one before, the gram ending in the
-// space before it unless both are CJK) and returns how many.
+// wordHead puts into e.idx the mixed hashes of the features a token of
+// hash h starts with (the word, the bigram with the one before, the gram
+// ending in the space before it unless both are CJK) and returns how
+// many.
 func (e *extractor) wordHead(h uint32) int {
 	e.idx[0] = mix(h)
 	k := 1
