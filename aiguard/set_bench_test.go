@@ -17,9 +17,16 @@ import (
 // route — Detect, then Observe for the observers — with a new request ID
 // each time. The token limits are lifted so the budget keeps charging
 // instead of throttling after a few hundred requests.
-func BenchmarkAISet4KB(b *testing.B) {
+func BenchmarkAISet4KB(b *testing.B) { benchAISet4KB(b, false) }
+
+// BenchmarkAISet4KBModel is BenchmarkAISet4KB with the learned model on
+// (ai.prompt.model: true): the target's figure for that configuration.
+func BenchmarkAISet4KBModel(b *testing.B) { benchAISet4KB(b, true) }
+
+func benchAISet4KB(b *testing.B, model bool) {
 	cfg := DefaultConfig()
 	cfg.Budget.TokensPerHour, cfg.Budget.TokensPerDay = 0, 0
+	cfg.Prompt.Model = model
 	s, err := NewSet(cfg, nil)
 	if err != nil {
 		b.Fatal(err)

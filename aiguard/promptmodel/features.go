@@ -69,6 +69,11 @@ type extractor struct {
 	prevClass int
 	gram      uint64 // last four runes of the character stream
 	seen      int    // runes pushed to the ring
+
+	// idx gathers a token's features (mixed hashes) before they are
+	// added: at most maxToken+3; a power of two, so that asciiWord's
+	// loop indexes it by a masked count with no bounds check.
+	idx [64]uint32
 }
 
 // appendFeatures appends the bucket indexes of text's features to dst.
@@ -177,14 +182,32 @@ func (e *extractor) scan(text string) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c|0x20 >= 'a' && c|0x20 <= 'z' {
-			// A run of ASCII letters, most of any text: added in bulk,
-			// as rune would add them one by one.
+			// A run of ASCII letters, most of any text: a whole word
+			// read from the text in one pass, a longer run added in
+			// bulk, as rune would add them one by one.
+			if e.n > 0 && e.class != tkWord {
+				e.flush()
+			}
+			if e.n == 0 {
+				if j := e.asciiWord(text, i); j > i {
+					i = j
+					continue
+				}
+			}
 			j := i + 1
 			for j < len(text) && text[j]|0x20 >= 'a' && text[j]|0x20 <= 'z' {
 				j++
 			}
 			e.letterRun(text[i:j])
 			i = j
+			continue
+		}
+		if c == ' ' {
+			// what rune does for a space
+			if e.n > 0 {
+				e.flush()
+			}
+			i++
 			continue
 		}
 		var r rune
@@ -198,6 +221,114 @@ func (e *extractor) scan(text string) {
 		}
 		e.rune(r)
 	}
+}
+
+// endsWord reports whether the byte c after a run of ASCII letters ends
+// the word: an ASCII byte that rune would not add to it (digits, @, $
+// and apostrophes join; non-ASCII runes may be letters or invisible).
+func endsWord(c byte) bool {
+	return c == ' ' || c < utf8.RuneSelf && (c|0x20 < 'a' || c|0x20 > 'z') && c != '\'' && c != '@' && c != '$' && (c < '0' || c > '9')
+}
+
+// asciiWord adds the word of ASCII letters at text[i:], with no token
+// pending, in one pass over it: what letterRun and flush do for it. It
+// returns where the word ends, or i, having added nothing, when the
+// word is not all ASCII letters or is longer than maxToken.
+func (e *extractor) asciiWord(text string, i int) int {
+	// The word's character grams go after the at most three features
+	// it starts with (wordHead); they follow the space pushed before it.
+	const head = 3
+	h := uint32(seedWord)
+	gram := e.gram<<16 | ' '
+	w := text[i:min(len(text), i+maxToken)]
+	m := 0
+	for ; m < len(w); m++ {
+		c := w[m] | 0x20
+		if c-'a' >= 26 {
+			break
+		}
+		h = (h ^ uint32(c)) * fnvPrime
+		gram = gram<<16 | uint64(c)
+		e.idx[uint(head+m)%uint(len(e.idx))] = mix(gramHash(gram))
+	}
+	if j := i + m; j < len(text) && !endsWord(text[j]) {
+		return i
+	}
+	e.class = tkWord
+	n := e.wordHead(h)
+	// The first three characters of a text have no gram of their own.
+	skip := max(0, 3-e.seen)
+	if n < head || skip > 0 {
+		copy(e.idx[n:], e.idx[head+skip:head+max(m, skip)])
+	}
+	e.gram, e.seen = gram, e.seen+m
+	e.prevClass = tkWord
+	e.feats(e.idx[:n+max(m-skip, 0)])
+	return i + m
+}
+
+// wordHead puts into e.idx the mixed hashes of the features a token of
+// hash h starts with (the word, the bigram with the one before, the gram
+// ending in the space before it unless both are CJK) and returns how
+// many.
+func (e *extractor) wordHead(h uint32) int {
+	e.idx[0] = mix(h)
+	k := 1
+	if e.prevWord != 0 {
+		e.idx[k] = mix((e.prevWord*31 ^ h ^ seedBigram) * fnvPrime)
+		k++
+	}
+	e.prevWord = h
+	if !(e.class == tkCJK && e.prevClass == tkCJK) {
+		e.gram = e.gram<<16 | ' '
+		e.seen++
+		if e.seen >= 4 {
+			e.idx[k] = mix(gramHash(e.gram))
+			k++
+		}
+	}
+	return k
+}
+
+// gramHash hashes the last four runes of the character stream.
+func gramHash(gram uint64) uint32 {
+	return uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
+}
+
+// feats adds the features of mixed hashes hs, in order, as emit would:
+// appends their buckets, or adds their weights with the sums in
+// registers (halfEnd reads them from e).
+func (e *extractor) feats(hs []uint32) {
+	shift := e.shift & 31
+	if e.w == nil {
+		for _, h := range hs {
+			e.out = append(e.out, h>>shift)
+		}
+		return
+	}
+	w, mask := e.w, uint32(len(e.w)-1)
+	sum, cur, n := e.sum, e.cur, e.nfeats
+	if n%(window/2)+len(hs) < window/2 {
+		// No half window ends here.
+		var s int32
+		for _, h := range hs {
+			s += int32(w[h>>shift&mask])
+		}
+		e.sum, e.cur, e.nfeats = sum+s, cur+s, n+len(hs)
+		return
+	}
+	for _, h := range hs {
+		v := int32(w[h>>shift&mask])
+		sum += v
+		cur += v
+		n++
+		if n&(window/2-1) == 0 {
+			e.sum, e.cur, e.nfeats = sum, cur, n
+			e.halfEnd()
+			cur = e.cur
+		}
+	}
+	e.sum, e.cur, e.nfeats = sum, cur, n
 }
 
 // letterRun adds a run of ASCII letters: what add does for each, with
@@ -320,31 +451,19 @@ func (e *extractor) flush() {
 		for _, r := range w {
 			h = (h ^ uint32(r)) * fnvPrime
 		}
-		e.emit(h)
-		if e.prevWord != 0 {
-			e.emit((e.prevWord*31 ^ h ^ seedBigram) * fnvPrime)
-		}
-		e.prevWord = h
-		if !(e.class == tkCJK && e.prevClass == tkCJK) {
-			e.push(' ')
-		}
-		// push for each rune, with the stream's state in registers.
+		k := e.wordHead(h)
 		gram, seen := e.gram, e.seen
 		for _, r := range w {
 			gram = gram<<16 | uint64(uint16(r^r>>16))
 			seen++
-			if seen < 4 {
-				continue
+			if seen >= 4 {
+				e.idx[k] = mix(gramHash(gram))
+				k++
 			}
-			h := uint32((gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4
-			if e.w == nil {
-				e.emit(h)
-				continue
-			}
-			e.score(mix(h) >> e.shift)
 		}
 		e.gram, e.seen = gram, seen
 		e.prevClass = e.class
+		e.feats(e.idx[:k])
 	}
 	e.n, e.letters, e.digits, e.latin, e.other = 0, 0, 0, 0, 0
 }
@@ -361,7 +480,7 @@ func (e *extractor) push(r rune) {
 	if e.seen < 4 {
 		return
 	}
-	e.emit(uint32((e.gram*0x9e3779b97f4a7c15)>>32) ^ seedGram4)
+	e.emit(gramHash(e.gram))
 }
 
 // latinFold maps U+00C0..U+024F to the ASCII letter it decomposes to ('.'
