@@ -484,7 +484,9 @@ func (w *writer) canaryFrom(from, ws int) bool {
 	if len(c) == 0 || w.det.act[kCanary] == Off {
 		return false
 	}
-	return bytes.Contains(w.text[max(from-len(c)+1, ws):], c)
+	t := w.text[max(from-len(c)+1, ws):]
+	// Most texts lack even its first byte; bytes.Index costs more to set up.
+	return bytes.IndexByte(t, c[0]) >= 0 && bytes.Contains(t, c)
 }
 
 // giveUp passes the rest of the answer unchanged: what is held first,

@@ -507,18 +507,32 @@ func BenchmarkStream(b *testing.B) {
 	}
 	a := []byte(openAISSE(deltas...))
 	g := newGuard(b, nil)
-	b.SetBytes(int64(len(a)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		rec := discard{h: http.Header{}}
-		w := g.WrapResponse(&rec, &abuse.Request{Class: "message"})
-		w.Header().Set("Content-Type", "text/event-stream")
-		for j := 0; j < len(a); {
-			e := bytes.Index(a[j:], []byte("\n\n")) + j + 2
-			w.Write(a[j:e])
-			j = e
+	// writes=event: each event in a write of its own, as a model's tokens
+	// come; writes=whole: the answer in one write, as a proxy passes on a
+	// read of many events from an upstream faster than its client.
+	for _, whole := range []bool{false, true} {
+		name := "writes=event"
+		if whole {
+			name = "writes=whole"
 		}
-		w.(abuse.ResponseFinisher).FinishResponse()
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(a)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				rec := discard{h: http.Header{}}
+				w := g.WrapResponse(&rec, &abuse.Request{Class: "message"})
+				w.Header().Set("Content-Type", "text/event-stream")
+				for j := 0; j < len(a); {
+					e := len(a)
+					if !whole {
+						e = bytes.Index(a[j:], []byte("\n\n")) + j + 2
+					}
+					w.Write(a[j:e])
+					j = e
+				}
+				w.(abuse.ResponseFinisher).FinishResponse()
+			}
+		})
 	}
 }
 
