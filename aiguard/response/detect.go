@@ -492,7 +492,9 @@ func (d *detectors) pending(text []byte, quiet bool) int {
 			}
 			// Only the token is read: "Bearer " before it, a key's
 			// separator or "-----BEGIN" would have made text not plain.
-			p = t + d.names.Pending(s[t:])
+			if t < len(text) {
+				p = t + d.names.Pending(s[t:])
+			}
 		} else {
 			p = d.names.Pending(s)
 		}

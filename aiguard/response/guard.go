@@ -40,6 +40,8 @@ type Guard struct {
 	classes   map[string]bool
 	routes    *route.Table[bool]
 	monitor   bool
+	// eventByEvent turns writer.fast off: tests compare the two readers.
+	eventByEvent bool
 
 	scanned, unparsed, redacted, cut, findings, placeholders atomic.Uint64
 }

@@ -294,7 +294,7 @@ func (w *writer) Write(b []byte) (int, error) {
 // events handles every complete event or line in w.in; borrowed says
 // w.in is the caller's slice, which must be neither kept nor written.
 func (w *writer) events(borrowed bool) error {
-	start := 0
+	start, skip := 0, 0
 	if r := bytes.IndexByte(w.in[w.seen:], '\r'); r >= 0 {
 		for i := w.seen + r; i+1 < len(w.in); i++ {
 			if w.in[i] == '\r' && w.in[i+1] != '\n' {
@@ -303,6 +303,22 @@ func (w *writer) events(borrowed bool) error {
 		}
 	}
 	for i := w.seen; i < len(w.in); i++ {
+		if i == start && skip > 0 {
+			skip--
+		} else if i == start && w.fastOK() {
+			n, held, err := w.fast(start)
+			if err != nil {
+				return err
+			}
+			if held {
+				// The text's end is held back from event to event (an
+				// address being redacted): event reads the next ones.
+				skip = 8
+			}
+			if start, i = n, n; i == len(w.in) {
+				break
+			}
+		}
 		if j := bytes.IndexByte(w.in[i:], '\n'); j < 0 {
 			break
 		} else {
@@ -358,6 +374,119 @@ func (w *writer) events(borrowed bool) error {
 		return w.giveUp(0)
 	}
 	return nil
+}
+
+// fastOK reports whether the events that follow may be read by fast:
+// the answer's start went out, nothing is held or open, and no finding
+// was near the end of the text.
+func (w *writer) fastOK() bool {
+	return w.mode == modeSSE && w.wrote && !w.g.eventByEvent && len(w.held) == 0 && len(w.ph) == 0 && !w.pemOpen &&
+		w.sim.p == nil && w.out == w.base+int64(len(w.text)) &&
+		w.ps.lastHit < w.base+int64(w.window())
+}
+
+// fast passes on, as they came and in one piece, the events from
+// w.in[start:] on that event would pass unchanged and at once, and
+// returns where the first one it leaves to event starts; held says it
+// stopped at an event whose text would be held back. It reads an event
+// of the usual forms (an optional "event:" line, then "data: " and one
+// JSON line) as event does when its text is plain: the text is added to
+// the look-behind, and fast goes on only while the text is plain (so
+// that nothing but the canary can be found), holds no canary and nothing
+// at its end would be held back; else the event's text is taken back and
+// event reads the event. An event whose text is escaped is left to
+// event. In a read of many events (an upstream faster than its client,
+// a proxy's buffer) the events are neither copied nor written one by one.
+func (w *writer) fast(start int) (next int, held bool, err error) {
+	pass := start
+	for i := start; i < len(w.in); {
+		raw := w.in[i:]
+		ds := 0
+		if len(raw) > 6 && string(raw[:6]) == "event:" {
+			j := bytes.IndexByte(raw, '\n')
+			if j < 0 || raw[j-1] == '\r' {
+				break
+			}
+			ds = j + 1
+		}
+		if len(raw) < ds+9 || string(raw[ds:ds+6]) != "data: " {
+			break
+		}
+		ds += 6
+		j := bytes.IndexByte(raw[ds:], '\n')
+		if j < 0 || ds+j+1 >= len(raw) || raw[ds+j+1] != '\n' || j > 0 && raw[ds+j-1] == '\r' {
+			break
+		}
+		n := ds + j + 2
+		d := raw[ds : ds+j]
+		if n > w.g.cfg.MaxEventBytes || len(d) == 0 || d[0] != '{' {
+			break
+		}
+		spans, ok := w.shape.texts(w.spans[:0], d)
+		if !ok {
+			// As event reads it: the byte search, and the shape learnt.
+			if spans, ok = quickTexts(spans[:0], d); !ok {
+				w.spans = spans
+				break
+			}
+			w.shape.learn(d, spans, ok)
+		}
+		w.spans = spans
+		if len(spans) > 1 || len(spans) == 1 && spans[0].esc {
+			break
+		}
+		from := len(w.text)
+		if len(spans) == 1 {
+			w.text = append(w.text, d[spans[0].start:spans[0].end]...)
+		}
+		ps := w.ps
+		end := w.base + int64(len(w.text))
+		var hold int64
+		if len(spans) == 0 {
+			hold = w.holdFrom()
+		} else {
+			ws := w.window()
+			if !w.plain(ws) || w.canaryFrom(from, ws) {
+				w.text, w.ps = w.text[:from], ps
+				break
+			}
+			// holdFrom, on plain text, with no placeholders.
+			hold = w.base + int64(ws+w.det.pending(w.text[ws:], true))
+			if end-w.out > maxHold {
+				hold = end
+			}
+		}
+		if hold < end {
+			w.text, w.ps = w.text[:from], ps
+			held = true
+			break
+		}
+		w.out = end
+		w.trim()
+		i += n
+		pass = i
+	}
+	if pass == start {
+		return start, held, nil
+	}
+	if err := w.flushOut(); err != nil {
+		return start, held, err
+	}
+	_, err = w.w.Write(w.in[start:pass])
+	return pass, held, err
+}
+
+// canaryFrom reports whether the canary is looked for and in the text
+// from text[from:] on, or running into it, in the window from ws: what
+// find would find.
+func (w *writer) canaryFrom(from, ws int) bool {
+	c := w.det.canary
+	if len(c) == 0 || w.det.act[kCanary] == Off {
+		return false
+	}
+	t := w.text[max(from-len(c)+1, ws):]
+	// Most texts lack even its first byte; bytes.Index costs more to set up.
+	return bytes.IndexByte(t, c[0]) >= 0 && bytes.Contains(t, c)
 }
 
 // giveUp passes the rest of the answer unchanged: what is held first,

@@ -507,18 +507,32 @@ func BenchmarkStream(b *testing.B) {
 	}
 	a := []byte(openAISSE(deltas...))
 	g := newGuard(b, nil)
-	b.SetBytes(int64(len(a)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		rec := discard{h: http.Header{}}
-		w := g.WrapResponse(&rec, &abuse.Request{Class: "message"})
-		w.Header().Set("Content-Type", "text/event-stream")
-		for j := 0; j < len(a); {
-			e := bytes.Index(a[j:], []byte("\n\n")) + j + 2
-			w.Write(a[j:e])
-			j = e
+	// writes=event: each event in a write of its own, as a model's tokens
+	// come; writes=whole: the answer in one write, as a proxy passes on a
+	// read of many events from an upstream faster than its client.
+	for _, whole := range []bool{false, true} {
+		name := "writes=event"
+		if whole {
+			name = "writes=whole"
 		}
-		w.(abuse.ResponseFinisher).FinishResponse()
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(a)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				rec := discard{h: http.Header{}}
+				w := g.WrapResponse(&rec, &abuse.Request{Class: "message"})
+				w.Header().Set("Content-Type", "text/event-stream")
+				for j := 0; j < len(a); {
+					e := len(a)
+					if !whole {
+						e = bytes.Index(a[j:], []byte("\n\n")) + j + 2
+					}
+					w.Write(a[j:e])
+					j = e
+				}
+				w.(abuse.ResponseFinisher).FinishResponse()
+			}
+		})
 	}
 }
 
@@ -699,5 +713,61 @@ func TestStreamFencesCounted(t *testing.T) {
 				t.Fatalf("pad %d, %q: verdicts %v, want %q", pad, tc.after, vs, tc.want)
 			}
 		}
+	}
+}
+
+// TestStreamFastRead checks which events of a read writer.fast passes on
+// in one piece, and where it leaves the rest to the event-by-event
+// reader: at text that is not plain, escaped, or held back, at the
+// canary, at an event that is not one JSON data line.
+func TestStreamFastRead(t *testing.T) {
+	ev := func(text string) string {
+		q, _ := json.Marshal(text)
+		return `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":` + string(q) + `},"finish_reason":null}]}` + "\n\n"
+	}
+	ping := "event: ping\ndata: {\"type\": \"ping\"}\n\n"
+	aev := func(text string) string {
+		q, _ := json.Marshal(text)
+		return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":" + string(q) + "}}\n\n"
+	}
+	for _, tc := range []struct {
+		name       string
+		pass, rest []string // the events fast passes, and the first it leaves
+		held       bool
+	}{
+		{"plain words", []string{ev(" To"), ev(" reverse"), ev(" a"), ev(" list")}, nil, false},
+		{"empty text", []string{ev(" a"), ev("")}, nil, false},
+		{"Anthropic events and pings", []string{aev(" a"), ping, aev(" list"), ping}, nil, false},
+		{"a digit", []string{ev(" Python")}, []string{ev(" 3"), ev(" ok")}, false},
+		{"a key's start held", []string{ev(" use")}, []string{ev(" sk-pro"), ev("j")}, true},
+		{"an escape", []string{ev(" a")}, []string{ev("\n"), ev(" b")}, false},
+		{"the canary", []string{ev(" a")}, []string{ev(" " + testCanary)}, false},
+		{"the canary across events", []string{ev(" a"), ev(" wdn")}, []string{ev("-canary"), ev("-7f3a9c1e")}, true},
+		{"DONE", []string{ev(" a")}, []string{"data: [DONE]\n\n"}, false},
+		{"a comment", nil, []string{": keep-alive\n\n"}, false},
+		{"two data lines", nil, []string{"data: {\"a\":\ndata: \"b\"}\n\n"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGuard(t, nil)
+			rec := httptest.NewRecorder()
+			w := g.WrapResponse(rec, &abuse.Request{Class: "message"}).(*writer)
+			w.Header().Set("Content-Type", "text/event-stream")
+			first := ev("Sure,")
+			if strings.HasPrefix(tc.name, "Anthropic") {
+				first = aev("Sure,")
+			}
+			if _, err := w.Write([]byte(first)); err != nil {
+				t.Fatal(err)
+			}
+			pass := strings.Join(tc.pass, "")
+			w.in = []byte(pass + strings.Join(tc.rest, ""))
+			next, held, err := w.fast(0)
+			if err != nil || next != len(pass) || held != tc.held {
+				t.Fatalf("fast = %d, held %v, %v; want %d, held %v", next, held, err, len(pass), tc.held)
+			}
+			if rec.Body.String() != first+pass {
+				t.Fatalf("client read %q", rec.Body.String())
+			}
+		})
 	}
 }

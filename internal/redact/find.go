@@ -142,7 +142,11 @@ func isTokenChar(c byte) bool {
 // startsSecret reports whether tok, a run of token bytes, starts like
 // one of the key shapes or a JWT.
 func startsSecret(tok string) bool {
-	for _, p := range [...]string{"sk-", "sk_", "rk-", "rk_", "AKIA", "ASIA", "AIza", "github_pat_", "glpat-", "eyJ"} {
+	// Most tokens are words: their first byte rules the shapes out.
+	if len(tok) < 3 || !secretFirst[tok[0]] {
+		return false
+	}
+	for _, p := range secretPrefixes {
 		if strings.HasPrefix(tok, p) {
 			return true
 		}
@@ -151,6 +155,20 @@ func startsSecret(tok string) bool {
 	return len(tok) >= 4 && strings.HasPrefix(tok, "gh") && tok[3] == '_' ||
 		len(tok) >= 5 && strings.HasPrefix(tok, "xox") && tok[4] == '-'
 }
+
+// secretPrefixes are the starts of the key shapes and a JWT, besides
+// gh?_ and xox?-.
+var secretPrefixes = [...]string{"sk-", "sk_", "rk-", "rk_", "AKIA", "ASIA", "AIza", "github_pat_", "glpat-", "eyJ"}
+
+// secretFirst marks the first bytes of the shapes startsSecret knows.
+// Neither is ever written.
+var secretFirst = func() (t [256]bool) {
+	for _, p := range secretPrefixes {
+		t[p[0]] = true
+	}
+	t['g'], t['x'] = true, true
+	return t
+}()
 
 // authBefore returns where "Bearer " or "Basic " starts when it comes
 // right before s[t:], else -1.
