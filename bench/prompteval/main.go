@@ -139,7 +139,7 @@ func run(args []string, out io.Writer) error {
 	} else {
 		all = append(all, rs...)
 	}
-	seed, err := promptdata.Seed()
+	seed, err := promptdata.Own()
 	if err != nil {
 		return err
 	}

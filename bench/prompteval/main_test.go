@@ -31,6 +31,7 @@ func TestRunOnTinyCorpus(t *testing.T) {
 		"adversarial_suffix rule family alone at >= 0.5 (direct): 0 of 2 attacks, 0 of 1 benign texts, precision –",
 		"### Leave-one-source-out",
 		"| seed | mixed | 104 |",
+		"| chat | benign | 115 |",
 		"| injecguard/NotInject | benign | 1 | FP ",
 		"| predicted | n | mean predicted | observed attack rate |",
 		"LOSO recall at ≤ 3% benign FP |",
