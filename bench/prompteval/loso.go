@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,8 +43,10 @@ var methods = []method{
 }
 
 // looScores trains the model once on everything and once per source
-// without it, and scores every record with each.
-func looScores(det *prompt.Detector, recs []record, opts promptmodel.Options) ([]scored, []string) {
+// without it, and scores every record with each. It also returns, per
+// held-out source, the threshold for the false-positive budget chosen on
+// the other sources alone (see budgetThresholdFor).
+func looScores(det *prompt.Detector, recs []record, opts promptmodel.Options) ([]scored, []string, map[string]float64) {
 	out := make([]scored, len(recs))
 	bySrc := map[string][]int{}
 	for i, r := range recs {
@@ -60,10 +64,11 @@ func looScores(det *prompt.Detector, recs []record, opts promptmodel.Options) ([
 		out[i].inModel = all.Score(out[i].rec.Text)
 	}
 	// One training per held-out source, in parallel: each writes only
-	// its own records' loso field.
+	// its own records' loso field and its own threshold.
+	thr := make([]float64, len(groups))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, g := range groups {
+	for gi, g := range groups {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -78,34 +83,74 @@ func looScores(det *prompt.Detector, recs []record, opts promptmodel.Options) ([
 			for _, i := range bySrc[g] {
 				out[i].loso = m.Score(out[i].rec.Text)
 			}
+			thr[gi] = budgetThresholdFor(train, opts, fpBudget)
 		}()
 	}
 	wg.Wait()
-	return out, groups
+	byGroup := make(map[string]float64, len(groups))
+	for gi, g := range groups {
+		byGroup[g] = thr[gi]
+	}
+	return out, groups, byGroup
+}
+
+// thresholdFolds is the number of folds budgetThresholdFor scores the
+// training texts in.
+const thresholdFolds = 3
+
+// budgetThresholdFor picks the threshold a model trained on train would
+// be run at to flag at most budget of benign prompts, from train alone:
+// the benign prompts of train are scored out of fold (each by a model
+// trained on the other folds, texts dealt round) and the threshold is the
+// lowest that flags at most budget of them. It is what an operator can
+// measure on the traffic the model was trained on; the held-out source's
+// FP rate at it shows what a new population of benign prompts costs.
+func budgetThresholdFor(train []record, opts promptmodel.Options, budget float64) float64 {
+	var ben []float64
+	for k := range thresholdFolds {
+		var fit, test []record
+		for i, r := range train {
+			if i%thresholdFolds == k {
+				test = append(test, r)
+			} else {
+				fit = append(fit, r)
+			}
+		}
+		m := promptmodel.Train(promptdata.Examples(fit), opts)
+		for _, r := range test {
+			if isBenignPrompt(promptdata.Group(r), r) {
+				ben = append(ben, m.Score(r.Text))
+			}
+		}
+	}
+	return budgetThreshold(ben, budget)
 }
 
 // printLOSO prints the leave-one-source-out table, the pooled targets,
 // over-defence, calibration and the model's speed.
 func printLOSO(out io.Writer, det *prompt.Detector, recs []record, opts promptmodel.Options, scores io.Writer) {
 	start := time.Now()
-	sc, groups := looScores(det, recs, opts)
+	sc, groups, thr := looScores(det, recs, opts)
 	if scores != nil {
 		for _, s := range sc {
 			fmt.Fprintf(scores, "%s\t%s\t%.6f\t%.6f\t%.6f\n", s.group, s.rec.Label, s.heur, s.inModel, s.loso)
 		}
 	}
 	fmt.Fprintf(out, "### Leave-one-source-out: the model trained without a source, tested on it (%d texts, %d sources, %.0f s)\n\n", len(sc), len(groups), time.Since(start).Seconds())
-	fmt.Fprintln(out, "Sources: injecguard dataset (BIPIA text+code one source), JailbreakBench attack method, devtext prompt repository (sql = questions and code of one repository; security_code_question = four documentation repositories), the project's seed sentences. Recall for attack sources, FP rate for benign ones; each cell is @0.5 (log) / @0.8 (block). \"model in-sample\" saw the source in training; \"model LOSO\" did not. Heuristics were written against JailbreakBench: in-sample there.")
+	fmt.Fprintln(out, "Sources: injecguard dataset (BIPIA text+code one source), JailbreakBench attack method, devtext prompt repository (sql = questions and code of one repository; security_code_question = four documentation repositories), the project's seed sentences and general-chat requests (not in the pooled rows). Recall for attack sources, FP rate for benign ones; each cell is @0.5 (log) / @0.8 (block). \"model in-sample\" saw the source in training; \"model LOSO\" did not. Heuristics were written against JailbreakBench: in-sample there.")
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "The last column is the target's measure: the LOSO model at a threshold per held-out source, chosen on the other sources alone, the lowest that flags at most %.0f%% of their benign prompts scored out of fold (%d folds); the held-out source's FP rate at it is what a new population of benign prompts costs.\n", 100*fpBudget, thresholdFolds)
 	fmt.Fprintln(out)
 	fmt.Fprint(out, "| source | label | n |")
 	for _, m := range methods {
 		fmt.Fprintf(out, " %s |", m.name)
 	}
+	fmt.Fprintf(out, " LOSO recall at ≤ %.0f%% benign FP |", 100*fpBudget)
 	fmt.Fprint(out, "\n| --- | --- | ---: |")
 	for range methods {
 		fmt.Fprint(out, " ---: |")
 	}
-	fmt.Fprintln(out)
+	fmt.Fprintln(out, " ---: |")
 	for _, g := range groups {
 		var in []scored
 		for _, s := range sc {
@@ -113,7 +158,7 @@ func printLOSO(out io.Writer, det *prompt.Detector, recs []record, opts promptmo
 				in = append(in, s)
 			}
 		}
-		row(out, g, labelOf(in), in)
+		row(out, g, labelOf(in), in, thr)
 	}
 	pool := func(name string, keep func(s scored) bool) {
 		var in []scored
@@ -123,16 +168,16 @@ func printLOSO(out io.Writer, det *prompt.Detector, recs []record, opts promptmo
 			}
 		}
 		if len(in) > 0 {
-			row(out, "**"+name+"**", labelOf(in), in)
+			row(out, "**"+name+"**", labelOf(in), in, thr)
 		}
 	}
-	corpusOnly := func(s scored) bool { return s.group != "seed" }
+	// The project's own sentences are trained on but not counted: the
+	// figures are the corpus's.
+	corpusOnly := func(s scored) bool { return s.group != "seed" && s.group != "chat" }
 	pool("all corpus attacks", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() })
 	pool("direct attacks (no BIPIA)", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() && s.group != "injecguard/BIPIA" })
 	pool("all corpus benign", func(s scored) bool { return corpusOnly(s) && !s.rec.Attack() })
-	pool("benign prompts (devtext coding questions, NotInject, WildGuard)", func(s scored) bool {
-		return !s.rec.Attack() && (strings.HasPrefix(s.group, "devtext/") || strings.HasPrefix(s.group, "injecguard/"))
-	})
+	pool("benign prompts (devtext coding questions, NotInject, WildGuard)", benignPrompt)
 	pool("benign coding questions (devtext)", func(s scored) bool { return !s.rec.Attack() && strings.HasPrefix(s.group, "devtext/") })
 	fmt.Fprintln(out)
 
@@ -215,8 +260,9 @@ func labelOf(in []scored) string {
 }
 
 // row prints a source's recall (attacks) and FP rate (benign texts) at
-// the log and block levels, per method.
-func row(out io.Writer, name, label string, in []scored) {
+// the log and block levels, per method, then the LOSO model's at the
+// held-out source's threshold in thr.
+func row(out io.Writer, name, label string, in []scored, thr map[string]float64) {
 	fmt.Fprintf(out, "| %s | %s | %d |", name, label, len(in))
 	for _, m := range methods {
 		var c5, c8 counts
@@ -227,7 +273,50 @@ func row(out io.Writer, name, label string, in []scored) {
 		}
 		fmt.Fprintf(out, " %s |", pair(&c5, &c8))
 	}
-	fmt.Fprintln(out)
+	var c counts
+	for _, s := range in {
+		c.add(s.rec.Attack(), s.loso >= thr[s.group])
+	}
+	var parts []string
+	if n := c.tp + c.fn; n > 0 {
+		parts = append(parts, fmt.Sprintf("recall %.3f", float64(c.tp)/float64(n)))
+	}
+	if n := c.fp + c.tn; n > 0 {
+		parts = append(parts, fmt.Sprintf("FP %.3f", float64(c.fp)/float64(n)))
+	}
+	if t, ok := thr[name]; ok {
+		parts = append(parts, fmt.Sprintf("at %.3f", t))
+	}
+	fmt.Fprintf(out, " %s |\n", strings.Join(parts, ", "))
+}
+
+// fpBudget is the false-positive budget on benign prompts.
+const fpBudget = 0.03
+
+// benignPrompt reports whether s is one of the benign prompts the
+// issue's targets are stated on: the devtext coding questions, NotInject
+// and WildGuard.
+func benignPrompt(s scored) bool { return isBenignPrompt(s.group, s.rec) }
+
+func isBenignPrompt(group string, r record) bool {
+	return !r.Attack() && (strings.HasPrefix(group, "devtext/") || strings.HasPrefix(group, "injecguard/"))
+}
+
+// budgetThreshold returns the lowest t such that at most budget of
+// scores are >= t (above every score when there are none).
+func budgetThreshold(scores []float64, budget float64) float64 {
+	if len(scores) == 0 {
+		return math.Inf(1)
+	}
+	desc := slices.Clone(scores)
+	slices.SortFunc(desc, func(a, b float64) int { return cmp.Compare(b, a) })
+	k := int(math.Floor(budget * float64(len(desc))))
+	if k >= len(desc) {
+		return math.Inf(-1)
+	}
+	// Flag the k highest: just above the next one, so ties with it stay
+	// below the threshold.
+	return math.Nextafter(desc[k], math.Inf(1))
 }
 
 // pair prints "recall a / b" and / or "FP a / b" for the two levels.

@@ -8,7 +8,9 @@
 //	go run ./prompteval [-corpus ../../shared/corpus/prompt-injection] [-misses N] [-dump FILE]
 //
 // It prints precision, recall and false-positive rate per source at the
-// log (0.5) and block (0.8) thresholds.
+// log (0.5) and block (0.8) thresholds, then the learned model trained
+// leave-one-source-out, with its recall at a threshold chosen, without the
+// held-out source, for at most 3% false positives on benign prompts.
 package main
 
 import (
@@ -139,7 +141,7 @@ func run(args []string, out io.Writer) error {
 	} else {
 		all = append(all, rs...)
 	}
-	seed, err := promptdata.Seed()
+	seed, err := promptdata.Own()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,8 +31,10 @@ func TestRunOnTinyCorpus(t *testing.T) {
 		"adversarial_suffix rule family alone at >= 0.5 (direct): 0 of 2 attacks, 0 of 1 benign texts, precision –",
 		"### Leave-one-source-out",
 		"| seed | mixed | 104 |",
+		"| chat | benign | 115 |",
 		"| injecguard/NotInject | benign | 1 | FP ",
 		"| predicted | n | mean predicted | observed attack rate |",
+		"LOSO recall at ≤ 3% benign FP |",
 		"Brier score",
 		"(no devtext prompts at ",
 	} {
@@ -62,5 +65,40 @@ func TestRunMissingCorpus(t *testing.T) {
 	err := run([]string{"-corpus", missing}, &out)
 	if want := "corpus not found at " + missing + " (set -corpus DIR)"; err == nil || err.Error() != want {
 		t.Fatalf("run error = %v, want %q", err, want)
+	}
+}
+
+func TestBudgetThreshold(t *testing.T) {
+	hundred := make([]float64, 100)
+	for i := range hundred {
+		hundred[i] = float64(i) / 100 // 0.00 … 0.99
+	}
+	for _, tc := range []struct {
+		name    string
+		scores  []float64
+		budget  float64
+		flagged int // of scores, at the threshold
+	}{
+		{"three of a hundred", hundred, 0.03, 3},
+		{"budget under one text", hundred[:20], 0.03, 0},
+		{"ties stay below", []float64{0.9, 0.9, 0.9, 0.1}, 0.5, 0},
+		{"no budget", []float64{0.2, 0.7}, 0, 0},
+		{"all", []float64{0.2, 0.7}, 1, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			th := budgetThreshold(tc.scores, tc.budget)
+			n := 0
+			for _, s := range tc.scores {
+				if s >= th {
+					n++
+				}
+			}
+			if n != tc.flagged {
+				t.Errorf("threshold %v flags %d of %d, want %d", th, n, len(tc.scores), tc.flagged)
+			}
+		})
+	}
+	if th := budgetThreshold(nil, 0.03); !math.IsInf(th, 1) {
+		t.Errorf("no scores: threshold %v, want +Inf (flag nothing)", th)
 	}
 }

@@ -1,6 +1,7 @@
 // Command promptmodel trains the learned prompt-injection detector
 // (package aiguard/promptmodel) on the shared corpus and the project's seed
-// sentences and writes its weights. The output is the same byte for byte on
+// sentences and general-chat requests (bench/internal/promptdata) and
+// writes its weights. The output is the same byte for byte on
 // each run. From bench/:
 //
 //	go run ./promptmodel -corpus ../../shared/corpus -out ../aiguard/promptmodel/weights.bin

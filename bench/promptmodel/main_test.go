@@ -36,7 +36,7 @@ func TestRunWritesTheSameWeights(t *testing.T) {
 		if err := run([]string{"-corpus", root, "-out", out}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(log.String(), "trained on 108 texts") {
+		if !strings.Contains(log.String(), "trained on 223 texts") {
 			t.Errorf("log %q", log.String())
 		}
 		b, err := os.ReadFile(out)

@@ -49,6 +49,35 @@ func Seed() ([]Record, error) {
 	return read(bytes.NewReader(seed), "seed.jsonl")
 }
 
+// chat holds the project's own general-chat requests (cooking, travel,
+// writing, homework, benign role-play; in a dozen languages), written for
+// it: without them the only general chat on the benign side is WildGuard,
+// and held out the model takes any ordinary prose for an attack.
+//
+//go:embed chat.jsonl
+var chatSeed []byte
+
+// ChatSource is the Source of the chat records.
+const ChatSource = "warden:chat"
+
+// Chat returns the general-chat records.
+func Chat() ([]Record, error) {
+	return read(bytes.NewReader(chatSeed), "chat.jsonl")
+}
+
+// Own returns the project's own records: the seed, then the chat set.
+func Own() ([]Record, error) {
+	s, err := Seed()
+	if err != nil {
+		return nil, err
+	}
+	c, err := Chat()
+	if err != nil {
+		return nil, err
+	}
+	return append(s, c...), nil
+}
+
 // Files are the corpus files the model is trained on, relative to the
 // corpus root.
 var Files = []string{
@@ -66,7 +95,8 @@ const Requests = "devtext/requests.jsonl"
 // requestSource prefixes the Source of the records read from Requests.
 const requestSource = "devtext-requests:"
 
-// LoadCorpus reads Files and Requests under root, then the seed.
+// LoadCorpus reads Files and Requests under root, then the project's own
+// records (Own).
 func LoadCorpus(root string) ([]Record, error) {
 	var recs []Record
 	for _, f := range Files {
@@ -81,7 +111,7 @@ func LoadCorpus(root string) ([]Record, error) {
 		return nil, err
 	}
 	recs = append(recs, rs...)
-	s, err := Seed()
+	s, err := Own()
 	if err != nil {
 		return nil, err
 	}
@@ -219,10 +249,13 @@ func read(r io.Reader, name string) ([]Record, error) {
 // dataset (NotInject, wildguard, BIPIA text and code together), the
 // JailbreakBench attack method, for devtext prompts the upstream repository
 // (the four repositories of security documentation passages are one group,
-// security_code_question), and the seed.
+// security_code_question), the seed and the chat set.
 func Group(r Record) string {
-	if r.Source == SeedSource {
+	switch r.Source {
+	case SeedSource:
 		return "seed"
+	case ChatSource:
+		return "chat"
 	}
 	if strings.HasPrefix(r.Source, requestSource) {
 		return "devtext-requests/" + r.Category

@@ -19,10 +19,29 @@ func TestGroup(t *testing.T) {
 		{Record{Source: "github:Arcanum-Sec/arc_pi_taxonomy@1:x", Category: "arcanum/technique/t1"}, "devtext/arcanum"},
 		{Record{Source: requestSource + "github:x/y@1:z", Category: "chat_code"}, "devtext-requests/chat_code"},
 		{Record{Source: SeedSource, Category: "fr/secret"}, "seed"},
+		{Record{Source: ChatSource, Category: "en/chat"}, "chat"},
 	} {
 		if got := Group(tt.r); got != tt.want {
 			t.Errorf("Group(%+v) = %q, want %q", tt.r, got, tt.want)
 		}
+	}
+}
+
+func TestChat(t *testing.T) {
+	recs, err := Chat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := map[string]bool{}
+	for _, r := range recs {
+		if r.Attack() || r.Source != ChatSource {
+			t.Errorf("chat record %q: label %s, source %s; want benign from %s", r.Text, r.Label, r.Source, ChatSource)
+		}
+		lang, _, _ := strings.Cut(r.Category, "/")
+		langs[lang] = true
+	}
+	if len(recs) < 100 || len(langs) < 10 {
+		t.Errorf("%d chat records in %d languages, want at least 100 in 10", len(recs), len(langs))
 	}
 }
 
