@@ -125,6 +125,7 @@ func (b *Builder) Build(ctx context.Context, day time.Time) (*Report, error) {
 			return nil, err
 		}
 	}
+	r.AllRequests = b.opts.RequestLog
 	if !b.opts.RequestLog {
 		r.Notes = append(r.Notes, "log.requests is off: requests and allowed count only decisions that were not a plain allow")
 	}

@@ -21,6 +21,9 @@ type Report struct {
 	To        time.Time `json:"to"`   // the next day's first instant
 	Generated time.Time `json:"generated"`
 	Source    string    `json:"source"` // SQLite or PostgreSQL
+	// AllRequests says the events hold every request (log.requests):
+	// without it, allowed requests are not in the figures.
+	AllRequests bool `json:"all_requests"`
 
 	Today     Headline `json:"today"`
 	Yesterday Headline `json:"previous_day"`

@@ -212,12 +212,22 @@ func grounded(s string, facts []float64) bool {
 func templateSummary(r *Report, f facts) string {
 	t := r.Today
 	var b strings.Builder
-	fmt.Fprintf(&b, "On %s Warden recorded %s requests", r.Date, num(t.Requests))
+	what := "requests"
+	if !r.AllRequests {
+		// Without the request log, plain allows are not events: say
+		// what was counted rather than "0 allowed".
+		what = "decisions other than a plain allow"
+	}
+	fmt.Fprintf(&b, "On %s Warden recorded %s %s", r.Date, num(t.Requests), what)
 	if p, ok := f.ChangePct["requests"]; ok {
 		fmt.Fprintf(&b, " (%s%% against the day before)", signed(p.(float64)))
 	}
-	fmt.Fprintf(&b, ": %s allowed, %s logged, %s throttled, %s blocked and %s refused to banned clients.",
-		num(t.Allowed), num(t.Logged), num(t.Throttled), num(t.Blocked), num(t.Banned))
+	allowed := "allowed"
+	if !r.AllRequests {
+		allowed = "allowed with a finding"
+	}
+	fmt.Fprintf(&b, ": %s %s, %s logged, %s throttled, %s blocked and %s refused to banned clients.",
+		num(t.Allowed), allowed, num(t.Logged), num(t.Throttled), num(t.Blocked), num(t.Banned))
 	if t.Offenders > 0 {
 		fmt.Fprintf(&b, " %s distinct clients offended (%s new, %s seen in the week before).",
 			num(t.Offenders), num(t.NewOffenders), num(t.RepeatOffenders))
