@@ -36,22 +36,8 @@ type Span struct {
 // JWT as the value of "token": …). It does not allocate when s holds no
 // secret and dst has room.
 func (n Names) Find(dst []Span, s string) []Span {
-	for i := 0; i < len(s); {
-		if !isKeyChar(s[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(s) && isKeyChar(s[j]) {
-			j++
-		}
-		start, end, ok := n.secretValue(s, i, j)
-		if !ok {
-			i = j
-			continue
-		}
+	for start, end := range n.secretValues(s) {
 		dst = append(dst, Span{Start: start, End: end, Kind: KindField})
-		i = max(end, j)
 	}
 	if !maybeShape(s) {
 		return dst

@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // Text returns s, free text about a request (a message, a log line, the
 // content sent to a judge), with the values of secret-named keys and
@@ -13,32 +16,46 @@ import "strings"
 func (n Names) Text(s string) string {
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(s); {
-		if !isKeyChar(s[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(s) && isKeyChar(s[j]) {
-			j++
-		}
-		start, end, ok := n.secretValue(s, i, j)
-		if !ok {
-			i = j
-			continue
-		}
+	for start, end := range n.secretValues(s) {
 		if b.Cap() == 0 {
 			b.Grow(len(s))
 		}
 		b.WriteString(s[last:start])
 		b.WriteString(Mark)
-		last, i = end, max(end, j)
+		last = end
 	}
 	if last == 0 {
 		return Shapes(s)
 	}
 	b.WriteString(s[last:])
 	return Shapes(b.String())
+}
+
+// secretValues yields the extent of each secret value in s, in order:
+// the value after every secret-named key, the scan going on after the
+// value (a key inside a value is part of the secret).
+func (n Names) secretValues(s string) iter.Seq2[int, int] {
+	return func(yield func(start, end int) bool) {
+		for i := 0; i < len(s); {
+			if !isKeyChar(s[i]) {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(s) && isKeyChar(s[j]) {
+				j++
+			}
+			start, end, ok := n.secretValue(s, i, j)
+			if !ok {
+				i = j
+				continue
+			}
+			if !yield(start, end) {
+				return
+			}
+			i = max(end, j)
+		}
+	}
 }
 
 // secretValue looks at the key s[i:j] and returns the extent of the
