@@ -163,15 +163,9 @@ func scanDeliveries(rows pgx.Rows) ([]alert.Delivery, error) {
 	defer rows.Close()
 	var out []alert.Delivery
 	for rows.Next() {
-		var d alert.Delivery
-		var created, next, sent int64
-		var body string
-		if err := rows.Scan(&d.ID, &created, &d.Channel, &d.Status, &d.Attempts, &next, &d.Error, &sent, &body); err != nil {
-			return nil, fmt.Errorf("postgres: alert deliveries: %w", err)
-		}
-		d.Created, d.NextAttempt, d.Sent = sqlite.OptionalTime(created), sqlite.OptionalTime(next), sqlite.OptionalTime(sent)
-		if err := json.Unmarshal([]byte(body), &d.Notification); err != nil {
-			return nil, fmt.Errorf("postgres: alert delivery %d: %w", d.ID, err)
+		d, err := sqlite.ScanDelivery(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
 		}
 		out = append(out, d)
 	}

@@ -55,6 +55,24 @@ func OptionalTime(n int64) time.Time {
 	return fromNanos(n)
 }
 
+// ScanDelivery reads one delivery row of the columns both outboxes
+// select, in their order (id, created, channel, status, attempts, next
+// attempt, error, sent, the notification as JSON), with scan, a row's
+// Scan method.
+func ScanDelivery(scan func(dest ...any) error) (alert.Delivery, error) {
+	var d alert.Delivery
+	var created, next, sent int64
+	var body string
+	if err := scan(&d.ID, &created, &d.Channel, &d.Status, &d.Attempts, &next, &d.Error, &sent, &body); err != nil {
+		return d, fmt.Errorf("alert deliveries: %w", err)
+	}
+	d.Created, d.NextAttempt, d.Sent = OptionalTime(created), OptionalTime(next), OptionalTime(sent)
+	if err := json.Unmarshal([]byte(body), &d.Notification); err != nil {
+		return d, fmt.Errorf("alert delivery %d: %w", d.ID, err)
+	}
+	return d, nil
+}
+
 // AddDeliveries implements alert.Outbox.
 func (o *AlertOutbox) AddDeliveries(ctx context.Context, ds []alert.Delivery) (err error) {
 	tx, err := o.d.db.BeginTx(ctx, nil)
@@ -124,15 +142,9 @@ func scanDeliveries(rows *sql.Rows) ([]alert.Delivery, error) {
 	defer rows.Close()
 	var out []alert.Delivery
 	for rows.Next() {
-		var d alert.Delivery
-		var created, next, sent int64
-		var body string
-		if err := rows.Scan(&d.ID, &created, &d.Channel, &d.Status, &d.Attempts, &next, &d.Error, &sent, &body); err != nil {
-			return nil, fmt.Errorf("sqlite: alert deliveries: %w", err)
-		}
-		d.Created, d.NextAttempt, d.Sent = OptionalTime(created), OptionalTime(next), OptionalTime(sent)
-		if err := json.Unmarshal([]byte(body), &d.Notification); err != nil {
-			return nil, fmt.Errorf("sqlite: alert delivery %d: %w", d.ID, err)
+		d, err := ScanDelivery(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 		out = append(out, d)
 	}
