@@ -38,14 +38,14 @@ func (g *Guard) ForwardAuth() http.Handler {
 		if peer := identity.PeerAddr(r.RemoteAddr); !peer.IsValid() || !g.ident.Trusted(peer) {
 			id := g.nextID()[0]
 			g.logger().Warn("forward-auth request from a caller that is not a trusted proxy", "request_id", id, "remote", boundedString(r.RemoteAddr))
-			writeJSON(w, http.StatusForbidden, id, errorBody{Error: "untrusted_caller",
+			writeError(w, http.StatusForbidden, errorBody{Error: "untrusted_caller",
 				Reason: "forward-auth callers must be listed in trusted_proxies", RequestID: id})
 			return
 		}
 		orig, err := originalRequest(r)
 		if err != nil {
 			id := g.nextID()[0]
-			writeJSON(w, http.StatusBadRequest, id, errorBody{Error: "invalid_input", Reason: err.Error(), RequestID: id})
+			writeError(w, http.StatusBadRequest, errorBody{Error: "invalid_input", Reason: err.Error(), RequestID: id})
 			return
 		}
 		g.serve(w, orig, allow)

@@ -35,8 +35,10 @@ func (g *Guard) record(req *abuse.Request, d *Decision, status int, latency, dec
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, requestID string, v any) {
-	b, err := json.Marshal(v)
+// writeError answers e as JSON with status: Warden's own answers (403,
+// 429, 413, 500 and the forward-auth refusals).
+func writeError(w http.ResponseWriter, status int, e errorBody) {
+	b, err := json.Marshal(e)
 	if err != nil {
 		b = []byte(`{"error":"internal"}`)
 	}
@@ -44,15 +46,13 @@ func writeJSON(w http.ResponseWriter, status int, requestID string, v any) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if requestID != "" {
-		h.Set("X-Request-Id", requestID)
+	if e.RequestID != "" {
+		h.Set("X-Request-Id", e.RequestID)
 	}
-	if e, ok := v.(errorBody); ok {
-		// A front proxy in forward-auth mode drops the body of the
-		// answer it acts on (nginx's auth_request): the error code in a
-		// header lets it build the same answer.
-		h.Set("X-Warden-Error", e.Error)
-	}
+	// A front proxy in forward-auth mode drops the body of the answer it
+	// acts on (nginx's auth_request): the error code in a header lets it
+	// build the same answer.
+	h.Set("X-Warden-Error", e.Error)
 	h.Del("Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))

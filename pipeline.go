@@ -579,7 +579,7 @@ func (g *Guard) answer(w http.ResponseWriter, req *abuse.Request, d *Decision) {
 	if d.Action == abuse.Throttle || d.Action == abuse.Ban {
 		body.RetryAfter = &retry
 	}
-	writeJSON(w, status, req.ID, body)
+	writeError(w, status, body)
 }
 
 type errorBody struct {
@@ -599,7 +599,7 @@ func (g *Guard) recovered(rec *recorder, req *abuse.Request, p any) {
 	}
 	g.logger().Error("panic serving request", "request_id", req.ID, "route", req.Route, "panic", boundedString(p))
 	if !rec.wrote && !rec.hijacked {
-		writeJSON(rec, http.StatusInternalServerError, req.ID,
+		writeError(rec, http.StatusInternalServerError,
 			errorBody{Error: "internal", Reason: "internal error", RequestID: req.ID})
 	}
 }
