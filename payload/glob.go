@@ -291,10 +291,3 @@ func unglobWord(dst, seg []byte) []byte {
 	}
 	return dst
 }
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}

@@ -170,23 +170,16 @@ var jsMembers = [...]string{
 
 // checkJSComment flags a comment written inside a member access of a
 // script sink (document/*x*/.cookie, (document/**/)["cookie"]): the
-// comment splits the name for filters, and JavaScript skips it. Code
-// that comments a line keeps the access whole, so v itself must not
-// hold the access its comment-free form shows.
-func (s *scan) checkJSComment(v []byte) {
+// comment splits the name for filters, and JavaScript skips it. stripped
+// is v with its comments blanked (decode.StripSQLComments), read here
+// without spaces. Code that comments a line keeps the access whole, so v
+// itself must not hold the access its comment-free form shows.
+func (s *scan) checkJSComment(v, stripped []byte) {
 	var buf [256]byte
 	c := buf[:0]
-	for i := 0; i < len(v) && len(c) < len(buf); i++ {
-		switch {
-		case v[i] == '/' && i+1 < len(v) && v[i+1] == '*':
-			e := i + 2
-			for e+1 < len(v) && !(v[e] == '*' && v[e+1] == '/') {
-				e++
-			}
-			i = e + 1
-		case isSpace(v[i]):
-		default:
-			c = append(c, v[i])
+	for i := 0; i < len(stripped) && len(c) < len(buf); i++ {
+		if !isSpace(stripped[i]) {
+			c = append(c, stripped[i])
 		}
 	}
 	for _, m := range jsMembers {

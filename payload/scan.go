@@ -381,7 +381,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
 		s.analyze(s.cbuf, 0.9, 1<<cSQLi|1<<cXSS|1<<cCommand)
 		if !s.d.disabled[cXSS] {
-			s.checkJSComment(n)
+			s.checkJSComment(n, s.cbuf)
 		}
 	}
 	s.base64(v, cm)

@@ -831,10 +831,7 @@ func scriptURL(v []byte) bool {
 		if c <= ' ' {
 			continue
 		}
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[n] = c
+		b[n] = lower(c)
 		n++
 	}
 	s := string(b[:n])
