@@ -28,7 +28,9 @@
 // A CRS stage marked benign only says that one rule must stay silent, so
 // only the stages that say no rule may fire (rule 999999) or that
 // describe a false-positive / legitimate case count as benign; the other
-// benign stages are skipped.
+// benign stages are skipped. An attack stage whose description says it
+// is a known or expected false positive of its rule (legitimate text the
+// rule flags, kept upstream as a reminder) counts as benign too.
 //
 // Usage:
 //
@@ -57,6 +59,7 @@ import (
 
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
 	"github.com/corazawaf/coraza/v3"
+	"github.com/corazawaf/coraza/v3/types"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/bench/internal/corpus"
@@ -111,6 +114,13 @@ type source struct {
 
 var fpDesc = regexp.MustCompile(`(?i)false.?positive|legitimate|\bFP\b`)
 
+// knownFP matches the description of an attack stage that upstream keeps
+// as a documented false positive of its rule ("Known false positive with
+// `Cut` at start of string", "Expected (rare) false positive: Stripe
+// webhook signature header"): legitimate traffic the rule is expected to
+// flag, so it counts as benign, like 999999-36.
+var knownFP = regexp.MustCompile(`(?i)^\s*(known|expected(\s*\(rare\))?)?\s*false.?positive`)
+
 func load(src source, every int) ([]sample, int, error) {
 	path, set, crs := src.path, src.set, src.crs
 	f, err := os.Open(path)
@@ -138,8 +148,9 @@ func load(src source, every int) ([]sample, int, error) {
 				continue
 			}
 		}
-		if crs && s.attack && r.Rule == 999999 {
-			// 999999-36: legitimate traffic CRS flags at PL3 (see README).
+		if crs && s.attack && (r.Rule == 999999 || knownFP.MatchString(r.Desc)) {
+			// 999999-36: legitimate traffic CRS flags at PL3 (see README);
+			// the others are documented false positives of their rule.
 			s.attack = false
 		}
 		if !s.attack && !src.byCategory {
@@ -204,48 +215,152 @@ type engine struct {
 }
 
 func newCoraza(pl int) (*engine, error) {
+	waf, err := corazaWAF(pl, "")
+	if err != nil {
+		return nil, err
+	}
+	return corazaEngine(fmt.Sprintf("Coraza+CRS PL%d", pl), waf), nil
+}
+
+// corazaWAF builds Coraza with CRS at blocking paranoia level pl, then
+// the directives in extra (rule removals).
+func corazaWAF(pl int, extra string) (coraza.WAF, error) {
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(coreruleset.FS).
 		WithDirectives(fmt.Sprintf(`Include @coraza.conf-recommended
 Include @crs-setup.conf.example
 SecRuleEngine On
 SecAction "id:900000,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=%d"
-Include @owasp_crs/*.conf`, pl)))
+Include @owasp_crs/*.conf
+%s`, pl, extra)))
 	if err != nil {
 		return nil, fmt.Errorf("coraza PL%d: %w", pl, err)
 	}
-	return &engine{name: fmt.Sprintf("Coraza+CRS PL%d", pl), check: func(s *sample) (bool, bool) {
-		tx := waf.NewTransaction()
-		defer tx.Close()
-		tx.ProcessConnection("127.0.0.1", 40000, "127.0.0.1", 80)
-		m := s.r.Method
-		if m == "" {
-			m = "GET"
-		}
-		tx.ProcessURI(s.r.URI, m, "HTTP/1.1")
-		hasHost := false
-		for k, v := range s.r.Headers {
-			if strings.EqualFold(k, "host") {
-				hasHost = true
-			}
-			tx.AddRequestHeader(k, v)
-		}
-		if !hasHost {
-			tx.AddRequestHeader("Host", "localhost")
-		}
-		if s.r.Body != "" {
-			tx.AddRequestHeader("Content-Length", strconv.Itoa(len(s.r.Body)))
-		}
-		it := tx.ProcessRequestHeaders()
-		if it == nil && s.r.Body != "" {
-			it, _, _ = tx.WriteRequestBody([]byte(s.r.Body))
-		}
-		if it == nil {
-			it, _ = tx.ProcessRequestBody()
-		}
-		tx.ProcessLogging()
+	return waf, nil
+}
+
+func corazaEngine(name string, waf coraza.WAF) *engine {
+	return &engine{name: name, check: func(s *sample) (bool, bool) {
+		tx, it := corazaRun(waf, s)
+		tx.Close()
 		return it != nil, it != nil
-	}}, nil
+	}}
+}
+
+// corazaRun gives s's fields to a new transaction of waf and returns it,
+// logged and not yet closed, with its interruption (nil: not blocked).
+func corazaRun(waf coraza.WAF, s *sample) (types.Transaction, *types.Interruption) {
+	tx := waf.NewTransaction()
+	tx.ProcessConnection("127.0.0.1", 40000, "127.0.0.1", 80)
+	m := s.r.Method
+	if m == "" {
+		m = "GET"
+	}
+	tx.ProcessURI(s.r.URI, m, "HTTP/1.1")
+	hasHost := false
+	for k, v := range s.r.Headers {
+		if strings.EqualFold(k, "host") {
+			hasHost = true
+		}
+		tx.AddRequestHeader(k, v)
+	}
+	if !hasHost {
+		tx.AddRequestHeader("Host", "localhost")
+	}
+	if s.r.Body != "" {
+		tx.AddRequestHeader("Content-Length", strconv.Itoa(len(s.r.Body)))
+	}
+	it := tx.ProcessRequestHeaders()
+	if it == nil && s.r.Body != "" {
+		it, _, _ = tx.WriteRequestBody([]byte(s.r.Body))
+	}
+	if it == nil {
+		it, _ = tx.ProcessRequestBody()
+	}
+	tx.ProcessLogging()
+	return tx, it
+}
+
+// quietRule is a CRS rule that scores and how many of the developer-text
+// requests it matches.
+type quietRule struct {
+	id, matched int
+}
+
+// noisyRules runs CRS at PL1 on the devtext requests outside
+// doc_attack_catalog and returns the scoring attack rules (911xxx to
+// 944xxx) that match at least pct percent of them, most matches first,
+// and how many requests were read. Those rules are the ones that judge
+// developer text by what it mentions; the peer without them shows what
+// CRS catches when it may not block people's code and prose either.
+func noisyRules(samples []sample, pct float64) ([]quietRule, int, error) {
+	waf, err := corazaWAF(1, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	count := map[int]int{}
+	n := 0
+	for i := range samples {
+		s := &samples[i]
+		if s.set != "devtext" || s.class == attackCatalog {
+			continue
+		}
+		n++
+		tx, _ := corazaRun(waf, s)
+		seen := map[int]bool{}
+		for _, mr := range tx.MatchedRules() {
+			id := mr.Rule().ID()
+			sev := mr.Rule().Severity()
+			if id < 911000 || id >= 945000 || seen[id] || sev < types.RuleSeverityCritical || sev > types.RuleSeverityNotice {
+				// Outside the attack rules, or a rule without a score
+				// (the paranoia-level skips have no severity).
+				continue
+			}
+			seen[id] = true
+			count[id]++
+		}
+		tx.Close()
+	}
+	var out []quietRule
+	for id, c := range count {
+		if float64(c)*100 >= pct*float64(n) {
+			out = append(out, quietRule{id, c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].matched != out[j].matched {
+			return out[i].matched > out[j].matched
+		}
+		return out[i].id < out[j].id
+	})
+	return out, n, nil
+}
+
+// quietPeer is Coraza + CRS PL1 without the rules noisyRules returns.
+func quietPeer(samples []sample, pct float64, w io.Writer) (*engine, error) {
+	noisy, n, err := noisyRules(samples, pct)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, errors.New("-quiet-rules needs the devtext set")
+	}
+	ids := make([]string, len(noisy))
+	desc := make([]string, len(noisy))
+	for i, r := range noisy {
+		ids[i] = strconv.Itoa(r.id)
+		desc[i] = fmt.Sprintf("%d (%.1f%%)", r.id, float64(r.matched)*100/float64(n))
+	}
+	fmt.Fprintf(w, "CRS PL1 rules matching >= %g%% of the %d devtext requests outside %s, removed from the \"quiet\" peer: %s\n", pct, n, attackCatalog, strings.Join(desc, ", "))
+	extra := ""
+	if len(ids) > 0 {
+		extra = "SecRuleRemoveById " + strings.Join(ids, " ")
+	}
+	waf, err := corazaWAF(1, extra)
+	if err != nil {
+		return nil, err
+	}
+	return corazaEngine(fmt.Sprintf("PL1 quiet (<%g%% devtext)", pct), waf), nil
 }
 
 // newWarden sends each sample through the harness; refused counts, per
@@ -383,6 +498,7 @@ type options struct {
 	markdown                                           string
 	pls                                                string
 	withCoraza, withProtocol                           bool
+	quiet                                              float64
 	every                                              int
 	misses, diff, cache, dump                          string
 	// fromCorpus names the sets whose file was not given, read from -corpus.
@@ -401,6 +517,7 @@ func parseFlags() options {
 	flag.StringVar(&o.only, "only", "", "comma-separated sets to load, of crs, modsec-learn, prompts, devtext, docs and extra (default: all)")
 	flag.StringVar(&o.pls, "pl", "1,2", "CRS paranoia levels to compare")
 	flag.BoolVar(&o.withCoraza, "coraza", true, "run Coraza + CRS as the peer")
+	flag.Float64Var(&o.quiet, "quiet-rules", 0, "also run, as a peer, CRS PL1 without the rules that match at least this percentage of the devtext requests outside doc_attack_catalog (what CRS catches when it may not judge developer text by what it mentions); 0: off")
 	flag.IntVar(&o.every, "every", 1, "use every Nth line only (quick runs)")
 	flag.StringVar(&o.misses, "misses", "", "write Warden's misses and false positives to this file")
 	flag.StringVar(&o.dump, "dump", "", "write every request's Warden answer and each detector's in-process verdict to this file, one line per request, to compare two builds (an empty diff means the same decisions)")
@@ -606,6 +723,13 @@ func main() {
 			os.Exit(2)
 		}
 		engines = append(engines, ps...)
+		if o.quiet > 0 {
+			q, err := quietPeer(samples, o.quiet, os.Stdout)
+			if err != nil {
+				fatal(err)
+			}
+			engines = append(engines, q)
+		}
 	}
 	cached, err := readCache(o.cache)
 	if err != nil {

@@ -52,6 +52,33 @@ func TestLoadKeepsDevtextCategories(t *testing.T) {
 	}
 }
 
+// A CRS attack stage documented upstream as its rule's false positive
+// counts as benign; an attack stage that only mentions legitimate parts
+// stays an attack, and a benign stage that names one rule is skipped.
+func TestLoadCRSKnownFalsePositives(t *testing.T) {
+	path := writeJSONL(t,
+		`{"id":"1-1","method":"GET","uri":"/?a=1","expect":"attack","category":"rce","rule":1,"desc":"Known false positive with `+"`Cut`"+` at start of string"}`,
+		`{"id":"1-2","method":"GET","uri":"/?a=1","expect":"attack","category":"xss","rule":1,"desc":"Expected (rare) false positive: Stripe webhook signature header"}`,
+		`{"id":"1-3","method":"GET","uri":"/?a=1","expect":"attack","category":"sqli","rule":1,"desc":"False-positive: Detects or-based authentication bypass"}`,
+		`{"id":"1-4","method":"GET","uri":"/?a=1","expect":"attack","category":"multipart","rule":1,"desc":"illegal charset in middle part between two legitimate parts"}`,
+		`{"id":"1-5","method":"GET","uri":"/?a=1","expect":"attack","category":"xss","rule":1,"desc":"XSS in a parameter, no false positive expected"}`,
+		`{"id":"1-6","method":"GET","uri":"/?a=1","expect":"benign","category":"xss","rule":1,"desc":"rule must not fire"}`,
+	)
+	got, skipped, err := load(source{path: path, set: "crs", crs: true}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"1-1": false, "1-2": false, "1-3": false, "1-4": true, "1-5": true}
+	if skipped != 1 || len(got) != len(want) {
+		t.Fatalf("loaded %d, skipped %d; want %d and 1", len(got), skipped, len(want))
+	}
+	for _, s := range got {
+		if s.attack != want[s.id] {
+			t.Errorf("stage %s: attack %v, want %v", s.id, s.attack, want[s.id])
+		}
+	}
+}
+
 // Devtext rows are benign in every total and per category, whatever
 // their class name, and doc_attack_catalog is left out of the devtext
 // total without it.
