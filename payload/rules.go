@@ -769,6 +769,23 @@ var rules = []rule{
 	{"{} \\;", cCommand, 0.55, 0},
 	{"/dev/tcp/", cCommand, 0.8, 0},
 	{"/dev/udp/", cCommand, 0.75, 0},
+	// Other ways of handing a shell or a fetched script to a network
+	// peer: gawk's network files, socat's program address, .NET's
+	// socket and download classes in PowerShell, Invoke-Expression.
+	{"/inet/tcp/", cCommand, 0.8, 0},
+	{"/inet/udp/", cCommand, 0.75, 0},
+	{"exec:", cCommand, 0.5, wordL},
+	{"exec:sh", cCommand, 0.8, word},
+	{"exec:bash", cCommand, 0.8, word},
+	{"exec:/bin/", cCommand, 0.8, wordL},
+	{"exec:cmd", cCommand, 0.8, word},
+	{"exec:powershell", cCommand, 0.8, word},
+	{"net.sockets.tcpclient", cCommand, 0.75, 0},
+	{"downloadstring(", cCommand, 0.7, 0},
+	{"downloadfile(", cCommand, 0.6, 0},
+	{"net.webclient", cCommand, 0.5, 0},
+	{"invoke-expression", cCommand, 0.6, wordL},
+	{"iex(", cCommand, 0.55, wordL},
 	{"${ifs}", cCommand, 0.75, 0},
 	{"$ifs", cCommand, 0.6, 0},
 	{"cmd.exe", cCommand, 0.55, wordR},
