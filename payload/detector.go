@@ -170,7 +170,7 @@ func signalClass(id int) class {
 		return cRFI
 	case sigJNDI, sigJNDIObf:
 		return cLog4Shell
-	case sigTmplExpr, sigTmplDunder:
+	case sigTmplExpr, sigTmplDunder, sigTmplNew:
 		return cTemplate
 	case sigNoSQLOp, sigNoSQLStrong:
 		return cNoSQL

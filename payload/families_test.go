@@ -170,3 +170,13 @@ func TestFamilies(t *testing.T) {
 		})
 	}
 }
+
+// Every computed signal belongs to a class: one without would be
+// recorded and then dropped from the verdict.
+func TestComputedSignalsHaveClass(t *testing.T) {
+	for id := 0; id < numComputed; id++ {
+		if c := signalClass(len(rules) + id); c == cNone {
+			t.Errorf("computed signal %q has no class", computedNames[id])
+		}
+	}
+}

@@ -24,7 +24,7 @@ func unbalancedClose(b []byte) bool {
 // parenthesis: ")(uid=*", ")(|(password=*", ")(&(objectClass=*",
 // ")(sn~=x", ")&(cn=admin", and a value that closes the application's
 // filter and opens an operator it leaves to the application's own
-// closing ("admin)(|").
+// closing ("admin)(|") or adds an absolute filter ("admin)(&)").
 func (s *scan) checkLDAP(v []byte, factor float64) {
 	for i, n := 0, 0; i+1 < len(v) && n < 8; i++ {
 		if v[i] != ')' {
@@ -41,6 +41,12 @@ func (s *scan) checkLDAP(v []byte, factor float64) {
 		j := o + 1
 		for j < len(v) && j-i < 6 && (ldapOp(v[j]) || v[j] == '(' || v[j] == ' ') {
 			j++
+		}
+		if o+2 < len(v) && (v[o+1] == '&' || v[o+1] == '|') && v[o+2] == ')' && unbalancedClose(v[:i+1]) {
+			// "admin)(&)": the absolute true (or false) filter after
+			// the application's filter is closed.
+			s.signal(len(rules)+sigLDAP, cLDAP, 0.8*factor, v, i)
+			return
 		}
 		if j == len(v) && j > o+1 && ldapOp(v[o+1]) && unbalancedClose(v[:i+1]) {
 			s.signal(len(rules)+sigLDAP, cLDAP, 0.8*factor, v, i)

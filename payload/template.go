@@ -1,8 +1,11 @@
 package payload
 
 // Template injection: {{…}}, ${…} and #{…} expressions that probe with
-// arithmetic or reach for code and object internals, and Perl's @{[ … ]}
-// interpolation, which runs code inside a double-quoted string.
+// arithmetic or reach for code and object internals, FreeMarker's ?new()
+// on a class name, and Perl's @{[ … ]} interpolation, which runs code
+// inside a double-quoted string.
+
+import "bytes"
 
 // checkTemplate inspects {{…}}, ${…} and #{…} expressions for arithmetic
 // probes (7*7) and object traversal.
@@ -139,3 +142,35 @@ func (s *scan) checkPerl(v []byte, factor float64) {
 		}
 	}
 }
+
+// checkNewBuiltin flags FreeMarker's ?new() applied to a quoted Java
+// class name ("freemarker.template.utility.Execute"?new()): the template
+// builds that object, and the utility classes run commands. Only a
+// template engine reads this grammar, so it counts in text too.
+func (s *scan) checkNewBuiltin(v []byte, factor float64) {
+	for i, n := 0, 0; n < 4; n++ {
+		k := bytes.Index(v[i:], newBuiltin)
+		if k < 0 {
+			return
+		}
+		k += i
+		i = k + len(newBuiltin)
+		if k < 2 || v[k-1] != '"' && v[k-1] != '\'' {
+			continue
+		}
+		st := k - 2
+		dots := 0
+		for st >= 0 && k-st < 128 && (isWordChar(v[st]) || v[st] == '.') {
+			if v[st] == '.' {
+				dots++
+			}
+			st--
+		}
+		if dots >= 2 && st >= 0 && v[st] == v[k-1] && isLetter(v[st+1]) {
+			s.signal(len(rules)+sigTmplNew, cTemplate, 0.85*factor, v, st)
+			return
+		}
+	}
+}
+
+var newBuiltin = []byte("?new(")

@@ -107,6 +107,9 @@ func (s *scan) inspectText(v []byte, cm uint16, k valueKind) {
 	if !s.d.disabled[cLog4Shell] && tb&tbDollar != 0 && indexFold(v, "${") >= 0 {
 		s.checkJNDI(v, 1)
 	}
+	if !s.d.disabled[cTemplate] && tb&tbQuote != 0 {
+		s.checkNewBuiltin(shown, 1)
+	}
 	if !s.d.disabled[cCommand] {
 		s.textShell(shown)
 	}
