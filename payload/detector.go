@@ -162,7 +162,7 @@ func signalClass(id int) class {
 	switch id - len(rules) {
 	case sigLibSQLi, sigSQLBool, sigSQLBreakout, sigSQLComment, sigSQLStacked, sigSQLStatement, sigTextSQL:
 		return cSQLi
-	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML, sigJSComment, sigUTF7:
+	case sigLibXSS, sigJSFuck, sigTagged, sigTextHTML, sigJSComment, sigUTF7, sigJSBreakout:
 		return cXSS
 	case sigSSRFInternal, sigSSRFMetadata, sigSSRFScheme, sigSSRFWhole:
 		return cSSRF

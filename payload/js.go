@@ -201,3 +201,44 @@ func (s *scan) checkUTF7(v []byte) {
 	}
 	s.signal(len(rules)+sigUTF7, cXSS, 0.85, v, i)
 }
+
+// checkJSBreakout flags a value framed to sit inside a JavaScript string
+// and run code there: it opens by closing the string with an operator
+// after the quote and ends by reopening it, with a call in between
+// ("'-alert(1)-'", "\"+fetch('//x.example')+\""). The page's own quotes
+// complete it: var q = ''-alert(1)-''. A value that starts and ends with
+// quotes for its own reasons ("'a' | 'b'", "'x'") has no operator against
+// both of them, or no call.
+func (s *scan) checkJSBreakout(v []byte) {
+	st := skipSpaceFwd(v, 0)
+	en := skipSpaceBack(v, len(v)-1)
+	if en-st < 6 || en-st > 512 || (v[st] != '\'' && v[st] != '"') || v[en] != v[st] {
+		return
+	}
+	a := skipSpaceFwd(v, st+1)
+	b := skipSpaceBack(v, en-1)
+	if a >= b || !jsOperator(v[a]) || !jsOperator(v[b]) {
+		return
+	}
+	body := v[a+1 : b]
+	for i := 0; i+1 < len(body); i++ {
+		if body[i] != '(' || i == 0 {
+			continue
+		}
+		k := skipSpaceBack(body, i-1)
+		if k >= 0 && (isWordChar(body[k]) || body[k] == ')' || body[k] == ']' || body[k] == '`') {
+			s.signal(len(rules)+sigJSBreakout, cXSS, 0.85, v, st)
+			return
+		}
+	}
+}
+
+// jsOperator reports whether c joins two JavaScript expressions or ends
+// a statement.
+func jsOperator(c byte) bool {
+	switch c {
+	case '-', '+', '*', '/', '%', '^', '|', '&', ',', ';', '?', ':', '<', '>', '=':
+		return true
+	}
+	return false
+}

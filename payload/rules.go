@@ -148,6 +148,7 @@ const (
 	sigJSComment
 	sigUTF7
 	sigTmplNew
+	sigJSBreakout
 	numComputed
 )
 
@@ -167,7 +168,7 @@ var computedNames = [numComputed]string{
 	"sql breakout from text", "html that runs script in text",
 	"system path written as a shell glob", "php session file upload",
 	"comment inside a script member access", "tag written in utf-7",
-	"template builds a class by name",
+	"template builds a class by name", "script string breakout",
 }
 
 // rules holds every automaton pattern. Weights were set on labelled data

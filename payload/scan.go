@@ -344,6 +344,9 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	if cm&cmParen != 0 && !s.d.disabled[cCode] {
 		s.checkBareCall(v)
 	}
+	if cm&cmParen != 0 && cm&cmQuote != 0 && !s.d.disabled[cXSS] {
+		s.checkJSBreakout(v)
+	}
 	if cm&cmShell != 0 && !s.d.disabled[cCommand] {
 		s.checkShellCmd(v)
 	}
