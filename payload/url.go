@@ -264,8 +264,10 @@ const (
 )
 
 // hostKind classifies a URL host: a name, a public IP literal, an internal
-// address (loopback, private, link-local, unspecified, *.internal,
-// localhost) or a cloud metadata endpoint.
+// address (loopback, private, link-local, unspecified, localhost, the
+// names only a private network resolves: *.internal, *.local, *.lan,
+// *.home.arpa, Kubernetes' *.svc, and the never-delegated .corp, .home,
+// .intranet) or a cloud metadata endpoint.
 func hostKind(h []byte) hostClass {
 	for len(h) > 0 && h[len(h)-1] == '.' {
 		h = h[:len(h)-1]
@@ -304,7 +306,8 @@ func hostKind(h []byte) hostClass {
 		if equalFoldStr(h, "metadata.packet.net") {
 			return hostMetadata
 		}
-		if equalFoldStr(h, "localhost") || hasSuffixFold(h, ".localhost") || equalFoldStr(h, "ip6-localhost") {
+		if equalFoldStr(h, "localhost") || hasSuffixFold(h, ".localhost") || equalFoldStr(h, "ip6-localhost") ||
+			equalFoldStr(h, "kubernetes.default") || hasSuffixFold(h, ".intranet") {
 			return hostInternal
 		}
 	case 'l':
@@ -318,11 +321,24 @@ func hostKind(h []byte) hostClass {
 		if equalFoldStr(h, "metadata") || equalFoldStr(h, "instance-data") {
 			return hostMetadata
 		}
+		if hasSuffixFold(h, ".home.arpa") {
+			return hostInternal
+		}
+	case 'c':
+		// Kubernetes service names: "api.ns.svc", "kubernetes.default.svc".
+		if hasSuffixFold(h, ".svc") {
+			return hostInternal
+		}
+	case 'p':
+		if hasSuffixFold(h, ".corp") {
+			return hostInternal
+		}
 	case 'e':
 		// Public names whose DNS answers loopback, for every
 		// subdomain as well.
 		if equalFoldStr(h, "localtest.me") || equalFoldStr(h, "lvh.me") || equalFoldStr(h, "vcap.me") ||
-			hasSuffixFold(h, ".localtest.me") || hasSuffixFold(h, ".lvh.me") || hasSuffixFold(h, ".vcap.me") {
+			hasSuffixFold(h, ".localtest.me") || hasSuffixFold(h, ".lvh.me") || hasSuffixFold(h, ".vcap.me") ||
+			hasSuffixFold(h, ".home") {
 			return hostInternal
 		}
 	case 'o':
@@ -330,7 +346,7 @@ func hostKind(h []byte) hostClass {
 			return hostInternal
 		}
 	case 'n', '4', '6':
-		if hasSuffixFold(h, ".localdomain") || hasSuffixFold(h, ".localdomain4") || hasSuffixFold(h, ".localdomain6") {
+		if hasSuffixFold(h, ".localdomain") || hasSuffixFold(h, ".localdomain4") || hasSuffixFold(h, ".localdomain6") || hasSuffixFold(h, ".lan") {
 			return hostInternal
 		}
 	case 'k':
