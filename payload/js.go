@@ -206,7 +206,8 @@ func (s *scan) checkUTF7(v []byte) {
 // and run code there: it opens by closing the string with an operator
 // after the quote and ends by reopening it, with a call in between
 // ("'-alert(1)-'", "\"+fetch('//x.example')+\""). The page's own quotes
-// complete it: var q = ”-alert(1)-”. A value that starts and ends with
+// complete it: in var q = '…'; the value makes two empty strings around
+// -alert(1)-. A value that starts and ends with
 // quotes for its own reasons ("'a' | 'b'", "'x'") has no operator against
 // both of them, or no call.
 func (s *scan) checkJSBreakout(v []byte) {
