@@ -57,6 +57,8 @@ var recallBlock = []struct {
 	{"$elemMatch", post("application/json", `{"tags": {"$elemMatch": {"$exists": true}}}`)},
 	{"bracket operator in a form", post("application/x-www-form-urlencoded", "user%5B%24ne%5D=x&pass%5B%24ne%5D=y")},
 	{"bracket operator in a query", get("/login?user=admin&pass[$gt]=")},
+	{"operators beside an empty query document", post("application/json", `{"filter":{},"username":{"$gt":""},"password":{"$gt":""}}`)},
+	{"code operator inside a query document", post("application/json", `{"where":{"$where":"sleep(100) || true"}}`)},
 
 	// SSRF: the whole value is a URL to an internal host.
 	{"ssrf localhost", query("url", "http://localhost:80")},
@@ -147,6 +149,12 @@ var recallGrey = []struct {
 	{"commented line reading the cookie", post("application/json", `{"code":"const c = document.cookie; /* session */"}`)},
 	{"double extension upload name", withHeaders("X-File-Name", "index.php.png")},
 	{"log files by glob", query("path", "/var/log/nginx/*.log")},
+	// Query documents, the API's own query language (Parse, Strapi, the
+	// MongoDB Data API): logged, not blocked.
+	{"parse where query", post("application/json", `{"where":{"score":{"$gte":1000,"$lte":3000},"playerName":{"$ne":"cheater"}}}`)},
+	{"data api filter", post("application/json", `{"dataSource":"c0","database":"shop","collection":"orders","filter":{"status":{"$in":["paid","shipped"]}},"sort":{"createdAt":-1}}`)},
+	{"aggregation pipeline with a lookup", post("application/json", `{"pipeline":[{"$match":{"status":"A"}},{"$lookup":{"from":"users","localField":"uid","foreignField":"_id","as":"u"}}]}`)},
+	{"strapi filters in a query string", get("/api/articles?filters[title][$eq]=hello&filters[$or][0][date][$eq]=2024-01-01&sort=date")},
 	{"quoted concatenation without a call", query("expr", `"-" + x + "-"`)},
 	{"glob with a trailing star", post("application/json", `{"t":"match 'src/*' and \"https://*/*\",\n\"storage\"\n]"}`)},
 }
