@@ -149,6 +149,7 @@ var recallGrey = []struct {
 	{"commented line reading the cookie", post("application/json", `{"code":"const c = document.cookie; /* session */"}`)},
 	{"double extension upload name", withHeaders("X-File-Name", "index.php.png")},
 	{"log files by glob", query("path", "/var/log/nginx/*.log")},
+	{"job runner command", post("application/json", `{"schedule":"*/5 * * * *","command":"/usr/local/bin/backup.sh --full --target /srv/backups"}`)},
 	// Query documents, the API's own query language (Parse, Strapi, the
 	// MongoDB Data API): logged, not blocked.
 	{"parse where query", post("application/json", `{"where":{"score":{"$gte":1000,"$lte":3000},"playerName":{"$ne":"cheater"}}}`)},

@@ -640,9 +640,12 @@ func commandPrefix(v []byte, i int) bool {
 }
 
 // binCommand weighs a program path that starts the value
-// ("/usr/bin/perl -e …", "/bin/unxz -c /var/log/x"): 1 for the path
-// alone, 1.5 when arguments follow (a command line), 0 when the path is
-// not at the start or names no program.
+// ("/usr/bin/perl -e …", "/bin/unxz -c /var/log/x"): 1 when it names a
+// program, 0 when the path is not at the start or names none. With its
+// arguments it is a command line like "ls -la /var/www", which Warden
+// leaves to the grey zone: a job runner's or CI service's "command"
+// field holds one by design, and an injection needs a separator, a
+// substitution or a system file, which the other checks weigh.
 func binCommand(v []byte, start, end int) float64 {
 	i := 0
 	for i < start && (isSpace(v[i]) || v[i] == '\'' || v[i] == '"') {
@@ -658,16 +661,7 @@ func binCommand(v []byte, start, end int) float64 {
 	if j-end < 2 {
 		return 0
 	}
-	if j == len(v) || v[j] == '\n' {
-		return 1
-	}
-	if k := skipSpaceFwd(v, j); k > j && k < len(v) {
-		switch v[k] {
-		case '-', '/', '$', '\'', '"', '~', '.':
-			return 1.5
-		}
-	}
-	return 0
+	return 1
 }
 
 // checkBatch recognises Windows batch FOR … IN (…) DO and IF EXIST /
