@@ -340,7 +340,13 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		s.base64(v, cm)
 		return
 	}
-	trig := s.analyze(v, 1, allClasses)
+	mask := allClasses
+	if indexByte(v, '<') >= 0 && inertMarkup(v) {
+		// Rich text that runs no script (markup.go): no XSS check
+		// applies to it.
+		mask &^= 1 << cXSS
+	}
+	trig := s.analyze(v, 1, mask)
 	if cm&cmParen != 0 && !s.d.disabled[cCode] {
 		s.checkBareCall(v)
 	}
@@ -362,7 +368,11 @@ func (s *scan) inspect(v []byte, cm uint16) {
 			// Signals that appear only after further decoding weigh a
 			// little less: decoding must not turn a product code into an
 			// attack.
-			trig |= s.analyze(n, 0.9, allClasses)
+			nmask := allClasses
+			if indexByte(n, '<') >= 0 && inertMarkup(n) {
+				nmask &^= 1 << cXSS
+			}
+			trig |= s.analyze(n, 0.9, nmask)
 			cm = charMask(n)
 		}
 	}
@@ -382,8 +392,8 @@ func (s *scan) inspect(v []byte, cm uint16) {
 	}
 	if cm&cmComment != 0 && hasComment(n) {
 		s.cbuf = decode.StripSQLComments(s.cbuf[:0], n)
-		s.analyze(s.cbuf, 0.9, 1<<cSQLi|1<<cXSS|1<<cCommand)
-		if !s.d.disabled[cXSS] {
+		s.analyze(s.cbuf, 0.9, (1<<cSQLi|1<<cXSS|1<<cCommand)&mask)
+		if !s.d.disabled[cXSS] && mask&(1<<cXSS) != 0 {
 			s.checkJSComment(n, s.cbuf)
 		}
 	}
@@ -395,7 +405,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// Browsers drop tabs and newlines inside a URL scheme:
 		// "ja\tvascript:".
 		s.shbuf = dropCtlSpace(s.shbuf[:0], n)
-		s.analyze(s.shbuf, 0.9, 1<<cXSS)
+		s.analyze(s.shbuf, 0.9, 1<<cXSS&mask)
 	}
 	if cm&cmShell != 0 && (cm&cmQuote != 0 || indexByte(n, '$') >= 0) {
 		s.shbuf = shellUnquote(s.shbuf[:0], n)

@@ -92,7 +92,7 @@ func (s *scan) inspectText(v []byte, cm uint16, k valueKind) {
 	// #- '{1,b}'"). Prose and code start with quotes for their own
 	// reasons ('use client'; """docstring""").
 	mask := classMask(1 << cPrompt)
-	if k == kindText && !(tb&tbMarkup != 0 && inertTags(shown)) {
+	if k == kindText && !(tb&tbMarkup != 0 && (inertTags(shown) || inertMarkup(shown))) {
 		mask |= 1 << cXSS
 		if j := skipSpaceFwd(v, 0); j < len(v) && (v[j] == '\'' || v[j] == '"') {
 			mask |= 1 << cSQLi
