@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -212,7 +213,7 @@ func (d *Detector) verdict(a Analysis) abuse.Verdict {
 	}
 	v := abuse.Verdict{
 		Detector:   d.Name(),
-		Confidence: a.Confidence,
+		Confidence: shown(a.Confidence),
 		Reason:     "prompt injection detected",
 	}
 	if a.Confidence >= d.cfg.ViolationAt {
@@ -226,6 +227,13 @@ func (d *Detector) verdict(a Analysis) abuse.Verdict {
 		v.Messages = append(v.Messages, f.message())
 	}
 	return v
+}
+
+// shown returns c to three decimals, rounded down so that rounding never
+// lifts a score over a threshold: the noisy-or of the findings leaves
+// float noise (0.9500000000000001) that the decision log would print.
+func shown(c float64) float64 {
+	return math.Floor(c*1000+1e-9) / 1000
 }
 
 func (f Finding) message() string {
