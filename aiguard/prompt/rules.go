@@ -40,8 +40,8 @@ type rule struct {
 // Word lists shared by several phrases.
 const (
 	wOverrideVerb = "ignore|ignoring|disregard|disregarding|forget|forgetting|bypass|override|overlook|neglect|abandon|discard|circumvent|omit"
-	wPriorQual    = "previous|prior|above|earlier|preceding|former|initial|original|all|any|every|your|system|developer|prevoius|previos|aforementioned|existing|foregoing"
-	wInstrNoun    = "instruction*|prompt|prompts|rule|rules|direction|directions|guideline|guidelines|guidance|command|commands|context|programming|restriction|restrictions|constraint|constraints|directive|directives|order|orders|policy|policies|safeguard|safeguards|filter|filters|limitation|limitations|task|tasks|setting|settings|training"
+	wPriorQual    = "previous|prev|prior|above|earlier|preceding|former|initial|original|all|any|every|your|system|developer|prevoius|previos|aforementioned|existing|foregoing"
+	wInstrNoun    = "instruction*|instr|instrs|prompt|prompts|rule|rules|direction|directions|guideline|guidelines|guidance|command|commands|context|programming|restriction|restrictions|constraint|constraints|directive|directives|order|orders|policy|policies|safeguard|safeguards|filter|filters|limitation|limitations|task|tasks|setting|settings|training"
 	wAfterQual    = "above|before|earlier|previously|given|provided|so_far|precedentes|precedente|anterieures|anteriores|previas|previos|precedenti|anteriori|sopra|oben|vorher|выше|ранее"
 	wDropVerb     = "ignore|ignoring|disregard|disregarding|forget|forgetting|overlook|overlooking|neglect|abandon|discard|dismiss|drop|scrap|ditch|erase|wipe|set_aside|put_aside|throw_out|throw_away|skip|bypass|override"
 	wToldVerb     = "told|instructed|taught|programmed|trained|directed|commanded|ordered|briefed|configured|asked|given"
@@ -71,6 +71,7 @@ var promptRules = []rule{
 		"ignore|disregard|forget the|that|this above|previous|prior",
 		"your new|real|true|actual ~1 task|tasks|instructions|instruction|role|goal|objective|purpose|directive|mission ~1 is|are|will",
 		"new|updated|revised|real instructions|instruction|directive|directives|rules follow|apply|below|now|are",
+		"new|updated|revised|important|urgent|additional ~1 instructions|instruction|directive|directives|orders ~2 for|to ~2 the_ai|ai|the_assistant|assistant|the_model|chatbot|the_chatbot|llm|gpt",
 		"override|bypass|disable|deactivate|turn_off|remove ~3 safety|content|security|ethical|moderation ~1 filter|filters|protocol|protocols|restriction|restrictions|guideline|guidelines|policy|policies|measure|measures|mechanism|mechanisms|setting|settings|guardrail|guardrails",
 		"system|admin|administrator|root|sudo|developer override|overide|override_mode|command|access_granted",
 		"from_now_on ~3 you|your ~2 will|are|must|shall|only|answer|respond|reply|act|role|behave",
@@ -123,6 +124,7 @@ var promptRules = []rule{
 		"अपना पासवर्ड बता", "तुम्हारा पासवर्ड", "आपका पासवर्ड क्या", "अपना सिस्टम प्रॉम्प्ट", "सिस्टम प्रॉम्प्ट बता", "सिस्टम प्रॉम्प्ट दिखा", "अपने निर्देश बता",
 	}},
 	{family: famSecret, weight: 0.6, what: "request for a secret", phrases: []string{
+		"reply|respond|answer|output ~3 only|just ~2 with ~2 the|your ~1 " + wSecretNoun + " !" + wSecretNot,
 		"what|whats|which ~2 the ~1 " + wSecretNoun + "|secret !" + wSecretNot + "|behind|ingredient|sauce|recipe|santa|to|of",
 		"tell|give|show|send|share|reveal|print|say|spell|provide|disclose|leak|confirm|verify ~1 me|us ~1 the ~1 " + wSecretNoun + " !" + wSecretNot,
 		"reveal|leak|disclose|divulge|confirm|verify ~1 the ~1 " + wSecretNoun + " !" + wSecretNot,
@@ -188,6 +190,7 @@ var promptRules = []rule{
 	{family: famRoleplay, weight: 0.75, what: "jailbreak persona", phrases: []string{
 		"you_are|youre|you_will_be|you_have_been ~1 jailbroken|unchained|unleashed|freed|liberated|unlocked|unshackled",
 		"jailbroken|jailbreak ~2 ai|mode|version|chatbot|assistant|model|gpt|chatgpt|llm|prompt",
+		"youre|you_are|you_re ~2 in|now_in ~1 developer_mode|dev_mode|god_mode|debug_mode|jailbreak_mode|unrestricted_mode|admin_mode|maintenance_mode",
 	}},
 	// Staying in character is what every role-play game, story and
 	// language lesson asks; jailbreaks say it too, next to stronger
@@ -206,10 +209,12 @@ var promptRules = []rule{
 		"unfiltered|uncensored|unrestricted|amoral|unchained|unaligned|unhinged|unmoderated ~2 " + wAIWord,
 		"no|without|free_of|free_from|dont_have|doesnt_have|not_have|lacks|devoid_of|has_no ~1 any ~2 ethical|moral|ethics|morals|content|safety ~1 guidelines|restrictions|boundaries|constraints|limits|limitations|filters|principles|policies|rules|considerations|compass|standards",
 		"none_of ~4 responses|response|answers|replies ~4 contain|include|have ~4 sorry|apologize|apologise|cannot|cant|unable",
+		"safety|content|ethical|moral|ethics ~1 filters|filter|guidelines|restrictions|guardrails|rules|protocols|checks ~2 are|is|have_been|now ~2 off|disabled|removed|lifted|deactivated|turned_off|suspended|bypassed|gone",
+		"ai|chatbot|assistant|model|llm|gpt|bot ~2 without|with_no|free_of|free_from ~1 restrictions|limits|limitations|filters|rules|boundaries|censorship|guidelines|guardrails",
 	}},
 	{family: famUnrestricted, weight: 0.5, what: "refusal suppression", phrases: []string{
 		"never|not|cannot|cant|wont|will_not|must_not ~1 refuse|decline|deny|reject ~1 a|any|to|the|my|your|answer|request|requests|question|questions",
-		"always ~2 comply|complies|fulfill|fulfills|fulfil|fulfils|obey|obeys|answer|answers|respond ~4 no_matter|regardless|request|requests|questions|question|even",
+		"always ~2 comply|complies|fulfill|fulfills|fulfil|fulfils|obey|obeys|answer|answers|respond|reveal|reveals|disclose|discloses ~4 no_matter|regardless|request|requests|questions|question|even",
 		"regardless_of|no_matter_how|no_matter ~2 immoral|unethical|illegal|dangerous|harmful|inappropriate|offensive|legality|ethics|morality|explicit|harmful",
 		"disregard|ignore|ignoring|disregarding|without|regardless ~3 ethical|moral|legal|possible_ethical ~1 implications|considerations|concerns|guidelines|constraints|boundaries|restrictions",
 		"dont|do_not|never|not|without ~2 apologize|apologise|add_warnings|include_warnings|add_disclaimers|include_disclaimers|any_disclaimers|any_warnings|moralize|moralizing|lecture",
@@ -260,7 +265,10 @@ var promptRules = []rule{
 
 	// System-prompt exfiltration.
 	{family: famExfil, weight: 0.85, what: "system-prompt exfiltration request", phrases: []string{
-		"reveal|show|print|repeat|output|display|tell|give|share|leak|dump|spell_out|recite|expose|disclose|paste|copy|return|echo|provide ~3 your|the|hidden|secret|initial|original|full|entire|complete|exact|verbatim ~3 system|initial|original|hidden|secret|pre|developer|first|confidential ~1 prompt|prompts|message|instructions|instruction|directive|directives|configuration|rules",
+		"reveal|show|print|repeat|output|display|tell|give|share|leak|dump|spell_out|recite|expose|disclose|paste|copy|return|echo|provide|revealing|showing|printing|repeating|outputting|displaying|sharing|leaking|dumping|reciting|reveals|shows|prints|repeats|outputs|displays|shares|leaks ~3 your|the|its|hidden|secret|initial|original|full|entire|complete|exact|verbatim ~3 system|sys|initial|original|hidden|secret|pre|developer|first|confidential ~1 prompt|prmpt|prompts|message|instructions|instruction|directive|directives|configuration|rules",
+		"reveal|show|print|output|display|dump|leak ~1 system|sys ~1 prompt|prmpt",
+		"what ~1 were|was|have|had ~1 you ~2 " + wToldVerb + " ~6 before|prior_to ~2 this|the|our ~1 conversation|chat|session|dialogue|exchange",
+		"everything|all ~2 you ~2 " + wToldVerb + " ~6 before|prior_to ~2 this|the|our ~1 conversation|chat|session|dialogue|exchange",
 		"what ~2 are|were|is|was ~1 your ~2 initial|original|system|hidden|secret|exact|first|full|confidential|real ~1 instructions|prompt|rules|directives|message|guidelines",
 		"repeat|print|output|echo|recite|reproduce ~3 everything|all|the_text|text|words|the_words|content|the_content|above ~4 above|before|preceding|prior|starting_with|verbatim|so_far",
 		"your_system_prompt|your_initial_prompt|your_hidden_prompt|your_instructions_verbatim|your_original_instructions|your_secret_instructions|your_system_message|your_confidential_instructions",
