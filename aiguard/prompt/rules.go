@@ -82,6 +82,7 @@ var promptRules = []rule{
 		wDropVerb + " ~3 what|that|everything|all|anything|whatever ~4 " + wToldVerb + " ~3 " + wBeforeWord,
 		"you|u ~1 dont|do_not|no_longer|dont_need_to|do_not_need_to ~1 have_to|need_to|must|follow|obey|respect ~3 your|the|any|those|these ~2 rules|instructions|guidelines|programming|restrictions|policies|directives",
 		"previous|prior|old|original|earlier|above|initial ~1 instructions|rules|guidelines|directives|programming ~2 are|have_been|were|is|has_been ~1 void|null|cancelled|canceled|revoked|obsolete|invalid|lifted|overridden|replaced|suspended|deleted|removed|disabled",
+		"pretend|imagine|assume|suppose ~4 " + wInstrNoun + " ~3 dont|do_not|didnt|never|no_longer|doesnt ~2 exist|existed|apply|matter|count",
 	}},
 	{family: famOverride, weight: 0.9, what: "instruction-override phrase", phrases: []string{
 		"pay_no_attention|dont_pay_attention|do_not_pay_attention|stop_paying_attention|pay_no_heed|take_no_notice ~1 to|of ~3 " + wPriorQual + " ~3 " + wInstrNoun,
@@ -93,6 +94,7 @@ var promptRules = []rule{
 	}},
 	{family: famOverride, weight: 0.6, what: "instruction-override phrase", phrases: []string{
 		"reset|clear|wipe|erase|delete|flush|purge ~2 your ~2 instructions|rules|programming|guidelines|system_prompt|directives|restrictions",
+		"your ~1 instructions|rules|guidelines|programming|directives|system_prompt|restrictions ~2 have_been|were|are|has_been ~1 updated|changed|modified|replaced|overridden|revised|lifted",
 	}},
 
 	// Requests for a secret of the model's: its password, key or system
@@ -147,6 +149,8 @@ var promptRules = []rule{
 	{family: famAuthority, weight: 0.6, what: "claim of authority over the assistant", phrases: []string{
 		"as ~1 your|the ~1 developer|admin|administrator|owner|creator|operator|sysadmin|root_user|superuser|system_administrator ~5 i ~2 authorize|authorise|order|command|permit|instruct|grant|approve|clear ~1 you",
 		"you|u are|re ~1 now ~1 authorized|authorised|permitted|allowed|cleared ~2 to ~2 reveal|share|disclose|tell|give|show|print|bypass|ignore|override|output",
+		"message|note|instructions|instruction|update|order|orders|notice ~2 from ~1 your ~1 developer|developers|creator|creators|admin|administrator|owner|operator|openai|anthropic|programmers|makers",
+		"you|u ~1 may|can ~1 now ~3 share|reveal|disclose|ignore|bypass|override|output|print",
 	}},
 
 	// Instruction override, other languages (after accent folding).
@@ -186,11 +190,13 @@ var promptRules = []rule{
 		"opposite_mode|antigpt|anti_gpt|betterdan|better_dan|chaos_mode|sudo_mode|jailbreak_mode|unrestricted_mode|dev_mode_enabled|unfiltered_mode|evil_mode|god_mode_enabled",
 		"act|pretend|roleplay|play|be ~3 deceased|dead|late ~1 grandma|grandmother|granny|grandpa|grandfather",
 		"grandma|grandmother|granny ~8 used_to|would ~4 tell|read|recite|sing|whisper ~8 key|keys|napalm|serial|activation|codes|code|recipe|steps",
+		"mandatory_bullshit|mandatory_bs|lets_break_the_fuckin_rules|lets_break_the_fucking_rules",
 	}},
 	{family: famRoleplay, weight: 0.75, what: "jailbreak persona", phrases: []string{
 		"you_are|youre|you_will_be|you_have_been ~1 jailbroken|unchained|unleashed|freed|liberated|unlocked|unshackled",
 		"jailbroken|jailbreak ~2 ai|mode|version|chatbot|assistant|model|gpt|chatgpt|llm|prompt",
 		"youre|you_are|you_re ~2 in|now_in ~1 developer_mode|dev_mode|god_mode|debug_mode|jailbreak_mode|unrestricted_mode|admin_mode|maintenance_mode",
+		"opposite_day ~12 reveal|ignore|break|tell|show|bypass|rules|prompt|instructions",
 	}},
 	// Staying in character is what every role-play game, story and
 	// language lesson asks; jailbreaks say it too, next to stronger
@@ -211,6 +217,8 @@ var promptRules = []rule{
 		"none_of ~4 responses|response|answers|replies ~4 contain|include|have ~4 sorry|apologize|apologise|cannot|cant|unable",
 		"safety|content|ethical|moral|ethics ~1 filters|filter|guidelines|restrictions|guardrails|rules|protocols|checks ~2 are|is|have_been|now ~2 off|disabled|removed|lifted|deactivated|turned_off|suspended|bypassed|gone",
 		"ai|chatbot|assistant|model|llm|gpt|bot ~2 without|with_no|free_of|free_from ~1 restrictions|limits|limitations|filters|rules|boundaries|censorship|guidelines|guardrails",
+		"ai|ais|chatbot|assistant|model|llm|gpt|bot|shell|terminal ~6 no|without ~2 safety|content|ethical|moral ~1 restrictions|filters|guidelines|guardrails|rules|limits",
+		"ais|chatbots|assistants|models ~6 has|have ~1 no ~1 restrictions|filters|guidelines|guardrails|censorship",
 	}},
 	{family: famUnrestricted, weight: 0.5, what: "refusal suppression", phrases: []string{
 		"never|not|cannot|cant|wont|will_not|must_not ~1 refuse|decline|deny|reject ~1 a|any|to|the|my|your|answer|request|requests|question|questions",
@@ -224,6 +232,9 @@ var promptRules = []rule{
 	// Response priming ("Sure, here is").
 	{family: famPriming, weight: 0.85, what: "forced affirmative answer prefix", phrases: []string{
 		"begin|start|respond|reply|replying|starting|beginning|answer ~8 sure_here|sure_heres|absolutely_here|certainly_here|sure_i_can|sure_thing",
+	}},
+	{family: famPriming, weight: 0.6, what: "scripted assistant turn", phrases: []string{
+		"assistant ~1 sure|certainly|absolutely|of_course ~2 here_is|here_are|heres",
 	}},
 	{family: famPriming, weight: 0.3, what: "response-format forcing", phrases: []string{
 		"start|begin ~2 your|the ~1 response|reply|answer|output ~3 with|using|by",
@@ -268,6 +279,12 @@ var promptRules = []rule{
 		"reveal|show|print|repeat|output|display|tell|give|share|leak|dump|spell_out|recite|expose|disclose|paste|copy|return|echo|provide|revealing|showing|printing|repeating|outputting|displaying|sharing|leaking|dumping|reciting|reveals|shows|prints|repeats|outputs|displays|shares|leaks ~3 your|the|its|hidden|secret|initial|original|full|entire|complete|exact|verbatim ~3 system|sys|initial|original|hidden|secret|pre|developer|first|confidential ~1 prompt|prmpt|prompts|message|instructions|instruction|directive|directives|configuration|rules",
 		"reveal|show|print|output|display|dump|leak ~1 system|sys ~1 prompt|prmpt",
 		"what ~1 were|was|have|had ~1 you ~2 " + wToldVerb + " ~6 before|prior_to ~2 this|the|our ~1 conversation|chat|session|dialogue|exchange",
+		"print|repeat|output|show|display|recite|echo|dump ~4 first|initial|beginning|start ~4 this|the|our ~1 conversation|chat|context|context_window",
+		"anything|everything|text|all ~2 before|above|preceding ~1 my ~1 message|question|prompt|first_message",
+		"echo|repeat|print|output|dump|show|display|reveal|list ~3 everything|all|the_contents|contents|the_text|text ~3 in|of|from ~2 your ~1 context|context_window|memory|system_prompt|instructions",
+		"your ~1 hidden|secret|internal|confidential ~1 instructions|rules|guidelines|directives|configuration ~3 word_for_word|verbatim|exactly|in_full",
+		"contains|contain|include|includes|with ~2 your ~1 hidden|secret|internal|confidential|system|initial|original ~1 instructions|rules|prompt|guidelines|directives",
+		"output|print|reveal|dump|show|display|repeat|list|write_out ~1 your ~1 instructions|system_prompt|guidelines|directives|prompt ~4 as|in|into|verbatim|exactly|word_for_word",
 		"everything|all ~2 you ~2 " + wToldVerb + " ~6 before|prior_to ~2 this|the|our ~1 conversation|chat|session|dialogue|exchange",
 		"what ~2 are|were|is|was ~1 your ~2 initial|original|system|hidden|secret|exact|first|full|confidential|real ~1 instructions|prompt|rules|directives|message|guidelines",
 		"repeat|print|output|echo|recite|reproduce ~3 everything|all|the_text|text|words|the_words|content|the_content|above ~4 above|before|preceding|prior|starting_with|verbatim|so_far",
