@@ -28,10 +28,11 @@ func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 // TestServeThenTune is the adoption path end to end: `warden serve` in
-// monitor mode sees an embed that the payload detector takes for XSS,
-// posted by many ordinary clients into one field, and an attacker
+// monitor mode sees a stylesheet link (a web font) that the payload
+// detector takes for XSS, posted by many ordinary clients into one
+// field, and an attacker
 // spraying injections over many fields; `warden tune` then proposes an
-// exclusion for the embed's field alone, the YAML loads through
+// exclusion for the link's field alone, the YAML loads through
 // check-config, and the report counts what enforce mode would have
 // blocked. Tune reads the event store and, the same, the decision lines
 // serve wrote to stderr.
@@ -65,7 +66,7 @@ func TestServeThenTune(t *testing.T) {
 	var ids []string
 	for i := range 6 {
 		ids = append(ids, post(fmt.Sprintf("198.51.100.%d", i+1), "/api/comments",
-			`{"comment":"<iframe src=https://www.youtube.com/embed/x></iframe>"}`))
+			`{"comment":"<link rel=stylesheet href=https://fonts.googleapis.com/css?family=Roboto>"}`))
 	}
 	for _, f := range []string{"q", "name", "sort", "filter", "page"} {
 		ids = append(ids, post("203.0.113.9", "/api/search", `{"`+f+`":"1' UNION SELECT password FROM users--"}`))
