@@ -341,7 +341,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		return
 	}
 	mask := allClasses
-	if indexByte(v, '<') >= 0 && inertMarkup(v) {
+	if bytes.IndexByte(v, '<') >= 0 && inertMarkup(v) {
 		// Rich text that runs no script (markup.go): no XSS check
 		// applies to it.
 		mask &^= 1 << cXSS
@@ -369,7 +369,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 			// little less: decoding must not turn a product code into an
 			// attack.
 			nmask := allClasses
-			if indexByte(n, '<') >= 0 && inertMarkup(n) {
+			if bytes.IndexByte(n, '<') >= 0 && inertMarkup(n) {
 				nmask &^= 1 << cXSS
 			}
 			trig |= s.analyze(n, 0.9, nmask)
