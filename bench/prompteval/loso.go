@@ -137,7 +137,7 @@ func printLOSO(out io.Writer, det *prompt.Detector, recs []record, opts promptmo
 		}
 	}
 	fmt.Fprintf(out, "### Leave-one-source-out: the model trained without a source, tested on it (%d texts, %d sources, %.0f s)\n\n", len(sc), len(groups), time.Since(start).Seconds())
-	fmt.Fprintln(out, "Sources: injecguard dataset (BIPIA text+code one source), JailbreakBench attack method, devtext prompt repository (sql = questions and code of one repository; security_code_question = four documentation repositories), the project's seed sentences and general-chat requests (not in the pooled rows). Recall for attack sources, FP rate for benign ones; each cell is @0.5 (log) / @0.8 (block). \"model in-sample\" saw the source in training; \"model LOSO\" did not. Heuristics were written against JailbreakBench: in-sample there.")
+	fmt.Fprintln(out, "Sources: injecguard dataset (BIPIA text+code one source), JailbreakBench attack method, devtext prompt repository (sql = questions and code of one repository; security_code_question = four documentation repositories), the project's seed sentences, general-chat requests and framed prompts (not in the pooled rows). Recall for attack sources, FP rate for benign ones; each cell is @0.5 (log) / @0.8 (block). \"model in-sample\" saw the source in training; \"model LOSO\" did not. Heuristics were written against JailbreakBench: in-sample there.")
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "The last column is the target's measure: the LOSO model at a threshold per held-out source, chosen on the other sources alone, the lowest that flags at most %.0f%% of their benign prompts scored out of fold (%d folds); the held-out source's FP rate at it is what a new population of benign prompts costs.\n", 100*fpBudget, thresholdFolds)
 	fmt.Fprintln(out)
@@ -173,7 +173,7 @@ func printLOSO(out io.Writer, det *prompt.Detector, recs []record, opts promptmo
 	}
 	// The project's own sentences are trained on but not counted: the
 	// figures are the corpus's.
-	corpusOnly := func(s scored) bool { return s.group != "seed" && s.group != "chat" }
+	corpusOnly := func(s scored) bool { return !promptdata.OwnGroup(s.group) }
 	pool("all corpus attacks", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() })
 	pool("direct attacks (no BIPIA)", func(s scored) bool { return corpusOnly(s) && s.rec.Attack() && s.group != "injecguard/BIPIA" })
 	pool("all corpus benign", func(s scored) bool { return corpusOnly(s) && !s.rec.Attack() })

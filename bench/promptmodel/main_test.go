@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/warden-dev/warden/aiguard/promptmodel"
+	"github.com/warden-dev/warden/bench/internal/promptdata"
 )
 
 // TestRunWritesTheSameWeights trains on a tiny corpus twice: the weights
@@ -29,6 +31,12 @@ func TestRunWritesTheSameWeights(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	own, err := promptdata.Own()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The four corpus lines and the project's own records.
+	want := fmt.Sprintf("trained on %d texts", len(files)+len(own))
 	var got [2][]byte
 	for i := range got {
 		out := filepath.Join(t.TempDir(), "w.bin")
@@ -36,8 +44,8 @@ func TestRunWritesTheSameWeights(t *testing.T) {
 		if err := run([]string{"-corpus", root, "-out", out}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(log.String(), "trained on 223 texts") {
-			t.Errorf("log %q", log.String())
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log %q, want %q", log.String(), want)
 		}
 		b, err := os.ReadFile(out)
 		if err != nil {

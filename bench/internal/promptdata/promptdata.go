@@ -65,17 +65,45 @@ func Chat() ([]Record, error) {
 	return read(bytes.NewReader(chatSeed), "chat.jsonl")
 }
 
-// Own returns the project's own records: the seed, then the chat set.
+// framing holds the project's own framed prompts, written for it: role-play,
+// personas, stories with villains and spies, games, hypotheticals, tutoring,
+// debate and "act as a terminal" requests in a dozen languages, most with
+// harmless goals and some carrying an injection goal (reveal the system
+// prompt or a key, override the operator, drop the safety rules, send data
+// away) in the same framings. Without them framing appears only on the
+// attack side (JailbreakBench) and, held out, the model takes WildGuard's
+// benign role-play for an attack: the framed attacks teach it the goal,
+// not the framing.
+//
+//go:embed framing.jsonl
+var framingSeed []byte
+
+// FramingSource is the Source of the framing records.
+const FramingSource = "warden:framing"
+
+// Framing returns the framed-prompt records.
+func Framing() ([]Record, error) {
+	return read(bytes.NewReader(framingSeed), "framing.jsonl")
+}
+
+// Own returns the project's own records: the seed, the chat set, then the
+// framing set.
 func Own() ([]Record, error) {
-	s, err := Seed()
-	if err != nil {
-		return nil, err
+	var out []Record
+	for _, f := range []func() ([]Record, error){Seed, Chat, Framing} {
+		rs, err := f()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
 	}
-	c, err := Chat()
-	if err != nil {
-		return nil, err
-	}
-	return append(s, c...), nil
+	return out, nil
+}
+
+// OwnGroup reports whether a Group names one of the project's own sets,
+// which are trained on but left out of the pooled figures.
+func OwnGroup(g string) bool {
+	return g == "seed" || g == "chat" || g == "framing"
 }
 
 // Files are the corpus files the model is trained on, relative to the
@@ -249,13 +277,15 @@ func read(r io.Reader, name string) ([]Record, error) {
 // dataset (NotInject, wildguard, BIPIA text and code together), the
 // JailbreakBench attack method, for devtext prompts the upstream repository
 // (the four repositories of security documentation passages are one group,
-// security_code_question), the seed and the chat set.
+// security_code_question), the seed, the chat and the framing sets.
 func Group(r Record) string {
 	switch r.Source {
 	case SeedSource:
 		return "seed"
 	case ChatSource:
 		return "chat"
+	case FramingSource:
+		return "framing"
 	}
 	if strings.HasPrefix(r.Source, requestSource) {
 		return "devtext-requests/" + r.Category

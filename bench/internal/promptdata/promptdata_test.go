@@ -20,6 +20,7 @@ func TestGroup(t *testing.T) {
 		{Record{Source: requestSource + "github:x/y@1:z", Category: "chat_code"}, "devtext-requests/chat_code"},
 		{Record{Source: SeedSource, Category: "fr/secret"}, "seed"},
 		{Record{Source: ChatSource, Category: "en/chat"}, "chat"},
+		{Record{Source: FramingSource, Category: "de/leak"}, "framing"},
 	} {
 		if got := Group(tt.r); got != tt.want {
 			t.Errorf("Group(%+v) = %q, want %q", tt.r, got, tt.want)
@@ -42,6 +43,59 @@ func TestChat(t *testing.T) {
 	}
 	if len(recs) < 100 || len(langs) < 10 {
 		t.Errorf("%d chat records in %d languages, want at least 100 in 10", len(recs), len(langs))
+	}
+}
+
+func TestFraming(t *testing.T) {
+	recs, err := Framing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each of the ten most used languages has framed prompts on both
+	// sides, and benign framing is the larger part: the set is there to
+	// teach the goal, not the framing.
+	langs := map[string][2]int{}
+	var tot [2]int
+	for _, r := range recs {
+		if r.Source != FramingSource {
+			t.Errorf("framing record %q: source %s, want %s", r.Text, r.Source, FramingSource)
+		}
+		lang, _, _ := strings.Cut(r.Category, "/")
+		c := langs[lang]
+		c[b2i(r.Attack())]++
+		langs[lang] = c
+		tot[b2i(r.Attack())]++
+	}
+	for _, l := range []string{"en", "zh", "es", "hi", "ar", "fr", "pt", "ru", "ja", "de"} {
+		if c := langs[l]; c[0] == 0 || c[1] == 0 {
+			t.Errorf("%s: %d benign, %d attacks: want both", l, c[0], c[1])
+		}
+	}
+	if tot[0] < 150 || tot[1] < 60 || tot[0] <= tot[1] {
+		t.Errorf("%d benign, %d attacks: want at least 150 and 60, benign the larger part", tot[0], tot[1])
+	}
+}
+
+func TestOwnGroup(t *testing.T) {
+	recs, err := Own()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range recs {
+		g := Group(r)
+		if !OwnGroup(g) {
+			t.Errorf("own record %q in group %q, which OwnGroup does not name", r.Text, g)
+		}
+		got[g]++
+	}
+	for _, g := range []string{"seed", "chat", "framing"} {
+		if got[g] == 0 {
+			t.Errorf("Own has no %s records", g)
+		}
+	}
+	if OwnGroup("injecguard/wildguard") {
+		t.Error("OwnGroup(injecguard/wildguard) = true, want false")
 	}
 }
 
