@@ -48,9 +48,7 @@ const maxClassify = 512
 // cookies, paths, names and XML are structured, and so is a value whose
 // kind cannot be told.
 func classify(v []byte, cm uint16, loc string, name []byte) valueKind {
-	switch loc {
-	case "query", "form", "multipart", "json":
-	default:
+	if !textLoc(loc) {
 		return kindStructured
 	}
 	if len(v) < 8 {
@@ -102,6 +100,16 @@ func classify(v []byte, cm uint16, loc string, name []byte) valueKind {
 }
 
 var space = []byte{' '}
+
+// textLoc reports whether values at loc can be text: those of query
+// strings, forms, multipart text parts and JSON.
+func textLoc(loc string) bool {
+	switch loc {
+	case "query", "form", "multipart", "json":
+		return true
+	}
+	return false
+}
 
 // textFeatures counts what tells prose, markdown and code apart.
 type textFeatures struct {

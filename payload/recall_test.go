@@ -184,6 +184,7 @@ var recallBenign = []struct {
 	{"base64 with a plus", query("k", "q+ADwAbc9+xyz/AB==")},
 	{"function call chained", query("q", "connect(mapState)(App)")},
 	{"session-like upload name too short", withHeaders("X-File-Name", "sess_notes.txt")},
+	{"rich text showing a command", post("application/json", `{"html":"<div class=\"note\" style=\"color:red;font-weight:bold\">Careful: run <code>rm -rf build/</code> only in the repo root.</div>"}`)},
 	{"exec prefix in a config key", query("q", "exec:shutdown-hook")},
 	{"ldap filter with an empty and", query("filter", "(&)")},
 	{"quoted alternatives", query("sort", `'name' | 'date'`)},

@@ -325,7 +325,14 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		}
 	}
 	if cm&cmSpecial != 0 {
-		if k := classify(v, cm, s.loc, s.name); k != kindStructured {
+		k := classify(v, cm, s.loc, s.name)
+		if k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) && bytes.IndexByte(v, '<') >= 0 && inertMarkup(v) {
+			// Rich text that runs no script (markup.go) is text a person
+			// wrote, shown as it is: "<p>run <code>rm -rf build/</code>
+			// first</p>" is judged as markdown is.
+			k = kindMarkdown
+		}
+		if k != kindStructured {
 			s.inspectText(v, cm, k)
 			return
 		}
