@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// The fast paths of the URL checks (tables read in place of comparisons,
-// the fetch memo holding the navigation-name test) against the
-// definitions they stand for.
+// The detector's fast paths against the definitions they stand for:
+// tables read in place of comparisons, gates in front of checks, the
+// fetch memo holding the navigation-name test, the word read that finds
+// a short JSON string's end.
 
 func TestURLTables(t *testing.T) {
 	for c := 0; c < 256; c++ {
@@ -216,4 +217,73 @@ func (s *scan) refCheckURLs(v []byte, factor float64) {
 			}
 		}
 	}
+}
+
+// FuzzQuoteIn8: the word read finds the first '"' of the first eight
+// bytes as a byte search does, whatever the bytes around it (0x21, 0x23
+// and 0xa2 are one bit from '"'; a borrow must not reach past a match).
+func FuzzQuoteIn8(f *testing.F) {
+	for _, s := range []string{`id":1`, `description"`, `"`, `abcdefg"`, "\x21\x22\x23\xa2\x01\x00\"x", "\x00\x01\x02\x03\x04\x05\x06\x07", `\"x"`, `a\u0022"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := -1
+		if len(b) >= 8 {
+			want = bytes.IndexByte(b[:8], '"')
+		}
+		if got := quoteIn8(b); got != want {
+			t.Fatalf("quoteIn8(%q) = %d, want %d", b, got, want)
+		}
+	})
+}
+
+// FuzzConjStart: conjStart's first-byte gate turns away only values
+// the full test turns away.
+func FuzzConjStart(f *testing.F) {
+	for _, s := range []string{"or 1=1", " AND(1)", "xor x", "|| 1", "&& 1", "https://x/?a=b", "Product 12", "o", "\\\\ x", "\x06\x06 x", " ", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if got, want := conjStart(v), refConjStart(v); got != want {
+			t.Fatalf("conjStart(%q) = %v, reference %v", v, got, want)
+		}
+	})
+}
+
+// refConjStart is conjStart without its first-byte gate.
+func refConjStart(v []byte) bool {
+	i := skipSpaceFwd(v, 0)
+	if i+2 < len(v) && (v[i] == '|' && v[i+1] == '|' || v[i] == '&' && v[i+1] == '&') {
+		return true
+	}
+	j := i
+	for j < len(v) && j-i < 3 && isLetter(v[j]) {
+		j++
+	}
+	if j >= len(v) || v[j] != ' ' && v[j] != '(' && v[j] != '\t' {
+		return false
+	}
+	w := v[i:j]
+	return equalFoldStr(w, "or") || equalFoldStr(w, "and") || equalFoldStr(w, "xor")
+}
+
+// FuzzCheckUTF7: the '+' gate changes no signal.
+func FuzzCheckUTF7(f *testing.F) {
+	for _, s := range []string{"+ADw-script+AD4-", "+ADw-/x", "a+ADw-", "+ADw-1", "Product 12", "+AD"} {
+		f.Add(s)
+	}
+	d := newTestDetector(f)
+	f.Fuzz(func(t *testing.T, v string) {
+		gotSig, gotBest := urlSignals(d, "q", v, func(s *scan, v []byte) { s.checkUTF7(v) })
+		wantSig, wantBest := urlSignals(d, "q", v, func(s *scan, v []byte) {
+			i := bytes.Index(v, []byte("+ADw-"))
+			if i < 0 || i+5 >= len(v) || !isLetter(v[i+5]) && v[i+5] != '/' {
+				return
+			}
+			s.signal(len(rules)+sigUTF7, cXSS, 0.85, v, i)
+		})
+		if !reflect.DeepEqual(gotSig, wantSig) || gotBest != wantBest {
+			t.Fatalf("%q: checkUTF7 signals %v, reference %v", v, gotSig, wantSig)
+		}
+	})
 }

@@ -307,6 +307,14 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 // space before them, which the start of a value does not have.
 func conjStart(v []byte) bool {
 	i := skipSpaceFwd(v, 0)
+	if i >= len(v) {
+		return false
+	}
+	if c := v[i] | 0x20; c != 'o' && c != 'a' && c != 'x' && c != '|' && c != '&' {
+		// Neither a conjunction's letter nor its symbol: most values
+		// ("https://…", "Product 12") end here.
+		return false
+	}
 	if i+2 < len(v) && (v[i] == '|' && v[i+1] == '|' || v[i] == '&' && v[i+1] == '&') {
 		return true
 	}
