@@ -3,6 +3,7 @@ package payload
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -11,9 +12,12 @@ import (
 // fetch memo holding the navigation-name test, the word read that finds
 // a short JSON string's end.
 
-func TestURLTables(t *testing.T) {
+func TestFastTables(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
+		if identByte[c] != isIdent(b) {
+			t.Errorf("identByte[%#x] = %v, isIdent %v", c, identByte[c], isIdent(b))
+		}
 		if spaceByte[c] != isSpace(b) {
 			t.Errorf("spaceByte[%#x] = %v, isSpace %v", c, spaceByte[c], isSpace(b))
 		}
@@ -284,6 +288,39 @@ func FuzzCheckUTF7(f *testing.F) {
 		})
 		if !reflect.DeepEqual(gotSig, wantSig) || gotBest != wantBest {
 			t.Fatalf("%q: checkUTF7 signals %v, reference %v", v, gotSig, wantSig)
+		}
+	})
+}
+
+// FuzzNameFacts: the memo of name facts answers as reading the name
+// does, for names that share a slot, come back, or are too long to keep.
+func FuzzNameFacts(f *testing.F) {
+	f.Add("description,name,url,password,description,api_key,note,Notes,x,")
+	f.Add("aaaaaaaaaaaaaaaaaaaaaaaaa,text,TEXT,token,tokens,comment,comment")
+	d := newTestDetector(f)
+	f.Fuzz(func(t *testing.T, names string) {
+		s := d.pool.Get().(*scan)
+		defer func() {
+			s.reset()
+			d.pool.Put(s)
+		}()
+		for range 2 {
+			for _, n := range strings.Split(names, ",") {
+				name := []byte(n)
+				var want nameFact
+				if d.secrets.MatchBytes(name) {
+					want |= factSecret
+				}
+				if textField(name) {
+					want |= factText
+				}
+				if got := s.nameFacts(name); got != want {
+					t.Fatalf("nameFacts(%q) = %b, want %b", n, got, want)
+				}
+				if got := s.secretName(name); got != (want&factSecret != 0) {
+					t.Fatalf("secretName(%q) = %v", n, got)
+				}
+			}
 		}
 	})
 }
