@@ -52,7 +52,7 @@ type scan struct {
 	fields  fieldState // field paths and exclusions (exclusions.go)
 
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
-	names      nameMemo       // secret-bearing names matched last (secretName)
+	names      nameMemo       // names read for nameFacts; a function of the name alone, kept across requests
 	fetchMemo  fetchMemo      // names read for fetchNames (fetchName); a function of the name alone, kept across requests
 	upload     bool           // the walk of a multipart body ended in a file's content
 	args       *args.Set      // the request's arguments, split once for every detector
@@ -109,7 +109,6 @@ func (s *scan) reset() {
 	}
 	s.values = 0
 	s.incomplete, s.upload = 0, false
-	s.names.n = [len(s.names.n)]uint8{}
 	s.signals = 0
 	s.repeats = 0
 	s.loc, s.name, s.args = "", nil, nil
@@ -227,11 +226,13 @@ func (s *scan) secretName(name []byte) bool {
 	return s.nameFacts(name)&factSecret != 0
 }
 
-// nameFacts returns factSecret and factText for name, remembered for the
-// names of the request: the keys of a JSON array's objects and a form's
-// fields come back with every element, and matching a name costs more
-// than the checks most of its values need. The memo is direct-mapped by
-// the name's length and end bytes, so a lookup is one comparison.
+// nameFacts returns factSecret and factText for name, remembered: the
+// keys of a JSON array's objects and a form's fields come back with every
+// element and every request, and matching a name costs more than the
+// checks most of its values need. The memo is direct-mapped by the
+// name's length and end bytes, so a lookup is one comparison; it is kept
+// across requests (as fetchMemo is), the facts being a function of the
+// name and the Detector alone.
 func (s *scan) nameFacts(name []byte) nameFact {
 	m := &s.names
 	n := len(name)

@@ -333,8 +333,12 @@ func hostKind(h []byte) hostClass {
 		}
 		return hostPublicIP
 	}
-	if ip, ok := parseIPv4Any(h); ok {
-		return ipv4Kind(ip)
+	if h[0] >= '0' && h[0] <= '9' {
+		// Every IPv4 notation starts with a digit ("0x7f.1" too): a
+		// name is not parsed.
+		if ip, ok := parseIPv4Any(h); ok {
+			return ipv4Kind(ip)
+		}
 	}
 	// Dispatch on the last byte: most hosts (".com", ".org") end in a
 	// byte no special name ends in, and pay one comparison.
