@@ -225,9 +225,10 @@ func (s *scan) refCheckURLs(v []byte, factor float64) {
 
 // FuzzQuoteIn8: the word read finds the first '"' of the first eight
 // bytes as a byte search does, whatever the bytes around it (0x21, 0x23
-// and 0xa2 are one bit from '"'; a borrow must not reach past a match).
+// and 0xa2 are one bit from '"'; a borrow must not reach past a match;
+// bytes of 0x80 and up must not pass for a match).
 func FuzzQuoteIn8(f *testing.F) {
-	for _, s := range []string{`id":1`, `description"`, `"`, `abcdefg"`, "\x21\x22\x23\xa2\x01\x00\"x", "\x00\x01\x02\x03\x04\x05\x06\x07", `\"x"`, `a\u0022"`} {
+	for _, s := range []string{`id":1`, `description"`, `"`, `abcdefg"`, "\x21\x22\x23\xa2\x01\x00\"x", "\x00\x01\x02\x03\x04\x05\x06\x07", `\"x"`, `a\u0022"`, "n\xe9e\xa3\"abcd"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
