@@ -197,17 +197,16 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 
 // fieldFacts returns what the name of the value at the current location
 // says of it, for a field of a query, form, multipart or JSON body (not
-// a name being inspected): whether it holds a secret that an application
-// takes as a string (see inspectSecret) and whether it takes free text
-// (textField). factKnown is set when the name was read; inspect asks
-// once per value.
+// a name being inspected; none for other values): whether it holds a
+// secret that an application takes as a string (see inspectSecret) and
+// whether it takes free text (textField). inspect asks once per value.
 func (s *scan) fieldFacts() nameFact {
 	if s.inName {
 		return 0
 	}
 	switch s.loc {
 	case "query", "form", "multipart", "json":
-		return s.nameFacts(s.name) | factKnown
+		return s.nameFacts(s.name)
 	}
 	return 0
 }
@@ -218,7 +217,6 @@ type nameFact uint8
 const (
 	factSecret nameFact = 1 << iota // s.d.secrets.MatchBytes(name)
 	factText                        // textField(name)
-	factKnown                       // the name was read
 )
 
 // secretName is s.d.secrets.MatchBytes(name), remembered (nameFacts).

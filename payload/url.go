@@ -618,8 +618,8 @@ func namedHost(h []byte) bool {
 
 // fetchMemo remembers fetchedName's answer for the names of a request:
 // the keys of a JSON array's objects come back with every element, and
-// reading a name costs more than most of its values' checks. Direct-mapped by the name's length and end bytes, as
-// nameMemo is.
+// reading a name costs more than most of its values' checks.
+// Direct-mapped by the name's length and end bytes, as nameMemo is.
 type fetchMemo struct {
 	n     [16]uint8 // lengths; 0 for an empty slot
 	name  [16][24]byte
