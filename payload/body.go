@@ -2,6 +2,8 @@ package payload
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -363,7 +365,10 @@ func skipJSONSpace(b []byte, i int) int {
 // string or a bad escape.
 func jsonString(b []byte, i int, buf *[]byte, lazy bool) ([]byte, uint16, int, bool) {
 	rest := b[i+1:]
-	q := bytes.IndexByte(rest, '"')
+	q := quoteIn8(rest)
+	if q < 0 {
+		q = bytes.IndexByte(rest, '"')
+	}
 	switch {
 	case q < 0:
 		if bytes.IndexByte(rest, '\\') < 0 {
@@ -384,6 +389,24 @@ func jsonString(b []byte, i int, buf *[]byte, lazy bool) ([]byte, uint16, int, b
 		return nil, 0, i, false
 	}
 	return d, charMask(d), next, true
+}
+
+// quoteIn8 returns the index of the first '"' in the first eight bytes
+// of b, or -1 when they hold none or b is shorter. Keys and enum values
+// end within eight bytes: one word read costs less than the call that
+// searches for the end.
+func quoteIn8(b []byte) int {
+	if len(b) < 8 {
+		return -1
+	}
+	x := binary.LittleEndian.Uint64(b) ^ 0x2222222222222222 // '"' bytes become 0
+	// The lowest 0x80 bit marks the first zero byte exactly: a borrow
+	// only carries upwards from a zero byte.
+	t := (x - 0x0101010101010101) &^ x & 0x8080808080808080
+	if t == 0 {
+		return -1
+	}
+	return bits.TrailingZeros64(t) >> 3
 }
 
 // jsonUnquote decodes the JSON string at b[i] (which is '"') into dst and

@@ -195,6 +195,11 @@ func (s *scan) checkJSComment(v, stripped []byte) {
 // value that spells '<' as "+ADw-" before a tag name is written for
 // that; base64 has no '-' after '+', so data does not look like it.
 func (s *scan) checkUTF7(v []byte) {
+	if bytes.IndexByte(v, '+') < 0 {
+		// Most values have no '+': one byte search in place of the
+		// string search.
+		return
+	}
 	i := bytes.Index(v, []byte("+ADw-"))
 	if i < 0 || i+5 >= len(v) || !isLetter(v[i+5]) && v[i+5] != '/' {
 		return

@@ -43,11 +43,12 @@ const maxClassifyWords = 40
 const maxClassify = 512
 
 // classify returns the kind of v, a value at loc (the walker's location)
-// named name, whose character classes are cm. Only values of query
-// strings, forms, multipart text parts and JSON can be text; headers,
-// cookies, paths, names and XML are structured, and so is a value whose
-// kind cannot be told.
-func classify(v []byte, cm uint16, loc string, name []byte) valueKind {
+// whose character classes are cm, in a field that takes free text when
+// tf (textField of its name). Only values of query strings, forms,
+// multipart text parts and JSON can be text; headers, cookies, paths,
+// names and XML are structured, and so is a value whose kind cannot be
+// told.
+func classify(v []byte, cm uint16, loc string, tf bool) valueKind {
 	if !textLoc(loc) {
 		return kindStructured
 	}
@@ -55,7 +56,6 @@ func classify(v []byte, cm uint16, loc string, name []byte) valueKind {
 		return kindStructured
 	}
 	spaced := cm&(cmSpace|cmCtlSpace) != 0
-	tf := textField(name)
 	if !spaced && !tf {
 		// One token in a field that does not take text.
 		return kindStructured

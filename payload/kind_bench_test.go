@@ -17,7 +17,7 @@ func BenchmarkClassify(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			v, n := []byte(c.v), []byte(c.field)
 			for b.Loop() {
-				classify(v, charMask(v), "json", n)
+				classify(v, charMask(v), "json", textField(n))
 			}
 		})
 	}

@@ -52,7 +52,7 @@ type scan struct {
 	fields  fieldState // field paths and exclusions (exclusions.go)
 
 	incomplete incompleteness // what the inspection could not reach (incomplete.go)
-	names      nameMemo       // secret-bearing names matched last (secretName)
+	names      nameMemo       // names read for nameFacts; a function of the name alone, kept across requests
 	fetchMemo  fetchMemo      // names read for fetchNames (fetchName); a function of the name alone, kept across requests
 	upload     bool           // the walk of a multipart body ended in a file's content
 	args       *args.Set      // the request's arguments, split once for every detector
@@ -109,7 +109,6 @@ func (s *scan) reset() {
 	}
 	s.values = 0
 	s.incomplete, s.upload = 0, false
-	s.names.n = [len(s.names.n)]uint8{}
 	s.signals = 0
 	s.repeats = 0
 	s.loc, s.name, s.args = "", nil, nil
@@ -196,51 +195,76 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 	}
 }
 
-// secretText reports whether the value at the current location is a
-// secret that an application takes as a string: a field of a query, form,
-// multipart or JSON body named for one (see inspectSecret).
-func (s *scan) secretText() bool {
+// fieldFacts returns what the name of the value at the current location
+// says of it, for a field of a query, form, multipart or JSON body (not
+// a name being inspected; none for other values): whether it holds a
+// secret that an application takes as a string (see inspectSecret) and
+// whether it takes free text (textField). inspect asks once per value.
+func (s *scan) fieldFacts() nameFact {
 	if s.inName {
-		return false
+		return 0
 	}
 	switch s.loc {
 	case "query", "form", "multipart", "json":
-		return s.secretName(s.name)
+		return s.nameFacts(s.name)
 	}
-	return false
+	return 0
 }
 
-// secretName is s.d.secrets.MatchBytes(name), remembered for the names
-// of the request: the keys of a JSON array's objects and a form's fields
-// come back with every element, and matching a name costs more than the
-// checks most of its values need. The memo is direct-mapped by the name's
-// length and end bytes, so a lookup is one comparison.
+// nameFact is what a name says of its values.
+type nameFact uint8
+
+const (
+	factSecret nameFact = 1 << iota // s.d.secrets.MatchBytes(name)
+	factText                        // textField(name)
+)
+
+// secretName is s.d.secrets.MatchBytes(name), remembered (nameFacts).
 func (s *scan) secretName(name []byte) bool {
+	return s.nameFacts(name)&factSecret != 0
+}
+
+// nameFacts returns factSecret and factText for name, remembered: the
+// keys of a JSON array's objects and a form's fields come back with every
+// element and every request, and matching a name costs more than the
+// checks most of its values need. The memo is direct-mapped by the
+// name's length and end bytes, so a lookup is one comparison; it is kept
+// across requests (as fetchMemo is), the facts being a function of the
+// name and the Detector alone.
+func (s *scan) nameFacts(name []byte) nameFact {
 	m := &s.names
 	n := len(name)
 	if n == 0 || n > len(m.name[0]) {
-		return s.d.secrets.MatchBytes(name)
+		return s.readName(name)
 	}
 	i := (uint(n)*31 + uint(name[0]) + uint(name[n-1])*7) % uint(len(m.n))
 	if int(m.n[i]) == n && string(m.name[i][:n]) == string(name) {
-		return m.secret&(1<<i) != 0
+		return m.facts[i]
 	}
-	secret := s.d.secrets.MatchBytes(name)
+	f := s.readName(name)
 	m.n[i] = uint8(n)
 	copy(m.name[i][:], name)
-	if secret {
-		m.secret |= 1 << i
-	} else {
-		m.secret &^= 1 << i
-	}
-	return secret
+	m.facts[i] = f
+	return f
 }
 
-// nameMemo holds the names secretName matched.
+// readName is nameFacts without the memo.
+func (s *scan) readName(name []byte) nameFact {
+	var f nameFact
+	if s.d.secrets.MatchBytes(name) {
+		f |= factSecret
+	}
+	if textField(name) {
+		f |= factText
+	}
+	return f
+}
+
+// nameMemo holds the names nameFacts read.
 type nameMemo struct {
-	n      [16]uint8 // lengths; 0 for an empty slot
-	name   [16][24]byte
-	secret uint16 // bit i: name i is a secret's
+	n     [16]uint8 // lengths; 0 for an empty slot
+	name  [16][24]byte
+	facts [16]nameFact
 }
 
 // secretValue reports whether the value at the current location (not a
@@ -309,7 +333,8 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		// matches nothing in them.
 		return
 	}
-	if s.secretText() {
+	facts := s.fieldFacts()
+	if facts&factSecret != 0 {
 		// Before the table of repeats: a value judged as a secret is not
 		// inspected in full, so the same value elsewhere must be.
 		s.inspectSecret(v)
@@ -325,7 +350,12 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		}
 	}
 	if cm&cmSpecial != 0 {
-		k := classify(v, cm, s.loc, s.name)
+		tf := facts&factText != 0
+		if s.inName {
+			// A name inspected as a value is its own name.
+			tf = textField(s.name)
+		}
+		k := classify(v, cm, s.loc, tf)
 		if k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) && bytes.IndexByte(v, '<') >= 0 && inertMarkup(v) {
 			// Rich text that runs no script (markup.go) is text a person
 			// wrote, shown as it is: "<p>run <code>rm -rf build/</code>

@@ -307,6 +307,14 @@ func (s *scan) sqlChecks(v []byte, factor float64) {
 // space before them, which the start of a value does not have.
 func conjStart(v []byte) bool {
 	i := skipSpaceFwd(v, 0)
+	if i >= len(v) {
+		return false
+	}
+	if c := v[i] | 0x20; c != 'o' && c != 'a' && c != 'x' && c != '|' && c != '&' {
+		// Neither a conjunction's letter nor its symbol: most values
+		// ("https://…", "Product 12") end here.
+		return false
+	}
 	if i+2 < len(v) && (v[i] == '|' && v[i+1] == '|' || v[i] == '&' && v[i+1] == '&') {
 		return true
 	}
@@ -327,12 +335,21 @@ func conjStart(v []byte) bool {
 func closeStart(v []byte) bool {
 	i := skipSpaceFwd(v, 0)
 	for j := i; j < len(v) && j-i <= 24; j++ {
-		if !isIdent(v[j]) {
+		if !identByte[v[j]] {
 			return v[j] == ')'
 		}
 	}
 	return false
 }
+
+// identByte holds the bytes isIdent reports, for closeStart's walk,
+// which runs on every value with an '=' or ')'.
+var identByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = isIdent(byte(c))
+	}
+	return t
+}()
 
 // aliasFrom reports whether the tokens from i read "AS alias FROM", an
 // alias quoted or not: the end of a select list ("1) AS total FROM").

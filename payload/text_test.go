@@ -31,7 +31,7 @@ func TestClassify(t *testing.T) {
 		{"one word", "json", "comment", "ok", kindStructured},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := classify([]byte(tc.v), charMask([]byte(tc.v)), tc.loc, []byte(tc.field)); got != tc.want {
+			if got := classify([]byte(tc.v), charMask([]byte(tc.v)), tc.loc, textField([]byte(tc.field))); got != tc.want {
 				t.Errorf("classify(%q at %s %q) = %v, want %v", tc.v, tc.loc, tc.field, got, tc.want)
 			}
 		})
@@ -152,7 +152,7 @@ func FuzzText(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, v, name string) {
-		classify([]byte(v), charMask([]byte(v)), "json", []byte(name))
+		classify([]byte(v), charMask([]byte(v)), "json", textField([]byte(name)))
 		m := maskCode(nil, []byte(v))
 		if len(m) != len(v) || strings.Count(string(m), "\n") != strings.Count(v, "\n") {
 			t.Fatalf("maskCode(%q) = %q", v, m)
