@@ -363,7 +363,7 @@ func skipJSONSpace(b []byte, i int) int {
 // inspect to read them only if the value is not a repeat (a description
 // in every element of an array). It reports false for an unterminated
 // string or a bad escape.
-func jsonString(b []byte, i int, buf *[]byte, lazy bool) ([]byte, uint16, int, bool) {
+func jsonString(b []byte, i int, buf *[]byte, lazy bool) ([]byte, uint32, int, bool) {
 	rest := b[i+1:]
 	q := quoteIn8(rest)
 	if q < 0 {

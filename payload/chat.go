@@ -232,7 +232,7 @@ func skipJSONValue(b []byte, i int) (int, bool) {
 
 // jsonText inspects v, a JSON string value (not a key) with character
 // classes cm, under its field's rules: the walk tracks paths.
-func (s *scan) jsonText(v []byte, cm uint16) {
+func (s *scan) jsonText(v []byte, cm uint32) {
 	if s.fields.pending && chatKey(s.name) {
 		s.chatBegins() // paths are tracked already
 	}

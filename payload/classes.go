@@ -29,14 +29,15 @@ const (
 	cmLower // an ASCII lower-case letter
 	cmParen // '('
 	cmEnd   // '"' or '\\': where the JSON walker stops (no check reads it)
+	cmAngle // '<': markup may be there (markup.go)
 
 	// cmUnknown stands for the classes of a value of at least minPlain
 	// bytes that the JSON walker did not read: inspect reads them only
 	// when the value is not a repeat.
-	cmUnknown = 1 << 15
+	cmUnknown = 1 << 16
 )
 
-var charClass = func() (t [256]uint16) {
+var charClass = func() (t [256]uint32) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
 		if !(isWordChar(b) || b == '-' || b == ',' || b == ':' || b == '@' || b == '+') {
@@ -63,6 +64,7 @@ var charClass = func() (t [256]uint16) {
 	t[':'] |= cmColon
 	t['*'] |= cmStar
 	t['('] |= cmParen
+	t['<'] |= cmAngle
 	t['"'] |= cmEnd
 	t['\\'] |= cmEnd
 	for c := 'A'; c <= 'Z'; c++ {
@@ -73,18 +75,18 @@ var charClass = func() (t [256]uint16) {
 }()
 
 // charMask returns the character classes present in v.
-func charMask(v []byte) uint16 {
+func charMask(v []byte) uint32 {
 	return finishMask(classes(v))
 }
 
 // classes returns the union of the charClass entries of v's bytes.
-func classes(v []byte) uint16 { return unionOf(v, &charClass) }
+func classes(v []byte) uint32 { return unionOf(v, &charClass) }
 
 // unionOf returns the union of t's entries for v's bytes. Four
 // accumulators let the lookups of eight bytes run side by side. Bytes
 // left over, and short values, are read as overlapping groups (the last
 // eight, or the first and last four): a byte read twice adds nothing.
-func unionOf[T string | []byte](v T, t *[256]uint16) uint16 {
+func unionOf[T string | []byte](v T, t *[256]uint32) uint32 {
 	n := len(v)
 	switch {
 	case n >= 8:
@@ -96,7 +98,7 @@ func unionOf[T string | []byte](v T, t *[256]uint16) uint16 {
 	default:
 		return 0
 	}
-	var a, b, c, d uint16
+	var a, b, c, d uint32
 	for w := v; len(w) >= 8; w = w[8:] {
 		a |= t[w[0]] | t[w[4]]
 		b |= t[w[1]] | t[w[5]]
@@ -115,7 +117,7 @@ func unionOf[T string | []byte](v T, t *[256]uint16) uint16 {
 
 // finishMask adds the classes that depend on two others to m, the union
 // of the charClass entries of a value's bytes.
-func finishMask(m uint16) uint16 {
+func finishMask(m uint32) uint32 {
 	if m&(cmSlash|cmStar) == cmSlash|cmStar {
 		m |= cmComment
 	}

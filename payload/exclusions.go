@@ -144,7 +144,7 @@ func (s *scan) pathMask() classMask {
 // ruledValue inspects v (with character classes cm), whose field's
 // rules exclude the classes in mask besides the route's. A value every
 // class of which is excluded is counted, not inspected.
-func (s *scan) ruledValue(v []byte, cm uint16, mask classMask) {
+func (s *scan) ruledValue(v []byte, cm uint32, mask classMask) {
 	if mask == 0 {
 		s.valueMask(v, cm)
 		return

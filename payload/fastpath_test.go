@@ -370,7 +370,7 @@ func TestClasses(t *testing.T) {
 				if one >= 0 {
 					w[one] = '$' // a class found at one position only
 				}
-				var want, wantRaw uint16
+				var want, wantRaw uint32
 				for _, c := range w {
 					want |= charClass[c]
 					wantRaw |= rawClass[c]

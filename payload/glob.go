@@ -66,7 +66,7 @@ func (s *scan) checkGlobPath(v []byte) {
 // character other than the '?' that starts a URL's query: the cheap
 // gate in front of checkGlobPath for the URLs most values with a slash
 // are.
-func mayGlob(v []byte, cm uint16) bool {
+func mayGlob(v []byte, cm uint32) bool {
 	if cm&cmStar != 0 || bytes.IndexByte(v, '[') >= 0 {
 		return true
 	}

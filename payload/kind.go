@@ -48,7 +48,7 @@ const maxClassify = 512
 // multipart text parts and JSON can be text; headers, cookies, paths,
 // names and XML are structured, and so is a value whose kind cannot be
 // told.
-func classify(v []byte, cm uint16, loc string, tf bool) valueKind {
+func classify(v []byte, cm uint32, loc string, tf bool) valueKind {
 	if !textLoc(loc) {
 		return kindStructured
 	}

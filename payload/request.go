@@ -375,9 +375,9 @@ func (s *scan) pair(kv string) {
 // nothing to decode: then the result is src itself, not a copy, and its
 // classes come from the pass that found so; otherwise src is decoded into
 // *buf. The result is only read, like every value the scanner is given.
-func unescape(buf *[]byte, src string, plus bool) ([]byte, uint16) {
+func unescape(buf *[]byte, src string, plus bool) ([]byte, uint32) {
 	m := rawClasses(src)
-	esc := uint16(cmDecode) // '%' is a cmDecode byte
+	esc := uint32(cmDecode) // '%' is a cmDecode byte
 	if plus {
 		esc |= rawPlus
 	}
@@ -406,14 +406,14 @@ const rawPlus = cmUnknown
 
 // rawClass is charClass with '+' marked, for unescape to learn in one
 // pass whether a form value has anything to decode.
-var rawClass = func() [256]uint16 {
+var rawClass = func() [256]uint32 {
 	t := charClass
 	t['+'] |= rawPlus
 	return t
 }()
 
 // rawClasses is classes over a string, with rawClass.
-func rawClasses(v string) uint16 { return unionOf(v, &rawClass) }
+func rawClasses(v string) uint32 { return unionOf(v, &rawClass) }
 
 // percentUnescape appends src with %XX escapes decoded (and '+' as a space
 // when plus is set) to dst. Invalid escapes are kept literally. Runs of

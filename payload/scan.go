@@ -292,7 +292,7 @@ func (s *scan) value(v []byte) {
 // valueMask is value for a caller that already knows v's character
 // classes (cm == charMask(v)): the JSON walker gathers them in the pass
 // that finds the string's end, so the value is not read twice.
-func (s *scan) valueMask(v []byte, cm uint16) {
+func (s *scan) valueMask(v []byte, cm uint32) {
 	if len(v) == 0 || s.values >= s.d.cfg.MaxValues {
 		return
 	}
@@ -317,7 +317,7 @@ const minPlain = 8
 // the classes (no '(' means no call, no '$' no variable, no lower-case
 // letter no base64), the length, and the table of values already
 // inspected.
-func (s *scan) inspect(v []byte, cm uint16) {
+func (s *scan) inspect(v []byte, cm uint32) {
 	s.values++
 	if cm&(cmUnknown|cmSpace) == 0 {
 		// Before the gates below: "127.1" is a number to them.
@@ -356,7 +356,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 			tf = textField(s.name)
 		}
 		k := classify(v, cm, s.loc, tf)
-		if k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) && bytes.IndexByte(v, '<') >= 0 && inertMarkup(v) {
+		if k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) && cm&cmAngle != 0 && inertMarkup(v) {
 			// Rich text that runs no script (markup.go) is text a person
 			// wrote, shown as it is: "<p>run <code>rm -rf build/</code>
 			// first</p>" is judged as markdown is.
@@ -378,7 +378,7 @@ func (s *scan) inspect(v []byte, cm uint16) {
 		return
 	}
 	mask := allClasses
-	if bytes.IndexByte(v, '<') >= 0 && inertMarkup(v) {
+	if cm&cmAngle != 0 && inertMarkup(v) {
 		// Rich text that runs no script (markup.go): no XSS check
 		// applies to it.
 		mask &^= 1 << cXSS
@@ -507,7 +507,7 @@ func numericClean(v []byte) bool {
 }
 
 // base64 inspects the decoded form of v when v looks like base64 text.
-func (s *scan) base64(v []byte, cm uint16) {
+func (s *scan) base64(v []byte, cm uint32) {
 	if !s.d.cfg.Base64 || len(v) < decode.MinBase64Fragment || cm&cmNotBase64 != 0 ||
 		cm&(cmUpper|cmLower) != cmUpper|cmLower {
 		// Both decoders want upper- and lower-case letters.
@@ -744,7 +744,7 @@ func (s *scan) nameValue(n []byte) {
 
 // nameValueMask is nameValue for a name whose character classes cm are
 // known. An operator needs a '$', which is in cmShell.
-func (s *scan) nameValueMask(n []byte, cm uint16) {
+func (s *scan) nameValueMask(n []byte, cm uint32) {
 	if len(n) == 0 {
 		return
 	}

@@ -15,7 +15,7 @@ import "bytes"
 
 // shellEvasions runs the checks of this file that n's character
 // classes cm and automaton triggers trig call for.
-func (s *scan) shellEvasions(n []byte, cm uint16, trig flag) {
+func (s *scan) shellEvasions(n []byte, cm uint32, trig flag) {
 	if cm&(cmQuote|cmShell) != 0 {
 		s.checkQuotedCmd(n)
 	}

@@ -62,7 +62,7 @@ func (s *scan) inspectSecret(v []byte) {
 	s.kind = kindStructured
 }
 
-func (s *scan) inspectText(v []byte, cm uint16, k valueKind) {
+func (s *scan) inspectText(v []byte, cm uint32, k valueKind) {
 	s.kind = k
 	tb := textBytesOf(v)
 	if !s.d.disabled[cSQLi] && len(v) > 0 && (tb&tbQuote != 0 || sqlMayContinue(v) || v[0] >= '0' && v[0] <= '9') {
