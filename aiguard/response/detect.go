@@ -54,9 +54,12 @@ type detectors struct {
 	// holds says a finding of the kind changes the answer (redact or
 	// cut): text that may grow into one is held back. A bool, not a
 	// comparison of the actions, which are strings.
-	holds  [nKinds]bool
-	names  redact.Names
-	canary []byte
+	holds [nKinds]bool
+	// onlyKeys says no personal data nor HTML is held: plain text is
+	// held back only for a key's prefix or the canary (writer.plainHold).
+	onlyKeys bool
+	names    redact.Names
+	canary   []byte
 }
 
 // setHolds fills holds from act; it is called once act is final.
@@ -64,6 +67,7 @@ func (d *detectors) setHolds() {
 	for k, a := range d.act {
 		d.holds[k] = rank(a) >= rank(Redact)
 	}
+	d.onlyKeys = !d.holds[kEmail] && !d.holds[kPhone] && !d.holds[kCard] && !d.holds[kIBAN] && !d.holds[kHTML]
 }
 
 // find appends to dst the findings in text of every type not Off.
@@ -145,14 +149,23 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool, fresh 
 // plain: a secret, an address, a number and HTML each need one of these,
 // and most of an answer is plain, so most events are read once, by this.
 type plainScan struct {
-	done     int64 // text offset classified up to
-	lastHit  int64 // text offset of the last such byte, -1 for none
-	run      int   // token bytes before done
-	prev     byte
-	lastFive [5]byte
+	done    int64 // text offset classified up to
+	lastHit int64 // text offset of the last such byte, -1 for none
+	run     int   // token bytes before done
+	// last holds the bytes before done, the latest in the low byte: the
+	// byte before a dash, the five before a space ("earer", "Basic").
+	last uint64
 }
 
 func newPlainScan() plainScan { return plainScan{lastHit: -1} }
+
+// The five bytes before the space after "Bearer" or "Basic", as last
+// holds them.
+const (
+	lastEarer = uint64('e')<<32 | uint64('a')<<24 | uint64('r')<<16 | uint64('e')<<8 | uint64('r')
+	lastBasic = uint64('B')<<32 | uint64('a')<<24 | uint64('s')<<16 | uint64('i')<<8 | uint64('c')
+	lastFive  = 1<<40 - 1
+)
 
 // feed classifies text, which starts at text offset base, up to its end.
 func (p *plainScan) feed(text []byte, base int64) {
@@ -167,9 +180,10 @@ func (p *plainScan) feed(text []byte, base int64) {
 			hit = p.run >= 12
 		case cDash:
 			p.run++
-			hit = p.prev == '-' || p.run >= 12
+			hit = byte(p.last) == '-' || p.run >= 12
 		case cSpace:
-			hit = string(p.lastFive[:]) == "earer" || string(p.lastFive[:]) == "Basic"
+			l := p.last & lastFive
+			hit = l == lastEarer || l == lastBasic
 			p.run = 0
 		default:
 			p.run = 0
@@ -177,11 +191,46 @@ func (p *plainScan) feed(text []byte, base int64) {
 		if hit {
 			p.lastHit = base + int64(i)
 		}
-		p.prev = c
-		copy(p.lastFive[:], p.lastFive[1:])
-		p.lastFive[4] = c
+		p.last = p.last<<8 | uint64(c)
 	}
 	p.done = base + int64(len(text))
+}
+
+// str classifies b, the bytes of a JSON string after those fed, up to
+// its first byte of class cStop (its closing quote, or a backslash or a
+// line end, which the caller leaves to the general reader), as feed
+// would, and returns that byte's index, or len(b). It stops at the
+// first hit, with ok false; p is then as it was. Once the caller has
+// added b[:end] to the text it sets done.
+func (p *plainScan) str(b []byte) (end int, ok bool) {
+	run, last := p.run, p.last
+	for i, c := range b {
+		switch byteClass[c] {
+		case cStop:
+			p.run, p.last = run, last
+			return i, true
+		case cTrigger:
+			return i, false
+		case cToken:
+			if run++; run >= 12 {
+				return i, false
+			}
+		case cDash:
+			if run++; run >= 12 || byte(last) == '-' {
+				return i, false
+			}
+		case cSpace:
+			if l := last & lastFive; l == lastEarer || l == lastBasic {
+				return i, false
+			}
+			run = 0
+		default:
+			run = 0
+		}
+		last = last<<8 | uint64(c)
+	}
+	p.run, p.last = run, last
+	return len(b), true
 }
 
 // plainFrom reports whether the text from offset off on is plain.
@@ -194,6 +243,7 @@ const (
 	cToken
 	cDash
 	cSpace
+	cStop // ends a JSON string's plain bytes: " \ and line ends (cOther to feed)
 )
 
 // byteClass is the class of every byte; it is never written.
@@ -207,6 +257,8 @@ var byteClass = func() (t [256]uint8) {
 			t[c] = cDash
 		case b == ' ':
 			t[c] = cSpace
+		case b == '"' || b == '\\' || b == '\n' || b == '\r':
+			t[c] = cStop
 		case isAlnum(b) || b == '_' || b == '.' || b == '+' || b == '/' || b == '~' || b == '%':
 			t[c] = cToken
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/internal/redact"
@@ -149,6 +150,10 @@ type edit struct {
 // after its text string holds its text there and nowhere else.
 type shape struct {
 	before, after []byte
+	// pre and post are the SSE event around the text, "data: " before
+	// and after and the blank line: writer.shaped reads an event of one
+	// data line by them. Empty when before or after holds a line end.
+	pre, post []byte
 }
 
 // maxShape bounds the bytes a shape keeps.
@@ -189,6 +194,11 @@ func (sh *shape) learn(d []byte, spans []strSpan, ok bool) {
 	s := spans[0]
 	sh.before = append(sh.before[:0], d[:s.start]...)
 	sh.after = append(sh.after[:0], d[s.end:]...)
+	sh.pre, sh.post = sh.pre[:0], sh.post[:0]
+	if !bytes.ContainsAny(d, "\r\n") {
+		sh.pre = append(append(sh.pre, "data: "...), sh.before...)
+		sh.post = append(append(sh.post, sh.after...), "\n\n"...)
+	}
 }
 
 // Header returns the header map of the underlying writer.
@@ -400,6 +410,19 @@ func (w *writer) fastOK() bool {
 func (w *writer) fast(start int) (next int, held bool, err error) {
 	pass := start
 	for i := start; i < len(w.in); {
+		sn, r := w.shaped(w.in[i:])
+		if r == shapedPass {
+			i += sn
+			pass = i
+			continue
+		}
+		if r == shapedHeld {
+			held = true
+			break
+		}
+		if r == shapedStop {
+			break
+		}
 		raw := w.in[i:]
 		ds := 0
 		if len(raw) > 6 && string(raw[:6]) == "event:" {
@@ -474,6 +497,108 @@ func (w *writer) fast(start int) (next int, held bool, err error) {
 	}
 	_, err = w.w.Write(w.in[start:pass])
 	return pass, held, err
+}
+
+// Results of writer.shaped.
+const (
+	shapedOther = iota // not the last event's shape: fast reads it the general way
+	shapedPass         // passed on at once
+	shapedHeld         // its text's end would be held back
+	shapedStop         // left to event: the canary is in it
+)
+
+// shaped reads the event at the start of raw when it is an optional
+// "event:" line, "data: " and the last event's JSON with another plain
+// text in it, and the blank line — most events of a stream — as fast
+// reads it, in one pass over its text: the text ends at its quote, is
+// classified (plainScan.str) and added to the look-behind, and only its
+// trailing word is checked for a start to hold back (plainHold). The
+// bytes around the text are compared as one piece each. Anything else
+// (an escape, a byte that makes the text not plain, another shape) is
+// shapedOther, with nothing changed: fast's general code reads it.
+func (w *writer) shaped(raw []byte) (n int, r int) {
+	pre, post := w.shape.pre, w.shape.post
+	if len(pre) == 0 {
+		return 0, shapedOther
+	}
+	ds := 0
+	if len(raw) > 6 && string(raw[:6]) == "event:" {
+		j := bytes.IndexByte(raw, '\n')
+		if j < 0 || raw[j-1] == '\r' {
+			return 0, shapedOther
+		}
+		ds = j + 1
+	}
+	ts := ds + len(pre)
+	if len(raw) < ts+len(post) || string(raw[ds:ts]) != string(pre) {
+		return 0, shapedOther
+	}
+	if end := w.base + int64(len(w.text)); w.ps.done != end {
+		w.ps.feed(w.text, w.base) // as plain would before reading the text
+	}
+	ps := w.ps
+	e, ok := w.ps.str(raw[ts:])
+	if e += ts; !ok || e == len(raw) || raw[e] != '"' {
+		w.ps = ps
+		return 0, shapedOther
+	}
+	if n = e + len(post); n > len(raw) || string(raw[e:n]) != string(post) || n > w.g.cfg.MaxEventBytes {
+		w.ps = ps
+		return 0, shapedOther
+	}
+	from := len(w.text)
+	w.text = append(w.text, raw[ts:e]...)
+	end := w.base + int64(len(w.text))
+	w.ps.done = end
+	hold, canary := w.plainHold(from)
+	if end-w.out > maxHold {
+		hold = end
+	}
+	if canary || hold < end {
+		w.text, w.ps = w.text[:from], ps
+		if canary {
+			return 0, shapedStop
+		}
+		return 0, shapedHeld
+	}
+	w.out = end
+	w.trim()
+	return n, shapedPass
+}
+
+// plainHold returns, for a text plain in the window that has grown from
+// text[from:], where it is held from (holdFrom), and whether the canary
+// is in it (canaryFrom). Unless the canary's first byte is near its end,
+// or personal data or HTML are held, only its trailing word is read: in
+// plain text nothing else can start a finding that is held, and the
+// word lies in the window (a run of 12 token bytes is not plain).
+func (w *writer) plainHold(from int) (hold int64, canary bool) {
+	d := w.det
+	c := d.canary
+	if !d.onlyKeys || len(c) > 0 && d.act[kCanary] != Off && bytes.IndexByte(w.text[max(from-len(c)+1, 0):], c[0]) >= 0 {
+		ws := w.window()
+		if w.canaryFrom(from, ws) {
+			return 0, true
+		}
+		return w.base + int64(ws+d.pending(w.text[ws:], true)), false
+	}
+	t := w.text
+	p := len(t)
+	if d.holds[kSecret] {
+		k := p
+		for k > 0 && (isAlnum(t[k-1]) || t[k-1] == '_' || t[k-1] == '-' || t[k-1] == '.') {
+			k--
+		}
+		// Pending's test of the word, where a key's shape may start.
+		word := unsafe.String(unsafe.SliceData(t[k:]), p-k)
+		for i := range len(word) - 2 {
+			if (i == 0 || !isAlnum(word[i-1])) && redact.MayStartSecret(word[i:]) {
+				p = k + d.names.Pending(word)
+				break
+			}
+		}
+	}
+	return w.base + int64(p), false
 }
 
 // canaryFrom reports whether the canary is looked for and in the text
