@@ -3,6 +3,7 @@ package response
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"regexp"
 	"strings"
 	"unsafe"
@@ -175,7 +176,7 @@ func (p *plainScan) feed(text []byte, base int64) {
 		switch byteClass[c] {
 		case cTrigger:
 			hit = true
-		case cToken:
+		case cWord, cSym:
 			p.run++
 			hit = p.run >= 12
 		case cDash:
@@ -201,36 +202,76 @@ func (p *plainScan) feed(text []byte, base int64) {
 // line end, which the caller leaves to the general reader), as feed
 // would, and returns that byte's index, or len(b). It stops at the
 // first hit, with ok false; p is then as it was. Once the caller has
-// added b[:end] to the text it sets done.
-func (p *plainScan) str(b []byte) (end int, ok bool) {
-	run, last := p.run, p.last
-	for i, c := range b {
-		switch byteClass[c] {
-		case cStop:
-			p.run, p.last = run, last
-			return i, true
-		case cTrigger:
-			return i, false
-		case cToken:
+// added b[:end] to the text it sets done. word is where in b the
+// trailing word starts (letters, digits, '_', '-', '.': a key's prefix
+// is one), or -1 when it may have started before b.
+func (p *plainScan) str(b []byte) (end, word int, ok bool) {
+	run := p.run
+	word = -1
+	// Tested by frequency: letters, spaces, the quote. last is read only
+	// at a dash and a space, from b when they are far enough in.
+	for i := 0; i < len(b); i++ {
+		switch cl := byteClass[b[i]]; {
+		case cl == cWord:
+			j := i + 1
+			for j < len(b) && byteClass[b[j]] == cWord {
+				j++
+			}
+			if run += j - i; run >= 12 {
+				return i, 0, false
+			}
+			i = j - 1
+		case cl == cSpace:
+			var l uint64
+			if i >= 5 {
+				l = uint64(b[i-5])<<32 | uint64(b[i-4])<<24 | uint64(b[i-3])<<16 | uint64(b[i-2])<<8 | uint64(b[i-1])
+			} else {
+				l = shiftIn(p.last, b, i) & lastFive
+			}
+			if l == lastEarer || l == lastBasic {
+				return i, 0, false
+			}
+			run, word = 0, i+1
+		case cl == cStop:
+			p.run, p.last = run, shiftIn(p.last, b, i)
+			return i, word, true
+		case cl == cDash:
+			prev := byte(p.last)
+			if i > 0 {
+				prev = b[i-1]
+			}
+			if run++; run >= 12 || prev == '-' {
+				return i, 0, false
+			}
+		case cl == cSym:
 			if run++; run >= 12 {
-				return i, false
+				return i, 0, false
 			}
-		case cDash:
-			if run++; run >= 12 || byte(last) == '-' {
-				return i, false
-			}
-		case cSpace:
-			if l := last & lastFive; l == lastEarer || l == lastBasic {
-				return i, false
-			}
-			run = 0
+			word = i + 1
+		case cl == cTrigger:
+			return i, 0, false
 		default:
-			run = 0
+			run, word = 0, i+1
 		}
+	}
+	p.run, p.last = run, shiftIn(p.last, b, len(b))
+	return len(b), word, true
+}
+
+// shiftIn returns last (plainScan.last) with the bytes of b[:n] shifted
+// in, read as one word when b is long enough.
+func shiftIn(last uint64, b []byte, n int) uint64 {
+	switch {
+	case n >= 8:
+		return binary.BigEndian.Uint64(b[n-8 : n])
+	case len(b) >= 8:
+		// Shifts of 64 give 0: n 0 keeps last.
+		return last<<(8*n) | binary.BigEndian.Uint64(b[:8])>>(64-8*n)
+	}
+	for _, c := range b[:n] {
 		last = last<<8 | uint64(c)
 	}
-	p.run, p.last = run, last
-	return len(b), true
+	return last
 }
 
 // plainFrom reports whether the text from offset off on is plain.
@@ -240,7 +281,8 @@ func (p *plainScan) plainFrom(off int64) bool { return p.lastHit < off }
 const (
 	cOther = iota
 	cTrigger
-	cToken
+	cWord // letters, '_' and '.': token bytes a key's prefix is made of
+	cSym  // the other token bytes
 	cDash
 	cSpace
 	cStop // ends a JSON string's plain bytes: " \ and line ends (cOther to feed)
@@ -259,8 +301,10 @@ var byteClass = func() (t [256]uint8) {
 			t[c] = cSpace
 		case b == '"' || b == '\\' || b == '\n' || b == '\r':
 			t[c] = cStop
-		case isAlnum(b) || b == '_' || b == '.' || b == '+' || b == '/' || b == '~' || b == '%':
-			t[c] = cToken
+		case isAlnum(b) || b == '_' || b == '.':
+			t[c] = cWord
+		case b == '+' || b == '/' || b == '~' || b == '%':
+			t[c] = cSym
 		}
 	}
 	return t

@@ -298,6 +298,27 @@ func FuzzShapedWrites(f *testing.F) {
 		"7f3a9c1e", " w", "wdn-canary-7f3a9c1e", " jo", "hn@acme-corp.com", " 555", " 0100", " <scr", "ipt>", " a\"b",
 		" c\\d", "\n", " é", " password", "=", "hunter2hunter2", " -", "-", "---BEGIN PRIVATE KEY-----", " DE89 3704",
 		" e", "y", "_", ".", " AIza", "SyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv", " rk", "\t", "\u2028", "Basic", " ok.",
+		" Bear", "er", "er xyzzy", " Bas", "ic", "ic xyzzy", " xyzzy", "--", " a-", "-b", " tok",
+	}
+	picks := func(ps ...string) []byte {
+		var b []byte
+		for _, p := range ps {
+			b = append(b, byte(slices.Index(pieces[:], p)))
+		}
+		return b
+	}
+	// The space after "Bearer" or "Basic" makes the text not plain: at
+	// an event's start, within its first five bytes, further in.
+	for _, ps := range [][]string{
+		{" the", " Bearer", " ", "xyzzy", " ok."}, {" the", " Bear", "er", " xyzzy", " ok."}, {" the", " Bear", "er xyzzy", " ok."},
+		{" Bas", "ic", " xyzzy"}, {" the", " Bas", "ic xyzzy", " tok", " ok."}, {" list", "Basic", " xyzzy"},
+		{" the", " Bearer", " ", "xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" the", " Bear", "er xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" the", " Bear", "er", " xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" a-", "-b", " ok."}, {" a-", "--", " tok"}, {" s", "k-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+	} {
+		f.Add(picks(ps...), uint64(3))
+		f.Add(picks(ps...), uint64(4))
 	}
 	for _, s := range []string{"", "\x00\x01\x02\x03", "\x06\x07\x08\x09\x0a\x0b", "\x1e\x1f\x1c\x1d\x1b",
 		"\x0f\x10\x11\x12\x13", "\x14\x15\x16\x17\x18\x03", "\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f\x30", "\x20\x21\x22\x23"} {

@@ -410,17 +410,12 @@ func (w *writer) fastOK() bool {
 func (w *writer) fast(start int) (next int, held bool, err error) {
 	pass := start
 	for i := start; i < len(w.in); {
-		sn, r := w.shaped(w.in[i:])
-		if r == shapedPass {
-			i += sn
-			pass = i
-			continue
-		}
-		if r == shapedHeld {
+		sn, r := w.shaped(i)
+		if i, pass = sn, sn; r == shapedHeld {
 			held = true
 			break
 		}
-		if r == shapedStop {
+		if r == shapedStop || i == len(w.in) {
 			break
 		}
 		raw := w.in[i:]
@@ -502,103 +497,112 @@ func (w *writer) fast(start int) (next int, held bool, err error) {
 // Results of writer.shaped.
 const (
 	shapedOther = iota // not the last event's shape: fast reads it the general way
-	shapedPass         // passed on at once
+	shapedPass         // passed on at once, to the end of the read
 	shapedHeld         // its text's end would be held back
 	shapedStop         // left to event: the canary is in it
 )
 
-// shaped reads the event at the start of raw when it is an optional
+// shaped reads, from w.in[i:] on, the events that are an optional
 // "event:" line, "data: " and the last event's JSON with another plain
 // text in it, and the blank line — most events of a stream — as fast
-// reads it, in one pass over its text: the text ends at its quote, is
-// classified (plainScan.str) and added to the look-behind, and only its
-// trailing word is checked for a start to hold back (plainHold). The
-// bytes around the text are compared as one piece each. Anything else
-// (an escape, a byte that makes the text not plain, another shape) is
-// shapedOther, with nothing changed: fast's general code reads it.
-func (w *writer) shaped(raw []byte) (n int, r int) {
+// reads them, each in one pass over its text: the text ends at its
+// quote, is classified (plainScan.str) and added to the look-behind, and
+// only its trailing word is checked for a start to hold back (plainHold);
+// the bytes around the text are compared as one piece each. It returns
+// where it stopped and why: shapedOther at an event it does not read so
+// (an escape, a byte that makes the text not plain, another shape),
+// which fast's general code reads; shapedHeld or shapedStop at an event
+// fast stops at; shapedPass at the end of w.in. Nothing of the event it
+// stops at is kept.
+func (w *writer) shaped(i int) (next int, r int) {
 	pre, post := w.shape.pre, w.shape.post
 	if len(pre) == 0 {
-		return 0, shapedOther
-	}
-	ds := 0
-	if len(raw) > 6 && string(raw[:6]) == "event:" {
-		j := bytes.IndexByte(raw, '\n')
-		if j < 0 || raw[j-1] == '\r' {
-			return 0, shapedOther
-		}
-		ds = j + 1
-	}
-	ts := ds + len(pre)
-	if len(raw) < ts+len(post) || string(raw[ds:ts]) != string(pre) {
-		return 0, shapedOther
+		return i, shapedOther
 	}
 	if end := w.base + int64(len(w.text)); w.ps.done != end {
 		w.ps.feed(w.text, w.base) // as plain would before reading the text
 	}
-	ps := w.ps
-	e, ok := w.ps.str(raw[ts:])
-	if e += ts; !ok || e == len(raw) || raw[e] != '"' {
-		w.ps = ps
-		return 0, shapedOther
-	}
-	if n = e + len(post); n > len(raw) || string(raw[e:n]) != string(post) || n > w.g.cfg.MaxEventBytes {
-		w.ps = ps
-		return 0, shapedOther
-	}
-	from := len(w.text)
-	w.text = append(w.text, raw[ts:e]...)
-	end := w.base + int64(len(w.text))
-	w.ps.done = end
-	hold, canary := w.plainHold(from)
-	if end-w.out > maxHold {
-		hold = end
-	}
-	if canary || hold < end {
-		w.text, w.ps = w.text[:from], ps
-		if canary {
-			return 0, shapedStop
+	in, maxEvent := w.in, w.g.cfg.MaxEventBytes
+	// Unless the canary's first byte is near the text's end, or personal
+	// data or HTML are held, only the trailing word is read for a start
+	// to hold back (wordHold): in plain text nothing else can start a
+	// finding that is held.
+	c := w.det.canary
+	canaryOn := len(c) > 0 && w.det.act[kCanary] != Off
+	exact, keys := !w.det.onlyKeys, w.det.holds[kSecret]
+	for i < len(in) {
+		raw := in[i:]
+		ds := 0
+		if raw[0] == 'e' && len(raw) > 6 && string(raw[:6]) == "event:" {
+			j := bytes.IndexByte(raw, '\n')
+			if j < 0 || raw[j-1] == '\r' {
+				return i, shapedOther
+			}
+			ds = j + 1
 		}
-		return 0, shapedHeld
+		ts := ds + len(pre)
+		if len(raw) < ts+len(post) || string(raw[ds:ts]) != string(pre) {
+			return i, shapedOther
+		}
+		run, last := w.ps.run, w.ps.last
+		e, word, ok := w.ps.str(raw[ts:])
+		e += ts
+		n := e + len(post)
+		if !ok || n > len(raw) || raw[e] != '"' || string(raw[e:n]) != string(post) || n > maxEvent {
+			w.ps.run, w.ps.last = run, last
+			return i, shapedOther
+		}
+		from := len(w.text)
+		w.text = append(w.text, raw[ts:e]...)
+		end := w.base + int64(len(w.text))
+		if word >= 0 {
+			word += from
+		}
+		hold := end
+		if exact || canaryOn && bytes.IndexByte(w.text[max(from-len(c)+1, 0):], c[0]) >= 0 {
+			// Near the canary's first byte, or personal data or HTML held:
+			// what fast's general code does.
+			ws := w.window()
+			if w.canaryFrom(from, ws) {
+				w.text, w.ps.run, w.ps.last = w.text[:from], run, last
+				return i, shapedStop
+			}
+			hold = w.base + int64(ws+w.det.pending(w.text[ws:], true))
+		} else if keys {
+			hold = w.base + int64(w.wordHold(word))
+		}
+		if hold < end && end-w.out <= maxHold {
+			w.text, w.ps.run, w.ps.last = w.text[:from], run, last
+			return i, shapedHeld
+		}
+		w.ps.done, w.out = end, end
+		if end-lookBehind-w.base >= trimAt {
+			w.trim()
+		}
+		i += n
 	}
-	w.out = end
-	w.trim()
-	return n, shapedPass
+	return i, shapedPass
 }
 
-// plainHold returns, for a text plain in the window that has grown from
-// text[from:], where it is held from (holdFrom), and whether the canary
-// is in it (canaryFrom). Unless the canary's first byte is near its end,
-// or personal data or HTML are held, only its trailing word is read: in
-// plain text nothing else can start a finding that is held, and the
-// word lies in the window (a run of 12 token bytes is not plain).
-func (w *writer) plainHold(from int) (hold int64, canary bool) {
-	d := w.det
-	c := d.canary
-	if !d.onlyKeys || len(c) > 0 && d.act[kCanary] != Off && bytes.IndexByte(w.text[max(from-len(c)+1, 0):], c[0]) >= 0 {
-		ws := w.window()
-		if w.canaryFrom(from, ws) {
-			return 0, true
-		}
-		return w.base + int64(ws+d.pending(w.text[ws:], true)), false
-	}
+// wordHold returns where a text plain in the window is held from for
+// a key's prefix at its end (pending, on plain text): only its trailing
+// word is read, which starts at text[word:] (-1: to be found), and lies
+// in the window (a run of 12 token bytes is not plain).
+func (w *writer) wordHold(word int) int {
 	t := w.text
-	p := len(t)
-	if d.holds[kSecret] {
-		k := p
-		for k > 0 && (isAlnum(t[k-1]) || t[k-1] == '_' || t[k-1] == '-' || t[k-1] == '.') {
-			k--
-		}
-		// Pending's test of the word, where a key's shape may start.
-		word := unsafe.String(unsafe.SliceData(t[k:]), p-k)
-		for i := range len(word) - 2 {
-			if (i == 0 || !isAlnum(word[i-1])) && redact.MayStartSecret(word[i:]) {
-				p = k + d.names.Pending(word)
-				break
-			}
+	k := word
+	if k < 0 {
+		for k = len(t); k > 0 && (isAlnum(t[k-1]) || t[k-1] == '_' || t[k-1] == '-' || t[k-1] == '.'); k-- {
 		}
 	}
-	return w.base + int64(p), false
+	// Pending's test of the word, where a key's shape may start.
+	s := unsafe.String(unsafe.SliceData(t[k:]), len(t)-k)
+	for i := range len(s) - 2 {
+		if (i == 0 || !isAlnum(s[i-1])) && redact.MayStartSecret(s[i:]) {
+			return k + w.det.names.Pending(s)
+		}
+	}
+	return len(t)
 }
 
 // canaryFrom reports whether the canary is looked for and in the text
