@@ -222,14 +222,21 @@ func (p *plainScan) str(b []byte) (end, word int, ok bool) {
 			}
 			i = j - 1
 		case cl == cSpace:
-			var l uint64
-			if i >= 5 {
-				l = uint64(b[i-5])<<32 | uint64(b[i-4])<<24 | uint64(b[i-3])<<16 | uint64(b[i-2])<<8 | uint64(b[i-1])
-			} else {
-				l = shiftIn(p.last, b, i) & lastFive
+			prev := byte(p.last)
+			if i > 0 {
+				prev = b[i-1]
 			}
-			if l == lastEarer || l == lastBasic {
-				return i, 0, false
+			// Only after an r or a c may the five bytes be "earer" or "Basic".
+			if prev == 'r' || prev == 'c' {
+				var l uint64
+				if i >= 5 {
+					l = uint64(b[i-5])<<32 | uint64(b[i-4])<<24 | uint64(b[i-3])<<16 | uint64(b[i-2])<<8 | uint64(prev)
+				} else {
+					l = shiftIn(p.last, b, i) & lastFive
+				}
+				if l == lastEarer || l == lastBasic {
+					return i, 0, false
+				}
 			}
 			run, word = 0, i+1
 		case cl == cStop:

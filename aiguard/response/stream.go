@@ -595,11 +595,15 @@ func (w *writer) wordHold(word int) int {
 		for k = len(t); k > 0 && (isAlnum(t[k-1]) || t[k-1] == '_' || t[k-1] == '-' || t[k-1] == '.'); k-- {
 		}
 	}
-	// Pending's test of the word, where a key's shape may start.
+	// Pending's test of the word, where a key's shape may start: at its
+	// start and after each '_', '-' or '.'.
 	s := unsafe.String(unsafe.SliceData(t[k:]), len(t)-k)
-	for i := range len(s) - 2 {
-		if (i == 0 || !isAlnum(s[i-1])) && redact.MayStartSecret(s[i:]) {
+	for i := 0; i+2 < len(s); i++ {
+		if redact.MayStartSecret(s[i:]) {
 			return k + w.det.names.Pending(s)
+		}
+		for i+3 < len(s) && isAlnum(s[i]) {
+			i++
 		}
 	}
 	return len(t)
