@@ -176,7 +176,7 @@ func (p *plainScan) feed(text []byte, base int64) {
 		switch byteClass[c] {
 		case cTrigger:
 			hit = true
-		case cWord, cSym:
+		case cWord, cJoin, cSym:
 			p.run++
 			hit = p.run >= 12
 		case cDash:
@@ -204,8 +204,9 @@ func (p *plainScan) feed(text []byte, base int64) {
 // first hit, with ok false; p is then as it was. Once the caller has
 // added b[:end] to the text it sets done. word is where in b the
 // trailing word starts (letters, digits, '_', '-', '.': a key's prefix
-// is one), or -1 when it may have started before b.
-func (p *plainScan) str(b []byte) (end, word int, ok bool) {
+// is one), or -1 when it may have started before b; joined says a '_',
+// '-' or '.' is in the word's part in b (a key may start after one).
+func (p *plainScan) str(b []byte) (end, word int, joined, ok bool) {
 	run := p.run
 	word = -1
 	// Tested by frequency: letters, spaces, the quote. last is read only
@@ -218,7 +219,7 @@ func (p *plainScan) str(b []byte) (end, word int, ok bool) {
 				j++
 			}
 			if run += j - i; run >= 12 {
-				return i, 0, false
+				return i, 0, false, false
 			}
 			i = j - 1
 		case cl == cSpace:
@@ -235,34 +236,40 @@ func (p *plainScan) str(b []byte) (end, word int, ok bool) {
 					l = shiftIn(p.last, b, i) & lastFive
 				}
 				if l == lastEarer || l == lastBasic {
-					return i, 0, false
+					return i, 0, false, false
 				}
 			}
-			run, word = 0, i+1
+			run, word, joined = 0, i+1, false
 		case cl == cStop:
 			p.run, p.last = run, shiftIn(p.last, b, i)
-			return i, word, true
+			return i, word, joined, true
 		case cl == cDash:
 			prev := byte(p.last)
 			if i > 0 {
 				prev = b[i-1]
 			}
 			if run++; run >= 12 || prev == '-' {
-				return i, 0, false
+				return i, 0, false, false
 			}
+			joined = true
+		case cl == cJoin:
+			if run++; run >= 12 {
+				return i, 0, false, false
+			}
+			joined = true
 		case cl == cSym:
 			if run++; run >= 12 {
-				return i, 0, false
+				return i, 0, false, false
 			}
-			word = i + 1
+			word, joined = i+1, false
 		case cl == cTrigger:
-			return i, 0, false
+			return i, 0, false, false
 		default:
-			run, word = 0, i+1
+			run, word, joined = 0, i+1, false
 		}
 	}
 	p.run, p.last = run, shiftIn(p.last, b, len(b))
-	return len(b), word, true
+	return len(b), word, joined, true
 }
 
 // shiftIn returns last (plainScan.last) with the bytes of b[:n] shifted
@@ -288,7 +295,8 @@ func (p *plainScan) plainFrom(off int64) bool { return p.lastHit < off }
 const (
 	cOther = iota
 	cTrigger
-	cWord // letters, '_' and '.': token bytes a key's prefix is made of
+	cWord // letters: token bytes a key's prefix is made of
+	cJoin // '_' and '.', also in a key's prefix, and a key may start after them
 	cSym  // the other token bytes
 	cDash
 	cSpace
@@ -308,8 +316,10 @@ var byteClass = func() (t [256]uint8) {
 			t[c] = cSpace
 		case b == '"' || b == '\\' || b == '\n' || b == '\r':
 			t[c] = cStop
-		case isAlnum(b) || b == '_' || b == '.':
+		case isAlnum(b):
 			t[c] = cWord
+		case b == '_' || b == '.':
+			t[c] = cJoin
 		case b == '+' || b == '/' || b == '~' || b == '%':
 			t[c] = cSym
 		}

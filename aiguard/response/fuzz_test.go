@@ -299,7 +299,7 @@ func FuzzShapedWrites(f *testing.F) {
 		" c\\d", "\n", " é", " password", "=", "hunter2hunter2", " -", "-", "---BEGIN PRIVATE KEY-----", " DE89 3704",
 		" e", "y", "_", ".", " AIza", "SyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv", " rk", "\t", "\u2028", "Basic", " ok.",
 		" Bear", "er", "er xyzzy", " Bas", "ic", "ic xyzzy", " xyzzy", "--", " a-", "-b", " tok",
-		" my_", "sk-", "a.eyJ", "ab_gh", "p_abcdefghij", " aws=AKIA", " a.", "a.gh",
+		" my_", "sk-", "a.eyJ", "ab_gh", "p_abcdefghij", " aws=AKIA", " a.", "a.gh", " a-sk-", " a.sk-", " a.AKIA",
 	}
 	picks := func(ps ...string) []byte {
 		var b []byte
@@ -319,6 +319,8 @@ func FuzzShapedWrites(f *testing.F) {
 		{" a-", "-b", " ok."}, {" a-", "--", " tok"}, {" my_", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
 		{" tok", " a.", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."}, {" tok", " a-", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
 		{" tok", " a.gh", "p_abcdefghij", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" tok", " a-sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."}, {" tok", " a.sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+		{" tok", " a.AKIA", "IOSFODNN7EXAMPLE", " ok."},
 		{" tok", "a.eyJ", "hbGciOiJIUzI1NiJ9", " ok."}, {" ab_gh", "p_abcdefghij", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."}, {" s", "k-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
 	} {
 		f.Add(picks(ps...), uint64(3))
