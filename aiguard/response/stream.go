@@ -531,29 +531,30 @@ func (w *writer) shaped(i int) (next int, r int) {
 	canaryOn := len(c) > 0 && w.det.act[kCanary] != Off
 	exact, keys := !w.det.onlyKeys, w.det.holds[kSecret]
 	for i < len(in) {
-		raw := in[i:]
-		ds := 0
-		if raw[0] == 'e' && len(raw) > 6 && string(raw[:6]) == "event:" {
-			j := bytes.IndexByte(raw, '\n')
-			if j < 0 || raw[j-1] == '\r' {
+		// Offsets in in: the event from i, its data line from ds, its
+		// text from ts to its quote at e, its end at n.
+		ds := i
+		if in[i] == 'e' && len(in)-i > 6 && string(in[i:i+6]) == "event:" {
+			j := bytes.IndexByte(in[i:], '\n')
+			if j < 0 || in[i+j-1] == '\r' {
 				return i, shapedOther
 			}
-			ds = j + 1
+			ds = i + j + 1
 		}
 		ts := ds + len(pre)
-		if len(raw) < ts+len(post) || string(raw[ds:ts]) != string(pre) {
+		if ts+len(post) > len(in) || string(in[ds:ts]) != string(pre) {
 			return i, shapedOther
 		}
 		run, last := w.ps.run, w.ps.last
-		e, word, joined, ok := w.ps.str(raw[ts:])
+		e, word, joined, ok := w.ps.str(in[ts:])
 		e += ts
 		n := e + len(post)
-		if !ok || n > len(raw) || raw[e] != '"' || string(raw[e:n]) != string(post) || n > maxEvent {
+		if !ok || n > len(in) || in[e] != '"' || string(in[e:n]) != string(post) || n-i > maxEvent {
 			w.ps.run, w.ps.last = run, last
 			return i, shapedOther
 		}
 		from := len(w.text)
-		w.text = append(w.text, raw[ts:e]...)
+		w.text = append(w.text, in[ts:e]...)
 		end := w.base + int64(len(w.text))
 		if word >= 0 {
 			word += from
@@ -581,7 +582,7 @@ func (w *writer) shaped(i int) (next int, r int) {
 		if end-lookBehind-w.base >= trimAt {
 			w.trim()
 		}
-		i += n
+		i = n
 	}
 	return i, shapedPass
 }
