@@ -520,7 +520,11 @@ func (w *writer) shaped(i int) (next int, r int) {
 		return i, shapedOther
 	}
 	if end := w.base + int64(len(w.text)); w.ps.done != end {
-		w.ps.feed(w.text, w.base) // as plain would before reading the text
+		// As plain would before reading the text; str reads only new
+		// text, so the window must still be plain after.
+		if w.ps.feed(w.text, w.base); !w.plain(w.window()) {
+			return i, shapedOther
+		}
 	}
 	in, maxEvent := w.in, w.g.cfg.MaxEventBytes
 	// Unless the canary's first byte is near the text's end, or personal
