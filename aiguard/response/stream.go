@@ -507,7 +507,7 @@ const (
 // text in it, and the blank line — most events of a stream — as fast
 // reads them, each in one pass over its text: the text ends at its
 // quote, is classified (plainScan.str) and added to the look-behind, and
-// only its trailing word is checked for a start to hold back (plainHold);
+// only its trailing word is checked for a start to hold back (wordHold);
 // the bytes around the text are compared as one piece each. It returns
 // where it stopped and why: shapedOther at an event it does not read so
 // (an escape, a byte that makes the text not plain, another shape),
