@@ -57,7 +57,7 @@ type detectors struct {
 	// comparison of the actions, which are strings.
 	holds [nKinds]bool
 	// onlyKeys says no personal data nor HTML is held: plain text is
-	// held back only for a key's prefix or the canary (writer.plainHold).
+	// held back only for a key's prefix or the canary (writer.shaped).
 	onlyKeys bool
 	names    redact.Names
 	canary   []byte
