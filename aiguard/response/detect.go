@@ -3,6 +3,7 @@ package response
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"regexp"
 	"strings"
 	"unsafe"
@@ -54,9 +55,12 @@ type detectors struct {
 	// holds says a finding of the kind changes the answer (redact or
 	// cut): text that may grow into one is held back. A bool, not a
 	// comparison of the actions, which are strings.
-	holds  [nKinds]bool
-	names  redact.Names
-	canary []byte
+	holds [nKinds]bool
+	// onlyKeys says no personal data nor HTML is held: plain text is
+	// held back only for a key's prefix or the canary (writer.shaped).
+	onlyKeys bool
+	names    redact.Names
+	canary   []byte
 }
 
 // setHolds fills holds from act; it is called once act is final.
@@ -64,6 +68,7 @@ func (d *detectors) setHolds() {
 	for k, a := range d.act {
 		d.holds[k] = rank(a) >= rank(Redact)
 	}
+	d.onlyKeys = !d.holds[kEmail] && !d.holds[kPhone] && !d.holds[kCard] && !d.holds[kIBAN] && !d.holds[kHTML]
 }
 
 // find appends to dst the findings in text of every type not Off.
@@ -145,14 +150,23 @@ func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool, fresh 
 // plain: a secret, an address, a number and HTML each need one of these,
 // and most of an answer is plain, so most events are read once, by this.
 type plainScan struct {
-	done     int64 // text offset classified up to
-	lastHit  int64 // text offset of the last such byte, -1 for none
-	run      int   // token bytes before done
-	prev     byte
-	lastFive [5]byte
+	done    int64 // text offset classified up to
+	lastHit int64 // text offset of the last such byte, -1 for none
+	run     int   // token bytes before done
+	// last holds the bytes before done, the latest in the low byte: the
+	// byte before a dash, the five before a space ("earer", "Basic").
+	last uint64
 }
 
 func newPlainScan() plainScan { return plainScan{lastHit: -1} }
+
+// The five bytes before the space after "Bearer" or "Basic", as last
+// holds them.
+const (
+	lastEarer = uint64('e')<<32 | uint64('a')<<24 | uint64('r')<<16 | uint64('e')<<8 | uint64('r')
+	lastBasic = uint64('B')<<32 | uint64('a')<<24 | uint64('s')<<16 | uint64('i')<<8 | uint64('c')
+	lastFive  = 1<<40 - 1
+)
 
 // feed classifies text, which starts at text offset base, up to its end.
 func (p *plainScan) feed(text []byte, base int64) {
@@ -162,14 +176,15 @@ func (p *plainScan) feed(text []byte, base int64) {
 		switch byteClass[c] {
 		case cTrigger:
 			hit = true
-		case cToken:
+		case cWord, cJoin, cSym:
 			p.run++
 			hit = p.run >= 12
 		case cDash:
 			p.run++
-			hit = p.prev == '-' || p.run >= 12
+			hit = byte(p.last) == '-' || p.run >= 12
 		case cSpace:
-			hit = string(p.lastFive[:]) == "earer" || string(p.lastFive[:]) == "Basic"
+			l := p.last & lastFive
+			hit = l == lastEarer || l == lastBasic
 			p.run = 0
 		default:
 			p.run = 0
@@ -177,11 +192,100 @@ func (p *plainScan) feed(text []byte, base int64) {
 		if hit {
 			p.lastHit = base + int64(i)
 		}
-		p.prev = c
-		copy(p.lastFive[:], p.lastFive[1:])
-		p.lastFive[4] = c
+		p.last = p.last<<8 | uint64(c)
 	}
 	p.done = base + int64(len(text))
+}
+
+// str classifies b, the bytes of a JSON string after those fed, up to
+// its first byte of class cStop (its closing quote, or a backslash or a
+// line end, which the caller leaves to the general reader), as feed
+// would, and returns that byte's index, or len(b). It stops at the
+// first hit, with ok false; p is then as it was. Once the caller has
+// added b[:end] to the text it sets done. word is where in b the
+// trailing word starts (letters, digits, '_', '-', '.': a key's prefix
+// is one), or -1 when it may have started before b; joined says a '_',
+// '-' or '.' is in the word's part in b (a key may start after one).
+func (p *plainScan) str(b []byte) (end, word int, joined, ok bool) {
+	run := p.run
+	word = -1
+	// Tested by frequency: letters, spaces, the quote. last is read only
+	// at a dash and a space, from b when they are far enough in.
+	for i := 0; i < len(b); i++ {
+		switch cl := byteClass[b[i]]; {
+		case cl == cWord:
+			j := i + 1
+			for j < len(b) && byteClass[b[j]] == cWord {
+				j++
+			}
+			if run += j - i; run >= 12 {
+				return i, 0, false, false
+			}
+			i = j - 1
+		case cl == cSpace:
+			prev := byte(p.last)
+			if i > 0 {
+				prev = b[i-1]
+			}
+			// Only after an r or a c may the five bytes be "earer" or "Basic".
+			if prev == 'r' || prev == 'c' {
+				var l uint64
+				if i >= 5 {
+					l = uint64(b[i-5])<<32 | uint64(b[i-4])<<24 | uint64(b[i-3])<<16 | uint64(b[i-2])<<8 | uint64(prev)
+				} else {
+					l = shiftIn(p.last, b, i) & lastFive
+				}
+				if l == lastEarer || l == lastBasic {
+					return i, 0, false, false
+				}
+			}
+			run, word, joined = 0, i+1, false
+		case cl == cStop:
+			p.run, p.last = run, shiftIn(p.last, b, i)
+			return i, word, joined, true
+		case cl == cDash:
+			prev := byte(p.last)
+			if i > 0 {
+				prev = b[i-1]
+			}
+			if run++; run >= 12 || prev == '-' {
+				return i, 0, false, false
+			}
+			joined = true
+		case cl == cJoin:
+			if run++; run >= 12 {
+				return i, 0, false, false
+			}
+			joined = true
+		case cl == cSym:
+			if run++; run >= 12 {
+				return i, 0, false, false
+			}
+			word, joined = i+1, false
+		case cl == cTrigger:
+			return i, 0, false, false
+		default:
+			run, word, joined = 0, i+1, false
+		}
+	}
+	p.run, p.last = run, shiftIn(p.last, b, len(b))
+	return len(b), word, joined, true
+}
+
+// shiftIn returns last (plainScan.last) with the bytes of b[:n] shifted
+// in, read as one word when b is long enough.
+func shiftIn(last uint64, b []byte, n int) uint64 {
+	switch {
+	case n >= 8:
+		return binary.BigEndian.Uint64(b[n-8 : n])
+	case len(b) >= 8:
+		// Shifts of 64 give 0: n 0 keeps last.
+		return last<<(8*n) | binary.BigEndian.Uint64(b[:8])>>(64-8*n)
+	}
+	for _, c := range b[:n] {
+		last = last<<8 | uint64(c)
+	}
+	return last
 }
 
 // plainFrom reports whether the text from offset off on is plain.
@@ -191,9 +295,12 @@ func (p *plainScan) plainFrom(off int64) bool { return p.lastHit < off }
 const (
 	cOther = iota
 	cTrigger
-	cToken
+	cWord // letters: token bytes a key's prefix is made of
+	cJoin // '_' and '.', also in a key's prefix, and a key may start after them
+	cSym  // the other token bytes
 	cDash
 	cSpace
+	cStop // ends a JSON string's plain bytes: " \ and line ends (cOther to feed)
 )
 
 // byteClass is the class of every byte; it is never written.
@@ -207,8 +314,14 @@ var byteClass = func() (t [256]uint8) {
 			t[c] = cDash
 		case b == ' ':
 			t[c] = cSpace
-		case isAlnum(b) || b == '_' || b == '.' || b == '+' || b == '/' || b == '~' || b == '%':
-			t[c] = cToken
+		case b == '"' || b == '\\' || b == '\n' || b == '\r':
+			t[c] = cStop
+		case isAlnum(b):
+			t[c] = cWord
+		case b == '_' || b == '.':
+			t[c] = cJoin
+		case b == '+' || b == '/' || b == '~' || b == '%':
+			t[c] = cSym
 		}
 	}
 	return t

@@ -235,38 +235,159 @@ func FuzzWrites(f *testing.F) {
 			// it: where reads end changes what was read before.
 			return
 		}
-		s := string(stream)
-		var perEvent []int
-		for i := 0; ; {
-			j := strings.Index(s[i:], "\n\n")
-			if j < 0 {
-				break
-			}
-			i += j + 2
-			perEvent = append(perEvent, i)
+		checkWrites(t, [][2]*Guard{{ref, acting}, {refLogging, logging}}, string(stream), seed)
+	})
+}
+
+// checkWrites serves s through each pair of guards, the first reading
+// event by event, the second as it is, with the whole answer in one
+// write, one event to a write, and writes cut at offsets drawn from
+// seed, and fails unless the client reads the same bytes and the same
+// findings are reported each time.
+func checkWrites(t *testing.T, pairs [][2]*Guard, s string, seed uint64) {
+	t.Helper()
+	var perEvent []int
+	for i := 0; ; {
+		j := strings.Index(s[i:], "\n\n")
+		if j < 0 {
+			break
 		}
-		r := seed | 1
-		var cuts []int
-		for range 4 {
-			r ^= r << 13
-			r ^= r >> 7
-			r ^= r << 17
-			cuts = append(cuts, int(r%uint64(len(s)+1)))
-		}
-		slices.Sort(cuts)
-		for _, p := range [][2]*Guard{{ref, acting}, {refLogging, logging}} {
-			want, wv := serveStream(t, p[0], "text/event-stream", s, perEvent...)
-			for _, g := range p {
-				for _, c := range [][]int{nil, perEvent, cuts} {
-					rec, vs := serveStream(t, g, "text/event-stream", s, c...)
-					if rec.Body.String() != want.Body.String() {
-						t.Fatalf("event by event %v, writes cut at %v:\n got %q\nwant %q", g.eventByEvent, c, rec.Body.String(), want.Body.String())
-					}
-					if fmt.Sprint(vs) != fmt.Sprint(wv) {
-						t.Fatalf("event by event %v, writes cut at %v: findings %v, want %v", g.eventByEvent, c, vs, wv)
-					}
+		i += j + 2
+		perEvent = append(perEvent, i)
+	}
+	r := seed | 1
+	var cuts []int
+	for range 4 {
+		r ^= r << 13
+		r ^= r >> 7
+		r ^= r << 17
+		cuts = append(cuts, int(r%uint64(len(s)+1)))
+	}
+	slices.Sort(cuts)
+	for _, p := range pairs {
+		want, wv := serveStream(t, p[0], "text/event-stream", s, perEvent...)
+		for _, g := range p {
+			for _, c := range [][]int{nil, perEvent, cuts} {
+				rec, vs := serveStream(t, g, "text/event-stream", s, c...)
+				if rec.Body.String() != want.Body.String() {
+					t.Fatalf("event by event %v, writes cut at %v:\n got %q\nwant %q", g.eventByEvent, c, rec.Body.String(), want.Body.String())
+				}
+				if fmt.Sprint(vs) != fmt.Sprint(wv) {
+					t.Fatalf("event by event %v, writes cut at %v: findings %v, want %v", g.eventByEvent, c, vs, wv)
 				}
 			}
 		}
+	}
+}
+
+// FuzzShapedWrites is FuzzWrites for the streams writer.shaped reads:
+// many events of one shape (OpenAI's chunks; Anthropic's deltas, each
+// after an event: line) whose texts are pieces the fuzzer picks: words,
+// the starts of keys and the rest of them, the canary in parts, digits,
+// an address, HTML, escapes and line ends, "Bearer", a private key's
+// dashes; now and then a ping or an event of another shape. Under each
+// set of actions (the defaults, personal data redacted and HTML cut, the
+// canary redacted, secrets only logged) the client must read what the
+// event-by-event reader passes on, with the same findings, however the
+// writes cut the answer.
+func FuzzShapedWrites(f *testing.F) {
+	pieces := [...]string{
+		" the", " list", " slicing", " reverse", " returns", " step,", " s", "k-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6",
+		" sk", "_live_", "x", " xox", "b-", "1234567890", " gh", "p_", "abcdefghijklmnopqrstuvwxyz0123456789",
+		" AKIA", "IOSFODNN7EXAMPLE", " eyJ", "hbGciOiJIUzI1NiJ9", " Bearer", " ", "abc.def", " wdn", "-can", "ary-",
+		"7f3a9c1e", " w", "wdn-canary-7f3a9c1e", " jo", "hn@acme-corp.com", " 555", " 0100", " <scr", "ipt>", " a\"b",
+		" c\\d", "\n", " é", " password", "=", "hunter2hunter2", " -", "-", "---BEGIN PRIVATE KEY-----", " DE89 3704",
+		" e", "y", "_", ".", " AIza", "SyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv", " rk", "\t", "\u2028", "Basic", " ok.",
+		" Bear", "er", "er xyzzy", " Bas", "ic", "ic xyzzy", " xyzzy", "--", " a-", "-b", " tok",
+		" my_", "sk-", "a.eyJ", "ab_gh", "p_abcdefghij", " aws=AKIA", " a.", "a.gh", " a-sk-", " a.sk-", " a.AKIA",
+	}
+	picks := func(ps ...string) []byte {
+		var b []byte
+		for _, p := range ps {
+			b = append(b, byte(slices.Index(pieces[:], p)))
+		}
+		return b
+	}
+	// The space after "Bearer" or "Basic" makes the text not plain: at
+	// an event's start, within its first five bytes, further in.
+	for _, ps := range [][]string{
+		{" the", " Bearer", " ", "xyzzy", " ok."}, {" the", " Bear", "er", " xyzzy", " ok."}, {" the", " Bear", "er xyzzy", " ok."},
+		{" Bas", "ic", " xyzzy"}, {" the", " Bas", "ic xyzzy", " tok", " ok."}, {" list", "Basic", " xyzzy"},
+		{" the", " Bearer", " ", "xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" the", " Bear", "er xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" the", " Bear", "er", " xyzzy", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" a-", "-b", " ok."}, {" a-", "--", " tok"}, {" my_", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+		{" tok", " a.", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."}, {" tok", " a-", "sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+		{" tok", " a.gh", "p_abcdefghij", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."},
+		{" tok", " a-sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."}, {" tok", " a.sk-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+		{" tok", " a.AKIA", "IOSFODNN7EXAMPLE", " ok."},
+		{" tok", "a.eyJ", "hbGciOiJIUzI1NiJ9", " ok."}, {" ab_gh", "p_abcdefghij", "abcdefghijklmnopqrstuvwxyz0123456789", " ok."}, {" s", "k-", "proj-Zq3Xv9Lm2Pw7Rt5Yk8Nb4Hc6", " ok."},
+	} {
+		f.Add(picks(ps...), uint64(3))
+		f.Add(picks(ps...), uint64(4))
+	}
+	for _, s := range []string{"", "\x00\x01\x02\x03", "\x06\x07\x08\x09\x0a\x0b", "\x1e\x1f\x1c\x1d\x1b",
+		"\x0f\x10\x11\x12\x13", "\x14\x15\x16\x17\x18\x03", "\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f\x30", "\x20\x21\x22\x23"} {
+		f.Add([]byte(s), uint64(7))
+		f.Add([]byte(s), uint64(0x1234567))
+	}
+	mods := []func(*Config){
+		nil,
+		func(c *Config) {
+			c.Actions.Email, c.Actions.Phone, c.Actions.IBAN, c.Actions.HTML = Redact, Redact, Redact, Cut
+			c.RendersMarkdown = true
+		},
+		func(c *Config) { c.Actions.Canary = Redact },
+		func(c *Config) { c.Actions.Secrets, c.Canary = Log, "" },
+	}
+	var pairs [][2]*Guard
+	for _, m := range mods {
+		ref := newGuard(f, m)
+		ref.eventByEvent = true
+		pairs = append(pairs, [2]*Guard{ref, newGuard(f, m)})
+	}
+	f.Fuzz(func(t *testing.T, picks []byte, seed uint64) {
+		if len(picks) > 200 {
+			return
+		}
+		var b strings.Builder
+		anthropic := seed%2 == 1
+		if anthropic {
+			b.WriteString(anthropicStart)
+		} else {
+			b.WriteString(openAIStart)
+		}
+		for _, p := range picks {
+			q := quoteNoHTML(pieces[int(p)%len(pieces)])
+			switch {
+			case p >= 0xf8:
+				b.WriteString(": ping\n\n")
+			case p >= 0xf0:
+				b.WriteString(`data: {"id":"c2","choices":[{"index":0,"delta":{"content":` + string(q) + `}}]}` + "\n\n")
+			case anthropic:
+				b.WriteString(`event: content_block_delta` + "\n" + `data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":` + string(q) + `}}` + "\n\n")
+			default:
+				b.WriteString(`data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":` + string(q) + `},"finish_reason":null}]}` + "\n\n")
+			}
+		}
+		b.WriteString("data: [DONE]\n\n")
+		checkWrites(t, pairs, b.String(), seed)
 	})
+}
+
+// The first events of a stream, before its deltas.
+const (
+	openAIStart    = `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}` + "\n\n"
+	anthropicStart = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"role\":\"assistant\",\"content\":[]}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+)
+
+// quoteNoHTML is s as a JSON string, with < > & as they are, as most
+// upstreams send them (json.Marshal escapes them).
+func quoteNoHTML(s string) string {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/internal/redact"
@@ -149,6 +150,10 @@ type edit struct {
 // after its text string holds its text there and nowhere else.
 type shape struct {
 	before, after []byte
+	// pre and post are the SSE event around the text, "data: " before
+	// and after and the blank line: writer.shaped reads an event of one
+	// data line by them. Empty when before or after holds a line end.
+	pre, post []byte
 }
 
 // maxShape bounds the bytes a shape keeps.
@@ -189,6 +194,11 @@ func (sh *shape) learn(d []byte, spans []strSpan, ok bool) {
 	s := spans[0]
 	sh.before = append(sh.before[:0], d[:s.start]...)
 	sh.after = append(sh.after[:0], d[s.end:]...)
+	sh.pre, sh.post = sh.pre[:0], sh.post[:0]
+	if !bytes.ContainsAny(d, "\r\n") {
+		sh.pre = append(append(sh.pre, "data: "...), sh.before...)
+		sh.post = append(append(sh.post, sh.after...), "\n\n"...)
+	}
 }
 
 // Header returns the header map of the underlying writer.
@@ -400,6 +410,14 @@ func (w *writer) fastOK() bool {
 func (w *writer) fast(start int) (next int, held bool, err error) {
 	pass := start
 	for i := start; i < len(w.in); {
+		sn, r := w.shaped(i)
+		if i, pass = sn, sn; r == shapedHeld {
+			held = true
+			break
+		}
+		if r == shapedStop || i == len(w.in) {
+			break
+		}
 		raw := w.in[i:]
 		ds := 0
 		if len(raw) > 6 && string(raw[:6]) == "event:" {
@@ -474,6 +492,132 @@ func (w *writer) fast(start int) (next int, held bool, err error) {
 	}
 	_, err = w.w.Write(w.in[start:pass])
 	return pass, held, err
+}
+
+// Results of writer.shaped.
+const (
+	shapedOther = iota // not the last event's shape: fast reads it the general way
+	shapedPass         // passed on at once, to the end of the read
+	shapedHeld         // its text's end would be held back
+	shapedStop         // left to event: the canary is in it
+)
+
+// shaped reads, from w.in[i:] on, the events that are an optional
+// "event:" line, "data: " and the last event's JSON with another plain
+// text in it, and the blank line — most events of a stream — as fast
+// reads them, each in one pass over its text: the text ends at its
+// quote, is classified (plainScan.str) and added to the look-behind, and
+// only its trailing word is checked for a start to hold back (wordHold);
+// the bytes around the text are compared as one piece each. It returns
+// where it stopped and why: shapedOther at an event it does not read so
+// (an escape, a byte that makes the text not plain, another shape),
+// which fast's general code reads; shapedHeld or shapedStop at an event
+// fast stops at; shapedPass at the end of w.in. Nothing of the event it
+// stops at is kept.
+func (w *writer) shaped(i int) (next int, r int) {
+	pre, post := w.shape.pre, w.shape.post
+	if len(pre) == 0 {
+		return i, shapedOther
+	}
+	if end := w.base + int64(len(w.text)); w.ps.done != end {
+		// As plain would before reading the text; str reads only new
+		// text, so the window must still be plain after.
+		if w.ps.feed(w.text, w.base); !w.plain(w.window()) {
+			return i, shapedOther
+		}
+	}
+	in, maxEvent := w.in, w.g.cfg.MaxEventBytes
+	// Unless the canary's first byte is near the text's end, or personal
+	// data or HTML are held, only the trailing word is read for a start
+	// to hold back (wordHold): in plain text nothing else can start a
+	// finding that is held.
+	c := w.det.canary
+	canaryOn := len(c) > 0 && w.det.act[kCanary] != Off
+	exact, keys := !w.det.onlyKeys, w.det.holds[kSecret]
+	for i < len(in) {
+		// Offsets in in: the event from i, its data line from ds, its
+		// text from ts to its quote at e, its end at n.
+		ds := i
+		if in[i] == 'e' && len(in)-i > 6 && string(in[i:i+6]) == "event:" {
+			j := bytes.IndexByte(in[i:], '\n')
+			if j < 0 || in[i+j-1] == '\r' {
+				return i, shapedOther
+			}
+			ds = i + j + 1
+		}
+		ts := ds + len(pre)
+		if ts+len(post) > len(in) || string(in[ds:ts]) != string(pre) {
+			return i, shapedOther
+		}
+		run, last := w.ps.run, w.ps.last
+		e, word, joined, ok := w.ps.str(in[ts:])
+		e += ts
+		n := e + len(post)
+		if !ok || n > len(in) || in[e] != '"' || string(in[e:n]) != string(post) || n-i > maxEvent {
+			w.ps.run, w.ps.last = run, last
+			return i, shapedOther
+		}
+		from := len(w.text)
+		w.text = append(w.text, in[ts:e]...)
+		end := w.base + int64(len(w.text))
+		if word >= 0 {
+			word += from
+		}
+		hold := end
+		if exact || canaryOn && bytes.IndexByte(w.text[max(from-len(c)+1, 0):], c[0]) >= 0 {
+			// Near the canary's first byte, or personal data or HTML held:
+			// what fast's general code does.
+			ws := w.window()
+			if w.canaryFrom(from, ws) {
+				w.text, w.ps.run, w.ps.last = w.text[:from], run, last
+				return i, shapedStop
+			}
+			hold = w.base + int64(ws+w.det.pending(w.text[ws:], true))
+		} else if keys && (word < 0 || joined || len(w.text)-word >= 3 && redact.MayStartSecret(bytesString(w.text[word:]))) {
+			// A key's shape may start at the word's start, or after a '_',
+			// '-' or '.' in it, or the word runs on from the last text.
+			hold = w.base + int64(w.wordHold(word))
+		}
+		if hold < end && end-w.out <= maxHold {
+			w.text, w.ps.run, w.ps.last = w.text[:from], run, last
+			return i, shapedHeld
+		}
+		w.ps.done, w.out = end, end
+		if end-lookBehind-w.base >= trimAt {
+			w.trim()
+		}
+		i = n
+	}
+	return i, shapedPass
+}
+
+// bytesString is b as a string, without a copy: for reading only,
+// before b changes.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// wordHold returns where a text plain in the window is held from for
+// a key's prefix at its end (pending, on plain text): only its trailing
+// word is read, which starts at text[word:] (-1: to be found), and lies
+// in the window (a run of 12 token bytes is not plain).
+func (w *writer) wordHold(word int) int {
+	t := w.text
+	k := word
+	if k < 0 {
+		for k = len(t); k > 0 && (isAlnum(t[k-1]) || t[k-1] == '_' || t[k-1] == '-' || t[k-1] == '.'); k-- {
+		}
+	}
+	// Pending's test of the word, where a key's shape may start: at its
+	// start and after each '_', '-' or '.'.
+	s := bytesString(t[k:])
+	for i := 0; i+2 < len(s); i++ {
+		if redact.MayStartSecret(s[i:]) {
+			return k + w.det.names.Pending(s)
+		}
+		for i+3 < len(s) && isAlnum(s[i]) {
+			i++
+		}
+	}
+	return len(t)
 }
 
 // canaryFrom reports whether the canary is looked for and in the text

@@ -128,8 +128,7 @@ func isTokenChar(c byte) bool {
 // startsSecret reports whether tok, a run of token bytes, starts like
 // one of the key shapes or a JWT.
 func startsSecret(tok string) bool {
-	// Most tokens are words: their first byte rules the shapes out.
-	if len(tok) < 3 || !secretFirst[tok[0]] {
+	if !MayStartSecret(tok) {
 		return false
 	}
 	for _, p := range secretPrefixes {
@@ -146,14 +145,38 @@ func startsSecret(tok string) bool {
 // gh?_ and xox?-.
 var secretPrefixes = [...]string{"sk-", "sk_", "rk-", "rk_", "AKIA", "ASIA", "AIza", "github_pat_", "glpat-", "eyJ"}
 
-// secretFirst marks the first bytes of the shapes startsSecret knows.
-// Neither is ever written.
-var secretFirst = func() (t [256]bool) {
-	for _, p := range secretPrefixes {
-		t[p[0]] = true
+// MayStartSecret reports whether tok, three token bytes or more, may
+// start like a key or a JWT, by its first two bytes: most words are
+// ruled out by them. Pending holds back a token for its shape only from
+// where this is true of the token's rest (at its start, or after a byte
+// that is not a letter or digit), so a reader that checks every piece of
+// a stream calls Pending only then.
+func MayStartSecret(tok string) bool {
+	if len(tok) < 3 {
+		return false
 	}
-	t['g'], t['x'] = true, true
-	return t
+	i := secretFirst[tok[0]]
+	return i > 0 && secretSecond[tok[1]]&(1<<i) != 0
+}
+
+// secretFirst numbers the first bytes of the shapes startsSecret knows
+// from 1 (0: none); secretSecond[c] has bit n set when a shape starts
+// with first byte n, then c. Neither is ever written.
+var secretFirst, secretSecond = func() (t [256]uint8, u [256]uint16) {
+	n := uint8(0)
+	pair := func(a, b byte) {
+		if t[a] == 0 {
+			n++
+			t[a] = n
+		}
+		u[b] |= 1 << t[a]
+	}
+	for _, p := range secretPrefixes {
+		pair(p[0], p[1])
+	}
+	pair('g', 'h') // gh?_
+	pair('x', 'o') // xox?-
+	return t, u
 }()
 
 // authBefore returns where "Bearer " or "Basic " starts when it comes

@@ -59,3 +59,41 @@ func TestPending(t *testing.T) {
 		}
 	}
 }
+
+// TestMayStartSecret checks the two-byte filter readers use before
+// Pending: it lets every start of a key shape or a JWT through (it must
+// never rule out what startsSecret accepts), and rules out words.
+func TestMayStartSecret(t *testing.T) {
+	for _, tc := range []struct {
+		tok  string
+		want bool
+	}{
+		{"sk-proj-Zq3", true}, {"sk_live_x", true}, {"rk-abc", true}, {"rk_abc", true},
+		{"AKIAIOSF", true}, {"ASIAIOSF", true}, {"AIzaSyA", true}, {"github_pat_1", true},
+		{"glpat-xyz", true}, {"eyJhbGci", true}, {"ghp_abc", true}, {"gho_abc", true}, {"xoxb-1", true},
+		{"sk", false}, {"slicing", false}, {"step", false}, {"reverse", false}, {"returns", false},
+		{"every", false}, {"global", true}, {"given", true}, {"Apple", false}, {"the", false}, {"xyz", false},
+	} {
+		if got := MayStartSecret(tc.tok); got != tc.want {
+			t.Errorf("MayStartSecret(%q) = %v, want %v", tc.tok, got, tc.want)
+		}
+		if startsSecret(tc.tok) && !MayStartSecret(tc.tok) {
+			t.Errorf("%q starts a secret, MayStartSecret rules it out", tc.tok)
+		}
+	}
+	// No start startsSecret accepts is ruled out, whatever its first two
+	// bytes.
+	for _, p := range secretPrefixes {
+		if tok := p + "0123456789abcdef"; !MayStartSecret(tok) {
+			t.Errorf("%q ruled out", tok)
+		}
+	}
+	for a := range 256 {
+		for b := range 256 {
+			tok := string([]byte{byte(a), byte(b)}) + "p_-AKIA0123456789"
+			if startsSecret(tok) && !MayStartSecret(tok) {
+				t.Fatalf("%q starts a secret, MayStartSecret rules it out", tok)
+			}
+		}
+	}
+}
