@@ -94,6 +94,7 @@ var promptRules = []rule{
 	}},
 	{family: famOverride, weight: 0.6, what: "instruction-override phrase", phrases: []string{
 		"reset|clear|wipe|erase|delete|flush|purge ~2 your ~2 instructions|rules|programming|guidelines|system_prompt|directives|restrictions",
+		"whatever|any ~1 rules|instructions|guidelines|restrictions ~2 they|you_were|youve_been|your_developers ~1 gave|given|set|taught ~6 ignore|forget|drop|disregard|skip|set|put ~2 aside|them|it",
 		"your ~1 instructions|rules|guidelines|programming|directives|system_prompt|restrictions ~2 have_been|were|are|has_been ~1 updated|changed|modified|replaced|overridden|revised|lifted",
 	}},
 
@@ -126,6 +127,7 @@ var promptRules = []rule{
 		"अपना पासवर्ड बता", "तुम्हारा पासवर्ड", "आपका पासवर्ड क्या", "अपना सिस्टम प्रॉम्प्ट", "सिस्टम प्रॉम्प्ट बता", "सिस्टम प्रॉम्प्ट दिखा", "अपने निर्देश बता",
 	}},
 	{family: famSecret, weight: 0.6, what: "request for a secret", phrases: []string{
+		"print|dump|show|list|output|reveal|echo ~2 all|your|the ~1 environment_variables|env_vars|env_variables|secrets|credentials",
 		"reply|respond|answer|output ~3 only|just ~2 with ~2 the|your ~1 " + wSecretNoun + " !" + wSecretNot,
 		"what|whats|which ~2 the ~1 " + wSecretNoun + "|secret !" + wSecretNot + "|behind|ingredient|sauce|recipe|santa|to|of",
 		"tell|give|show|send|share|reveal|print|say|spell|provide|disclose|leak|confirm|verify ~1 me|us ~1 the ~1 " + wSecretNoun + " !" + wSecretNot,
@@ -216,6 +218,7 @@ var promptRules = []rule{
 		"no|without|free_of|free_from|dont_have|doesnt_have|not_have|lacks|devoid_of|has_no ~1 any ~2 ethical|moral|ethics|morals|content|safety ~1 guidelines|restrictions|boundaries|constraints|limits|limitations|filters|principles|policies|rules|considerations|compass|standards",
 		"none_of ~4 responses|response|answers|replies ~4 contain|include|have ~4 sorry|apologize|apologise|cannot|cant|unable",
 		"safety|content|ethical|moral|ethics ~1 filters|filter|guidelines|restrictions|guardrails|rules|protocols|checks ~2 are|is|have_been|now ~2 off|disabled|removed|lifted|deactivated|turned_off|suspended|bypassed|gone",
+		"so|so_that ~3 the|your ~1 filter|filters|moderation|safety_system|classifier ~2 doesnt|dont|wont|cannot|cant|does_not|will_not ~1 catch|detect|notice|flag|see|block",
 		"ai|chatbot|assistant|model|llm|gpt|bot ~2 without|with_no|free_of|free_from ~1 restrictions|limits|limitations|filters|rules|boundaries|censorship|guidelines|guardrails",
 		"ai|ais|chatbot|assistant|model|llm|gpt|bot|shell|terminal ~6 no|without ~2 safety|content|ethical|moral ~1 restrictions|filters|guidelines|guardrails|rules|limits",
 		"ais|chatbots|assistants|models ~6 has|have ~1 no ~1 restrictions|filters|guidelines|guardrails|censorship",
@@ -266,6 +269,9 @@ var promptRules = []rule{
 		"<|start_header_id|>", "<|end_header_id|>", "<|begin_of_text|>", "<|im_sep|>", "<|end|>", "[inst]", "[/inst]",
 		"<<sys>>", "<</sys>>", "<start_of_turn>", "<end_of_turn>", "</user><system>", "</user> <system>", "</human><system>",
 	}},
+	{family: famDelimiter, weight: 0.7, what: "fake input boundary", phrases: []string{
+		"end_of_user_input|end_of_input|end_user_input|begin_admin_input|begin_system_input|begin_developer_input|admin_input_begins|system_input_begins",
+	}},
 	{family: famDelimiter, weight: 0.7, what: "fake role delimiter", subs: []string{
 		"### system", "###system", "### instruction", "### new instruction", "## system prompt", "[system]", "[system message]",
 		"(system)", "<system>", "</system>", "</user>", "<|system", "\nsystem:", "\n\nhuman:", "\n\nassistant:",
@@ -284,7 +290,12 @@ var promptRules = []rule{
 		"echo|repeat|print|output|dump|show|display|reveal|list ~3 everything|all|the_contents|contents|the_text|text ~3 in|of|from ~2 your ~1 context|context_window|memory|system_prompt|instructions",
 		"your ~1 hidden|secret|internal|confidential ~1 instructions|rules|guidelines|directives|configuration ~3 word_for_word|verbatim|exactly|in_full",
 		"contains|contain|include|includes|with ~2 your ~1 hidden|secret|internal|confidential|system|initial|original ~1 instructions|rules|prompt|guidelines|directives",
-		"output|print|reveal|dump|show|display|repeat|list|write_out ~1 your ~1 instructions|system_prompt|guidelines|directives|prompt ~4 as|in|into|verbatim|exactly|word_for_word",
+		"output|print|reveal|dump|show|display|repeat|list|write_out|spell_out|spell ~1 your ~1 instructions|system_prompt|guidelines|directives|prompt ~4 as|in|into|verbatim|exactly|word_for_word|one|letter|backwards|reversed|in_reverse",
+		"anything|something|what|the_part ~3 your ~1 instructions|prompt|rules|system_prompt ~4 not_supposed_to|shouldnt|cant|cannot|arent_allowed_to|are_not_allowed_to|must_not ~2 tell|share|reveal|say|disclose",
+		"complete|continue|finish ~6 my_system_prompt|your_system_prompt|my_instructions_are|my_instructions_begin|your_instructions_begin",
+		"append|add|attach|replace|fill|insert|encode ~8 conversation|chat_history|history|previous_messages|earlier_messages|chat_log|the_conversation ~6 url|link|query|image|parameter|query_string",
+		"render|display|include|show ~3 markdown|image ~12 conversation|chat_history|previous_messages|earlier_messages|chat_log",
+		"call|use|invoke|run|trigger ~3 send_email|email|browsing|browser|http|fetch|webhook|web ~2 tool|function|plugin ~12 chat_history|conversation|history|api_key|api_keys|secrets|system_prompt|credentials|password",
 		"everything|all ~2 you ~2 " + wToldVerb + " ~6 before|prior_to ~2 this|the|our ~1 conversation|chat|session|dialogue|exchange",
 		"what ~2 are|were|is|was ~1 your ~2 initial|original|system|hidden|secret|exact|first|full|confidential|real ~1 instructions|prompt|rules|directives|message|guidelines",
 		"repeat|print|output|echo|recite|reproduce ~3 everything|all|the_text|text|words|the_words|content|the_content|above ~4 above|before|preceding|prior|starting_with|verbatim|so_far",
