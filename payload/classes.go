@@ -141,3 +141,13 @@ func lower(c byte) byte {
 	}
 	return c
 }
+
+// inList reports whether w, in any case, is one of list.
+func inList(w []byte, list []string) bool {
+	for _, s := range list {
+		if equalFoldStr(w, s) {
+			return true
+		}
+	}
+	return false
+}

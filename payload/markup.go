@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"bytes"
 	"unicode/utf8"
 
 	"github.com/warden-dev/warden/payload/internal/decode"
@@ -212,7 +213,7 @@ func inertAttr(name, attr, val []byte) bool {
 		if equalFoldStr(attr, "srcset") {
 			// "a.png 1x, b.png 2x": each candidate's URL.
 			for _, c := range splitComma(val) {
-				c = trimSpace(c)
+				c = bytes.TrimSpace(c)
 				k := 0
 				for k < len(c) && !isSpace(c[k]) {
 					k++
@@ -292,7 +293,7 @@ func inertStyle(v []byte) bool {
 			return true
 		}
 		i += k + 4
-		u := trimSpace(v[i:])
+		u := bytes.TrimSpace(v[i:])
 		if len(u) > 0 && (u[0] == '"' || u[0] == '\'') {
 			u = u[1:]
 		}
@@ -300,25 +301,4 @@ func inertStyle(v []byte) bool {
 			return false
 		}
 	}
-}
-
-// inList reports whether w, in any case, is one of list.
-func inList(w []byte, list []string) bool {
-	for _, s := range list {
-		if equalFoldStr(w, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// trimSpace returns v without leading and trailing spaces.
-func trimSpace(v []byte) []byte {
-	for len(v) > 0 && isSpace(v[0]) {
-		v = v[1:]
-	}
-	for len(v) > 0 && isSpace(v[len(v)-1]) {
-		v = v[:len(v)-1]
-	}
-	return v
 }

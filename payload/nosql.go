@@ -29,14 +29,7 @@ var queryKeys = [...]string{
 }
 
 // queryKey reports whether k, in any case, is one of queryKeys.
-func queryKey(k []byte) bool {
-	for _, q := range queryKeys {
-		if equalFoldStr(k, q) {
-			return true
-		}
-	}
-	return false
-}
+func queryKey(k []byte) bool { return inList(k, queryKeys[:]) }
 
 func (s *scan) checkOperator(n []byte) {
 	for i := 0; i < len(n) && i < 256; i++ {

@@ -201,14 +201,10 @@ func (s *scan) signal(id int, c class, w float64, v []byte, pos int) {
 // secret that an application takes as a string (see inspectSecret) and
 // whether it takes free text (textField). inspect asks once per value.
 func (s *scan) fieldFacts() nameFact {
-	if s.inName {
+	if s.inName || !textLoc(s.loc) {
 		return 0
 	}
-	switch s.loc {
-	case "query", "form", "multipart", "json":
-		return s.nameFacts(s.name)
-	}
-	return 0
+	return s.nameFacts(s.name)
 }
 
 // nameFact is what a name says of its values.
@@ -349,6 +345,8 @@ func (s *scan) inspect(v []byte, cm uint32) {
 			s.bareHost(v)
 		}
 	}
+	// Rich text that runs no script (markup.go); '<' is a cmSpecial byte.
+	inert := cm&cmAngle != 0 && inertMarkup(v)
 	if cm&cmSpecial != 0 {
 		tf := facts&factText != 0
 		if s.inName {
@@ -356,10 +354,10 @@ func (s *scan) inspect(v []byte, cm uint32) {
 			tf = textField(s.name)
 		}
 		k := classify(v, cm, s.loc, tf)
-		if k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) && cm&cmAngle != 0 && inertMarkup(v) {
-			// Rich text that runs no script (markup.go) is text a person
-			// wrote, shown as it is: "<p>run <code>rm -rf build/</code>
-			// first</p>" is judged as markdown is.
+		if inert && k == kindStructured && cm&cmSpace != 0 && !s.inName && textLoc(s.loc) {
+			// Inert rich text with words is text a person wrote, shown
+			// as it is: "<p>run <code>rm -rf build/</code> first</p>" is
+			// judged as markdown is.
 			k = kindMarkdown
 		}
 		if k != kindStructured {
@@ -378,9 +376,8 @@ func (s *scan) inspect(v []byte, cm uint32) {
 		return
 	}
 	mask := allClasses
-	if cm&cmAngle != 0 && inertMarkup(v) {
-		// Rich text that runs no script (markup.go): no XSS check
-		// applies to it.
+	if inert {
+		// No XSS check applies to inert markup.
 		mask &^= 1 << cXSS
 	}
 	trig := s.analyze(v, 1, mask)

@@ -805,14 +805,10 @@ func tagRuns(v []byte, i int, code bool) (int, bool) {
 }
 
 // urlAttr reports whether attr takes a URL the browser loads or follows.
-func urlAttr(attr []byte) bool {
-	for _, a := range [...]string{"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "background", "poster", "lowsrc", "dynsrc"} {
-		if len(a) == len(attr) && indexFold(attr, a) == 0 {
-			return true
-		}
-	}
-	return false
-}
+func urlAttr(attr []byte) bool { return inList(attr, scriptURLAttrs[:]) }
+
+// scriptURLAttrs are the attributes whose URL a browser loads or follows.
+var scriptURLAttrs = [...]string{"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "background", "poster", "lowsrc", "dynsrc"}
 
 // scriptURL reports whether the attribute value v starts with a scheme
 // that runs script, read as a browser does: character references
