@@ -12,6 +12,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/internal/args"
+	"github.com/warden-dev/warden/internal/byteview"
 	"github.com/warden-dev/warden/internal/hexdigit"
 	"github.com/warden-dev/warden/internal/sniff"
 )
@@ -446,7 +447,7 @@ func (s *scan) body(contentType string, b []byte) {
 	mt, params := args.Essence(contentType)
 	switch {
 	case mt == "application/x-www-form-urlencoded":
-		kept, rest := s.args.Form(unsafeString(b))
+		kept, rest := s.args.Form(byteview.String(b))
 		s.pairs("form", kept, args.Rest(rest))
 	case mt == "multipart/form-data" || mt == "multipart/mixed":
 		s.multipart(params, b)
@@ -486,7 +487,7 @@ func (s *scan) sniff(b []byte) {
 		return
 	}
 	if bytes.IndexByte(b, '=') > 0 && bytes.IndexByte(b, ' ') < 0 && bytes.IndexByte(b, '\n') < 0 {
-		kept, rest := s.args.Form(unsafeString(b))
+		kept, rest := s.args.Form(byteview.String(b))
 		s.pairs("form", kept, args.Rest(rest))
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	li "github.com/corazawaf/libinjection-go"
 
 	"github.com/warden-dev/warden/internal/args"
+	"github.com/warden-dev/warden/internal/byteview"
 	"github.com/warden-dev/warden/internal/redact"
 	"github.com/warden-dev/warden/payload/internal/decode"
 )
@@ -148,13 +149,6 @@ const maxPooledHeaders = 64
 
 // maxPooledBuf is the largest scratch buffer kept between requests.
 const maxPooledBuf = 64 << 10
-
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(unsafe.SliceData(b), len(b))
-}
 
 // unsafeBytes views s as bytes without copying. The scanner only reads
 // the values it is given, never writes them.
@@ -638,7 +632,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 		if len(lv) > maxLibinjection {
 			lv = lv[:maxLibinjection]
 		}
-		if ok, fp := li.IsSQLi(unsafeString(lv)); ok {
+		if ok, fp := li.IsSQLi(byteview.String(lv)); ok {
 			s.signal(len(rules)+sigLibSQLi, cSQLi, sqliWeight(fp)*factor, v, 0)
 		}
 		s.sqlChecks(lv, factor)
@@ -652,7 +646,7 @@ func (s *scan) analyze(v []byte, factor float64, mask classMask) flag {
 		if len(lv) > maxLibinjection {
 			lv = lv[:maxLibinjection]
 		}
-		if li.IsXSS(unsafeString(lv)) {
+		if li.IsXSS(byteview.String(lv)) {
 			w := 0.7
 			if indexByte(lv, '<') >= 0 && indexFold(lv, "<?xml") < 0 {
 				// A tag, not just an attribute-context fragment.

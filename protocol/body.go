@@ -1,9 +1,8 @@
 package protocol
 
 import (
-	"unsafe"
-
 	"github.com/warden-dev/warden/internal/args"
+	"github.com/warden-dev/warden/internal/byteview"
 	"github.com/warden-dev/warden/internal/sniff"
 )
 
@@ -15,7 +14,7 @@ func (s *scan) body() {
 	if len(b) == 0 {
 		return
 	}
-	body := bytesView(b)
+	body := byteview.String(b)
 	var ct string
 	if cts := s.hdr.vals[fContentType]; len(cts) > 0 {
 		ct = cts[0]
@@ -43,11 +42,4 @@ func (s *scan) body() {
 	if i, ok := bodyRequestLine(b); ok {
 		s.add(chkSmuggled, body[i:])
 	}
-}
-
-// bytesView views b as a string without copying. The body is read-only
-// while detectors run, and nothing the scan keeps outlives Detect: the
-// messages are built by string concatenation, which copies.
-func bytesView(b []byte) string {
-	return unsafe.String(unsafe.SliceData(b), len(b))
 }

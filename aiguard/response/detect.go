@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"regexp"
 	"strings"
-	"unsafe"
 
+	"github.com/warden-dev/warden/internal/byteview"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -78,7 +78,7 @@ func (d *detectors) setHolds() {
 func (d *detectors) find(dst []match, text []byte, fenceOpen, quiet bool, fresh int) []match {
 	// The spans are used before text changes: a string view saves a copy
 	// of every event's text.
-	s := unsafe.String(unsafe.SliceData(text), len(text))
+	s := byteview.String(text)
 	if !quiet && (d.act[kSecret] != Off || d.act[kCard] != Off) {
 		var buf [8]redact.Span
 		for _, sp := range d.names.Find(buf[:0], s) {
@@ -595,7 +595,7 @@ const canaryHold = 4
 // quiet is plain(text).
 func (d *detectors) pending(text []byte, quiet bool) int {
 	p := len(text)
-	s := unsafe.String(unsafe.SliceData(text), len(text))
+	s := byteview.String(text)
 	if d.holds[kSecret] {
 		if quiet {
 			// Only a key's prefix at the end may be pending (sk-pro…).

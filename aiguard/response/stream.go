@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"unsafe"
 
 	"github.com/warden-dev/warden/abuse"
+	"github.com/warden-dev/warden/internal/byteview"
 	"github.com/warden-dev/warden/internal/redact"
 )
 
@@ -573,7 +573,7 @@ func (w *writer) shaped(i int) (next int, r int) {
 				return i, shapedStop
 			}
 			hold = w.base + int64(ws+w.det.pending(w.text[ws:], true))
-		} else if keys && (word < 0 || joined || len(w.text)-word >= 3 && redact.MayStartSecret(bytesString(w.text[word:]))) {
+		} else if keys && (word < 0 || joined || len(w.text)-word >= 3 && redact.MayStartSecret(byteview.String(w.text[word:]))) {
 			// A key's shape may start at the word's start, or after a '_',
 			// '-' or '.' in it, or the word runs on from the last text.
 			hold = w.base + int64(w.wordHold(word))
@@ -591,10 +591,6 @@ func (w *writer) shaped(i int) (next int, r int) {
 	return i, shapedPass
 }
 
-// bytesString is b as a string, without a copy: for reading only,
-// before b changes.
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
 // wordHold returns where a text plain in the window is held from for
 // a key's prefix at its end (pending, on plain text): only its trailing
 // word is read, which starts at text[word:] (-1: to be found), and lies
@@ -608,7 +604,7 @@ func (w *writer) wordHold(word int) int {
 	}
 	// Pending's test of the word, where a key's shape may start: at its
 	// start and after each '_', '-' or '.'.
-	s := bytesString(t[k:])
+	s := byteview.String(t[k:])
 	for i := 0; i+2 < len(s); i++ {
 		if redact.MayStartSecret(s[i:]) {
 			return k + w.det.names.Pending(s)
