@@ -62,6 +62,39 @@ func (c *cfRecorder) seen() string {
 	return strings.Join(c.calls, "; ")
 }
 
+// hookRecorder is an action hook that records each call as "event
+// target".
+type hookRecorder struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (h *hookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var e struct{ Event, Target string }
+	json.NewDecoder(r.Body).Decode(&e)
+	h.mu.Lock()
+	h.calls = append(h.calls, e.Event+" "+e.Target)
+	h.mu.Unlock()
+}
+
+func (h *hookRecorder) seen() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strings.Join(h.calls, "; ")
+}
+
+// waitEscalation polls cond for up to 10 s, then fails with what the
+// Cloudflare stand-in and the hook saw.
+func waitEscalation(t *testing.T, what string, cond func() bool, cf *cfRecorder, hook *hookRecorder) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s; cloudflare saw %q, hook saw %q", what, cf.seen(), hook.seen())
+}
+
 // TestServeEscalation: bans placed and lifted through `warden serve`'s
 // admin API reach Cloudflare and the action hook; a trusted proxy's
 // address is never pushed; a restart does not push again.
@@ -69,15 +102,8 @@ func TestServeEscalation(t *testing.T) {
 	cf := &cfRecorder{rules: map[string]string{}}
 	cfSrv := httptest.NewServer(cf)
 	defer cfSrv.Close()
-	var hookMu sync.Mutex
-	var hooked []string
-	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var e struct{ Event, Target string }
-		json.NewDecoder(r.Body).Decode(&e)
-		hookMu.Lock()
-		hooked = append(hooked, e.Event+" "+e.Target)
-		hookMu.Unlock()
-	}))
+	hook := &hookRecorder{}
+	hookSrv := httptest.NewServer(hook)
 	defer hookSrv.Close()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
 	defer up.Close()
@@ -110,21 +136,10 @@ escalation:
 	}
 	wait := func(what string, cond func() bool) {
 		t.Helper()
-		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if cond() {
-				return
-			}
-		}
-		hookMu.Lock()
-		defer hookMu.Unlock()
-		t.Fatalf("timed out waiting for %s; cloudflare saw %q, hook saw %q", what, cf.seen(), hooked)
+		waitEscalation(t, what, cond, cf, hook)
 	}
 	hookSaw := func(s string) func() bool {
-		return func() bool {
-			hookMu.Lock()
-			defer hookMu.Unlock()
-			return strings.Contains(strings.Join(hooked, "; "), s)
-		}
+		return func() bool { return strings.Contains(hook.seen(), s) }
 	}
 
 	s := start()
@@ -182,15 +197,8 @@ func TestServeEscalationScoreAndPendingUnban(t *testing.T) {
 	cf := &cfRecorder{rules: map[string]string{}}
 	cfSrv := httptest.NewServer(cf)
 	defer cfSrv.Close()
-	var hookMu sync.Mutex
-	var hooked []string
-	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var e struct{ Event, Target string }
-		json.NewDecoder(r.Body).Decode(&e)
-		hookMu.Lock()
-		hooked = append(hooked, e.Event+" "+e.Target)
-		hookMu.Unlock()
-	}))
+	hook := &hookRecorder{}
+	hookSrv := httptest.NewServer(hook)
 	defer hookSrv.Close()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
 	defer up.Close()
@@ -219,21 +227,10 @@ escalation:
 		}
 		return &ipv6Serve{running: s, token: strings.TrimSpace(string(tok))}
 	}
-	hookSaw := func(s string) bool {
-		hookMu.Lock()
-		defer hookMu.Unlock()
-		return strings.Contains(strings.Join(hooked, "; "), s)
-	}
+	hookSaw := func(s string) bool { return strings.Contains(hook.seen(), s) }
 	wait := func(what string, cond func() bool) {
 		t.Helper()
-		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if cond() {
-				return
-			}
-		}
-		hookMu.Lock()
-		defer hookMu.Unlock()
-		t.Fatalf("timed out waiting for %s; cloudflare saw %q, hook saw %q", what, cf.seen(), hooked)
+		waitEscalation(t, what, cond, cf, hook)
 	}
 
 	s := start()
