@@ -3,15 +3,12 @@ package report_test
 import (
 	"context"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/report"
-	"github.com/warden-dev/warden/store/postgres"
-	"github.com/warden-dev/warden/store/sqlite"
 )
 
 // banChanges is a day of bans placed and lifted; the figures are worked
@@ -57,25 +54,15 @@ func checkBans(t *testing.T, r *report.Report) {
 
 func TestBanHistorySQLite(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "warden.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, src := openSQLite(t)
 	cs := banChanges()
 	// Two writes, as the recorder batches them.
-	if err := db.AddBanChanges(ctx, cs[:3]); err != nil {
+	if err := st.AddBanChanges(ctx, cs[:3]); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AddBanChanges(ctx, cs[3:]); err != nil {
+	if err := st.AddBanChanges(ctx, cs[3:]); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	src, err := report.OpenSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	checkBans(t, buildPriced(t, src, nil))
 
 	// Today's report at 11h: user b's ban (until 12h) has not run out yet.
@@ -93,21 +80,9 @@ func TestBanHistorySQLite(t *testing.T) {
 }
 
 func TestBanHistoryPostgres(t *testing.T) {
-	dsn := pg.Server(t).NewDatabase(t)
-	cfg := postgres.DefaultConfig()
-	cfg.DSN = dsn
-	st, err := postgres.Open(context.Background(), cfg, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, src := openPostgres(t)
 	if err := st.AddBanChanges(context.Background(), banChanges()); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
-	src, err := report.OpenPostgres(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	checkBans(t, buildPriced(t, src, nil))
 }

@@ -22,39 +22,43 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// postgresSource writes events into a fresh PostgreSQL database through
-// the store `warden serve` uses, and opens it for reports.
+// postgresSource writes events and usage rows into a fresh PostgreSQL
+// database through the store `warden serve` uses, and opens it for
+// reports. With nothing to write the database is left without tables, as
+// before `warden serve` first ran on it.
 func postgresSource(t testing.TB, events []eventlog.Event, rows ...usage.Row) *report.Source {
 	t.Helper()
-	dsn := pg.Server(t).NewDatabase(t)
-	ctx := context.Background()
-	if len(events) > 0 || len(rows) > 0 {
-		cfg := postgres.DefaultConfig()
-		cfg.DSN = dsn
-		st, err := postgres.Open(ctx, cfg, postgres.Options{})
+	if len(events) == 0 && len(rows) == 0 {
+		src, err := report.OpenPostgres(pg.Server(t).NewDatabase(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) > 0 {
-			if err := st.AddUsage(ctx, rows); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for len(events) > 0 {
-			n := min(len(events), 5000)
-			if err := st.WriteEvents(ctx, events[:n]); err != nil {
-				t.Fatal(err)
-			}
-			events = events[n:]
-		}
-		st.Close()
+		t.Cleanup(func() { src.Close() })
+		return src
 	}
+	st, src := openPostgres(t)
+	writeFixture(t, st, events, rows)
+	return src
+}
+
+// openPostgres opens a store on a fresh PostgreSQL database and the
+// report source on it; both are closed when the test ends.
+func openPostgres(t testing.TB) (fixtureStore, *report.Source) {
+	t.Helper()
+	dsn := pg.Server(t).NewDatabase(t)
+	cfg := postgres.DefaultConfig()
+	cfg.DSN = dsn
+	st, err := postgres.Open(context.Background(), cfg, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	src, err := report.OpenPostgres(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
-	return src
+	return st, src
 }
 
 func TestBuildPostgres(t *testing.T) {

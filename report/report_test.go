@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/eventlog"
 	"github.com/warden-dev/warden/llm"
 	"github.com/warden-dev/warden/llm/openaitest"
@@ -79,32 +80,59 @@ func fixture() []eventlog.Event {
 	return es
 }
 
-func sqliteSource(t testing.TB, events []eventlog.Event, rows ...usage.Row) *report.Source {
+// fixtureStore is what the report tests write through: the SQLite and
+// PostgreSQL stores `warden serve` uses.
+type fixtureStore interface {
+	usage.Store
+	usage.Pruner
+	WriteEvents(context.Context, []eventlog.Event) error
+	AddBanChanges(context.Context, []ban.Change) error
+	DeleteBanChangesBefore(context.Context, time.Time) (int64, error)
+}
+
+// openSQLite opens a fresh SQLite store and the report source on it; both
+// are closed when the test ends.
+func openSQLite(t testing.TB) (fixtureStore, *report.Source) {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "warden.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if len(rows) > 0 {
-		if err := db.AddUsage(ctx, rows); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for len(events) > 0 {
-		n := min(len(events), 5000)
-		if err := db.WriteEvents(ctx, events[:n]); err != nil {
-			t.Fatal(err)
-		}
-		events = events[n:]
-	}
+	t.Cleanup(func() { db.Close() })
 	src, err := report.OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
+	return db, src
+}
+
+// writeFixture writes usage rows and events, the events in batches as
+// the recorder writes them.
+func writeFixture(t testing.TB, st fixtureStore, events []eventlog.Event, rows []usage.Row) {
+	t.Helper()
+	ctx := context.Background()
+	if len(rows) > 0 {
+		if err := st.AddUsage(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for len(events) > 0 {
+		n := min(len(events), 5000)
+		if err := st.WriteEvents(ctx, events[:n]); err != nil {
+			t.Fatal(err)
+		}
+		events = events[n:]
+	}
+}
+
+// sqliteSource writes events and usage rows into a fresh SQLite store and
+// opens it for reports.
+func sqliteSource(t testing.TB, events []eventlog.Event, rows ...usage.Row) *report.Source {
+	t.Helper()
+	st, src := openSQLite(t)
+	writeFixture(t, st, events, rows)
 	return src
 }
 

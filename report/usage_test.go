@@ -11,9 +11,7 @@ import (
 
 	"github.com/warden-dev/warden/abuse"
 	"github.com/warden-dev/warden/aiguard/budget"
-	"github.com/warden-dev/warden/ban"
 	"github.com/warden-dev/warden/report"
-	"github.com/warden-dev/warden/store/postgres"
 	"github.com/warden-dev/warden/store/sqlite"
 	"github.com/warden-dev/warden/usage"
 )
@@ -121,37 +119,14 @@ func checkUsage(t *testing.T, r *report.Report) {
 }
 
 func TestUsageSQLite(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "warden.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usageFixture(t, db)
-	db.Close()
-	src, err := report.OpenSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	st, src := openSQLite(t)
+	usageFixture(t, st)
 	checkUsage(t, buildPriced(t, src, prices))
 }
 
 func TestUsagePostgres(t *testing.T) {
-	dsn := pg.Server(t).NewDatabase(t)
-	cfg := postgres.DefaultConfig()
-	cfg.DSN = dsn
-	st, err := postgres.Open(context.Background(), cfg, postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, src := openPostgres(t)
 	usageFixture(t, st)
-	st.Close()
-	src, err := report.OpenPostgres(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	checkUsage(t, buildPriced(t, src, prices))
 }
 
@@ -196,46 +171,12 @@ func hasNote(r *report.Report, prefix string) bool {
 // Retention (log.retention) deletes the rollup's and the ban history's
 // rows from before the cutoff and keeps the rest, in both stores.
 func TestRetention(t *testing.T) {
-	type store interface {
-		usage.Store
-		usage.Pruner
-		AddBanChanges(context.Context, []ban.Change) error
-		DeleteBanChangesBefore(context.Context, time.Time) (int64, error)
-	}
 	for _, tc := range []struct {
 		name string
-		open func(t *testing.T) (store, *report.Source)
+		open func(t testing.TB) (fixtureStore, *report.Source)
 	}{
-		{"sqlite", func(t *testing.T) (store, *report.Source) {
-			path := filepath.Join(t.TempDir(), "warden.db")
-			db, err := sqlite.Open(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			src, err := report.OpenSQLite(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { src.Close() })
-			return db, src
-		}},
-		{"postgres", func(t *testing.T) (store, *report.Source) {
-			dsn := pg.Server(t).NewDatabase(t)
-			cfg := postgres.DefaultConfig()
-			cfg.DSN = dsn
-			st, err := postgres.Open(context.Background(), cfg, postgres.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			src, err := report.OpenPostgres(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { src.Close() })
-			return st, src
-		}},
+		{"sqlite", openSQLite},
+		{"postgres", openPostgres},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
