@@ -2,9 +2,6 @@ package payload
 
 import (
 	"bytes"
-	"unicode/utf8"
-
-	"github.com/warden-dev/warden/payload/internal/decode"
 )
 
 // Inert markup: rich text as CMS, shop and mail APIs take it
@@ -235,41 +232,29 @@ func inertAttr(name, attr, val []byte) bool {
 // a relative URL or an http, https, mailto or tel one; image is whether
 // an inline image (data:image/png…) is allowed too.
 func inertURL(v []byte, image bool) bool {
-	var b [16]byte
-	n := 0
-	for i := 0; i < len(v) && n < len(b); {
-		c := v[i]
-		i++
-		if c == '&' {
-			r, k := decode.CharRef(v[i-1:])
-			if k == 0 || r >= utf8.RuneSelf {
-				return false
-			}
-			c = byte(r)
-			i += k - 1
-		}
-		if c <= ' ' {
-			continue
-		}
-		if c == ':' {
-			s := string(b[:n])
-			switch s {
+	var b [24]byte
+	head, plain := urlHead(b[:0], v)
+	if !plain {
+		return false
+	}
+	for i, c := range head {
+		switch c {
+		case ':':
+			switch string(head[:i]) {
 			case "http", "https", "mailto", "tel":
 				return true
 			case "data":
-				return image && hasPrefixFold(v[i:], "image/") && !hasPrefixFold(v[i:], "image/svg")
+				rest := head[i+1:]
+				return image && hasPrefixFold(rest, "image/") && !hasPrefixFold(rest, "image/svg")
 			}
 			return false
-		}
-		if c == '/' || c == '?' || c == '#' || c == '.' {
+		case '/', '?', '#', '.':
 			// The scheme part ended: a relative URL.
 			return true
 		}
-		b[n] = lower(c)
-		n++
 	}
 	// No ':' among the first bytes: a relative URL ("img/a.png").
-	return n < len(b) || indexByte(v, ':') < 0
+	return len(head) < len(b) || indexByte(v, ':') < 0
 }
 
 // inertStyle reports whether a style attribute's value is plain

@@ -817,23 +817,8 @@ var scriptURLAttrs = [...]string{"href", "src", "action", "formaction", "data", 
 // ("javascript:;", "javascript:void(0)") is an inert link.
 func scriptURL(v []byte) bool {
 	var b [24]byte
-	n := 0
-	for i := 0; i < len(v) && n < len(b); {
-		c := v[i]
-		i++
-		if c == '&' {
-			if r, k := decode.CharRef(v[i-1:]); k > 0 && r < utf8.RuneSelf {
-				c = byte(r)
-				i += k - 1
-			}
-		}
-		if c <= ' ' {
-			continue
-		}
-		b[n] = lower(c)
-		n++
-	}
-	s := string(b[:n])
+	head, _ := urlHead(b[:0], v)
+	s := string(head)
 	switch {
 	case strings.HasPrefix(s, "javascript:"):
 		rest := s[len("javascript:"):]
@@ -842,6 +827,32 @@ func scriptURL(v []byte) bool {
 		return true
 	}
 	return false
+}
+
+// urlHead appends to dst, up to its capacity, the start of the attribute
+// value v as a browser reads a URL there: character references decoded
+// ("ja&Tab;vascript&colon;"), then tabs, newlines, spaces and control
+// bytes dropped, letters lowered. plain is false when a '&' starts no
+// ASCII character reference; it is then kept as it is.
+func urlHead(dst, v []byte) (head []byte, plain bool) {
+	plain = true
+	for i := 0; i < len(v) && len(dst) < cap(dst); {
+		c := v[i]
+		i++
+		if c == '&' {
+			if r, k := decode.CharRef(v[i-1:]); k > 0 && r < utf8.RuneSelf {
+				c = byte(r)
+				i += k - 1
+			} else {
+				plain = false
+			}
+		}
+		if c <= ' ' {
+			continue
+		}
+		dst = append(dst, lower(c))
+	}
+	return dst, plain
 }
 
 // sinks are what handler code an attacker writes reaches for: a probe
